@@ -1,0 +1,102 @@
+// Package bot holds the platform-neutral message types that every channel adapter speaks:
+// an Inbound comes in from a platform, Replies go back out. Only the adapters under bot/
+// import a platform SDK; everything inward of them sees these types alone.
+package bot
+
+import "context"
+
+// Platform names a chat channel. The value is stored with citizens and sessions, so it never changes.
+type Platform string
+
+// The channels windowbot speaks.
+const (
+	Telegram Platform = "telegram"
+	WeChat   Platform = "wechat"
+	Web      Platform = "web"
+)
+
+// Media is an attachment a user sent (a photo, for now). FileID is the platform's own reference;
+// Data holds the bytes where the adapter already has them (the web upload).
+type Media struct {
+	FileID   string `json:"file_id,omitempty"`
+	MIMEType string `json:"mime_type,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	Data     []byte `json:"-"`
+}
+
+// Location is a point the user shared.
+type Location struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}
+
+// Inbound is one thing a user did: typed text, pressed a button, sent a photo.
+// Adapters fill it from a platform update; the engine never sees the platform's own types.
+type Inbound struct {
+	Platform Platform
+	// ChatID is where replies go (a Telegram chat id, a WeChat OpenID, a web visitor id).
+	ChatID string
+	// UserID identifies the person on that platform; for private chats it equals ChatID.
+	UserID string
+	// UserName is the display name the platform gave, if any. Never logged.
+	UserName string
+	// Lang is the platform's language hint ("zh-CN", "en"); empty means the configured default.
+	Lang string
+	// Text is what the user typed, trimmed. Empty for a button press.
+	Text string
+	// Payload is the opaque data of a pressed button; empty for typed text.
+	Payload string
+	// MessageID is the platform's id of the message that carried a pressed button, so an adapter
+	// can edit it in place. Empty for typed text.
+	MessageID string
+	Photo     *Media
+	Location  *Location
+}
+
+// Button is one choice offered to the user. Payload comes back in Inbound.Payload when pressed.
+type Button struct {
+	Label   string `json:"label"`
+	Payload string `json:"payload"`
+}
+
+// Reply is one message back to the user: text and optional rows of buttons.
+type Reply struct {
+	Text    string     `json:"text"`
+	Buttons [][]Button `json:"buttons,omitempty"`
+	// Edit asks the adapter to replace the message whose button was pressed instead of sending a new
+	// one (a multi-select toggling its ticks). Adapters that cannot edit send it as a new message.
+	Edit bool `json:"edit,omitempty"`
+}
+
+// Recipient is somebody a push is addressed to, outside any conversation.
+type Recipient struct {
+	Platform Platform `json:"platform"`
+	ChatID   string   `json:"chat_id"`
+}
+
+// Handler turns one Inbound into the replies to show. The handlers package implements it;
+// adapters call it.
+type Handler interface {
+	Handle(ctx context.Context, in Inbound) ([]Reply, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, in Inbound) ([]Reply, error)
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, in Inbound) ([]Reply, error) { return f(ctx, in) }
+
+// Sender delivers a message to a recipient outside a conversation (pushes). Each platform adapter
+// implements it; the push pipeline in jobs uses it.
+type Sender interface {
+	Send(ctx context.Context, to Recipient, msg Reply) error
+}
+
+// Column lays out buttons one per row, the way choices read best on a phone.
+func Column(buttons ...Button) [][]Button {
+	rows := make([][]Button, len(buttons))
+	for i, b := range buttons {
+		rows[i] = []Button{b}
+	}
+	return rows
+}
