@@ -1,0 +1,482 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"windowbot/bot"
+	"windowbot/models"
+)
+
+// RateFlowName is the name of the rating conversation.
+const RateFlowName = "rate"
+
+// Steps of the rating conversation.
+const (
+	stepCenter  = "center"
+	stepWindow  = "window"
+	stepLevel   = "level"
+	stepAspects = "aspects"
+	stepPraise  = "praise"
+	stepComment = "comment"
+)
+
+// MaxCommentRunes bounds a rating's free-text comment.
+const MaxCommentRunes = 500
+
+// RateState is the rating conversation's part of the session.
+type RateState struct {
+	WindowCode string   `json:"window_code,omitempty"`
+	WindowID   uint     `json:"window_id,omitempty"`
+	WindowName string   `json:"window_name,omitempty"`
+	Level      int      `json:"level,omitempty"`
+	Aspects    []string `json:"aspects,omitempty"`
+	Praise     []string `json:"praise,omitempty"`
+}
+
+// WindowCodePattern is what a window code may look like (it is printed on posters and typed).
+var WindowCodePattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
+
+// OnRated is called after a rating is stored, inside the same turn: later issues open tickets
+// and queue pushes from it. It may add replies.
+type OnRated func(ctx context.Context, t *Turn, r *models.Rating) ([]bot.Reply, error)
+
+// Rate is the rating conversation (一次一评): window → level → aspects or praise → comment → thanks.
+type Rate struct {
+	store      Store
+	loc        *time.Location
+	periodDays int
+	onRated    OnRated
+}
+
+// NewRate returns the rating flow. periodDays is how often one citizen may rate one window.
+func NewRate(store Store, loc *time.Location, periodDays int, onRated OnRated) *Rate {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if periodDays <= 0 {
+		periodDays = 1
+	}
+	return &Rate{store: store, loc: loc, periodDays: periodDays, onRated: onRated}
+}
+
+var _ Flow = (*Rate)(nil)
+
+// Name implements Flow.
+func (f *Rate) Name() string { return RateFlowName }
+
+// Start begins rating; arg is a window code from a QR link, or empty to choose one.
+func (f *Rate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
+	t.Session.Rate = &RateState{}
+	if arg != "" {
+		return f.chooseWindow(ctx, t, arg)
+	}
+	centers, err := f.store.Centers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("flows: rate: %w", err)
+	}
+	switch len(centers) {
+	case 0:
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("no_windows")}}, nil
+	case 1:
+		return f.listWindows(ctx, t, centers[0].ID)
+	}
+	t.Session.Goto(stepCenter)
+	t.Session.FreeText = true // a typed window code is welcome here too
+	var btns []bot.Button
+	for _, c := range centers {
+		btns = append(btns, bot.Button{Label: c.Name, Payload: "rate:center:" + strconv.FormatUint(uint64(c.ID), 10)})
+	}
+	return []bot.Reply{{Text: t.T("choose_center") + "\n" + t.T("type_window_code"), Buttons: bot.Column(btns...)}}, nil
+}
+
+func (f *Rate) listWindows(ctx context.Context, t *Turn, centerID uint) ([]bot.Reply, error) {
+	ws, err := f.store.WindowsOfCenter(ctx, centerID)
+	if err != nil {
+		return nil, fmt.Errorf("flows: rate: %w", err)
+	}
+	if len(ws) == 0 {
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("no_windows")}}, nil
+	}
+	t.Session.Goto(stepWindow)
+	t.Session.FreeText = true
+	var btns []bot.Button
+	for _, w := range ws {
+		btns = append(btns, bot.Button{Label: w.Code + " " + w.Name, Payload: "rate:window:" + w.Code})
+	}
+	return []bot.Reply{{Text: t.T("choose_window"), Buttons: bot.Column(btns...)}}, nil
+}
+
+// Step implements Flow.
+func (f *Rate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
+	st := t.Session.Rate
+	if st == nil {
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("expired")}}, nil
+	}
+	step, value, isPress := parsePayload(t.In.Payload, RateFlowName)
+	if isPress && step != t.Session.Step {
+		// A button from an earlier message (a double tap, an old keyboard): say so, re-ask.
+		return f.reprompt(ctx, t, t.T("stale_choice"))
+	}
+	switch t.Session.Step {
+	case stepCenter:
+		if isPress {
+			id, err := strconv.ParseUint(value, 10, 64)
+			if err != nil {
+				return f.reprompt(ctx, t, t.T("stale_choice"))
+			}
+			return f.listWindows(ctx, t, uint(id))
+		}
+		return f.chooseWindow(ctx, t, t.In.Text)
+	case stepWindow:
+		if isPress {
+			return f.chooseWindow(ctx, t, value)
+		}
+		return f.chooseWindow(ctx, t, t.In.Text)
+	case stepLevel:
+		lvl, err := strconv.Atoi(value)
+		if !isPress || err != nil || !models.Level(lvl).Valid() {
+			return f.reprompt(ctx, t, "")
+		}
+		st.Level = lvl
+		if models.Level(lvl).AsksAspects() {
+			t.Session.Goto(stepAspects)
+			return []bot.Reply{f.aspectsReply(t, false)}, nil
+		}
+		t.Session.Goto(stepPraise)
+		return []bot.Reply{f.praiseReply(t, false)}, nil
+	case stepAspects:
+		return f.multiSelect(ctx, t, &st.Aspects, value, isPress, problemKeys(), models.Level(st.Level).Bad(), f.aspectsReply)
+	case stepPraise:
+		return f.multiSelect(ctx, t, &st.Praise, value, isPress, praiseKeys(), false, f.praiseReply)
+	case stepComment:
+		if isPress && value == "skip" {
+			return f.finish(ctx, t, "")
+		}
+		if isPress || t.In.Text == "" {
+			return f.reprompt(ctx, t, "")
+		}
+		if n := utf8.RuneCountInString(t.In.Text); n > MaxCommentRunes {
+			return []bot.Reply{{Text: t.T("comment_too_long", n, MaxCommentRunes)}}, nil
+		}
+		return f.finish(ctx, t, t.In.Text)
+	}
+	t.Session.End()
+	return []bot.Reply{{Text: t.T("expired")}}, nil
+}
+
+// multiSelect toggles keys of a checklist; "done" moves on to the comment.
+func (f *Rate) multiSelect(ctx context.Context, t *Turn, sel *[]string, value string, isPress bool,
+	valid []string, required bool, render func(*Turn, bool) bot.Reply) ([]bot.Reply, error) {
+	if !isPress {
+		// Typed numbers ("1 3") toggle several at once; anything else re-asks.
+		nums := strings.FieldsFunc(t.In.Text, func(r rune) bool { return r == ' ' || r == ',' || r == '，' || r == '、' })
+		if len(nums) == 0 {
+			return f.reprompt(ctx, t, "")
+		}
+		for _, s := range nums {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > len(valid) {
+				return f.reprompt(ctx, t, "")
+			}
+			toggle(sel, valid[n-1])
+		}
+		return []bot.Reply{render(t, false)}, nil
+	}
+	if value == "done" {
+		if required && len(*sel) == 0 {
+			r := render(t, false)
+			r.Text = t.T("aspects_required")
+			return []bot.Reply{r}, nil
+		}
+		return f.askComment(t), nil
+	}
+	if !slices.Contains(valid, value) {
+		return f.reprompt(ctx, t, t.T("stale_choice"))
+	}
+	toggle(sel, value)
+	return []bot.Reply{render(t, true)}, nil
+}
+
+func toggle(sel *[]string, key string) {
+	if i := slices.Index(*sel, key); i >= 0 {
+		*sel = slices.Delete(*sel, i, i+1)
+		return
+	}
+	*sel = append(*sel, key)
+}
+
+func (f *Rate) askComment(t *Turn) []bot.Reply {
+	t.Session.Goto(stepComment)
+	t.Session.FreeText = true
+	return []bot.Reply{{
+		Text:    t.T("ask_comment", MaxCommentRunes),
+		Buttons: [][]bot.Button{{{Label: t.T("btn_skip"), Payload: "rate:comment:skip"}}},
+	}}
+}
+
+// chooseWindow checks a window code and, if it can be rated, asks for the level.
+func (f *Rate) chooseWindow(ctx context.Context, t *Turn, code string) ([]bot.Reply, error) {
+	code = strings.TrimSpace(code)
+	if !WindowCodePattern.MatchString(code) {
+		return f.unknownWindow(t, code)
+	}
+	w, err := f.store.WindowByCode(ctx, code)
+	if errors.Is(err, models.ErrNotFound) {
+		return f.unknownWindow(t, code)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("flows: rate: %w", err)
+	}
+	label := windowLabel(w)
+	if own, err := f.ownWindow(ctx, t, w.ID); err != nil {
+		return nil, err
+	} else if own {
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("own_window")}}, nil
+	}
+	rated, err := f.store.RatedSince(ctx, t.Citizen.ID, w.ID, f.periodStart(t.Now))
+	if err != nil {
+		return nil, fmt.Errorf("flows: rate: %w", err)
+	}
+	if rated {
+		t.Session.End()
+		return []bot.Reply{{Text: f.alreadyRated(t, label)}}, nil
+	}
+	t.Session.Rate = &RateState{WindowCode: w.Code, WindowID: w.ID, WindowName: label}
+	t.Session.Goto(stepLevel)
+	t.Session.FreeText = false
+	return []bot.Reply{f.levelReply(t)}, nil
+}
+
+func (f *Rate) unknownWindow(t *Turn, code string) ([]bot.Reply, error) {
+	if t.Session.Step == "" {
+		// Started from a link with a bad code: let them type one.
+		t.Session.Goto(stepWindow)
+		t.Session.FreeText = true
+	}
+	return []bot.Reply{{Text: t.T("window_unknown", truncate(code, 40))}}, nil
+}
+
+func (f *Rate) alreadyRated(t *Turn, label string) string {
+	if f.periodDays == 1 {
+		return t.T("already_rated", label)
+	}
+	return t.T("already_rated_period", f.periodDays, label)
+}
+
+func (f *Rate) ownWindow(ctx context.Context, t *Turn, windowID uint) (bool, error) {
+	if t.Citizen.StaffID == nil {
+		return false, nil
+	}
+	s, err := f.store.StaffByID(ctx, *t.Citizen.StaffID)
+	if errors.Is(err, models.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("flows: rate: %w", err)
+	}
+	return s.WindowID != nil && *s.WindowID == windowID, nil
+}
+
+// periodStart is the start of the rating period containing now: midnight in the hall's zone,
+// periodDays-1 days back.
+func (f *Rate) periodStart(now time.Time) time.Time {
+	l := now.In(f.loc)
+	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, f.loc)
+	return day.AddDate(0, 0, -(f.periodDays - 1))
+}
+
+func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply, error) {
+	st := t.Session.Rate
+	r := &models.Rating{
+		WindowID:  st.WindowID,
+		CitizenID: t.Citizen.ID,
+		Level:     st.Level,
+		Aspects:   models.JoinKeys(st.Aspects),
+		Praise:    models.JoinKeys(st.Praise),
+		Comment:   comment,
+		Channel:   string(t.In.Platform),
+		CreatedAt: t.Now,
+	}
+	err := f.store.CreateRating(ctx, r, f.periodStart(t.Now))
+	switch {
+	case errors.Is(err, models.ErrAlreadyRated):
+		t.Session.End()
+		return []bot.Reply{{Text: f.alreadyRated(t, st.WindowName)}}, nil
+	case errors.Is(err, models.ErrOwnWindow):
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("own_window")}}, nil
+	case err != nil:
+		return nil, fmt.Errorf("flows: rate: %w", err)
+	}
+	lvl := models.Level(st.Level)
+	msg := t.T("thanks", st.WindowName, lvl.Label(t.Lang))
+	if len(st.Aspects) > 0 {
+		msg += t.T("thanks_aspects", joinLabels(t.Lang, st.Aspects, models.ProblemByKey))
+	}
+	if len(st.Praise) > 0 {
+		msg += t.T("thanks_praise", joinLabels(t.Lang, st.Praise, models.PraiseByKey))
+	}
+	if comment != "" {
+		msg += t.T("thanks_comment", comment)
+	}
+	replies := []bot.Reply{{Text: msg}}
+	t.Session.End()
+	if f.onRated != nil {
+		more, err := f.onRated(ctx, t, r)
+		if err != nil {
+			return nil, err
+		}
+		if len(more) > 0 {
+			replies = append(replies, more...)
+		} else if lvl.Bad() {
+			replies[0].Text += t.T("thanks_bad")
+		}
+	} else if lvl.Bad() {
+		replies[0].Text += t.T("thanks_bad")
+	}
+	return replies, nil
+}
+
+// reprompt shows the current step's question again, after an optional note.
+func (f *Rate) reprompt(ctx context.Context, t *Turn, note string) ([]bot.Reply, error) {
+	var r bot.Reply
+	switch t.Session.Step {
+	case stepLevel:
+		r = f.levelReply(t)
+	case stepAspects:
+		r = f.aspectsReply(t, false)
+	case stepPraise:
+		r = f.praiseReply(t, false)
+	case stepComment:
+		r = f.askComment(t)[0]
+	case stepCenter, stepWindow:
+		r = bot.Reply{Text: t.T("type_window_code"), Buttons: choicesAsButtons(t.Session.Choices)}
+	default:
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("expired")}}, nil
+	}
+	if note != "" {
+		return []bot.Reply{{Text: note}, r}, nil
+	}
+	return []bot.Reply{r}, nil
+}
+
+func (f *Rate) levelReply(t *Turn) bot.Reply {
+	var btns []bot.Button
+	for _, l := range models.Levels {
+		btns = append(btns, bot.Button{Label: l.Label(t.Lang), Payload: "rate:level:" + strconv.Itoa(int(l))})
+	}
+	return bot.Reply{Text: t.T("ask_level", t.Session.Rate.WindowName), Buttons: bot.Column(btns...)}
+}
+
+func (f *Rate) aspectsReply(t *Turn, edit bool) bot.Reply {
+	sel := t.Session.Rate.Aspects
+	var rows [][]bot.Button
+	for _, a := range models.Aspects {
+		var row []bot.Button
+		for _, p := range a.Problems {
+			row = append(row, checkButton(a.Label(t.Lang)+"·"+p.Label(t.Lang), "rate:aspects:"+p.Key, slices.Contains(sel, p.Key)))
+			if len(row) == 2 {
+				rows = append(rows, row)
+				row = nil
+			}
+		}
+		if len(row) > 0 {
+			rows = append(rows, row)
+		}
+	}
+	rows = append(rows, []bot.Button{{Label: t.T("btn_done"), Payload: "rate:aspects:done"}})
+	return bot.Reply{Text: t.T("ask_aspects"), Buttons: rows, Edit: edit}
+}
+
+func (f *Rate) praiseReply(t *Turn, edit bool) bot.Reply {
+	sel := t.Session.Rate.Praise
+	var row []bot.Button
+	for _, p := range models.PraiseTags {
+		row = append(row, checkButton(p.Label(t.Lang), "rate:praise:"+p.Key, slices.Contains(sel, p.Key)))
+	}
+	done := t.T("btn_skip")
+	if len(sel) > 0 {
+		done = t.T("btn_done")
+	}
+	rows := [][]bot.Button{row[:2], row[2:], {{Label: done, Payload: "rate:praise:done"}}}
+	return bot.Reply{Text: t.T("ask_praise"), Buttons: rows, Edit: edit}
+}
+
+func checkButton(label, payload string, on bool) bot.Button {
+	if on {
+		label = Checked + label
+	}
+	return bot.Button{Label: label, Payload: payload}
+}
+
+func problemKeys() []string {
+	var keys []string
+	for _, a := range models.Aspects {
+		for _, p := range a.Problems {
+			keys = append(keys, p.Key)
+		}
+	}
+	return keys
+}
+
+func praiseKeys() []string {
+	keys := make([]string, len(models.PraiseTags))
+	for i, p := range models.PraiseTags {
+		keys[i] = p.Key
+	}
+	return keys
+}
+
+func joinLabels(lang string, keys []string, lookup func(string) (models.Tag, bool)) string {
+	labels := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if tag, ok := lookup(k); ok {
+			labels = append(labels, tag.Label(lang))
+		}
+	}
+	return strings.Join(labels, T(lang, "list_sep"))
+}
+
+func windowLabel(w *models.Window) string {
+	if w.Center != nil && w.Center.Name != "" {
+		return w.Center.Name + " · " + w.Code + " " + w.Name
+	}
+	return w.Code + " " + w.Name
+}
+
+func choicesAsButtons(cs []bot.Button) [][]bot.Button {
+	if len(cs) == 0 {
+		return nil
+	}
+	return bot.Column(cs...)
+}
+
+// parsePayload splits "flow:step:value"; isPress is false when the payload is not this flow's.
+func parsePayload(payload, flow string) (step, value string, isPress bool) {
+	rest, ok := strings.CutPrefix(payload, flow+":")
+	if !ok {
+		return "", "", false
+	}
+	step, value, _ = strings.Cut(rest, ":")
+	return step, value, true
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

@@ -1,0 +1,104 @@
+package flows
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Languages the bot speaks. zh-CN is the default: the halls are Chinese.
+const (
+	LangZH = "zh-CN"
+	LangEN = "en"
+)
+
+// NormLang maps a platform or browser language hint to one the bot speaks.
+func NormLang(s string) string {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(s)), "en") {
+		return LangEN
+	}
+	return LangZH
+}
+
+// texts holds every user-facing sentence, zh-CN first. Keys are stable; %s/%d are fmt verbs.
+var texts = map[string][2]string{
+	"help": {
+		"您好！这里是政务服务“好差评”。\n\n" +
+			"• 扫描窗口上的二维码，或发送 /rate，即可评价窗口服务；\n" +
+			"• /cancel 随时取消当前操作；\n" +
+			"• /help 查看本说明。\n\n" +
+			"您的评价将用于改进服务，工作人员看不到您的身份。",
+		"Hello! This is the government service \"good/bad review\" desk.\n\n" +
+			"• Scan the QR code at a window, or send /rate, to rate its service;\n" +
+			"• /cancel stops what you are doing at any time;\n" +
+			"• /help shows this message.\n\n" +
+			"Your review helps improve the service; staff never see who you are.",
+	},
+	"btn_rate":        {"评价窗口服务", "Rate a window"},
+	"unknown_command": {"抱歉，没有“%s”这个指令。", "Sorry, there is no command \"%s\"."},
+	"cancelled":       {"已取消。需要时发送 /rate 重新开始。", "Cancelled. Send /rate whenever you want to start again."},
+	"nothing_to_cancel": {
+		"当前没有进行中的操作。", "There is nothing to cancel."},
+	"expired": {
+		"这个对话已超时（长时间未操作），我们重新开始吧。", "This conversation timed out, let's start again."},
+	"stale_choice": {
+		"这个选项已失效，请按最新的提示操作。", "That option is no longer valid; please follow the latest message."},
+	"busy": {"抱歉，系统繁忙，请稍后再试。", "Sorry, the system is busy. Please try again shortly."},
+	"not_understood": {
+		"抱歉，我没看懂。发送 /rate 评价窗口服务，或 /help 查看说明。",
+		"Sorry, I did not understand. Send /rate to rate a window, or /help for help."},
+
+	// rating
+	"choose_center": {"请选择办事的服务中心：", "Which service center were you served at?"},
+	"choose_window": {"请选择窗口（也可以直接输入海报上的窗口编号）：",
+		"Choose the window (or type the window code printed on the poster):"},
+	"type_window_code": {"请输入窗口海报上的窗口编号（例如 W001）：",
+		"Type the window code printed on the poster (e.g. W001):"},
+	"no_windows": {"暂时没有可评价的窗口。", "There are no windows to rate yet."},
+	"window_unknown": {"没有找到编号为“%s”的窗口，请核对海报上的编号后重新输入，或发送 /cancel 取消。",
+		"There is no window \"%s\". Please check the code on the poster and type it again, or send /cancel."},
+	"own_window": {"您是该窗口的工作人员，不能评价自己的窗口。",
+		"You work at this window, so you cannot rate it."},
+	"already_rated": {"您今天已经评价过“%s”，感谢您的参与！每位群众每个窗口每天可评价一次。",
+		"You have already rated \"%s\" today, thank you! Each window can be rated once a day."},
+	"already_rated_period": {"您在最近 %d 天内已经评价过“%s”，感谢您的参与！",
+		"You have already rated \"%[2]s\" in the last %[1]d days, thank you!"},
+	"ask_level": {"您对【%s】的服务满意吗？请选择：", "How satisfied are you with the service at [%s]?"},
+	"ask_aspects": {"很抱歉给您带来不好的体验。哪些方面需要改进？（可多选，选好后点“选好了”）",
+		"We are sorry. What went wrong? (choose all that apply, then press \"Done\")"},
+	"ask_aspects_text": {"回复编号可多选（如“1 3”），选好后回复“选好了”。",
+		"Reply with numbers (e.g. \"1 3\") to choose, then \"Done\"."},
+	"aspects_required": {"请至少选择一项需要改进的方面，再点“选好了”。",
+		"Please choose at least one thing that went wrong, then press \"Done\"."},
+	"btn_done": {"选好了", "Done"},
+	"ask_praise": {"感谢肯定！哪些方面让您满意？（可多选，也可以直接点“跳过”）",
+		"Thank you! What was good? (choose any, or press \"Skip\")"},
+	"btn_skip": {"跳过", "Skip"},
+	"ask_comment": {"还有什么想说的吗？请直接输入留言（%d 字以内），或点“跳过”。",
+		"Anything else you want to tell us? Type a comment (up to %d characters), or press \"Skip\"."},
+	"comment_too_long": {"留言太长了（%d 字），请控制在 %d 字以内。",
+		"That comment is too long (%d characters); please keep it within %d."},
+	"thanks":         {"感谢您的评价！已记录：\n窗口：%s\n评价：%s", "Thank you! We recorded:\nWindow: %s\nRating: %s"},
+	"thanks_aspects": {"\n需改进：%s", "\nTo improve: %s"},
+	"thanks_praise":  {"\n满意之处：%s", "\nWhat was good: %s"},
+	"thanks_comment": {"\n留言：%s", "\nComment: %s"},
+	"thanks_bad": {"\n\n您的差评将转交服务中心核实处理。",
+		"\n\nYour review will be passed to the service center to look into."},
+	"list_sep": {"、", ", "},
+}
+
+// T returns the sentence for key in lang, formatted with args. A missing key is a bug and shows
+// as the key itself, which tests catch.
+func T(lang, key string, args ...any) string {
+	pair, ok := texts[key]
+	if !ok {
+		return key
+	}
+	s := pair[0]
+	if lang == LangEN {
+		s = pair[1]
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
