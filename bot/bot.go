@@ -3,7 +3,12 @@
 // import a platform SDK; everything inward of them sees these types alone.
 package bot
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
 
 // Platform names a chat channel. The value is stored with citizens and sessions, so it never changes.
 type Platform string
@@ -63,6 +68,9 @@ type Button struct {
 type Reply struct {
 	Text    string     `json:"text"`
 	Buttons [][]Button `json:"buttons,omitempty"`
+	// Kind names the notice a push carries ("ticket_status", "monthly_star", …). Platforms that
+	// need a pre-registered template per notice (WeChat template messages) pick it by Kind.
+	Kind string `json:"kind,omitempty"`
 	// Edit asks the adapter to replace the message whose button was pressed instead of sending a new
 	// one (a multi-select toggling its ticks). Adapters that cannot edit send it as a new message.
 	Edit bool `json:"edit,omitempty"`
@@ -100,3 +108,28 @@ func Column(buttons ...Button) [][]Button {
 	}
 	return rows
 }
+
+// Send errors every Sender classifies its platform's failures into, so the push pipeline can
+// decide without knowing the platform. Adapters wrap them with %w around the platform's error.
+var (
+	// ErrRecipientGone means the user blocked the bot, unsubscribed or refused messages: mark the
+	// recipient inactive and do not retry.
+	ErrRecipientGone = errors.New("bot: recipient gone")
+	// ErrPermanent means the message will never be accepted as it is (bad request, no template):
+	// do not retry.
+	ErrPermanent = errors.New("bot: permanent send failure")
+)
+
+// RetryAfterError means the platform asked to wait before sending again (Telegram 429,
+// WeChat frequency limits). Other errors are retried with backoff.
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("bot: retry after %s: %v", e.After, e.Err)
+}
+
+// Unwrap returns the platform's error.
+func (e *RetryAfterError) Unwrap() error { return e.Err }
