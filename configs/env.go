@@ -1,0 +1,157 @@
+package configs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EnvPrefix starts the name of every environment variable windowbot reads.
+const EnvPrefix = "WINDOWBOT_"
+
+// EnvVar ties one configuration leaf to its YAML key and its environment variable. The file
+// loader, the environment overlay, Validate's messages and the docs all go through this one
+// table, so a key cannot exist in one place and be missing in another.
+type EnvVar struct {
+	// Name is the environment variable, e.g. WINDOWBOT_TELEGRAM_MODE.
+	Name string
+	// Key is the dotted YAML path, e.g. telegram.mode.
+	Key string
+	// Secret marks values that must never be printed or logged.
+	Secret bool
+	// field returns a pointer to the leaf inside c: *string, *int, *time.Duration or
+	// *map[string]string.
+	field func(c *Config) any
+}
+
+// EnvVars returns the table of every configuration leaf, in the order of the example file.
+// WINDOWBOT_WECHAT_TEMPLATES takes comma-separated kind=template_id pairs.
+func EnvVars() []EnvVar {
+	return []EnvVar{
+		{Name: "WINDOWBOT_DATABASE_URL", Key: "database_url", field: func(c *Config) any { return &c.DatabaseURL }},
+		{Name: "WINDOWBOT_REDIS_URL", Key: "redis_url", field: func(c *Config) any { return &c.RedisURL }},
+		{Name: "WINDOWBOT_HTTP_ADDR", Key: "http_addr", field: func(c *Config) any { return &c.HTTPAddr }},
+		{Name: "WINDOWBOT_PUBLIC_URL", Key: "public_url", field: func(c *Config) any { return &c.PublicURL }},
+		{Name: "WINDOWBOT_ADMIN_TOKEN", Key: "admin_token", Secret: true, field: func(c *Config) any { return &c.AdminToken }},
+		{Name: "WINDOWBOT_TIMEZONE", Key: "timezone", field: func(c *Config) any { return &c.Timezone }},
+		{Name: "WINDOWBOT_LANGUAGE", Key: "language", field: func(c *Config) any { return &c.Language }},
+		{Name: "WINDOWBOT_LOG_LEVEL", Key: "log_level", field: func(c *Config) any { return &c.LogLevel }},
+		{Name: "WINDOWBOT_SESSION_TTL", Key: "session_ttl", field: func(c *Config) any { return &c.SessionTTL }},
+		{Name: "WINDOWBOT_RATING_PERIOD_DAYS", Key: "rating_period_days", field: func(c *Config) any { return &c.RatingPeriodDays }},
+		{Name: "WINDOWBOT_SHUTDOWN_TIMEOUT", Key: "shutdown_timeout", field: func(c *Config) any { return &c.ShutdownTimeout }},
+		{Name: "WINDOWBOT_QR_FONT", Key: "qr_font", field: func(c *Config) any { return &c.QRFont }},
+
+		{Name: "WINDOWBOT_TELEGRAM_TOKEN", Key: "telegram.token", Secret: true, field: func(c *Config) any { return &c.Telegram.Token }},
+		{Name: "WINDOWBOT_TELEGRAM_API_URL", Key: "telegram.api_url", field: func(c *Config) any { return &c.Telegram.APIURL }},
+		{Name: "WINDOWBOT_TELEGRAM_MODE", Key: "telegram.mode", field: func(c *Config) any { return &c.Telegram.Mode }},
+		{Name: "WINDOWBOT_TELEGRAM_WEBHOOK_SECRET", Key: "telegram.webhook_secret", Secret: true, field: func(c *Config) any { return &c.Telegram.WebhookSecret }},
+		{Name: "WINDOWBOT_TELEGRAM_USERNAME", Key: "telegram.username", field: func(c *Config) any { return &c.Telegram.Username }},
+
+		{Name: "WINDOWBOT_WECHAT_APP_ID", Key: "wechat.app_id", field: func(c *Config) any { return &c.WeChat.AppID }},
+		{Name: "WINDOWBOT_WECHAT_APP_SECRET", Key: "wechat.app_secret", Secret: true, field: func(c *Config) any { return &c.WeChat.AppSecret }},
+		{Name: "WINDOWBOT_WECHAT_TOKEN", Key: "wechat.token", Secret: true, field: func(c *Config) any { return &c.WeChat.Token }},
+		{Name: "WINDOWBOT_WECHAT_AES_KEY", Key: "wechat.aes_key", Secret: true, field: func(c *Config) any { return &c.WeChat.AESKey }},
+		{Name: "WINDOWBOT_WECHAT_API_URL", Key: "wechat.api_url", field: func(c *Config) any { return &c.WeChat.APIURL }},
+		{Name: "WINDOWBOT_WECHAT_REPLY_BUDGET", Key: "wechat.reply_budget", field: func(c *Config) any { return &c.WeChat.ReplyBudget }},
+		{Name: "WINDOWBOT_WECHAT_TIMESTAMP_WINDOW", Key: "wechat.timestamp_window", field: func(c *Config) any { return &c.WeChat.TimestampWindow }},
+		{Name: "WINDOWBOT_WECHAT_TEMPLATES", Key: "wechat.templates", field: func(c *Config) any { return &c.WeChat.Templates }},
+	}
+}
+
+// envVarByKey finds the table entry of a YAML key.
+func envVarByKey(key string) (EnvVar, bool) {
+	for _, e := range EnvVars() {
+		if e.Key == key {
+			return e, true
+		}
+	}
+	return EnvVar{}, false
+}
+
+// label is how messages name a setting: the variable operators set, then the file key.
+func (e EnvVar) label() string {
+	return fmt.Sprintf("%s (%s)", e.Name, e.Key)
+}
+
+// setString parses raw into the leaf; the same parser serves the file and the environment so
+// both accept exactly the same spellings.
+func (e EnvVar) setString(c *Config, raw string) error {
+	switch p := e.field(c).(type) {
+	case *string:
+		*p = raw
+	case *int:
+		n, err := strconv.Atoi(strings.TrimSpace(raw))
+		if err != nil {
+			return fmt.Errorf("not a whole number: %q", raw)
+		}
+		*p = n
+	case *time.Duration:
+		d, err := parseDuration(raw)
+		if err != nil {
+			return err
+		}
+		*p = d
+	case *map[string]string:
+		m, err := parsePairs(raw)
+		if err != nil {
+			return err
+		}
+		*p = m
+	default:
+		// Only reachable when someone adds a field of a new type without teaching this switch.
+		return fmt.Errorf("unsupported field type %T", p)
+	}
+	return nil
+}
+
+func parseDuration(raw string) (time.Duration, error) {
+	s := strings.TrimSpace(raw)
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		if _, numErr := strconv.ParseFloat(s, 64); numErr == nil && s != "0" {
+			return 0, fmt.Errorf("duration %q has no unit (write e.g. 30m, 10s or 1h30m)", raw)
+		}
+		return 0, fmt.Errorf("not a duration: %q (write e.g. 30m, 10s or 1h30m)", raw)
+	}
+	return d, nil
+}
+
+// parsePairs reads "kind=id,kind=id", the environment form of a map.
+func parsePairs(raw string) (map[string]string, error) {
+	m := map[string]string{}
+	for item := range strings.SplitSeq(raw, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(item, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("%q is not a kind=value pair (write kind=value,kind=value)", item)
+		}
+		if _, dup := m[k]; dup {
+			return nil, fmt.Errorf("%q given twice", k)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// applyEnv overlays every variable that is set. A variable that is set wins even when empty, so
+// WINDOWBOT_REDIS_URL= can switch a file's Redis off.
+func applyEnv(c *Config, getenv func(string) (string, bool)) error {
+	if getenv == nil {
+		return nil
+	}
+	for _, e := range EnvVars() {
+		raw, ok := getenv(e.Name)
+		if !ok {
+			continue
+		}
+		if err := e.setString(c, raw); err != nil {
+			return &FieldError{Env: e.Name, Key: e.Key, Reason: err.Error()}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,219 @@
+package configs
+
+import (
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Database drivers ParseDatabaseURL returns.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// wechatReplyLimit is how long WeChat waits for a passive reply before retrying the callback.
+const wechatReplyLimit = 5 * time.Second
+
+// schemeRE needs two letters at least so a Windows drive ("C:\data\windowbot.db") is a path.
+var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]+):`)
+
+var (
+	telegramSecretRE   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	telegramUsernameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{3,31}$`)
+	wechatTokenRE      = regexp.MustCompile(`^[A-Za-z0-9]{3,32}$`)
+)
+
+// ParseDatabaseURL splits a database_url into a gorm driver name (DriverSQLite or DriverPostgres)
+// and the DSN that driver expects: a plain path, sqlite:PATH, sqlite://PATH or file:… are SQLite;
+// postgres:// and postgresql:// URLs are PostgreSQL.
+func ParseDatabaseURL(s string) (driver, dsn string, err error) {
+	if strings.TrimSpace(s) == "" {
+		return "", "", fmt.Errorf("configs: database url is empty")
+	}
+	m := schemeRE.FindStringSubmatch(s)
+	if m == nil {
+		return DriverSQLite, s, nil
+	}
+	switch scheme := strings.ToLower(m[1]); scheme {
+	case "sqlite", "sqlite3":
+		path := strings.TrimPrefix(s[len(m[0]):], "//")
+		if path == "" {
+			return "", "", fmt.Errorf("configs: database url %q has no file path after %s:", s, m[1])
+		}
+		return DriverSQLite, path, nil
+	case "file":
+		return DriverSQLite, s, nil // the SQLite driver understands file: URIs itself
+	case "postgres", "postgresql":
+		if _, err := url.Parse(s); err != nil || !strings.HasPrefix(s[len(m[0]):], "//") {
+			return "", "", fmt.Errorf("configs: database url is not a valid postgres:// URL")
+		}
+		return DriverPostgres, s, nil
+	default:
+		return "", "", fmt.Errorf("configs: unsupported scheme %q (use a SQLite path, sqlite:PATH or postgres://)", m[1])
+	}
+}
+
+// Validate reports every bad setting at once. A single problem comes back as a *FieldError, several
+// as Errors; either way the message is one line that names the environment variable and the YAML
+// key. Validate touches no file or network: font and connection problems surface when those are
+// opened.
+func (c Config) Validate() error {
+	var errs Errors
+	bad := func(key, format string, args ...any) {
+		e, _ := envVarByKey(key) // every key below is in the table; TestValidate covers each
+		errs = append(errs, &FieldError{Env: e.Name, Key: key, Reason: fmt.Sprintf(format, args...)})
+	}
+
+	if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+		bad("database_url", "%s", strings.TrimPrefix(err.Error(), "configs: "))
+	}
+	if c.RedisURL != "" {
+		if reason := checkURL(c.RedisURL, "redis", "rediss", "unix"); reason != "" {
+			bad("redis_url", "%s (leave empty for in-process state)", reason)
+		}
+	}
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+		bad("http_addr", "%q is not host:port (e.g. :8080 or 127.0.0.1:8080)", c.HTTPAddr)
+	}
+	if reason := checkURL(c.PublicURL, "http", "https"); reason != "" {
+		bad("public_url", "%s", reason)
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		bad("admin_token", "too short (%d characters; use at least 16, e.g. openssl rand -hex 24)", len(c.AdminToken))
+	}
+	if _, err := c.Location(); err != nil {
+		bad("timezone", "unknown time zone %q (use an IANA name such as Asia/Shanghai)", c.Timezone)
+	}
+	if c.Language != LanguageChinese && c.Language != LanguageEnglish {
+		bad("language", "unsupported language %q (use %q or %q)", c.Language, LanguageChinese, LanguageEnglish)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		bad("log_level", "unknown level %q (use debug, info, warn or error)", c.LogLevel)
+	}
+	positive(bad, "session_ttl", c.SessionTTL)
+	if c.RatingPeriodDays < 1 {
+		bad("rating_period_days", "must be at least 1 (1 = one rating per citizen per window per day), got %d", c.RatingPeriodDays)
+	}
+	positive(bad, "shutdown_timeout", c.ShutdownTimeout)
+
+	c.validateTelegram(bad)
+	c.validateWeChat(bad)
+
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	default:
+		return errs
+	}
+}
+
+func (c Config) validateTelegram(bad func(key, format string, args ...any)) {
+	t := c.Telegram
+	if reason := checkURL(t.APIURL, "http", "https"); reason != "" {
+		bad("telegram.api_url", "%s", reason)
+	}
+	switch t.Mode {
+	case TelegramPolling:
+	case TelegramWebhook:
+		if t.WebhookSecret == "" {
+			bad("telegram.webhook_secret", "required when telegram mode is %q", TelegramWebhook)
+		}
+		// Telegram only delivers webhooks to HTTPS URLs.
+		if u, err := url.Parse(c.PublicURL); err == nil && u.Scheme != "https" {
+			bad("public_url", "must be https:// when telegram mode is %q (Telegram calls webhooks over HTTPS only)", TelegramWebhook)
+		}
+	default:
+		bad("telegram.mode", "unknown mode %q (use %q or %q)", t.Mode, TelegramPolling, TelegramWebhook)
+	}
+	if t.WebhookSecret != "" && !telegramSecretRE.MatchString(t.WebhookSecret) {
+		bad("telegram.webhook_secret", "Telegram accepts only 1-256 characters A-Z, a-z, 0-9, _ and -")
+	}
+	if t.Username != "" && !telegramUsernameRE.MatchString(t.Username) {
+		bad("telegram.username", "%q is not a Telegram username (5-32 letters, digits or _, without the @)", t.Username)
+	}
+}
+
+func (c Config) validateWeChat(bad func(key, format string, args ...any)) {
+	w := c.WeChat
+	if w.AppID == "" {
+		for _, dep := range []struct{ key, val string }{
+			{"wechat.app_secret", w.AppSecret}, {"wechat.token", w.Token}, {"wechat.aes_key", w.AESKey},
+		} {
+			if dep.val != "" {
+				bad("wechat.app_id", "required when %s is set (WeChat is switched on by the app id)", dep.key)
+				break
+			}
+		}
+	} else {
+		if w.AppSecret == "" {
+			bad("wechat.app_secret", "required when wechat.app_id is set")
+		}
+		if w.Token == "" {
+			bad("wechat.token", "required when wechat.app_id is set (the token of 服务器配置)")
+		}
+	}
+	if w.Token != "" && !wechatTokenRE.MatchString(w.Token) {
+		bad("wechat.token", "must be 3-32 letters or digits, as the WeChat console requires (got %d characters)", len(w.Token))
+	}
+	if w.AESKey != "" {
+		if len(w.AESKey) != 43 {
+			bad("wechat.aes_key", "must be exactly 43 characters (got %d); leave empty for plaintext mode", len(w.AESKey))
+		} else if k, err := base64.StdEncoding.DecodeString(w.AESKey + "="); err != nil || len(k) != 32 {
+			bad("wechat.aes_key", "is not a valid EncodingAESKey (43 base64 characters); copy it again from the WeChat console")
+		}
+	}
+	if reason := checkURL(w.APIURL, "http", "https"); reason != "" {
+		bad("wechat.api_url", "%s", reason)
+	}
+	if positive(bad, "wechat.reply_budget", w.ReplyBudget) && w.ReplyBudget >= wechatReplyLimit {
+		bad("wechat.reply_budget", "must be below %s, after which WeChat retries the message (got %s)", wechatReplyLimit, w.ReplyBudget)
+	}
+	positive(bad, "wechat.timestamp_window", w.TimestampWindow)
+	for kind, id := range w.Templates {
+		if strings.TrimSpace(kind) == "" || strings.TrimSpace(id) == "" {
+			bad("wechat.templates", "kind %q has an empty name or template id", kind)
+		}
+	}
+}
+
+// positive reports a zero or negative duration and says whether d was fine.
+func positive(bad func(key, format string, args ...any), key string, d time.Duration) bool {
+	if d <= 0 {
+		bad(key, "must be a positive duration such as 30s or 5m, got %s", d)
+		return false
+	}
+	return true
+}
+
+// checkURL returns why s is not an absolute URL with one of schemes, or "".
+func checkURL(s string, schemes ...string) string {
+	if s == "" {
+		return "is empty"
+	}
+	mustStart := "must start with " + strings.Join(schemes, ":// or ") + "://"
+	if !strings.Contains(s, "://") {
+		return fmt.Sprintf("%q %s", redactURL(s), mustStart)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Sprintf("cannot parse %q as a URL", redactURL(s))
+	}
+	for _, sc := range schemes {
+		if strings.EqualFold(u.Scheme, sc) {
+			if u.Host == "" && sc != "unix" {
+				return fmt.Sprintf("%q has no host", u.Redacted())
+			}
+			return ""
+		}
+	}
+	return fmt.Sprintf("%q %s", u.Redacted(), mustStart)
+}
