@@ -1,0 +1,680 @@
+// Package web is the built-in web chat: one embedded page that a citizen opens from a window's QR
+// code, and a small JSON API behind it that turns what they type or press into a bot.Inbound.
+// It needs nothing but the binary itself — no build step, no CDN — so `go run .` is enough to
+// rate a demo window in a browser.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"windowbot/bot"
+)
+
+// assets holds the page and its script and style sheet. They are split into files (not one inline
+// page) so the Content-Security-Policy can forbid inline script altogether.
+//
+//go:embed assets
+var assets embed.FS
+
+// CookieName is the cookie that carries a web visitor's id.
+const CookieName = "wb_visitor"
+
+// MaxPhotoSize is the largest photo a visitor may upload, in bytes.
+const MaxPhotoSize = 5 << 20
+
+// InboxLimit is how many pushed messages one visitor's inbox keeps; older ones are dropped first.
+const InboxLimit = 50
+
+const (
+	defaultLang    = "zh-CN"
+	defaultMaxBody = 64 << 10
+	// visitorIDLen is the base64url length of a 128-bit id; anything else in the cookie is replaced.
+	visitorIDLen = 22
+	cookieMaxAge = 365 * 24 * 60 * 60
+	// maxVisitors caps how many inboxes one replica holds, so pushes to visitors who never come
+	// back cannot grow memory without bound.
+	maxVisitors = 10000
+	// multipartSlack is room for the multipart framing and a caption around a photo.
+	multipartSlack = 64 << 10
+)
+
+// photoTypes are the image types accepted as uploads, decided by sniffing the bytes rather than by
+// trusting the browser's declared type.
+var photoTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+// ErrRecipient is returned by Send when the recipient is not a web visitor.
+var ErrRecipient = errors.New("recipient is not a web visitor")
+
+// Options configures a Chat. Handler is required; everything else has a default.
+type Options struct {
+	// Handler answers every message a visitor sends.
+	Handler bot.Handler
+	// Logger receives errors; nil discards them.
+	Logger *slog.Logger
+	// Lang is the language used when the request does not say: "zh-CN" (default) or "en".
+	Lang string
+	// Title replaces the page's default heading in every language, e.g. a service center's name.
+	Title string
+	// MaxBody limits a JSON request body in bytes; default 64 KiB. Photos have their own limit.
+	MaxBody int64
+}
+
+// Chat serves the web chat page and its API, and implements bot.Sender for pushes to visitors.
+// Pushes wait in an in-memory inbox per visitor until the page polls for them; that inbox lives
+// in this replica only and is lost on restart, so a push that must not be lost goes through the
+// outbox and is retried from there.
+type Chat struct {
+	h       bot.Handler
+	log     *slog.Logger
+	lang    string
+	title   string
+	maxBody int64
+	page    *template.Template
+	static  http.Handler
+	version string
+
+	mu      sync.Mutex
+	inboxes map[string]*inbox
+	seq     uint64
+}
+
+var _ bot.Sender = (*Chat)(nil)
+
+// New builds a Chat from opts. It panics when opts.Handler is nil, a wiring mistake that should
+// stop the program at start-up rather than fail every visitor later.
+func New(opts Options) *Chat {
+	if opts.Handler == nil {
+		panic("web: New: Options.Handler is nil")
+	}
+	c := &Chat{
+		h:       opts.Handler,
+		log:     opts.Logger,
+		lang:    normLang(opts.Lang),
+		title:   strings.TrimSpace(opts.Title),
+		maxBody: opts.MaxBody,
+		inboxes: make(map[string]*inbox),
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.lang == "" {
+		c.lang = defaultLang
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = defaultMaxBody
+	}
+	c.page = template.Must(template.ParseFS(assets, "assets/index.html"))
+	sub, err := fs.Sub(assets, "assets/static")
+	if err != nil {
+		panic(fmt.Sprintf("web: New: static assets: %v", err))
+	}
+	c.static = http.StripPrefix("/chat/static/", http.FileServerFS(sub))
+	// The version is a hash of the assets, so the page can ask for them with ?v= and let browsers
+	// cache them for a year: a new binary with new assets gets a new URL.
+	h := sha256.New()
+	_ = fs.WalkDir(sub, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(sub, p)
+			h.Write(b)
+		}
+		return nil
+	})
+	c.version = base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:9])
+	return c
+}
+
+// Routes registers the page and the API on mux.
+func (c *Chat) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", c.servePage)
+	mux.HandleFunc("GET /chat", c.servePage)
+	mux.HandleFunc("GET /chat/static/", c.serveStatic)
+	mux.HandleFunc("POST /chat/api/message", c.serveMessage)
+	mux.HandleFunc("GET /chat/api/inbox", c.serveInbox)
+}
+
+// ValidWindowCode reports whether code may name a window in a deep link (/?w=W001): letters,
+// digits and hyphens, 1 to 40 of them. Anything else never reaches the dialog engine.
+func ValidWindowCode(code string) bool {
+	if len(code) < 1 || len(code) > 40 {
+		return false
+	}
+	for _, r := range code {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// pageData fills assets/index.html.
+type pageData struct {
+	Lang        string
+	DefaultLang string
+	Title       string
+	CustomTitle string
+	Version     string
+}
+
+func (c *Chat) servePage(w http.ResponseWriter, r *http.Request) {
+	c.visitor(w, r)
+	lang := c.requestLang(r)
+	d := pageData{Lang: lang, DefaultLang: c.lang, Title: c.title, CustomTitle: c.title, Version: c.version}
+	if d.Title == "" {
+		d.Title = msg(lang, "title")
+	}
+	var buf bytes.Buffer
+	if err := c.page.Execute(&buf, d); err != nil {
+		c.log.ErrorContext(r.Context(), "web: render page", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "+
+		"img-src 'self' blob: data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	// The deep link's window code stays on this site.
+	h.Set("Referrer-Policy", "same-origin")
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (c *Chat) serveStatic(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("v") == c.version {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	c.static.ServeHTTP(w, r)
+}
+
+// messageRequest is the body of POST /chat/api/message: typed text, or a pressed button.
+type messageRequest struct {
+	Text      string `json:"text"`
+	Payload   string `json:"payload"`
+	MessageID string `json:"message_id"`
+}
+
+// wireReply is a bot.Reply as the page receives it. Every field is always present so the script
+// needs no null checks; ID lets a pressed button name the message it sat on.
+type wireReply struct {
+	ID      string         `json:"id"`
+	Text    string         `json:"text"`
+	Buttons [][]bot.Button `json:"buttons"`
+	Edit    bool           `json:"edit"`
+}
+
+// repliesResponse is the body of both API answers.
+type repliesResponse struct {
+	Replies []wireReply `json:"replies"`
+}
+
+// errorResponse is the body of every API error: a stable code for programs and a sentence for
+// people, in the visitor's language.
+type errorResponse struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+func (c *Chat) serveMessage(w http.ResponseWriter, r *http.Request) {
+	lang := c.requestLang(r)
+	if !sameOrigin(r) {
+		writeError(w, http.StatusForbidden, "cross_origin", lang)
+		return
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var (
+		in     bot.Inbound
+		status int
+		code   string
+	)
+	switch mt {
+	case "application/json":
+		in, status, code = c.readJSON(w, r)
+	case "multipart/form-data":
+		in, status, code = c.readPhoto(w, r)
+	default:
+		// A plain HTML form cannot send either type, which keeps other sites from posting here.
+		status, code = http.StatusUnsupportedMediaType, "unsupported_media_type"
+	}
+	if status != 0 {
+		writeError(w, status, code, lang)
+		return
+	}
+	id := c.visitor(w, r)
+	in.Platform, in.ChatID, in.UserID, in.Lang = bot.Web, id, id, lang
+
+	replies, err := c.h.Handle(r.Context(), in)
+	if err != nil {
+		// The text the visitor sent stays out of the log; the kind is enough to reproduce.
+		c.log.ErrorContext(r.Context(), "web: handle message", "err", fmt.Errorf("web: handle %s: %w", kind(in), err))
+		writeError(w, http.StatusInternalServerError, "handler_failed", lang)
+		return
+	}
+	out := make([]wireReply, 0, len(replies))
+	for _, rp := range replies {
+		out = append(out, toWire(newMessageID(), rp))
+	}
+	writeJSON(w, http.StatusOK, repliesResponse{Replies: out})
+}
+
+// readJSON decodes a text or button message. A non-zero status means the request is refused.
+func (c *Chat) readJSON(w http.ResponseWriter, r *http.Request) (bot.Inbound, int, string) {
+	if r.ContentLength > c.maxBody {
+		return bot.Inbound{}, http.StatusRequestEntityTooLarge, "too_large"
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, c.maxBody))
+	var req messageRequest
+	err := dec.Decode(&req)
+	if err == nil {
+		// Exactly one JSON value: trailing bytes mean a confused or hostile client.
+		if _, extra := dec.Token(); extra != io.EOF {
+			err = errors.New("trailing data")
+		}
+	}
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			return bot.Inbound{}, http.StatusRequestEntityTooLarge, "too_large"
+		}
+		return bot.Inbound{}, http.StatusBadRequest, "bad_json"
+	}
+	text := strings.TrimSpace(req.Text)
+	switch {
+	case req.Payload != "" && text != "":
+		return bot.Inbound{}, http.StatusBadRequest, "text_and_payload"
+	case req.Payload != "":
+		if !validMessageID(req.MessageID) {
+			return bot.Inbound{}, http.StatusBadRequest, "bad_message_id"
+		}
+		return bot.Inbound{Payload: req.Payload, MessageID: req.MessageID}, 0, ""
+	case text == "":
+		return bot.Inbound{}, http.StatusBadRequest, "empty"
+	}
+	if !validStart(text) {
+		return bot.Inbound{}, http.StatusBadRequest, "bad_window_code"
+	}
+	return bot.Inbound{Text: text}, 0, ""
+}
+
+// readPhoto reads a multipart upload with a "photo" file and an optional "text" caption. It
+// streams the parts instead of calling ParseMultipartForm, which would spill to temporary files.
+func (c *Chat) readPhoto(w http.ResponseWriter, r *http.Request) (bot.Inbound, int, string) {
+	limit := int64(MaxPhotoSize) + multipartSlack
+	if r.ContentLength > limit {
+		return bot.Inbound{}, http.StatusRequestEntityTooLarge, "too_large"
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return bot.Inbound{}, http.StatusBadRequest, "bad_multipart"
+	}
+	var in bot.Inbound
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return bot.Inbound{}, tooLargeOr(err, http.StatusBadRequest), "bad_multipart"
+		}
+		switch p.FormName() {
+		case "photo":
+			data, err := io.ReadAll(io.LimitReader(p, MaxPhotoSize+1))
+			if err != nil {
+				return bot.Inbound{}, tooLargeOr(err, http.StatusBadRequest), "bad_multipart"
+			}
+			if len(data) > MaxPhotoSize {
+				return bot.Inbound{}, http.StatusRequestEntityTooLarge, "too_large"
+			}
+			ct := http.DetectContentType(data)
+			if !slices.Contains(photoTypes, ct) {
+				return bot.Inbound{}, http.StatusUnsupportedMediaType, "not_an_image"
+			}
+			in.Photo = &bot.Media{Data: data, MIMEType: ct, Size: int64(len(data))}
+		case "text":
+			b, err := io.ReadAll(io.LimitReader(p, c.maxBody))
+			if err != nil {
+				return bot.Inbound{}, tooLargeOr(err, http.StatusBadRequest), "bad_multipart"
+			}
+			in.Text = strings.TrimSpace(string(b))
+		}
+		_ = p.Close()
+	}
+	if in.Photo == nil {
+		return bot.Inbound{}, http.StatusBadRequest, "no_photo"
+	}
+	return in, 0, ""
+}
+
+func tooLargeOr(err error, status int) int {
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return status
+}
+
+// validStart refuses a /start deep link whose window code is malformed, so a crafted link cannot
+// hand the engine arbitrary text dressed up as a window code.
+func validStart(text string) bool {
+	arg, ok := strings.CutPrefix(text, "/start ")
+	if !ok {
+		return true
+	}
+	code, ok := strings.CutPrefix(strings.TrimSpace(arg), "w_")
+	return !ok || ValidWindowCode(code)
+}
+
+func validMessageID(id string) bool {
+	if len(id) < 1 || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func kind(in bot.Inbound) string {
+	switch {
+	case in.Photo != nil:
+		return "photo"
+	case in.Payload != "":
+		return "button"
+	}
+	return "text"
+}
+
+func (c *Chat) serveInbox(w http.ResponseWriter, r *http.Request) {
+	// Reading the inbox empties it, so a cross-site navigation must not be able to trigger it.
+	if !sameOrigin(r) {
+		writeError(w, http.StatusForbidden, "cross_origin", c.requestLang(r))
+		return
+	}
+	id := c.visitor(w, r)
+	writeJSON(w, http.StatusOK, repliesResponse{Replies: c.drain(id)})
+}
+
+// sameOrigin refuses requests a browser marks as coming from another site, by Sec-Fetch-Site where
+// the browser sends it and by comparing Origin with Host otherwise. Requests with neither header
+// are not from a browser page and pass.
+func sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false // includes "null", sent by sandboxed frames and some redirects
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// visitor returns the caller's id from the cookie, issuing a new one when there is none or it is
+// malformed.
+func (c *Chat) visitor(w http.ResponseWriter, r *http.Request) string {
+	if ck, err := r.Cookie(CookieName); err == nil && validVisitorID(ck.Value) {
+		return ck.Value
+	}
+	id := randomID(16)
+	http.SetCookie(w, &http.Cookie{
+		Name:     CookieName,
+		Value:    id,
+		Path:     "/",
+		MaxAge:   cookieMaxAge,
+		HttpOnly: true,
+		Secure:   isHTTPS(r),
+		SameSite: http.SameSiteLaxMode,
+	})
+	return id
+}
+
+func validVisitorID(s string) bool {
+	if len(s) != visitorIDLen {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil && len(b) == 16
+}
+
+// isHTTPS also trusts X-Forwarded-Proto: at worst a forged header makes the cookie Secure, which
+// only stops it travelling over plain HTTP.
+func isHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	p, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(p), "https")
+}
+
+// randomID returns n random bytes in base64url. crypto/rand.Read never fails on supported systems
+// (it crashes the program instead), so there is no error to return.
+func randomID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func newMessageID() string { return "m" + randomID(9) }
+
+func toWire(id string, r bot.Reply) wireReply {
+	b := r.Buttons
+	if b == nil {
+		b = [][]bot.Button{}
+	}
+	return wireReply{ID: id, Text: r.Text, Buttons: b, Edit: r.Edit}
+}
+
+// requestLang picks the visitor's language: ?lang first (the page sends the one it shows), then
+// Accept-Language, then the configured default. Chinese of any region maps to "zh-CN"; any other
+// named language gets English, which more foreign visitors read than Chinese.
+func (c *Chat) requestLang(r *http.Request) string {
+	if l := normLang(r.URL.Query().Get("lang")); l != "" {
+		return l
+	}
+	if l := acceptLang(r.Header.Get("Accept-Language")); l != "" {
+		return l
+	}
+	return c.lang
+}
+
+func normLang(tag string) string {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	switch {
+	case tag == "zh" || strings.HasPrefix(tag, "zh-") || strings.HasPrefix(tag, "zh_"):
+		return "zh-CN"
+	case tag == "en" || strings.HasPrefix(tag, "en-") || strings.HasPrefix(tag, "en_"):
+		return "en"
+	}
+	return ""
+}
+
+// acceptLang returns "zh-CN" or "en" for the highest-weighted Chinese or English entry, "en" when
+// the header names only other languages, and "" when it names none.
+func acceptLang(header string) string {
+	type entry struct {
+		tag string
+		q   float64
+	}
+	var es []entry
+	for part := range strings.SplitSeq(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		tag = strings.TrimSpace(tag)
+		if tag == "" || tag == "*" {
+			continue
+		}
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				continue
+			}
+			q = f
+		}
+		if q > 0 {
+			es = append(es, entry{tag, q})
+		}
+	}
+	slices.SortStableFunc(es, func(a, b entry) int {
+		switch {
+		case a.q > b.q:
+			return -1
+		case a.q < b.q:
+			return 1
+		}
+		return 0
+	})
+	for _, e := range es {
+		if l := normLang(e.tag); l != "" {
+			return l
+		}
+	}
+	if len(es) > 0 {
+		return "en"
+	}
+	return ""
+}
+
+// messages are the few sentences the server itself says, in both languages.
+var messages = map[string]map[string]string{
+	"zh-CN": {
+		"title":                  "窗口服务评价",
+		"handler_failed":         "抱歉，系统暂时出了点问题，请稍后再试。",
+		"too_large":              "内容太大了。照片请不要超过 5 MB。",
+		"bad_json":               "请求格式不正确，请刷新页面后重试。",
+		"unsupported_media_type": "请求格式不正确，请刷新页面后重试。",
+		"cross_origin":           "请直接在本页面中操作。",
+		"empty":                  "请输入内容后再发送。",
+		"text_and_payload":       "请求格式不正确，请刷新页面后重试。",
+		"bad_message_id":         "请求格式不正确，请刷新页面后重试。",
+		"bad_window_code":        "窗口编号不正确，请重新扫描窗口上的二维码。",
+		"bad_multipart":          "照片上传失败，请重试。",
+		"no_photo":               "没有收到照片，请重新选择。",
+		"not_an_image":           "只能上传 JPEG、PNG、GIF 或 WebP 格式的照片。",
+	},
+	"en": {
+		"title":                  "Rate a service window",
+		"handler_failed":         "Sorry, something went wrong on our side. Please try again in a moment.",
+		"too_large":              "That is too large. Photos can be up to 5 MB.",
+		"bad_json":               "The request was not understood. Please reload the page and try again.",
+		"unsupported_media_type": "The request was not understood. Please reload the page and try again.",
+		"cross_origin":           "Please use this page directly.",
+		"empty":                  "Please type a message first.",
+		"text_and_payload":       "The request was not understood. Please reload the page and try again.",
+		"bad_message_id":         "The request was not understood. Please reload the page and try again.",
+		"bad_window_code":        "That window code is not valid. Please scan the QR code at the window again.",
+		"bad_multipart":          "The photo upload failed. Please try again.",
+		"no_photo":               "No photo arrived. Please choose it again.",
+		"not_an_image":           "Only JPEG, PNG, GIF or WebP photos can be uploaded.",
+	},
+}
+
+func msg(lang, key string) string {
+	if m, ok := messages[lang][key]; ok {
+		return m
+	}
+	return messages[defaultLang][key]
+}
+
+func writeError(w http.ResponseWriter, status int, code, lang string) {
+	writeJSON(w, status, errorResponse{Error: code, Message: msg(lang, code)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// inbox holds pushes for one visitor until the page polls.
+type inbox struct {
+	msgs []wireReply
+	// last orders inboxes by their newest push, to evict the stalest when there are too many.
+	last uint64
+}
+
+// Send queues r for the web visitor to.ChatID; the page shows it at its next poll (about ten
+// seconds while it is open). The queue is bounded (InboxLimit, oldest dropped), per replica and
+// in memory only: use the outbox for pushes that must survive a restart.
+func (c *Chat) Send(ctx context.Context, to bot.Recipient, r bot.Reply) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("web: send: %w", err)
+	}
+	if to.Platform != bot.Web || !validVisitorID(to.ChatID) {
+		return fmt.Errorf("web: send to %s recipient: %w", to.Platform, ErrRecipient)
+	}
+	wr := toWire(newMessageID(), r)
+	// A push is not an answer to a pressed button, so there is nothing for it to edit.
+	wr.Edit = false
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seq++
+	ib := c.inboxes[to.ChatID]
+	if ib == nil {
+		if len(c.inboxes) >= maxVisitors {
+			c.evictLocked()
+		}
+		ib = &inbox{}
+		c.inboxes[to.ChatID] = ib
+	}
+	ib.last = c.seq
+	if len(ib.msgs) >= InboxLimit {
+		ib.msgs = slices.Delete(ib.msgs, 0, len(ib.msgs)-InboxLimit+1)
+	}
+	ib.msgs = append(ib.msgs, wr)
+	return nil
+}
+
+// evictLocked drops the inbox that was pushed to least recently. It scans every inbox, which is
+// fine for something that happens only once the cap is reached.
+func (c *Chat) evictLocked() {
+	var oldest string
+	var min uint64
+	for id, ib := range c.inboxes {
+		if oldest == "" || ib.last < min {
+			oldest, min = id, ib.last
+		}
+	}
+	delete(c.inboxes, oldest)
+}
+
+// drain returns and forgets the visitor's queued pushes.
+func (c *Chat) drain(id string) []wireReply {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ib := c.inboxes[id]
+	delete(c.inboxes, id)
+	if ib == nil {
+		return []wireReply{}
+	}
+	return ib.msgs
+}
