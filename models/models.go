@@ -42,7 +42,7 @@ type Window struct {
 type Staff struct {
 	ID        uint   `gorm:"primaryKey"`
 	StaffNo   string `gorm:"size:40;not null;uniqueIndex"`
-	Name      string `gorm:"size:100;not null"`
+	Name      string `gorm:"size:200;not null"`
 	Role      string `gorm:"size:20;not null"`
 	WindowID  *uint  `gorm:"index"`
 	Window    *Window

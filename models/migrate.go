@@ -1,0 +1,223 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one versioned schema step.
+type migration struct {
+	version int
+	name    string
+	// up runs inside the migration transaction; it must use tx only.
+	up func(tx *gorm.DB) error
+}
+
+// migrations lists every schema step in the order it is applied.
+//
+// To change the schema, APPEND a step with the next version number and a short name, e.g.
+//
+//	{version: 2, name: "create tickets", up: func(tx *gorm.DB) error {
+//		return tx.Migrator().CreateTable(&ticketV2{})
+//	}},
+//
+// Never edit or reorder a released step: databases in the field already recorded it and will not
+// run it again. A step describes the schema as it was at that version, so give it its own frozen
+// struct (like the v1 types below) or plain SQL rather than the live entity structs, which keep
+// changing; TestSchemaMatchesEntities fails when an entity gains a column or index that no step
+// creates. Steps run in one transaction (PostgreSQL and SQLite both have transactional DDL), so
+// a failing step leaves the database at the version before the batch.
+func migrations() []migration {
+	return []migration{
+		{version: 1, name: "create centers, windows, staffs, citizens, ratings", up: migrateV1},
+	}
+}
+
+// migrationLockKey is the PostgreSQL advisory lock key that serialises Migrate across replicas
+// ("wbmigrat" in ASCII), chosen so that it cannot collide with other users of advisory locks.
+const migrationLockKey int64 = 0x77626d6967726174
+
+// Migrate applies the steps the database has not recorded yet, in order, and records each in
+// schema_migrations. It is safe when several replicas start at once: on PostgreSQL the migration
+// transaction first takes a transaction-scoped advisory lock, so the second replica waits and then
+// finds every step recorded; on SQLite the transaction begins IMMEDIATE and so holds the database's
+// write lock from the start. Running it again is a no-op.
+func (s *Store) Migrate(ctx context.Context) error {
+	steps := migrations()
+	for i, m := range steps {
+		if m.version != i+1 {
+			return fmt.Errorf("store: migrate: step %d (%s) has version %d: versions must be 1, 2, 3, …", i+1, m.name, m.version)
+		}
+	}
+	var applied []migration
+	var newest int
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == DialectPostgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockKey).Error; err != nil {
+				return fmt.Errorf("lock: %w", err)
+			}
+		}
+		if err := tx.Exec(s.createSchemaMigrationsSQL()).Error; err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var versions []int
+		if err := tx.Table("schema_migrations").Pluck("version", &versions).Error; err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done := make(map[int]bool, len(versions))
+		for _, v := range versions {
+			done[v] = true
+			newest = max(newest, v)
+		}
+		for _, m := range steps {
+			if done[m.version] {
+				continue
+			}
+			if err := m.up(tx); err != nil {
+				return fmt.Errorf("step %d (%s): %w", m.version, m.name, err)
+			}
+			err := tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+				m.version, m.name, time.Now().UTC()).Error
+			if err != nil {
+				return fmt.Errorf("record step %d: %w", m.version, err)
+			}
+			applied = append(applied, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, m := range applied {
+		s.logger.InfoContext(ctx, "schema migration applied", "version", m.version, "name", m.name, "dialect", s.dialect)
+	}
+	if latest := steps[len(steps)-1].version; newest > latest {
+		// A newer replica of a rolling deployment migrated first; this one may lack columns it wrote.
+		s.logger.WarnContext(ctx, "database schema is newer than this binary", "database_version", newest, "binary_version", latest)
+	}
+	return nil
+}
+
+// SchemaVersion returns the highest recorded migration version, 0 before the first Migrate.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	db := s.db.WithContext(ctx)
+	if !db.Migrator().HasTable("schema_migrations") {
+		return 0, nil
+	}
+	var v *int
+	if err := db.Table("schema_migrations").Select("MAX(version)").Scan(&v).Error; err != nil {
+		return 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	if v == nil {
+		return 0, nil
+	}
+	return *v, nil
+}
+
+func (s *Store) createSchemaMigrationsSQL() string {
+	ts := "DATETIME"
+	if s.dialect == DialectPostgres {
+		ts = "TIMESTAMPTZ"
+	}
+	return "CREATE TABLE IF NOT EXISTS schema_migrations (" +
+		"version BIGINT PRIMARY KEY, " +
+		"name VARCHAR(200) NOT NULL, " +
+		"applied_at " + ts + " NOT NULL)"
+}
+
+// Version 1: the tables as first released. These types freeze that schema; see migrations.
+
+type centerV1 struct {
+	ID        uint   `gorm:"primaryKey"`
+	Code      string `gorm:"size:40;not null;uniqueIndex"`
+	Name      string `gorm:"size:200;not null"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (centerV1) TableName() string { return "centers" }
+
+type windowV1 struct {
+	ID         uint   `gorm:"primaryKey"`
+	Code       string `gorm:"size:40;not null;uniqueIndex"`
+	Name       string `gorm:"size:200;not null"`
+	Department string `gorm:"size:200"`
+	CenterID   uint   `gorm:"not null;index"`
+	Center     *centerV1
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (windowV1) TableName() string { return "windows" }
+
+type staffV1 struct {
+	ID        uint   `gorm:"primaryKey"`
+	StaffNo   string `gorm:"size:40;not null;uniqueIndex"`
+	Name      string `gorm:"size:200;not null"`
+	Role      string `gorm:"size:20;not null"`
+	WindowID  *uint  `gorm:"index"`
+	Window    *windowV1
+	CenterID  *uint `gorm:"index"`
+	Center    *centerV1
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (staffV1) TableName() string { return "staffs" }
+
+type citizenV1 struct {
+	ID         uint   `gorm:"primaryKey"`
+	Platform   string `gorm:"size:20;not null;uniqueIndex:idx_citizen_identity"`
+	ExternalID string `gorm:"size:128;not null;uniqueIndex:idx_citizen_identity"`
+	Lang       string `gorm:"size:10"`
+	Inactive   bool
+	StaffID    *uint `gorm:"index"`
+	Staff      *staffV1
+	LastSeenAt time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (citizenV1) TableName() string { return "citizens" }
+
+// ratingV1 declares its references only here, so the database enforces them while the entity
+// stays free of association fields nobody preloads.
+type ratingV1 struct {
+	ID        uint `gorm:"primaryKey"`
+	WindowID  uint `gorm:"not null;index:idx_rating_window_time,priority:1;index:idx_rating_citizen_window,priority:2"`
+	Window    *windowV1
+	StaffID   *uint `gorm:"index"`
+	Staff     *staffV1
+	CitizenID uint `gorm:"not null;index:idx_rating_citizen_window,priority:1"`
+	Citizen   *citizenV1
+	Level     int       `gorm:"not null"`
+	Aspects   string    `gorm:"size:500"`
+	Praise    string    `gorm:"size:200"`
+	Comment   string    `gorm:"size:2000"`
+	Channel   string    `gorm:"size:20;not null"`
+	Excluded  bool      `gorm:"not null;default:false"`
+	CreatedAt time.Time `gorm:"not null;index:idx_rating_window_time,priority:2;index:idx_rating_citizen_window,priority:3"`
+}
+
+func (ratingV1) TableName() string { return "ratings" }
+
+func migrateV1(tx *gorm.DB) error {
+	// Referenced tables first.
+	if err := tx.Migrator().CreateTable(&centerV1{}, &windowV1{}, &staffV1{}, &citizenV1{}, &ratingV1{}); err != nil {
+		return err
+	}
+	// Codes are looked up case-insensitively (citizens type them); these indexes serve that
+	// lookup and stop "w001" and "W001" from being two windows.
+	for _, q := range []string{
+		"CREATE UNIQUE INDEX idx_centers_code_upper ON centers (UPPER(code))",
+		"CREATE UNIQUE INDEX idx_windows_code_upper ON windows (UPPER(code))",
+	} {
+		if err := tx.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}

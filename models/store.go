@@ -1,0 +1,380 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	gormlogger "gorm.io/gorm/logger"
+)
+
+// Dialect names returned by Store.Dialect.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// DefaultSQLitePath is the database file Open uses for an empty URL: the zero-set-up default of a
+// single machine.
+const DefaultSQLitePath = "windowbot.db"
+
+// sqlitePragmas are appended to every SQLite DSN. WAL lets readers run beside the writer,
+// busy_timeout makes a second writer wait instead of failing at once, foreign_keys is off by
+// default in SQLite, and _txlock=immediate takes the write lock at BEGIN: a deferred transaction
+// that reads and then writes (CreateRating, Migrate) would otherwise fail with SQLITE_BUSY when
+// another connection wrote in between, instead of waiting its turn.
+const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+
+// slowQuery is the duration above which a statement is logged at warn.
+const slowQuery = time.Second
+
+// Store is windowbot's database: every query of the records goes through it. It is safe for
+// concurrent use.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+	logger  *slog.Logger
+}
+
+// Open connects to the database named by databaseURL and checks that it answers. It does not
+// migrate: call Migrate. Accepted forms:
+//
+//	""                                  SQLite file windowbot.db in the working directory
+//	sqlite:PATH, sqlite://PATH, PATH    SQLite file PATH (pure Go driver, no cgo)
+//	postgres://… or postgresql://…      PostgreSQL
+func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	dialect, dsn, err := parseDatabaseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	var dialector gorm.Dialector
+	switch dialect {
+	case DialectSQLite:
+		dialector = sqlite.Open(dsn)
+	case DialectPostgres:
+		dialector = postgres.Open(dsn)
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		Logger: &gormSlog{logger: logger},
+		// Times are stored in UTC so that SQLite, which keeps them as text, compares them in order.
+		NowFunc:              func() time.Time { return time.Now().UTC() },
+		TranslateError:       true,
+		DisableAutomaticPing: true, // we ping below, with the caller's ctx
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
+	if dialect == DialectSQLite && (strings.Contains(dsn, ":memory:") || strings.Contains(dsn, "mode=memory")) {
+		// Each connection to an in-memory database is a database of its own.
+		sqlDB.SetMaxOpenConns(1)
+	}
+	s := &Store{db: db, dialect: dialect, logger: logger}
+	if err := s.Ping(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// parseDatabaseURL maps the accepted URL forms to a dialect and a driver DSN.
+func parseDatabaseURL(u string) (dialect, dsn string, err error) {
+	u = strings.TrimSpace(u)
+	lower := strings.ToLower(u)
+	switch {
+	case u == "":
+		return DialectSQLite, withPragmas(DefaultSQLitePath), nil
+	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
+		return DialectPostgres, u, nil
+	case strings.HasPrefix(lower, "sqlite://"):
+		return sqlitePath(u[len("sqlite://"):])
+	case strings.HasPrefix(lower, "sqlite:"):
+		return sqlitePath(u[len("sqlite:"):])
+	case strings.HasPrefix(lower, "file:"):
+		// An SQLite URI filename; passed through whole.
+		return DialectSQLite, withPragmas(u), nil
+	}
+	if i := strings.Index(u, ":"); i > 1 && !strings.ContainsAny(u[:i], `/\.`) {
+		// Something like mysql://… or redis:…; a one-letter prefix is a Windows drive, not a scheme.
+		return "", "", fmt.Errorf("store: unsupported database URL scheme %q (want sqlite:PATH, a file path or postgres://)", u[:i])
+	}
+	return sqlitePath(u)
+}
+
+func sqlitePath(p string) (string, string, error) {
+	if p == "" {
+		return "", "", errors.New("store: sqlite URL without a path")
+	}
+	return DialectSQLite, withPragmas(p), nil
+}
+
+func withPragmas(p string) string {
+	if strings.Contains(p, "?") {
+		return p + "&" + sqlitePragmas
+	}
+	return p + "?" + sqlitePragmas
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping %s: %w", s.dialect, err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	if err := sqlDB.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// DB returns the underlying gorm handle, for tests and for other packages' queries that have no
+// method here yet. Callers must pass their ctx with WithContext.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Dialect returns DialectSQLite or DialectPostgres.
+func (s *Store) Dialect() string { return s.dialect }
+
+// TouchCitizen returns the citizen row of a platform identity, creating it on first contact, and
+// records lastSeen. lang is stored on creation and fills an empty Lang later, but never overrides
+// one already stored: the user may have chosen a language in the bot since.
+func (s *Store) TouchCitizen(ctx context.Context, platform, externalID, lang string, lastSeen time.Time) (*Citizen, error) {
+	lastSeen = lastSeen.UTC()
+	c := Citizen{Platform: platform, ExternalID: externalID, Lang: lang, LastSeenAt: lastSeen}
+	db := s.db.WithContext(ctx)
+	// One statement, so two first messages of a new user arriving at once cannot both insert.
+	err := db.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "platform"}, {Name: "external_id"}},
+		DoUpdates: clause.Set{
+			// Deliveries can arrive out of order: keep the latest time.
+			{Column: clause.Column{Name: "last_seen_at"}, Value: gorm.Expr("CASE WHEN citizens.last_seen_at > excluded.last_seen_at THEN citizens.last_seen_at ELSE excluded.last_seen_at END")},
+			{Column: clause.Column{Name: "lang"}, Value: gorm.Expr("CASE WHEN citizens.lang = '' OR citizens.lang IS NULL THEN excluded.lang ELSE citizens.lang END")},
+			{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("excluded.updated_at")},
+		},
+	}).Create(&c).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: touch citizen %s: %w", platform, err)
+	}
+	var out Citizen
+	if err := db.Where("platform = ? AND external_id = ?", platform, externalID).First(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: touch citizen %s: %w", platform, notFound(err))
+	}
+	return &out, nil
+}
+
+// StaffByID returns a staff record with its Window (nil for a supervisor without one), or
+// ErrNotFound.
+func (s *Store) StaffByID(ctx context.Context, id uint) (*Staff, error) {
+	var st Staff
+	if err := s.db.WithContext(ctx).Preload("Window").First(&st, id).Error; err != nil {
+		return nil, fmt.Errorf("store: staff %d: %w", id, notFound(err))
+	}
+	return &st, nil
+}
+
+// WindowByCode returns a window with its Center, or ErrNotFound. Codes match case-insensitively
+// because citizens type them from a poster; the expression index of migration 1 serves the lookup.
+func (s *Store) WindowByCode(ctx context.Context, code string) (*Window, error) {
+	var w Window
+	err := s.db.WithContext(ctx).Preload("Center").
+		Where("UPPER(code) = ?", strings.ToUpper(strings.TrimSpace(code))).First(&w).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: window by code %q: %w", code, notFound(err))
+	}
+	return &w, nil
+}
+
+// Centers lists all centers by code.
+func (s *Store) Centers(ctx context.Context) ([]Center, error) {
+	var cs []Center
+	if err := s.db.WithContext(ctx).Order("code").Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("store: centers: %w", err)
+	}
+	return cs, nil
+}
+
+// WindowsOfCenter lists a center's windows by code; an unknown center has none.
+func (s *Store) WindowsOfCenter(ctx context.Context, centerID uint) ([]Window, error) {
+	var ws []Window
+	if err := s.db.WithContext(ctx).Where("center_id = ?", centerID).Order("code").Find(&ws).Error; err != nil {
+		return nil, fmt.Errorf("store: windows of center %d: %w", centerID, err)
+	}
+	return ws, nil
+}
+
+// RatedSince reports whether the citizen rated the window at or after since. Excluded ratings
+// count: an upheld appeal does not give the citizen another vote.
+func (s *Store) RatedSince(ctx context.Context, citizenID, windowID uint, since time.Time) (bool, error) {
+	ok, err := ratedSince(s.db.WithContext(ctx), citizenID, windowID, since)
+	if err != nil {
+		return false, fmt.Errorf("store: rated since: %w", err)
+	}
+	return ok, nil
+}
+
+func ratedSince(db *gorm.DB, citizenID, windowID uint, since time.Time) (bool, error) {
+	var n int64
+	err := db.Model(&Rating{}).
+		Where("citizen_id = ? AND window_id = ? AND created_at >= ?", citizenID, windowID, since.UTC()).
+		Limit(1).Count(&n).Error
+	return n > 0, err
+}
+
+// CreateRating inserts r after its checks, all in one transaction: ErrNotFound if the citizen or
+// the window does not exist, ErrOwnWindow if the citizen is bound to a staff record of r.WindowID,
+// ErrAlreadyRated if the citizen rated r.WindowID at or after since.
+//
+// Two deliveries of the same vote can race. The transaction first locks the citizen's row
+// (SELECT … FOR UPDATE on PostgreSQL), so a citizen's ratings are checked and inserted one at a
+// time while different citizens do not wait for each other; under READ COMMITTED the check that
+// follows the lock sees the rating the previous holder committed. SQLite has no row locks, but
+// every transaction there begins IMMEDIATE (see sqlitePragmas), which serialises all writers.
+func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) error {
+	if !Level(r.Level).Valid() {
+		return fmt.Errorf("store: create rating: invalid level %d", r.Level)
+	}
+	if !r.CreatedAt.IsZero() {
+		r.CreatedAt = r.CreatedAt.UTC()
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Citizen
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&c, r.CitizenID).Error; err != nil {
+			return fmt.Errorf("citizen %d: %w", r.CitizenID, notFound(err))
+		}
+		var w Window
+		if err := tx.Select("id").First(&w, r.WindowID).Error; err != nil {
+			return fmt.Errorf("window %d: %w", r.WindowID, notFound(err))
+		}
+		if c.StaffID != nil {
+			var st Staff
+			err := tx.Where("id = ? AND window_id = ?", *c.StaffID, r.WindowID).Limit(1).Find(&st).Error
+			if err != nil {
+				return err
+			}
+			if st.ID != 0 {
+				return ErrOwnWindow
+			}
+		}
+		rated, err := ratedSince(tx, r.CitizenID, r.WindowID, since)
+		if err != nil {
+			return err
+		}
+		if rated {
+			return ErrAlreadyRated
+		}
+		return tx.Create(r).Error
+	})
+	if err != nil {
+		return fmt.Errorf("store: create rating: %w", err)
+	}
+	return nil
+}
+
+// RatingStats summarises the ratings of a period.
+type RatingStats struct {
+	// Total counts the ratings that count (not excluded).
+	Total int
+	// ByLevel counts them per level; keys 1..5 are always present.
+	ByLevel map[int]int
+	// SatisfactionRate is levels 3–5 / Total; GoodRate is 4–5 / Total; both 0 without ratings.
+	SatisfactionRate, GoodRate float64
+}
+
+// WindowStats summarises the window's ratings created in [from, to), leaving out Excluded ones
+// (upheld appeals).
+func (s *Store) WindowStats(ctx context.Context, windowID uint, from, to time.Time) (RatingStats, error) {
+	var rows []struct {
+		Level int
+		N     int
+	}
+	err := s.db.WithContext(ctx).Model(&Rating{}).
+		Select("level, COUNT(*) AS n").
+		Where("window_id = ? AND excluded = ? AND created_at >= ? AND created_at < ?", windowID, false, from.UTC(), to.UTC()).
+		Group("level").Scan(&rows).Error
+	if err != nil {
+		return RatingStats{}, fmt.Errorf("store: window stats %d: %w", windowID, err)
+	}
+	st := RatingStats{ByLevel: map[int]int{1: 0, 2: 0, 3: 0, 4: 0, 5: 0}}
+	for _, r := range rows {
+		st.ByLevel[r.Level] += r.N
+		st.Total += r.N
+	}
+	st.SatisfactionRate = SatisfactionRate(st.ByLevel)
+	st.GoodRate = GoodRate(st.ByLevel)
+	return st, nil
+}
+
+// notFound maps gorm's not-found error to ErrNotFound and leaves others alone.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// gormSlog routes gorm's logging to slog. SQL is always logged without its parameters, which can
+// hold phone numbers and comments. Failed statements are logged at debug only: the error is
+// returned to the caller, which logs it once at the edge.
+type gormSlog struct {
+	logger *slog.Logger
+}
+
+var (
+	_ gormlogger.Interface = (*gormSlog)(nil)
+	_ gorm.ParamsFilter    = (*gormSlog)(nil)
+)
+
+func (l *gormSlog) LogMode(gormlogger.LogLevel) gormlogger.Interface { return l }
+
+func (l *gormSlog) Info(ctx context.Context, msg string, args ...any) {
+	l.logger.DebugContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
+}
+
+func (l *gormSlog) Warn(ctx context.Context, msg string, args ...any) {
+	l.logger.WarnContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
+}
+
+func (l *gormSlog) Error(ctx context.Context, msg string, args ...any) {
+	l.logger.WarnContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
+}
+
+func (l *gormSlog) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	elapsed := time.Since(begin)
+	switch {
+	case elapsed > slowQuery:
+		sql, rows := fc()
+		l.logger.WarnContext(ctx, "slow sql", "sql", sql, "rows", rows, "duration", elapsed, "error", err)
+	case err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && l.logger.Enabled(ctx, slog.LevelDebug):
+		sql, rows := fc()
+		l.logger.DebugContext(ctx, "sql failed", "sql", sql, "rows", rows, "duration", elapsed, "error", err)
+	}
+}
+
+// ParamsFilter drops the parameters from logged SQL.
+func (l *gormSlog) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}
