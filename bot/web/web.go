@@ -61,8 +61,9 @@ const (
 // trusting the browser's declared type.
 var photoTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
 
-// ErrRecipient is returned by Send when the recipient is not a web visitor.
-var ErrRecipient = errors.New("recipient is not a web visitor")
+// ErrRecipient is returned by Send when the recipient is not a web visitor. It wraps
+// bot.ErrPermanent: retrying will not help.
+var ErrRecipient = fmt.Errorf("recipient is not a web visitor: %w", bot.ErrPermanent)
 
 // Options configures a Chat. Handler is required; everything else has a default.
 type Options struct {

@@ -622,7 +622,7 @@ func TestSendAndInbox(t *testing.T) {
 			{Platform: bot.Telegram, ChatID: id},
 			{Platform: bot.Web, ChatID: "12345"},
 		} {
-			if err := chat.Send(ctx, r, bot.Reply{Text: "x"}); !errors.Is(err, web.ErrRecipient) {
+			if err := chat.Send(ctx, r, bot.Reply{Text: "x"}); !errors.Is(err, web.ErrRecipient) || !errors.Is(err, bot.ErrPermanent) {
 				t.Errorf("Send to %+v: %v", r, err)
 			}
 		}

@@ -130,6 +130,7 @@
         box.appendChild(rowEl);
       });
       li.appendChild(box);
+      li.classList.add('has-choices');
     }
     return li;
   }
@@ -222,7 +223,11 @@
         unpress(ctx.from, ctx.pressed);
         ctx.pressed.focus();
       }
-      if (ctx.typed && !input.value) input.value = ctx.typed;
+      // Put unsent text back for another try, rather than leave it looking delivered.
+      if (ctx.typed && !input.value) {
+        if (ctx.bubble) ctx.bubble.remove();
+        input.value = ctx.typed;
+      }
     });
   }
 
@@ -257,8 +262,7 @@
       var text = input.value.trim();
       if (!text) { input.focus(); return; }
       input.value = '';
-      append(mine(text));
-      post({ text: text }, { typed: text });
+      post({ text: text }, { typed: text, bubble: append(mine(text)) });
     });
 
     photoBtn.addEventListener('click', function () { photoInput.click(); });
