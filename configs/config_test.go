@@ -350,6 +350,8 @@ func TestValidate(t *testing.T) {
 			want: `configs: WINDOWBOT_ADMIN_TOKEN (admin_token): too short (6 characters; use at least 16, e.g. openssl rand -hex 24)`},
 		{name: "bad timezone", modify: func(c *Config) { c.Timezone = "Asia/Peking" },
 			want: `configs: WINDOWBOT_TIMEZONE (timezone): unknown time zone "Asia/Peking" (use an IANA name such as Asia/Shanghai)`},
+		{name: "empty timezone", modify: func(c *Config) { c.Timezone = "" },
+			want: `configs: WINDOWBOT_TIMEZONE (timezone): unknown time zone "" (use an IANA name such as Asia/Shanghai)`},
 		{name: "bad language", modify: func(c *Config) { c.Language = "zh" },
 			want: `configs: WINDOWBOT_LANGUAGE (language): unsupported language "zh" (use "zh-CN" or "en")`},
 		{name: "bad log level", modify: func(c *Config) { c.LogLevel = "verbose" },

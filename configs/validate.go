@@ -87,7 +87,8 @@ func (c Config) Validate() error {
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		bad("admin_token", "too short (%d characters; use at least 16, e.g. openssl rand -hex 24)", len(c.AdminToken))
 	}
-	if _, err := c.Location(); err != nil {
+	// time.LoadLocation("") is UTC: an emptied variable would quietly move every deadline.
+	if _, err := c.Location(); err != nil || c.Timezone == "" {
 		bad("timezone", "unknown time zone %q (use an IANA name such as Asia/Shanghai)", c.Timezone)
 	}
 	if c.Language != LanguageChinese && c.Language != LanguageEnglish {
