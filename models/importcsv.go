@@ -154,8 +154,9 @@ func readCSV(r io.Reader, name, header string, problems *[]ImportProblem) ([]csv
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			// The reader cannot be trusted to find the next row after a quoting error.
-			add(pe.Line, "%v; the rest of the file was not checked", pe.Err)
+			// The reader cannot be trusted to find the next row after a quoting error. The row
+			// where the broken field starts is where the administrator has to look.
+			add(pe.StartLine, "%v; the rest of the file was not checked", pe.Err)
 			return rows, nil
 		}
 		if err != nil {

@@ -87,6 +87,8 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 		_ = sqlDB.Close()
 		return nil, err
 	}
+	// Not the URL: it may carry a password.
+	logger.InfoContext(ctx, "database opened", "dialect", dialect)
 	return s, nil
 }
 
