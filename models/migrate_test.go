@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -163,6 +164,17 @@ func TestOpenDialect(t *testing.T) {
 			}
 			if err := s.Ping(ctxT(t)); err != nil {
 				t.Errorf("Ping: %v", err)
+			}
+			if name == models.DialectSQLite {
+				var mode string
+				if err := s.DB().Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil || mode != "wal" {
+					t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+				}
+			}
+			// Foreign keys are enforced (SQLite needs a pragma for that) and reported as gorm's error.
+			err := s.DB().Create(&models.Rating{WindowID: 999999, CitizenID: 999999, Level: 5, Channel: "web"}).Error
+			if !errors.Is(err, gorm.ErrForeignKeyViolated) {
+				t.Errorf("rating of an unknown window and citizen: err = %v, want ErrForeignKeyViolated", err)
 			}
 		})
 	}
