@@ -33,6 +33,7 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{version: 1, name: "create centers, windows, staffs, citizens, ratings", up: migrateV1},
+		{version: 2, name: "create pushes (outbox)", up: migrateV2},
 	}
 }
 
@@ -220,4 +221,30 @@ func migrateV1(tx *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// Version 2: the push outbox.
+
+type pushV2 struct {
+	ID        uint   `gorm:"primaryKey"`
+	DedupeKey string `gorm:"size:300;not null;uniqueIndex"`
+	Kind      string `gorm:"size:40;not null"`
+	CitizenID uint   `gorm:"not null;index"`
+	Citizen   *citizenV1
+	Text      string    `gorm:"size:4000;not null"`
+	Buttons   string    `gorm:"size:2000"`
+	Urgent    bool      `gorm:"not null;default:false"`
+	State     string    `gorm:"size:20;not null;index:idx_push_due,priority:1"`
+	NotBefore time.Time `gorm:"not null;index:idx_push_due,priority:2"`
+	Attempts  int       `gorm:"not null;default:0"`
+	LastError string    `gorm:"size:500"`
+	SentAt    *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (pushV2) TableName() string { return "pushes" }
+
+func migrateV2(tx *gorm.DB) error {
+	return tx.Migrator().CreateTable(&pushV2{})
 }
