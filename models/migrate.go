@@ -34,6 +34,7 @@ func migrations() []migration {
 	return []migration{
 		{version: 1, name: "create centers, windows, staffs, citizens, ratings", up: migrateV1},
 		{version: 2, name: "create pushes (outbox)", up: migrateV2},
+		{version: 3, name: "create tickets, ticket events, attachments, followers, counters", up: migrateV3},
 	}
 }
 
@@ -247,4 +248,103 @@ func (pushV2) TableName() string { return "pushes" }
 
 func migrateV2(tx *gorm.DB) error {
 	return tx.Migrator().CreateTable(&pushV2{})
+}
+
+// Version 3: tickets and their audit trail.
+
+type ticketV3 struct {
+	ID              uint       `gorm:"primaryKey"`
+	No              string     `gorm:"size:24;not null;uniqueIndex"`
+	Kind            string     `gorm:"size:20;not null"`
+	State           string     `gorm:"size:20;not null;index:idx_ticket_state_window,priority:1"`
+	CenterID        uint       `gorm:"not null;index"`
+	Center          *centerV1  `gorm:"foreignKey:CenterID"`
+	WindowID        *uint      `gorm:"index:idx_ticket_state_window,priority:2"`
+	Window          *windowV1  `gorm:"foreignKey:WindowID"`
+	Category        string     `gorm:"size:40;not null"`
+	Description     string     `gorm:"size:4000"`
+	RatingID        *uint      `gorm:"uniqueIndex"`
+	Rating          *ratingV1  `gorm:"foreignKey:RatingID"`
+	CitizenID       uint       `gorm:"not null;index"`
+	Citizen         *citizenV1 `gorm:"foreignKey:CitizenID"`
+	Channel         string     `gorm:"size:20;not null"`
+	Anonymous       bool       `gorm:"not null;default:false"`
+	Phone           string     `gorm:"size:20"`
+	CallbackConsent bool       `gorm:"not null;default:false"`
+	OwnerStaffID    *uint      `gorm:"index"`
+	OwnerStaff      *staffV1   `gorm:"foreignKey:OwnerStaffID"`
+	Escalated       bool       `gorm:"not null;default:false"`
+	CallbackDue     time.Time  `gorm:"not null"`
+	RectifyDue      time.Time  `gorm:"not null;index"`
+	AcceptedAt      *time.Time
+	ResolvedAt      *time.Time
+	ClosedAt        *time.Time
+	Plan            string `gorm:"size:4000"`
+	Result          string `gorm:"size:4000"`
+	Reason          string `gorm:"size:1000"`
+	CloseReason     string `gorm:"size:20"`
+	Rerate          string `gorm:"size:20"`
+	CitizenAppealed bool   `gorm:"not null;default:false"`
+	StaffAppealed   bool   `gorm:"not null;default:false"`
+	AppealBy        string `gorm:"size:20"`
+	AppealFrom      string `gorm:"size:20"`
+	AppealReason    string `gorm:"size:1000"`
+	PublishedAt     *time.Time
+	CreatedAt       time.Time `gorm:"not null;index"`
+	UpdatedAt       time.Time
+}
+
+func (ticketV3) TableName() string { return "tickets" }
+
+type ticketEventV3 struct {
+	ID             uint      `gorm:"primaryKey"`
+	TicketID       uint      `gorm:"not null;index:idx_event_ticket,priority:1"`
+	Ticket         *ticketV3 `gorm:"foreignKey:TicketID"`
+	Action         string    `gorm:"size:20;not null"`
+	FromState      string    `gorm:"size:20"`
+	ToState        string    `gorm:"size:20;not null"`
+	ActorRole      string    `gorm:"size:20;not null"`
+	ActorStaffID   *uint
+	ActorCitizenID *uint
+	Note           string    `gorm:"size:4000"`
+	Public         bool      `gorm:"not null;default:false"`
+	CreatedAt      time.Time `gorm:"not null;index:idx_event_ticket,priority:2"`
+}
+
+func (ticketEventV3) TableName() string { return "ticket_events" }
+
+type ticketAttachmentV3 struct {
+	ID        uint      `gorm:"primaryKey"`
+	TicketID  uint      `gorm:"not null;index"`
+	Ticket    *ticketV3 `gorm:"foreignKey:TicketID"`
+	Platform  string    `gorm:"size:20;not null"`
+	FileID    string    `gorm:"size:300"`
+	MIMEType  string    `gorm:"size:60"`
+	Size      int64
+	Data      []byte
+	CreatedAt time.Time
+}
+
+func (ticketAttachmentV3) TableName() string { return "ticket_attachments" }
+
+type ticketFollowerV3 struct {
+	ID        uint       `gorm:"primaryKey"`
+	TicketID  uint       `gorm:"not null;uniqueIndex:idx_follower,priority:1"`
+	Ticket    *ticketV3  `gorm:"foreignKey:TicketID"`
+	CitizenID uint       `gorm:"not null;uniqueIndex:idx_follower,priority:2;index"`
+	Citizen   *citizenV1 `gorm:"foreignKey:CitizenID"`
+	CreatedAt time.Time
+}
+
+func (ticketFollowerV3) TableName() string { return "ticket_followers" }
+
+type ticketCounterV3 struct {
+	Day string `gorm:"primaryKey;size:8"`
+	N   int    `gorm:"not null"`
+}
+
+func (ticketCounterV3) TableName() string { return "ticket_counters" }
+
+func migrateV3(tx *gorm.DB) error {
+	return tx.Migrator().CreateTable(&ticketV3{}, &ticketEventV3{}, &ticketAttachmentV3{}, &ticketFollowerV3{}, &ticketCounterV3{})
 }

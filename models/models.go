@@ -84,6 +84,8 @@ type Rating struct {
 	Excluded bool   `gorm:"not null;default:false"`
 	// CreatedAt is the moment of rating; indexes serve per-window periods and the one-per-day rule.
 	CreatedAt time.Time `gorm:"not null;index:idx_rating_window_time,priority:2;index:idx_rating_citizen_window,priority:3"`
+	// Ticket is the bad-review ticket the rating opened (levels 1–2), where loaded.
+	Ticket *Ticket `gorm:"foreignKey:RatingID"`
 }
 
 // Sentinel errors of the store, checked with errors.Is.

@@ -41,6 +41,8 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	logger  *slog.Logger
+	rules   TicketRules
+	notify  TicketNotifier
 }
 
 // Open connects to the database named by databaseURL and checks that it answers. It does not
@@ -82,7 +84,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 		// Each connection to an in-memory database is a database of its own.
 		sqlDB.SetMaxOpenConns(1)
 	}
-	s := &Store{db: db, dialect: dialect, logger: logger}
+	s := &Store{db: db, dialect: dialect, logger: logger, rules: DefaultTicketRules(time.UTC)}
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -248,7 +250,8 @@ func ratedSince(db *gorm.DB, citizenID, windowID uint, since time.Time) (bool, e
 
 // CreateRating inserts r after its checks, all in one transaction: ErrNotFound if the citizen or
 // the window does not exist, ErrOwnWindow if the citizen is bound to a staff record of r.WindowID,
-// ErrAlreadyRated if the citizen rated r.WindowID at or after since.
+// ErrAlreadyRated if the citizen rated r.WindowID at or after since. A bad review (levels 1–2)
+// opens its ticket in the same transaction; r.Ticket is set to it.
 //
 // Two deliveries of the same vote can race. The transaction first locks the citizen's row
 // (SELECT … FOR UPDATE on PostgreSQL), so a citizen's ratings are checked and inserted one at a
@@ -288,7 +291,27 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 		if rated {
 			return ErrAlreadyRated
 		}
-		return tx.Create(r).Error
+		if err := tx.Create(r).Error; err != nil {
+			return err
+		}
+		if !Level(r.Level).Bad() {
+			return nil
+		}
+		// Every bad review becomes a ticket, in the same transaction: no bad review without one.
+		var win Window
+		if err := tx.Select("id", "center_id").First(&win, r.WindowID).Error; err != nil {
+			return err
+		}
+		id := r.ID
+		t, err := s.openTicket(tx, &Ticket{
+			Kind: KindBadReview, CenterID: win.CenterID, WindowID: &win.ID, Category: badReviewCategory(r),
+			Description: describeRating(r), RatingID: &id, CitizenID: r.CitizenID, Channel: r.Channel,
+		}, r.CreatedAt, describeRating(r))
+		if err != nil {
+			return fmt.Errorf("bad-review ticket: %w", err)
+		}
+		r.Ticket = t
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("store: create rating: %w", err)

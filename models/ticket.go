@@ -1,0 +1,302 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Ticket kinds: a bad review opens one automatically, a citizen files a complaint.
+const (
+	KindBadReview = "bad_review"
+	KindComplaint = "complaint"
+)
+
+// TicketState is where a ticket is in its lifecycle (DESIGN.md §1 "Tickets"):
+//
+//	submitted → accepted → rectifying → resolved → closed
+//
+// with the side paths rejected (→ appealed by the citizen), appealed (a staff member contests a
+// bad review, or a citizen a rejection; a supervisor decides) and reopened (the citizen was not
+// satisfied with the fix). Escalation is not a state but an owner: an escalated ticket keeps
+// moving through the same states while a supervisor owns it (Ticket.Escalated), so that an
+// overdue ticket can still be accepted, planned and resolved without a detour.
+type TicketState string
+
+// The ticket states.
+const (
+	StateSubmitted  TicketState = "submitted"
+	StateAccepted   TicketState = "accepted"
+	StateRectifying TicketState = "rectifying"
+	StateResolved   TicketState = "resolved"
+	StateClosed     TicketState = "closed"
+	StateRejected   TicketState = "rejected"
+	StateAppealed   TicketState = "appealed"
+	StateReopened   TicketState = "reopened"
+)
+
+// TicketStates lists every state, in lifecycle order.
+var TicketStates = []TicketState{
+	StateSubmitted, StateAccepted, StateRectifying, StateResolved, StateClosed,
+	StateRejected, StateAppealed, StateReopened,
+}
+
+// Open reports whether work on the ticket is still due from the hall: it counts for deadlines,
+// reminders and the duplicate hint.
+func (s TicketState) Open() bool {
+	switch s {
+	case StateSubmitted, StateAccepted, StateRectifying, StateReopened, StateAppealed:
+		return true
+	}
+	return false
+}
+
+// Final reports whether nothing more can happen to the ticket (closed, or rejected after the
+// citizen's one appeal).
+func (s TicketState) Final() bool { return s == StateClosed }
+
+// Label is the state's wording for citizens and staff in lang.
+func (s TicketState) Label(lang string) string {
+	zh := map[TicketState]string{
+		StateSubmitted: "待受理", StateAccepted: "已受理", StateRectifying: "整改中", StateResolved: "已办结待评价",
+		StateClosed: "已关闭", StateRejected: "不予受理", StateAppealed: "复核中", StateReopened: "重新办理",
+	}
+	en := map[TicketState]string{
+		StateSubmitted: "Submitted", StateAccepted: "Accepted", StateRectifying: "Being fixed",
+		StateResolved: "Resolved, awaiting your rating", StateClosed: "Closed", StateRejected: "Rejected",
+		StateAppealed: "Under review", StateReopened: "Reopened",
+	}
+	if isEnglish(lang) {
+		return en[s]
+	}
+	return zh[s]
+}
+
+// Complaint categories: the four aspects, "could not get it done" (办不成事) and other.
+const (
+	CategoryNotDone = "not_done"
+	CategoryOther   = "other"
+)
+
+// Categories lists the complaint categories in the order the dialog offers them.
+var Categories = []Tag{
+	{"efficiency", "工作效能", "Efficiency"},
+	{"attitude", "服务态度", "Attitude"},
+	{"capability", "服务能力", "Capability"},
+	{"conduct", "工作作风", "Conduct"},
+	{CategoryNotDone, "办不成事", "Could not get it done"},
+	{CategoryOther, "其他", "Other"},
+}
+
+// CategoryByKey finds a complaint category.
+func CategoryByKey(key string) (Tag, bool) {
+	for _, c := range Categories {
+		if c.Key == key {
+			return c, true
+		}
+	}
+	return Tag{}, false
+}
+
+// Close reasons recorded on a closed ticket.
+const (
+	CloseSatisfied    = "satisfied"
+	CloseBasic        = "basic"
+	CloseNoReply      = "no_reply"
+	CloseRejected     = "rejected"
+	CloseAppealUpheld = "appeal_upheld"
+)
+
+// Re-rating outcomes (追评) of a resolved ticket.
+const (
+	RerateSatisfied   = "satisfied"
+	RerateBasic       = "basic"
+	RerateUnsatisfied = "unsatisfied"
+)
+
+// Appeal decisions.
+const (
+	ReviewUphold  = "uphold"
+	ReviewDismiss = "dismiss"
+)
+
+// Ticket is a bad review or a complaint being handled (工单). Citizens quote its No.
+type Ticket struct {
+	ID uint `gorm:"primaryKey"`
+	// No is the number citizens quote: T + the day in the hall's zone + a per-day sequence.
+	No    string      `gorm:"size:24;not null;uniqueIndex"`
+	Kind  string      `gorm:"size:20;not null"`
+	State TicketState `gorm:"size:20;not null;index:idx_ticket_state_window,priority:1"`
+	// CenterID is always set; WindowID is nil for a complaint about the whole center.
+	CenterID uint    `gorm:"not null;index"`
+	Center   *Center `gorm:"foreignKey:CenterID"`
+	WindowID *uint   `gorm:"index:idx_ticket_state_window,priority:2"`
+	Window   *Window `gorm:"foreignKey:WindowID"`
+	// Category is a key of Categories.
+	Category    string `gorm:"size:40;not null"`
+	Description string `gorm:"size:4000"`
+	// RatingID links a bad-review ticket to its rating.
+	RatingID *uint `gorm:"uniqueIndex"`
+	// CitizenID is who filed it (or rated); never shown to staff.
+	CitizenID uint   `gorm:"not null;index"`
+	Channel   string `gorm:"size:20;not null"`
+	Anonymous bool   `gorm:"not null;default:false"`
+	// Phone is set for a real-name complaint; CallbackConsent says the citizen agreed to be called
+	// back, the only case in which a supervisor sees the number unmasked.
+	Phone           string `gorm:"size:20"`
+	CallbackConsent bool   `gorm:"not null;default:false"`
+	// OwnerStaffID is the staff member assigned to it, if any.
+	OwnerStaffID *uint `gorm:"index"`
+	// Escalated means a supervisor owns the ticket (overdue, or reopened by the citizen).
+	Escalated   bool      `gorm:"not null;default:false"`
+	CallbackDue time.Time `gorm:"not null"`
+	RectifyDue  time.Time `gorm:"not null;index"`
+	AcceptedAt  *time.Time
+	ResolvedAt  *time.Time
+	ClosedAt    *time.Time
+	Plan        string `gorm:"size:4000"`
+	Result      string `gorm:"size:4000"`
+	// Reason is why it was rejected.
+	Reason      string `gorm:"size:1000"`
+	CloseReason string `gorm:"size:20"`
+	// Rerate is the citizen's verdict on the fix (追评).
+	Rerate string `gorm:"size:20"`
+	// CitizenAppealed and StaffAppealed record that the one appeal each side has was used.
+	CitizenAppealed bool `gorm:"not null;default:false"`
+	StaffAppealed   bool `gorm:"not null;default:false"`
+	// AppealBy (citizen or staff) and AppealFrom (the state it was appealed from) describe the
+	// appeal under review.
+	AppealBy     string      `gorm:"size:20"`
+	AppealFrom   TicketState `gorm:"size:20"`
+	AppealReason string      `gorm:"size:1000"`
+	// PublishedAt is set when a supervisor published the rectification notice (整改公示).
+	PublishedAt *time.Time
+	CreatedAt   time.Time `gorm:"not null;index"`
+	UpdatedAt   time.Time
+}
+
+// Public reports whether the ticket may be shown on the public rectification board.
+func (t *Ticket) Public() bool { return t.PublishedAt != nil }
+
+// Due returns the deadline that applies now: the call-back deadline until the ticket is
+// accepted, then the rectification deadline; zero when none applies.
+func (t *Ticket) Due() time.Time {
+	switch t.State {
+	case StateSubmitted:
+		return t.CallbackDue
+	case StateAccepted, StateRectifying, StateReopened:
+		return t.RectifyDue
+	}
+	return time.Time{}
+}
+
+// TicketEvent is one line of a ticket's audit trail: who did what, when, from which state to
+// which, with a note. Events are never changed.
+type TicketEvent struct {
+	ID        uint        `gorm:"primaryKey"`
+	TicketID  uint        `gorm:"not null;index:idx_event_ticket,priority:1"`
+	Ticket    *Ticket     `gorm:"foreignKey:TicketID"`
+	Action    Action      `gorm:"size:20;not null"`
+	FromState TicketState `gorm:"size:20"`
+	ToState   TicketState `gorm:"size:20;not null"`
+	// ActorRole is citizen, staff, supervisor, admin or system; ActorStaffID or ActorCitizenID
+	// names who, where there is somebody.
+	ActorRole      string `gorm:"size:20;not null"`
+	ActorStaffID   *uint
+	ActorCitizenID *uint
+	Note           string `gorm:"size:4000"`
+	// Public events are shown to the citizen when tracking the ticket.
+	Public    bool      `gorm:"not null;default:false"`
+	CreatedAt time.Time `gorm:"not null;index:idx_event_ticket,priority:2"`
+}
+
+// TicketAttachment is a photo sent with a complaint: the platform's file reference, or the bytes
+// for a web upload (which has no platform to keep them).
+type TicketAttachment struct {
+	ID        uint    `gorm:"primaryKey"`
+	TicketID  uint    `gorm:"not null;index"`
+	Ticket    *Ticket `gorm:"foreignKey:TicketID"`
+	Platform  string  `gorm:"size:20;not null"`
+	FileID    string  `gorm:"size:300"`
+	MIMEType  string  `gorm:"size:60"`
+	Size      int64
+	Data      []byte
+	CreatedAt time.Time
+}
+
+// TicketFollower is a citizen who joined an open ticket instead of filing a duplicate (并单):
+// they track it and are told of its progress like the one who filed it.
+type TicketFollower struct {
+	ID        uint     `gorm:"primaryKey"`
+	TicketID  uint     `gorm:"not null;uniqueIndex:idx_follower,priority:1"`
+	Ticket    *Ticket  `gorm:"foreignKey:TicketID"`
+	CitizenID uint     `gorm:"not null;uniqueIndex:idx_follower,priority:2;index"`
+	Citizen   *Citizen `gorm:"foreignKey:CitizenID"`
+	CreatedAt time.Time
+}
+
+// ticketCounter hands out the per-day sequence of ticket numbers.
+type ticketCounter struct {
+	Day string `gorm:"primaryKey;size:8"`
+	N   int    `gorm:"not null"`
+}
+
+func (ticketCounter) TableName() string { return "ticket_counters" }
+
+// TicketNoPattern is what a ticket number looks like, e.g. T20261123-0042.
+var TicketNoPattern = regexp.MustCompile(`^T\d{8}-\d{4,}$`)
+
+// NormTicketNo upper-cases and trims a typed ticket number.
+func NormTicketNo(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
+// FormatTicketNo builds the number of the n-th ticket of day (in the hall's zone).
+func FormatTicketNo(day time.Time, n int) string {
+	return fmt.Sprintf("T%s-%04d", day.Format("20060102"), n)
+}
+
+// MaskPhone hides the middle of a phone number: 13812341234 → 138****1234.
+func MaskPhone(p string) string {
+	r := []rune(p)
+	if len(r) < 7 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
+}
+
+// PhonePattern is a mainland mobile number (what a call-back needs).
+var PhonePattern = regexp.MustCompile(`^1[3-9]\d{9}$`)
+
+// Sentinel errors of the ticket rules.
+var (
+	// ErrIllegalTransition: the action is not possible in the ticket's state.
+	ErrIllegalTransition = errors.New("ticket: action not allowed in this state")
+	// ErrForbidden: the actor's role or scope may not take the action on this ticket.
+	ErrForbidden = errors.New("ticket: not allowed for this role")
+	// ErrBadInput: a reason, plan, result or outcome is missing or invalid.
+	ErrBadInput = errors.New("ticket: missing or invalid input")
+	// ErrAlreadyAppealed: the side already used its one appeal.
+	ErrAlreadyAppealed = errors.New("ticket: already appealed once")
+)
+
+// TransitionError says why an action was refused; it matches one of the sentinels above with
+// errors.Is.
+type TransitionError struct {
+	Action Action
+	From   TicketState
+	Role   string
+	Err    error
+	Detail string
+}
+
+func (e *TransitionError) Error() string {
+	msg := fmt.Sprintf("ticket: %s by %s in state %s: %v", e.Action, e.Role, e.From, e.Err)
+	if e.Detail != "" {
+		msg += " (" + e.Detail + ")"
+	}
+	return msg
+}
+
+// Unwrap returns the sentinel.
+func (e *TransitionError) Unwrap() error { return e.Err }

@@ -1,0 +1,256 @@
+package models
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func u(v uint) *uint { return &v }
+
+// fixture is a ticket in state s on window 7 of center 3, filed by citizen 11, with everything an
+// action might need already set (a plan and result for publish, a pending staff appeal).
+func fixture(s TicketState) *Ticket {
+	t := &Ticket{
+		ID: 1, No: "T20261123-0001", Kind: KindBadReview, State: s, CenterID: 3, WindowID: u(7),
+		Category: "efficiency", CitizenID: 11, Plan: "plan", Result: "result",
+		CallbackDue: time.Date(2026, 11, 24, 15, 59, 0, 0, time.UTC), RectifyDue: time.Date(2026, 12, 14, 15, 59, 0, 0, time.UTC),
+	}
+	if s == StateAppealed {
+		t.AppealBy, t.AppealFrom, t.StaffAppealed = RoleStaff, StateAccepted, true
+	}
+	return t
+}
+
+// actors has one in-scope actor of every role.
+var actors = map[string]Actor{
+	RoleCitizen:    {Role: RoleCitizen, CitizenID: 11},
+	RoleStaff:      {Role: RoleStaff, StaffID: 5, WindowID: u(7), CitizenID: 21},
+	RoleSupervisor: {Role: RoleSupervisor, StaffID: 6, CenterID: u(3), CitizenID: 22},
+	RoleAdmin:      {Role: RoleAdmin, StaffID: 9, CitizenID: 23},
+	RoleSystem:     {Role: RoleSystem},
+}
+
+// TestTicketStateMachine tries every action in every state by every role. The expectations are
+// written out here, independently of the rule table, as the lifecycle of DESIGN.md §1.
+func TestTicketStateMachine(t *testing.T) {
+	type allow struct {
+		from  string // space-separated states
+		roles string // space-separated roles
+		to    string // the state after, "=" for unchanged
+	}
+	const work = "submitted accepted rectifying reopened"
+	want := map[Action][]allow{
+		ActAccept:   {{"submitted", "staff supervisor admin", "accepted"}},
+		ActReject:   {{"submitted accepted", "supervisor admin", "rejected"}},
+		ActAssign:   {{work, "supervisor admin", "="}},
+		ActPlan:     {{"accepted rectifying reopened", "staff supervisor admin", "rectifying"}},
+		ActDone:     {{"rectifying", "staff supervisor admin", "resolved"}},
+		ActRerate:   {{"resolved", "citizen", "closed"}},
+		ActExpire:   {{"resolved", "system", "closed"}},
+		ActAppeal:   {{"rejected", "citizen", "appealed"}, {work, "staff", "appealed"}},
+		ActReview:   {{"appealed", "supervisor admin", "closed"}},
+		ActEscalate: {{work, "supervisor admin system", "="}},
+		ActChase:    {{work, "supervisor admin system", "="}},
+		ActPublish:  {{"resolved closed", "supervisor admin", "="}},
+		ActJoin:     {{work, "citizen", "="}},
+	}
+	at := time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
+	rules := DefaultTicketRules(time.UTC)
+	for _, act := range Actions {
+		for _, st := range TicketStates {
+			for _, role := range Roles {
+				name := string(act) + "/" + string(st) + "/" + role
+				t.Run(name, func(t *testing.T) {
+					to, ok := "", false
+					for _, a := range want[act] {
+						if strings.Contains(" "+a.from+" ", " "+string(st)+" ") && strings.Contains(" "+a.roles+" ", " "+role+" ") {
+							to, ok = a.to, true
+						}
+					}
+					tk := fixture(st)
+					before := *tk
+					ev, err := tk.Apply(Change{Action: act, Actor: actors[role], Note: "note", Outcome: outcomeFor(act), AssignTo: u(5), At: at}, rules)
+					if !ok {
+						var te *TransitionError
+						if !errors.As(err, &te) || !(errors.Is(err, ErrIllegalTransition) || errors.Is(err, ErrForbidden)) {
+							t.Fatalf("err = %v, want a refusal", err)
+						}
+						if !reflect.DeepEqual(*tk, before) {
+							t.Fatalf("refused action changed the ticket:\n%+v\n%+v", before, *tk)
+						}
+						return
+					}
+					if err != nil {
+						t.Fatalf("refused: %v", err)
+					}
+					if to == "=" {
+						to = string(st)
+					}
+					if string(tk.State) != to || ev.ToState != tk.State || ev.FromState != st || ev.Action != act || ev.ActorRole != role {
+						t.Fatalf("state %s, event %+v; want %s", tk.State, ev, to)
+					}
+					if !ev.CreatedAt.Equal(at) || ev.Note == "" {
+						t.Fatalf("event %+v lacks time or note", ev)
+					}
+				})
+			}
+		}
+	}
+}
+
+func outcomeFor(a Action) string {
+	switch a {
+	case ActRerate:
+		return RerateSatisfied
+	case ActReview:
+		return ReviewUphold
+	}
+	return ""
+}
+
+func TestTicketScope(t *testing.T) {
+	tk := fixture(StateSubmitted)
+	at := time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
+	rules := DefaultTicketRules(time.UTC)
+	outsiders := map[string]Actor{
+		"staff of another window":      {Role: RoleStaff, StaffID: 8, WindowID: u(99)},
+		"staff without a window":       {Role: RoleStaff, StaffID: 8},
+		"supervisor of another center": {Role: RoleSupervisor, StaffID: 8, CenterID: u(4)},
+	}
+	for name, a := range outsiders {
+		if _, err := tk.Apply(Change{Action: ActAccept, Actor: a, At: at}, rules); !errors.Is(err, ErrForbidden) {
+			t.Errorf("%s: err = %v, want ErrForbidden", name, err)
+		}
+	}
+	// A supervisor of all centers (no center) covers it; another citizen cannot re-rate it.
+	if _, err := fixture(StateSubmitted).Apply(Change{Action: ActAccept, Actor: Actor{Role: RoleSupervisor, StaffID: 8}, At: at}, rules); err != nil {
+		t.Errorf("all-centers supervisor refused: %v", err)
+	}
+	if _, err := fixture(StateResolved).Apply(Change{Action: ActRerate, Actor: Actor{Role: RoleCitizen, CitizenID: 12}, Outcome: RerateSatisfied, At: at}, rules); !errors.Is(err, ErrForbidden) {
+		t.Errorf("another citizen re-rated: %v", err)
+	}
+	// Anybody may join an open ticket.
+	if _, err := fixture(StateAccepted).Apply(Change{Action: ActJoin, Actor: Actor{Role: RoleCitizen, CitizenID: 12}, Note: "me too", At: at}, rules); err != nil {
+		t.Errorf("join refused: %v", err)
+	}
+}
+
+func TestTicketOutcomes(t *testing.T) {
+	at := time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC) // Wednesday 10:00 in Shanghai
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	rules := DefaultTicketRules(sh)
+	cit, sup, staff := actors[RoleCitizen], actors[RoleSupervisor], actors[RoleStaff]
+
+	// Not satisfied: reopened, escalated, a new rectification period from now.
+	tk := fixture(StateResolved)
+	if _, err := tk.Apply(Change{Action: ActRerate, Actor: cit, Outcome: RerateUnsatisfied, At: at}, rules); err != nil {
+		t.Fatal(err)
+	}
+	if tk.State != StateReopened || !tk.Escalated || tk.Rerate != RerateUnsatisfied {
+		t.Fatalf("after unsatisfied: %+v", tk)
+	}
+	if got := tk.RectifyDue.In(sh).Format(time.DateOnly); got != "2026-12-16" {
+		t.Errorf("new rectify deadline %s, want 2026-12-16 (15 working days)", got)
+	}
+	// Basically satisfied closes with that reason; a bad outcome is refused.
+	tk = fixture(StateResolved)
+	if _, err := tk.Apply(Change{Action: ActRerate, Actor: cit, Outcome: RerateBasic, At: at}, rules); err != nil || tk.CloseReason != CloseBasic {
+		t.Fatalf("basic: %v %+v", err, tk)
+	}
+	if _, err := fixture(StateResolved).Apply(Change{Action: ActRerate, Actor: cit, Outcome: "meh", At: at}, rules); !errors.Is(err, ErrBadInput) {
+		t.Errorf("bad outcome: %v", err)
+	}
+
+	// A citizen appeals a rejection once; upheld, the complaint is taken up again.
+	tk = fixture(StateRejected)
+	tk.Kind = KindComplaint
+	if _, err := tk.Apply(Change{Action: ActAppeal, Actor: cit, Note: "it was real", At: at}, rules); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tk.Apply(Change{Action: ActReview, Actor: sup, Outcome: ReviewUphold, At: at}, rules); err != nil || tk.State != StateAccepted {
+		t.Fatalf("citizen appeal upheld: %v %s", err, tk.State)
+	}
+	// Rejected again after the appeal: final.
+	if _, err := tk.Apply(Change{Action: ActReject, Actor: sup, Note: "duplicate", At: at}, rules); err != nil || tk.State != StateClosed || tk.CloseReason != CloseRejected {
+		t.Fatalf("second rejection: %v %+v", err, tk)
+	}
+
+	// A dismissed citizen appeal closes the ticket as rejected; there is no second appeal.
+	tk = fixture(StateRejected)
+	tk.CitizenAppealed = true
+	if _, err := tk.Apply(Change{Action: ActAppeal, Actor: cit, Note: "again", At: at}, rules); !errors.Is(err, ErrAlreadyAppealed) {
+		t.Errorf("second citizen appeal: %v", err)
+	}
+
+	// Staff appeal a bad review; dismissed, it goes back to where it was.
+	tk = fixture(StateRectifying)
+	if _, err := tk.Apply(Change{Action: ActAppeal, Actor: staff, Note: "wrong window", At: at}, rules); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tk.Apply(Change{Action: ActReview, Actor: sup, Outcome: ReviewDismiss, At: at}, rules); err != nil || tk.State != StateRectifying {
+		t.Fatalf("dismissed staff appeal: %v %s", err, tk.State)
+	}
+	if _, err := tk.Apply(Change{Action: ActAppeal, Actor: staff, Note: "again", At: at}, rules); !errors.Is(err, ErrAlreadyAppealed) {
+		t.Errorf("second staff appeal: %v", err)
+	}
+	// Staff cannot appeal a complaint, only a bad review.
+	tk = fixture(StateAccepted)
+	tk.Kind = KindComplaint
+	if _, err := tk.Apply(Change{Action: ActAppeal, Actor: staff, Note: "no", At: at}, rules); !errors.Is(err, ErrIllegalTransition) {
+		t.Errorf("staff appeal of a complaint: %v", err)
+	}
+
+	// Notes are required where the action carries one; escalation happens once.
+	if _, err := fixture(StateAccepted).Apply(Change{Action: ActPlan, Actor: staff, At: at}, rules); !errors.Is(err, ErrBadInput) {
+		t.Errorf("plan without text: %v", err)
+	}
+	tk = fixture(StateAccepted)
+	if _, err := tk.Apply(Change{Action: ActEscalate, Actor: Actor{Role: RoleSystem}, At: at}, rules); err != nil || !tk.Escalated {
+		t.Fatalf("escalate: %v", err)
+	}
+	if _, err := tk.Apply(Change{Action: ActEscalate, Actor: sup, At: at}, rules); !errors.Is(err, ErrIllegalTransition) {
+		t.Errorf("second escalation: %v", err)
+	}
+	// Publishing needs a plan and a result, and happens once.
+	tk = fixture(StateResolved)
+	tk.Result = ""
+	if _, err := tk.Apply(Change{Action: ActPublish, Actor: sup, At: at}, rules); !errors.Is(err, ErrBadInput) {
+		t.Errorf("publish without result: %v", err)
+	}
+}
+
+func TestTicketRulesDeadlinesPerCategory(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	r := DefaultTicketRules(sh)
+	r.CategoryRectifyDays = map[string]int{CategoryNotDone: 5}
+	r.CategoryCallbackDays = map[string]int{"conduct": 2}
+	from := time.Date(2026, 12, 30, 10, 0, 0, 0, sh) // Wednesday before New Year's Day
+	day := func(t time.Time) string { return t.In(sh).Format(time.DateOnly) }
+	cb, rd := r.Deadlines(CategoryNotDone, from)
+	if day(cb) != "2026-12-31" || day(rd) != "2027-01-07" {
+		t.Errorf("not_done: call back %s, rectify %s", day(cb), day(rd))
+	}
+	cb, rd = r.Deadlines("conduct", from)
+	if day(cb) != "2027-01-04" || day(rd) != "2027-01-21" {
+		t.Errorf("conduct: call back %s, rectify %s", day(cb), day(rd))
+	}
+}
+
+func TestMaskPhoneAndNumbers(t *testing.T) {
+	if got := MaskPhone("13812341234"); got != "138****1234" {
+		t.Errorf("MaskPhone = %s", got)
+	}
+	if got := MaskPhone("12345"); got != "*****" {
+		t.Errorf("MaskPhone(short) = %s", got)
+	}
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	if got := FormatTicketNo(time.Date(2026, 11, 23, 0, 0, 0, 0, sh), 42); got != "T20261123-0042" || !TicketNoPattern.MatchString(got) {
+		t.Errorf("FormatTicketNo = %s", got)
+	}
+	if NormTicketNo(" t20261123-0042 ") != "T20261123-0042" {
+		t.Error("NormTicketNo")
+	}
+}

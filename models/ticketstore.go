@@ -1,0 +1,470 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// TicketNotice is what a ticket event means for the people around it; the notifier turns it into
+// pushes.
+type TicketNotice struct {
+	Ticket *Ticket
+	Event  *TicketEvent
+	// Reporters are the citizen who filed the ticket and those who joined it.
+	Reporters []Citizen
+	// Staff are the chat accounts of the window's staff (or of the assigned owner).
+	Staff []Citizen
+	// Supervisors are the chat accounts of the supervisors and admins whose scope covers the ticket.
+	Supervisors []Citizen
+}
+
+// TicketNotifier returns the pushes a ticket event causes. It is called inside the transaction
+// that records the event, and its pushes are queued in it, so they exist exactly when the
+// event does. It must not do I/O of its own.
+type TicketNotifier func(n TicketNotice) []*Push
+
+// SetTicketRules sets the deadlines and calendar for tickets opened or reopened from now on.
+// Call it once at start-up, before the store is shared.
+func (s *Store) SetTicketRules(r TicketRules) { s.rules = r }
+
+// TicketRules returns the rules in force.
+func (s *Store) TicketRules() TicketRules { return s.rules }
+
+// SetTicketNotifier sets what turns ticket events into pushes; nil queues none. Call it once at
+// start-up, before the store is shared.
+func (s *Store) SetTicketNotifier(n TicketNotifier) { s.notify = n }
+
+// NewComplaint is a complaint as the citizen filed it.
+type NewComplaint struct {
+	CitizenID uint
+	CenterID  uint
+	// WindowID is nil for a complaint about the whole center.
+	WindowID        *uint
+	Category        string
+	Description     string
+	Channel         string
+	Anonymous       bool
+	Phone           string
+	CallbackConsent bool
+	Photos          []TicketAttachment
+	At              time.Time
+}
+
+// CreateComplaint opens a complaint ticket with its attachments, its first event and the pushes
+// it causes, in one transaction.
+func (s *Store) CreateComplaint(ctx context.Context, in NewComplaint) (*Ticket, error) {
+	if _, ok := CategoryByKey(in.Category); !ok {
+		return nil, fmt.Errorf("store: create complaint: unknown category %q", in.Category)
+	}
+	if in.Phone != "" && !PhonePattern.MatchString(in.Phone) {
+		return nil, fmt.Errorf("store: create complaint: invalid phone number")
+	}
+	var t *Ticket
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if in.WindowID != nil {
+			var w Window
+			if err := tx.Select("id", "center_id").First(&w, *in.WindowID).Error; err != nil {
+				return fmt.Errorf("window %d: %w", *in.WindowID, notFound(err))
+			}
+			in.CenterID = w.CenterID
+		}
+		var err error
+		t, err = s.openTicket(tx, &Ticket{
+			Kind: KindComplaint, CenterID: in.CenterID, WindowID: in.WindowID, Category: in.Category,
+			Description: in.Description, CitizenID: in.CitizenID, Channel: in.Channel,
+			Anonymous: in.Anonymous, Phone: in.Phone, CallbackConsent: in.CallbackConsent && in.Phone != "",
+		}, in.At, in.Description)
+		if err != nil {
+			return err
+		}
+		return addAttachments(tx, t.ID, in.Photos, in.At)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: create complaint: %w", err)
+	}
+	return t, nil
+}
+
+// openTicket numbers t, sets its deadlines, inserts it with its submit event and queues the
+// pushes. It runs inside tx.
+func (s *Store) openTicket(tx *gorm.DB, t *Ticket, at time.Time, note string) (*Ticket, error) {
+	at = at.UTC()
+	no, err := s.nextTicketNo(tx, at)
+	if err != nil {
+		return nil, err
+	}
+	t.No, t.State, t.CreatedAt, t.UpdatedAt = no, StateSubmitted, at, at
+	t.CallbackDue, t.RectifyDue = s.rules.Deadlines(t.Category, at)
+	if err := tx.Create(t).Error; err != nil {
+		return nil, err
+	}
+	ev := &TicketEvent{TicketID: t.ID, Action: ActSubmit, ToState: StateSubmitted, ActorRole: RoleCitizen,
+		ActorCitizenID: &t.CitizenID, Note: note, Public: true, CreatedAt: at}
+	if err := tx.Create(ev).Error; err != nil {
+		return nil, err
+	}
+	if err := s.queueNotices(tx, t, ev, at); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// nextTicketNo takes the next number of at's day in the hall's zone. The counter row is updated
+// in the caller's transaction, so PostgreSQL holds its row lock until commit: concurrent
+// complaints on any replica queue behind each other for the increment and never share a number.
+func (s *Store) nextTicketNo(tx *gorm.DB, at time.Time) (string, error) {
+	day := at.In(s.rules.Location())
+	var n int
+	err := tx.Raw("INSERT INTO ticket_counters (day, n) VALUES (?, 1) "+
+		"ON CONFLICT (day) DO UPDATE SET n = ticket_counters.n + 1 RETURNING n", day.Format("20060102")).
+		Scan(&n).Error
+	if err != nil {
+		return "", fmt.Errorf("ticket number: %w", err)
+	}
+	if n == 0 {
+		return "", errors.New("ticket number: counter returned nothing")
+	}
+	return FormatTicketNo(day, n), nil
+}
+
+func addAttachments(tx *gorm.DB, ticketID uint, photos []TicketAttachment, at time.Time) error {
+	if len(photos) == 0 {
+		return nil
+	}
+	rows := make([]TicketAttachment, len(photos))
+	for i, p := range photos {
+		p.ID, p.TicketID, p.CreatedAt = 0, ticketID, at.UTC()
+		rows[i] = p
+	}
+	return tx.Create(&rows).Error
+}
+
+// Transition applies c to the ticket numbered no: it locks the ticket, checks the change with
+// Ticket.Apply, saves the ticket and the event and queues the pushes, all in one transaction. An
+// illegal change returns a *TransitionError and changes nothing. An upheld staff appeal also
+// marks the bad review's rating excluded from scores.
+func (s *Store) Transition(ctx context.Context, no string, c Change) (*Ticket, *TicketEvent, error) {
+	var t Ticket
+	var ev *TicketEvent
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("no = ?", NormTicketNo(no)).First(&t).Error; err != nil {
+			return notFound(err)
+		}
+		if c.Action == ActAssign && c.AssignTo != nil {
+			if err := s.checkAssignee(tx, &t, *c.AssignTo); err != nil {
+				return err
+			}
+		}
+		var err error
+		ev, err = t.Apply(c, s.rules)
+		if err != nil {
+			return err
+		}
+		if err := tx.Save(&t).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(ev).Error; err != nil {
+			return err
+		}
+		if c.Action == ActReview && t.CloseReason == CloseAppealUpheld && t.RatingID != nil {
+			if err := tx.Model(&Rating{}).Where("id = ?", *t.RatingID).Update("excluded", true).Error; err != nil {
+				return err
+			}
+		}
+		return s.queueNotices(tx, &t, ev, c.At)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: ticket %s %s: %w", NormTicketNo(no), c.Action, err)
+	}
+	return &t, ev, nil
+}
+
+// checkAssignee refuses to give a ticket to somebody outside its center.
+func (s *Store) checkAssignee(tx *gorm.DB, t *Ticket, staffID uint) error {
+	var st Staff
+	if err := tx.Preload("Window").First(&st, staffID).Error; err != nil {
+		return &TransitionError{Action: ActAssign, From: t.State, Role: RoleSupervisor, Err: ErrBadInput, Detail: "no such staff"}
+	}
+	in := (st.CenterID != nil && *st.CenterID == t.CenterID) || (st.Window != nil && st.Window.CenterID == t.CenterID)
+	if !in {
+		return &TransitionError{Action: ActAssign, From: t.State, Role: RoleSupervisor, Err: ErrBadInput, Detail: "staff of another center"}
+	}
+	return nil
+}
+
+// JoinTicket adds a citizen's complaint to an open ticket instead of opening a duplicate (并单):
+// the description is recorded as an event, photos are attached, and the citizen follows the
+// ticket from now on.
+func (s *Store) JoinTicket(ctx context.Context, no string, citizenID uint, description string, photos []TicketAttachment, at time.Time) (*Ticket, error) {
+	var t Ticket
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("no = ?", NormTicketNo(no)).First(&t).Error; err != nil {
+			return notFound(err)
+		}
+		ev, err := t.Apply(Change{Action: ActJoin, Actor: Actor{Role: RoleCitizen, CitizenID: citizenID}, Note: description, At: at}, s.rules)
+		if err != nil {
+			return err
+		}
+		if err := tx.Create(ev).Error; err != nil {
+			return err
+		}
+		if t.CitizenID != citizenID {
+			f := TicketFollower{TicketID: t.ID, CitizenID: citizenID, CreatedAt: at.UTC()}
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&f).Error; err != nil {
+				return err
+			}
+		}
+		if err := addAttachments(tx, t.ID, photos, at); err != nil {
+			return err
+		}
+		return s.queueNotices(tx, &t, ev, at)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: join ticket %s: %w", NormTicketNo(no), err)
+	}
+	return &t, nil
+}
+
+// queueNotices asks the notifier for the pushes of ev and queues them in tx.
+func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Time) error {
+	if s.notify == nil {
+		return nil
+	}
+	n := TicketNotice{Ticket: t, Event: ev}
+	if err := tx.Where("id IN (?)", tx.Model(&TicketFollower{}).Select("citizen_id").Where("ticket_id = ?", t.ID)).
+		Or("id = ?", t.CitizenID).Order("id").Find(&n.Reporters).Error; err != nil {
+		return fmt.Errorf("reporters: %w", err)
+	}
+	staff := tx.Model(&Staff{}).Select("id").Where("role = ?", RoleStaff)
+	switch {
+	case t.OwnerStaffID != nil:
+		staff = tx.Model(&Staff{}).Select("id").Where("id = ?", *t.OwnerStaffID)
+	case t.WindowID != nil:
+		staff = staff.Where("window_id = ?", *t.WindowID)
+	default:
+		staff = nil // a center-wide complaint has no window staff: supervisors handle it
+	}
+	if staff != nil {
+		if err := tx.Where("staff_id IN (?)", staff).Order("id").Find(&n.Staff).Error; err != nil {
+			return fmt.Errorf("staff accounts: %w", err)
+		}
+	}
+	sups := tx.Model(&Staff{}).Select("staffs.id").
+		Joins("LEFT JOIN windows ON windows.id = staffs.window_id").
+		Where("staffs.role IN ?", []string{RoleSupervisor, RoleAdmin}).
+		Where("staffs.center_id = ? OR windows.center_id = ? OR (staffs.center_id IS NULL AND staffs.window_id IS NULL)", t.CenterID, t.CenterID)
+	if err := tx.Where("staff_id IN (?)", sups).Order("id").Find(&n.Supervisors).Error; err != nil {
+		return fmt.Errorf("supervisor accounts: %w", err)
+	}
+	return Enqueue(tx, at, s.notify(n)...)
+}
+
+// TicketByNo returns a ticket with its Center and Window, or ErrNotFound.
+func (s *Store) TicketByNo(ctx context.Context, no string) (*Ticket, error) {
+	var t Ticket
+	err := s.db.WithContext(ctx).Preload("Center").Preload("Window").Where("no = ?", NormTicketNo(no)).First(&t).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: ticket %s: %w", NormTicketNo(no), notFound(err))
+	}
+	return &t, nil
+}
+
+// TicketEvents returns a ticket's audit trail, oldest first; publicOnly keeps what the citizen
+// may see.
+func (s *Store) TicketEvents(ctx context.Context, ticketID uint, publicOnly bool) ([]TicketEvent, error) {
+	var evs []TicketEvent
+	q := s.db.WithContext(ctx).Where("ticket_id = ?", ticketID)
+	if publicOnly {
+		q = q.Where("public = ?", true)
+	}
+	if err := q.Order("created_at, id").Find(&evs).Error; err != nil {
+		return nil, fmt.Errorf("store: ticket events %d: %w", ticketID, err)
+	}
+	return evs, nil
+}
+
+// TicketAttachments returns a ticket's photos, without the bytes of web uploads.
+func (s *Store) TicketAttachments(ctx context.Context, ticketID uint) ([]TicketAttachment, error) {
+	var as []TicketAttachment
+	err := s.db.WithContext(ctx).Omit("data").Where("ticket_id = ?", ticketID).Order("id").Find(&as).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: ticket attachments %d: %w", ticketID, err)
+	}
+	return as, nil
+}
+
+// CitizenTicket returns the ticket numbered no if the citizen filed or joined it, else
+// ErrNotFound — the same answer as for a number that does not exist, so numbers cannot be probed.
+func (s *Store) CitizenTicket(ctx context.Context, citizenID uint, no string) (*Ticket, error) {
+	var t Ticket
+	err := s.citizenTickets(s.db.WithContext(ctx), citizenID).Preload("Center").Preload("Window").
+		Where("no = ?", NormTicketNo(no)).First(&t).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: ticket of citizen: %w", notFound(err))
+	}
+	return &t, nil
+}
+
+// TicketsOfCitizen returns the tickets a citizen filed or joined, newest first, at most limit.
+func (s *Store) TicketsOfCitizen(ctx context.Context, citizenID uint, limit int) ([]Ticket, error) {
+	var ts []Ticket
+	err := s.citizenTickets(s.db.WithContext(ctx), citizenID).Preload("Center").Preload("Window").
+		Order("created_at DESC, id DESC").Limit(limit).Find(&ts).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: tickets of citizen %d: %w", citizenID, err)
+	}
+	return ts, nil
+}
+
+func (s *Store) citizenTickets(db *gorm.DB, citizenID uint) *gorm.DB {
+	return db.Where("citizen_id = ? OR id IN (?)", citizenID,
+		db.Session(&gorm.Session{NewDB: true}).Model(&TicketFollower{}).Select("ticket_id").Where("citizen_id = ?", citizenID))
+}
+
+// SimilarOpenTicket returns the most recent open ticket on the same window (or, for windowID nil,
+// the same center as a whole) and category created at or after since, or ErrNotFound: what a
+// new complaint is offered to join.
+func (s *Store) SimilarOpenTicket(ctx context.Context, centerID uint, windowID *uint, category string, since time.Time) (*Ticket, error) {
+	var open []TicketState
+	for _, st := range TicketStates {
+		if st.Open() && st != StateAppealed {
+			open = append(open, st)
+		}
+	}
+	q := s.db.WithContext(ctx).Where("category = ? AND state IN ? AND created_at >= ?", category, open, since.UTC())
+	if windowID != nil {
+		q = q.Where("window_id = ?", *windowID)
+	} else {
+		q = q.Where("center_id = ? AND window_id IS NULL", centerID)
+	}
+	var t Ticket
+	if err := q.Order("created_at DESC, id DESC").First(&t).Error; err != nil {
+		return nil, fmt.Errorf("store: similar ticket: %w", notFound(err))
+	}
+	return &t, nil
+}
+
+// ResolvedAwaitingRerate returns the citizen's resolved tickets that still wait for their
+// verdict, oldest first.
+func (s *Store) ResolvedAwaitingRerate(ctx context.Context, citizenID uint) ([]Ticket, error) {
+	var ts []Ticket
+	err := s.db.WithContext(ctx).Preload("Window").Where("citizen_id = ? AND state = ?", citizenID, StateResolved).
+		Order("resolved_at, id").Find(&ts).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: tickets awaiting re-rating: %w", err)
+	}
+	return ts, nil
+}
+
+// CloseUnanswered closes, as "no reply", every resolved ticket whose citizen has not re-rated it
+// within the rules' RerateDays of its resolution. It returns how many it closed. Each ticket is
+// its own transition, so one failure does not hold back the others and a re-run closes only what
+// is left.
+func (s *Store) CloseUnanswered(ctx context.Context, now time.Time) (int, error) {
+	days := s.rules.RerateDays
+	if days <= 0 {
+		days = 7
+	}
+	var nos []string
+	err := s.db.WithContext(ctx).Model(&Ticket{}).Where("state = ? AND resolved_at < ?", StateResolved, now.UTC().AddDate(0, 0, -days)).
+		Order("resolved_at").Pluck("no", &nos).Error
+	if err != nil {
+		return 0, fmt.Errorf("store: close unanswered: %w", err)
+	}
+	closed := 0
+	var errs []error
+	for _, no := range nos {
+		_, _, err := s.Transition(ctx, no, Change{Action: ActExpire, Actor: Actor{Role: RoleSystem}, At: now})
+		var te *TransitionError
+		switch {
+		case errors.As(err, &te):
+			// Re-rated meanwhile: nothing to do.
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			closed++
+		}
+	}
+	return closed, errors.Join(errs...)
+}
+
+// TicketFilter selects tickets for lists and the admin API. Zero fields select everything.
+type TicketFilter struct {
+	States   []TicketState
+	CenterID *uint
+	WindowID *uint
+	From, To time.Time
+	Limit    int
+	Offset   int
+}
+
+// Tickets returns the tickets matching f with Center and Window, newest first.
+func (s *Store) Tickets(ctx context.Context, f TicketFilter) ([]Ticket, error) {
+	q := s.db.WithContext(ctx).Preload("Center").Preload("Window")
+	if len(f.States) > 0 {
+		q = q.Where("state IN ?", f.States)
+	}
+	if f.CenterID != nil {
+		q = q.Where("center_id = ?", *f.CenterID)
+	}
+	if f.WindowID != nil {
+		q = q.Where("window_id = ?", *f.WindowID)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("created_at < ?", f.To.UTC())
+	}
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	if f.Offset > 0 {
+		q = q.Offset(f.Offset)
+	}
+	var ts []Ticket
+	if err := q.Order("created_at DESC, id DESC").Find(&ts).Error; err != nil {
+		return nil, fmt.Errorf("store: tickets: %w", err)
+	}
+	return ts, nil
+}
+
+// OpenStates returns the states in which work is still due.
+func OpenStates() []TicketState {
+	return slices.DeleteFunc(slices.Clone(TicketStates), func(s TicketState) bool { return !s.Open() })
+}
+
+// describeRating is the description of a bad-review ticket: the aspects and the comment.
+func describeRating(r *Rating) string {
+	var parts []string
+	for _, k := range SplitKeys(r.Aspects) {
+		if tag, ok := ProblemByKey(k); ok {
+			parts = append(parts, tag.Zh)
+		}
+	}
+	d := strings.Join(parts, "、")
+	if r.Comment != "" {
+		if d != "" {
+			d += "；"
+		}
+		d += r.Comment
+	}
+	return d
+}
+
+// badReviewCategory is the category of a bad review's ticket: the aspect of its first problem.
+func badReviewCategory(r *Rating) string {
+	for _, k := range SplitKeys(r.Aspects) {
+		if a, _, ok := strings.Cut(k, "."); ok {
+			return a
+		}
+	}
+	return CategoryOther
+}
