@@ -8,7 +8,12 @@ import (
 	"log/slog"
 	"maps"
 	"net/url"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"windowbot/models"
 
 	// The runtime image may have no /usr/share/zoneinfo (scratch, distroless); embedding the
 	// database keeps Asia/Shanghai loadable everywhere for about 450 KB.
@@ -47,6 +52,35 @@ type Config struct {
 
 	Telegram Telegram `yaml:"telegram"`
 	WeChat   WeChat   `yaml:"wechat"`
+	Calendar Calendar `yaml:"calendar"`
+	Tickets  Tickets  `yaml:"tickets"`
+}
+
+// Calendar lists the exceptions to "Monday to Friday" on which ticket deadlines are counted:
+// public holidays that fall on weekdays, and the weekend days worked instead (调休上班). The
+// default is the State Council's arrangement for the current year; add each new year's once it
+// is announced.
+type Calendar struct {
+	// Holidays are days off that would be working days, as 2006-01-02.
+	Holidays []string `yaml:"holidays"`
+	// Workdays are weekend days that are worked, as 2006-01-02.
+	Workdays []string `yaml:"workdays"`
+}
+
+// Tickets configures the deadlines of complaints and bad reviews, in working days.
+type Tickets struct {
+	// CallbackDays is the time to verify a ticket and call the citizen back.
+	CallbackDays int `yaml:"callback_days"`
+	// RectifyDays is the time to fix what the ticket is about.
+	RectifyDays int `yaml:"rectify_days"`
+	// CategoryDays overrides both per category: category → "callback/rectify", e.g. "1/5".
+	CategoryDays map[string]string `yaml:"category_days"`
+	// RerateDays is how long (calendar days) a resolved ticket waits for the citizen's verdict on
+	// the fix before it is closed as "no reply".
+	RerateDays int `yaml:"rerate_days"`
+	// DuplicateDays is how far back (calendar days) an open ticket on the same window and
+	// category is offered to a new complaint to join.
+	DuplicateDays int `yaml:"duplicate_days"`
 }
 
 // Telegram configures the Telegram channel; an empty Token disables it.
@@ -106,7 +140,48 @@ func Default() Config {
 			ReplyBudget:     4 * time.Second,
 			TimestampWindow: 5 * time.Minute,
 		},
+		Calendar: Calendar{
+			Holidays: slices.Clone(models.ChinaHolidays2026),
+			Workdays: slices.Clone(models.ChinaWorkdays2026),
+		},
+		Tickets: Tickets{CallbackDays: 1, RectifyDays: 15, RerateDays: 7, DuplicateDays: 7},
 	}
+}
+
+// TicketRules builds the ticket deadlines of the configuration on its calendar in loc.
+func (c Config) TicketRules(loc *time.Location) (models.TicketRules, error) {
+	cal, err := models.NewCalendar(loc, c.Calendar.Holidays, c.Calendar.Workdays)
+	if err != nil {
+		return models.TicketRules{}, fmt.Errorf("configs: %w", err)
+	}
+	r := models.TicketRules{
+		Calendar: cal, CallbackDays: c.Tickets.CallbackDays, RectifyDays: c.Tickets.RectifyDays,
+		RerateDays: c.Tickets.RerateDays, DuplicateDays: c.Tickets.DuplicateDays,
+		CategoryCallbackDays: map[string]int{}, CategoryRectifyDays: map[string]int{},
+	}
+	for cat, v := range c.Tickets.CategoryDays {
+		cb, rd, err := parseCategoryDays(v)
+		if err != nil {
+			return models.TicketRules{}, fmt.Errorf("configs: tickets.category_days %s: %w", cat, err)
+		}
+		r.CategoryCallbackDays[cat], r.CategoryRectifyDays[cat] = cb, rd
+	}
+	return r, nil
+}
+
+// parseCategoryDays reads "callback/rectify" working days, e.g. "1/5".
+func parseCategoryDays(v string) (callback, rectify int, err error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(v), "/")
+	if ok {
+		callback, err = strconv.Atoi(strings.TrimSpace(a))
+		if err == nil {
+			rectify, err = strconv.Atoi(strings.TrimSpace(b))
+		}
+	}
+	if !ok || err != nil || callback < 0 || rectify < 1 || callback > 60 || rectify > 365 {
+		return 0, 0, fmt.Errorf("%q is not callback/rectify working days such as 1/5", v)
+	}
+	return callback, rectify, nil
 }
 
 // Languages the bot has texts for.
@@ -144,6 +219,9 @@ func (c Config) SlogLevel() (slog.Level, error) {
 func (c Config) Redacted() Config {
 	out := c
 	out.WeChat.Templates = maps.Clone(c.WeChat.Templates)
+	out.Tickets.CategoryDays = maps.Clone(c.Tickets.CategoryDays)
+	out.Calendar.Holidays = slices.Clone(c.Calendar.Holidays)
+	out.Calendar.Workdays = slices.Clone(c.Calendar.Workdays)
 	for _, e := range EnvVars() {
 		if !e.Secret {
 			continue

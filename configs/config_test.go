@@ -104,6 +104,8 @@ func sampleValue(t *testing.T, v reflect.Value) (string, any) {
 		return "42s", 42 * time.Second
 	case map[string]string:
 		return "a=1, b=2", map[string]string{"a": "1", "b": "2"}
+	case []string:
+		return "2026-01-01, 2026-01-02", []string{"2026-01-01", "2026-01-02"}
 	}
 	t.Fatalf("no sample for %s", v.Type())
 	return "", nil
@@ -388,6 +390,17 @@ func TestValidate(t *testing.T) {
 			want: `configs: WINDOWBOT_WECHAT_TIMESTAMP_WINDOW (wechat.timestamp_window): must be a positive duration such as 30s or 5m, got -1s`},
 		{name: "empty template id", modify: func(c *Config) { c.WeChat.Templates = map[string]string{"ticket": ""} },
 			want: `configs: WINDOWBOT_WECHAT_TEMPLATES (wechat.templates): kind "ticket" has an empty name or template id`},
+		{name: "holiday not a date", modify: func(c *Config) { c.Calendar.Holidays = []string{"2026-13-01"} },
+			want: `configs: WINDOWBOT_CALENDAR_HOLIDAYS (calendar.holidays): "2026-13-01" is not a date written 2006-01-02`},
+		{name: "worked day on a weekday", modify: func(c *Config) { c.Calendar.Workdays = []string{"2026-11-24"} },
+			want: `configs: WINDOWBOT_CALENDAR_WORKDAYS (calendar.workdays): adjusted working day 2026-11-24 is a Tuesday, not a weekend day`},
+		{name: "rectify days zero", modify: func(c *Config) { c.Tickets.RectifyDays = 0 },
+			want: `configs: WINDOWBOT_TICKETS_RECTIFY_DAYS (tickets.rectify_days): must be between 1 and 365 working days, got 0`},
+		{name: "unknown category", modify: func(c *Config) { c.Tickets.CategoryDays = map[string]string{"noise": "1/5"} },
+			want: `configs: WINDOWBOT_TICKETS_CATEGORY_DAYS (tickets.category_days): unknown category "noise" (use efficiency, attitude, capability, conduct, not_done, other)`},
+		{name: "category days malformed", modify: func(c *Config) { c.Tickets.CategoryDays = map[string]string{"not_done": "5"} },
+			want: `configs: WINDOWBOT_TICKETS_CATEGORY_DAYS (tickets.category_days): not_done: "5" is not callback/rectify working days such as 1/5`},
+		{name: "category days", modify: func(c *Config) { c.Tickets.CategoryDays = map[string]string{"not_done": "1/5"} }},
 		{name: "secrets stay out of messages", modify: func(c *Config) { c.RedisURL = "http://:hunter2@x" },
 			want: `configs: WINDOWBOT_REDIS_URL (redis_url): "http://:xxxxx@x" must start with redis:// or rediss:// or unix:// (leave empty for in-process state)`},
 	}
@@ -476,5 +489,34 @@ func TestSlogLevel(t *testing.T) {
 	c.LogLevel = "loud"
 	if _, err := c.SlogLevel(); err == nil {
 		t.Fatal("no error for a bad level")
+	}
+}
+
+func TestTicketRulesFromConfig(t *testing.T) {
+	c := Default()
+	c.Tickets.CategoryDays = map[string]string{"not_done": "1/5"}
+	c.Calendar.Holidays = append(c.Calendar.Holidays, "2027-02-08")
+	loc, _ := c.Location()
+	r, err := c.TicketRules(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.RectifyDays != 15 || r.CallbackDays != 1 || r.CategoryRectifyDays["not_done"] != 5 || r.RerateDays != 7 {
+		t.Fatalf("rules = %+v", r)
+	}
+	if r.Calendar.IsWorkday(time.Date(2027, 2, 8, 10, 0, 0, 0, loc)) {
+		t.Error("a configured holiday counted as a working day")
+	}
+	// Lists load from YAML sequences and from comma-separated variables.
+	p := writeFile(t, "calendar:\n  holidays: [2027-01-01, 2027-02-08]\n  workdays:\n    - 2027-02-06\n")
+	got, err := Load(p, env(map[string]string{"WINDOWBOT_CALENDAR_WORKDAYS": "2027-02-07 , 2027-02-20"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.Calendar.Holidays, " ") != "2027-01-01 2027-02-08" || strings.Join(got.Calendar.Workdays, " ") != "2027-02-07 2027-02-20" {
+		t.Fatalf("calendar = %+v", got.Calendar)
+	}
+	if _, err := Load(writeFile(t, "calendar:\n  holidays: 2027-01-01\n"), nil); err == nil || !strings.Contains(err.Error(), "must be a list") {
+		t.Fatalf("scalar for a list: %v", err)
 	}
 }

@@ -20,13 +20,14 @@ type EnvVar struct {
 	Key string
 	// Secret marks values that must never be printed or logged.
 	Secret bool
-	// field returns a pointer to the leaf inside c: *string, *int, *time.Duration or
-	// *map[string]string.
+	// field returns a pointer to the leaf inside c: *string, *int, *time.Duration,
+	// *map[string]string or *[]string.
 	field func(c *Config) any
 }
 
 // EnvVars returns the table of every configuration leaf, in the order of the example file.
-// WINDOWBOT_WECHAT_TEMPLATES takes comma-separated kind=template_id pairs.
+// Maps (WINDOWBOT_WECHAT_TEMPLATES, WINDOWBOT_TICKETS_CATEGORY_DAYS) take comma-separated
+// key=value pairs, lists (WINDOWBOT_CALENDAR_HOLIDAYS) comma-separated items.
 func EnvVars() []EnvVar {
 	return []EnvVar{
 		{Name: "WINDOWBOT_DATABASE_URL", Key: "database_url", field: func(c *Config) any { return &c.DatabaseURL }},
@@ -56,6 +57,15 @@ func EnvVars() []EnvVar {
 		{Name: "WINDOWBOT_WECHAT_REPLY_BUDGET", Key: "wechat.reply_budget", field: func(c *Config) any { return &c.WeChat.ReplyBudget }},
 		{Name: "WINDOWBOT_WECHAT_TIMESTAMP_WINDOW", Key: "wechat.timestamp_window", field: func(c *Config) any { return &c.WeChat.TimestampWindow }},
 		{Name: "WINDOWBOT_WECHAT_TEMPLATES", Key: "wechat.templates", field: func(c *Config) any { return &c.WeChat.Templates }},
+
+		{Name: "WINDOWBOT_CALENDAR_HOLIDAYS", Key: "calendar.holidays", field: func(c *Config) any { return &c.Calendar.Holidays }},
+		{Name: "WINDOWBOT_CALENDAR_WORKDAYS", Key: "calendar.workdays", field: func(c *Config) any { return &c.Calendar.Workdays }},
+
+		{Name: "WINDOWBOT_TICKETS_CALLBACK_DAYS", Key: "tickets.callback_days", field: func(c *Config) any { return &c.Tickets.CallbackDays }},
+		{Name: "WINDOWBOT_TICKETS_RECTIFY_DAYS", Key: "tickets.rectify_days", field: func(c *Config) any { return &c.Tickets.RectifyDays }},
+		{Name: "WINDOWBOT_TICKETS_CATEGORY_DAYS", Key: "tickets.category_days", field: func(c *Config) any { return &c.Tickets.CategoryDays }},
+		{Name: "WINDOWBOT_TICKETS_RERATE_DAYS", Key: "tickets.rerate_days", field: func(c *Config) any { return &c.Tickets.RerateDays }},
+		{Name: "WINDOWBOT_TICKETS_DUPLICATE_DAYS", Key: "tickets.duplicate_days", field: func(c *Config) any { return &c.Tickets.DuplicateDays }},
 	}
 }
 
@@ -98,6 +108,14 @@ func (e EnvVar) setString(c *Config, raw string) error {
 			return err
 		}
 		*p = m
+	case *[]string:
+		var list []string
+		for item := range strings.SplitSeq(raw, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				list = append(list, item)
+			}
+		}
+		*p = list
 	default:
 		// Only reachable when someone adds a field of a new type without teaching this switch.
 		return fmt.Errorf("unsupported field type %T", p)

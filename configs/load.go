@@ -162,6 +162,25 @@ func decodeLeaf(c *Config, e EnvVar, n *yaml.Node) error {
 		*p = m
 		return nil
 	}
+	if p, ok := e.field(c).(*[]string); ok {
+		if isNull(n) {
+			*p = nil
+			return nil
+		}
+		if n.Kind != yaml.SequenceNode {
+			return errors.New("must be a list (- item per line, or [a, b])")
+		}
+		list := make([]string, 0, len(n.Content))
+		for _, item := range n.Content {
+			item = resolve(item)
+			if item.Kind != yaml.ScalarNode || isNull(item) || strings.TrimSpace(item.Value) == "" {
+				return fmt.Errorf("item on line %d must be a single non-empty value", item.Line)
+			}
+			list = append(list, strings.TrimSpace(item.Value))
+		}
+		*p = list
+		return nil
+	}
 	if n.Kind != yaml.ScalarNode {
 		return errors.New("must be a single value, not a list or a section")
 	}

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"windowbot/models"
 )
 
 // Database drivers ParseDatabaseURL returns.
@@ -106,6 +108,7 @@ func (c Config) Validate() error {
 
 	c.validateTelegram(bad)
 	c.validateWeChat(bad)
+	c.validateTickets(bad)
 
 	switch len(errs) {
 	case 0:
@@ -217,4 +220,47 @@ func checkURL(s string, schemes ...string) string {
 		}
 	}
 	return fmt.Sprintf("%q %s", u.Redacted(), mustStart)
+}
+
+func (c Config) validateTickets(bad func(key, format string, args ...any)) {
+	for _, l := range []struct {
+		key  string
+		list []string
+	}{{"calendar.holidays", c.Calendar.Holidays}, {"calendar.workdays", c.Calendar.Workdays}} {
+		for _, d := range l.list {
+			if _, err := time.Parse(time.DateOnly, d); err != nil {
+				bad(l.key, "%q is not a date written 2006-01-02", d)
+				return
+			}
+		}
+	}
+	if _, err := models.NewCalendar(time.UTC, c.Calendar.Holidays, c.Calendar.Workdays); err != nil {
+		bad("calendar.workdays", "%s", strings.TrimPrefix(err.Error(), "calendar: "))
+	}
+	t := c.Tickets
+	if t.CallbackDays < 0 || t.CallbackDays > 60 {
+		bad("tickets.callback_days", "must be between 0 and 60 working days, got %d", t.CallbackDays)
+	}
+	if t.RectifyDays < 1 || t.RectifyDays > 365 {
+		bad("tickets.rectify_days", "must be between 1 and 365 working days, got %d", t.RectifyDays)
+	}
+	for cat, v := range t.CategoryDays {
+		if _, ok := models.CategoryByKey(cat); !ok {
+			var keys []string
+			for _, k := range models.Categories {
+				keys = append(keys, k.Key)
+			}
+			bad("tickets.category_days", "unknown category %q (use %s)", cat, strings.Join(keys, ", "))
+			continue
+		}
+		if _, _, err := parseCategoryDays(v); err != nil {
+			bad("tickets.category_days", "%s: %v", cat, err)
+		}
+	}
+	if t.RerateDays < 1 {
+		bad("tickets.rerate_days", "must be at least 1 day, got %d", t.RerateDays)
+	}
+	if t.DuplicateDays < 0 {
+		bad("tickets.duplicate_days", "must be 0 (no duplicate hint) or more days, got %d", t.DuplicateDays)
+	}
 }
