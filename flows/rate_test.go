@@ -1,0 +1,479 @@
+package flows_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"windowbot/bot"
+	"windowbot/flows"
+	"windowbot/flows/state"
+	"windowbot/handlers"
+	"windowbot/internal/testenv"
+	"windowbot/models"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// rig is an engine over a real database and a real state store, with a chat driver.
+type rig struct {
+	t      *testing.T
+	store  *models.Store
+	state  flows.State
+	clock  *clock
+	router *handlers.Router
+}
+
+func openStore(t testing.TB, url string) *models.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	if err := s.SeedDemo(ctx); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	return s
+}
+
+func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig {
+	eng := flows.NewEngine(flows.Options{
+		State: st, Store: store, Now: clk.Now, Location: shanghai,
+		SessionTTL: 30 * time.Minute,
+	}, flows.NewRate(store, shanghai, 1, nil))
+	return &rig{t: t, store: store, state: st, clock: clk, router: handlers.NewRouter(eng, nil)}
+}
+
+func memoryState(t testing.TB, clk *clock) flows.State {
+	st := state.NewMemory(clk.Now)
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func redisState(t testing.TB) flows.State {
+	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), testenv.KeyPrefix(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func newClock() *clock {
+	return &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)}
+}
+
+// forEachBackend runs fn against SQLite and PostgreSQL (memory state), and SQLite with Redis.
+func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
+	for name, url := range testenv.DatabaseURLs(t) {
+		t.Run(name, func(t *testing.T) {
+			clk := newClock()
+			fn(t, newRig(t, openStore(t, url), memoryState(t, clk), clk))
+		})
+	}
+	t.Run("sqlite+redis", func(t *testing.T) {
+		clk := newClock()
+		fn(t, newRig(t, openStore(t, testenv.SQLiteURL(t)), redisState(t), clk))
+	})
+}
+
+func (r *rig) send(chat string, in bot.Inbound) []bot.Reply {
+	r.t.Helper()
+	in.Platform, in.ChatID = bot.Telegram, chat
+	out, err := r.router.Handle(context.Background(), in)
+	if err != nil {
+		r.t.Fatalf("handle %+v: %v", in, err)
+	}
+	if len(out) == 0 {
+		r.t.Fatalf("handle %+v: no reply", in)
+	}
+	for _, rep := range out {
+		if strings.TrimSpace(rep.Text) == "" {
+			r.t.Fatalf("handle %+v: empty reply text", in)
+		}
+	}
+	return out
+}
+
+func (r *rig) say(chat, text string) []bot.Reply { return r.send(chat, bot.Inbound{Text: text}) }
+func (r *rig) press(chat, payload string) []bot.Reply {
+	return r.send(chat, bot.Inbound{Payload: payload, MessageID: "1"})
+}
+
+func last(rs []bot.Reply) bot.Reply { return rs[len(rs)-1] }
+
+func mustContain(t *testing.T, rs []bot.Reply, want ...string) {
+	t.Helper()
+	var all strings.Builder
+	for _, r := range rs {
+		all.WriteString(r.Text)
+		all.WriteString("\n")
+	}
+	for _, w := range want {
+		if !strings.Contains(all.String(), w) {
+			t.Fatalf("replies %q do not contain %q", all.String(), w)
+		}
+	}
+}
+
+func buttonLabels(r bot.Reply) []string {
+	var out []string
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			out = append(out, b.Label)
+		}
+	}
+	return out
+}
+
+func hasButton(r bot.Reply, payload string) bool {
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			if b.Payload == payload {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (r *rig) ratings() []models.Rating {
+	r.t.Helper()
+	var rs []models.Rating
+	if err := r.store.DB().Order("id").Find(&rs).Error; err != nil {
+		r.t.Fatal(err)
+	}
+	return rs
+}
+
+func TestRateBadReviewFromDeepLink(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		out := r.say("100", "/start w_W001")
+		lvl := last(out)
+		if got, want := strings.Join(buttonLabels(lvl), ","), "非常满意,满意,基本满意,不满意,非常不满意"; got != want {
+			t.Fatalf("level buttons = %s, want %s", got, want)
+		}
+		mustContain(t, out, "W001")
+		out = r.press("100", "rate:level:2")
+		if !hasButton(last(out), "rate:aspects:efficiency.slow") || !hasButton(last(out), "rate:aspects:done") {
+			t.Fatalf("aspect question lacks buttons: %+v", out)
+		}
+		// Done with nothing chosen is refused for a bad review.
+		out = r.press("100", "rate:aspects:done")
+		mustContain(t, out, "至少选择一项")
+		out = r.press("100", "rate:aspects:efficiency.slow")
+		if !last(out).Edit || !strings.Contains(strings.Join(buttonLabels(last(out)), ","), flows.Checked+"工作效能·办事拖沓") {
+			t.Fatalf("toggle should edit the checklist with a tick: %+v", last(out))
+		}
+		r.press("100", "rate:aspects:attitude.cold")
+		r.press("100", "rate:aspects:attitude.cold") // untick
+		r.press("100", "rate:aspects:conduct.away")
+		out = r.press("100", "rate:aspects:done")
+		if !hasButton(last(out), "rate:comment:skip") {
+			t.Fatalf("comment question lacks skip: %+v", out)
+		}
+		out = r.say("100", "等了一个小时没人")
+		mustContain(t, out, "感谢您的评价", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人", "转交")
+		rs := r.ratings()
+		if len(rs) != 1 {
+			t.Fatalf("ratings = %d, want 1", len(rs))
+		}
+		got := rs[0]
+		if got.Level != 2 || got.Aspects != "efficiency.slow,conduct.away" || got.Comment != "等了一个小时没人" || got.Channel != "telegram" {
+			t.Fatalf("stored rating = %+v", got)
+		}
+		// The conversation is over: a stale button answers politely.
+		out = r.press("100", "rate:level:5")
+		mustContain(t, out, "超时")
+	})
+}
+
+func TestRateGoodReviewWithPraiseAndSkip(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		r.say("200", "/rate")
+		// One demo center: the windows are listed straight away.
+		out := r.press("200", "rate:window:W002")
+		mustContain(t, out, "W002")
+		out = r.press("200", "rate:level:5")
+		if !hasButton(last(out), "rate:praise:warm") {
+			t.Fatalf("praise question lacks buttons: %+v", out)
+		}
+		r.press("200", "rate:praise:warm")
+		r.press("200", "rate:praise:one_visit")
+		r.press("200", "rate:praise:done")
+		out = r.press("200", "rate:comment:skip")
+		mustContain(t, out, "非常满意", "热情周到", "一次办成")
+		rs := r.ratings()
+		if len(rs) != 1 || rs[0].Level != 5 || rs[0].Praise != "warm,one_visit" || rs[0].Aspects != "" || rs[0].Comment != "" {
+			t.Fatalf("stored = %+v", rs)
+		}
+	})
+}
+
+func TestRateTypedChoicesLikeWeChat(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		r.say("300", "/start w_W003")
+		r.say("300", "3") // third button: 基本满意
+		out := r.say("300", "1 5")
+		labels := strings.Join(buttonLabels(last(out)), ",")
+		if !strings.Contains(labels, flows.Checked+"工作效能·办事拖沓") || !strings.Contains(labels, flows.Checked+"服务态度·服务不主动") {
+			t.Fatalf("typed numbers did not tick: %s", labels)
+		}
+		r.say("300", "选好了")
+		out = r.say("300", "1") // free text here: a number is a comment
+		mustContain(t, out, "基本满意")
+		rs := r.ratings()
+		if len(rs) != 1 || rs[0].Level != 3 || rs[0].Aspects != "efficiency.slow,attitude.not_proactive" || rs[0].Comment != "1" {
+			t.Fatalf("stored = %+v", rs)
+		}
+	})
+}
+
+func TestRateOncePerDay(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		rateQuick(t, r, "400", "W001", "4")
+		out := r.say("400", "/start w_W001")
+		mustContain(t, out, "今天已经评价过")
+		if n := len(r.ratings()); n != 1 {
+			t.Fatalf("ratings = %d", n)
+		}
+		// Another window the same day is fine, and the same window the next day.
+		rateQuick(t, r, "400", "W002", "4")
+		r.clock.Add(24 * time.Hour)
+		rateQuick(t, r, "400", "W001", "5")
+		if n := len(r.ratings()); n != 3 {
+			t.Fatalf("ratings = %d, want 3", n)
+		}
+	})
+}
+
+func rateQuick(t *testing.T, r *rig, chat, window, level string) {
+	t.Helper()
+	r.say(chat, "/start w_"+window)
+	r.press(chat, "rate:level:"+level)
+	r.press(chat, "rate:praise:done")
+	out := r.press(chat, "rate:comment:skip")
+	mustContain(t, out, "感谢您的评价")
+}
+
+func TestRateCancelExpiryAndStaleButtons(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		r.say("500", "/start w_W001")
+		out := r.say("500", "/cancel")
+		mustContain(t, out, "已取消")
+		out = r.press("500", "rate:level:1")
+		mustContain(t, out, "超时")
+		if !hasButton(last(out), "cmd:/rate") {
+			t.Fatalf("expired answer should offer to start again: %+v", out)
+		}
+		out = r.say("500", "/cancel")
+		mustContain(t, out, "没有进行中")
+
+		// A double tap on a level while the aspects are asked: told, and asked again.
+		r.say("500", "/start w_W001")
+		r.press("500", "rate:level:1")
+		out = r.press("500", "rate:level:5")
+		mustContain(t, out, "已失效")
+		if !hasButton(last(out), "rate:aspects:done") {
+			t.Fatalf("stale press should re-ask the current step: %+v", out)
+		}
+		// Unknown commands get help and keep the dialog.
+		out = r.say("500", "/frobnicate")
+		mustContain(t, out, "没有“/frobnicate”这个指令", "/rate")
+		out = r.press("500", "rate:aspects:conduct.late")
+		if !last(out).Edit {
+			t.Fatalf("dialog should still be under way: %+v", out)
+		}
+	})
+}
+
+func TestRateSessionExpiresAfterTTL(t *testing.T) {
+	clk := newClock()
+	r := newRig(t, openStore(t, testenv.SQLiteURL(t)), memoryState(t, clk), clk)
+	r.say("600", "/start w_W001")
+	clk.Add(31 * time.Minute)
+	out := r.press("600", "rate:level:4")
+	mustContain(t, out, "超时")
+	if n := len(r.ratings()); n != 0 {
+		t.Fatalf("ratings = %d", n)
+	}
+}
+
+func TestRateUnknownWindowAndHelp(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		out := r.say("700", "/start w_NOPE")
+		mustContain(t, out, "没有找到编号为“NOPE”的窗口")
+		out = r.say("700", "w002") // codes are case-insensitive
+		mustContain(t, out, "W002")
+		out = r.say("700", "/help")
+		mustContain(t, out, "/rate", "/cancel")
+		out = r.say("701", "hello")
+		mustContain(t, out, "/rate")
+		out = r.send("702", bot.Inbound{Text: "/start", Lang: "en"})
+		mustContain(t, out, "Scan the QR code")
+	})
+}
+
+func TestStaffCannotRateOwnWindow(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		ctx := context.Background()
+		w, err := r.store.WindowByCode(ctx, "W001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var staff models.Staff
+		if err := r.store.DB().Where("window_id = ?", w.ID).First(&staff).Error; err != nil {
+			t.Fatal(err)
+		}
+		c, err := r.store.TouchCitizen(ctx, "telegram", "800", "", r.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.store.DB().Model(c).Update("staff_id", staff.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		out := r.say("800", "/start w_W001")
+		mustContain(t, out, "不能评价自己的窗口")
+		// Their colleagues' windows are another matter.
+		out = r.say("800", "/start w_W002")
+		mustContain(t, out, "满意吗")
+	})
+}
+
+// TestConcurrentDeliveriesRecordOnce: the last step of a dialog delivered five times at once
+// (platform retries) records one rating.
+func TestConcurrentDeliveriesRecordOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		r.say("900", "/start w_W004")
+		r.press("900", "rate:level:4")
+		r.press("900", "rate:praise:done")
+		var wg sync.WaitGroup
+		for range 5 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := r.router.Handle(context.Background(), bot.Inbound{Platform: bot.Telegram, ChatID: "900", Text: "很好"}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if n := len(r.ratings()); n != 1 {
+			t.Fatalf("ratings = %d, want 1", n)
+		}
+	})
+}
+
+// TestResumeAfterRestart: a dialog carries on in a new engine (another replica, or the same
+// process after a crash) because its state is in Redis.
+func TestResumeAfterRestart(t *testing.T) {
+	store := openStore(t, testenv.PostgresURL(t))
+	st := redisState(t)
+	clk := newClock()
+	first := newRig(t, store, st, clk)
+	first.say("1000", "/start w_W005")
+	first.press("1000", "rate:level:2")
+	first.press("1000", "rate:aspects:capability.materials")
+
+	second := newRig(t, store, st, clk) // a fresh engine: nothing in memory
+	second.press("1000", "rate:aspects:done")
+	out := second.say("1000", "材料说了三次才说全")
+	mustContain(t, out, "未一次性告知材料", "材料说了三次才说全")
+	if n := len(second.ratings()); n != 1 {
+		t.Fatalf("ratings = %d", n)
+	}
+}
+
+func BenchmarkRateStepRedis(b *testing.B) {
+	store := openStore(b, testenv.SQLiteURL(b))
+	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(b), testenv.KeyPrefix(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	clk := newClock()
+	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: shanghai},
+		flows.NewRate(store, shanghai, 1, nil))
+	router := handlers.NewRouter(eng, nil)
+	ctx := context.Background()
+	in := bot.Inbound{Platform: bot.Telegram, ChatID: "b1"}
+	in.Text = "/start w_W001"
+	if _, err := router.Handle(ctx, in); err != nil {
+		b.Fatal(err)
+	}
+	in.Text, in.Payload = "", "rate:level:1"
+	if _, err := router.Handle(ctx, in); err != nil {
+		b.Fatal(err)
+	}
+	// One step: ticking an aspect (lock, load, touch citizen, step, save, unlock).
+	in.Payload = "rate:aspects:efficiency.slow"
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := router.Handle(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRateFlowRedis(b *testing.B) {
+	for name, url := range map[string]string{"sqlite": testenv.SQLiteURL(b), "postgres": testenv.PostgresURL(b)} {
+		b.Run(name, func(b *testing.B) {
+			store := openStore(b, url)
+			st, err := state.OpenRedis(context.Background(), testenv.RedisURL(b), testenv.KeyPrefix(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			clk := newClock()
+			eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: shanghai},
+				flows.NewRate(store, shanghai, 1, nil))
+			router := handlers.NewRouter(eng, nil)
+			ctx := context.Background()
+			steps := []bot.Inbound{
+				{Text: "/start w_W001"}, {Payload: "rate:level:2"}, {Payload: "rate:aspects:efficiency.slow"},
+				{Payload: "rate:aspects:done"}, {Text: "排队太久"},
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				chat := fmt.Sprintf("bench-%d", i)
+				i++
+				for _, in := range steps {
+					in.Platform, in.ChatID = bot.Web, chat
+					if _, err := router.Handle(ctx, in); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,285 @@
+package state
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"windowbot/flows"
+)
+
+// sweepEvery is how often, on the injected clock, a write also removes every expired entry.
+// Reads skip expired entries anyway; the sweep only keeps keys nobody asks for again (finished
+// dialogs, dedupe keys) from piling up.
+const sweepEvery = time.Minute
+
+// lockPoll bounds how long a waiting Lock sleeps before it looks again: a release wakes waiters at
+// once, but a lapse is only noticed by looking, because the clock may be a test's.
+const lockPoll = 20 * time.Millisecond
+
+// Memory is the in-process State: correct for a single replica only, since another process sees
+// none of its sessions, locks or dedupe keys. It is safe for concurrent use, and every ttl is
+// measured on the clock it was given, so tests can let sessions and locks expire by moving a
+// fake clock.
+type Memory struct {
+	now func() time.Time
+
+	mu        sync.Mutex
+	items     map[string]memEntry
+	lastSweep time.Time
+	// released is closed and replaced whenever a key is deleted, waking Lock waiters.
+	released chan struct{}
+	closed   bool
+}
+
+type memEntry struct {
+	val     []byte
+	expires time.Time
+}
+
+var _ flows.State = (*Memory)(nil)
+
+// NewMemory returns an empty in-process store on clock now (nil means time.Now).
+func NewMemory(now func() time.Time) *Memory {
+	if now == nil {
+		now = time.Now
+	}
+	return &Memory{now: now, items: map[string]memEntry{}, released: make(chan struct{}), lastSweep: now()}
+}
+
+// getLocked returns the live entry under key, dropping it if it expired.
+func (m *Memory) getLocked(key string, now time.Time) (memEntry, bool) {
+	e, ok := m.items[key]
+	if !ok {
+		return memEntry{}, false
+	}
+	if !now.Before(e.expires) {
+		m.deleteLocked(key)
+		return memEntry{}, false
+	}
+	return e, true
+}
+
+func (m *Memory) setLocked(key string, val []byte, ttl time.Duration, now time.Time) {
+	m.items[key] = memEntry{val: bytes.Clone(val), expires: now.Add(ttl)}
+	if now.Sub(m.lastSweep) >= sweepEvery {
+		m.sweepLocked(now)
+	}
+}
+
+func (m *Memory) deleteLocked(key string) {
+	if _, ok := m.items[key]; !ok {
+		return
+	}
+	delete(m.items, key)
+	close(m.released)
+	m.released = make(chan struct{})
+}
+
+func (m *Memory) sweepLocked(now time.Time) {
+	for k, e := range m.items {
+		if !now.Before(e.expires) {
+			delete(m.items, k)
+		}
+	}
+	m.lastSweep = now
+}
+
+func (m *Memory) begin(ctx context.Context) (time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, err
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return time.Time{}, errClosed
+	}
+	return m.now(), nil
+}
+
+var errClosed = fmt.Errorf("state: memory store is closed")
+
+// Load implements flows.SessionStore.
+func (m *Memory) Load(ctx context.Context, key string) ([]byte, error) {
+	return m.Get(ctx, key)
+}
+
+// Save implements flows.SessionStore.
+func (m *Memory) Save(ctx context.Context, key string, expect int64, data []byte, ttl time.Duration) error {
+	if err := checkTTL("save", key, ttl); err != nil {
+		return err
+	}
+	now, err := m.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer m.mu.Unlock()
+	var cur int64
+	if e, ok := m.getLocked(key, now); ok {
+		cur = storedVersion(e.val)
+	}
+	if cur != expect {
+		return fmt.Errorf("%w: %s is at version %d, not %d", flows.ErrConflict, key, cur, expect)
+	}
+	m.setLocked(key, data, ttl, now)
+	return nil
+}
+
+// Delete implements flows.SessionStore.
+func (m *Memory) Delete(ctx context.Context, key string) error {
+	if _, err := m.begin(ctx); err != nil {
+		return err
+	}
+	defer m.mu.Unlock()
+	m.deleteLocked(key)
+	return nil
+}
+
+// Lock implements flows.Locker.
+func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
+	if err := checkTTL("lock", key, ttl); err != nil {
+		return nil, err
+	}
+	token := []byte(newToken())
+	for {
+		now, err := m.begin(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("state: lock %s: %w", key, err)
+		}
+		if _, held := m.getLocked(key, now); !held {
+			m.setLocked(key, token, ttl, now)
+			m.mu.Unlock()
+			return m.unlocker(key, token), nil
+		}
+		wake := m.released
+		m.mu.Unlock()
+		t := time.NewTimer(lockPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("state: lock %s: %w", key, ctx.Err())
+		case <-wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// unlocker releases key only while it still holds token: after a lapse the key may belong to
+// somebody else, whose lock must survive.
+func (m *Memory) unlocker(key string, token []byte) func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			if e, ok := m.getLocked(key, m.now()); ok && bytes.Equal(e.val, token) {
+				m.deleteLocked(key)
+			}
+		})
+	}
+}
+
+// Claim implements flows.Deduper.
+func (m *Memory) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if err := checkTTL("claim", key, ttl); err != nil {
+		return false, err
+	}
+	now, err := m.begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer m.mu.Unlock()
+	if _, ok := m.getLocked(key, now); ok {
+		return false, nil
+	}
+	m.setLocked(key, []byte("1"), ttl, now)
+	return true, nil
+}
+
+// Get implements flows.KV.
+func (m *Memory) Get(ctx context.Context, key string) ([]byte, error) {
+	now, err := m.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer m.mu.Unlock()
+	e, ok := m.getLocked(key, now)
+	if !ok {
+		return nil, flows.ErrNotFound
+	}
+	return bytes.Clone(e.val), nil
+}
+
+// Set implements flows.KV.
+func (m *Memory) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := checkTTL("set", key, ttl); err != nil {
+		return err
+	}
+	now, err := m.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer m.mu.Unlock()
+	m.setLocked(key, value, ttl, now)
+	return nil
+}
+
+// Incr implements flows.Counter. Like Redis, the count is kept as decimal text, so Get on a
+// counter returns "3".
+func (m *Memory) Incr(ctx context.Context, key string, ttl time.Duration) (int64, error) {
+	if err := checkTTL("incr", key, ttl); err != nil {
+		return 0, err
+	}
+	now, err := m.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer m.mu.Unlock()
+	e, ok := m.getLocked(key, now)
+	if !ok {
+		m.setLocked(key, []byte("1"), ttl, now)
+		return 1, nil
+	}
+	n, err := strconv.ParseInt(string(e.val), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: incr %s", ErrNotInteger, key)
+	}
+	n++
+	// The window keeps the expiry set by the first increment.
+	m.items[key] = memEntry{val: []byte(strconv.FormatInt(n, 10)), expires: e.expires}
+	return n, nil
+}
+
+// Ping implements flows.State: the store answers while it is open.
+func (m *Memory) Ping(ctx context.Context) error {
+	if _, err := m.begin(ctx); err != nil {
+		return err
+	}
+	m.mu.Unlock()
+	return nil
+}
+
+// Close implements flows.State. It drops every entry; later calls fail.
+func (m *Memory) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.closed {
+		m.closed = true
+		m.items = nil
+		close(m.released)
+	}
+	return nil
+}
+
+// newToken returns a random lock token, so a holder can tell its own lock from a successor's.
+func newToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,261 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"windowbot/flows"
+)
+
+// Redis is the State for production: sessions, locks, dedupe keys and counters in one Redis that
+// every replica shares. Every key is written under the prefix it was given.
+type Redis struct {
+	client *redis.Client
+	prefix string
+	owned  bool
+}
+
+var _ flows.State = (*Redis)(nil)
+
+// Lock waiting backs off from lockBackoffMin to lockBackoffMax between attempts.
+const (
+	lockBackoffMin = 5 * time.Millisecond
+	lockBackoffMax = 100 * time.Millisecond
+	// unlockTimeout bounds a release, which runs on its own context: the turn's context may have
+	// ended, and the lock must still go.
+	unlockTimeout = 2 * time.Second
+)
+
+// saveScript stores ARGV[2] under KEYS[1] for ARGV[3] ms only if the stored value's top-level
+// "version" is ARGV[1] (0 when nothing, or nothing readable, is stored). Reading the version from
+// the JSON itself keeps a session one plain value under one key.
+var saveScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+local v = 0
+if cur then
+  local ok, obj = pcall(cjson.decode, cur)
+  if ok and type(obj) == 'table' and type(obj['version']) == 'number' then
+    v = obj['version']
+  end
+end
+if v ~= tonumber(ARGV[1]) then
+  return v
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return -1
+`)
+
+// unlockScript deletes KEYS[1] only while it holds this holder's token ARGV[1].
+var unlockScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// incrScript counts and starts the window on the first increment, in one step so a crash between
+// the two can never leave a counter without expiry. A counter found without one gets it.
+var incrScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return n
+`)
+
+// OpenRedis connects to the Redis at rawURL (redis://, rediss:// or unix://) and checks that it
+// answers. Close closes the connection.
+func OpenRedis(ctx context.Context, rawURL, prefix string) (*Redis, error) {
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		// The parser's message may quote the URL, password and all: say only what is wrong.
+		return nil, fmt.Errorf("state: redis url %s is not a valid redis://, rediss:// or unix:// URL", redactURL(rawURL))
+	}
+	c := redis.NewClient(opt)
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("state: redis %s: %w", redactURL(rawURL), err)
+	}
+	r := NewRedis(c, prefix)
+	r.owned = true
+	return r, nil
+}
+
+// redactURL hides a password in a Redis URL, which may be logged with the error.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		return "***" + s[i:]
+	}
+	return s
+}
+
+// NewRedis uses client, which the caller keeps: Close leaves it open.
+func NewRedis(client *redis.Client, prefix string) *Redis {
+	return &Redis{client: client, prefix: prefix}
+}
+
+// Client returns the underlying client, for parts that share the connection (a platform's token
+// cache, job claims). Their keys are not prefixed for them.
+func (r *Redis) Client() *redis.Client { return r.client }
+
+// Prefix returns the prefix put before every key.
+func (r *Redis) Prefix() string { return r.prefix }
+
+func (r *Redis) k(key string) string { return r.prefix + key }
+
+// ms converts a ttl to whole milliseconds, at least one: Redis refuses PX 0.
+func ms(ttl time.Duration) int64 {
+	return max(ttl.Milliseconds(), 1)
+}
+
+// Load implements flows.SessionStore.
+func (r *Redis) Load(ctx context.Context, key string) ([]byte, error) {
+	b, err := r.client.Get(ctx, r.k(key)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, flows.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state: load %s: %w", key, err)
+	}
+	return b, nil
+}
+
+// Save implements flows.SessionStore.
+func (r *Redis) Save(ctx context.Context, key string, expect int64, data []byte, ttl time.Duration) error {
+	if err := checkTTL("save", key, ttl); err != nil {
+		return err
+	}
+	cur, err := saveScript.Run(ctx, r.client, []string{r.k(key)}, expect, data, ms(ttl)).Int64()
+	if err != nil {
+		return fmt.Errorf("state: save %s: %w", key, err)
+	}
+	if cur != -1 {
+		return fmt.Errorf("%w: %s is at version %d, not %d", flows.ErrConflict, key, cur, expect)
+	}
+	return nil
+}
+
+// Delete implements flows.SessionStore.
+func (r *Redis) Delete(ctx context.Context, key string) error {
+	if err := r.client.Del(ctx, r.k(key)).Err(); err != nil {
+		return fmt.Errorf("state: delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// Lock implements flows.Locker with SET NX PX and a random token; waiting retries with a short,
+// growing, jittered backoff until ctx ends.
+func (r *Redis) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
+	if err := checkTTL("lock", key, ttl); err != nil {
+		return nil, err
+	}
+	token := newToken()
+	full := r.k(key)
+	wait := lockBackoffMin
+	for {
+		ok, err := r.client.SetNX(ctx, full, token, time.Duration(ms(ttl))*time.Millisecond).Result()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("state: lock %s: %w", key, ctx.Err())
+			}
+			return nil, fmt.Errorf("state: lock %s: %w", key, err)
+		}
+		if ok {
+			var once sync.Once
+			return func() {
+				once.Do(func() {
+					uctx, cancel := context.WithTimeout(context.Background(), unlockTimeout)
+					defer cancel()
+					// A failed release is not fatal: the lock lapses after ttl.
+					_ = unlockScript.Run(uctx, r.client, []string{full}, token).Err()
+				})
+			}, nil
+		}
+		t := time.NewTimer(wait/2 + rand.N(wait/2+1))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("state: lock %s: %w", key, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(wait*2, lockBackoffMax)
+	}
+}
+
+// Claim implements flows.Deduper with SET NX and a ttl.
+func (r *Redis) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if err := checkTTL("claim", key, ttl); err != nil {
+		return false, err
+	}
+	ok, err := r.client.SetNX(ctx, r.k(key), "1", time.Duration(ms(ttl))*time.Millisecond).Result()
+	if err != nil {
+		return false, fmt.Errorf("state: claim %s: %w", key, err)
+	}
+	return ok, nil
+}
+
+// Get implements flows.KV.
+func (r *Redis) Get(ctx context.Context, key string) ([]byte, error) {
+	b, err := r.client.Get(ctx, r.k(key)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, flows.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state: get %s: %w", key, err)
+	}
+	return b, nil
+}
+
+// Set implements flows.KV.
+func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := checkTTL("set", key, ttl); err != nil {
+		return err
+	}
+	if err := r.client.Set(ctx, r.k(key), value, time.Duration(ms(ttl))*time.Millisecond).Err(); err != nil {
+		return fmt.Errorf("state: set %s: %w", key, err)
+	}
+	return nil
+}
+
+// Incr implements flows.Counter.
+func (r *Redis) Incr(ctx context.Context, key string, ttl time.Duration) (int64, error) {
+	if err := checkTTL("incr", key, ttl); err != nil {
+		return 0, err
+	}
+	n, err := incrScript.Run(ctx, r.client, []string{r.k(key)}, ms(ttl)).Int64()
+	if err != nil {
+		if strings.Contains(err.Error(), "not an integer") {
+			return 0, fmt.Errorf("%w: incr %s", ErrNotInteger, key)
+		}
+		return 0, fmt.Errorf("state: incr %s: %w", key, err)
+	}
+	return n, nil
+}
+
+// Ping implements flows.State.
+func (r *Redis) Ping(ctx context.Context) error {
+	if err := r.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("state: redis ping: %w", err)
+	}
+	return nil
+}
+
+// Close implements flows.State: it closes the client opened by OpenRedis, and leaves a client
+// handed to NewRedis to its owner.
+func (r *Redis) Close() error {
+	if !r.owned {
+		return nil
+	}
+	return r.client.Close()
+}
