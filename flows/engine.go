@@ -27,9 +27,12 @@ type Session struct {
 	// can stand for a press.
 	Choices []bot.Button `json:"choices,omitempty"`
 	// FreeText marks a step that takes typed text, where a bare number is text, not a choice.
-	FreeText  bool       `json:"free_text,omitempty"`
-	Rate      *RateState `json:"rate,omitempty"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	FreeText  bool           `json:"free_text,omitempty"`
+	Rate      *RateState     `json:"rate,omitempty"`
+	Complain  *ComplainState `json:"complain,omitempty"`
+	Rerate    *TicketRef     `json:"rerate,omitempty"`
+	Appeal    *TicketRef     `json:"appeal,omitempty"`
+	UpdatedAt time.Time      `json:"updated_at"`
 }
 
 // Active reports whether a flow is under way.

@@ -331,6 +331,9 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 	if comment != "" {
 		msg += t.T("thanks_comment", comment)
 	}
+	if r.Ticket != nil {
+		msg += t.T("thanks_bad_ticket", r.Ticket.No, dayLabel(t.Lang, r.Ticket.CallbackDue, f.loc))
+	}
 	replies := []bot.Reply{{Text: msg}}
 	t.Session.End()
 	if f.onRated != nil {
@@ -338,12 +341,9 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 		if err != nil {
 			return nil, err
 		}
-		if len(more) > 0 {
-			replies = append(replies, more...)
-		} else if lvl.Bad() {
-			replies[0].Text += t.T("thanks_bad")
-		}
-	} else if lvl.Bad() {
+		replies = append(replies, more...)
+	}
+	if lvl.Bad() && r.Ticket == nil {
 		replies[0].Text += t.T("thanks_bad")
 	}
 	return replies, nil

@@ -58,6 +58,7 @@ func openStore(t testing.TB, url string) *models.Store {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	s.SetTicketRules(models.DefaultTicketRules(shanghai))
 	if err := s.SeedDemo(ctx); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
@@ -201,7 +202,7 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 			t.Fatalf("comment question lacks skip: %+v", out)
 		}
 		out = r.say("100", "等了一个小时没人")
-		mustContain(t, out, "感谢您的评价", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人", "转交")
+		mustContain(t, out, "感谢您的评价", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人", "已生成差评工单 T20261123-0001", "2026年11月24日 周二")
 		rs := r.ratings()
 		if len(rs) != 1 {
 			t.Fatalf("ratings = %d, want 1", len(rs))

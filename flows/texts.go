@@ -23,17 +23,23 @@ func NormLang(s string) string {
 var texts = map[string][2]string{
 	"help": {
 		"您好！这里是政务服务“好差评”。\n\n" +
-			"• 扫描窗口上的二维码，或发送 /rate，即可评价窗口服务；\n" +
-			"• /cancel 随时取消当前操作；\n" +
-			"• /help 查看本说明。\n\n" +
-			"您的评价将用于改进服务，工作人员看不到您的身份。",
+			"• 扫描窗口上的二维码，或发送 /rate（评价），即可评价窗口服务；\n" +
+			"• /complain（投诉）反映“办不成事”等问题，我们限时核实办理；\n" +
+			"• /track（查询）查看您的工单办理进度；\n" +
+			"• /rerate（追评）评价整改结果；\n" +
+			"• /cancel（取消）随时取消当前操作；/help（帮助）查看本说明。\n\n" +
+			"您的评价和反映将用于改进服务，窗口工作人员看不到您的身份。",
 		"Hello! This is the government service \"good/bad review\" desk.\n\n" +
 			"• Scan the QR code at a window, or send /rate, to rate its service;\n" +
-			"• /cancel stops what you are doing at any time;\n" +
-			"• /help shows this message.\n\n" +
-			"Your review helps improve the service; staff never see who you are.",
+			"• /complain reports a problem (\"could not get it done\"); we look into it within set deadlines;\n" +
+			"• /track shows how your tickets are going;\n" +
+			"• /rerate gives your verdict on a fix;\n" +
+			"• /cancel stops what you are doing at any time; /help shows this message.\n\n" +
+			"Your reviews and reports help improve the service; window staff never see who you are.",
 	},
 	"btn_rate":        {"评价窗口服务", "Rate a window"},
+	"btn_complain":    {"我要反映问题", "Report a problem"},
+	"btn_track":       {"查询办理进度", "Track my tickets"},
 	"unknown_command": {"抱歉，没有“%s”这个指令。", "Sorry, there is no command \"%s\"."},
 	"cancelled":       {"已取消。需要时发送 /rate 重新开始。", "Cancelled. Send /rate whenever you want to start again."},
 	"nothing_to_cancel": {
@@ -44,8 +50,8 @@ var texts = map[string][2]string{
 		"这个选项已失效，请按最新的提示操作。", "That option is no longer valid; please follow the latest message."},
 	"busy": {"抱歉，系统繁忙，请稍后再试。", "Sorry, the system is busy. Please try again shortly."},
 	"not_understood": {
-		"抱歉，我没看懂。发送 /rate 评价窗口服务，或 /help 查看说明。",
-		"Sorry, I did not understand. Send /rate to rate a window, or /help for help."},
+		"抱歉，我没看懂。发送 /rate 评价窗口服务、/complain 反映问题，或 /help 查看说明。",
+		"Sorry, I did not understand. Send /rate to rate a window, /complain to report a problem, or /help for help."},
 
 	// rating
 	"choose_center": {"请选择办事的服务中心：", "Which service center were you served at?"},
@@ -91,7 +97,9 @@ var texts = map[string][2]string{
 func T(lang, key string, args ...any) string {
 	pair, ok := texts[key]
 	if !ok {
-		return key
+		if pair, ok = ticketTexts[key]; !ok {
+			return key
+		}
 	}
 	s := pair[0]
 	if lang == LangEN {

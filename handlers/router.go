@@ -66,6 +66,11 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 	if cmd, ok := ParseCommand(text); ok {
 		return r.command(ctx, t, cmd)
 	}
+	if t.In.Payload == "" {
+		if name, ok := keywords[strings.ToLower(text)]; ok {
+			return r.command(ctx, t, Command{Name: name})
+		}
+	}
 	if t.Session.Active() {
 		return r.engine.Continue(ctx, t)
 	}
@@ -87,6 +92,14 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, cmd Command) ([]bot
 		return help(t), nil
 	case "rate":
 		return r.engine.Start(ctx, t, flows.RateFlowName, cmd.Args)
+	case "complain":
+		return r.engine.Start(ctx, t, flows.ComplainFlowName, cmd.Args)
+	case "track":
+		return r.engine.Start(ctx, t, flows.TrackFlowName, cmd.Args)
+	case "rerate":
+		return r.engine.Start(ctx, t, flows.RerateFlowName, cmd.Args)
+	case "appeal":
+		return r.engine.Start(ctx, t, flows.AppealFlowName, cmd.Args)
 	case "cancel":
 		if !t.Session.Active() {
 			return []bot.Reply{{Text: t.T("nothing_to_cancel")}}, nil
@@ -105,5 +118,19 @@ func help(t *flows.Turn) []bot.Reply {
 }
 
 func startButtons(t *flows.Turn) [][]bot.Button {
-	return [][]bot.Button{{{Label: t.T("btn_rate"), Payload: "cmd:/rate"}}}
+	return [][]bot.Button{
+		{{Label: t.T("btn_rate"), Payload: "cmd:/rate"}},
+		{{Label: t.T("btn_complain"), Payload: "cmd:/complain"}, {Label: t.T("btn_track"), Payload: "cmd:/track"}},
+	}
+}
+
+// keywords are words typed without a slash that stand for a command, because citizens on WeChat
+// type 投诉 rather than /complain. Only a message that is exactly the word counts.
+var keywords = map[string]string{
+	"评价": "rate", "我要评价": "rate",
+	"投诉": "complain", "反映": "complain", "我要投诉": "complain", "反映问题": "complain",
+	"查询": "track", "进度": "track", "查询进度": "track",
+	"追评": "rerate",
+	"帮助": "help", "菜单": "help",
+	"取消": "cancel",
 }

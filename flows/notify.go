@@ -1,0 +1,146 @@
+package flows
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"windowbot/bot"
+	"windowbot/models"
+)
+
+// Push kinds of ticket notices. WeChat picks a template message by kind.
+const (
+	KindTicketNew    = "ticket_new"    // to staff and supervisors: a new bad review or complaint
+	KindTicketStatus = "ticket_status" // to the citizen: their ticket moved on
+	KindRerateInvite = "rerate_invite" // to the citizen: the fix is done, how was it?
+	KindTicketAlert  = "ticket_alert"  // to staff and supervisors: reopened, escalated, chased, appealed
+)
+
+// Notifier renders ticket events as pushes in each recipient's language. It is the
+// models.TicketNotifier the store calls inside the transaction that records the event.
+type Notifier struct {
+	lang string
+	loc  *time.Location
+}
+
+// NewNotifier returns a notifier; lang is the default language for recipients who never said
+// theirs, loc the hall's zone for dates.
+func NewNotifier(lang string, loc *time.Location) *Notifier {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Notifier{lang: NormLang(lang), loc: loc}
+}
+
+// Func returns n as a models.TicketNotifier.
+func (n *Notifier) Func() models.TicketNotifier { return n.Pushes }
+
+// Pushes returns the pushes of one ticket event. Staff and supervisor texts never name or
+// describe the citizen; the citizen who acted is not told of their own action.
+func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
+	t, ev := tn.Ticket, tn.Event
+	var out []*models.Push
+	add := func(to []models.Citizen, kind string, urgent bool, text func(lang string) string, buttons func(lang string, c models.Citizen) [][]bot.Button) {
+		for _, c := range to {
+			if ev.ActorCitizenID != nil && *ev.ActorCitizenID == c.ID {
+				continue
+			}
+			lang := n.lang
+			if c.Lang != "" {
+				lang = NormLang(c.Lang)
+			}
+			p := &models.Push{
+				DedupeKey: fmt.Sprintf("ticket:%s:e%d:c%d", t.No, ev.ID, c.ID),
+				Kind:      kind, CitizenID: c.ID, Text: text(lang), Urgent: urgent,
+			}
+			if buttons != nil {
+				if bs := buttons(lang, c); len(bs) > 0 {
+					raw, _ := json.Marshal(bs)
+					p.Buttons = string(raw)
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	due := func(lang string, d time.Time) string { return dayLabel(lang, d, n.loc) }
+	staffAndSups := append(append([]models.Citizen{}, tn.Staff...), tn.Supervisors...)
+
+	switch ev.Action {
+	case models.ActSubmit:
+		add(staffAndSups, KindTicketNew, false, func(lang string) string {
+			key := "n_new_complaint"
+			if t.Kind == models.KindBadReview {
+				key = "n_new_bad_review"
+			}
+			return T(lang, key, t.No, n.place(lang, t), categoryLabel(lang, t.Category), truncate(t.Description, 200), due(lang, t.CallbackDue))
+		}, nil)
+	case models.ActJoin:
+		add(staffAndSups, KindTicketAlert, false, func(lang string) string { return T(lang, "n_joined", t.No, truncate(ev.Note, 200)) }, nil)
+	case models.ActAccept:
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_accepted", t.No, due(lang, t.RectifyDue)) }, nil)
+	case models.ActReject:
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string {
+			if t.State == models.StateClosed {
+				return T(lang, "n_rejected_final", t.No, ev.Note)
+			}
+			return T(lang, "n_rejected", t.No, ev.Note)
+		}, nil)
+	case models.ActPlan:
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_plan", t.No, truncate(ev.Note, 300)) }, nil)
+	case models.ActDone:
+		add(tn.Reporters, KindRerateInvite, false, func(lang string) string { return T(lang, "n_done", t.No, truncate(ev.Note, 300)) },
+			func(lang string, c models.Citizen) [][]bot.Button {
+				if c.ID != t.CitizenID {
+					return nil // only who filed it gives the verdict; joiners are kept informed
+				}
+				return rerateButtons(lang, t.No)
+			})
+	case models.ActRerate:
+		if t.State == models.StateReopened {
+			add(staffAndSups, KindTicketAlert, true, func(lang string) string { return T(lang, "n_reopened", t.No, due(lang, t.RectifyDue)) }, nil)
+		}
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_closed", t.No) }, nil)
+	case models.ActExpire:
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_closed_no_reply", t.No) }, nil)
+	case models.ActAssign:
+		add(tn.Staff, KindTicketAlert, false, func(lang string) string { return T(lang, "n_assigned", t.No, n.place(lang, t), due(lang, t.Due())) }, nil)
+	case models.ActEscalate:
+		add(staffAndSups, KindTicketAlert, true, func(lang string) string { return T(lang, "n_escalated", t.No, n.place(lang, t), ev.Note) }, nil)
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_escalated_citizen", t.No) }, nil)
+	case models.ActChase:
+		add(staffAndSups, KindTicketAlert, true, func(lang string) string { return T(lang, "n_chase", t.No, n.place(lang, t), ev.Note) }, nil)
+	case models.ActAppeal:
+		if ev.ActorRole == models.RoleCitizen {
+			add(tn.Supervisors, KindTicketAlert, false, func(lang string) string { return T(lang, "n_citizen_appeal", t.No, truncate(ev.Note, 300)) }, nil)
+		} else {
+			add(tn.Supervisors, KindTicketAlert, false, func(lang string) string { return T(lang, "n_staff_appeal", t.No, n.place(lang, t), truncate(ev.Note, 300)) }, nil)
+		}
+	case models.ActReview:
+		if t.AppealBy == models.RoleStaff {
+			add(tn.Staff, KindTicketAlert, false, func(lang string) string { return T(lang, "n_review_staff_"+reviewKey(ev), t.No) }, nil)
+			if t.State == models.StateClosed {
+				add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_closed_reviewed", t.No) }, nil)
+			}
+		} else {
+			add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_review_citizen_"+reviewKey(ev), t.No) }, nil)
+		}
+	}
+	return out
+}
+
+// reviewKey is "uphold" or "dismiss" from a review event's note ("uphold" or "uphold: …").
+func reviewKey(ev *models.TicketEvent) string {
+	if strings.HasPrefix(ev.Note, models.ReviewUphold) {
+		return models.ReviewUphold
+	}
+	return models.ReviewDismiss
+}
+
+func (n *Notifier) place(lang string, t *models.Ticket) string {
+	if p := ticketPlace(lang, t); p != "" {
+		return p
+	}
+	return t.No
+}

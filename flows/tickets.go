@@ -1,0 +1,89 @@
+package flows
+
+import (
+	"context"
+	"time"
+
+	"windowbot/models"
+)
+
+// TicketStore is what the ticket conversations (complain, track, re-rate, appeal) read and
+// write. *models.Store implements it.
+type TicketStore interface {
+	// WindowByCode returns a window with its Center, or models.ErrNotFound.
+	WindowByCode(ctx context.Context, code string) (*models.Window, error)
+	// Centers lists all centers by code.
+	Centers(ctx context.Context) ([]models.Center, error)
+	// WindowsOfCenter lists a center's windows by code.
+	WindowsOfCenter(ctx context.Context, centerID uint) ([]models.Window, error)
+	// CreateComplaint opens a complaint ticket with its photos in one transaction.
+	CreateComplaint(ctx context.Context, in models.NewComplaint) (*models.Ticket, error)
+	// JoinTicket adds a citizen's complaint to an open ticket (并单).
+	JoinTicket(ctx context.Context, no string, citizenID uint, description string, photos []models.TicketAttachment, at time.Time) (*models.Ticket, error)
+	// SimilarOpenTicket finds an open ticket on the same window (or center) and category created
+	// at or after since, or models.ErrNotFound.
+	SimilarOpenTicket(ctx context.Context, centerID uint, windowID *uint, category string, since time.Time) (*models.Ticket, error)
+	// CitizenTicket returns a ticket the citizen filed or joined, else models.ErrNotFound.
+	CitizenTicket(ctx context.Context, citizenID uint, no string) (*models.Ticket, error)
+	// TicketsOfCitizen lists the citizen's tickets, newest first.
+	TicketsOfCitizen(ctx context.Context, citizenID uint, limit int) ([]models.Ticket, error)
+	// TicketEvents returns a ticket's audit trail, oldest first.
+	TicketEvents(ctx context.Context, ticketID uint, publicOnly bool) ([]models.TicketEvent, error)
+	// ResolvedAwaitingRerate lists the citizen's resolved tickets waiting for their verdict.
+	ResolvedAwaitingRerate(ctx context.Context, citizenID uint) ([]models.Ticket, error)
+	// Transition applies a change to a ticket (see models.Ticket.Apply).
+	Transition(ctx context.Context, no string, c models.Change) (*models.Ticket, *models.TicketEvent, error)
+	// TicketRules returns the deadlines in force.
+	TicketRules() models.TicketRules
+}
+
+var _ TicketStore = (*models.Store)(nil)
+
+// dayLabel formats a deadline's day for a citizen in lang.
+func dayLabel(lang string, t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	if lang == LangEN {
+		return t.Format("Mon 2 Jan 2006")
+	}
+	return t.Format("2006年1月2日") + " " + [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[t.Weekday()]
+}
+
+// stampLabel formats an event's time in lang.
+func stampLabel(lang string, t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	if lang == LangEN {
+		return t.Format("2 Jan 15:04")
+	}
+	return t.Format("1月2日 15:04")
+}
+
+// ticketPlace names where a ticket is: the window, or the whole center.
+func ticketPlace(lang string, t *models.Ticket) string {
+	switch {
+	case t.Window != nil:
+		return windowLabel(t.Window)
+	case t.Center != nil:
+		return t.Center.Name + " · " + T(lang, "whole_center")
+	}
+	return ""
+}
+
+// ownerRole says who is handling a ticket, by role and never by name.
+func ownerRole(lang string, t *models.Ticket) string {
+	switch {
+	case !t.State.Open() && t.State != models.StateResolved:
+		return "—"
+	case t.Escalated || t.State == models.StateAppealed:
+		return T(lang, "owner_supervisor")
+	case t.WindowID == nil:
+		return T(lang, "owner_center")
+	}
+	return T(lang, "owner_staff")
+}
+
+func categoryLabel(lang, key string) string {
+	if c, ok := models.CategoryByKey(key); ok {
+		return c.Label(lang)
+	}
+	return key
+}

@@ -1,0 +1,345 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"windowbot/bot"
+	"windowbot/models"
+)
+
+// Names of the ticket conversations a citizen has besides complaining.
+const (
+	TrackFlowName  = "track"
+	RerateFlowName = "rerate"
+	AppealFlowName = "appeal"
+)
+
+// trackListLimit is how many tickets /track lists.
+const trackListLimit = 10
+
+// MaxReasonRunes bounds an appeal's reason.
+const MaxReasonRunes = 500
+
+// TicketRef is the ticket a short conversation (re-rate, appeal) is about.
+type TicketRef struct {
+	No string `json:"no"`
+}
+
+// Track shows a citizen their tickets: all of them, or one with its public timeline. It stays in
+// the session only so that the numbered choices it offers can be answered by number on WeChat.
+type Track struct{ store TicketStore }
+
+// NewTrack returns the tracking conversation.
+func NewTrack(store TicketStore) *Track { return &Track{store: store} }
+
+var _ Flow = (*Track)(nil)
+
+// Name implements Flow.
+func (f *Track) Name() string { return TrackFlowName }
+
+// Start lists the citizen's tickets, or shows the one numbered arg.
+func (f *Track) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
+	t.Session.Goto("view")
+	t.Session.FreeText = false
+	if no := models.NormTicketNo(arg); no != "" {
+		return f.one(ctx, t, no)
+	}
+	ts, err := f.store.TicketsOfCitizen(ctx, t.Citizen.ID, trackListLimit)
+	if err != nil {
+		return nil, fmt.Errorf("flows: track: %w", err)
+	}
+	if len(ts) == 0 {
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("track_none")}}, nil
+	}
+	loc := f.store.TicketRules().Location()
+	var b strings.Builder
+	b.WriteString(t.T("track_list_head", len(ts)))
+	var btns []bot.Button
+	for i, tk := range ts {
+		fmt.Fprintf(&b, "\n%d. %s · %s · %s", i+1, tk.No, tk.State.Label(t.Lang), truncate(ticketPlace(t.Lang, &tk), 30))
+		if due := tk.Due(); !due.IsZero() {
+			b.WriteString(t.T("track_due", dayLabel(t.Lang, due, loc)))
+		}
+		btns = append(btns, bot.Button{Label: tk.No, Payload: "cmd:/track " + tk.No})
+	}
+	b.WriteString("\n\n" + t.T("track_list_hint"))
+	return []bot.Reply{{Text: b.String(), Buttons: bot.Column(btns...)}}, nil
+}
+
+func (f *Track) one(ctx context.Context, t *Turn, no string) ([]bot.Reply, error) {
+	tk, err := f.store.CitizenTicket(ctx, t.Citizen.ID, no)
+	if errors.Is(err, models.ErrNotFound) {
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("ticket_unknown", truncate(no, 24))}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("flows: track: %w", err)
+	}
+	evs, err := f.store.TicketEvents(ctx, tk.ID, true)
+	if err != nil {
+		return nil, fmt.Errorf("flows: track: %w", err)
+	}
+	loc := f.store.TicketRules().Location()
+	var b strings.Builder
+	b.WriteString(t.T("track_head", tk.No))
+	b.WriteString(t.T("track_place", ticketPlace(t.Lang, tk)))
+	b.WriteString(t.T("track_category", categoryLabel(t.Lang, tk.Category)))
+	state := tk.State.Label(t.Lang)
+	if tk.Escalated && tk.State.Open() {
+		state += t.T("track_escalated")
+	}
+	b.WriteString(t.T("track_state", state))
+	b.WriteString(t.T("track_owner", ownerRole(t.Lang, tk)))
+	if due := tk.Due(); !due.IsZero() {
+		b.WriteString(t.T("track_deadline", dayLabel(t.Lang, due, loc)))
+	}
+	if tk.State == models.StateRejected && tk.Reason != "" {
+		b.WriteString(t.T("track_reason", tk.Reason))
+	}
+	if len(evs) > 0 {
+		b.WriteString(t.T("track_timeline"))
+		for _, ev := range evs {
+			fmt.Fprintf(&b, "\n%s %s", stampLabel(t.Lang, ev.CreatedAt, loc), eventLabel(t.Lang, &ev))
+			if note := publicNote(&ev); note != "" {
+				b.WriteString(t.T("track_note", truncate(note, 200)))
+			}
+		}
+	}
+	r := bot.Reply{Text: b.String()}
+	switch {
+	case tk.State == models.StateResolved && tk.CitizenID == t.Citizen.ID:
+		r.Text += "\n\n" + t.T("rerate_ask", tk.No)
+		r.Buttons = rerateButtons(t.Lang, tk.No)
+	case tk.State == models.StateRejected && tk.CitizenID == t.Citizen.ID && !tk.CitizenAppealed:
+		r.Text += "\n\n" + t.T("appeal_hint", tk.No)
+		t.Session.End()
+	default:
+		t.Session.End()
+	}
+	return []bot.Reply{r}, nil
+}
+
+// Step implements Flow: anything but one of the offered choices ends the view.
+func (f *Track) Step(_ context.Context, t *Turn) ([]bot.Reply, error) {
+	t.Session.End()
+	return []bot.Reply{{Text: t.T("not_understood")}}, nil
+}
+
+// eventLabel says what an event was, for citizens.
+func eventLabel(lang string, ev *models.TicketEvent) string {
+	switch ev.Action {
+	case models.ActRerate:
+		if ev.ToState == models.StateReopened {
+			return T(lang, "ev_reopened")
+		}
+		return T(lang, "ev_rerated")
+	case models.ActReview:
+		return T(lang, "ev_review_"+string(ev.ToState))
+	}
+	return T(lang, "ev_"+string(ev.Action))
+}
+
+// publicNote is the part of an event's note a citizen may read: the plan, the result, a
+// rejection's reason.
+func publicNote(ev *models.TicketEvent) string {
+	switch ev.Action {
+	case models.ActPlan, models.ActDone, models.ActReject:
+		return ev.Note
+	}
+	return ""
+}
+
+func rerateButtons(lang, no string) [][]bot.Button {
+	return bot.Column(
+		bot.Button{Label: T(lang, "rerate_satisfied"), Payload: "cmd:/rerate " + no + " " + models.RerateSatisfied},
+		bot.Button{Label: T(lang, "rerate_basic"), Payload: "cmd:/rerate " + no + " " + models.RerateBasic},
+		bot.Button{Label: T(lang, "rerate_unsatisfied"), Payload: "cmd:/rerate " + no + " " + models.RerateUnsatisfied},
+	)
+}
+
+// parseOutcome reads a re-rating as typed or pressed.
+func parseOutcome(s string) string {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case models.RerateSatisfied, "1", "满意", "satisfied.":
+		return models.RerateSatisfied
+	case models.RerateBasic, "2", "基本满意":
+		return models.RerateBasic
+	case models.RerateUnsatisfied, "3", "不满意":
+		return models.RerateUnsatisfied
+	}
+	return ""
+}
+
+// Rerate asks a citizen for their verdict on a resolved ticket (追评).
+type Rerate struct{ store TicketStore }
+
+// NewRerate returns the re-rating conversation.
+func NewRerate(store TicketStore) *Rerate { return &Rerate{store: store} }
+
+var _ Flow = (*Rerate)(nil)
+
+// Name implements Flow.
+func (f *Rerate) Name() string { return RerateFlowName }
+
+// Start takes "NO OUTCOME" (from a button), "NO" (ask), or nothing (the citizen's resolved
+// tickets).
+func (f *Rerate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
+	fields := strings.Fields(arg)
+	if len(fields) == 0 {
+		ts, err := f.store.ResolvedAwaitingRerate(ctx, t.Citizen.ID)
+		if err != nil {
+			return nil, fmt.Errorf("flows: rerate: %w", err)
+		}
+		switch len(ts) {
+		case 0:
+			t.Session.End()
+			return []bot.Reply{{Text: t.T("rerate_none")}}, nil
+		case 1:
+			fields = []string{ts[0].No}
+		default:
+			t.Session.Goto("pick")
+			var btns []bot.Button
+			for _, tk := range ts {
+				btns = append(btns, bot.Button{Label: tk.No + " " + truncate(ticketPlace(t.Lang, &tk), 20), Payload: "cmd:/rerate " + tk.No})
+			}
+			return []bot.Reply{{Text: t.T("rerate_pick"), Buttons: bot.Column(btns...)}}, nil
+		}
+	}
+	no := models.NormTicketNo(fields[0])
+	tk, err := f.store.CitizenTicket(ctx, t.Citizen.ID, no)
+	if errors.Is(err, models.ErrNotFound) {
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("ticket_unknown", truncate(no, 24))}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("flows: rerate: %w", err)
+	}
+	if tk.State != models.StateResolved || tk.CitizenID != t.Citizen.ID {
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("rerate_not_now", tk.No, tk.State.Label(t.Lang))}}, nil
+	}
+	if len(fields) > 1 {
+		return f.apply(ctx, t, tk.No, parseOutcome(strings.Join(fields[1:], " ")))
+	}
+	t.Session.Rerate = &TicketRef{No: tk.No}
+	t.Session.Goto("verdict")
+	t.Session.FreeText = false
+	text := t.T("rerate_ask", tk.No)
+	if tk.Result != "" {
+		text = t.T("rerate_result", truncate(tk.Result, 300)) + "\n\n" + text
+	}
+	return []bot.Reply{{Text: text, Buttons: rerateButtons(t.Lang, tk.No)}}, nil
+}
+
+// Step implements Flow.
+func (f *Rerate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
+	if t.Session.Step == "verdict" && t.Session.Rerate != nil {
+		if o := parseOutcome(t.In.Text); o != "" {
+			return f.apply(ctx, t, t.Session.Rerate.No, o)
+		}
+		return []bot.Reply{{Text: t.T("rerate_ask", t.Session.Rerate.No), Buttons: rerateButtons(t.Lang, t.Session.Rerate.No)}}, nil
+	}
+	t.Session.End()
+	return []bot.Reply{{Text: t.T("not_understood")}}, nil
+}
+
+func (f *Rerate) apply(ctx context.Context, t *Turn, no, outcome string) ([]bot.Reply, error) {
+	t.Session.End()
+	if outcome == "" {
+		return []bot.Reply{{Text: t.T("rerate_ask", no), Buttons: rerateButtons(t.Lang, no)}}, nil
+	}
+	tk, _, err := f.store.Transition(ctx, no, models.Change{
+		Action: models.ActRerate, Actor: models.Actor{Role: models.RoleCitizen, CitizenID: t.Citizen.ID},
+		Outcome: outcome, At: t.Now,
+	})
+	var te *models.TransitionError
+	switch {
+	case errors.Is(err, models.ErrNotFound), errors.Is(err, models.ErrForbidden):
+		return []bot.Reply{{Text: t.T("ticket_unknown", truncate(no, 24))}}, nil
+	case errors.As(err, &te):
+		// Pressed twice, or re-rated from another device: the first verdict stands.
+		return []bot.Reply{{Text: t.T("rerate_done_already", no)}}, nil
+	case err != nil:
+		return nil, fmt.Errorf("flows: rerate: %w", err)
+	}
+	if tk.State == models.StateReopened {
+		return []bot.Reply{{Text: t.T("rerate_reopened", tk.No, dayLabel(t.Lang, tk.RectifyDue, f.store.TicketRules().Location()))}}, nil
+	}
+	return []bot.Reply{{Text: t.T("rerate_thanks", tk.No)}}, nil
+}
+
+// Appeal lets a citizen contest the rejection of their complaint, once, with a reason.
+type Appeal struct{ store TicketStore }
+
+// NewAppeal returns the citizen's appeal conversation.
+func NewAppeal(store TicketStore) *Appeal { return &Appeal{store: store} }
+
+var _ Flow = (*Appeal)(nil)
+
+// Name implements Flow.
+func (f *Appeal) Name() string { return AppealFlowName }
+
+// Start takes "NO reason…" or "NO" (then asks for the reason).
+func (f *Appeal) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
+	no, reason, _ := strings.Cut(strings.TrimSpace(arg), " ")
+	no = models.NormTicketNo(no)
+	if no == "" {
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("appeal_usage")}}, nil
+	}
+	tk, err := f.store.CitizenTicket(ctx, t.Citizen.ID, no)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && tk.CitizenID != t.Citizen.ID) {
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("ticket_unknown", truncate(no, 24))}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("flows: appeal: %w", err)
+	}
+	if tk.State != models.StateRejected || tk.CitizenAppealed {
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("appeal_not_now", tk.No)}}, nil
+	}
+	t.Session.Appeal = &TicketRef{No: tk.No}
+	if reason = strings.TrimSpace(reason); reason != "" {
+		return f.file(ctx, t, reason)
+	}
+	t.Session.Goto("reason")
+	t.Session.FreeText = true
+	return []bot.Reply{{Text: t.T("appeal_ask", tk.No, tk.Reason, MaxReasonRunes)}}, nil
+}
+
+// Step implements Flow.
+func (f *Appeal) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
+	if t.Session.Step != "reason" || t.Session.Appeal == nil || t.In.Text == "" {
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("expired")}}, nil
+	}
+	return f.file(ctx, t, t.In.Text)
+}
+
+func (f *Appeal) file(ctx context.Context, t *Turn, reason string) ([]bot.Reply, error) {
+	no := t.Session.Appeal.No
+	if n := utf8.RuneCountInString(reason); n > MaxReasonRunes {
+		t.Session.Goto("reason")
+		t.Session.FreeText = true
+		return []bot.Reply{{Text: t.T("c_desc_too_long", n, MaxReasonRunes)}}, nil
+	}
+	t.Session.End()
+	_, _, err := f.store.Transition(ctx, no, models.Change{
+		Action: models.ActAppeal, Actor: models.Actor{Role: models.RoleCitizen, CitizenID: t.Citizen.ID},
+		Note: reason, At: t.Now,
+	})
+	var te *models.TransitionError
+	switch {
+	case errors.As(err, &te):
+		return []bot.Reply{{Text: t.T("appeal_not_now", no)}}, nil
+	case err != nil:
+		return nil, fmt.Errorf("flows: appeal: %w", err)
+	}
+	return []bot.Reply{{Text: t.T("appeal_filed", no)}}, nil
+}
