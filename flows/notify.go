@@ -115,7 +115,9 @@ func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 		if ev.ActorRole == models.RoleCitizen {
 			add(tn.Supervisors, KindTicketAlert, false, func(lang string) string { return T(lang, "n_citizen_appeal", t.No, truncate(ev.Note, 300)) }, nil)
 		} else {
-			add(tn.Supervisors, KindTicketAlert, false, func(lang string) string { return T(lang, "n_staff_appeal", t.No, n.place(lang, t), truncate(ev.Note, 300)) }, nil)
+			add(tn.Supervisors, KindTicketAlert, false, func(lang string) string {
+				return T(lang, "n_staff_appeal", t.No, n.place(lang, t), truncate(ev.Note, 300))
+			}, nil)
 		}
 	case models.ActReview:
 		if t.AppealBy == models.RoleStaff {

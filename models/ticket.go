@@ -167,7 +167,7 @@ type Ticket struct {
 	CitizenAppealed bool `gorm:"not null;default:false"`
 	StaffAppealed   bool `gorm:"not null;default:false"`
 	// AppealBy (citizen or staff) and AppealFrom (the state it was appealed from) describe the
-	// appeal under review.
+	// latest appeal, under review or decided.
 	AppealBy     string      `gorm:"size:20"`
 	AppealFrom   TicketState `gorm:"size:20"`
 	AppealReason string      `gorm:"size:1000"`

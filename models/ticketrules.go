@@ -228,7 +228,6 @@ func (t *Ticket) Apply(c Change, r TicketRules) (*TicketEvent, error) {
 		if !next.State.Open() && next.State != StateClosed && next.State != StateResolved {
 			next.State = StateAccepted // a corrupt AppealFrom must not strand the ticket
 		}
-		next.AppealBy, next.AppealFrom = "", ""
 	case ActEscalate:
 		if t.Escalated {
 			return fail(ErrIllegalTransition, "already escalated")

@@ -237,6 +237,24 @@ func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Ti
 	if s.notify == nil {
 		return nil
 	}
+	// Notices name the place: load it where the caller has not.
+	if t.Window == nil && t.WindowID != nil {
+		var w Window
+		if err := tx.First(&w, *t.WindowID).Error; err != nil {
+			return fmt.Errorf("window of ticket: %w", err)
+		}
+		t.Window = &w
+	}
+	if t.Center == nil {
+		var c Center
+		if err := tx.First(&c, t.CenterID).Error; err != nil {
+			return fmt.Errorf("center of ticket: %w", err)
+		}
+		t.Center = &c
+	}
+	if t.Window != nil && t.Window.Center == nil {
+		t.Window.Center = t.Center
+	}
 	n := TicketNotice{Ticket: t, Event: ev}
 	if err := tx.Where("id IN (?)", tx.Model(&TicketFollower{}).Select("citizen_id").Where("ticket_id = ?", t.ID)).
 		Or("id = ?", t.CitizenID).Order("id").Find(&n.Reporters).Error; err != nil {
