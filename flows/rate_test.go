@@ -66,10 +66,12 @@ func openStore(t testing.TB, url string) *models.Store {
 }
 
 func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig {
+	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, Location: shanghai,
 		SessionTTL: 30 * time.Minute,
-	}, flows.NewRate(store, shanghai, 1, nil))
+	}, flows.NewRate(store, shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
+		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
 	return &rig{t: t, store: store, state: st, clock: clk, router: handlers.NewRouter(eng, nil)}
 }
 
