@@ -59,6 +59,18 @@ var allowedUpdates = []string{"message", "callback_query"}
 // payloadRE is what Telegram accepts after /start in a deep link.
 var payloadRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
+// ErrTokenRefused means Telegram answered 401: the bot token is wrong or was revoked. Retrying
+// will not help until the operator fixes the configuration.
+var ErrTokenRefused = errors.New("telegram: the bot token was refused")
+
+// apiErr wraps a failed call, adding ErrTokenRefused to a 401.
+func apiErr(method string, err error) error {
+	if errors.Is(err, tgbot.ErrorUnauthorized) {
+		return fmt.Errorf("telegram: %s: %w: %w", method, ErrTokenRefused, err)
+	}
+	return fmt.Errorf("telegram: %s: %w", method, err)
+}
+
 // Options configures an Adapter. Token and Handler are required.
 type Options struct {
 	// Token is the bot token from @BotFather. It never appears in a log line or an error.
@@ -176,8 +188,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 		return fmt.Errorf("telegram: Run polls, but the mode is %q: serve WebhookHandler instead", a.opts.Mode)
 	}
 	if _, err := a.username(ctx); err != nil {
-		if errors.Is(err, tgbot.ErrorUnauthorized) {
-			return fmt.Errorf("telegram: the bot token was refused: %w", err)
+		if errors.Is(err, ErrTokenRefused) {
+			return err
 		}
 		// Telegram may be unreachable for a while; polling retries with backoff.
 		a.log.Warn("telegram: getMe failed, polling anyway", "err", err)
@@ -192,7 +204,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 }
 
 // SetWebhook asks Telegram to deliver updates to url (public_url + "/telegram") with the secret,
-// for webhook mode. Calling it from every replica at start is harmless.
+// for webhook mode. Calling it from every replica at start is harmless. A 401 is ErrTokenRefused.
 func (a *Adapter) SetWebhook(ctx context.Context, url string) error {
 	if a.opts.WebhookSecret == "" {
 		return errors.New("telegram: setWebhook: no webhook secret")
@@ -200,7 +212,7 @@ func (a *Adapter) SetWebhook(ctx context.Context, url string) error {
 	if _, err := a.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
 		URL: url, SecretToken: a.opts.WebhookSecret, AllowedUpdates: allowedUpdates,
 	}); err != nil {
-		return fmt.Errorf("telegram: setWebhook: %w", err)
+		return apiErr("setWebhook", err)
 	}
 	a.log.Info("telegram: webhook set", "url", url)
 	return nil
@@ -269,7 +281,7 @@ func (a *Adapter) username(ctx context.Context) (string, error) {
 	}
 	me, err := a.api.GetMe(ctx)
 	if err != nil {
-		return "", fmt.Errorf("telegram: getMe: %w", err)
+		return "", apiErr("getMe", err)
 	}
 	if me.Username == "" {
 		return "", errors.New("telegram: getMe returned no username")

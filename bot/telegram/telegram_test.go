@@ -831,7 +831,7 @@ func TestRunRefusedToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = ad.Run(context.Background())
-	if !errors.Is(err, tgbot.ErrorUnauthorized) || strings.Contains(err.Error(), api.token) {
+	if !errors.Is(err, ErrTokenRefused) || !errors.Is(err, tgbot.ErrorUnauthorized) || strings.Contains(err.Error(), api.token) {
 		t.Fatalf("Run = %v", err)
 	}
 }
