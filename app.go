@@ -1,0 +1,454 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"windowbot/bot"
+	"windowbot/bot/poster"
+	"windowbot/bot/telegram"
+	"windowbot/bot/web"
+	"windowbot/configs"
+	"windowbot/flows"
+	"windowbot/flows/state"
+	"windowbot/handlers"
+	"windowbot/models"
+)
+
+var _ flows.Store = (*models.Store)(nil)
+
+// app is what every subcommand starts from: the validated configuration and a logger.
+// Stores are opened by the commands that need them.
+type app struct {
+	cfg    configs.Config
+	loc    *time.Location
+	logger *slog.Logger
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func newApp(configPath string, getenv func(string) (string, bool), stdout, stderr io.Writer) (*app, error) {
+	cfg, err := configs.Load(configPath, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	loc, err := cfg.Location()
+	if err != nil {
+		return nil, err
+	}
+	level, err := cfg.SlogLevel()
+	if err != nil {
+		return nil, err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	return &app{cfg: cfg, loc: loc, logger: logger, stdout: stdout, stderr: stderr}, nil
+}
+
+// openStore opens the database, applies pending migrations, and sets the ticket deadlines of the
+// configured calendar and the notices ticket events push.
+func (a *app) openStore(ctx context.Context) (*models.Store, error) {
+	rules, err := a.cfg.TicketRules(a.loc)
+	if err != nil {
+		return nil, err
+	}
+	s, err := models.Open(ctx, a.cfg.DatabaseURL, a.logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.SetTicketRules(rules)
+	s.SetTicketNotifier(flows.NewNotifier(a.cfg.Language, a.loc).Func())
+	return s, nil
+}
+
+func (a *app) openState(ctx context.Context) (flows.State, error) {
+	if a.cfg.RedisURL == "" {
+		a.logger.Warn("state: in-process store (no redis_url): dialogs, dedupe keys and locks live in this process; run a single replica only")
+		return state.NewMemory(nil), nil
+	}
+	return state.OpenRedis(ctx, a.cfg.RedisURL, "wb:")
+}
+
+func cmdMigrate(ctx context.Context, a *app, args []string) error {
+	if err := parse(flags("migrate", a.stderr), args); err != nil {
+		return err
+	}
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Fprintln(a.stdout, "database schema is up to date")
+	return nil
+}
+
+func cmdSeed(ctx context.Context, a *app, args []string) error {
+	fs := flags("seed", a.stderr)
+	demo := fs.Bool("demo", false, "add the demo service center with its windows and staff")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !*demo {
+		fmt.Fprintln(a.stderr, "seed: say what to add: --demo")
+		return errUsage
+	}
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.SeedDemo(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "demo center %s is ready; rate it at %s/?w=%s\n", models.DemoCenterCode, strings.TrimSuffix(a.cfg.PublicURL, "/"), models.DemoWindowCodes[0])
+	return nil
+}
+
+func cmdImport(ctx context.Context, a *app, args []string) error {
+	fs := flags("import", a.stderr)
+	windowsPath := fs.String("windows", "", "windows CSV: center_code,center_name,window_code,window_name,department")
+	staffPath := fs.String("staff", "", "staff CSV: staff_no,name,window_code,role")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *windowsPath == "" && *staffPath == "" {
+		fmt.Fprintln(a.stderr, "import: name --windows FILE, --staff FILE or both")
+		return errUsage
+	}
+	open := func(p string) (io.Reader, string, func(), error) {
+		if p == "" {
+			return strings.NewReader(""), "", func() {}, nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return f, filepath.Base(p), func() { f.Close() }, nil
+	}
+	wr, wname, wclose, err := open(*windowsPath)
+	if err != nil {
+		return err
+	}
+	defer wclose()
+	sr, sname, sclose, err := open(*staffPath)
+	if err != nil {
+		return err
+	}
+	defer sclose()
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	res, err := s.Import(ctx, wr, wname, sr, sname)
+	if err != nil {
+		var ie *models.ImportError
+		if errors.As(err, &ie) {
+			fmt.Fprintln(a.stderr, ie.Error())
+			return errors.New("nothing was imported; fix the rows above and run again")
+		}
+		return err
+	}
+	fmt.Fprintf(a.stdout, "imported: centers %d new, %d updated; windows %d new, %d updated; staff %d new, %d updated\n",
+		res.CentersCreated, res.CentersUpdated, res.WindowsCreated, res.WindowsUpdated, res.StaffCreated, res.StaffUpdated)
+	return nil
+}
+
+func cmdServe(ctx context.Context, a *app, args []string) error {
+	if err := parse(flags("serve", a.stderr), args); err != nil {
+		return err
+	}
+	store, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := a.seedIfEmptyEmbedded(ctx, store); err != nil {
+		return err
+	}
+	st, err := a.openState(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	engine := flows.NewEngine(flows.Options{
+		State: st, Store: store, Logger: a.logger, Location: a.loc,
+		SessionTTL: a.cfg.SessionTTL, Lang: a.cfg.Language, RatingPeriodDays: a.cfg.RatingPeriodDays,
+	},
+		flows.NewRate(store, a.loc, a.cfg.RatingPeriodDays, nil),
+		flows.NewComplain(store, st, a.cfg.SessionTTL),
+		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store),
+	)
+	router := handlers.NewRouter(engine, a.logger)
+
+	mux := http.NewServeMux()
+	handlers.Health(mux, map[string]handlers.Pinger{"database": store, "state": st})
+	handlers.NewAPI(store, a.cfg.AdminToken, a.loc, a.logger).Routes(mux)
+	web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language}).Routes(mux)
+
+	var tg *telegram.Adapter
+	if a.cfg.Telegram.Token != "" {
+		if tg, err = a.telegram(router, st); err != nil {
+			return err
+		}
+		if a.cfg.Telegram.Mode == configs.TelegramWebhook {
+			mux.Handle("POST /telegram", tg.WebhookHandler())
+		}
+	}
+
+	srv := &http.Server{
+		Addr:              a.cfg.HTTPAddr,
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// Requests outlive the signal: Shutdown lets the turns under way finish.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("serve: listen %s: %w", a.cfg.HTTPAddr, err)
+	}
+	a.logger.Info("windowbot: serving", "addr", ln.Addr().String(), "web_chat", localURL(ln.Addr()))
+	fmt.Fprintf(a.stderr, "\n  web chat: %s\n  rate the demo window: %s/?w=%s\n\n", localURL(ln.Addr()), localURL(ln.Addr()), models.DemoWindowCodes[0])
+
+	// Everything below runs until ctx ends or one part fails; then the rest is stopped and waited
+	// for before the stores close.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	errc := make(chan error, 3)
+	var wg sync.WaitGroup
+	background := func(f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, context.Canceled) {
+				errc <- err
+			}
+		}()
+	}
+	background(func() error { return srv.Serve(ln) })
+	if tg != nil {
+		if a.cfg.Telegram.Mode == configs.TelegramWebhook {
+			// Telegram delivers as soon as the webhook is set, so it is set once the server listens.
+			background(func() error { return a.setWebhook(ctx, tg) })
+		} else {
+			background(func() error { return tg.Run(ctx) })
+		}
+	}
+
+	var failed error
+	select {
+	case <-ctx.Done():
+	case failed = <-errc:
+	}
+	a.logger.Info("windowbot: shutting down")
+	stop()
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && failed == nil {
+		failed = fmt.Errorf("serve: shutdown: %w", err)
+	}
+	wg.Wait()
+	return failed
+}
+
+// seedIfEmptyEmbedded gives a newcomer something to rate: on the embedded SQLite default with
+// no centers at all, the demo center is added. A PostgreSQL deployment is never seeded unasked.
+func (a *app) seedIfEmptyEmbedded(ctx context.Context, s *models.Store) error {
+	if s.Dialect() != "sqlite" {
+		return nil
+	}
+	centers, err := s.Centers(ctx)
+	if err != nil || len(centers) > 0 {
+		return err
+	}
+	a.logger.Info("windowbot: empty database, adding the demo center (import your own with `windowbot import`)")
+	return s.SeedDemo(ctx)
+}
+
+func (a *app) telegram(h bot.Handler, st flows.State) (*telegram.Adapter, error) {
+	return telegram.New(telegram.Options{
+		Token: a.cfg.Telegram.Token, APIURL: a.cfg.Telegram.APIURL, Mode: a.cfg.Telegram.Mode,
+		WebhookSecret: a.cfg.Telegram.WebhookSecret, Username: a.cfg.Telegram.Username,
+		Handler: h, Dedupe: st, Logger: a.logger,
+		// A webhook turn must finish inside the server's write timeout.
+		HandleTimeout: 25 * time.Second,
+	})
+}
+
+// setWebhook points Telegram at public_url/telegram, retrying with backoff while Telegram is
+// unreachable: the web chat keeps serving meanwhile. A refused token ends the server, since no
+// retry can fix it. It returns nil once the webhook is set or ctx ends.
+func (a *app) setWebhook(ctx context.Context, tg *telegram.Adapter) error {
+	url := strings.TrimSuffix(a.cfg.PublicURL, "/") + "/telegram"
+	wait := 2 * time.Second
+	for {
+		err := tg.SetWebhook(ctx, url)
+		switch {
+		case err == nil, ctx.Err() != nil:
+			return nil
+		case errors.Is(err, telegram.ErrTokenRefused):
+			return err
+		}
+		a.logger.Warn("telegram: setting the webhook failed, retrying", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Minute)
+	}
+}
+
+// localURL is the address a person on this machine opens.
+func localURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func cmdQR(ctx context.Context, a *app, args []string) error {
+	fs := flags("qr", a.stderr)
+	code := fs.String("window", "", "window code")
+	all := fs.Bool("all", false, "every window")
+	out := fs.String("out", "", "PNG file (with --window) or directory (with --all)")
+	channel := fs.String("channel", "", "what the code opens: telegram (default when a bot token is set) or web")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if (*code == "") == !*all || *out == "" {
+		fmt.Fprintln(a.stderr, "qr: name --window CODE or --all, and --out")
+		return errUsage
+	}
+	if *channel == "" {
+		*channel = "web"
+		if a.cfg.Telegram.Token != "" {
+			*channel = "telegram"
+		}
+	}
+	if *channel != "web" && *channel != "telegram" {
+		fmt.Fprintf(a.stderr, "qr: unknown --channel %q (telegram or web)\n", *channel)
+		return errUsage
+	}
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	var windows []models.Window
+	if *all {
+		centers, err := s.Centers(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range centers {
+			ws, err := s.WindowsOfCenter(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			for _, w := range ws {
+				w.Center = &c
+				windows = append(windows, w)
+			}
+		}
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+	} else {
+		w, err := s.WindowByCode(ctx, *code)
+		if errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("qr: no window %q", *code)
+		}
+		if err != nil {
+			return err
+		}
+		windows = append(windows, *w)
+	}
+
+	link, err := a.linkMaker(ctx, *channel)
+	if err != nil {
+		return err
+	}
+	fontPath, err := poster.FindFont(a.cfg.QRFont)
+	if err != nil {
+		return err
+	}
+	r, err := poster.NewRenderer(fontPath)
+	if err != nil {
+		return err
+	}
+	for _, w := range windows {
+		path := *out
+		if *all {
+			path = filepath.Join(*out, w.Code+".png")
+		}
+		url, err := link(ctx, w.Code)
+		if err != nil {
+			return err
+		}
+		center := ""
+		if w.Center != nil {
+			center = w.Center.Name
+		}
+		if err := writePoster(r, path, poster.Poster{
+			URL: url, Title: w.Name, Subtitle: "窗口 " + w.Code + " · " + center, Footer: "扫码评价 · Scan to rate",
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s\t%s\t%s\n", w.Code, path, url)
+	}
+	return nil
+}
+
+func writePoster(r *poster.Renderer, path string, p poster.Poster) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := r.Render(f, p); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// linkMaker returns the function building a window's link for channel.
+func (a *app) linkMaker(ctx context.Context, channel string) (func(context.Context, string) (string, error), error) {
+	if channel == "telegram" {
+		if a.cfg.Telegram.Token == "" {
+			return nil, errors.New("qr: --channel telegram needs WINDOWBOT_TELEGRAM_TOKEN")
+		}
+		tg, err := a.telegram(bot.HandlerFunc(func(context.Context, bot.Inbound) ([]bot.Reply, error) { return nil, nil }), state.NewMemory(nil))
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, code string) (string, error) { return tg.DeepLink(ctx, "w_"+code) }, nil
+	}
+	base := strings.TrimSuffix(a.cfg.PublicURL, "/")
+	return func(_ context.Context, code string) (string, error) { return base + "/?w=" + code, nil }, nil
+}

@@ -1,0 +1,136 @@
+// Command windowbot is the composition root: it reads the configuration, opens the stores,
+// builds the channels and the HTTP server, and runs the subcommand asked for. It holds no logic
+// of its own; every piece is constructed here and passed in.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand of the binary.
+type command struct {
+	name    string
+	summary string
+	usage   string
+	run     func(ctx context.Context, a *app, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the bot: HTTP server, web chat, Telegram (the default)", "serve", cmdServe},
+		{"migrate", "apply pending database schema migrations", "migrate", cmdMigrate},
+		{"seed", "add the demo service center, windows and staff", "seed --demo", cmdSeed},
+		{"import", "import centers, windows and staff from CSV files", "import --windows FILE --staff FILE", cmdImport},
+		{"qr", "write QR code posters (PNG) for windows", "qr --window CODE --out FILE.png | qr --all --out DIR [--channel telegram|web]", cmdQR},
+		{"help", "show this help", "help", nil},
+	}
+}
+
+// errUsage marks a command-line mistake: usage is printed and the exit code is 2.
+var errUsage = errors.New("usage")
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "windowbot — government service window ratings and complaints (好差评) in chat apps")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: windowbot [--config FILE] <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Settings come from --config (or WINDOWBOT_CONFIG) overlaid by WINDOWBOT_* variables;")
+	fmt.Fprintln(w, "see configs/windowbot.example.yaml. With none set, windowbot runs on a SQLite file")
+	fmt.Fprintln(w, "and in-process state with the built-in web chat.")
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
+	global := flag.NewFlagSet("windowbot", flag.ContinueOnError)
+	global.SetOutput(stderr)
+	global.Usage = func() { usage(stderr) }
+	configPath := global.String("config", "", "YAML configuration file (default $WINDOWBOT_CONFIG)")
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	args = global.Args()
+	name := "serve"
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || name == "-h" || name == "--help" {
+		usage(stdout)
+		return 0
+	}
+	var cmd *command
+	for _, c := range commands() {
+		if c.name == name {
+			cmd = &c
+			break
+		}
+	}
+	if cmd == nil || cmd.run == nil {
+		fmt.Fprintf(stderr, "windowbot: unknown command %q\n\n", name)
+		usage(stderr)
+		return 2
+	}
+	if *configPath == "" {
+		*configPath, _ = getenv("WINDOWBOT_CONFIG")
+	}
+	a, err := newApp(*configPath, getenv, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "windowbot: %v\n", err)
+		return 1
+	}
+	if err := cmd.run(ctx, a, args); err != nil {
+		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "usage: windowbot %s\n", cmd.usage)
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
+		}
+		a.logger.Error("windowbot: "+cmd.name+" failed", "err", err)
+		fmt.Fprintf(stderr, "windowbot %s: %v\n", cmd.name, err)
+		return 1
+	}
+	return 0
+}
+
+// flags returns a flag set for a subcommand that reports mistakes as errUsage.
+func flags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse parses args and turns a flag mistake into errUsage.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
