@@ -1,0 +1,191 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"windowbot/bot/web"
+	"windowbot/flows"
+	"windowbot/flows/state"
+	"windowbot/handlers"
+	"windowbot/internal/testenv"
+	"windowbot/models"
+)
+
+// chatRig is the web chat in front of the real router, engine and rating flow, on a real
+// database and the in-process state store.
+type chatRig struct {
+	srv   *httptest.Server
+	store *models.Store
+}
+
+func newChatRig(t *testing.T, url string) *chatRig {
+	t.Helper()
+	ctx := context.Background()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store.SetTicketRules(models.DefaultTicketRules(loc))
+	if err := store.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := state.NewMemory(nil)
+	t.Cleanup(func() { st.Close() })
+	eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: loc},
+		flows.NewRate(store, loc, 1, nil))
+	srv, _ := newServer(t, web.Options{Handler: handlers.NewRouter(eng, nil)})
+	return &chatRig{srv: srv, store: store}
+}
+
+// visitor is one browser: its own cookie jar.
+type visitor struct {
+	t    *testing.T
+	rig  *chatRig
+	c    *http.Client
+	last []wireReply
+}
+
+// visit opens path in a new browser.
+func (r *chatRig) visit(t *testing.T, path string) *visitor {
+	v := &visitor{t: t, rig: r, c: client(t)}
+	v.open(path)
+	return v
+}
+
+// open loads the page at path in this browser.
+func (v *visitor) open(path string) {
+	v.t.Helper()
+	if res, _ := get(v.t, v.c, v.rig.srv.URL+path); res.StatusCode != http.StatusOK {
+		v.t.Fatalf("GET %s = %d", path, res.StatusCode)
+	}
+}
+
+func (v *visitor) post(body string) []wireReply {
+	v.t.Helper()
+	res := postJSON(v.t, v.c, v.rig.srv.URL+"/chat/api/message", body, nil)
+	if res.StatusCode != http.StatusOK {
+		v.t.Fatalf("POST %s = %d", body, res.StatusCode)
+	}
+	v.last = decode[replies](v.t, res).Replies
+	if len(v.last) == 0 {
+		v.t.Fatalf("POST %s: no replies", body)
+	}
+	return v.last
+}
+
+// say types text, as the page's input does.
+func (v *visitor) say(text string) []wireReply { return v.post(fmt.Sprintf(`{"text":%q}`, text)) }
+
+// press presses the button with payload on the latest reply that offers it.
+func (v *visitor) press(payload string) []wireReply {
+	v.t.Helper()
+	for i := len(v.last) - 1; i >= 0; i-- {
+		for _, row := range v.last[i].Buttons {
+			for _, b := range row {
+				if b.Payload == payload {
+					return v.post(fmt.Sprintf(`{"payload":%q,"message_id":%q}`, payload, v.last[i].ID))
+				}
+			}
+		}
+	}
+	v.t.Fatalf("no button %q in %+v", payload, v.last)
+	return nil
+}
+
+func text(rs []wireReply) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.Text + "\n")
+	}
+	return b.String()
+}
+
+// TestWebChatRatingEndToEnd follows a citizen who scanned W001's poster: the page's first
+// message, a level button, a checklist ticked in place, a comment, the thank-you, and the
+// rating in the database; then the same visitor is refused a second rating today.
+func TestWebChatRatingEndToEnd(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		url  func(testing.TB) string
+	}{{"sqlite", testenv.SQLiteURL}, {"postgres", testenv.PostgresURL}} {
+		t.Run(db.name, func(t *testing.T) {
+			r := newChatRig(t, db.url(t))
+			v := r.visit(t, "/?w=W001")
+			// What assets/static/app.js sends for ?w=W001.
+			out := v.say("/start w_W001")
+			if !strings.Contains(text(out), "W001") {
+				t.Fatalf("first answer = %q", text(out))
+			}
+			var labels []string
+			for _, row := range out[len(out)-1].Buttons {
+				for _, b := range row {
+					labels = append(labels, b.Label)
+				}
+			}
+			if got := strings.Join(labels, ","); got != "非常满意,满意,基本满意,不满意,非常不满意" {
+				t.Fatalf("level buttons = %s", got)
+			}
+			v.press("rate:level:1")
+			out = v.press("rate:aspects:attitude.cold")
+			if !out[len(out)-1].Edit || !strings.Contains(fmt.Sprint(out[len(out)-1].Buttons), flows.Checked) {
+				t.Fatalf("toggle should edit the checklist with a tick: %+v", out)
+			}
+			v.press("rate:aspects:done")
+			out = v.say("窗口人员态度冷漠")
+			if s := text(out); !strings.Contains(s, "感谢您的评价") || !strings.Contains(s, "非常不满意") || !strings.Contains(s, "窗口人员态度冷漠") {
+				t.Fatalf("thank-you = %q", s)
+			}
+
+			var rs []models.Rating
+			if err := r.store.DB().Find(&rs).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(rs) != 1 || rs[0].Level != 1 || rs[0].Aspects != "attitude.cold" || rs[0].Comment != "窗口人员态度冷漠" || rs[0].Channel != "web" {
+				t.Fatalf("ratings = %+v", rs)
+			}
+			var cit models.Citizen
+			if err := r.store.DB().First(&cit, rs[0].CitizenID).Error; err != nil {
+				t.Fatal(err)
+			}
+			u, _ := http.NewRequest(http.MethodGet, r.srv.URL, nil)
+			var cookie string
+			for _, c := range v.c.Jar.Cookies(u.URL) {
+				if c.Name == web.CookieName {
+					cookie = c.Value
+				}
+			}
+			if cit.Platform != "web" || cit.ExternalID != cookie {
+				t.Fatalf("citizen = %+v, visitor cookie %q", cit, cookie)
+			}
+
+			// Rescanning the same poster today: refused with an explanation.
+			v.open("/?w=W001")
+			if s := text(v.say("/start w_W001")); !strings.Contains(s, "今天已经评价过") {
+				t.Fatalf("second rating answer = %q", s)
+			}
+			// Another citizen's phone is another visitor.
+			other := r.visit(t, "/?w=W001")
+			other.say("/start w_W001")
+			other.press("rate:level:5")
+			other.press("rate:praise:done")
+			if s := text(other.press("rate:comment:skip")); !strings.Contains(s, "非常满意") {
+				t.Fatalf("other visitor's thank-you = %q", s)
+			}
+		})
+	}
+}
