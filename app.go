@@ -133,7 +133,7 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 	}
 	open := func(p string) (io.Reader, string, func(), error) {
 		if p == "" {
-			return strings.NewReader(""), "", func() {}, nil
+			return nil, "", func() {}, nil // the store imports only the other file
 		}
 		f, err := os.Open(p)
 		if err != nil {

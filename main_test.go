@@ -130,8 +130,14 @@ func TestMigrateSeedImport(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "windows 1 new") || !strings.Contains(out, "staff 1 new") {
 		t.Fatalf("import: %d %q %q", code, out, errs)
 	}
+	// One file alone is fine: staff of a window already in the database.
+	write(staff, "staff_no,name,window_code,role\nS101,赵六,W001,staff\n")
+	code, out, errs = runCmd(t, e, "import", "--staff", staff)
+	if code != 0 || !strings.Contains(out, "staff 1 new") {
+		t.Fatalf("import --staff alone: %d %q %q", code, out, errs)
+	}
 	// A bad row: reported as file:line, nothing written, exit 1.
-	write(staff, "staff_no,name,window_code,role\nS101,李雷,NOPE,staff\n")
+	write(staff, "staff_no,name,window_code,role\nS102,李雷,NOPE,staff\n")
 	code, _, errs = runCmd(t, e, "import", "--staff", staff)
 	if code != 1 || !strings.Contains(errs, "staff.csv:2:") {
 		t.Fatalf("bad import: %d %q", code, errs)
