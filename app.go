@@ -191,11 +191,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	engine := flows.NewEngine(flows.Options{
 		State: st, Store: store, Logger: a.logger, Location: a.loc,
 		SessionTTL: a.cfg.SessionTTL, Lang: a.cfg.Language, RatingPeriodDays: a.cfg.RatingPeriodDays,
-	},
-		flows.NewRate(store, a.loc, a.cfg.RatingPeriodDays, nil),
-		flows.NewComplain(store, st, a.cfg.SessionTTL),
-		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store),
-	)
+	}, flows.CitizenFlows(store, st, a.loc, a.cfg.RatingPeriodDays, a.cfg.SessionTTL)...)
 	router := handlers.NewRouter(engine, a.logger)
 
 	mux := http.NewServeMux()

@@ -70,8 +70,7 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig 
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, Location: shanghai,
 		SessionTTL: 30 * time.Minute,
-	}, flows.NewRate(store, shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
-		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
+	}, flows.CitizenFlows(store, st, shanghai, 1, 30*time.Minute)...)
 	return &rig{t: t, store: store, state: st, clock: clk, router: handlers.NewRouter(eng, nil)}
 }
 

@@ -87,3 +87,20 @@ func categoryLabel(lang, key string) string {
 	}
 	return key
 }
+
+// CitizenStore is everything the citizen conversations read and write. *models.Store
+// implements it.
+type CitizenStore interface {
+	Store
+	TicketStore
+}
+
+// CitizenFlows returns every conversation a citizen can have: rate, complain, track, re-rate and
+// appeal. blobs keeps uploaded photos for the length of a session.
+func CitizenFlows(store CitizenStore, blobs Blobs, loc *time.Location, ratingPeriodDays int, sessionTTL time.Duration) []Flow {
+	return []Flow{
+		NewRate(store, loc, ratingPeriodDays, nil),
+		NewComplain(store, blobs, sessionTTL),
+		NewTrack(store), NewRerate(store), NewAppeal(store),
+	}
+}

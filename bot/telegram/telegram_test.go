@@ -68,6 +68,8 @@ func openStore(t *testing.T, url string) *models.Store {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	s.SetTicketRules(models.DefaultTicketRules(shanghai))
+	s.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
 	if err := s.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +102,7 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig 
 	t.Helper()
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, Location: shanghai, SessionTTL: 30 * time.Minute,
-	}, flows.NewRate(store, shanghai, 1, nil))
+	}, flows.CitizenFlows(store, st, shanghai, 1, 30*time.Minute)...)
 	api := newFakeAPI(t)
 	logs := &logBuffer{}
 	ad, err := New(Options{
