@@ -1,0 +1,92 @@
+package wechat
+
+import (
+	"strings"
+
+	"github.com/silenceper/wechat/v2/officialaccount/message"
+
+	"windowbot/bot"
+	"windowbot/flows"
+)
+
+// action is what a callback calls for.
+type action int
+
+const (
+	// actIgnore: nothing for the engine (menu links, location reports, delivery receipts).
+	actIgnore action = iota
+	// actHandle: hand the Inbound to the engine.
+	actHandle
+	// actSubscribe: a (re-)follow: mark the citizen active again, then hand the Inbound over.
+	actSubscribe
+	// actUnsubscribe: mark the citizen inactive for pushes; nothing can be said to them any more.
+	actUnsubscribe
+)
+
+// Scene prefixes of the window QR codes: the scene of window W001 is "w_W001"; a user who follows
+// the account by scanning it arrives with "qrscene_w_W001".
+const (
+	scenePrefix    = "w_"
+	newScenePrefix = "qrscene_"
+)
+
+// MenuKeys are the CLICK keys of the menu InstallMenu creates, and the commands they stand for.
+var MenuKeys = map[string]string{"rate": "/rate", "complain": "/complain", "track": "/track"}
+
+// action maps a WeChat message or event onto what the engine understands. Buttons do not exist on
+// WeChat: a choice comes back as typed text, which the engine matches to the offered choices.
+func (a *Adapter) action(m *message.MixMessage) (action, bot.Inbound) {
+	id := string(m.FromUserName)
+	in := bot.Inbound{Platform: bot.WeChat, ChatID: id, UserID: id}
+	switch m.MsgType {
+	case message.MsgTypeText:
+		in.Text = strings.TrimSpace(m.Content)
+	case message.MsgTypeImage:
+		in.Photo = &bot.Media{FileID: m.MediaID}
+	case message.MsgTypeLocation:
+		in.Location = &bot.Location{Lat: m.LocationX, Lon: m.LocationY}
+	case message.MsgTypeVoice:
+		// Speech recognition, where the account has it on; otherwise the step asks again.
+		in.Text = strings.TrimSpace(m.Recognition)
+	case message.MsgTypeEvent:
+		return eventAction(m, in)
+	default:
+		// Video, links, files: the step under way asks again for what it needs.
+	}
+	return actHandle, in
+}
+
+func eventAction(m *message.MixMessage, in bot.Inbound) (action, bot.Inbound) {
+	switch m.Event {
+	case message.EventSubscribe:
+		in.Text = "/start"
+		if scene, ok := strings.CutPrefix(m.EventKey, newScenePrefix); ok {
+			in.Text = startCommand(scene)
+		}
+		return actSubscribe, in
+	case message.EventScan:
+		in.Text = startCommand(m.EventKey)
+		return actHandle, in
+	case message.EventUnsubscribe:
+		return actUnsubscribe, in
+	case message.EventClick:
+		if cmd, ok := MenuKeys[m.EventKey]; ok {
+			in.Text = cmd
+			return actHandle, in
+		}
+	}
+	return actIgnore, in
+}
+
+// startCommand turns a QR scene into the deep link the router knows ("/start w_W001"); a scene
+// that is not a window's greets instead of reaching the engine as arbitrary text.
+func startCommand(scene string) string {
+	code, ok := strings.CutPrefix(scene, scenePrefix)
+	if !ok || !flows.WindowCodePattern.MatchString(code) {
+		return "/start"
+	}
+	return "/start " + scenePrefix + code
+}
+
+// Scene returns the QR scene string of a window: "w_" and its code.
+func Scene(windowCode string) string { return scenePrefix + windowCode }
