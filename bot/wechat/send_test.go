@@ -51,7 +51,9 @@ func TestSend(t *testing.T) {
 		{name: "already inactive: no call", lastSeen: &recent, inactive: true, msg: push,
 			wantErr: func(err error) bool { return errors.Is(err, bot.ErrRecipientGone) }},
 		{name: "system busy: retryable", lastSeen: &recent, msg: push, fail: []int64{-1},
-			wantErr: func(err error) bool { return !errors.Is(err, bot.ErrPermanent) && !errors.Is(err, bot.ErrRecipientGone) }},
+			wantErr: func(err error) bool {
+				return !errors.Is(err, bot.ErrPermanent) && !errors.Is(err, bot.ErrRecipientGone)
+			}},
 		{name: "minute quota: retry after", lastSeen: &recent, msg: push, fail: []int64{45011}, wantRetry: time.Minute,
 			wantErr: func(err error) bool { var ra *bot.RetryAfterError; return errors.As(err, &ra) }},
 		{name: "content too long: permanent", lastSeen: &recent, msg: push, fail: []int64{45002},
