@@ -1,0 +1,318 @@
+package wechat_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"windowbot/bot"
+	"windowbot/bot/wechat"
+	"windowbot/bot/wechat/wechattest"
+	"windowbot/flows"
+	"windowbot/flows/state"
+	"windowbot/handlers"
+	"windowbot/internal/testenv"
+	"windowbot/models"
+)
+
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// slowStore delays CreateRating, the step that records, to push a turn over the reply budget.
+type slowStore struct {
+	*models.Store
+	delay atomic.Int64 // nanoseconds
+}
+
+func (s *slowStore) CreateRating(ctx context.Context, r *models.Rating, since time.Time) error {
+	if d := time.Duration(s.delay.Load()); d > 0 {
+		time.Sleep(d)
+	}
+	return s.Store.CreateRating(ctx, r, since)
+}
+
+// stack is the real channel: adapter → router → engine → rate flow → store and state.
+type stack struct {
+	*env
+	store *models.Store
+	slow  *slowStore
+}
+
+func openStore(t testing.TB, url string) *models.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.SetTicketRules(models.DefaultTicketRules(shanghai))
+	if err := s.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func memoryState(t testing.TB) flows.State {
+	st := state.NewMemory(nil)
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func redisState(t testing.TB) flows.State {
+	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), testenv.KeyPrefix(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func newStack(t *testing.T, store *models.Store, st flows.State, safe bool, budget time.Duration) *stack {
+	t.Helper()
+	s := &stack{store: store, slow: &slowStore{Store: store}}
+	eng := flows.NewEngine(flows.Options{State: st, Store: s.slow, Location: shanghai},
+		flows.NewRate(s.slow, shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
+		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
+	router := handlers.NewRouter(eng, nil)
+	s.env = newEnv(t, safe, func(o *wechat.Options) {
+		o.Handler, o.State, o.Citizens = router, st, store
+		o.ReplyBudget = budget
+	})
+	return s
+}
+
+// backends runs fn on each database with each state store, in plaintext and safe mode.
+func backends(t *testing.T, budget time.Duration, fn func(t *testing.T, s *stack)) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		for _, st := range []string{"memory", "redis"} {
+			for _, m := range modes() {
+				t.Run(db+"+"+st+"/"+m.name, func(t *testing.T) {
+					var fs flows.State
+					if st == "redis" {
+						fs = redisState(t)
+					} else {
+						fs = memoryState(t)
+					}
+					url := testenv.SQLiteURL(t)
+					if db == "postgres" {
+						url = testenv.PostgresURL(t)
+					}
+					fn(t, newStack(t, openStore(t, url), fs, m.safe, budget))
+				})
+			}
+		}
+	}
+}
+
+func (s *stack) ratings(t *testing.T) []models.Rating {
+	t.Helper()
+	var rs []models.Rating
+	if err := s.store.DB().Order("id").Find(&rs).Error; err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func mustSay(t *testing.T, rep wechattest.Reply, want ...string) {
+	t.Helper()
+	if !rep.Passive {
+		t.Fatalf("reply %+v is not a passive text", rep)
+	}
+	for _, w := range want {
+		if !strings.Contains(rep.Text, w) {
+			t.Fatalf("reply\n%s\ndoes not contain %q", rep.Text, w)
+		}
+	}
+}
+
+// TestQRScanToThanks: a new follower scans window W001's QR code and rates it by typing numbers
+// and a comment; a retried message records nothing twice.
+func TestQRScanToThanks(t *testing.T) {
+	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
+		c := s.client
+		const user = "oE2E0000000000000000000000001"
+		ct := time.Now().Unix()
+		rep := s.send(t, c.Event(user, "subscribe", "qrscene_w_W001", ct))
+		mustSay(t, rep, "W001", "1. 非常满意", "5. 非常不满意", "回复编号")
+		rep = s.send(t, c.Text(user, "1", 101)) // 非常满意
+		mustSay(t, rep, "1. ", "5. 跳过")
+		rep = s.send(t, c.Text(user, "1 2", 102)) // two praise tags
+		mustSay(t, rep, flows.Checked, "5. 选好了")
+		rep = s.send(t, c.Text(user, "选好了", 103))
+		mustSay(t, rep, "留言")
+
+		// The comment is delivered three times at once, as WeChat does when it gets no answer.
+		comment := c.Text(user, "窗口服务很好，一次办成", 104)
+		var wg sync.WaitGroup
+		reps := make([]wechattest.Reply, 3)
+		for i := range reps {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := c.Send(context.Background(), comment)
+				if err != nil {
+					t.Error(err)
+				}
+				reps[i] = r
+			}()
+		}
+		wg.Wait()
+		thanks := 0
+		for _, r := range reps {
+			if r.Passive {
+				mustSay(t, r, "感谢您的评价", "W001", "非常满意", "窗口服务很好")
+				thanks++
+			}
+		}
+		if thanks == 0 {
+			t.Fatalf("no delivery got the thanks: %+v", reps)
+		}
+		// A late retry of an earlier step neither advances nor records.
+		s.send(t, c.Text(user, "1", 101))
+
+		rs := s.ratings(t)
+		if len(rs) != 1 {
+			t.Fatalf("ratings %d, want 1", len(rs))
+		}
+		r := rs[0]
+		if r.Level != 5 || r.Channel != "wechat" || r.Comment != "窗口服务很好，一次办成" || strings.Count(r.Praise, ",") != 1 {
+			t.Errorf("rating %+v", r)
+		}
+		cit, err := s.store.CitizenByExternalID(context.Background(), "wechat", user)
+		if err != nil || cit.ID != r.CitizenID || cit.Inactive {
+			t.Errorf("citizen %+v, %v", cit, err)
+		}
+		if n := len(s.api.Custom()); n != 0 {
+			t.Errorf("%d customer-service messages for answers given in time", n)
+		}
+
+		// Rating the same window again today is refused, whichever way it starts.
+		rep = s.send(t, c.Event(user, "SCAN", "w_W001", ct+1))
+		mustSay(t, rep, "已经评价过")
+
+		// Unfollowing marks the citizen inactive for pushes.
+		s.send(t, c.Event(user, "unsubscribe", "", ct+2))
+		if cit, _ := s.store.CitizenByExternalID(context.Background(), "wechat", user); cit == nil || !cit.Inactive {
+			t.Errorf("after unsubscribe: %+v", cit)
+		}
+	})
+}
+
+// TestBadReviewTypedChoices: a bad review through typed numbers and labels; the retry of the
+// level message three times in a row advances once.
+func TestBadReviewTypedChoices(t *testing.T) {
+	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
+		c := s.client
+		const user = "oE2E0000000000000000000000002"
+		s.send(t, c.Text(user, "/start w_W002", 201))
+		lvl := c.Text(user, "不满意", 202)
+		var first wechattest.Reply
+		for i := 0; i < 3; i++ {
+			rep := s.send(t, lvl)
+			if i == 0 {
+				first = rep
+				mustSay(t, rep, "哪些方面需要改进", "1. ")
+			} else if rep.Passive && rep.Text != first.Text {
+				t.Fatalf("retry %d got another answer:\n%s", i, rep.Text)
+			}
+		}
+		mustSay(t, s.send(t, c.Text(user, "1 3", 203)), flows.Checked)
+		rep := s.send(t, c.Text(user, "选好了", 204))
+		mustSay(t, rep, "留言")
+		rep = s.send(t, c.Text(user, "跳过", 205))
+		mustSay(t, rep, "感谢您的评价", "不满意")
+		rs := s.ratings(t)
+		if len(rs) != 1 || rs[0].Level != 2 || strings.Count(rs[0].Aspects, ",") != 1 {
+			t.Fatalf("ratings %+v", rs)
+		}
+	})
+}
+
+// TestSlowStepAndTokenExpiry: the recording step takes longer than the budget, so the callback
+// answers "success" and the thanks arrive through the customer-service API, even though the
+// access token expired in the meantime.
+func TestSlowStepAndTokenExpiry(t *testing.T) {
+	backends(t, 300*time.Millisecond, func(t *testing.T, s *stack) {
+		c := s.client
+		const user = "oE2E0000000000000000000000003"
+		// A push fetches the token first.
+		if err := s.a.Send(context.Background(), bot.Recipient{Platform: bot.WeChat, ChatID: user},
+			bot.Reply{Text: "欢迎", Kind: "ticket_update"}); err != nil {
+			t.Fatal(err)
+		}
+		s.send(t, c.Text(user, "/start w_W003", 301))
+		s.send(t, c.Text(user, "2", 302))                    // 满意
+		mustSay(t, s.send(t, c.Text(user, "跳过", 303)), "留言") // no praise
+		s.api.ExpireToken()                                  // expires before the late answer goes out
+		s.slow.delay.Store(int64(700 * time.Millisecond))
+		msg := c.Text(user, "跳过", 304)
+		start := time.Now()
+		rep := s.send(t, msg)
+		if rep.Passive || rep.Text != "success" {
+			t.Fatalf("slow step answered %+v, want success", rep)
+		}
+		if d := time.Since(start); d > 600*time.Millisecond {
+			t.Errorf("answered after %s with a 300ms budget", d)
+		}
+		// WeChat does not retry after "success"; if it did, nothing would happen twice.
+		s.send(t, msg)
+		waitFor(t, "thanks through the customer-service API", func() bool { return len(s.api.Custom()) >= 1 })
+		time.Sleep(200 * time.Millisecond)
+		var thanks []string
+		for _, m := range s.api.Custom() {
+			if m.ToUser == user && strings.Contains(m.Text, "感谢您的评价") {
+				thanks = append(thanks, m.Text)
+			}
+		}
+		if len(thanks) != 1 {
+			t.Fatalf("thanks sent %d times: %q", len(thanks), thanks)
+		}
+		if n := s.api.TokenFetches(); n != 2 {
+			t.Errorf("token fetches %d, want 2 (first, and after expiry)", n)
+		}
+		if rs := s.ratings(t); len(rs) != 1 || rs[0].Level != 4 {
+			t.Fatalf("ratings %+v", rs)
+		}
+	})
+}
+
+// TestBadSignatureChangesNothing: a callback signed with another token is refused and leaves no
+// citizen, session or rating behind.
+func TestBadSignatureChangesNothing(t *testing.T) {
+	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
+		forged := *s.client
+		forged.Token = "forged"
+		const user = "oE2E0000000000000000000000004"
+		for i, m := range []wechattest.Message{
+			forged.Event(user, "subscribe", "qrscene_w_W001", time.Now().Unix()),
+			forged.Text(user, "/start w_W001", 401),
+		} {
+			rep, err := forged.Send(context.Background(), m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Status != 403 {
+				t.Errorf("forged callback %d: status %d, want 403", i, rep.Status)
+			}
+		}
+		if _, err := s.store.CitizenByExternalID(context.Background(), "wechat", user); err == nil {
+			t.Error("a forged callback created a citizen")
+		}
+		if rs := s.ratings(t); len(rs) != 0 {
+			t.Errorf("ratings %d", len(rs))
+		}
+	})
+}
