@@ -74,6 +74,9 @@ type Reply struct {
 	// Edit asks the adapter to replace the message whose button was pressed instead of sending a new
 	// one (a multi-select toggling its ticks). Adapters that cannot edit send it as a new message.
 	Edit bool `json:"edit,omitempty"`
+	// Multi marks a checklist: several choices may be picked, one message at a time or together,
+	// before the last one finishes. Adapters without buttons say so (WeChat: "1 3").
+	Multi bool `json:"multi,omitempty"`
 }
 
 // Recipient is somebody a push is addressed to, outside any conversation.

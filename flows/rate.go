@@ -398,7 +398,7 @@ func (f *Rate) aspectsReply(t *Turn, edit bool) bot.Reply {
 		}
 	}
 	rows = append(rows, []bot.Button{{Label: t.T("btn_done"), Payload: "rate:aspects:done"}})
-	return bot.Reply{Text: t.T("ask_aspects"), Buttons: rows, Edit: edit}
+	return bot.Reply{Text: t.T("ask_aspects"), Buttons: rows, Edit: edit, Multi: true}
 }
 
 func (f *Rate) praiseReply(t *Turn, edit bool) bot.Reply {
@@ -412,7 +412,7 @@ func (f *Rate) praiseReply(t *Turn, edit bool) bot.Reply {
 		done = t.T("btn_done")
 	}
 	rows := [][]bot.Button{row[:2], row[2:], {{Label: done, Payload: "rate:praise:done"}}}
-	return bot.Reply{Text: t.T("ask_praise"), Buttons: rows, Edit: edit}
+	return bot.Reply{Text: t.T("ask_praise"), Buttons: rows, Edit: edit, Multi: true}
 }
 
 func checkButton(label, payload string, on bool) bot.Button {

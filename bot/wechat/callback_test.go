@@ -335,6 +335,15 @@ func TestRender(t *testing.T) {
 	if rep := e.send(t, e.client.Text(testOpenID, "/help", 2)); rep.Text != "help\n• 评价窗口服务：发送 /rate" {
 		t.Errorf("command buttons rendered as %q", rep.Text)
 	}
+	e.h.set(func(h *stubHandler) {
+		h.replies = []bot.Reply{{Text: "pick", Multi: true, Buttons: [][]bot.Button{
+			{{Label: "✅ a", Payload: "a"}, {Label: "b", Payload: "b"}}, {{Label: "done", Payload: "d"}},
+		}}}
+	})
+	want = "pick\n1. ✅ a\n2. b\n3. done\n（可多选：回复编号，多个编号用空格隔开，如“1 3”；最后一项结束选择）"
+	if rep := e.send(t, e.client.Text(testOpenID, "x", 3)); rep.Text != want {
+		t.Errorf("checklist rendered as\n%s\nwant\n%s", rep.Text, want)
+	}
 }
 
 // TestNeverEmptyText: nothing to say is "success", never an empty text reply.

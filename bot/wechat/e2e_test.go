@@ -224,7 +224,7 @@ func TestBadReviewTypedChoices(t *testing.T) {
 			rep := s.send(t, lvl)
 			if i == 0 {
 				first = rep
-				mustSay(t, rep, "哪些方面需要改进", "1. ")
+				mustSay(t, rep, "哪些方面需要改进", "1. ", "如“1 3”")
 			} else if rep.Passive && rep.Text != first.Text {
 				t.Fatalf("retry %d got another answer:\n%s", i, rep.Text)
 			}

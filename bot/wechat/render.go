@@ -16,6 +16,12 @@ var hints = map[string]string{
 	flows.LangEN: "(Reply with the number or the text of your choice.)",
 }
 
+// multiHints close a checklist, where several numbers may be sent at once.
+var multiHints = map[string]string{
+	flows.LangZH: "（可多选：回复编号，多个编号用空格隔开，如“1 3”；最后一项结束选择）",
+	flows.LangEN: "(Choose any: reply with numbers, several separated by spaces, e.g. \"1 3\"; the last one finishes.)",
+}
+
 // commandHints show a one-tap action of another platform as the command to send.
 var commandHints = map[string]string{
 	flows.LangZH: "发送 %s",
@@ -57,7 +63,10 @@ func render(replies []bot.Reply, lang string) string {
 				}
 			}
 		}
-		if numbered {
+		switch {
+		case numbered && r.Multi:
+			b.WriteString("\n" + multiHints[lang])
+		case numbered:
 			b.WriteString("\n" + hints[lang])
 		}
 		if s := b.String(); s != "" {
