@@ -3,6 +3,7 @@ package wechat_test
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -554,5 +555,41 @@ func TestSDKLogQuiet(t *testing.T) {
 	_ = newEnv(t, false, nil)
 	if logrus.IsLevelEnabled(logrus.DebugLevel) || logrus.IsLevelEnabled(logrus.InfoLevel) {
 		t.Errorf("logrus level %s, want warn or quieter", logrus.GetLevel())
+	}
+}
+
+// TestCompatibleMode: in compatible mode (兼容模式) the body carries the message both in clear and
+// in Encrypt; only the signed, encrypted copy counts and the reply is encrypted.
+func TestCompatibleMode(t *testing.T) {
+	e := newEnv(t, true, nil)
+	inner := e.client.Text(testOpenID, "encrypted 5", 31)
+	innerXML, err := xml.Marshal(inner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := e.client.Crypto.Encrypt([]byte("0123456789abcdef"), innerXML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `<xml><ToUserName><![CDATA[` + testAccount + `]]></ToUserName><FromUserName><![CDATA[oOTHER]]></FromUserName>` +
+		`<CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[clear 1]]></Content><MsgId>31</MsgId>` +
+		`<Encrypt><![CDATA[` + enc + `]]></Encrypt></xml>`
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	q := url.Values{"timestamp": {ts}, "nonce": {"n"}, "signature": {wechat.Signature(testToken, ts, "n")},
+		"encrypt_type": {"aes"}, "msg_signature": {wechat.Signature(testToken, ts, "n", enc)}}
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/wechat?"+q.Encode(), strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Passive || rep.Text != "hello" {
+		t.Fatalf("reply %+v", rep)
+	}
+	calls := e.h.calls()
+	if len(calls) != 1 || calls[0].Text != "encrypted 5" || calls[0].ChatID != testOpenID {
+		t.Fatalf("handler got %+v", calls)
 	}
 }
