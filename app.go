@@ -18,6 +18,7 @@ import (
 	"windowbot/bot/poster"
 	"windowbot/bot/telegram"
 	"windowbot/bot/web"
+	"windowbot/bot/wechat"
 	"windowbot/configs"
 	"windowbot/flows"
 	"windowbot/flows/state"
@@ -199,6 +200,15 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	handlers.NewAPI(store, a.cfg.AdminToken, a.loc, a.logger).Routes(mux)
 	web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language}).Routes(mux)
 
+	var wx *wechat.Adapter
+	if a.cfg.WeChat.AppID != "" {
+		if wx, err = a.wechat(router, st, store); err != nil {
+			return err
+		}
+		wx.Routes(mux)
+		a.logger.Info("wechat: callbacks on /wechat", "safe_mode", a.cfg.WeChat.AESKey != "")
+	}
+
 	var tg *telegram.Adapter
 	if a.cfg.Telegram.Token != "" {
 		if tg, err = a.telegram(router, st); err != nil {
@@ -263,6 +273,12 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err := srv.Shutdown(sctx); err != nil && failed == nil {
 		failed = fmt.Errorf("serve: shutdown: %w", err)
 	}
+	if wx != nil {
+		// Answers that missed WeChat's reply budget are still being sent.
+		if err := wx.Close(sctx); err != nil && failed == nil {
+			failed = fmt.Errorf("serve: %w", err)
+		}
+	}
 	wg.Wait()
 	return failed
 }
@@ -289,6 +305,62 @@ func (a *app) telegram(h bot.Handler, st flows.State) (*telegram.Adapter, error)
 		// A webhook turn must finish inside the server's write timeout.
 		HandleTimeout: 25 * time.Second,
 	})
+}
+
+// wechat builds the WeChat channel. The commands that only call the API (menu, qr) pass a
+// handler that is never asked anything.
+func (a *app) wechat(h bot.Handler, st flows.State, store *models.Store) (*wechat.Adapter, error) {
+	w := a.cfg.WeChat
+	return wechat.New(wechat.Options{
+		AppID: w.AppID, AppSecret: w.AppSecret, Token: w.Token, AESKey: w.AESKey, APIURL: w.APIURL,
+		ReplyBudget: w.ReplyBudget, TimestampWindow: w.TimestampWindow, Templates: w.Templates,
+		Lang: a.cfg.Language, Handler: h, State: st, Citizens: store, Logger: a.logger,
+	})
+}
+
+// wechatAPI opens what a command calling the WeChat API needs: the state store, where the access
+// token is shared with running replicas, and the adapter. release closes both.
+func (a *app) wechatAPI(ctx context.Context, store *models.Store) (wx *wechat.Adapter, release func(), err error) {
+	if a.cfg.WeChat.AppID == "" {
+		return nil, nil, errors.New("wechat: set WINDOWBOT_WECHAT_APP_ID, _APP_SECRET and _TOKEN first")
+	}
+	st, err := a.openState(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	noHandler := bot.HandlerFunc(func(context.Context, bot.Inbound) ([]bot.Reply, error) { return nil, nil })
+	if wx, err = a.wechat(noHandler, st, store); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return wx, func() { _ = wx.Close(context.Background()); st.Close() }, nil
+}
+
+// cmdWeChat runs the WeChat set-up subcommands: `wechat menu` installs the menu whose buttons
+// start rating, a complaint and tracking.
+func cmdWeChat(ctx context.Context, a *app, args []string) error {
+	if len(args) == 0 || args[0] != "menu" {
+		fmt.Fprintln(a.stderr, "wechat: name a subcommand: menu")
+		return errUsage
+	}
+	if err := parse(flags("wechat menu", a.stderr), args[1:]); err != nil {
+		return err
+	}
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	wx, closeWx, err := a.wechatAPI(ctx, s)
+	if err != nil {
+		return err
+	}
+	defer closeWx()
+	if err := wx.InstallMenu(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "wechat: menu installed (rate, complain, track)")
+	return nil
 }
 
 // setWebhook points Telegram at public_url/telegram, retrying with backoff while Telegram is
@@ -332,7 +404,7 @@ func cmdQR(ctx context.Context, a *app, args []string) error {
 	code := fs.String("window", "", "window code")
 	all := fs.Bool("all", false, "every window")
 	out := fs.String("out", "", "PNG file (with --window) or directory (with --all)")
-	channel := fs.String("channel", "", "what the code opens: telegram (default when a bot token is set) or web")
+	channel := fs.String("channel", "", "what the code opens: telegram (default when a bot token is set), wechat (default when only WeChat is set) or web")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -341,13 +413,17 @@ func cmdQR(ctx context.Context, a *app, args []string) error {
 		return errUsage
 	}
 	if *channel == "" {
-		*channel = "web"
-		if a.cfg.Telegram.Token != "" {
+		switch {
+		case a.cfg.Telegram.Token != "":
 			*channel = "telegram"
+		case a.cfg.WeChat.AppID != "":
+			*channel = "wechat"
+		default:
+			*channel = "web"
 		}
 	}
-	if *channel != "web" && *channel != "telegram" {
-		fmt.Fprintf(a.stderr, "qr: unknown --channel %q (telegram or web)\n", *channel)
+	if *channel != "web" && *channel != "telegram" && *channel != "wechat" {
+		fmt.Fprintf(a.stderr, "qr: unknown --channel %q (telegram, wechat or web)\n", *channel)
 		return errUsage
 	}
 	s, err := a.openStore(ctx)
@@ -386,8 +462,16 @@ func cmdQR(ctx context.Context, a *app, args []string) error {
 		windows = append(windows, *w)
 	}
 
-	link, err := a.linkMaker(ctx, *channel)
-	if err != nil {
+	var link func(context.Context, string) (string, error)
+	if *channel == "wechat" {
+		// A permanent parametric QR code per window (scene w_<code>), made through the API.
+		wx, closeWx, err := a.wechatAPI(ctx, s)
+		if err != nil {
+			return err
+		}
+		defer closeWx()
+		link = wx.QRCodeURL
+	} else if link, err = a.linkMaker(ctx, *channel); err != nil {
 		return err
 	}
 	fontPath, err := poster.FindFont(a.cfg.QRFont)

@@ -31,11 +31,12 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "run the bot: HTTP server, web chat, Telegram (the default)", "serve", cmdServe},
+		{"serve", "run the bot: HTTP server, web chat, Telegram, WeChat (the default)", "serve", cmdServe},
 		{"migrate", "apply pending database schema migrations", "migrate", cmdMigrate},
 		{"seed", "add the demo service center, windows and staff", "seed --demo", cmdSeed},
 		{"import", "import centers, windows and staff from CSV files", "import --windows FILE --staff FILE", cmdImport},
-		{"qr", "write QR code posters (PNG) for windows", "qr --window CODE --out FILE.png | qr --all --out DIR [--channel telegram|web]", cmdQR},
+		{"qr", "write QR code posters (PNG) for windows", "qr --window CODE --out FILE.png | qr --all --out DIR [--channel telegram|wechat|web]", cmdQR},
+		{"wechat", "WeChat official account set-up: install the menu", "wechat menu", cmdWeChat},
 		{"help", "show this help", "help", nil},
 	}
 }
