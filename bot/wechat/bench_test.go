@@ -91,11 +91,6 @@ func benchServer(b *testing.B, kind string) string {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { store.Close() })
-			// database/sql keeps 2 idle connections by default: at 64 senders every other query
-			// would open a new PostgreSQL connection. Keep as many as there are senders.
-			if sqlDB, err := store.DB().DB(); err == nil {
-				sqlDB.SetMaxIdleConns(64)
-			}
 			if err := store.Migrate(context.Background()); err != nil {
 				b.Fatal(err)
 			}
