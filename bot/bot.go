@@ -74,6 +74,10 @@ type Reply struct {
 	// Edit asks the adapter to replace the message whose button was pressed instead of sending a new
 	// one (a multi-select toggling its ticks). Adapters that cannot edit send it as a new message.
 	Edit bool `json:"edit,omitempty"`
+	// Pick means the conversation remembers these choices, so a typed number or label answers
+	// them as well as a press does. Adapters without buttons (WeChat) number the choices only
+	// then, and otherwise show a button that carries a command as the command to type.
+	Pick bool `json:"pick,omitempty"`
 	// Multi marks a checklist: several choices may be picked, one message at a time or together,
 	// before the last one finishes. Adapters without buttons say so (WeChat: "1 3").
 	Multi bool `json:"multi,omitempty"`

@@ -108,7 +108,7 @@ func (f *Complain) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply,
 		return f.listWindows(ctx, t, &centers[0])
 	}
 	t.Session.Goto(cStepCenter)
-	t.Session.FreeText = true
+	t.Session.FreeText = false
 	var btns []bot.Button
 	for _, c := range centers {
 		btns = append(btns, bot.Button{Label: c.Name, Payload: "complain:center:" + strconv.FormatUint(uint64(c.ID), 10)})
@@ -124,7 +124,7 @@ func (f *Complain) listWindows(ctx context.Context, t *Turn, c *models.Center) (
 	st := t.Session.Complain
 	st.CenterID = c.ID
 	t.Session.Goto(cStepWindow)
-	t.Session.FreeText = true
+	t.Session.FreeText = false
 	btns := []bot.Button{{Label: t.T("c_whole_center", c.Name), Payload: "complain:window:*" + strconv.FormatUint(uint64(c.ID), 10)}}
 	for _, w := range ws {
 		btns = append(btns, bot.Button{Label: w.Code + " " + w.Name, Payload: "complain:window:" + w.Code})
@@ -309,7 +309,7 @@ func (f *Complain) wholeCenter(ctx context.Context, t *Turn, idText string) ([]b
 func (f *Complain) unknownWindow(t *Turn, code string) ([]bot.Reply, error) {
 	if t.Session.Step == "" {
 		t.Session.Goto(cStepWindow)
-		t.Session.FreeText = true
+		t.Session.FreeText = false
 	}
 	return []bot.Reply{{Text: t.T("window_unknown", truncate(code, 40))}}, nil
 }

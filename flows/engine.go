@@ -27,6 +27,8 @@ type Session struct {
 	// can stand for a press.
 	Choices []bot.Button `json:"choices,omitempty"`
 	// FreeText marks a step that takes typed text, where a bare number is text, not a choice.
+	// Steps that offer choices but also accept a typed value (a window code) leave it false: a
+	// number within the list picks a choice, anything else reaches the flow as text.
 	FreeText  bool           `json:"free_text,omitempty"`
 	Rate      *RateState     `json:"rate,omitempty"`
 	Complain  *ComplainState `json:"complain,omitempty"`
@@ -221,6 +223,7 @@ func (e *Engine) save(ctx context.Context, key string, s *Session, replies []bot
 	// Remember the buttons of the last reply that offered any: that is what the user sees.
 	for i := len(replies) - 1; i >= 0; i-- {
 		if len(replies[i].Buttons) > 0 {
+			replies[i].Pick = true
 			s.Choices = s.Choices[:0]
 			for _, row := range replies[i].Buttons {
 				s.Choices = append(s.Choices, row...)

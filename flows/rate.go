@@ -90,7 +90,7 @@ func (f *Rate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, err
 		return f.listWindows(ctx, t, centers[0].ID)
 	}
 	t.Session.Goto(stepCenter)
-	t.Session.FreeText = true // a typed window code is welcome here too
+	t.Session.FreeText = false
 	var btns []bot.Button
 	for _, c := range centers {
 		btns = append(btns, bot.Button{Label: c.Name, Payload: "rate:center:" + strconv.FormatUint(uint64(c.ID), 10)})
@@ -108,7 +108,7 @@ func (f *Rate) listWindows(ctx context.Context, t *Turn, centerID uint) ([]bot.R
 		return []bot.Reply{{Text: t.T("no_windows")}}, nil
 	}
 	t.Session.Goto(stepWindow)
-	t.Session.FreeText = true
+	t.Session.FreeText = false
 	var btns []bot.Button
 	for _, w := range ws {
 		btns = append(btns, bot.Button{Label: w.Code + " " + w.Name, Payload: "rate:window:" + w.Code})
@@ -263,7 +263,7 @@ func (f *Rate) unknownWindow(t *Turn, code string) ([]bot.Reply, error) {
 	if t.Session.Step == "" {
 		// Started from a link with a bad code: let them type one.
 		t.Session.Goto(stepWindow)
-		t.Session.FreeText = true
+		t.Session.FreeText = false
 	}
 	return []bot.Reply{{Text: t.T("window_unknown", truncate(code, 40))}}, nil
 }

@@ -31,7 +31,8 @@ var commandHints = map[string]string{
 // render turns replies into one text message. The choices of the last reply that offers any are
 // numbered in the engine's order (rows flattened), because those are the ones the engine will
 // match a typed number against; earlier replies' choices are listed without numbers. Buttons
-// that carry a command ("cmd:/rate") are shown as the command to send.
+// that carry a command ("cmd:/rate") are shown as the command to send, unless the conversation
+// remembers them (Reply.Pick) and a number will do.
 func render(replies []bot.Reply, lang string) string {
 	last := -1
 	for i, r := range replies {
@@ -51,7 +52,7 @@ func render(replies []bot.Reply, lang string) string {
 				if b.Len() > 0 {
 					b.WriteByte('\n')
 				}
-				if cmd, ok := strings.CutPrefix(btn.Payload, "cmd:"); ok {
+				if cmd, ok := strings.CutPrefix(btn.Payload, "cmd:"); ok && !(i == last && r.Pick) {
 					b.WriteString("• " + btn.Label + "：" + strings.Replace(commandHints[lang], "%s", cmd, 1))
 					continue
 				}
