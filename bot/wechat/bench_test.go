@@ -84,7 +84,7 @@ func benchServer(b *testing.B, kind string) string {
 		}
 		b.Cleanup(func() { st.Close() })
 		var handler bot.Handler = echoHandler{}
-		var citizens wechat.Citizens = newFakeCitizens()
+		var citizens wechat.Citizens = citizenStore(b)
 		if kind == "full" {
 			store, err := models.Open(context.Background(), testenv.PostgresURL(b), slog.New(slog.DiscardHandler))
 			if err != nil {

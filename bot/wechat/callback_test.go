@@ -21,6 +21,8 @@ import (
 	"windowbot/bot"
 	"windowbot/bot/wechat"
 	"windowbot/bot/wechat/wechattest"
+	"windowbot/flows/state"
+	"windowbot/models"
 )
 
 const (
@@ -35,8 +37,8 @@ const (
 type env struct {
 	a      *wechat.Adapter
 	api    *wechattest.API
-	state  *memState
-	cit    *fakeCitizens
+	state  *state.Memory
+	cit    *models.Store
 	h      *stubHandler
 	srv    *httptest.Server
 	client *wechattest.Client
@@ -46,8 +48,8 @@ func newEnv(t *testing.T, safe bool, mod func(*wechat.Options)) *env {
 	t.Helper()
 	e := &env{
 		api:   wechattest.NewAPI(t, testAppID, testSecret),
-		state: newMemState(),
-		cit:   newFakeCitizens(),
+		state: state.NewMemory(nil),
+		cit:   citizenStore(t),
 		h:     &stubHandler{replies: []bot.Reply{{Text: "hello"}}},
 	}
 	opts := wechat.Options{
@@ -230,8 +232,9 @@ func TestRefused(t *testing.T) {
 			if n := len(e.h.calls()); n != 0 {
 				t.Errorf("handler called %d times", n)
 			}
-			if k := e.state.keys(""); len(k) != 0 {
-				t.Errorf("state changed: %v", k)
+			// Nothing was claimed: the same message, properly sent, is handled as new.
+			if rep := e.send(t, e.client.Text(testOpenID, "5", 77)); !rep.Passive || len(e.h.calls()) != 1 {
+				t.Errorf("the message after the refusal: reply %+v, handler calls %d", rep, len(e.h.calls()))
 			}
 		})
 	}
@@ -299,18 +302,18 @@ func TestInbound(t *testing.T) {
 
 func TestSubscribeAndUnsubscribe(t *testing.T) {
 	e := newEnv(t, true, nil)
-	e.cit.put(testOpenID, time.Now(), false)
+	putCitizen(t, e.cit, testOpenID, time.Now(), false)
 	ct := time.Now().Unix()
 	rep := e.send(t, e.client.Event(testOpenID, "unsubscribe", "", ct))
 	if rep.Text != "success" || len(e.h.calls()) != 0 {
 		t.Fatalf("unsubscribe: reply %+v, handler calls %d", rep, len(e.h.calls()))
 	}
-	if !e.cit.inactive(testOpenID) {
+	if !isInactive(t, e.cit, testOpenID) {
 		t.Fatal("unsubscribe did not mark the citizen inactive")
 	}
 	rep = e.send(t, e.client.Event(testOpenID, "subscribe", "qrscene_w_W001", ct+1))
-	if !rep.Passive || e.cit.inactive(testOpenID) {
-		t.Fatalf("subscribe: reply %+v, inactive %t", rep, e.cit.inactive(testOpenID))
+	if !rep.Passive || isInactive(t, e.cit, testOpenID) {
+		t.Fatalf("subscribe: reply %+v, inactive %t", rep, isInactive(t, e.cit, testOpenID))
 	}
 }
 

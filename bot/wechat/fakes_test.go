@@ -2,143 +2,56 @@ package wechat_test
 
 import (
 	"context"
-	"strings"
+	"log/slog"
 	"sync"
+	"testing"
 	"time"
 
 	"windowbot/bot"
-	"windowbot/flows"
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
-// memState is a minimal in-process wechat.State for the adapter's unit tests.
-type memState struct {
-	mu   sync.Mutex
-	kv   map[string]memEntry
-	cond *sync.Cond
-}
-
-type memEntry struct {
-	v   []byte
-	exp time.Time
-}
-
-func newMemState() *memState {
-	s := &memState{kv: map[string]memEntry{}}
-	s.cond = sync.NewCond(&s.mu)
+// citizenStore returns a migrated SQLite store: the adapter's citizens are real rows.
+func citizenStore(t testing.TB) *models.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := models.Open(ctx, testenv.SQLiteURL(t), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
-func (s *memState) getLocked(key string) ([]byte, bool) {
-	e, ok := s.kv[key]
-	if !ok || time.Now().After(e.exp) {
-		delete(s.kv, key)
-		return nil, false
+// putCitizen records a WeChat follower last seen at lastSeen.
+func putCitizen(t testing.TB, s *models.Store, openID string, lastSeen time.Time, inactive bool) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.TouchCitizen(ctx, "wechat", openID, "", lastSeen); err != nil {
+		t.Fatal(err)
 	}
-	return e.v, true
-}
-
-func (s *memState) Claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.getLocked(key); ok {
-		return false, nil
+	// TouchCitizen keeps the latest time; a test that goes back in time sets it outright.
+	if err := s.DB().Model(&models.Citizen{}).Where("platform = ? AND external_id = ?", "wechat", openID).
+		Update("last_seen_at", lastSeen.UTC()).Error; err != nil {
+		t.Fatal(err)
 	}
-	s.kv[key] = memEntry{[]byte("1"), time.Now().Add(ttl)}
-	return true, nil
-}
-
-func (s *memState) Get(_ context.Context, key string) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if v, ok := s.getLocked(key); ok {
-		return v, nil
-	}
-	return nil, flows.ErrNotFound
-}
-
-func (s *memState) Set(_ context.Context, key string, v []byte, ttl time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.kv[key] = memEntry{append([]byte(nil), v...), time.Now().Add(ttl)}
-	return nil
-}
-
-func (s *memState) Delete(_ context.Context, key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.kv, key)
-	s.cond.Broadcast()
-	return nil
-}
-
-func (s *memState) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
-	for {
-		ok, _ := s.Claim(ctx, key, ttl)
-		if ok {
-			var once sync.Once
-			return func() { once.Do(func() { _ = s.Delete(ctx, key) }) }, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(5 * time.Millisecond):
-		}
+	if err := s.SetCitizenInactive(ctx, "wechat", openID, inactive); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// keys returns the live keys containing sub.
-func (s *memState) keys(sub string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for k := range s.kv {
-		if _, ok := s.getLocked(k); ok && strings.Contains(k, sub) {
-			out = append(out, k)
-		}
+// isInactive reports whether the follower is marked inactive.
+func isInactive(t testing.TB, s *models.Store, openID string) bool {
+	t.Helper()
+	c, err := s.CitizenByExternalID(context.Background(), "wechat", openID)
+	if err != nil {
+		return false
 	}
-	return out
-}
-
-// fakeCitizens is a wechat.Citizens over a map.
-type fakeCitizens struct {
-	mu sync.Mutex
-	m  map[string]*models.Citizen
-}
-
-func newFakeCitizens() *fakeCitizens { return &fakeCitizens{m: map[string]*models.Citizen{}} }
-
-func (f *fakeCitizens) put(openID string, lastSeen time.Time, inactive bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.m[openID] = &models.Citizen{Platform: "wechat", ExternalID: openID, LastSeenAt: lastSeen, Inactive: inactive}
-}
-
-func (f *fakeCitizens) CitizenByExternalID(_ context.Context, platform, id string) (*models.Citizen, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, ok := f.m[id]
-	if !ok || platform != "wechat" {
-		return nil, models.ErrNotFound
-	}
-	cp := *c
-	return &cp, nil
-}
-
-func (f *fakeCitizens) SetCitizenInactive(_ context.Context, platform, id string, inactive bool) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if c, ok := f.m[id]; ok && platform == "wechat" {
-		c.Inactive = inactive
-	}
-	return nil
-}
-
-func (f *fakeCitizens) inactive(id string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, ok := f.m[id]
-	return ok && c.Inactive
+	return c.Inactive
 }
 
 // stubHandler records every Inbound and answers with a fixed reply after an optional delay.

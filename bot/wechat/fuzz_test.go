@@ -14,6 +14,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/bot/wechat"
+	"windowbot/flows/state"
 )
 
 // echoHandler answers with what came in, so odd text also travels through rendering and the XML
@@ -108,7 +109,7 @@ func FuzzCallback(f *testing.F) {
 func newFuzzAdapter(f *testing.F, aesKey string) http.Handler {
 	a, err := wechat.New(wechat.Options{AppID: testAppID, AppSecret: testSecret, Token: testToken, AESKey: aesKey,
 		APIURL: "http://127.0.0.1:9", ReplyBudget: time.Second,
-		Handler: echoHandler{}, State: newMemState(), Citizens: newFakeCitizens()})
+		Handler: echoHandler{}, State: state.NewMemory(nil), Citizens: citizenStore(f)})
 	if err != nil {
 		f.Fatal(err)
 	}

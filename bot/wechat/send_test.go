@@ -15,6 +15,7 @@ import (
 	"windowbot/bot"
 	"windowbot/bot/wechat"
 	"windowbot/bot/wechat/wechattest"
+	"windowbot/flows/state"
 )
 
 const customPath = "/cgi-bin/message/custom/send"
@@ -66,7 +67,7 @@ func TestSend(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, false, nil)
 			if tc.lastSeen != nil {
-				e.cit.put(testOpenID, *tc.lastSeen, tc.inactive)
+				putCitizen(t, e.cit, testOpenID, *tc.lastSeen, tc.inactive)
 			}
 			for _, code := range tc.fail {
 				e.api.Fail(customPath, testOpenID, code, 1)
@@ -105,8 +106,8 @@ func TestSend(t *testing.T) {
 			if tc.wantCS > 0 && e.api.Custom()[0].Text != push.Text {
 				t.Errorf("customer-service text %q", e.api.Custom()[0].Text)
 			}
-			if tc.wantGone != e.cit.inactive(testOpenID) && !tc.inactive {
-				t.Errorf("citizen inactive = %t, want %t", e.cit.inactive(testOpenID), tc.wantGone)
+			if tc.wantGone != isInactive(t, e.cit, testOpenID) && !tc.inactive {
+				t.Errorf("citizen inactive = %t, want %t", isInactive(t, e.cit, testOpenID), tc.wantGone)
 			}
 		})
 	}
@@ -116,7 +117,7 @@ func TestSend(t *testing.T) {
 // the call made once more; a token that keeps failing is not retried forever.
 func TestTokenExpiryMidRun(t *testing.T) {
 	e := newEnv(t, false, nil)
-	e.cit.put(testOpenID, time.Now(), false)
+	putCitizen(t, e.cit, testOpenID, time.Now(), false)
 	to := bot.Recipient{Platform: bot.WeChat, ChatID: testOpenID}
 	ctx := ctxT(t)
 	if err := e.a.Send(ctx, to, bot.Reply{Text: "one"}); err != nil {
@@ -147,7 +148,7 @@ func TestTokenExpiryMidRun(t *testing.T) {
 // need it at the same moment.
 func TestTokenShared(t *testing.T) {
 	e := newEnv(t, false, nil)
-	e.cit.put(testOpenID, time.Now(), false)
+	putCitizen(t, e.cit, testOpenID, time.Now(), false)
 	replicas := []*wechat.Adapter{e.a}
 	for i := 0; i < 3; i++ {
 		a, err := wechat.New(wechat.Options{AppID: testAppID, AppSecret: testSecret, Token: testToken,
@@ -177,7 +178,7 @@ func TestTokenShared(t *testing.T) {
 func TestClassicTokenFallback(t *testing.T) {
 	e := newEnv(t, false, nil)
 	e.api.DisableStableToken()
-	e.cit.put(testOpenID, time.Now(), false)
+	putCitizen(t, e.cit, testOpenID, time.Now(), false)
 	if err := e.a.Send(ctxT(t), bot.Recipient{Platform: bot.WeChat, ChatID: testOpenID}, bot.Reply{Text: "hi"}); err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func TestSecretsStayOut(t *testing.T) {
 	var mu sync.Mutex
 	logger := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e := newEnv(t, false, func(o *wechat.Options) { o.Logger = logger })
-	e.cit.put(testOpenID, time.Now(), false)
+	putCitizen(t, e.cit, testOpenID, time.Now(), false)
 	to := bot.Recipient{Platform: bot.WeChat, ChatID: testOpenID}
 	ctx := ctxT(t)
 	if err := e.a.Send(ctx, to, bot.Reply{Text: "hi"}); err != nil {
@@ -295,10 +296,10 @@ func TestAPIURLHonoured(t *testing.T) {
 		mu.Unlock()
 		return http.DefaultTransport.RoundTrip(r)
 	})}
-	cit := newFakeCitizens()
-	cit.put(testOpenID, time.Now(), false)
+	cit := citizenStore(t)
+	putCitizen(t, cit, testOpenID, time.Now(), false)
 	a, err := wechat.New(wechat.Options{AppID: testAppID, AppSecret: testSecret, Token: testToken,
-		APIURL: api.URL() + "/", HTTPClient: client, Handler: &stubHandler{}, State: newMemState(), Citizens: cit,
+		APIURL: api.URL() + "/", HTTPClient: client, Handler: &stubHandler{}, State: state.NewMemory(nil), Citizens: cit,
 		Templates: map[string]string{"k": "T"}})
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +315,7 @@ func TestAPIURLHonoured(t *testing.T) {
 	if err := a.Send(ctx, bot.Recipient{Platform: bot.WeChat, ChatID: testOpenID}, bot.Reply{Text: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	cit.put(testOpenID, time.Now().Add(-72*time.Hour), false)
+	putCitizen(t, cit, testOpenID, time.Now().Add(-72*time.Hour), false)
 	if err := a.Send(ctx, bot.Recipient{Platform: bot.WeChat, ChatID: testOpenID}, bot.Reply{Text: "x", Kind: "k"}); err != nil {
 		t.Fatal(err)
 	}
