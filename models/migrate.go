@@ -35,6 +35,7 @@ func migrations() []migration {
 		{version: 1, name: "create centers, windows, staffs, citizens, ratings", up: migrateV1},
 		{version: 2, name: "create pushes (outbox)", up: migrateV2},
 		{version: 3, name: "create tickets, ticket events, attachments, followers, counters", up: migrateV3},
+		{version: 4, name: "push leases, citizen opt-in, job runs, service stars", up: migrateV4},
 	}
 }
 
@@ -347,4 +348,61 @@ func (ticketCounterV3) TableName() string { return "ticket_counters" }
 
 func migrateV3(tx *gorm.DB) error {
 	return tx.Migrator().CreateTable(&ticketV3{}, &ticketEventV3{}, &ticketAttachmentV3{}, &ticketFollowerV3{}, &ticketCounterV3{})
+}
+
+// Version 4: what the scheduled jobs and the push dispatcher need.
+
+type pushV4 struct {
+	Lease string `gorm:"size:64;not null;default:''"`
+}
+
+func (pushV4) TableName() string { return "pushes" }
+
+type citizenV4 struct {
+	Subscribed bool `gorm:"not null;default:false"`
+}
+
+func (citizenV4) TableName() string { return "citizens" }
+
+type jobRunV4 struct {
+	ID         uint   `gorm:"primaryKey"`
+	Name       string `gorm:"size:60;not null;uniqueIndex:idx_job_run_occurrence,priority:1"`
+	Period     string `gorm:"size:40;not null;uniqueIndex:idx_job_run_occurrence,priority:2"`
+	Owner      string `gorm:"size:200;not null"`
+	Status     string `gorm:"size:20;not null"`
+	Pushes     int    `gorm:"not null;default:0"`
+	Error      string `gorm:"size:500"`
+	StartedAt  time.Time
+	FinishedAt *time.Time
+}
+
+func (jobRunV4) TableName() string { return "job_runs" }
+
+type serviceStarV4 struct {
+	ID               uint   `gorm:"primaryKey"`
+	Period           string `gorm:"size:7;not null;uniqueIndex:idx_star_period_center,priority:1"`
+	CenterID         uint   `gorm:"not null;uniqueIndex:idx_star_period_center,priority:2"`
+	Center           *centerV1
+	StaffID          uint `gorm:"not null;index"`
+	Staff            *staffV1
+	WindowID         *uint
+	Window           *windowV1
+	Ratings          int     `gorm:"not null"`
+	SatisfactionRate float64 `gorm:"not null"`
+	GoodRate         float64 `gorm:"not null"`
+	Score            float64 `gorm:"not null"`
+	Praise           string  `gorm:"size:2000"`
+	CreatedAt        time.Time
+}
+
+func (serviceStarV4) TableName() string { return "service_stars" }
+
+func migrateV4(tx *gorm.DB) error {
+	if err := tx.Migrator().AddColumn(&pushV4{}, "Lease"); err != nil {
+		return err
+	}
+	if err := tx.Migrator().AddColumn(&citizenV4{}, "Subscribed"); err != nil {
+		return err
+	}
+	return tx.Migrator().CreateTable(&jobRunV4{}, &serviceStarV4{})
 }

@@ -60,7 +60,10 @@ type Citizen struct {
 	ExternalID string `gorm:"size:128;not null;uniqueIndex:idx_citizen_identity"`
 	Lang       string `gorm:"size:10"`
 	// Inactive is set when the user blocked the bot or unsubscribed: pushes skip them.
-	Inactive   bool
+	Inactive bool
+	// Subscribed is the citizen's opt-in to announcements: the monthly service stars of the
+	// centers they use.
+	Subscribed bool  `gorm:"not null;default:false"`
 	StaffID    *uint `gorm:"index"`
 	Staff      *Staff
 	LastSeenAt time.Time

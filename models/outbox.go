@@ -2,8 +2,10 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -46,6 +48,9 @@ type Push struct {
 	// LastError says why the last attempt failed, or why the push was dropped.
 	LastError string `gorm:"size:500"`
 	SentAt    *time.Time
+	// Lease is the token of the dispatcher that claimed the push and has not settled it yet;
+	// empty while nobody holds it. See ClaimPushes.
+	Lease     string `gorm:"size:64;not null;default:''"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -82,4 +87,153 @@ func (s *Store) EnqueuePushes(ctx context.Context, now time.Time, pushes ...*Pus
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return Enqueue(tx, now, pushes...)
 	})
+}
+
+// pushLeaseSize is the longest lease token ClaimPushes accepts (the column's size).
+const pushLeaseSize = 64
+
+// ClaimPushes takes up to limit queued pushes that are due at now, oldest first, and leases them
+// to the caller until now+lease: their NotBefore moves to the lease's end and Lease holds the
+// caller's token, so no other dispatcher claims them meanwhile. A dispatcher that dies holding a
+// lease loses nothing: the push falls due again when the lease ends and is claimed afresh (it is
+// then sent a second time only if the first dispatcher died after sending and before recording).
+//
+// On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so replicas claiming at the
+// same moment take disjoint batches without waiting for each other; on SQLite the single UPDATE
+// runs under the database's one write lock. The pushes come back with their Citizen, by ID.
+func (s *Store) ClaimPushes(ctx context.Context, now time.Time, lease time.Duration, token string, limit int) ([]Push, error) {
+	if token == "" || len(token) > pushLeaseSize || limit <= 0 || lease <= 0 {
+		return nil, fmt.Errorf("store: claim pushes: need a token of 1-%d bytes, a positive limit and lease", pushLeaseSize)
+	}
+	now = now.UTC()
+	lock := ""
+	if s.dialect == DialectPostgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	q := "UPDATE pushes SET lease = ?, not_before = ?, updated_at = ? WHERE id IN (" +
+		"SELECT id FROM pushes WHERE state = ? AND not_before <= ? ORDER BY not_before, id LIMIT ?" + lock +
+		") RETURNING id"
+	db := s.db.WithContext(ctx)
+	var ids []uint
+	if err := db.Raw(q, token, now.Add(lease), now, PushQueued, now, limit).Scan(&ids).Error; err != nil {
+		return nil, fmt.Errorf("store: claim pushes: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var out []Push
+	if err := db.Preload("Citizen").Where("id IN ? AND lease = ?", ids, token).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: claim pushes: load: %w", err)
+	}
+	return out, nil
+}
+
+// PushSettlement is what became of one leased push; see SettlePush.
+type PushSettlement struct {
+	// State is the push's new state: PushQueued (held, retried or released), PushSent,
+	// PushFailed or PushDropped.
+	State string
+	// NotBefore is when a push that stays queued is due again.
+	NotBefore time.Time
+	// Attempted counts this round as a send attempt (not for a push held by quiet hours or
+	// released unsent at shutdown).
+	Attempted bool
+	// Reason is stored as LastError (why it failed, was dropped or will be retried); "" clears it.
+	Reason string
+	// SentAt is set with PushSent.
+	SentAt time.Time
+	// Deactivate marks the recipient Inactive in the same transaction (they blocked the bot).
+	Deactivate bool
+}
+
+// ErrLeaseLost means a push's lease ended and another dispatcher claimed it before this one
+// settled it: the other dispatcher's outcome stands.
+var ErrLeaseLost = errors.New("store: push lease lost")
+
+// SettlePush records the outcome of a push leased with token and ends the lease. It changes
+// nothing and returns ErrLeaseLost when the push no longer holds that lease.
+func (s *Store) SettlePush(ctx context.Context, p *Push, token string, now time.Time, st PushSettlement) error {
+	set := map[string]any{
+		"state":      st.State,
+		"lease":      "",
+		"last_error": truncateRunes(st.Reason, 500),
+		"updated_at": now.UTC(),
+	}
+	if st.Attempted {
+		set["attempts"] = gorm.Expr("attempts + 1")
+	}
+	switch st.State {
+	case PushQueued:
+		if st.NotBefore.IsZero() {
+			return fmt.Errorf("store: settle push %d: queued again without a due time", p.ID)
+		}
+		set["not_before"] = st.NotBefore.UTC()
+	case PushSent:
+		set["sent_at"] = st.SentAt.UTC()
+	case PushFailed, PushDropped:
+	default:
+		return fmt.Errorf("store: settle push %d: unknown state %q", p.ID, st.State)
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Push{}).Where("id = ? AND lease = ? AND state = ?", p.ID, token, PushQueued).Updates(set)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrLeaseLost
+		}
+		if st.Deactivate {
+			err := tx.Model(&Citizen{}).Where("id = ?", p.CitizenID).
+				Updates(map[string]any{"inactive": true, "updated_at": now.UTC()}).Error
+			if err != nil {
+				return fmt.Errorf("deactivate citizen %d: %w", p.CitizenID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: settle push %d: %w", p.ID, err)
+	}
+	return nil
+}
+
+// FailedPushes lists failed pushes, newest first, with their recipients, for administrators.
+func (s *Store) FailedPushes(ctx context.Context, limit int) ([]Push, error) {
+	var out []Push
+	err := s.db.WithContext(ctx).Preload("Citizen").Where("state = ?", PushFailed).
+		Order("updated_at DESC, id DESC").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: failed pushes: %w", err)
+	}
+	return out, nil
+}
+
+// PushCount is the number of pushes of one channel and kind in one state.
+type PushCount struct {
+	Platform string
+	Kind     string
+	N        int
+}
+
+// QueuedPushes counts the queued pushes by recipient platform and kind.
+func (s *Store) QueuedPushes(ctx context.Context) ([]PushCount, error) {
+	var out []PushCount
+	err := s.db.WithContext(ctx).Table("pushes").
+		Select("citizens.platform AS platform, pushes.kind AS kind, COUNT(*) AS n").
+		Joins("JOIN citizens ON citizens.id = pushes.citizen_id").
+		Where("pushes.state = ?", PushQueued).
+		Group("citizens.platform, pushes.kind").Order("platform, kind").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: queued pushes: %w", err)
+	}
+	return out, nil
+}
+
+// truncateRunes cuts s to at most n runes, so it fits a VARCHAR(n) on PostgreSQL.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }

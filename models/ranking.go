@@ -1,0 +1,130 @@
+package models
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Tally counts the ratings of one window or one staff member in a period, leaving out excluded
+// ones (upheld appeals).
+type Tally struct {
+	// ID is the window's or the staff member's ID.
+	ID uint
+	// CenterID is the center of the rated window.
+	CenterID uint
+	// Total counts all ratings; Satisfied levels 3–5, Good levels 4–5, Bad levels 1–2.
+	Total, Satisfied, Good, Bad int
+}
+
+// SatisfactionRate is Satisfied / Total, 0 without ratings.
+func (t Tally) SatisfactionRate() float64 { return ratio(t.Satisfied, t.Total) }
+
+// GoodRate is Good / Total, 0 without ratings.
+func (t Tally) GoodRate() float64 { return ratio(t.Good, t.Total) }
+
+func ratio(a, b int) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// Sum adds tallies up into one (ID and CenterID zero).
+func Sum(ts []Tally) Tally {
+	var out Tally
+	for _, t := range ts {
+		out.Total += t.Total
+		out.Satisfied += t.Satisfied
+		out.Good += t.Good
+		out.Bad += t.Bad
+	}
+	return out
+}
+
+// tallySQL counts by the given key column. The rated window's center is taken from the window,
+// so a staff member who moved during the period is counted in each center they served.
+const tallySQL = `SELECT %[1]s AS id, w.center_id AS center_id, COUNT(*) AS total,
+ SUM(CASE WHEN r.level >= 3 THEN 1 ELSE 0 END) AS satisfied,
+ SUM(CASE WHEN r.level >= 4 THEN 1 ELSE 0 END) AS good,
+ SUM(CASE WHEN r.level <= 2 THEN 1 ELSE 0 END) AS bad
+FROM ratings r JOIN windows w ON w.id = r.window_id
+WHERE r.created_at >= ? AND r.created_at < ? AND r.excluded = ?%[2]s
+GROUP BY %[1]s, w.center_id ORDER BY %[1]s, w.center_id`
+
+// WindowTallies counts the ratings of every rated window created in [from, to).
+func (s *Store) WindowTallies(ctx context.Context, from, to time.Time) ([]Tally, error) {
+	var out []Tally
+	q := fmt.Sprintf(tallySQL, "r.window_id", "")
+	if err := s.db.WithContext(ctx).Raw(q, from.UTC(), to.UTC(), false).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: window tallies: %w", err)
+	}
+	return out, nil
+}
+
+// StaffTallies counts the ratings created in [from, to) that name a staff member, per staff
+// member and center.
+func (s *Store) StaffTallies(ctx context.Context, from, to time.Time) ([]Tally, error) {
+	var out []Tally
+	q := fmt.Sprintf(tallySQL, "r.staff_id", " AND r.staff_id IS NOT NULL")
+	if err := s.db.WithContext(ctx).Raw(q, from.UTC(), to.UTC(), false).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: staff tallies: %w", err)
+	}
+	return out, nil
+}
+
+// Ranked is a tally with its adjusted score and its place (1 = best).
+type Ranked struct {
+	Tally
+	// Score is the satisfaction rate shrunk towards the pooled rate (BayesianScore).
+	Score float64
+	Rank  int
+}
+
+// Rank orders tallies by adjusted satisfaction, best first. Each rate is shrunk towards the
+// pooled rate of all the tallies given, as if minN more ratings at that rate had been cast, so
+// that three 5-star votes do not beat 300 at 98%; tallies with fewer than minN ratings are left
+// out as too small to judge. Ties go to the good-review rate, then to more ratings, then to the
+// lower ID, so the order is stable.
+func Rank(ts []Tally, minN int) []Ranked {
+	prior := Sum(ts).SatisfactionRate()
+	out := make([]Ranked, 0, len(ts))
+	for _, t := range ts {
+		if t.Total < max(minN, 1) {
+			continue
+		}
+		out = append(out, Ranked{Tally: t, Score: BayesianScore(t.SatisfactionRate(), t.Total, prior, minN)})
+	}
+	slices.SortFunc(out, func(a, b Ranked) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.GoodRate(), a.GoodRate()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Total, a.Total); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	for i := range out {
+		out[i].Rank = i + 1
+	}
+	return out
+}
+
+// PraiseComments returns up to limit comments of good ratings (levels 4–5, not excluded) naming
+// the staff member in [from, to): the best and then the most recent first.
+func (s *Store) PraiseComments(ctx context.Context, staffID uint, from, to time.Time, limit int) ([]string, error) {
+	var out []string
+	err := s.db.WithContext(ctx).Model(&Rating{}).
+		Where("staff_id = ? AND created_at >= ? AND created_at < ? AND excluded = ? AND level >= ? AND comment <> ''",
+			staffID, from.UTC(), to.UTC(), false, int(Satisfied)).
+		Order("level DESC, created_at DESC, id DESC").Limit(limit).Pluck("comment", &out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: praise of staff %d: %w", staffID, err)
+	}
+	return out, nil
+}
