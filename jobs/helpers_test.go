@@ -1,0 +1,216 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"windowbot/bot"
+	"windowbot/internal/testenv"
+	"windowbot/models"
+)
+
+// shanghai is the hall's zone in every test.
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+func testLogger() *slog.Logger {
+	if os.Getenv("WINDOWBOT_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// openStore opens and migrates the database at url, closing it when the test ends.
+func openStore(t testing.TB, url string) *models.Store {
+	t.Helper()
+	s, err := models.Open(context.Background(), url, testLogger())
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return s
+}
+
+// forEachDB runs fn against a fresh SQLite and a fresh PostgreSQL database.
+func forEachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {
+	t.Helper()
+	urls := testenv.DatabaseURLs(t)
+	names := make([]string, 0, len(urls))
+	for n := range urls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t.Run(n, func(t *testing.T) { fn(t, openStore(t, urls[n])) })
+	}
+}
+
+// clock is an injected clock tests move by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock(t time.Time) *clock { return &clock{t: t} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// citizen creates a platform identity.
+func citizen(t testing.TB, s *models.Store, platform bot.Platform, chat string) *models.Citizen {
+	t.Helper()
+	c, err := s.TouchCitizen(context.Background(), string(platform), chat, "zh-CN", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// staffAccount binds a new identity to the staff record staffNo.
+func staffAccount(t testing.TB, s *models.Store, platform bot.Platform, chat, staffNo string) *models.Citizen {
+	t.Helper()
+	c := citizen(t, s, platform, chat)
+	var st models.Staff
+	if err := s.DB().Where("staff_no = ?", staffNo).First(&st).Error; err != nil {
+		t.Fatalf("staff %s: %v", staffNo, err)
+	}
+	if err := s.DB().Model(c).Update("staff_id", st.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	c.StaffID = &st.ID
+	return c
+}
+
+func enqueue(t testing.TB, s *models.Store, now time.Time, ps ...*models.Push) {
+	t.Helper()
+	for i := 0; i < len(ps); i += 500 {
+		if err := s.EnqueuePushes(context.Background(), now, ps[i:min(i+500, len(ps))]...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func push(key string, c *models.Citizen) *models.Push {
+	return &models.Push{DedupeKey: key, Kind: "test", CitizenID: c.ID, Text: "text of " + key}
+}
+
+func pushByKey(t testing.TB, s *models.Store, key string) models.Push {
+	t.Helper()
+	var p models.Push
+	if err := s.DB().Where("dedupe_key = ?", key).First(&p).Error; err != nil {
+		t.Fatalf("push %s: %v", key, err)
+	}
+	return p
+}
+
+func statesOf(t testing.TB, s *models.Store) map[string]int {
+	t.Helper()
+	var rows []struct {
+		State string
+		N     int
+	}
+	if err := s.DB().Table("pushes").Select("state, COUNT(*) AS n").Group("state").Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out
+}
+
+// recorder is a bot.Sender that records what it was asked to send and answers with the error
+// fail returns for it (nil: delivered).
+type recorder struct {
+	mu    sync.Mutex
+	sent  map[string]int // text → deliveries
+	order []bot.Recipient
+	fail  func(to bot.Recipient, msg bot.Reply, n int) error
+	delay time.Duration
+	calls map[string]int
+}
+
+func newRecorder(fail func(to bot.Recipient, msg bot.Reply, n int) error) *recorder {
+	return &recorder{sent: map[string]int{}, calls: map[string]int{}, fail: fail}
+}
+
+func (r *recorder) Send(ctx context.Context, to bot.Recipient, msg bot.Reply) error {
+	if r.delay > 0 {
+		time.Sleep(r.delay)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls[msg.Text]++
+	if r.fail != nil {
+		if err := r.fail(to, msg, r.calls[msg.Text]); err != nil {
+			return err
+		}
+	}
+	r.sent[msg.Text]++
+	r.order = append(r.order, to)
+	return nil
+}
+
+func (r *recorder) count(text string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sent[text]
+}
+
+func (r *recorder) total() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, v := range r.sent {
+		n += v
+	}
+	return n
+}
+
+func (r *recorder) dupes() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for k, v := range r.sent {
+		if v > 1 {
+			out = append(out, fmt.Sprintf("%s×%d", k, v))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
