@@ -54,6 +54,82 @@ type Config struct {
 	WeChat   WeChat   `yaml:"wechat"`
 	Calendar Calendar `yaml:"calendar"`
 	Tickets  Tickets  `yaml:"tickets"`
+	Jobs     Jobs     `yaml:"jobs"`
+	Push     Push     `yaml:"push"`
+}
+
+// ScheduleOff switches a scheduled job off.
+const ScheduleOff = "off"
+
+// Jobs configures the scheduled jobs. Each schedule is a cron line (minute hour day-of-month
+// month day-of-week, or @daily and the like) read in the configured time zone, or "off".
+type Jobs struct {
+	// Timeout bounds one run of a job.
+	Timeout time.Duration `yaml:"timeout"`
+	// DeadlineReminders tells the owning staff of tickets due on the next working day or today.
+	DeadlineReminders string `yaml:"deadline_reminders"`
+	// OverdueEscalation hands overdue tickets to the supervisors and chases them every working
+	// day they stay overdue (催办).
+	OverdueEscalation string `yaml:"overdue_escalation"`
+	// DailyDigest sends supervisors new bad reviews, overdue tickets and the previous working
+	// day's satisfaction rate.
+	DailyDigest string `yaml:"daily_digest"`
+	// Rerating reminds citizens to re-rate resolved tickets and closes unanswered ones as "no reply".
+	Rerating string `yaml:"rerating"`
+	// MonthlyStar announces each center's service star (服务之星) of the previous month.
+	MonthlyStar string `yaml:"monthly_star"`
+	// MonthlyReport sends supervisors the previous month's figures and rankings.
+	MonthlyReport string `yaml:"monthly_report"`
+	// YearlyRanking announces the previous year's top-ten and bottom-ten windows (十佳/十差).
+	YearlyRanking string `yaml:"yearly_ranking"`
+	// MinRatings is the minimum number of ratings a staff member or window needs to be ranked,
+	// and the weight of the prior in the adjusted (Bayesian) score.
+	MinRatings int `yaml:"min_ratings"`
+	// SatisfactionTarget is the campaign's target satisfaction rate, in percent.
+	SatisfactionTarget int `yaml:"satisfaction_target"`
+	// RerateReminderDays is how many days after resolution a citizen who has not re-rated the
+	// fix is reminded once.
+	RerateReminderDays int `yaml:"rerate_reminder_days"`
+}
+
+// Schedules returns the schedule of every job by job name (the key with dashes).
+func (j Jobs) Schedules() map[string]string {
+	return map[string]string{
+		"deadline-reminders": j.DeadlineReminders,
+		"overdue-escalation": j.OverdueEscalation,
+		"daily-digest":       j.DailyDigest,
+		"rerating":           j.Rerating,
+		"monthly-star":       j.MonthlyStar,
+		"monthly-report":     j.MonthlyReport,
+		"yearly-ranking":     j.YearlyRanking,
+	}
+}
+
+// Push configures the delivery of pushes (messages outside a conversation) from the outbox.
+type Push struct {
+	// Workers send in parallel.
+	Workers int `yaml:"workers"`
+	// Batch is how many due pushes one claim takes from the outbox.
+	Batch int `yaml:"batch"`
+	// Lease reserves claimed pushes for this replica; it must exceed the time a batch takes.
+	Lease time.Duration `yaml:"lease"`
+	// PollInterval is how often an idle dispatcher looks for due pushes.
+	PollInterval time.Duration `yaml:"poll_interval"`
+	// MaxAttempts is how many sends a push gets before it is marked failed.
+	MaxAttempts int `yaml:"max_attempts"`
+	// RetryBase and RetryCap bound the exponential backoff between attempts.
+	RetryBase time.Duration `yaml:"retry_base"`
+	RetryCap  time.Duration `yaml:"retry_cap"`
+	// QuietHours ("21:00-08:00", in the configured time zone) holds non-urgent pushes to staff
+	// until it ends; empty for none.
+	QuietHours string `yaml:"quiet_hours"`
+	// TelegramRate is the most messages a second sent to Telegram by this replica, and
+	// TelegramChatInterval the least time between two messages to one chat.
+	TelegramRate         int           `yaml:"telegram_rate"`
+	TelegramChatInterval time.Duration `yaml:"telegram_chat_interval"`
+	// WeChatRate and WeChatChatInterval are the same for WeChat.
+	WeChatRate         int           `yaml:"wechat_rate"`
+	WeChatChatInterval time.Duration `yaml:"wechat_chat_interval"`
 }
 
 // Calendar lists the exceptions to "Monday to Friday" on which ticket deadlines are counted:
@@ -145,6 +221,26 @@ func Default() Config {
 			Workdays: slices.Clone(models.ChinaWorkdays2026),
 		},
 		Tickets: Tickets{CallbackDays: 1, RectifyDays: 15, RerateDays: 7, DuplicateDays: 7},
+		Jobs: Jobs{
+			Timeout:            10 * time.Minute,
+			DeadlineReminders:  "0 9 * * *",
+			OverdueEscalation:  "15 9 * * *",
+			DailyDigest:        "30 8 * * *",
+			Rerating:           "0 10 * * *",
+			MonthlyStar:        "0 9 1 * *",
+			MonthlyReport:      "30 9 1 * *",
+			YearlyRanking:      "0 10 2 1 *",
+			MinRatings:         20,
+			SatisfactionTarget: 95,
+			RerateReminderDays: 2,
+		},
+		Push: Push{
+			Workers: 8, Batch: 64, Lease: 5 * time.Minute, PollInterval: time.Second,
+			MaxAttempts: 8, RetryBase: 10 * time.Second, RetryCap: time.Hour,
+			QuietHours:   "21:00-08:00",
+			TelegramRate: 30, TelegramChatInterval: time.Second,
+			WeChatRate: 50,
+		},
 	}
 }
 

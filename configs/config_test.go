@@ -401,6 +401,33 @@ func TestValidate(t *testing.T) {
 		{name: "category days malformed", modify: func(c *Config) { c.Tickets.CategoryDays = map[string]string{"not_done": "5"} },
 			want: `configs: WINDOWBOT_TICKETS_CATEGORY_DAYS (tickets.category_days): not_done: "5" is not callback/rectify working days such as 1/5`},
 		{name: "category days", modify: func(c *Config) { c.Tickets.CategoryDays = map[string]string{"not_done": "1/5"} }},
+		{name: "job off", modify: func(c *Config) { c.Jobs.MonthlyReport = "off" }},
+		{name: "job descriptor", modify: func(c *Config) { c.Jobs.Rerating = "@daily" }},
+		{name: "bad cron", modify: func(c *Config) { c.Jobs.MonthlyStar = "0 9 32 * *" },
+			want: `configs: WINDOWBOT_JOBS_MONTHLY_STAR (jobs.monthly_star): "0 9 32 * *" is not a cron schedule (minute hour day-of-month month day-of-week, e.g. "0 9 1 * *", or "off"): end of range (32) above maximum (31): 32`},
+		{name: "cron with seconds", modify: func(c *Config) { c.Jobs.DailyDigest = "0 30 8 * * *" },
+			want: `configs: WINDOWBOT_JOBS_DAILY_DIGEST (jobs.daily_digest): "0 30 8 * * *" is not a cron schedule (minute hour day-of-month month day-of-week, e.g. "0 9 1 * *", or "off"): expected exactly 5 fields, found 6: [0 30 8 * * *]`},
+		{name: "cron with own zone", modify: func(c *Config) { c.Jobs.DailyDigest = "CRON_TZ=UTC 30 8 * * *" },
+			want: `configs: WINDOWBOT_JOBS_DAILY_DIGEST (jobs.daily_digest): "CRON_TZ=UTC 30 8 * * *" names its own time zone; schedules run in WINDOWBOT_TIMEZONE (timezone)`},
+		{name: "job timeout", modify: func(c *Config) { c.Jobs.Timeout = 0 },
+			want: `configs: WINDOWBOT_JOBS_TIMEOUT (jobs.timeout): must be a positive duration such as 30s or 5m, got 0s`},
+		{name: "target above 100", modify: func(c *Config) { c.Jobs.SatisfactionTarget = 101 },
+			want: `configs: WINDOWBOT_JOBS_SATISFACTION_TARGET (jobs.satisfaction_target): must be a percentage between 1 and 100, got 101`},
+		{name: "min ratings", modify: func(c *Config) { c.Jobs.MinRatings = 0 },
+			want: `configs: WINDOWBOT_JOBS_MIN_RATINGS (jobs.min_ratings): must be at least 1 rating, got 0`},
+		{name: "reminder after close", modify: func(c *Config) { c.Jobs.RerateReminderDays = 7 },
+			want: `configs: WINDOWBOT_JOBS_RERATE_REMINDER_DAYS (jobs.rerate_reminder_days): must be at least 1 and less than tickets.rerate_days (7), got 7`},
+		{name: "push workers", modify: func(c *Config) { c.Push.Workers = 0 },
+			want: `configs: WINDOWBOT_PUSH_WORKERS (push.workers): must be at least 1, got 0`},
+		{name: "retry cap below base", modify: func(c *Config) { c.Push.RetryCap = time.Second },
+			want: `configs: WINDOWBOT_PUSH_RETRY_CAP (push.retry_cap): must not be shorter than push.retry_base (10s), got 1s`},
+		{name: "quiet hours", modify: func(c *Config) { c.Push.QuietHours = "9pm-8am" },
+			want: `configs: WINDOWBOT_PUSH_QUIET_HOURS (push.quiet_hours): "9pm-8am" is not HH:MM-HH:MM such as 21:00-08:00 (empty for none)`},
+		{name: "no quiet hours", modify: func(c *Config) { c.Push.QuietHours = "" }},
+		{name: "negative rate", modify: func(c *Config) { c.Push.TelegramRate = -1 },
+			want: `configs: WINDOWBOT_PUSH_TELEGRAM_RATE (push.telegram_rate): must be 0 (no limit) or more messages a second, got -1`},
+		{name: "negative chat interval", modify: func(c *Config) { c.Push.WeChatChatInterval = -time.Second },
+			want: `configs: WINDOWBOT_PUSH_WECHAT_CHAT_INTERVAL (push.wechat_chat_interval): must be 0 (no limit) or a duration such as 1s, got -1s`},
 		{name: "secrets stay out of messages", modify: func(c *Config) { c.RedisURL = "http://:hunter2@x" },
 			want: `configs: WINDOWBOT_REDIS_URL (redis_url): "http://:xxxxx@x" must start with redis:// or rediss:// or unix:// (leave empty for in-process state)`},
 	}
@@ -518,5 +545,17 @@ func TestTicketRulesFromConfig(t *testing.T) {
 	}
 	if _, err := Load(writeFile(t, "calendar:\n  holidays: 2027-01-01\n"), nil); err == nil || !strings.Contains(err.Error(), "must be a list") {
 		t.Fatalf("scalar for a list: %v", err)
+	}
+}
+
+func TestJobSchedulesNameEveryJob(t *testing.T) {
+	got := Default().Jobs.Schedules()
+	if len(got) != 7 {
+		t.Fatalf("Schedules() = %v, want 7 jobs", got)
+	}
+	for name, spec := range got {
+		if spec == "" || strings.Contains(name, "_") {
+			t.Errorf("job %q: schedule %q", name, spec)
+		}
 	}
 }

@@ -66,6 +66,31 @@ func EnvVars() []EnvVar {
 		{Name: "WINDOWBOT_TICKETS_CATEGORY_DAYS", Key: "tickets.category_days", field: func(c *Config) any { return &c.Tickets.CategoryDays }},
 		{Name: "WINDOWBOT_TICKETS_RERATE_DAYS", Key: "tickets.rerate_days", field: func(c *Config) any { return &c.Tickets.RerateDays }},
 		{Name: "WINDOWBOT_TICKETS_DUPLICATE_DAYS", Key: "tickets.duplicate_days", field: func(c *Config) any { return &c.Tickets.DuplicateDays }},
+
+		{Name: "WINDOWBOT_JOBS_TIMEOUT", Key: "jobs.timeout", field: func(c *Config) any { return &c.Jobs.Timeout }},
+		{Name: "WINDOWBOT_JOBS_DEADLINE_REMINDERS", Key: "jobs.deadline_reminders", field: func(c *Config) any { return &c.Jobs.DeadlineReminders }},
+		{Name: "WINDOWBOT_JOBS_OVERDUE_ESCALATION", Key: "jobs.overdue_escalation", field: func(c *Config) any { return &c.Jobs.OverdueEscalation }},
+		{Name: "WINDOWBOT_JOBS_DAILY_DIGEST", Key: "jobs.daily_digest", field: func(c *Config) any { return &c.Jobs.DailyDigest }},
+		{Name: "WINDOWBOT_JOBS_RERATING", Key: "jobs.rerating", field: func(c *Config) any { return &c.Jobs.Rerating }},
+		{Name: "WINDOWBOT_JOBS_MONTHLY_STAR", Key: "jobs.monthly_star", field: func(c *Config) any { return &c.Jobs.MonthlyStar }},
+		{Name: "WINDOWBOT_JOBS_MONTHLY_REPORT", Key: "jobs.monthly_report", field: func(c *Config) any { return &c.Jobs.MonthlyReport }},
+		{Name: "WINDOWBOT_JOBS_YEARLY_RANKING", Key: "jobs.yearly_ranking", field: func(c *Config) any { return &c.Jobs.YearlyRanking }},
+		{Name: "WINDOWBOT_JOBS_MIN_RATINGS", Key: "jobs.min_ratings", field: func(c *Config) any { return &c.Jobs.MinRatings }},
+		{Name: "WINDOWBOT_JOBS_SATISFACTION_TARGET", Key: "jobs.satisfaction_target", field: func(c *Config) any { return &c.Jobs.SatisfactionTarget }},
+		{Name: "WINDOWBOT_JOBS_RERATE_REMINDER_DAYS", Key: "jobs.rerate_reminder_days", field: func(c *Config) any { return &c.Jobs.RerateReminderDays }},
+
+		{Name: "WINDOWBOT_PUSH_WORKERS", Key: "push.workers", field: func(c *Config) any { return &c.Push.Workers }},
+		{Name: "WINDOWBOT_PUSH_BATCH", Key: "push.batch", field: func(c *Config) any { return &c.Push.Batch }},
+		{Name: "WINDOWBOT_PUSH_LEASE", Key: "push.lease", field: func(c *Config) any { return &c.Push.Lease }},
+		{Name: "WINDOWBOT_PUSH_POLL_INTERVAL", Key: "push.poll_interval", field: func(c *Config) any { return &c.Push.PollInterval }},
+		{Name: "WINDOWBOT_PUSH_MAX_ATTEMPTS", Key: "push.max_attempts", field: func(c *Config) any { return &c.Push.MaxAttempts }},
+		{Name: "WINDOWBOT_PUSH_RETRY_BASE", Key: "push.retry_base", field: func(c *Config) any { return &c.Push.RetryBase }},
+		{Name: "WINDOWBOT_PUSH_RETRY_CAP", Key: "push.retry_cap", field: func(c *Config) any { return &c.Push.RetryCap }},
+		{Name: "WINDOWBOT_PUSH_QUIET_HOURS", Key: "push.quiet_hours", field: func(c *Config) any { return &c.Push.QuietHours }},
+		{Name: "WINDOWBOT_PUSH_TELEGRAM_RATE", Key: "push.telegram_rate", field: func(c *Config) any { return &c.Push.TelegramRate }},
+		{Name: "WINDOWBOT_PUSH_TELEGRAM_CHAT_INTERVAL", Key: "push.telegram_chat_interval", field: func(c *Config) any { return &c.Push.TelegramChatInterval }},
+		{Name: "WINDOWBOT_PUSH_WECHAT_RATE", Key: "push.wechat_rate", field: func(c *Config) any { return &c.Push.WeChatRate }},
+		{Name: "WINDOWBOT_PUSH_WECHAT_CHAT_INTERVAL", Key: "push.wechat_chat_interval", field: func(c *Config) any { return &c.Push.WeChatChatInterval }},
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"windowbot/models"
 )
 
@@ -109,6 +111,8 @@ func (c Config) Validate() error {
 	c.validateTelegram(bad)
 	c.validateWeChat(bad)
 	c.validateTickets(bad)
+	c.validateJobs(bad)
+	c.validatePush(bad)
 
 	switch len(errs) {
 	case 0:
@@ -262,5 +266,73 @@ func (c Config) validateTickets(bad func(key, format string, args ...any)) {
 	}
 	if t.DuplicateDays < 0 {
 		bad("tickets.duplicate_days", "must be 0 (no duplicate hint) or more days, got %d", t.DuplicateDays)
+	}
+}
+
+var quietHoursRE = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$`)
+
+func (c Config) validateJobs(bad func(key, format string, args ...any)) {
+	j := c.Jobs
+	positive(bad, "jobs.timeout", j.Timeout)
+	for _, s := range []struct{ key, spec string }{
+		{"jobs.deadline_reminders", j.DeadlineReminders}, {"jobs.overdue_escalation", j.OverdueEscalation},
+		{"jobs.daily_digest", j.DailyDigest}, {"jobs.rerating", j.Rerating}, {"jobs.monthly_star", j.MonthlyStar},
+		{"jobs.monthly_report", j.MonthlyReport}, {"jobs.yearly_ranking", j.YearlyRanking},
+	} {
+		if s.spec == ScheduleOff {
+			continue
+		}
+		if strings.Contains(s.spec, "TZ=") {
+			bad(s.key, "%q names its own time zone; schedules run in WINDOWBOT_TIMEZONE (timezone)", s.spec)
+			continue
+		}
+		if _, err := cron.ParseStandard(s.spec); err != nil {
+			bad(s.key, "%q is not a cron schedule (minute hour day-of-month month day-of-week, e.g. \"0 9 1 * *\", or %q): %v", s.spec, ScheduleOff, err)
+		}
+	}
+	if j.MinRatings < 1 {
+		bad("jobs.min_ratings", "must be at least 1 rating, got %d", j.MinRatings)
+	}
+	if j.SatisfactionTarget < 1 || j.SatisfactionTarget > 100 {
+		bad("jobs.satisfaction_target", "must be a percentage between 1 and 100, got %d", j.SatisfactionTarget)
+	}
+	if j.RerateReminderDays < 1 || j.RerateReminderDays >= c.Tickets.RerateDays {
+		bad("jobs.rerate_reminder_days", "must be at least 1 and less than tickets.rerate_days (%d), got %d", c.Tickets.RerateDays, j.RerateReminderDays)
+	}
+}
+
+func (c Config) validatePush(bad func(key, format string, args ...any)) {
+	p := c.Push
+	for _, n := range []struct {
+		key string
+		v   int
+	}{{"push.workers", p.Workers}, {"push.batch", p.Batch}, {"push.max_attempts", p.MaxAttempts}} {
+		if n.v < 1 {
+			bad(n.key, "must be at least 1, got %d", n.v)
+		}
+	}
+	positive(bad, "push.lease", p.Lease)
+	positive(bad, "push.poll_interval", p.PollInterval)
+	if positive(bad, "push.retry_base", p.RetryBase) && p.RetryCap < p.RetryBase {
+		bad("push.retry_cap", "must not be shorter than push.retry_base (%s), got %s", p.RetryBase, p.RetryCap)
+	}
+	if p.QuietHours != "" && !quietHoursRE.MatchString(p.QuietHours) {
+		bad("push.quiet_hours", "%q is not HH:MM-HH:MM such as 21:00-08:00 (empty for none)", p.QuietHours)
+	}
+	for _, r := range []struct {
+		key string
+		v   int
+	}{{"push.telegram_rate", p.TelegramRate}, {"push.wechat_rate", p.WeChatRate}} {
+		if r.v < 0 {
+			bad(r.key, "must be 0 (no limit) or more messages a second, got %d", r.v)
+		}
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"push.telegram_chat_interval", p.TelegramChatInterval}, {"push.wechat_chat_interval", p.WeChatChatInterval}} {
+		if d.v < 0 {
+			bad(d.key, "must be 0 (no limit) or a duration such as 1s, got %s", d.v)
+		}
 	}
 }
