@@ -26,8 +26,8 @@ type JobRun struct {
 	// Owner names the process that claimed it (host and pid), for the operator.
 	Owner  string `gorm:"size:200;not null"`
 	Status string `gorm:"size:20;not null"`
-	// Pushes counts the pushes the run queued.
-	Pushes     int    `gorm:"not null;default:0"`
+	// Items counts what the run queued or changed: pushes, escalations, closed tickets.
+	Items      int    `gorm:"not null;default:0"`
 	Error      string `gorm:"size:500"`
 	StartedAt  time.Time
 	FinishedAt *time.Time
@@ -55,10 +55,10 @@ func (s *Store) ClaimJobRun(ctx context.Context, name, period, owner string, now
 	return false, &old, nil
 }
 
-// FinishJobRun records how a claimed run ended: done with the number of pushes it queued, or
-// failed with runErr. The claim stays either way.
-func (s *Store) FinishJobRun(ctx context.Context, id uint, pushes int, runErr error, now time.Time) error {
-	set := map[string]any{"status": JobDone, "pushes": pushes, "finished_at": now.UTC(), "error": ""}
+// FinishJobRun records how a claimed run ended: done with the number of items it queued or
+// changed, or failed with runErr. The claim stays either way.
+func (s *Store) FinishJobRun(ctx context.Context, id uint, items int, runErr error, now time.Time) error {
+	set := map[string]any{"status": JobDone, "items": items, "finished_at": now.UTC(), "error": ""}
 	if runErr != nil {
 		set["status"] = JobFailed
 		set["error"] = truncateRunes(runErr.Error(), 500)

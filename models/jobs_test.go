@@ -189,7 +189,7 @@ func TestClaimJobRunOnce(t *testing.T) {
 		}
 		var failed models.JobRun
 		s.DB().Where("period = ?", "2026-10").First(&failed)
-		if failed.Status != models.JobFailed || failed.Error != "boom" || failed.Pushes != 7 || failed.FinishedAt == nil {
+		if failed.Status != models.JobFailed || failed.Error != "boom" || failed.Items != 7 || failed.FinishedAt == nil {
 			t.Errorf("failed run = %+v", failed)
 		}
 	})

@@ -370,7 +370,7 @@ type jobRunV4 struct {
 	Period     string `gorm:"size:40;not null;uniqueIndex:idx_job_run_occurrence,priority:2"`
 	Owner      string `gorm:"size:200;not null"`
 	Status     string `gorm:"size:20;not null"`
-	Pushes     int    `gorm:"not null;default:0"`
+	Items      int    `gorm:"not null;default:0"`
 	Error      string `gorm:"size:500"`
 	StartedAt  time.Time
 	FinishedAt *time.Time

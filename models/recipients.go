@@ -113,3 +113,25 @@ func (s *Store) SetSubscribed(ctx context.Context, citizenID uint, on bool, now 
 	}
 	return nil
 }
+
+// WindowStaffAccounts returns the active chat accounts of a window's staff.
+func (s *Store) WindowStaffAccounts(ctx context.Context, windowID uint) ([]Account, error) {
+	out, err := s.accounts(ctx, func(db *gorm.DB) *gorm.DB { return db.Where("role = ? AND window_id = ?", RoleStaff, windowID) })
+	if err != nil {
+		return nil, fmt.Errorf("store: staff accounts of window %d: %w", windowID, err)
+	}
+	return out, nil
+}
+
+// ChainTicketNotifiers combines notifiers: each event gets the pushes of all of them.
+func ChainTicketNotifiers(ns ...TicketNotifier) TicketNotifier {
+	return func(n TicketNotice) []*Push {
+		var out []*Push
+		for _, f := range ns {
+			if f != nil {
+				out = append(out, f(n)...)
+			}
+		}
+		return out
+	}
+}

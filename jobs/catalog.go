@@ -1,0 +1,472 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"windowbot/models"
+)
+
+// The jobs' names, as configured and run by hand.
+const (
+	DeadlineReminders = "deadline-reminders"
+	OverdueEscalation = "overdue-escalation"
+	DailyDigest       = "daily-digest"
+	Rerating          = "rerating"
+	MonthlyStar       = "monthly-star"
+	MonthlyReport     = "monthly-report"
+	YearlyRanking     = "yearly-ranking"
+)
+
+// Push kinds the jobs queue; WeChat picks a template by kind.
+const (
+	KindMonthlyStar      = "monthly_star"
+	KindMonthlyReport    = "monthly_report"
+	KindYearlyRanking    = "yearly_ranking"
+	KindDeadlineReminder = "deadline_reminder"
+	KindEscalated        = "ticket_escalated"
+	KindChase            = "ticket_chase"
+	KindDailyDigest      = "daily_digest"
+	KindRerateReminder   = "rerate_reminder"
+)
+
+// Announcements are the kinds a citizen receives only while subscribed (the mute stage drops
+// them for one who opted out since they were queued).
+var Announcements = []string{KindMonthlyStar}
+
+// Deps is what the jobs read and write.
+type Deps struct {
+	Store *models.Store
+	// Calendar says which days are working days; its zone is the hall's.
+	Calendar *models.Calendar
+	// Lang is the language of recipients who have none.
+	Lang string
+	// MinRatings is the smallest sample ranked, and the weight of the prior (models.Rank).
+	MinRatings int
+	// Target is the campaign's satisfaction target, e.g. 0.95.
+	Target float64
+	// RerateReminderDays is when, after resolution, citizens are reminded to re-rate the fix.
+	RerateReminderDays int
+	Logger             *slog.Logger
+}
+
+// Catalog returns every job with its period and doc line.
+func Catalog(d *Deps) []Job {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return []Job{
+		{Name: DeadlineReminders, Period: Day, Run: d.deadlineReminders,
+			Doc: "working days: remind the owning staff of tickets due the next working day and today"},
+		{Name: OverdueEscalation, Period: Day, Run: d.overdueEscalation,
+			Doc: "working days: escalate tickets past their deadline to supervisors, chase (催办) the escalated ones"},
+		{Name: DailyDigest, Period: Day, Run: d.dailyDigest,
+			Doc: "working days: supervisors' digest of new bad reviews, overdue tickets, satisfaction"},
+		{Name: Rerating, Period: Day, Run: d.rerating,
+			Doc: "remind citizens to re-rate resolved tickets; close unanswered ones as no reply"},
+		{Name: MonthlyStar, Period: PreviousMonth, Run: d.monthlyStar,
+			Doc: "each center's service star (服务之星) of the previous month, to its staff and subscribers"},
+		{Name: MonthlyReport, Period: PreviousMonth, Run: d.monthlyReport,
+			Doc: "supervisors' report on the previous month: satisfaction, top and bottom windows, bad reviews"},
+		{Name: YearlyRanking, Period: PreviousYear, Run: d.yearlyRanking,
+			Doc: "the previous year's top-ten and bottom-ten windows (十佳/十差) and centers"},
+	}
+}
+
+func (d *Deps) loc() *time.Location { return d.Calendar.Location() }
+
+func (d *Deps) langOf(c models.Citizen) string {
+	if c.Lang != "" {
+		return c.Lang
+	}
+	return d.Lang
+}
+
+// enqueue queues pushes in one transaction.
+func (d *Deps) enqueue(ctx context.Context, at time.Time, pushes []*models.Push) error {
+	if len(pushes) == 0 {
+		return nil
+	}
+	return d.Store.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return models.Enqueue(tx, at, pushes...)
+	})
+}
+
+func startOfDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}
+
+// monthlyStar picks each center's service star of the month: the staff member with the best
+// adjusted satisfaction among those with enough ratings and no upheld complaint in the month.
+// The result is stored once per center and month; the announcement is built from what is
+// stored, so a re-run announces the same person even if late ratings arrived meanwhile.
+func (d *Deps) monthlyStar(ctx context.Context, occ Occurrence) (int, error) {
+	from, to, err := PreviousMonth.Bounds(occ.Period, d.loc())
+	if err != nil {
+		return 0, err
+	}
+	tallies, err := d.Store.StaffTallies(ctx, from, to)
+	if err != nil {
+		return 0, err
+	}
+	barred, err := d.Store.StaffWithUpheldComplaints(ctx, from, to)
+	if err != nil {
+		return 0, err
+	}
+	byCenter := map[uint][]models.Tally{}
+	for _, t := range tallies {
+		if !barred[t.ID] {
+			byCenter[t.CenterID] = append(byCenter[t.CenterID], t)
+		}
+	}
+	centers, err := d.Store.Centers(ctx)
+	if err != nil {
+		return 0, err
+	}
+	queued := 0
+	for _, c := range centers {
+		ranked := models.Rank(byCenter[c.ID], d.MinRatings)
+		if len(ranked) == 0 {
+			d.Logger.InfoContext(ctx, "monthly star: no staff member qualifies", "center", c.Code, "period", occ.Period)
+			continue
+		}
+		n, err := d.announceStar(ctx, occ, c, ranked[0], from, to)
+		if err != nil {
+			return queued, fmt.Errorf("jobs: monthly star of %s: %w", c.Code, err)
+		}
+		queued += n
+	}
+	return queued, nil
+}
+
+func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center, best models.Ranked, from, to time.Time) (int, error) {
+	praise, err := d.Store.PraiseComments(ctx, best.ID, from, to, 3)
+	if err != nil {
+		return 0, err
+	}
+	for i, p := range praise {
+		if r := []rune(p); len(r) > 120 {
+			praise[i] = string(r[:119]) + "…"
+		}
+	}
+	praiseJSON, _ := json.Marshal(praise)
+	staffAcc, err := d.Store.CenterStaffAccounts(ctx, c.ID)
+	if err != nil {
+		return 0, err
+	}
+	subs, err := d.Store.SubscribersOfCenter(ctx, c.ID, to.AddDate(-1, 0, 0))
+	if err != nil {
+		return 0, err
+	}
+	recipients := make([]models.Citizen, 0, len(staffAcc)+len(subs))
+	for _, a := range staffAcc {
+		recipients = append(recipients, a.Citizen)
+	}
+	recipients = append(recipients, subs...)
+
+	st, err := d.Store.StaffByID(ctx, best.ID)
+	if err != nil {
+		return 0, err
+	}
+	var pushes []*models.Push
+	err = d.Store.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		star := &models.ServiceStar{
+			Period: occ.Period, CenterID: c.ID, StaffID: best.ID, WindowID: st.WindowID,
+			Ratings: best.Total, SatisfactionRate: best.SatisfactionRate(), GoodRate: best.GoodRate(),
+			Score: best.Score, Praise: string(praiseJSON), CreatedAt: occ.At.UTC(),
+		}
+		stored, err := models.SaveServiceStar(tx, star)
+		if err != nil {
+			return err
+		}
+		if stored.StaffID != st.ID {
+			// An earlier run chose somebody else (late ratings since): announce that choice.
+			st = &models.Staff{}
+			if err := tx.Preload("Window").First(st, stored.StaffID).Error; err != nil {
+				return err
+			}
+		}
+		var quotes []string
+		_ = json.Unmarshal([]byte(stored.Praise), &quotes)
+		for _, r := range recipients {
+			lang := d.langOf(r)
+			window := ""
+			if st.Window != nil {
+				window = st.Window.Code + " " + st.Window.Name
+			}
+			text := tr(lang, "star", c.Name, monthName(lang, from.Year(), int(from.Month())), st.Name, window,
+				percent(stored.SatisfactionRate), stored.Ratings)
+			if len(quotes) > 0 {
+				text += "\n" + tr(lang, "star_praise")
+				for _, q := range quotes {
+					text += "\n“" + q + "”"
+				}
+			}
+			pushes = append(pushes, &models.Push{
+				DedupeKey: fmt.Sprintf("%s:%s:%s:c%d", KindMonthlyStar, occ.Period, c.Code, r.ID),
+				Kind:      KindMonthlyStar, CitizenID: r.ID, Text: text,
+			})
+		}
+		return models.Enqueue(tx, occ.At, pushes...)
+	})
+	if err != nil {
+		return 0, err
+	}
+	d.Logger.InfoContext(ctx, "monthly star announced", "center", c.Code, "period", occ.Period, "staff_id", best.ID, "recipients", len(pushes))
+	return len(pushes), nil
+}
+
+// ranking is the windows and centers of one scope ranked for a period.
+type ranking struct {
+	total            models.Tally
+	windows, centers []models.Ranked
+}
+
+// rank ranks the windows of scope (a center, or 0 for all) and, for all, the centers.
+func (d *Deps) rank(tallies []models.Tally, scope uint) ranking {
+	var scoped []models.Tally
+	byCenter := map[uint]*models.Tally{}
+	for _, t := range tallies {
+		if scope != 0 && t.CenterID != scope {
+			continue
+		}
+		scoped = append(scoped, t)
+		c := byCenter[t.CenterID]
+		if c == nil {
+			c = &models.Tally{ID: t.CenterID, CenterID: t.CenterID}
+			byCenter[t.CenterID] = c
+		}
+		c.Total, c.Satisfied, c.Good, c.Bad = c.Total+t.Total, c.Satisfied+t.Satisfied, c.Good+t.Good, c.Bad+t.Bad
+	}
+	r := ranking{total: models.Sum(scoped), windows: models.Rank(scoped, d.MinRatings)}
+	if scope == 0 && len(byCenter) > 1 {
+		var cs []models.Tally
+		for _, c := range byCenter {
+			cs = append(cs, *c)
+		}
+		r.centers = models.Rank(cs, d.MinRatings)
+	}
+	return r
+}
+
+// topBottom splits a ranking into its best and its worst (worst first), at most ten each and
+// never overlapping.
+func topBottom(rs []models.Ranked) (top, bottom []models.Ranked) {
+	nt, nb := min(10, (len(rs)+1)/2), min(10, len(rs)/2)
+	top = rs[:nt]
+	for i := len(rs) - 1; i >= len(rs)-nb; i-- {
+		bottom = append(bottom, rs[i])
+	}
+	return top, bottom
+}
+
+// rankingText writes the figures and the lists of a ranking.
+func (d *Deps) rankingText(lang string, r ranking, windows map[uint]models.Window, centers map[uint]models.Center) string {
+	var b strings.Builder
+	if r.total.Total == 0 {
+		b.WriteString(tr(lang, "no_ratings"))
+		return b.String()
+	}
+	verdict := tr(lang, "missed")
+	if r.total.SatisfactionRate() >= d.Target {
+		verdict = tr(lang, "met")
+	}
+	b.WriteString(tr(lang, "summary", r.total.Total, percent(r.total.SatisfactionRate()), int(d.Target*100+0.5), verdict,
+		percent(r.total.GoodRate()), r.total.Bad))
+	list := func(title string, rs []models.Ranked, name func(id uint) (string, string)) {
+		if len(rs) == 0 {
+			return
+		}
+		b.WriteString("\n\n" + tr(lang, title))
+		for _, x := range rs {
+			code, n := name(x.ID)
+			b.WriteString("\n" + tr(lang, "rank_line", x.Rank, code, n, percent(x.SatisfactionRate()), x.Total))
+		}
+	}
+	windowName := func(id uint) (string, string) { w := windows[id]; return w.Code, w.Name }
+	centerName := func(id uint) (string, string) { c := centers[id]; return c.Code, c.Name }
+	top, bottom := topBottom(r.windows)
+	list("top_windows", top, windowName)
+	list("bottom_windows", bottom, windowName)
+	ctop, cbottom := topBottom(r.centers)
+	list("top_centers", ctop, centerName)
+	list("bottom_centers", cbottom, centerName)
+	if len(r.windows) > 0 {
+		b.WriteString("\n" + tr(lang, "too_few", d.MinRatings))
+	}
+	return b.String()
+}
+
+func (d *Deps) scopeName(lang string, scope uint, centers map[uint]models.Center) string {
+	if scope == 0 {
+		return tr(lang, "all_centers")
+	}
+	return centers[scope].Name
+}
+
+func (d *Deps) centersByID(ctx context.Context) (map[uint]models.Center, error) {
+	cs, err := d.Store.Centers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uint]models.Center, len(cs))
+	for _, c := range cs {
+		out[c.ID] = c
+	}
+	return out, nil
+}
+
+// monthlyReport sends each supervisor the month of their scope: satisfaction against the target,
+// the best and worst windows (and centers, for supervisors of all centers), and how the month's
+// bad reviews ended.
+func (d *Deps) monthlyReport(ctx context.Context, occ Occurrence) (int, error) {
+	from, to, err := PreviousMonth.Bounds(occ.Period, d.loc())
+	if err != nil {
+		return 0, err
+	}
+	outcomes, err := d.Store.BadReviewOutcomes(ctx, from, to)
+	if err != nil {
+		return 0, err
+	}
+	extra := func(lang string, scope uint) string {
+		var parts []string
+		n := 0
+		counts := map[string]int{}
+		var order []string
+		for _, o := range outcomes {
+			if scope != 0 && o.CenterID != scope {
+				continue
+			}
+			l := outcomeLabel(lang, o)
+			if _, ok := counts[l]; !ok {
+				order = append(order, l)
+			}
+			counts[l] += o.N
+			n += o.N
+		}
+		if n == 0 {
+			return ""
+		}
+		for _, l := range order {
+			parts = append(parts, tr(lang, "outcome_line", l, counts[l]))
+		}
+		sep := "，"
+		if english(lang) {
+			sep = ", "
+		}
+		return "\n\n" + tr(lang, "bad_outcomes", n, strings.Join(parts, sep))
+	}
+	title := func(lang, scope string) string {
+		return tr(lang, "report_title", monthName(lang, from.Year(), int(from.Month())), scope)
+	}
+	return d.sendRankings(ctx, occ, KindMonthlyReport, from, to, title, extra)
+}
+
+// yearlyRanking sends supervisors the year's best and worst windows and centers, and tells the
+// staff of the city-wide top-ten and bottom-ten windows where their window stands.
+func (d *Deps) yearlyRanking(ctx context.Context, occ Occurrence) (int, error) {
+	from, to, err := PreviousYear.Bounds(occ.Period, d.loc())
+	if err != nil {
+		return 0, err
+	}
+	title := func(lang, scope string) string {
+		return tr(lang, "yearly_title", tr(lang, "year", from.Year()), scope)
+	}
+	n, err := d.sendRankings(ctx, occ, KindYearlyRanking, from, to, title, nil)
+	if err != nil {
+		return n, err
+	}
+	tallies, err := d.Store.WindowTallies(ctx, from, to)
+	if err != nil {
+		return n, err
+	}
+	windows, err := d.Store.WindowsByID(ctx)
+	if err != nil {
+		return n, err
+	}
+	top, bottom := topBottom(d.rank(tallies, 0).windows)
+	var pushes []*models.Push
+	notify := func(rs []models.Ranked, key string) error {
+		for _, r := range rs {
+			accs, err := d.Store.WindowStaffAccounts(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			w := windows[r.ID]
+			for _, a := range accs {
+				lang := d.langOf(a.Citizen)
+				var text string
+				if key == "yearly_top" {
+					text = tr(lang, key, w.Code+" "+w.Name, w.Center.Name, tr(lang, "year", from.Year()), r.Rank, percent(r.SatisfactionRate()))
+				} else {
+					text = tr(lang, key, w.Code+" "+w.Name, w.Center.Name, tr(lang, "year", from.Year()), percent(r.SatisfactionRate()))
+				}
+				pushes = append(pushes, &models.Push{
+					DedupeKey: fmt.Sprintf("%s:%s:%s:w%d:c%d", KindYearlyRanking, occ.Period, key, r.ID, a.Citizen.ID),
+					Kind:      KindYearlyRanking, CitizenID: a.Citizen.ID, Text: text,
+				})
+			}
+		}
+		return nil
+	}
+	if err := notify(top, "yearly_top"); err != nil {
+		return n, err
+	}
+	if err := notify(bottom, "yearly_bottom"); err != nil {
+		return n, err
+	}
+	if err := d.enqueue(ctx, occ.At, pushes); err != nil {
+		return n, err
+	}
+	return n + len(pushes), nil
+}
+
+// sendRankings queues one ranking message per supervisor account, for the supervisor's scope.
+func (d *Deps) sendRankings(ctx context.Context, occ Occurrence, kind string, from, to time.Time,
+	title func(lang, scope string) string, extra func(lang string, scope uint) string) (int, error) {
+	tallies, err := d.Store.WindowTallies(ctx, from, to)
+	if err != nil {
+		return 0, err
+	}
+	windows, err := d.Store.WindowsByID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	centers, err := d.centersByID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sups, err := d.Store.SupervisorAccounts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	texts := map[string]string{} // scope and language → text: supervisors of one scope share it
+	var pushes []*models.Push
+	for _, a := range sups {
+		scope := models.SupervisorScope(a.Staff)
+		lang := d.langOf(a.Citizen)
+		k := fmt.Sprint(scope, "/", lang)
+		text, ok := texts[k]
+		if !ok {
+			text = title(lang, d.scopeName(lang, scope, centers)) + "\n" + d.rankingText(lang, d.rank(tallies, scope), windows, centers)
+			if extra != nil {
+				text += extra(lang, scope)
+			}
+			texts[k] = text
+		}
+		pushes = append(pushes, &models.Push{
+			DedupeKey: fmt.Sprintf("%s:%s:c%d", kind, occ.Period, a.Citizen.ID),
+			Kind:      kind, CitizenID: a.Citizen.ID, Text: text,
+		})
+	}
+	if err := d.enqueue(ctx, occ.At, pushes); err != nil {
+		return 0, err
+	}
+	return len(pushes), nil
+}

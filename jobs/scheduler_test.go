@@ -1,0 +1,357 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"windowbot/configs"
+	"windowbot/internal/testenv"
+	"windowbot/jobs"
+	"windowbot/models"
+)
+
+// redisMarks returns marks in the test Redis under a prefix of this test's own.
+func redisMarks(t testing.TB) (*jobs.RedisMarks, *redis.Client, string) {
+	t.Helper()
+	opt, err := redis.ParseURL(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opt)
+	t.Cleanup(func() { c.Close() })
+	prefix := testenv.KeyPrefix(t)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		keys, _ := c.Keys(ctx, prefix+"*").Result()
+		if len(keys) > 0 {
+			c.Del(ctx, keys...)
+		}
+	})
+	return jobs.NewRedisMarks(c, prefix), c, prefix
+}
+
+// testDeps returns the jobs' dependencies on the default Chinese calendar in Shanghai.
+func testDeps(s *models.Store) *jobs.Deps {
+	rules := models.DefaultTicketRules(shanghai)
+	s.SetTicketRules(rules)
+	return &jobs.Deps{Store: s, Calendar: rules.Calendar, Lang: "zh-CN", MinRatings: 5, Target: 0.95,
+		RerateReminderDays: 2, Logger: testLogger()}
+}
+
+func newScheduler(t testing.TB, s *models.Store, marks jobs.Marks, js []jobs.Job, now func() time.Time) *jobs.Scheduler {
+	t.Helper()
+	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{
+		Location: shanghai, Claims: s, Marks: marks, Logger: testLogger(), Now: now,
+	}, js, configs.Default().Jobs.Schedules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
+}
+
+func TestOccurrences(t *testing.T) {
+	sch := newScheduler(t, nil, nil, jobs.Catalog(&jobs.Deps{Calendar: models.DefaultTicketRules(shanghai).Calendar}), time.Now)
+	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, shanghai) }
+	for _, tt := range []struct {
+		job, period string
+		at          time.Time
+		wantPeriod  string
+		wantAt      time.Time
+	}{
+		{job: jobs.MonthlyStar, period: "2026-10", wantPeriod: "2026-10", wantAt: at(2026, 11, 1, 9, 0)},
+		{job: jobs.MonthlyStar, period: "2026-12", wantPeriod: "2026-12", wantAt: at(2027, 1, 1, 9, 0)},
+		{job: jobs.MonthlyStar, at: at(2027, 1, 1, 9, 0), wantPeriod: "2026-12", wantAt: at(2027, 1, 1, 9, 0)},
+		// 1 November 00:30 in the hall is still 31 October in UTC: the hall's zone decides.
+		{job: jobs.MonthlyReport, at: time.Date(2026, 10, 31, 16, 30, 0, 0, time.UTC), wantPeriod: "2026-10", wantAt: at(2026, 11, 1, 0, 30)},
+		{job: jobs.YearlyRanking, at: at(2027, 1, 2, 10, 0), wantPeriod: "2026", wantAt: at(2027, 1, 2, 10, 0)},
+		{job: jobs.YearlyRanking, period: "2026", wantPeriod: "2026", wantAt: at(2027, 1, 2, 10, 0)},
+		{job: jobs.DailyDigest, period: "2026-11-23", wantPeriod: "2026-11-23", wantAt: at(2026, 11, 23, 8, 30)},
+		{job: jobs.DailyDigest, at: at(2026, 11, 23, 23, 59), wantPeriod: "2026-11-23", wantAt: at(2026, 11, 23, 23, 59)},
+	} {
+		occ, err := sch.Occurrence(tt.job, tt.period, tt.at)
+		if err != nil {
+			t.Errorf("%s %q: %v", tt.job, tt.period, err)
+			continue
+		}
+		if occ.Period != tt.wantPeriod || !occ.At.Equal(tt.wantAt) {
+			t.Errorf("%s %q at %s = %s at %s; want %s at %s", tt.job, tt.period, tt.at, occ.Period, occ.At, tt.wantPeriod, tt.wantAt)
+		}
+	}
+	for _, bad := range []struct{ job, period string }{{jobs.MonthlyStar, "2026-13"}, {jobs.DailyDigest, "2026-11"}, {jobs.YearlyRanking, "26"}} {
+		if _, err := sch.Occurrence(bad.job, bad.period, time.Time{}); err == nil {
+			t.Errorf("%s %q accepted", bad.job, bad.period)
+		}
+	}
+	if _, err := sch.Occurrence("weekly-star", "", time.Now()); !errors.Is(err, jobs.ErrUnknownJob) {
+		t.Errorf("unknown job: %v", err)
+	}
+}
+
+func TestList(t *testing.T) {
+	cat := jobs.Catalog(&jobs.Deps{Calendar: models.DefaultTicketRules(shanghai).Calendar})
+	sched := configs.Default().Jobs.Schedules()
+	sched[jobs.Rerating] = "off"
+	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: shanghai}, cat, sched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 31, 23, 0, 0, 0, shanghai)
+	next := map[string]time.Time{}
+	for _, l := range sch.List(now) {
+		next[l.Name] = l.Next
+		if l.Doc == "" {
+			t.Errorf("%s has no doc", l.Name)
+		}
+		if l.Name == jobs.Rerating && (l.Schedule != "off" || !l.Next.IsZero()) {
+			t.Errorf("rerating off: %+v", l)
+		}
+	}
+	want := map[string]time.Time{
+		jobs.MonthlyStar:   time.Date(2027, 1, 1, 9, 0, 0, 0, shanghai),
+		jobs.YearlyRanking: time.Date(2027, 1, 2, 10, 0, 0, 0, shanghai),
+		jobs.DailyDigest:   time.Date(2027, 1, 1, 8, 30, 0, 0, shanghai),
+	}
+	for n, w := range want {
+		if !next[n].Equal(w) {
+			t.Errorf("next %s = %s, want %s", n, next[n], w)
+		}
+	}
+	if len(next) != 7 {
+		t.Errorf("listed %d jobs, want 7", len(next))
+	}
+	if _, err := jobs.NewScheduler(jobs.SchedulerOptions{}, cat, map[string]string{jobs.MonthlyStar: "every day"}); err == nil {
+		t.Error("a bad schedule was accepted")
+	}
+}
+
+// TestExecuteOnce covers the claim of an occurrence: one run however often it is fired, in
+// Redis and in SQL; a forced re-run; failures and panics recorded and the claim kept.
+func TestExecuteOnce(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := ctxT(t)
+		marks, client, prefix := redisMarks(t)
+		var runs atomic.Int32
+		fail := errors.New("no database")
+		job := func(name string, run func() (int, error)) jobs.Job {
+			return jobs.Job{Name: name, Period: jobs.PreviousMonth, Run: func(ctx context.Context, occ jobs.Occurrence) (int, error) {
+				runs.Add(1)
+				return run()
+			}}
+		}
+		js := []jobs.Job{
+			job("ok", func() (int, error) { return 3, nil }),
+			job("fails", func() (int, error) { return 1, fail }),
+			job("panics", func() (int, error) { panic("boom") }),
+		}
+		now := time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai)
+		sch := newScheduler(t, s, marks, js, func() time.Time { return now })
+		occ, _ := sch.Occurrence("ok", "2026-10", time.Time{})
+
+		res, err := sch.Execute(ctx, occ, false)
+		if err != nil || res.Status != jobs.RunDone || res.Items != 3 {
+			t.Fatalf("first run = %+v, %v", res, err)
+		}
+		if n, _ := client.Exists(ctx, prefix+"job:ok:2026-10").Result(); n != 1 {
+			t.Error("no claim in Redis")
+		}
+		res, _ = sch.Execute(ctx, occ, false)
+		if res.Status != jobs.RunSkipped {
+			t.Errorf("second run = %+v, want skipped", res)
+		}
+		// Redis lost the key (flushed, expired): the database row still holds.
+		client.Del(ctx, prefix+"job:ok:2026-10")
+		res, _ = sch.Execute(ctx, occ, false)
+		if res.Status != jobs.RunSkipped || res.Previous == nil || res.Previous.Status != models.JobDone || res.Previous.Items != 3 {
+			t.Errorf("run after Redis lost the key = %+v, want skipped by the database", res)
+		}
+		// Without Redis at all the database alone decides.
+		sqlOnly := newScheduler(t, s, nil, js, func() time.Time { return now })
+		if res, _ := sqlOnly.Execute(ctx, occ, false); res.Status != jobs.RunSkipped {
+			t.Errorf("SQL-only run = %+v, want skipped", res)
+		}
+		if runs.Load() != 1 {
+			t.Fatalf("job ran %d times, want 1", runs.Load())
+		}
+		if res, err := sch.Execute(ctx, occ, true); err != nil || res.Status != jobs.RunDone || runs.Load() != 2 {
+			t.Errorf("forced run = %+v, %v (runs %d)", res, err, runs.Load())
+		}
+
+		focc, _ := sch.Occurrence("fails", "2026-10", time.Time{})
+		if res, err := sch.Execute(ctx, focc, false); !errors.Is(err, fail) || res.Status != jobs.RunFailed {
+			t.Errorf("failing run = %+v, %v", res, err)
+		}
+		if res, _ := sqlOnly.Execute(ctx, focc, false); res.Status != jobs.RunSkipped || res.Previous == nil || res.Previous.Status != models.JobFailed || res.Previous.Error != "no database" {
+			t.Errorf("failed occurrence again = %+v, want skipped with the failure on record", res)
+		}
+
+		pocc, _ := sch.Occurrence("panics", "2026-10", time.Time{})
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("the panic was swallowed; cron.Recover should see it")
+				}
+			}()
+			_, _ = sch.Execute(ctx, pocc, false)
+		}()
+		var run models.JobRun
+		s.DB().Where("name = ?", "panics").First(&run)
+		if run.Status != models.JobFailed || !strings.Contains(run.Error, "boom") || run.FinishedAt == nil {
+			t.Errorf("panicked run recorded as %+v", run)
+		}
+	})
+}
+
+// everySecond is a period per second, for driving the real cron clock in tests.
+var everySecond = jobs.Period{
+	Of: func(t time.Time) string { return t.Format(time.RFC3339) },
+	Bounds: func(s string, loc *time.Location) (time.Time, time.Time, error) {
+		t, err := time.ParseInLocation(time.RFC3339, s, loc)
+		return t, t.Add(time.Second), err
+	},
+}
+
+// TestCronChain runs the real cron: a job that panics runs again at its next time (Recover
+// inside SkipIfStillRunning), and a job still running when its next time comes is skipped, not
+// run twice at once.
+func TestCronChain(t *testing.T) {
+	s := openStore(t, testenv.SQLiteURL(t))
+	var panicky, slow, concurrent, maxConcurrent atomic.Int32
+	js := []jobs.Job{
+		{Name: "panicky", Period: everySecond, Run: func(ctx context.Context, occ jobs.Occurrence) (int, error) {
+			if panicky.Add(1) == 1 {
+				panic("first run fails")
+			}
+			return 0, nil
+		}},
+		{Name: "slow", Period: everySecond, Run: func(ctx context.Context, occ jobs.Occurrence) (int, error) {
+			slow.Add(1)
+			n := concurrent.Add(1)
+			defer concurrent.Add(-1)
+			for {
+				m := maxConcurrent.Load()
+				if n <= m || maxConcurrent.CompareAndSwap(m, n) {
+					break
+				}
+			}
+			time.Sleep(2500 * time.Millisecond)
+			return 0, nil
+		}},
+	}
+	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: shanghai, Claims: s, Logger: testLogger()},
+		js, map[string]string{"panicky": "@every 1s", "slow": "@every 1s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch.Start(ctxT(t))
+	time.Sleep(3500 * time.Millisecond)
+	<-sch.Stop().Done()
+	if panicky.Load() < 2 {
+		t.Errorf("the panicking job ran %d times; after a panic it must run again", panicky.Load())
+	}
+	if maxConcurrent.Load() != 1 || slow.Load() > 2 {
+		t.Errorf("slow job: %d runs, %d at once; want at most 2 runs, never overlapping", slow.Load(), maxConcurrent.Load())
+	}
+}
+
+// TestTwoReplicasMonthlyStar fires the monthly star of one month on two replicas at the same
+// moment, sharing Redis and PostgreSQL: each recipient gets exactly one announcement.
+func TestTwoReplicasMonthlyStar(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	a, b := openStore(t, url), openStore(t, url)
+	ctx := ctxT(t)
+	fx := newStarFixture(t, a)
+	marksA, client, prefix := redisMarks(t)
+	marksB := jobs.NewRedisMarks(client, prefix)
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai)
+	clock := func() time.Time { return at }
+	schA := newScheduler(t, a, marksA, jobs.Catalog(testDeps(a)), clock)
+	schB := newScheduler(t, b, marksB, jobs.Catalog(testDeps(b)), clock)
+	occ, err := schA.Occurrence(jobs.MonthlyStar, "", at)
+	if err != nil || occ.Period != "2026-10" {
+		t.Fatalf("occurrence = %+v, %v", occ, err)
+	}
+	for round := range 5 { // the race is decided differently each time
+		_ = round
+		var wg sync.WaitGroup
+		results := make([]jobs.Result, 2)
+		start := make(chan struct{})
+		for i, sch := range []*jobs.Scheduler{schA, schB} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				var err error
+				results[i], err = sch.Execute(ctx, occ, false)
+				if err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		done := 0
+		for _, r := range results {
+			if r.Status == jobs.RunDone {
+				done++
+			}
+		}
+		if want := map[bool]int{true: 1, false: 0}[round == 0]; done != want {
+			t.Fatalf("round %d: %d replicas ran the occurrence (%+v), want %d", round, done, results, want)
+		}
+	}
+	// Each recipient has exactly one announcement queued, and gets exactly one message.
+	var rows []struct {
+		CitizenID uint
+		N         int
+	}
+	a.DB().Table("pushes").Select("citizen_id, COUNT(*) AS n").Where("kind = ?", jobs.KindMonthlyStar).Group("citizen_id").Scan(&rows)
+	if len(rows) != len(fx.recipients) {
+		t.Errorf("%d recipients queued, want %d", len(rows), len(fx.recipients))
+	}
+	for _, r := range rows {
+		if r.N != 1 {
+			t.Errorf("citizen %d has %d announcements", r.CitizenID, r.N)
+		}
+	}
+	sender := newRecorder(nil)
+	var wg sync.WaitGroup
+	for _, s := range []*models.Store{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{"telegram": sender, "wechat": sender},
+				Announcements: jobs.Announcements, Logger: testLogger(), Now: clock, Batch: 2})
+			for {
+				n, err := d.RunOnce(ctx)
+				if err != nil || n == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := sender.total(); got != len(fx.recipients) {
+		t.Errorf("delivered %d announcements to %d recipients", got, len(fx.recipients))
+	}
+	perChat := map[string]int{}
+	for _, to := range sender.order {
+		perChat[string(to.Platform)+":"+to.ChatID]++
+	}
+	for chat, n := range perChat {
+		if n != 1 {
+			t.Errorf("%s got %d announcements", chat, n)
+		}
+	}
+	var stars int64
+	a.DB().Model(&models.ServiceStar{}).Count(&stars)
+	if stars != 1 {
+		t.Errorf("%d stars stored, want 1", stars)
+	}
+}

@@ -1,0 +1,105 @@
+package jobs
+
+import (
+	"fmt"
+	"strings"
+
+	"windowbot/models"
+)
+
+// texts holds every sentence the jobs send, zh-CN first. %-verbs are fmt's.
+var texts = map[string][2]string{
+	"star": {"【服务之星】%s %s服务之星：%s（%s）\n满意率 %s，共 %d 条评价。感谢您的优质服务！",
+		"[Service star] %s, %s: %s (%s)\nSatisfaction %s over %d ratings. Thank you for the excellent service!"},
+	"star_praise": {"群众点赞：", "What citizens said:"},
+	"month":       {"%d年%d月", "%[2]s %[1]d"},
+	"year":        {"%d年度", "%d"},
+
+	"report_title":   {"【月度好差评报告】%s · %s", "[Monthly report] %s · %s"},
+	"yearly_title":   {"【年度十佳/十差窗口】%s · %s", "[Best and worst windows of the year] %s · %s"},
+	"all_centers":    {"全部服务中心", "all centers"},
+	"summary":        {"评价 %d 条，满意率 %s（目标 %d%%，%s），好评率 %s，差评 %d 条。", "%d ratings, satisfaction %s (target %d%%, %s), good reviews %s, bad reviews %d."},
+	"met":            {"已达标", "met"},
+	"missed":         {"未达标", "missed"},
+	"no_ratings":     {"本期暂无评价。", "No ratings in this period."},
+	"top_windows":    {"十佳窗口：", "Best windows:"},
+	"bottom_windows": {"后十位窗口：", "Worst windows:"},
+	"top_centers":    {"服务中心排名（前十）：", "Best centers:"},
+	"bottom_centers": {"服务中心排名（后十）：", "Worst centers:"},
+	"rank_line":      {"%d. %s %s — 满意率 %s（%d 条）", "%d. %s %s — satisfaction %s (%d ratings)"},
+	"too_few":        {"（评价不少于 %d 条的窗口参与排名）", "(windows with at least %d ratings are ranked)"},
+	"bad_outcomes":   {"差评工单 %d 件：%s。", "%d bad-review tickets: %s."},
+	"outcome_line":   {"%s %d", "%s %d"},
+	"yearly_top":     {"祝贺！%s（%s）获评%s十佳窗口（第 %d 名，满意率 %s）。", "Congratulations! %s (%s) is among the best windows of %s (no. %d, satisfaction %s)."},
+	"yearly_bottom":  {"%s（%s）位列%s后十位窗口（满意率 %s）。请对照差评逐条整改。", "%s (%s) is among the worst windows of %s (satisfaction %s). Please work through its bad reviews."},
+
+	"deadline_callback": {"回访", "call-back"},
+	"deadline_rectify":  {"整改", "rectification"},
+	"remind_next":       {"【办理提醒】工单 %s（%s）的%s期限是下一个工作日 %s，请及时处理。", "[Reminder] Ticket %s (%s): the %s deadline is the next working day, %s. Please deal with it in time."},
+	"remind_today":      {"【办理提醒】工单 %s（%s）的%s期限是今天 %s，请今天办结。", "[Reminder] Ticket %s (%s): the %s deadline is today, %s. Please finish it today."},
+	"escalated":         {"【超期督办】工单 %s（%s）已超过%s期限 %d 个工作日，已转督查处理。", "[Escalated] Ticket %[1]s (%[2]s) is %[4]d working day(s) past its %[3]s deadline and now with the supervisors."},
+	"chase":             {"【催办】工单 %s（%s）已超过%s期限 %d 个工作日，请尽快办理。", "[Chase] Ticket %[1]s (%[2]s) is %[4]d working day(s) past its %[3]s deadline. Please deal with it now."},
+
+	"digest_title":   {"【每日简报】%s · %s", "[Daily digest] %s · %s"},
+	"digest_bad":     {"新增差评 %d 件", "New bad reviews: %d"},
+	"digest_overdue": {"超期工单 %d 件", "Overdue tickets: %d"},
+	"digest_sat":     {"%s 满意率 %s（%d 条评价）", "Satisfaction on %s: %s (%d ratings)"},
+	"digest_no_sat":  {"%s 无评价", "No ratings on %s"},
+	"digest_line":    {"· %s %s", "· %s %s"},
+	"digest_late":    {"· %s %s 超期 %d 个工作日", "· %s %s, %d working day(s) late"},
+	"digest_more":    {"· …另有 %d 件", "· … and %d more"},
+
+	"rerate_remind": {"您反映的问题（工单 %s）已办结，请对整改结果进行评价：发送 /track %s 查看并评价。%s 前未评价的，工单将按“未回复”关闭。",
+		"Your ticket %s has been resolved. Please tell us whether the fix is good: send /track %s to see it and rate it. Without an answer by %s it is closed as \"no reply\"."},
+	"whole_center": {"全中心", "whole center"},
+}
+
+// tr returns the text of key in lang with args.
+func tr(lang, key string, args ...any) string {
+	t, ok := texts[key]
+	if !ok {
+		return key
+	}
+	s := t[0]
+	if english(lang) {
+		s = t[1]
+	}
+	if len(args) == 0 {
+		return s
+	}
+	return fmt.Sprintf(s, args...)
+}
+
+func english(lang string) bool { return strings.HasPrefix(strings.ToLower(lang), "en") }
+
+// percent formats a rate as 96.5%.
+func percent(r float64) string { return fmt.Sprintf("%.1f%%", r*100) }
+
+// monthName is "2026年10月" or "October 2026".
+func monthName(lang string, year int, month int) string {
+	if english(lang) {
+		return tr(lang, "month", year, monthEN[month-1])
+	}
+	return tr(lang, "month", year, month)
+}
+
+var monthEN = []string{"January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December"}
+
+// outcomeLabel names where a bad-review ticket ended up.
+func outcomeLabel(lang string, o models.TicketOutcome) string {
+	if o.State == models.StateClosed {
+		zh := map[string]string{
+			models.CloseSatisfied: "已关闭（满意）", models.CloseBasic: "已关闭（基本满意）", models.CloseNoReply: "已关闭（未回复）",
+			models.CloseRejected: "不予受理", models.CloseAppealUpheld: "申诉成立",
+		}
+		en := map[string]string{
+			models.CloseSatisfied: "closed (satisfied)", models.CloseBasic: "closed (basically satisfied)",
+			models.CloseNoReply: "closed (no reply)", models.CloseRejected: "rejected", models.CloseAppealUpheld: "appeal upheld",
+		}
+		if l, ok := map[bool]map[string]string{false: zh, true: en}[english(lang)][o.CloseReason]; ok {
+			return l
+		}
+	}
+	return o.State.Label(lang)
+}

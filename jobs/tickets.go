@@ -1,0 +1,298 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"windowbot/models"
+)
+
+// The ticket jobs work through the ticket state machine of models (Store.Transition): they
+// never set a ticket's state themselves.
+
+// deadlineKind names the deadline a ticket is working against.
+func deadlineKind(lang string, t *models.Ticket) string {
+	if t.State == models.StateSubmitted {
+		return tr(lang, "deadline_callback")
+	}
+	return tr(lang, "deadline_rectify")
+}
+
+// where describes a ticket to staff: its window, or the whole center; never the citizen.
+func where(lang string, t *models.Ticket) string {
+	cat := t.Category
+	if tag, ok := models.CategoryByKey(t.Category); ok {
+		cat = tag.Label(lang)
+	}
+	if t.Window != nil {
+		return t.Window.Code + " " + t.Window.Name + " · " + cat
+	}
+	if t.WindowID == nil {
+		return tr(lang, "whole_center") + " · " + cat
+	}
+	return cat
+}
+
+// dateIn formats t as a date in loc.
+func dateIn(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
+
+// deadlineReminders, on working days, tells whoever handles a ticket that its current deadline
+// is today, or is the next working day (so a Friday reminds of a deadline on Monday). Handlers
+// are the assigned owner, else the window's staff, else the center's supervisors.
+func (d *Deps) deadlineReminders(ctx context.Context, occ Occurrence) (int, error) {
+	cal := d.Calendar
+	now := occ.At.In(d.loc())
+	if !cal.IsWorkday(now) {
+		return 0, nil
+	}
+	today := startOfDay(now)
+	next := cal.NextWorkday(now)
+	tickets, err := d.Store.TicketsDue(ctx, today, next.AddDate(0, 0, 1))
+	if err != nil {
+		return 0, err
+	}
+	var pushes []*models.Push
+	for i := range tickets {
+		t := &tickets[i]
+		due := t.Due()
+		which := "remind_next"
+		if due.Before(today.AddDate(0, 0, 1)) {
+			which = "remind_today"
+		}
+		accs, err := d.handlers(ctx, t)
+		if err != nil {
+			return 0, err
+		}
+		for _, a := range accs {
+			lang := d.langOf(a.Citizen)
+			pushes = append(pushes, &models.Push{
+				DedupeKey: fmt.Sprintf("%s:%s:%s:%s:c%d", KindDeadlineReminder, t.No, dateIn(due, d.loc()), which, a.Citizen.ID),
+				Kind:      KindDeadlineReminder, CitizenID: a.Citizen.ID,
+				Text: tr(lang, which, t.No, where(lang, t), deadlineKind(lang, t), dateIn(due, d.loc())),
+			})
+		}
+	}
+	if err := d.enqueue(ctx, occ.At, pushes); err != nil {
+		return 0, err
+	}
+	return len(pushes), nil
+}
+
+// handlers are who works on a ticket: owner or window staff, else the center's supervisors.
+func (d *Deps) handlers(ctx context.Context, t *models.Ticket) ([]models.Account, error) {
+	accs, err := d.Store.TicketHandlers(ctx, t)
+	if err != nil || len(accs) > 0 {
+		return accs, err
+	}
+	return d.Store.CenterSupervisorAccounts(ctx, t.CenterID)
+}
+
+// overdueEscalation, on working days, escalates every ticket past its current deadline to the
+// supervisors (the ticket is then escalated), and chases (催办) those already escalated, once a
+// working day. Both go through Store.Transition as system actions, so the audit trail records
+// them and TicketNotifier queues the notices in the same transaction.
+func (d *Deps) overdueEscalation(ctx context.Context, occ Occurrence) (int, error) {
+	now := occ.At.In(d.loc())
+	if !d.Calendar.IsWorkday(now) {
+		return 0, nil
+	}
+	overdue, err := d.Store.OverdueTickets(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	chased, err := d.Store.TicketsWithEventSince(ctx, models.ActChase, models.RoleSystem, startOfDay(now))
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	var errs []error
+	for _, t := range overdue {
+		late := d.Calendar.WorkdaysLate(t.Due(), now)
+		c := models.Change{Actor: models.Actor{Role: models.RoleSystem}, At: now,
+			Note: fmt.Sprintf("overdue by %d working day(s)", late)}
+		switch {
+		case !t.Escalated:
+			c.Action = models.ActEscalate
+		case !chased[t.ID]:
+			c.Action = models.ActChase
+		default:
+			continue // chased today already (a forced re-run)
+		}
+		_, _, err := d.Store.Transition(ctx, t.No, c)
+		var te *models.TransitionError
+		switch {
+		case errors.As(err, &te):
+			// Moved on since it was read (accepted, resolved, escalated by hand): nothing to do.
+			d.Logger.InfoContext(ctx, "overdue ticket changed meanwhile", "ticket", t.No, "action", c.Action, "error", err)
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			done++
+		}
+	}
+	return done, errors.Join(errs...)
+}
+
+// TicketNotifier turns the system's escalations and chases into pushes: an escalation goes to
+// the center's supervisors and the ticket's handlers, a chase to the handlers and supervisors.
+// Chain it with the notifier of citizen-facing notices (models.ChainTicketNotifiers); it
+// ignores every other event.
+func TicketNotifier(cal *models.Calendar, lang string) models.TicketNotifier {
+	return func(n models.TicketNotice) []*models.Push {
+		ev, t := n.Event, n.Ticket
+		if ev == nil || t == nil || ev.ActorRole != models.RoleSystem {
+			return nil
+		}
+		var kind, key string
+		switch ev.Action {
+		case models.ActEscalate:
+			kind, key = KindEscalated, "escalated"
+		case models.ActChase:
+			kind, key = KindChase, "chase"
+		default:
+			return nil
+		}
+		late := cal.WorkdaysLate(t.Due(), ev.CreatedAt)
+		day := dateIn(ev.CreatedAt, cal.Location())
+		seen := map[uint]bool{}
+		var out []*models.Push
+		for _, c := range append(append([]models.Citizen{}, n.Supervisors...), n.Staff...) {
+			if seen[c.ID] || c.Inactive {
+				continue
+			}
+			seen[c.ID] = true
+			l := c.Lang
+			if l == "" {
+				l = lang
+			}
+			out = append(out, &models.Push{
+				DedupeKey: fmt.Sprintf("%s:%s:%s:c%d", kind, t.No, day, c.ID),
+				Kind:      kind, CitizenID: c.ID, Urgent: ev.Action == models.ActEscalate,
+				Text: tr(l, key, t.No, where(l, t), deadlineKind(l, t), late),
+			})
+		}
+		return out
+	}
+}
+
+// dailyDigest, on working days, sends each supervisor for their scope: the bad reviews opened
+// since the previous working day began, the tickets overdue now, and the previous working day's
+// satisfaction rate.
+func (d *Deps) dailyDigest(ctx context.Context, occ Occurrence) (int, error) {
+	cal := d.Calendar
+	now := occ.At.In(d.loc())
+	if !cal.IsWorkday(now) {
+		return 0, nil
+	}
+	today, prev := startOfDay(now), cal.PrevWorkday(now)
+	bad, err := d.Store.NewBadReviews(ctx, prev, today)
+	if err != nil {
+		return 0, err
+	}
+	overdue, err := d.Store.OverdueTickets(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	tallies, err := d.Store.WindowTallies(ctx, prev, prev.AddDate(0, 0, 1))
+	if err != nil {
+		return 0, err
+	}
+	centers, err := d.centersByID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sups, err := d.Store.SupervisorAccounts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var pushes []*models.Push
+	for _, a := range sups {
+		scope := models.SupervisorScope(a.Staff)
+		lang := d.langOf(a.Citizen)
+		in := func(t *models.Ticket) bool { return scope == 0 || t.CenterID == scope }
+		text := tr(lang, "digest_title", dateIn(now, d.loc()), d.scopeName(lang, scope, centers))
+		var badHere, lateHere []*models.Ticket
+		for i := range bad {
+			if in(&bad[i]) {
+				badHere = append(badHere, &bad[i])
+			}
+		}
+		for i := range overdue {
+			if in(&overdue[i]) {
+				lateHere = append(lateHere, &overdue[i])
+			}
+		}
+		text += "\n" + tr(lang, "digest_bad", len(badHere))
+		for i, t := range badHere {
+			if i == 10 {
+				text += "\n" + tr(lang, "digest_more", len(badHere)-10)
+				break
+			}
+			text += "\n" + tr(lang, "digest_line", t.No, where(lang, t))
+		}
+		text += "\n" + tr(lang, "digest_overdue", len(lateHere))
+		for i, t := range lateHere {
+			if i == 10 {
+				text += "\n" + tr(lang, "digest_more", len(lateHere)-10)
+				break
+			}
+			text += "\n" + tr(lang, "digest_late", t.No, where(lang, t), cal.WorkdaysLate(t.Due(), now))
+		}
+		sum := d.rank(tallies, scope).total
+		if sum.Total == 0 {
+			text += "\n" + tr(lang, "digest_no_sat", dateIn(prev, d.loc()))
+		} else {
+			text += "\n" + tr(lang, "digest_sat", dateIn(prev, d.loc()), percent(sum.SatisfactionRate()), sum.Total)
+		}
+		pushes = append(pushes, &models.Push{
+			DedupeKey: fmt.Sprintf("%s:%s:c%d", KindDailyDigest, dateIn(now, d.loc()), a.Citizen.ID),
+			Kind:      KindDailyDigest, CitizenID: a.Citizen.ID, Text: text,
+		})
+	}
+	if err := d.enqueue(ctx, occ.At, pushes); err != nil {
+		return 0, err
+	}
+	return len(pushes), nil
+}
+
+// rerating reminds, once, the citizens of tickets resolved RerateReminderDays ago or more that
+// they have not re-rated the fix, then closes as "no reply" those past the ticket rules'
+// RerateDays (Store.CloseUnanswered: one transition each).
+func (d *Deps) rerating(ctx context.Context, occ Occurrence) (int, error) {
+	now := occ.At
+	closeDays := d.Store.TicketRules().RerateDays
+	if closeDays <= 0 {
+		closeDays = 7
+	}
+	waiting, err := d.Store.AwaitingRerate(ctx, now.AddDate(0, 0, -d.RerateReminderDays))
+	if err != nil {
+		return 0, err
+	}
+	var pushes []*models.Push
+	for i := range waiting {
+		t := &waiting[i]
+		closeAt := t.ResolvedAt.AddDate(0, 0, closeDays)
+		if !closeAt.After(now) {
+			continue // closed below
+		}
+		rs, err := d.Store.TicketReporters(ctx, t)
+		if err != nil {
+			return 0, err
+		}
+		for _, c := range rs {
+			lang := d.langOf(c)
+			pushes = append(pushes, &models.Push{
+				DedupeKey: fmt.Sprintf("%s:%s:%d:c%d", KindRerateReminder, t.No, t.ResolvedAt.Unix(), c.ID),
+				Kind:      KindRerateReminder, CitizenID: c.ID,
+				Text: tr(lang, "rerate_remind", t.No, t.No, closeAt.In(d.loc()).Format("2006-01-02 15:04")),
+			})
+		}
+	}
+	if err := d.enqueue(ctx, now, pushes); err != nil {
+		return 0, err
+	}
+	closed, err := d.Store.CloseUnanswered(ctx, now)
+	return len(pushes) + closed, err
+}
