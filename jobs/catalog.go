@@ -88,14 +88,18 @@ func (d *Deps) langOf(c models.Citizen) string {
 	return d.Lang
 }
 
-// enqueue queues pushes in one transaction.
-func (d *Deps) enqueue(ctx context.Context, at time.Time, pushes []*models.Push) error {
+// enqueue queues pushes in one transaction and returns how many were new (a re-run's are not).
+func (d *Deps) enqueue(ctx context.Context, at time.Time, pushes []*models.Push) (int, error) {
 	if len(pushes) == 0 {
-		return nil
+		return 0, nil
 	}
-	return d.Store.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return models.Enqueue(tx, at, pushes...)
+	var n int
+	err := d.Store.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		n, err = models.EnqueueNew(tx, at, pushes...)
+		return err
 	})
+	return n, err
 }
 
 func startOfDay(t time.Time) time.Time {
@@ -175,6 +179,7 @@ func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center
 		return 0, err
 	}
 	var pushes []*models.Push
+	var queued int
 	err = d.Store.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		star := &models.ServiceStar{
 			Period: occ.Period, CenterID: c.ID, StaffID: best.ID, WindowID: st.WindowID,
@@ -213,13 +218,15 @@ func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center
 				Kind:      KindMonthlyStar, CitizenID: r.ID, Text: text,
 			})
 		}
-		return models.Enqueue(tx, occ.At, pushes...)
+		queued, err = models.EnqueueNew(tx, occ.At, pushes...)
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
-	d.Logger.InfoContext(ctx, "monthly star announced", "center", c.Code, "period", occ.Period, "staff_id", best.ID, "recipients", len(pushes))
-	return len(pushes), nil
+	d.Logger.InfoContext(ctx, "monthly star announced", "center", c.Code, "period", occ.Period, "staff_id", best.ID,
+		"recipients", len(pushes), "queued", queued)
+	return queued, nil
 }
 
 // ranking is the windows and centers of one scope ranked for a period.
@@ -421,10 +428,8 @@ func (d *Deps) yearlyRanking(ctx context.Context, occ Occurrence) (int, error) {
 	if err := notify(bottom, "yearly_bottom"); err != nil {
 		return n, err
 	}
-	if err := d.enqueue(ctx, occ.At, pushes); err != nil {
-		return n, err
-	}
-	return n + len(pushes), nil
+	m, err := d.enqueue(ctx, occ.At, pushes)
+	return n + m, err
 }
 
 // sendRankings queues one ranking message per supervisor account, for the supervisor's scope.
@@ -465,8 +470,5 @@ func (d *Deps) sendRankings(ctx context.Context, occ Occurrence, kind string, fr
 			Kind:      kind, CitizenID: a.Citizen.ID, Text: text,
 		})
 	}
-	if err := d.enqueue(ctx, occ.At, pushes); err != nil {
-		return 0, err
-	}
-	return len(pushes), nil
+	return d.enqueue(ctx, occ.At, pushes)
 }

@@ -74,10 +74,7 @@ func (d *Deps) deadlineReminders(ctx context.Context, occ Occurrence) (int, erro
 			})
 		}
 	}
-	if err := d.enqueue(ctx, occ.At, pushes); err != nil {
-		return 0, err
-	}
-	return len(pushes), nil
+	return d.enqueue(ctx, occ.At, pushes)
 }
 
 // handlers are who works on a ticket: owner or window staff, else the center's supervisors.
@@ -102,7 +99,13 @@ func (d *Deps) overdueEscalation(ctx context.Context, occ Occurrence) (int, erro
 	if err != nil {
 		return 0, err
 	}
+	// Today's escalations and chases, so a forced re-run neither chases twice nor chases a
+	// ticket on the day it was escalated.
 	chased, err := d.Store.TicketsWithEventSince(ctx, models.ActChase, models.RoleSystem, startOfDay(now))
+	if err != nil {
+		return 0, err
+	}
+	escalated, err := d.Store.TicketsWithEventSince(ctx, models.ActEscalate, models.RoleSystem, startOfDay(now))
 	if err != nil {
 		return 0, err
 	}
@@ -115,7 +118,7 @@ func (d *Deps) overdueEscalation(ctx context.Context, occ Occurrence) (int, erro
 		switch {
 		case !t.Escalated:
 			c.Action = models.ActEscalate
-		case !chased[t.ID]:
+		case !chased[t.ID] && !escalated[t.ID]:
 			c.Action = models.ActChase
 		default:
 			continue // chased today already (a forced re-run)
@@ -251,10 +254,7 @@ func (d *Deps) dailyDigest(ctx context.Context, occ Occurrence) (int, error) {
 			Kind:      KindDailyDigest, CitizenID: a.Citizen.ID, Text: text,
 		})
 	}
-	if err := d.enqueue(ctx, occ.At, pushes); err != nil {
-		return 0, err
-	}
-	return len(pushes), nil
+	return d.enqueue(ctx, occ.At, pushes)
 }
 
 // rerating reminds, once, the citizens of tickets resolved RerateReminderDays ago or more that
@@ -290,9 +290,10 @@ func (d *Deps) rerating(ctx context.Context, occ Occurrence) (int, error) {
 			})
 		}
 	}
-	if err := d.enqueue(ctx, now, pushes); err != nil {
+	n, err := d.enqueue(ctx, now, pushes)
+	if err != nil {
 		return 0, err
 	}
 	closed, err := d.Store.CloseUnanswered(ctx, now)
-	return len(pushes) + closed, err
+	return n + closed, err
 }

@@ -346,3 +346,19 @@ func TestRecipients(t *testing.T) {
 		}
 	})
 }
+
+func TestEnqueueNewCountsOnlyNew(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+		c, _ := s.TouchCitizen(ctxT(t), "telegram", "1", "zh-CN", now)
+		mk := func(k string) *models.Push {
+			return &models.Push{DedupeKey: k, Kind: "t", CitizenID: c.ID, Text: "x"}
+		}
+		if n, err := models.EnqueueNew(s.DB(), now, mk("a"), mk("b")); n != 2 || err != nil {
+			t.Fatalf("first = %d, %v", n, err)
+		}
+		if n, err := models.EnqueueNew(s.DB(), now, mk("a"), mk("b"), mk("c")); n != 1 || err != nil {
+			t.Fatalf("second = %d, %v; want 1 new", n, err)
+		}
+	})
+}

@@ -59,12 +59,18 @@ type Push struct {
 // A push whose DedupeKey is already queued or done is skipped, so re-running a job or retrying a
 // transition never queues a message twice. State and NotBefore default to queued and now.
 func Enqueue(tx *gorm.DB, now time.Time, pushes ...*Push) error {
+	_, err := EnqueueNew(tx, now, pushes...)
+	return err
+}
+
+// EnqueueNew is Enqueue that also says how many pushes were new (not skipped as duplicates).
+func EnqueueNew(tx *gorm.DB, now time.Time, pushes ...*Push) (int, error) {
 	if len(pushes) == 0 {
-		return nil
+		return 0, nil
 	}
 	for _, p := range pushes {
 		if p.DedupeKey == "" || p.CitizenID == 0 || p.Kind == "" || p.Text == "" {
-			return fmt.Errorf("store: enqueue: push needs a dedupe key, kind, recipient and text (%q)", p.DedupeKey)
+			return 0, fmt.Errorf("store: enqueue: push needs a dedupe key, kind, recipient and text (%q)", p.DedupeKey)
 		}
 		if p.State == "" {
 			p.State = PushQueued
@@ -74,12 +80,12 @@ func Enqueue(tx *gorm.DB, now time.Time, pushes ...*Push) error {
 		}
 		p.NotBefore = p.NotBefore.UTC()
 	}
-	err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).
-		Create(pushes).Error
-	if err != nil {
-		return fmt.Errorf("store: enqueue: %w", err)
+	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).
+		Create(pushes)
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: enqueue: %w", res.Error)
 	}
-	return nil
+	return int(res.RowsAffected), nil
 }
 
 // EnqueuePushes queues pushes in a transaction of their own; see Enqueue.

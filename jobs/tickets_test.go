@@ -1,0 +1,330 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"windowbot/bot"
+	"windowbot/jobs"
+	"windowbot/models"
+)
+
+// ticketRig is the demo center on the 2026 Chinese calendar with chat accounts for the staff of
+// W001, the center's supervisor and a supervisor of all centers; escalations and chases are
+// notified by jobs.TicketNotifier.
+type ticketRig struct {
+	s     *models.Store
+	deps  *jobs.Deps
+	clock *clock
+	sch   *jobs.Scheduler
+	cit   *models.Citizen
+	w1    *models.Window
+}
+
+func newTicketRig(t *testing.T, s *models.Store) *ticketRig {
+	t.Helper()
+	ctx := context.Background()
+	deps := testDeps(s)
+	s.SetTicketNotifier(jobs.TicketNotifier(deps.Calendar, "zh-CN"))
+	if err := s.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Import(ctx, nil, "", strings.NewReader(models.StaffCSVHeader+"\nCITY-S,吴敏,,supervisor\n"), "s.csv"); err != nil {
+		t.Fatal(err)
+	}
+	staffAccount(t, s, bot.Telegram, "s001", "DEMO-001")
+	staffAccount(t, s, bot.Telegram, "s002", "DEMO-002")
+	staffAccount(t, s, bot.Telegram, "s003", "DEMO-003") // W002: never concerned here
+	staffAccount(t, s, bot.Telegram, "sup", models.DemoSupervisorNo)
+	staffAccount(t, s, bot.WeChat, "city", "CITY-S")
+	r := &ticketRig{s: s, deps: deps, clock: newClock(time.Time{})}
+	r.sch = newScheduler(t, s, nil, jobs.Catalog(deps), r.clock.Now)
+	r.cit = citizen(t, s, bot.Telegram, "citizen")
+	r.w1, _ = s.WindowByCode(ctx, "W001")
+	return r
+}
+
+// complain files a complaint on W001 (or the whole center) at `at`.
+func (r *ticketRig) complain(t *testing.T, at time.Time, wholeCenter bool) *models.Ticket {
+	t.Helper()
+	in := models.NewComplaint{CitizenID: r.cit.ID, CenterID: r.w1.CenterID, WindowID: &r.w1.ID, Category: "attitude",
+		Description: "态度冷漠", Channel: "telegram", At: at}
+	if wholeCenter {
+		in.WindowID = nil
+	}
+	tk, err := r.s.CreateComplaint(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+// run runs a job's occurrence at `at` (hall time) and returns the pushes of kind it queued.
+func (r *ticketRig) run(t *testing.T, job string, at time.Time, force bool, kind string) []models.Push {
+	t.Helper()
+	var before []uint
+	r.s.DB().Model(&models.Push{}).Where("kind = ?", kind).Pluck("id", &before)
+	r.clock.Set(at)
+	runJob(t, r.sch, job, "", at, force)
+	var out []models.Push
+	q := r.s.DB().Preload("Citizen").Where("kind = ?", kind)
+	if len(before) > 0 {
+		q = q.Where("id NOT IN ?", before)
+	}
+	q.Order("id").Find(&out)
+	return out
+}
+
+// summary lists pushes as "chat:ticket" for comparison.
+func summary(ps []models.Push) []string {
+	var out []string
+	for _, p := range ps {
+		fields := strings.FieldsFunc(p.Text, func(r rune) bool { return r == ' ' || r == '（' || r == '(' })
+		no := ""
+		for _, f := range fields {
+			if models.TicketNoPattern.MatchString(f) {
+				no = f
+				break
+			}
+		}
+		out = append(out, p.Citizen.ExternalID+":"+no)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func day(m time.Month, d, h, min int) time.Time {
+	return time.Date(2026, m, d, h, min, 0, 0, shanghai)
+}
+
+// TestDeadlineReminders walks the reminder job over National Day 2026 (1–7 October off, Saturday
+// 10 October worked) and the new year: each day it reminds exactly the tickets due that day or
+// on the next working day, and only on working days.
+func TestDeadlineReminders(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		r := newTicketRig(t, s)
+		a := r.complain(t, day(9, 29, 8, 0), false) // call back due Wed 30 Sep
+		b := r.complain(t, day(9, 30, 8, 0), false) // due Thu 8 Oct, the next working day
+		e := r.complain(t, day(9, 29, 8, 5), true)  // the whole center: supervisors handle it
+		c := r.complain(t, day(10, 9, 8, 0), false) // due Sat 10 Oct, a worked Saturday
+		d := r.complain(t, day(12, 31, 8, 0), false)
+		for _, tc := range []struct {
+			tk  *models.Ticket
+			due string
+		}{{a, "2026-09-30"}, {b, "2026-10-08"}, {e, "2026-09-30"}, {c, "2026-10-10"}, {d, "2027-01-04"}} {
+			if got := dateIn(tc.tk.CallbackDue); got != tc.due {
+				t.Fatalf("%s due %s, want %s", tc.tk.No, got, tc.due)
+			}
+		}
+		staff := func(no string) []string { return []string{"s001:" + no, "s002:" + no} }
+		sups := func(no string) []string { return []string{"city:" + no, "sup:" + no} }
+		join := func(ls ...[]string) []string {
+			var out []string
+			for _, l := range ls {
+				out = append(out, l...)
+			}
+			slices.Sort(out)
+			return out
+		}
+		steps := []struct {
+			at   time.Time
+			want []string
+			text string
+		}{
+			{day(9, 30, 9, 0), join(staff(a.No), staff(b.No), sups(e.No)), ""},
+			{day(10, 1, 9, 0), nil, ""},
+			{day(10, 3, 9, 0), nil, ""},
+			{day(10, 7, 9, 0), nil, ""},
+			{day(10, 8, 9, 0), staff(b.No), "期限是今天 2026-10-08"},
+			{day(10, 9, 9, 0), staff(c.No), "下一个工作日 2026-10-10"},
+			{day(10, 10, 9, 0), staff(c.No), "期限是今天 2026-10-10"},
+			{day(10, 11, 9, 0), nil, ""},
+			{day(12, 31, 9, 0), staff(d.No), "下一个工作日 2027-01-04"},
+		}
+		for _, st := range steps {
+			got := r.run(t, jobs.DeadlineReminders, st.at, false, jobs.KindDeadlineReminder)
+			if fmt.Sprint(summary(got)) != fmt.Sprint(st.want) {
+				t.Errorf("%s: reminders %v, want %v", st.at.Format(time.DateOnly), summary(got), st.want)
+			}
+			for _, p := range got {
+				if st.text != "" && !strings.Contains(p.Text, st.text) {
+					t.Errorf("%s: text %q lacks %q", st.at.Format(time.DateOnly), p.Text, st.text)
+				}
+			}
+		}
+		// The reminder of 30 September about b names the deadline and the window, not the citizen.
+		var p models.Push
+		s.DB().Where("dedupe_key LIKE ?", "deadline_reminder:"+b.No+":2026-10-08:remind_next:%").First(&p)
+		if !strings.Contains(p.Text, "下一个工作日 2026-10-08") || !strings.Contains(p.Text, "W001") || !strings.Contains(p.Text, "回访") {
+			t.Errorf("reminder text = %q", p.Text)
+		}
+		// A forced re-run of a day queues nothing new.
+		if got := r.run(t, jobs.DeadlineReminders, day(9, 30, 9, 0), true, jobs.KindDeadlineReminder); len(got) != 0 {
+			t.Errorf("forced re-run queued %d", len(got))
+		}
+	})
+}
+
+func dateIn(t time.Time) string { return t.In(shanghai).Format(time.DateOnly) }
+
+// TestOverdueEscalation: a ticket due on 30 September is escalated on the first working day
+// after National Day, chased every working day after (the worked Saturday too, not the Sunday),
+// never twice a day, and left alone once accepted.
+func TestOverdueEscalation(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		r := newTicketRig(t, s)
+		a := r.complain(t, day(9, 29, 8, 0), false)
+		run := func(at time.Time, force bool) (esc, chase []models.Push) {
+			t.Helper()
+			var before []uint
+			s.DB().Model(&models.Push{}).Where("kind IN ?", []string{jobs.KindEscalated, jobs.KindChase}).Pluck("id", &before)
+			r.clock.Set(at)
+			runJob(t, r.sch, jobs.OverdueEscalation, "", at, force)
+			var ps []models.Push
+			q := s.DB().Preload("Citizen").Where("kind IN ?", []string{jobs.KindEscalated, jobs.KindChase})
+			if len(before) > 0 {
+				q = q.Where("id NOT IN ?", before)
+			}
+			q.Order("id").Find(&ps)
+			for _, p := range ps {
+				if p.Kind == jobs.KindEscalated {
+					esc = append(esc, p)
+				} else {
+					chase = append(chase, p)
+				}
+			}
+			return esc, chase
+		}
+		all := []string{"city:" + a.No, "s001:" + a.No, "s002:" + a.No, "sup:" + a.No}
+		if e, c := run(day(9, 30, 9, 15), false); len(e)+len(c) > 0 {
+			t.Errorf("escalated before the deadline passed: %v %v", summary(e), summary(c))
+		}
+		for d := 1; d <= 7; d++ {
+			if e, c := run(day(10, d, 9, 15), false); len(e)+len(c) > 0 {
+				t.Errorf("acted on holiday 10-%02d: %v %v", d, summary(e), summary(c))
+			}
+		}
+		e, c := run(day(10, 8, 9, 15), false)
+		if fmt.Sprint(summary(e)) != fmt.Sprint(all) || len(c) != 0 {
+			t.Fatalf("8 Oct: escalations %v, chases %v; want escalation to %v", summary(e), summary(c), all)
+		}
+		if !strings.Contains(e[0].Text, "1 个工作日") || !e[0].Urgent {
+			t.Errorf("escalation = %+v", e[0])
+		}
+		tk, _ := s.TicketByNo(ctxT(t), a.No)
+		if !tk.Escalated || tk.State != models.StateSubmitted {
+			t.Errorf("after escalation: escalated %v, state %s", tk.Escalated, tk.State)
+		}
+		evs, _ := s.TicketEvents(ctxT(t), a.ID, false)
+		if last := evs[len(evs)-1]; last.Action != models.ActEscalate || last.ActorRole != models.RoleSystem {
+			t.Errorf("last event = %+v, want a system escalation", last)
+		}
+		if e, c := run(day(10, 8, 11, 0), true); len(e)+len(c) > 0 {
+			t.Errorf("forced re-run on the day of escalation: %v %v", summary(e), summary(c))
+		}
+		for _, st := range []struct {
+			at   time.Time
+			late string
+		}{{day(10, 9, 9, 15), "2 个工作日"}, {day(10, 10, 9, 15), "3 个工作日"}, {day(10, 12, 9, 15), "4 个工作日"}} {
+			e, c := run(st.at, false)
+			if len(e) != 0 || fmt.Sprint(summary(c)) != fmt.Sprint(all) || !strings.Contains(c[0].Text, st.late) || !strings.Contains(c[0].Text, "催办") {
+				t.Errorf("%s: escalations %v, chases %v", st.at.Format(time.DateOnly), summary(e), summary(c))
+			}
+		}
+		if e, c := run(day(10, 11, 9, 15), false); len(e)+len(c) > 0 {
+			t.Errorf("chased on Sunday 11 Oct: %v", summary(c))
+		}
+		if _, c := run(day(10, 12, 16, 0), true); len(c) != 0 {
+			t.Errorf("chased twice on 12 Oct: %v", summary(c))
+		}
+		transition(t, s, a.No, models.ActAccept, day(10, 12, 17, 0))
+		if e, c := run(day(10, 13, 9, 15), false); len(e)+len(c) > 0 {
+			t.Errorf("chased an accepted ticket within its rectification deadline: %v", summary(c))
+		}
+	})
+}
+
+// TestDailyDigest: on Monday 12 October the digest covers the worked Saturday and the Sunday
+// (since the previous working day began), the overdue tickets, and Saturday's satisfaction.
+func TestDailyDigest(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		r := newTicketRig(t, s)
+		overdue := r.complain(t, day(9, 29, 8, 0), false)
+		fri := rate(t, s, "W002", "", 1, day(10, 9, 15, 0), "") // Saturday's digest had it; due Saturday, overdue now
+		sat := rate(t, s, "W002", "", 1, day(10, 10, 14, 0), "")
+		sun := rate(t, s, "W003", "", 2, day(10, 11, 10, 0), "")
+		rate(t, s, "W001", "", 5, day(10, 10, 9, 0), "")
+		rate(t, s, "W001", "", 5, day(10, 10, 9, 1), "")
+		if got := r.run(t, jobs.DailyDigest, day(10, 11, 8, 30), false, jobs.KindDailyDigest); len(got) != 0 {
+			t.Errorf("digest on Sunday: %d", len(got))
+		}
+		got := r.run(t, jobs.DailyDigest, day(10, 12, 8, 30), false, jobs.KindDailyDigest)
+		if len(got) != 2 {
+			t.Fatalf("digests %d, want 2 (center and city supervisors)", len(got))
+		}
+		for _, p := range got {
+			for _, want := range []string{"每日简报", "2026-10-12", "新增差评 2 件", ticketOfRating(t, s, sat).No, ticketOfRating(t, s, sun).No,
+				"超期工单 2 件", overdue.No + " W001 不动产登记 · 服务态度 超期 4 个工作日", ticketOfRating(t, s, fri).No + " W002 社保医保 · 其他 超期 1 个工作日",
+				"2026-10-10 满意率 66.7%（3 条评价）"} {
+				if !strings.Contains(p.Text, want) {
+					t.Errorf("digest to %s lacks %q:\n%s", p.Citizen.ExternalID, want, p.Text)
+				}
+			}
+		}
+	})
+}
+
+// TestRerating: the citizen (and who joined the ticket) is reminded once, two days after the
+// fix, and the ticket closes as "no reply" seven days after it; a re-rated ticket is left alone.
+func TestRerating(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		r := newTicketRig(t, s)
+		ctx := ctxT(t)
+		resolve := func(tk *models.Ticket, at time.Time) {
+			for _, a := range []models.Action{models.ActAccept, models.ActPlan, models.ActDone} {
+				transition(t, s, tk.No, a, at)
+			}
+		}
+		a := r.complain(t, day(11, 20, 9, 0), false)
+		b := r.complain(t, day(11, 20, 9, 30), false)
+		joiner := citizen(t, s, bot.WeChat, "joiner")
+		if _, err := s.JoinTicket(ctx, a.No, joiner.ID, "我也遇到了", nil, day(11, 20, 12, 0)); err != nil {
+			t.Fatal(err)
+		}
+		resolve(a, day(11, 23, 9, 0))
+		resolve(b, day(11, 23, 9, 0))
+		if _, _, err := s.Transition(ctx, b.No, models.Change{Action: models.ActRerate, Actor: models.Actor{Role: models.RoleCitizen, CitizenID: r.cit.ID},
+			Outcome: models.RerateSatisfied, At: day(11, 24, 8, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.run(t, jobs.Rerating, day(11, 24, 10, 0), false, jobs.KindRerateReminder); len(got) != 0 {
+			t.Errorf("reminded after one day: %v", summary(got))
+		}
+		got := r.run(t, jobs.Rerating, day(11, 25, 10, 0), false, jobs.KindRerateReminder)
+		if fmt.Sprint(summary(got)) != fmt.Sprint([]string{"citizen:" + a.No, "joiner:" + a.No}) {
+			t.Errorf("reminders = %v", summary(got))
+		}
+		if len(got) > 0 && !strings.Contains(got[0].Text, "2026-11-30 09:00") {
+			t.Errorf("reminder = %q, want the closing time", got[0].Text)
+		}
+		if got := r.run(t, jobs.Rerating, day(11, 26, 10, 0), false, jobs.KindRerateReminder); len(got) != 0 {
+			t.Errorf("reminded twice: %v", summary(got))
+		}
+		r.run(t, jobs.Rerating, day(11, 30, 8, 59), false, jobs.KindRerateReminder)
+		if tk, _ := s.TicketByNo(ctx, a.No); tk.State != models.StateResolved {
+			t.Errorf("closed before seven days: %s", tk.State)
+		}
+		r.run(t, jobs.Rerating, day(12, 1, 10, 0), false, jobs.KindRerateReminder)
+		tk, _ := s.TicketByNo(ctx, a.No)
+		if tk.State != models.StateClosed || tk.CloseReason != models.CloseNoReply {
+			t.Errorf("after seven days: %s %s, want closed no_reply", tk.State, tk.CloseReason)
+		}
+		if tb, _ := s.TicketByNo(ctx, b.No); tb.CloseReason != models.CloseSatisfied {
+			t.Errorf("re-rated ticket: %s", tb.CloseReason)
+		}
+	})
+}
