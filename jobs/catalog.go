@@ -30,8 +30,6 @@ const (
 	KindMonthlyReport    = "monthly_report"
 	KindYearlyRanking    = "yearly_ranking"
 	KindDeadlineReminder = "deadline_reminder"
-	KindEscalated        = "ticket_escalated"
-	KindChase            = "ticket_chase"
 	KindDailyDigest      = "daily_digest"
 	KindRerateReminder   = "rerate_reminder"
 )

@@ -37,8 +37,7 @@ var texts = map[string][2]string{
 	"deadline_rectify":  {"整改", "rectification"},
 	"remind_next":       {"【办理提醒】工单 %s（%s）的%s期限是下一个工作日 %s，请及时处理。", "[Reminder] Ticket %s (%s): the %s deadline is the next working day, %s. Please deal with it in time."},
 	"remind_today":      {"【办理提醒】工单 %s（%s）的%s期限是今天 %s，请今天办结。", "[Reminder] Ticket %s (%s): the %s deadline is today, %s. Please finish it today."},
-	"escalated":         {"【超期督办】工单 %s（%s）已超过%s期限 %d 个工作日，已转督查处理。", "[Escalated] Ticket %[1]s (%[2]s) is %[4]d working day(s) past its %[3]s deadline and now with the supervisors."},
-	"chase":             {"【催办】工单 %s（%s）已超过%s期限 %d 个工作日，请尽快办理。", "[Chase] Ticket %[1]s (%[2]s) is %[4]d working day(s) past its %[3]s deadline. Please deal with it now."},
+	"overdue_note":      {"已超过%s期限 %d 个工作日", "%[2]d working day(s) past the %[1]s deadline"},
 
 	"digest_title":   {"【每日简报】%s · %s", "[Daily digest] %s · %s"},
 	"digest_bad":     {"新增差评 %d 件", "New bad reviews: %d"},
@@ -49,9 +48,10 @@ var texts = map[string][2]string{
 	"digest_late":    {"· %s %s 超期 %d 个工作日", "· %s %s, %d working day(s) late"},
 	"digest_more":    {"· …另有 %d 件", "· … and %d more"},
 
-	"rerate_remind": {"您反映的问题（工单 %s）已办结，请对整改结果进行评价：发送 /track %s 查看并评价。%s 前未评价的，工单将按“未回复”关闭。",
-		"Your ticket %s has been resolved. Please tell us whether the fix is good: send /track %s to see it and rate it. Without an answer by %s it is closed as \"no reply\"."},
-	"whole_center": {"全中心", "whole center"},
+	"rerate_remind": {"您反映的问题（工单 %s）已整改完毕，还在等您评价整改结果：请点击下方按钮，或发送 /rerate %s。%s 前未评价的，工单将按“未回复”关闭。",
+		"Your ticket %s has been dealt with and still waits for your verdict on the fix: press the button below or send /rerate %s. Without an answer by %s it is closed as \"no reply\"."},
+	"rerate_button": {"评价整改结果", "Rate the fix"},
+	"whole_center":  {"全中心", "whole center"},
 }
 
 // tr returns the text of key in lang with args.

@@ -2,10 +2,12 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"windowbot/bot"
 	"windowbot/models"
 )
 
@@ -89,7 +91,8 @@ func (d *Deps) handlers(ctx context.Context, t *models.Ticket) ([]models.Account
 // overdueEscalation, on working days, escalates every ticket past its current deadline to the
 // supervisors (the ticket is then escalated), and chases (催办) those already escalated, once a
 // working day. Both go through Store.Transition as system actions, so the audit trail records
-// them and TicketNotifier queues the notices in the same transaction.
+// them and the store's ticket notifier (flows.Notifier) queues the notices to the handlers and
+// supervisors in the same transaction; the event's note says how late the ticket is.
 func (d *Deps) overdueEscalation(ctx context.Context, occ Occurrence) (int, error) {
 	now := occ.At.In(d.loc())
 	if !d.Calendar.IsWorkday(now) {
@@ -114,7 +117,7 @@ func (d *Deps) overdueEscalation(ctx context.Context, occ Occurrence) (int, erro
 	for _, t := range overdue {
 		late := d.Calendar.WorkdaysLate(t.Due(), now)
 		c := models.Change{Actor: models.Actor{Role: models.RoleSystem}, At: now,
-			Note: fmt.Sprintf("overdue by %d working day(s)", late)}
+			Note: tr(d.Lang, "overdue_note", deadlineKind(d.Lang, &t), late)}
 		switch {
 		case !t.Escalated:
 			c.Action = models.ActEscalate
@@ -136,48 +139,6 @@ func (d *Deps) overdueEscalation(ctx context.Context, occ Occurrence) (int, erro
 		}
 	}
 	return done, errors.Join(errs...)
-}
-
-// TicketNotifier turns the system's escalations and chases into pushes: an escalation goes to
-// the center's supervisors and the ticket's handlers, a chase to the handlers and supervisors.
-// Chain it with the notifier of citizen-facing notices (models.ChainTicketNotifiers); it
-// ignores every other event.
-func TicketNotifier(cal *models.Calendar, lang string) models.TicketNotifier {
-	return func(n models.TicketNotice) []*models.Push {
-		ev, t := n.Event, n.Ticket
-		if ev == nil || t == nil || ev.ActorRole != models.RoleSystem {
-			return nil
-		}
-		var kind, key string
-		switch ev.Action {
-		case models.ActEscalate:
-			kind, key = KindEscalated, "escalated"
-		case models.ActChase:
-			kind, key = KindChase, "chase"
-		default:
-			return nil
-		}
-		late := cal.WorkdaysLate(t.Due(), ev.CreatedAt)
-		day := dateIn(ev.CreatedAt, cal.Location())
-		seen := map[uint]bool{}
-		var out []*models.Push
-		for _, c := range append(append([]models.Citizen{}, n.Supervisors...), n.Staff...) {
-			if seen[c.ID] || c.Inactive {
-				continue
-			}
-			seen[c.ID] = true
-			l := c.Lang
-			if l == "" {
-				l = lang
-			}
-			out = append(out, &models.Push{
-				DedupeKey: fmt.Sprintf("%s:%s:%s:c%d", kind, t.No, day, c.ID),
-				Kind:      kind, CitizenID: c.ID, Urgent: ev.Action == models.ActEscalate,
-				Text: tr(l, key, t.No, where(l, t), deadlineKind(l, t), late),
-			})
-		}
-		return out
-	}
 }
 
 // dailyDigest, on working days, sends each supervisor for their scope: the bad reviews opened
@@ -283,11 +244,17 @@ func (d *Deps) rerating(ctx context.Context, occ Occurrence) (int, error) {
 		}
 		for _, c := range rs {
 			lang := d.langOf(c)
-			pushes = append(pushes, &models.Push{
+			p := &models.Push{
 				DedupeKey: fmt.Sprintf("%s:%s:%d:c%d", KindRerateReminder, t.No, t.ResolvedAt.Unix(), c.ID),
 				Kind:      KindRerateReminder, CitizenID: c.ID,
 				Text: tr(lang, "rerate_remind", t.No, t.No, closeAt.In(d.loc()).Format("2006-01-02 15:04")),
-			})
+			}
+			if c.ID == t.CitizenID {
+				// Only who filed it gives the verdict; the button is the router's /rerate command.
+				raw, _ := json.Marshal(bot.Column(bot.Button{Label: tr(lang, "rerate_button"), Payload: "cmd:/rerate " + t.No}))
+				p.Buttons = string(raw)
+			}
+			pushes = append(pushes, p)
 		}
 	}
 	n, err := d.enqueue(ctx, now, pushes)

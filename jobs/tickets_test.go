@@ -3,19 +3,21 @@ package jobs_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"windowbot/bot"
+	"windowbot/flows"
 	"windowbot/jobs"
 	"windowbot/models"
 )
 
 // ticketRig is the demo center on the 2026 Chinese calendar with chat accounts for the staff of
-// W001, the center's supervisor and a supervisor of all centers; escalations and chases are
-// notified by jobs.TicketNotifier.
+// W001, the center's supervisor and a supervisor of all centers; ticket events are notified by
+// the conversations' notifier, as in production.
 type ticketRig struct {
 	s     *models.Store
 	deps  *jobs.Deps
@@ -29,7 +31,7 @@ func newTicketRig(t *testing.T, s *models.Store) *ticketRig {
 	t.Helper()
 	ctx := context.Background()
 	deps := testDeps(s)
-	s.SetTicketNotifier(jobs.TicketNotifier(deps.Calendar, "zh-CN"))
+	s.SetTicketNotifier(flows.NewNotifier("zh-CN", shanghai).Func())
 	if err := s.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -79,19 +81,13 @@ func (r *ticketRig) run(t *testing.T, job string, at time.Time, force bool, kind
 	return out
 }
 
+var ticketNoRE = regexp.MustCompile(`T\d{8}-\d{4,}`)
+
 // summary lists pushes as "chat:ticket" for comparison.
 func summary(ps []models.Push) []string {
 	var out []string
 	for _, p := range ps {
-		fields := strings.FieldsFunc(p.Text, func(r rune) bool { return r == ' ' || r == '（' || r == '(' })
-		no := ""
-		for _, f := range fields {
-			if models.TicketNoPattern.MatchString(f) {
-				no = f
-				break
-			}
-		}
-		out = append(out, p.Citizen.ExternalID+":"+no)
+		out = append(out, p.Citizen.ExternalID+":"+ticketNoRE.FindString(p.Text))
 	}
 	slices.Sort(out)
 	return out
@@ -181,20 +177,23 @@ func TestOverdueEscalation(t *testing.T) {
 		run := func(at time.Time, force bool) (esc, chase []models.Push) {
 			t.Helper()
 			var before []uint
-			s.DB().Model(&models.Push{}).Where("kind IN ?", []string{jobs.KindEscalated, jobs.KindChase}).Pluck("id", &before)
+			s.DB().Model(&models.Push{}).Where("kind = ?", flows.KindTicketAlert).Pluck("id", &before)
 			r.clock.Set(at)
 			runJob(t, r.sch, jobs.OverdueEscalation, "", at, force)
 			var ps []models.Push
-			q := s.DB().Preload("Citizen").Where("kind IN ?", []string{jobs.KindEscalated, jobs.KindChase})
+			q := s.DB().Preload("Citizen").Where("kind = ?", flows.KindTicketAlert)
 			if len(before) > 0 {
 				q = q.Where("id NOT IN ?", before)
 			}
 			q.Order("id").Find(&ps)
 			for _, p := range ps {
-				if p.Kind == jobs.KindEscalated {
+				switch {
+				case strings.Contains(p.Text, "升级督办"):
 					esc = append(esc, p)
-				} else {
+				case strings.Contains(p.Text, "催办"):
 					chase = append(chase, p)
+				default:
+					t.Errorf("unexpected alert %q", p.Text)
 				}
 			}
 			return esc, chase
@@ -212,12 +211,16 @@ func TestOverdueEscalation(t *testing.T) {
 		if fmt.Sprint(summary(e)) != fmt.Sprint(all) || len(c) != 0 {
 			t.Fatalf("8 Oct: escalations %v, chases %v; want escalation to %v", summary(e), summary(c), all)
 		}
-		if !strings.Contains(e[0].Text, "1 个工作日") || !e[0].Urgent {
+		if !strings.Contains(e[0].Text, "已超过回访期限 1 个工作日") || !e[0].Urgent {
 			t.Errorf("escalation = %+v", e[0])
 		}
 		tk, _ := s.TicketByNo(ctxT(t), a.No)
 		if !tk.Escalated || tk.State != models.StateSubmitted {
 			t.Errorf("after escalation: escalated %v, state %s", tk.Escalated, tk.State)
+		}
+		var told models.Push
+		if err := s.DB().Where("kind = ? AND citizen_id = ? AND text LIKE ?", flows.KindTicketStatus, r.cit.ID, "%督办%").First(&told).Error; err != nil {
+			t.Errorf("the citizen was not told of the escalation: %v", err)
 		}
 		evs, _ := s.TicketEvents(ctxT(t), a.ID, false)
 		if last := evs[len(evs)-1]; last.Action != models.ActEscalate || last.ActorRole != models.RoleSystem {
@@ -308,8 +311,14 @@ func TestRerating(t *testing.T) {
 		if fmt.Sprint(summary(got)) != fmt.Sprint([]string{"citizen:" + a.No, "joiner:" + a.No}) {
 			t.Errorf("reminders = %v", summary(got))
 		}
-		if len(got) > 0 && !strings.Contains(got[0].Text, "2026-11-30 09:00") {
-			t.Errorf("reminder = %q, want the closing time", got[0].Text)
+		for _, p := range got {
+			if !strings.Contains(p.Text, "2026-11-30 09:00") || !strings.Contains(p.Text, "/rerate "+a.No) {
+				t.Errorf("reminder = %q, want the command and the closing time", p.Text)
+			}
+			// Only who filed it gives the verdict: the joiner gets no button.
+			if hasButton := strings.Contains(p.Buttons, "cmd:/rerate "+a.No); hasButton != (p.CitizenID == r.cit.ID) {
+				t.Errorf("reminder to %s: buttons %q", p.Citizen.ExternalID, p.Buttons)
+			}
 		}
 		if got := r.run(t, jobs.Rerating, day(11, 26, 10, 0), false, jobs.KindRerateReminder); len(got) != 0 {
 			t.Errorf("reminded twice: %v", summary(got))
