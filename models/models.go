@@ -75,18 +75,19 @@ type Citizen struct {
 // a supervisor may only mark it Excluded after an upheld appeal.
 type Rating struct {
 	ID        uint  `gorm:"primaryKey"`
-	WindowID  uint  `gorm:"not null;index:idx_rating_window_time,priority:1;index:idx_rating_citizen_window,priority:2"`
-	StaffID   *uint `gorm:"index"`
+	WindowID  uint  `gorm:"not null;index:idx_rating_window_time,priority:1;index:idx_rating_citizen_window,priority:2;index:idx_rating_time_cover,priority:2"`
+	StaffID   *uint `gorm:"index;index:idx_rating_time_cover,priority:3"`
 	CitizenID uint  `gorm:"not null;index:idx_rating_citizen_window,priority:1"`
-	Level     int   `gorm:"not null"`
+	Level     int   `gorm:"not null;index:idx_rating_time_cover,priority:4"`
 	// Aspects and Praise are comma-separated catalogue keys (see Aspects, PraiseTags).
 	Aspects  string `gorm:"size:500"`
 	Praise   string `gorm:"size:200"`
 	Comment  string `gorm:"size:2000"`
 	Channel  string `gorm:"size:20;not null"`
-	Excluded bool   `gorm:"not null;default:false"`
-	// CreatedAt is the moment of rating; indexes serve per-window periods and the one-per-day rule.
-	CreatedAt time.Time `gorm:"not null;index:idx_rating_window_time,priority:2;index:idx_rating_citizen_window,priority:3"`
+	Excluded bool   `gorm:"not null;default:false;index:idx_rating_time_cover,priority:5"`
+	// CreatedAt is the moment of rating; indexes serve per-window periods, the one-per-day rule
+	// and (idx_rating_time_cover, migration 4) the period tallies of rankings and the star.
+	CreatedAt time.Time `gorm:"not null;index:idx_rating_window_time,priority:2;index:idx_rating_citizen_window,priority:3;index:idx_rating_time_cover,priority:1"`
 	// Ticket is the bad-review ticket the rating opened (levels 1–2), where loaded.
 	Ticket *Ticket `gorm:"foreignKey:RatingID"`
 }

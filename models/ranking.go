@@ -45,19 +45,27 @@ func Sum(ts []Tally) Tally {
 }
 
 // tallySQL counts by the given key column. The rated window's center is taken from the window,
-// so a staff member who moved during the period is counted in each center they served.
-const tallySQL = `SELECT %[1]s AS id, w.center_id AS center_id, COUNT(*) AS total,
- SUM(CASE WHEN r.level >= 3 THEN 1 ELSE 0 END) AS satisfied,
- SUM(CASE WHEN r.level >= 4 THEN 1 ELSE 0 END) AS good,
- SUM(CASE WHEN r.level <= 2 THEN 1 ELSE 0 END) AS bad
-FROM ratings r JOIN windows w ON w.id = r.window_id
-WHERE r.created_at >= ? AND r.created_at < ? AND r.excluded = ?%[2]s
-GROUP BY %[1]s, w.center_id ORDER BY %[1]s, w.center_id`
+// so a staff member who moved during the period is counted in each center they served. Ratings
+// are aggregated before the join, so the database reads the period's slice of
+// idx_rating_time_cover alone (an index-only scan) rather than visiting each window's ratings
+// through the table. SQLite is told to (%[3]s): with statistics it prefers a skip-scan of
+// idx_rating_window_time that looks every rating up in the table, ten times slower over a year.
+const tallySQL = `SELECT t.id AS id, w.center_id AS center_id, SUM(t.total) AS total,
+ SUM(t.satisfied) AS satisfied, SUM(t.good) AS good, SUM(t.bad) AS bad
+FROM (SELECT %[1]s AS id, r.window_id AS window_id, COUNT(*) AS total,
+  SUM(CASE WHEN r.level >= 3 THEN 1 ELSE 0 END) AS satisfied,
+  SUM(CASE WHEN r.level >= 4 THEN 1 ELSE 0 END) AS good,
+  SUM(CASE WHEN r.level <= 2 THEN 1 ELSE 0 END) AS bad
+ FROM ratings r%[3]s
+ WHERE r.created_at >= ? AND r.created_at < ? AND r.excluded = ?%[2]s
+ GROUP BY %[1]s, r.window_id) t
+JOIN windows w ON w.id = t.window_id
+GROUP BY t.id, w.center_id ORDER BY t.id, w.center_id`
 
 // WindowTallies counts the ratings of every rated window created in [from, to).
 func (s *Store) WindowTallies(ctx context.Context, from, to time.Time) ([]Tally, error) {
 	var out []Tally
-	q := fmt.Sprintf(tallySQL, "r.window_id", "")
+	q := s.tallySQL("r.window_id", "")
 	if err := s.db.WithContext(ctx).Raw(q, from.UTC(), to.UTC(), false).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("store: window tallies: %w", err)
 	}
@@ -68,7 +76,7 @@ func (s *Store) WindowTallies(ctx context.Context, from, to time.Time) ([]Tally,
 // member and center.
 func (s *Store) StaffTallies(ctx context.Context, from, to time.Time) ([]Tally, error) {
 	var out []Tally
-	q := fmt.Sprintf(tallySQL, "r.staff_id", " AND r.staff_id IS NOT NULL")
+	q := s.tallySQL("r.staff_id", " AND r.staff_id IS NOT NULL")
 	if err := s.db.WithContext(ctx).Raw(q, from.UTC(), to.UTC(), false).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("store: staff tallies: %w", err)
 	}
@@ -127,4 +135,21 @@ func (s *Store) PraiseComments(ctx context.Context, staffID uint, from, to time.
 		return nil, fmt.Errorf("store: praise of staff %d: %w", staffID, err)
 	}
 	return out, nil
+}
+
+func (s *Store) tallySQL(key, where string) string {
+	hint := ""
+	if s.dialect == DialectSQLite {
+		hint = " INDEXED BY idx_rating_time_cover"
+	}
+	return fmt.Sprintf(tallySQL, key, where, hint)
+}
+
+// TallySQL returns the tally query of WindowTallies (staff false) or StaffTallies (staff true)
+// with its three parameters (from, to, false), for benchmarks that show its plan.
+func (s *Store) TallySQL(staff bool) string {
+	if staff {
+		return s.tallySQL("r.staff_id", " AND r.staff_id IS NOT NULL")
+	}
+	return s.tallySQL("r.window_id", "")
 }
