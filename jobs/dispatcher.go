@@ -122,30 +122,78 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run dispatches until ctx ends. Pushes claimed but not yet sent when ctx ends are released at
-// once; a send in flight completes and is recorded. It returns nil on cancellation.
+// Run dispatches until ctx ends. It claims the next batch while the previous one is still being
+// sent (at most two batches are held at once), so the platform's pace is kept across batches.
+// Pushes claimed but not yet sent when ctx ends are released at once; a send in flight
+// completes and is recorded. It returns nil on cancellation.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.o.Logger.InfoContext(ctx, "push dispatcher started", "workers", d.o.Workers, "batch", d.o.Batch)
+	var (
+		mu       sync.Mutex
+		held     int // claimed and not yet settled
+		progress = make(chan struct{}, 1)
+		wg       sync.WaitGroup
+		queues   = make([]chan leased, d.o.Workers)
+	)
+	for i := range queues {
+		queues[i] = make(chan leased, 2*d.o.Batch)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for l := range queues[i] {
+				d.deliver(ctx, l.push, l.token)
+				mu.Lock()
+				held--
+				mu.Unlock()
+				select {
+				case progress <- struct{}{}:
+				default:
+				}
+			}
+		}()
+	}
+	defer func() {
+		for _, q := range queues {
+			close(q)
+		}
+		wg.Wait()
+	}()
+
 	failures := 0
 	for {
-		n, err := d.RunOnce(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		wait := time.Duration(0)
-		switch {
-		case err != nil:
-			failures++
-			wait = min(d.o.Poll*time.Duration(1<<min(failures, 6)), time.Minute)
-			d.o.Logger.WarnContext(ctx, "push dispatcher: claim failed", "error", err, "retry_in", wait)
-		case n < d.o.Batch:
-			failures = 0
-			wait = d.o.Poll
-		default:
-			failures = 0
-		}
-		if wait == 0 {
-			continue
+		mu.Lock()
+		room := 2*d.o.Batch - held
+		mu.Unlock()
+		var wait time.Duration
+		if room < d.o.Batch {
+			// Enough in hand: claim again when half of it is done.
+			wait = time.Hour
+		} else {
+			token := newLease()
+			pushes, err := d.o.Outbox.ClaimPushes(ctx, d.o.Now(), d.o.Lease, token, d.o.Batch)
+			if ctx.Err() != nil {
+				return nil
+			}
+			switch {
+			case err != nil:
+				failures++
+				wait = min(d.o.Poll*time.Duration(1<<min(failures, 6)), time.Minute)
+				d.o.Logger.WarnContext(ctx, "push dispatcher: claim failed", "error", err, "retry_in", wait)
+			case len(pushes) < d.o.Batch:
+				failures = 0
+				wait = d.o.Poll
+			default:
+				failures = 0
+			}
+			mu.Lock()
+			held += len(pushes)
+			mu.Unlock()
+			for _, p := range pushes {
+				queues[d.shard(p)] <- leased{push: p, token: token}
+			}
+			if wait == 0 {
+				continue
+			}
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -153,28 +201,40 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			t.Stop()
 			return nil
 		case <-d.wake:
-			t.Stop()
+		case <-progress:
 		case <-t.C:
 		}
+		t.Stop()
 	}
 }
 
-// RunOnce claims one batch of due pushes, delivers it, and returns how many it claimed.
+// leased is a claimed push with its lease.
+type leased struct {
+	push  models.Push
+	token string
+}
+
+// shard picks the worker of a push: one chat's pushes always go through one worker, in order,
+// so the per-chat pace and the order of a ticket's notices hold.
+func (d *Dispatcher) shard(p models.Push) int {
+	h := fnv.New32a()
+	if p.Citizen != nil {
+		h.Write([]byte(p.Citizen.Platform + "\x00" + p.Citizen.ExternalID))
+	}
+	return int(h.Sum32() % uint32(d.o.Workers))
+}
+
+// RunOnce claims one batch of due pushes, delivers it, and returns how many it claimed (tests
+// and the command line drive the dispatcher with it).
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	token := newLease()
 	pushes, err := d.o.Outbox.ClaimPushes(ctx, d.o.Now(), d.o.Lease, token, d.o.Batch)
 	if err != nil || len(pushes) == 0 {
 		return 0, err
 	}
-	// One chat's pushes go through one worker, in order, so the per-chat pace and the order of
-	// a ticket's notices hold.
 	queues := make([][]models.Push, d.o.Workers)
 	for _, p := range pushes {
-		h := fnv.New32a()
-		if p.Citizen != nil {
-			h.Write([]byte(p.Citizen.Platform + "\x00" + p.Citizen.ExternalID))
-		}
-		i := int(h.Sum32() % uint32(d.o.Workers))
+		i := d.shard(p)
 		queues[i] = append(queues[i], p)
 	}
 	var wg sync.WaitGroup

@@ -134,6 +134,16 @@ func TestLimiter(t *testing.T) {
 		if el := time.Since(start); el < 190*time.Millisecond {
 			t.Errorf("3 messages to one chat 100ms apart took %s", el)
 		}
+		// The interval restarts when the send completes (a slow send must not shorten it).
+		if err := l.Wait(ctx, "c"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(60 * time.Millisecond)
+		l.Sent("c")
+		sent := time.Now()
+		if err := l.Wait(ctx, "c"); err != nil || time.Since(sent) < 95*time.Millisecond {
+			t.Errorf("next send %s after the previous completed, want 100ms (%v)", time.Since(sent), err)
+		}
 		// Another chat is not held up.
 		start = time.Now()
 		if err := l.Wait(ctx, "b"); err != nil || time.Since(start) > 50*time.Millisecond {

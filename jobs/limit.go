@@ -48,7 +48,14 @@ func (l *Limiter) Wait(ctx context.Context, chat string) error {
 			at = c
 		}
 		if !at.After(now) {
-			l.next = now.Add(l.interval)
+			// Keep the cadence from the slot, not from when the timer woke us (a little late
+			// every time, which would add up to a few percent of the rate); after an idle spell
+			// start afresh rather than allow a burst.
+			base := at
+			if now.Sub(at) > l.interval {
+				base = now
+			}
+			l.next = base.Add(l.interval)
 			if l.perChat > 0 {
 				l.chats[chat] = now.Add(l.perChat)
 			}
@@ -65,6 +72,21 @@ func (l *Limiter) Wait(ctx context.Context, chat string) error {
 			return ctx.Err()
 		case <-t.C:
 		}
+	}
+}
+
+// Sent restarts a chat's interval when the send to it has completed. Measured from the start
+// alone, two sends could reach the platform closer together than PerChat when the first was
+// slow on the way; one worker sends to a chat at a time, so the interval between the end of one
+// and the start of the next is what the platform sees at least.
+func (l *Limiter) Sent(chat string) {
+	if l.perChat <= 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if next := l.now().Add(l.perChat); next.After(l.chats[chat]) {
+		l.chats[chat] = next
 	}
 }
 

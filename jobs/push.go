@@ -262,6 +262,9 @@ func (s *SendStage) Exec(ctx context.Context, d *Delivery) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Timeout)
 	err := sender.Send(sctx, d.To, msg)
 	cancel()
+	if l := s.Limits[d.To.Platform]; l != nil {
+		l.Sent(d.To.ChatID)
+	}
 	d.Attempted = true
 	attempt := d.Push.Attempts + 1
 	now := s.Now()

@@ -1,0 +1,82 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"windowbot/bot"
+	"windowbot/internal/testenv"
+	"windowbot/jobs"
+	"windowbot/models"
+)
+
+// BenchmarkDispatchTelegram sends WINDOWBOT_BENCH_PUSHES queued pushes (default 10,000, five
+// each to 2,000 chats) through the real Telegram adapter to the fake Bot API, which enforces
+// 30 messages a second (a bucket of 5) and one a second per chat, from PostgreSQL with the
+// default dispatcher settings. It reports the rate achieved, as msg/s and as a fraction of the
+// limit, and the 429s the fake had to answer (none is the goal):
+//
+//	go test -run '^$' -bench DispatchTelegram -benchtime 1x -timeout 30m ./jobs
+func BenchmarkDispatchTelegram(b *testing.B) {
+	n := 10_000
+	if v, err := strconv.Atoi(os.Getenv("WINDOWBOT_BENCH_PUSHES")); err == nil && v > 0 {
+		n = v
+	}
+	const limit = 30
+	s := openStore(b, testenv.PostgresURL(b))
+	ctx := context.Background()
+	chats := min(2000, n)
+	db := s.DB().WithContext(ctx)
+	if err := db.Exec(`INSERT INTO citizens (platform, external_id, lang, inactive, subscribed, last_seen_at, created_at, updated_at)
+		SELECT 'telegram', (100000 + g)::text, 'zh-CN', false, false, now(), now(), now() FROM generate_series(1, ?) g`, chats).Error; err != nil {
+		b.Fatal(err)
+	}
+	var minC int
+	db.Raw("SELECT MIN(id) FROM citizens").Scan(&minC)
+	var total, limited int
+	var elapsed time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		api := newFakeBotAPI(b, limit, 5, time.Second)
+		// Queued round-robin over the chats, as a job queues one notice per recipient.
+		if err := db.Exec(`INSERT INTO pushes (dedupe_key, kind, citizen_id, text, buttons, urgent, state, not_before, attempts, last_error, lease, created_at, updated_at)
+			SELECT 'bench:' || ?::text || ':' || g, 'monthly_star', ? + (g % ?), '本月服务之星 ' || g, '', false, 'queued', now() - interval '1 second', 0, '', '', now(), now()
+			FROM generate_series(0, ? - 1) g`, strconv.Itoa(i), minC, chats, n).Error; err != nil {
+			b.Fatal(err)
+		}
+		d := jobs.NewDispatcher(jobs.DispatcherOptions{
+			Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(b)}, Logger: testLogger(),
+			Limits: map[bot.Platform]*jobs.Limiter{bot.Telegram: jobs.NewLimiter(limit, time.Second)},
+		})
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		b.StartTimer()
+		start := time.Now()
+		go func() { done <- d.Run(runCtx) }()
+		for {
+			if delivered, _, _, _ := api.stats(); delivered >= n {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		el := time.Since(start)
+		b.StopTimer()
+		cancel()
+		<-done
+		delivered, lim, _, span := api.stats()
+		total += delivered
+		limited += lim
+		elapsed += el
+		b.Logf("run %d: %d messages in %s (first to last %s), %d answered 429", i, delivered, el.Round(time.Millisecond), span.Round(time.Millisecond), lim)
+	}
+	rate := float64(total) / elapsed.Seconds()
+	b.ReportMetric(rate, "msg/s")
+	b.ReportMetric(rate/limit, "of-limit")
+	b.ReportMetric(float64(limited), "429s")
+	fmt.Fprintf(os.Stderr, "dispatch: %d messages at %.2f msg/s = %.3f of the %d msg/s limit, %d answered 429\n", total, rate, rate/limit, limit, limited)
+	_ = models.PushSent
+}
