@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"windowbot/bot"
 	"windowbot/bot/poster"
 	"windowbot/bot/telegram"
@@ -23,6 +25,7 @@ import (
 	"windowbot/flows"
 	"windowbot/flows/state"
 	"windowbot/handlers"
+	"windowbot/jobs"
 	"windowbot/models"
 )
 
@@ -198,7 +201,9 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	mux := http.NewServeMux()
 	handlers.Health(mux, map[string]handlers.Pinger{"database": store, "state": st})
 	handlers.NewAPI(store, a.cfg.AdminToken, a.loc, a.logger).Routes(mux)
-	web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language}).Routes(mux)
+	webChat := web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language})
+	webChat.Routes(mux)
+	senders := jobs.Senders{bot.Web: webChat}
 
 	var wx *wechat.Adapter
 	if a.cfg.WeChat.AppID != "" {
@@ -207,6 +212,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		}
 		wx.Routes(mux)
 		a.logger.Info("wechat: callbacks on /wechat", "safe_mode", a.cfg.WeChat.AESKey != "")
+		senders[bot.WeChat] = wx
 	}
 
 	var tg *telegram.Adapter
@@ -217,6 +223,22 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		if a.cfg.Telegram.Mode == configs.TelegramWebhook {
 			mux.Handle("POST /telegram", tg.WebhookHandler())
 		}
+		senders[bot.Telegram] = tg
+	}
+
+	// Pushes and scheduled jobs: every replica dispatches the outbox and runs the schedules;
+	// claims keep each push and each job occurrence to one replica.
+	reg := prometheus.NewRegistry()
+	metrics := jobs.NewMetrics(reg, store, a.logger)
+	mux.Handle("GET /metrics", a.metricsHandler(reg))
+	marks := a.marks(st)
+	dispatcher, err := a.dispatcher(store, senders, marks, metrics)
+	if err != nil {
+		return err
+	}
+	scheduler, err := a.scheduler(store, marks, metrics, dispatcher.Wake)
+	if err != nil {
+		return err
 	}
 
 	srv := &http.Server{
@@ -252,6 +274,8 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		}()
 	}
 	background(func() error { return srv.Serve(ln) })
+	background(func() error { return dispatcher.Run(ctx) })
+	scheduler.Start(ctx)
 	if tg != nil {
 		if a.cfg.Telegram.Mode == configs.TelegramWebhook {
 			// Telegram delivers as soon as the webhook is set, so it is set once the server listens.
@@ -278,6 +302,12 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		if err := wx.Close(sctx); err != nil && failed == nil {
 			failed = fmt.Errorf("serve: %w", err)
 		}
+	}
+	// Running jobs saw ctx end; wait for them to record how far they got.
+	select {
+	case <-scheduler.Stop().Done():
+	case <-sctx.Done():
+		a.logger.Warn("windowbot: a scheduled job did not stop within the shutdown timeout")
 	}
 	wg.Wait()
 	return failed

@@ -37,6 +37,8 @@ func commands() []command {
 		{"import", "import centers, windows and staff from CSV files", "import --windows FILE --staff FILE", cmdImport},
 		{"qr", "write QR code posters (PNG) for windows", "qr --window CODE --out FILE.png | qr --all --out DIR [--channel telegram|wechat|web]", cmdQR},
 		{"wechat", "WeChat official account set-up: install the menu", "wechat menu", cmdWeChat},
+		{"jobs", "list the scheduled jobs, or run one occurrence now", "jobs list | jobs run NAME [--period 2026-10 | --at 2026-11-01T09:00:00+08:00] [--again]", cmdJobs},
+		{"push", "list the pushes that could not be delivered", "push failed [--limit N]", cmdPush},
 		{"help", "show this help", "help", nil},
 	}
 }
