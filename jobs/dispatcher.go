@@ -171,7 +171,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		} else {
 			token := newLease()
 			pushes, err := d.o.Outbox.ClaimPushes(ctx, d.o.Now(), d.o.Lease, token, d.o.Batch)
-			if ctx.Err() != nil {
+			if ctx.Err() != nil && err != nil {
 				return nil
 			}
 			switch {
@@ -188,8 +188,13 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			mu.Lock()
 			held += len(pushes)
 			mu.Unlock()
+			// Handed to the workers even when ctx just ended: they release them at once, where
+			// dropping them here would leave them leased until the lease ran out.
 			for _, p := range pushes {
 				queues[d.shard(p)] <- leased{push: p, token: token}
+			}
+			if ctx.Err() != nil {
+				return nil
 			}
 			if wait == 0 {
 				continue

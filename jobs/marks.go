@@ -16,6 +16,9 @@ type Marks interface {
 	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
 	// Has reports whether key is set.
 	Has(ctx context.Context, key string) (bool, error)
+	// Release removes key. Only a claim whose work never started is released (the database
+	// refused to record it); a claim that ran is kept for good.
+	Release(ctx context.Context, key string) error
 }
 
 var (
@@ -50,6 +53,14 @@ func (m *RedisMarks) Has(ctx context.Context, key string) (bool, error) {
 		return false, fmt.Errorf("jobs: check %s: %w", key, err)
 	}
 	return n > 0, nil
+}
+
+// Release is DEL key.
+func (m *RedisMarks) Release(ctx context.Context, key string) error {
+	if err := m.client.Del(ctx, m.prefix+key).Err(); err != nil {
+		return fmt.Errorf("jobs: release %s: %w", key, err)
+	}
+	return nil
 }
 
 // MemoryMarks keeps marks in this process: correct for a single replica only.
@@ -92,4 +103,12 @@ func (m *MemoryMarks) Has(_ context.Context, key string) (bool, error) {
 	defer m.mu.Unlock()
 	exp, ok := m.keys[key]
 	return ok && exp.After(m.now()), nil
+}
+
+// Release forgets key.
+func (m *MemoryMarks) Release(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.keys, key)
+	return nil
 }

@@ -304,6 +304,12 @@ func (s *Scheduler) Execute(ctx context.Context, occ Occurrence, force bool) (re
 		}
 		won, prev, err := s.o.Claims.ClaimJobRun(ctx, occ.Job, occ.Period, s.o.Owner, now)
 		if err != nil {
+			// Nothing ran: give the Redis claim back, or no replica would ever run this occurrence.
+			if s.o.Marks != nil {
+				if rerr := s.o.Marks.Release(context.WithoutCancel(ctx), key); rerr != nil {
+					log.ErrorContext(ctx, "job claim in Redis not released after the database failed", "key", key, "error", rerr)
+				}
+			}
 			return Result{}, err
 		}
 		if !won {

@@ -355,3 +355,33 @@ func TestTwoReplicasMonthlyStar(t *testing.T) {
 		t.Errorf("%d stars stored, want 1", stars)
 	}
 }
+
+// brokenClaims fails to record claims, as a database that is down.
+type brokenClaims struct{}
+
+func (brokenClaims) ClaimJobRun(context.Context, string, string, string, time.Time) (bool, *models.JobRun, error) {
+	return false, nil, errors.New("database down")
+}
+
+func (brokenClaims) FinishJobRun(context.Context, uint, int, error, time.Time) error { return nil }
+
+// A claim taken in Redis whose database row could not be written is given back: nothing ran, and
+// otherwise no replica would ever run that occurrence.
+func TestExecuteReleasesRedisClaimWhenTheDatabaseFails(t *testing.T) {
+	s := openStore(t, testenv.SQLiteURL(t))
+	marks, _, _ := redisMarks(t)
+	ran := 0
+	js := []jobs.Job{{Name: "j", Period: jobs.Day, Run: func(context.Context, jobs.Occurrence) (int, error) { ran++; return 0, nil }}}
+	broken, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: shanghai, Claims: brokenClaims{}, Marks: marks, Logger: testLogger()}, js, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	occ, _ := broken.Occurrence("j", "2026-11-23", time.Time{})
+	if _, err := broken.Execute(ctxT(t), occ, false); err == nil {
+		t.Fatal("no error from a failed claim")
+	}
+	ok := newScheduler(t, s, marks, js, time.Now)
+	if res, err := ok.Execute(ctxT(t), occ, false); err != nil || res.Status != jobs.RunDone || ran != 1 {
+		t.Errorf("after the database came back: %+v, %v, ran %d", res, err, ran)
+	}
+}
