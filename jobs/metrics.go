@@ -100,8 +100,10 @@ type queuedCollector struct {
 	logger *slog.Logger
 }
 
+// Describe implements prometheus.Collector.
 func (c *queuedCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queuedDesc }
 
+// Collect counts the backlog now, within five seconds.
 func (c *queuedCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

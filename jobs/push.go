@@ -38,6 +38,7 @@ var outcomeNames = map[Outcome]string{
 	Released: "released", Failed: "failed", Dropped: "dropped",
 }
 
+// String names the outcome for logs.
 func (o Outcome) String() string { return outcomeNames[o] }
 
 // Delivery is one push on its way through the pipeline.

@@ -383,6 +383,7 @@ func (s *Scheduler) Names() []string { return slices.Clone(s.names) }
 // cronLogger routes cron's logging to slog; its routine wake-ups go to debug.
 type cronLogger struct{ l *slog.Logger }
 
+// Info implements cron.Logger.
 func (c cronLogger) Info(msg string, kv ...any) {
 	if msg == "skip" {
 		c.l.Warn("cron: job still running, this run skipped", kv...)
@@ -391,6 +392,7 @@ func (c cronLogger) Info(msg string, kv ...any) {
 	c.l.Debug("cron: "+msg, kv...)
 }
 
+// Error implements cron.Logger.
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, "error", err)...)
 }
