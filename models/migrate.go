@@ -36,6 +36,7 @@ func migrations() []migration {
 		{version: 2, name: "create pushes (outbox)", up: migrateV2},
 		{version: 3, name: "create tickets, ticket events, attachments, followers, counters", up: migrateV3},
 		{version: 4, name: "push leases, citizen opt-in, job runs, service stars, rating period index", up: migrateV4},
+		{version: 5, name: "create staff invites, citizen bans, inspections", up: migrateV5},
 	}
 }
 
@@ -410,4 +411,55 @@ func migrateV4(tx *gorm.DB) error {
 	// The rankings and the monthly star count a period's ratings by window and staff member; this
 	// index holds everything they read, so a month is one range of it (an index-only scan).
 	return tx.Exec("CREATE INDEX idx_rating_time_cover ON ratings (created_at, window_id, staff_id, level, excluded)").Error
+}
+
+// Version 5: binding codes, bans and inspections.
+
+type staffInviteV5 struct {
+	ID        uint      `gorm:"primaryKey"`
+	StaffID   uint      `gorm:"not null;index"`
+	Staff     *staffV1  `gorm:"foreignKey:StaffID"`
+	CodeHash  string    `gorm:"size:64;not null;uniqueIndex"`
+	ExpiresAt time.Time `gorm:"not null"`
+	UsedAt    *time.Time
+	UsedBy    *uint
+	UsedByC   *citizenV1 `gorm:"foreignKey:UsedBy"`
+	RevokedAt *time.Time
+	CreatedAt time.Time
+}
+
+func (staffInviteV5) TableName() string { return "staff_invites" }
+
+type citizenBanV5 struct {
+	ID        uint       `gorm:"primaryKey"`
+	CitizenID uint       `gorm:"not null;index"`
+	Citizen   *citizenV1 `gorm:"foreignKey:CitizenID"`
+	Reason    string     `gorm:"size:1000;not null"`
+	StaffID   *uint
+	Staff     *staffV1  `gorm:"foreignKey:StaffID"`
+	CreatedAt time.Time `gorm:"not null"`
+	LiftedAt  *time.Time
+	LiftedBy  *uint
+	Lifter    *staffV1 `gorm:"foreignKey:LiftedBy"`
+}
+
+func (citizenBanV5) TableName() string { return "citizen_bans" }
+
+type inspectionV5 struct {
+	ID        uint      `gorm:"primaryKey"`
+	WindowID  uint      `gorm:"not null;index"`
+	Window    *windowV1 `gorm:"foreignKey:WindowID"`
+	CenterID  uint      `gorm:"not null;index:idx_inspection_center_time,priority:1"`
+	Center    *centerV1 `gorm:"foreignKey:CenterID"`
+	StaffID   *uint
+	Staff     *staffV1  `gorm:"foreignKey:StaffID"`
+	Score     int       `gorm:"not null"`
+	Findings  string    `gorm:"size:2000;not null"`
+	CreatedAt time.Time `gorm:"not null;index:idx_inspection_center_time,priority:2"`
+}
+
+func (inspectionV5) TableName() string { return "inspections" }
+
+func migrateV5(tx *gorm.DB) error {
+	return tx.Migrator().CreateTable(&staffInviteV5{}, &citizenBanV5{}, &inspectionV5{})
 }

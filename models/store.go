@@ -259,9 +259,10 @@ func ratedSince(db *gorm.DB, citizenID, windowID uint, since time.Time) (bool, e
 }
 
 // CreateRating inserts r after its checks, all in one transaction: ErrNotFound if the citizen or
-// the window does not exist, ErrOwnWindow if the citizen is bound to a staff record of r.WindowID,
-// ErrAlreadyRated if the citizen rated r.WindowID at or after since. A bad review (levels 1–2)
-// opens its ticket in the same transaction; r.Ticket is set to it.
+// the window does not exist, ErrBanned if a ban is in force on the citizen, ErrOwnWindow if the
+// citizen is bound to a staff record of r.WindowID, ErrAlreadyRated if the citizen rated
+// r.WindowID at or after since. A bad review (levels 1–2) opens its ticket in the same
+// transaction; r.Ticket is set to it.
 //
 // Two deliveries of the same vote can race. The transaction first locks the citizen's row
 // (SELECT … FOR UPDATE on PostgreSQL), so a citizen's ratings are checked and inserted one at a
@@ -283,6 +284,12 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 		var w Window
 		if err := tx.Select("id").First(&w, r.WindowID).Error; err != nil {
 			return fmt.Errorf("window %d: %w", r.WindowID, notFound(err))
+		}
+		if b, err := banned(tx, c.ID); err != nil || b {
+			if err == nil {
+				err = ErrBanned
+			}
+			return err
 		}
 		if c.StaffID != nil {
 			var st Staff

@@ -58,7 +58,7 @@ type NewComplaint struct {
 }
 
 // CreateComplaint opens a complaint ticket with its attachments, its first event and the pushes
-// it causes, in one transaction.
+// it causes, in one transaction; ErrBanned if a ban is in force on the citizen.
 func (s *Store) CreateComplaint(ctx context.Context, in NewComplaint) (*Ticket, error) {
 	if _, ok := CategoryByKey(in.Category); !ok {
 		return nil, fmt.Errorf("store: create complaint: unknown category %q", in.Category)
@@ -68,6 +68,12 @@ func (s *Store) CreateComplaint(ctx context.Context, in NewComplaint) (*Ticket, 
 	}
 	var t *Ticket
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if b, err := banned(tx, in.CitizenID); err != nil || b {
+			if err == nil {
+				err = ErrBanned
+			}
+			return err
+		}
 		if in.WindowID != nil {
 			var w Window
 			if err := tx.Select("id", "center_id").First(&w, *in.WindowID).Error; err != nil {
@@ -201,12 +207,18 @@ func (s *Store) checkAssignee(tx *gorm.DB, t *Ticket, staffID uint) error {
 
 // JoinTicket adds a citizen's complaint to an open ticket instead of opening a duplicate (并单):
 // the description is recorded as an event, photos are attached, and the citizen follows the
-// ticket from now on.
+// ticket from now on. ErrBanned if a ban is in force on the citizen.
 func (s *Store) JoinTicket(ctx context.Context, no string, citizenID uint, description string, photos []TicketAttachment, at time.Time) (*Ticket, error) {
 	var t Ticket
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("no = ?", NormTicketNo(no)).First(&t).Error; err != nil {
 			return notFound(err)
+		}
+		if b, err := banned(tx, citizenID); err != nil || b {
+			if err == nil {
+				err = ErrBanned
+			}
+			return err
 		}
 		ev, err := t.Apply(Change{Action: ActJoin, Actor: Actor{Role: RoleCitizen, CitizenID: citizenID}, Note: description, At: at}, s.rules)
 		if err != nil {
@@ -419,28 +431,44 @@ type TicketFilter struct {
 	CenterID *uint
 	WindowID *uint
 	From, To time.Time
-	Limit    int
-	Offset   int
+	// OverdueAt keeps the tickets past the deadline that applies to them at that time.
+	OverdueAt time.Time
+	// SupervisorOwned keeps the tickets supervisors handle themselves: escalated ones, appeals
+	// under review and complaints about a whole center.
+	SupervisorOwned bool
+	Limit           int
+	Offset          int
+}
+
+func (s *Store) ticketQuery(ctx context.Context, f TicketFilter) *gorm.DB {
+	q := s.db.WithContext(ctx).Model(&Ticket{})
+	if len(f.States) > 0 {
+		q = q.Where("tickets.state IN ?", f.States)
+	}
+	if f.CenterID != nil {
+		q = q.Where("tickets.center_id = ?", *f.CenterID)
+	}
+	if f.WindowID != nil {
+		q = q.Where("tickets.window_id = ?", *f.WindowID)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("tickets.created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("tickets.created_at < ?", f.To.UTC())
+	}
+	if !f.OverdueAt.IsZero() {
+		q = q.Where(overdueSQL, overdueArgs(f.OverdueAt)...)
+	}
+	if f.SupervisorOwned {
+		q = q.Where("(tickets.escalated = ? OR tickets.state = ? OR tickets.window_id IS NULL)", true, StateAppealed)
+	}
+	return q
 }
 
 // Tickets returns the tickets matching f with Center and Window, newest first.
 func (s *Store) Tickets(ctx context.Context, f TicketFilter) ([]Ticket, error) {
-	q := s.db.WithContext(ctx).Preload("Center").Preload("Window")
-	if len(f.States) > 0 {
-		q = q.Where("state IN ?", f.States)
-	}
-	if f.CenterID != nil {
-		q = q.Where("center_id = ?", *f.CenterID)
-	}
-	if f.WindowID != nil {
-		q = q.Where("window_id = ?", *f.WindowID)
-	}
-	if !f.From.IsZero() {
-		q = q.Where("created_at >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("created_at < ?", f.To.UTC())
-	}
+	q := s.ticketQuery(ctx, f).Preload("Center").Preload("Window")
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
@@ -448,10 +476,19 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) ([]Ticket, error) {
 		q = q.Offset(f.Offset)
 	}
 	var ts []Ticket
-	if err := q.Order("created_at DESC, id DESC").Find(&ts).Error; err != nil {
+	if err := q.Order("tickets.created_at DESC, tickets.id DESC").Find(&ts).Error; err != nil {
 		return nil, fmt.Errorf("store: tickets: %w", err)
 	}
 	return ts, nil
+}
+
+// CountTickets counts the tickets matching f, ignoring Limit and Offset.
+func (s *Store) CountTickets(ctx context.Context, f TicketFilter) (int, error) {
+	var n int64
+	if err := s.ticketQuery(ctx, f).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("store: count tickets: %w", err)
+	}
+	return int(n), nil
 }
 
 // OpenStates returns the states in which work is still due.

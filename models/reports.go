@@ -1,0 +1,291 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Inspection is an unannounced inspection (明察暗访) of a window, recorded by a supervisor.
+type Inspection struct {
+	ID       uint    `gorm:"primaryKey"`
+	WindowID uint    `gorm:"not null;index"`
+	Window   *Window `gorm:"foreignKey:WindowID"`
+	// CenterID is the window's center when inspected, so center reports need no join.
+	CenterID uint `gorm:"not null;index:idx_inspection_center_time,priority:1"`
+	// StaffID is the supervisor who recorded it.
+	StaffID   *uint
+	Score     int       `gorm:"not null"`
+	Findings  string    `gorm:"size:2000;not null"`
+	CreatedAt time.Time `gorm:"not null;index:idx_inspection_center_time,priority:2"`
+}
+
+// RecordInspection stores an inspection of the window; the score must be 0–100 and the findings
+// non-empty.
+func (s *Store) RecordInspection(ctx context.Context, in *Inspection) error {
+	if in.Score < 0 || in.Score > 100 || in.Findings == "" || in.WindowID == 0 {
+		return fmt.Errorf("store: record inspection: score 0-100, a window and findings are required")
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var w Window
+		if err := tx.Select("id", "center_id").First(&w, in.WindowID).Error; err != nil {
+			return notFound(err)
+		}
+		in.CenterID = w.CenterID
+		in.CreatedAt = in.CreatedAt.UTC()
+		return tx.Create(in).Error
+	})
+	if err != nil {
+		return fmt.Errorf("store: record inspection: %w", err)
+	}
+	return nil
+}
+
+// InspectionSummary counts the inspections in scope created in [from, to) and averages their
+// scores (0 without any).
+type InspectionSummary struct {
+	Count        int
+	AverageScore float64
+}
+
+// Inspections summarises the inspections in scope (its StaffID is ignored) in [from, to).
+func (s *Store) Inspections(ctx context.Context, scope Scope, from, to time.Time) (InspectionSummary, error) {
+	var row struct {
+		N   int
+		Avg *float64
+	}
+	q := s.db.WithContext(ctx).Model(&Inspection{}).Select("COUNT(*) AS n, AVG(score) AS avg").
+		Where("created_at >= ? AND created_at < ?", from.UTC(), to.UTC())
+	if scope.CenterID != nil {
+		q = q.Where("center_id = ?", *scope.CenterID)
+	}
+	if scope.WindowID != nil {
+		q = q.Where("window_id = ?", *scope.WindowID)
+	}
+	if err := q.Scan(&row).Error; err != nil {
+		return InspectionSummary{}, fmt.Errorf("store: inspections: %w", err)
+	}
+	out := InspectionSummary{Count: row.N}
+	if row.Avg != nil {
+		out.AverageScore = *row.Avg
+	}
+	return out, nil
+}
+
+// Scope narrows a report: to a center, a window, or the ratings naming one staff member. Nil
+// fields do not narrow.
+type Scope struct {
+	CenterID *uint
+	WindowID *uint
+	StaffID  *uint
+}
+
+// newStats returns empty stats with every level present.
+func newStats() RatingStats {
+	return RatingStats{ByLevel: map[int]int{1: 0, 2: 0, 3: 0, 4: 0, 5: 0}}
+}
+
+func (st *RatingStats) finish() {
+	st.SatisfactionRate = SatisfactionRate(st.ByLevel)
+	st.GoodRate = GoodRate(st.ByLevel)
+}
+
+// Bad counts the bad reviews (levels 1–2).
+func (st RatingStats) Bad() int { return st.ByLevel[1] + st.ByLevel[2] }
+
+// ratingsIn selects the counted (not excluded) ratings in scope created in [from, to).
+func ratingsIn(db *gorm.DB, scope Scope, from, to time.Time) *gorm.DB {
+	q := db.Table("ratings").Where("ratings.excluded = ? AND ratings.created_at >= ? AND ratings.created_at < ?", false, from.UTC(), to.UTC())
+	if scope.CenterID != nil {
+		q = q.Joins("JOIN windows ON windows.id = ratings.window_id").Where("windows.center_id = ?", *scope.CenterID)
+	}
+	if scope.WindowID != nil {
+		q = q.Where("ratings.window_id = ?", *scope.WindowID)
+	}
+	if scope.StaffID != nil {
+		q = q.Where("ratings.staff_id = ?", *scope.StaffID)
+	}
+	return q
+}
+
+// StatsIn summarises the ratings in scope created in [from, to), leaving out excluded ones.
+func (s *Store) StatsIn(ctx context.Context, scope Scope, from, to time.Time) (RatingStats, error) {
+	var rows []struct {
+		Level int
+		N     int
+	}
+	err := ratingsIn(s.db.WithContext(ctx), scope, from, to).Select("ratings.level AS level, COUNT(*) AS n").
+		Group("ratings.level").Scan(&rows).Error
+	if err != nil {
+		return RatingStats{}, fmt.Errorf("store: stats: %w", err)
+	}
+	st := newStats()
+	for _, r := range rows {
+		st.ByLevel[r.Level] += r.N
+		st.Total += r.N
+	}
+	st.finish()
+	return st, nil
+}
+
+// StatsByWindow summarises the ratings of every window in scope (its WindowID and StaffID are
+// ignored) created in [from, to), by window ID; windows without ratings are absent.
+func (s *Store) StatsByWindow(ctx context.Context, scope Scope, from, to time.Time) (map[uint]RatingStats, error) {
+	scope.WindowID, scope.StaffID = nil, nil
+	var rows []struct {
+		WindowID uint
+		Level    int
+		N        int
+	}
+	err := ratingsIn(s.db.WithContext(ctx), scope, from, to).
+		Select("ratings.window_id AS window_id, ratings.level AS level, COUNT(*) AS n").
+		Group("ratings.window_id, ratings.level").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: stats by window: %w", err)
+	}
+	out := map[uint]RatingStats{}
+	for _, r := range rows {
+		st, ok := out[r.WindowID]
+		if !ok {
+			st = newStats()
+		}
+		st.ByLevel[r.Level] += r.N
+		st.Total += r.N
+		out[r.WindowID] = st
+	}
+	for id, st := range out {
+		st.finish()
+		out[id] = st
+	}
+	return out, nil
+}
+
+// overdueSQL selects tickets past the deadline that applies to them at a time (see Ticket.Due):
+// the call-back deadline while submitted, the rectification deadline while being worked on.
+const overdueSQL = "((tickets.state = ? AND tickets.callback_due < ?) OR (tickets.state IN ? AND tickets.rectify_due < ?))"
+
+func overdueArgs(at time.Time) []any {
+	at = at.UTC()
+	return []any{StateSubmitted, at, []TicketState{StateAccepted, StateRectifying, StateReopened}, at}
+}
+
+// TicketCount counts the open tickets of a place and how many of them are overdue.
+type TicketCount struct {
+	CenterID uint
+	// WindowID is nil for the complaints about a whole center.
+	WindowID *uint
+	Open     int
+	Overdue  int
+}
+
+// TicketCounts counts the open and overdue tickets at now per center and window (nil: the whole
+// center), in the center given or in all.
+func (s *Store) TicketCounts(ctx context.Context, centerID *uint, now time.Time) ([]TicketCount, error) {
+	args := append([]any{}, overdueArgs(now)...)
+	q := "SELECT tickets.center_id AS center_id, tickets.window_id AS window_id, COUNT(*) AS open, " +
+		"SUM(CASE WHEN " + overdueSQL + " THEN 1 ELSE 0 END) AS overdue FROM tickets WHERE tickets.state IN ?"
+	args = append(args, OpenStates())
+	if centerID != nil {
+		q += " AND tickets.center_id = ?"
+		args = append(args, *centerID)
+	}
+	q += " GROUP BY tickets.center_id, tickets.window_id ORDER BY tickets.center_id, tickets.window_id"
+	var out []TicketCount
+	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: ticket counts: %w", err)
+	}
+	return out, nil
+}
+
+// SumTicketCounts adds up the counts of one window (windowID set) or of everything given.
+func SumTicketCounts(cs []TicketCount, windowID *uint) TicketCount {
+	var out TicketCount
+	for _, c := range cs {
+		if windowID != nil && (c.WindowID == nil || *c.WindowID != *windowID) {
+			continue
+		}
+		out.Open += c.Open
+		out.Overdue += c.Overdue
+	}
+	return out
+}
+
+// RatingRow is a rating as reports list it: with its window, center and the number of the
+// ticket it opened.
+type RatingRow struct {
+	ID         uint
+	WindowID   uint
+	WindowCode string
+	WindowName string
+	CenterCode string
+	CitizenID  uint
+	StaffID    *uint
+	Level      int
+	Aspects    string
+	Praise     string
+	Comment    string
+	Channel    string
+	Excluded   bool
+	TicketNo   string
+	CreatedAt  time.Time
+}
+
+// RatingFilter selects ratings for reports. Zero fields select everything; excluded ratings are
+// included (they stay on record) and flagged.
+type RatingFilter struct {
+	CenterID *uint
+	WindowID *uint
+	From, To time.Time
+	Limit    int
+	Offset   int
+}
+
+func (s *Store) ratingRows(ctx context.Context, f RatingFilter) *gorm.DB {
+	q := s.db.WithContext(ctx).Table("ratings").
+		Joins("JOIN windows ON windows.id = ratings.window_id").
+		Joins("JOIN centers ON centers.id = windows.center_id").
+		Joins("LEFT JOIN tickets ON tickets.rating_id = ratings.id")
+	if f.CenterID != nil {
+		q = q.Where("windows.center_id = ?", *f.CenterID)
+	}
+	if f.WindowID != nil {
+		q = q.Where("ratings.window_id = ?", *f.WindowID)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("ratings.created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("ratings.created_at < ?", f.To.UTC())
+	}
+	return q
+}
+
+// Ratings lists the ratings matching f, oldest first (a stable order to page through).
+func (s *Store) Ratings(ctx context.Context, f RatingFilter) ([]RatingRow, error) {
+	q := s.ratingRows(ctx, f).Select("ratings.id, ratings.window_id, windows.code AS window_code, windows.name AS window_name, " +
+		"centers.code AS center_code, ratings.citizen_id, ratings.staff_id, ratings.level, ratings.aspects, ratings.praise, " +
+		"ratings.comment, ratings.channel, ratings.excluded, COALESCE(tickets.no, '') AS ticket_no, ratings.created_at").
+		Order("ratings.created_at, ratings.id")
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	if f.Offset > 0 {
+		q = q.Offset(f.Offset)
+	}
+	var out []RatingRow
+	if err := q.Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: ratings: %w", err)
+	}
+	return out, nil
+}
+
+// CountRatings counts the ratings matching f, ignoring Limit and Offset.
+func (s *Store) CountRatings(ctx context.Context, f RatingFilter) (int, error) {
+	var n int64
+	if err := s.ratingRows(ctx, f).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("store: count ratings: %w", err)
+	}
+	return int(n), nil
+}
