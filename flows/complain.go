@@ -460,6 +460,11 @@ func (f *Complain) submit(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	if st.JoinNo != "" {
 		tk, err := f.store.JoinTicket(ctx, st.JoinNo, t.Citizen.ID, st.Description, photos, t.Now)
 		var te *models.TransitionError
+		if errors.Is(err, models.ErrBanned) {
+			f.dropBlobs(ctx, st)
+			t.Session.End()
+			return []bot.Reply{{Text: t.T("banned")}}, nil
+		}
 		if errors.As(err, &te) || errors.Is(err, models.ErrNotFound) {
 			// Closed in the meantime: file it as a new complaint instead.
 			st.JoinNo = ""
@@ -477,6 +482,11 @@ func (f *Complain) submit(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		Description: st.Description, Channel: string(t.In.Platform), Anonymous: st.Anonymous,
 		Phone: st.Phone, CallbackConsent: st.Phone != "", Photos: photos, At: t.Now,
 	})
+	if errors.Is(err, models.ErrBanned) {
+		f.dropBlobs(ctx, st)
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("banned")}}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("flows: complain: %w", err)
 	}

@@ -317,6 +317,9 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 	case errors.Is(err, models.ErrOwnWindow):
 		t.Session.End()
 		return []bot.Reply{{Text: t.T("own_window")}}, nil
+	case errors.Is(err, models.ErrBanned):
+		t.Session.End()
+		return []bot.Reply{{Text: t.T("banned")}}, nil
 	case err != nil:
 		return nil, fmt.Errorf("flows: rate: %w", err)
 	}

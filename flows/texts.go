@@ -98,7 +98,9 @@ func T(lang, key string, args ...any) string {
 	pair, ok := texts[key]
 	if !ok {
 		if pair, ok = ticketTexts[key]; !ok {
-			return key
+			if pair, ok = deskTexts[key]; !ok {
+				return key
+			}
 		}
 	}
 	s := pair[0]

@@ -6,26 +6,41 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 
 	"windowbot/bot"
 	"windowbot/flows"
+	"windowbot/models"
 )
 
 // Router is the bot.Handler every channel adapter calls.
 type Router struct {
 	engine *flows.Engine
 	logger *slog.Logger
+	desk   *Desk
 }
 
 var _ bot.Handler = (*Router)(nil)
 
+// RouterOption configures a Router.
+type RouterOption func(*Router)
+
+// WithDesk adds the staff and supervisor commands (binding, tickets, statistics, supervision)
+// and citizen bans. Without it the router serves citizens only.
+func WithDesk(d *Desk) RouterOption { return func(r *Router) { r.desk = d } }
+
 // NewRouter returns a router over engine.
-func NewRouter(engine *flows.Engine, logger *slog.Logger) *Router {
+func NewRouter(engine *flows.Engine, logger *slog.Logger, opts ...RouterOption) *Router {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Router{engine: engine, logger: logger}
+	r := &Router{engine: engine, logger: logger}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
 }
 
 // Handle implements bot.Handler. A conversation that is busy for too long gets a polite
@@ -58,17 +73,31 @@ func ParseCommand(text string) (cmd Command, ok bool) {
 }
 
 func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) {
-	text := t.In.Text
-	// A button can carry a command ("cmd:/rate"), so menus and help can offer one-tap actions.
+	acct, err := r.account(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	text, page := t.In.Text, 1
+	// A button can carry a command ("cmd:/rate"), so menus and help can offer one-tap actions;
+	// "page:N:/cmd" asks for page N of a list.
 	if p, ok := strings.CutPrefix(t.In.Payload, "cmd:"); ok {
 		text, t.In.Payload = p, ""
+	} else if p, ok := strings.CutPrefix(t.In.Payload, "page:"); ok {
+		n, line, _ := strings.Cut(p, ":")
+		if k, err := strconv.Atoi(n); err == nil && k > 0 {
+			text, page, t.In.Payload = line, k, ""
+		}
 	}
 	if cmd, ok := ParseCommand(text); ok {
-		return r.command(ctx, t, cmd)
+		return r.command(ctx, t, acct, cmd, page)
 	}
 	if t.In.Payload == "" {
-		if name, ok := keywords[strings.ToLower(text)]; ok {
-			return r.command(ctx, t, Command{Name: name})
+		word := strings.ToLower(text)
+		if name, ok := keywords[word]; ok {
+			return r.command(ctx, t, acct, Command{Name: name}, 1)
+		}
+		if name, ok := deskKeywords[word]; ok && r.desk != nil && allowed(name, acct.role()) {
+			return r.command(ctx, t, acct, Command{Name: name}, 1)
 		}
 	}
 	if t.Session.Active() {
@@ -81,7 +110,44 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 	return []bot.Reply{{Text: t.T("not_understood"), Buttons: startButtons(t)}}, nil
 }
 
-func (r *Router) command(ctx context.Context, t *flows.Turn, cmd Command) ([]bot.Reply, error) {
+// account is who the turn's chat account acts as; without a desk everybody is a citizen.
+func (r *Router) account(ctx context.Context, t *flows.Turn) (account, error) {
+	if r.desk == nil {
+		return account{actor: models.ActorFor(t.Citizen.ID, nil)}, nil
+	}
+	return r.desk.account(ctx, t.Citizen)
+}
+
+func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd Command, page int) ([]bot.Reply, error) {
+	if r.desk != nil {
+		if dc, ok := deskCommands[cmd.Name]; ok {
+			if !slices.Contains(dc.roles, acct.role()) {
+				// Outside the role: answered exactly like a command that does not exist, and
+				// logged without what was typed after it.
+				r.logger.Info("handlers: command not allowed for role", "platform", t.In.Platform,
+					"citizen_id", t.Citizen.ID, "role", acct.role(), "command", cmd.Name)
+				return r.unknown(t, acct, cmd), nil
+			}
+			if cmd.Name == "more" {
+				return r.more(ctx, t, acct)
+			}
+			return dc.run(r.desk, ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args, page: page})
+		}
+		if cmd.Name == "appeal" && acct.role() == models.RoleStaff {
+			return r.desk.staffAppeal(ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args})
+		}
+		_, deepLink := strings.CutPrefix(cmd.Args, "w_")
+		if cmd.Name == "rate" || cmd.Name == "complain" || (cmd.Name == "start" && deepLink) {
+			banned, err := r.desk.banned(ctx, t.Citizen.ID)
+			if err != nil {
+				return nil, err
+			}
+			if banned {
+				t.Session.End()
+				return []bot.Reply{{Text: t.T("banned")}}, nil
+			}
+		}
+	}
 	switch cmd.Name {
 	case "start":
 		// Deep links: /start w_<window code> (Telegram, the web ?w= link, WeChat QR scenes).
@@ -89,7 +155,7 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, cmd Command) ([]bot
 			return r.engine.Start(ctx, t, flows.RateFlowName, code)
 		}
 		t.Session.End()
-		return help(t), nil
+		return r.help(t, acct), nil
 	case "rate":
 		return r.engine.Start(ctx, t, flows.RateFlowName, cmd.Args)
 	case "complain":
@@ -107,10 +173,36 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, cmd Command) ([]bot
 		t.Session.End()
 		return []bot.Reply{{Text: t.T("cancelled")}}, nil
 	case "help":
-		return help(t), nil
+		return r.help(t, acct), nil
 	}
-	// Unknown commands keep the conversation under way: the user can carry on.
-	return append([]bot.Reply{{Text: t.T("unknown_command", "/"+cmd.Name)}}, help(t)...), nil
+	return r.unknown(t, acct, cmd), nil
+}
+
+// unknown answers a command that does not exist, or is not the account's to use: the two must
+// read the same. Unknown commands keep the conversation under way: the user can carry on.
+func (r *Router) unknown(t *flows.Turn, acct account, cmd Command) []bot.Reply {
+	return append([]bot.Reply{{Text: t.T("unknown_command", "/"+cmd.Name)}}, r.help(t, acct)...)
+}
+
+// more continues the last paged list of this chat with its next page.
+func (r *Router) more(ctx context.Context, t *flows.Turn, acct account) ([]bot.Reply, error) {
+	page, line, ok, err := r.desk.more(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	cmd, isCmd := ParseCommand(line)
+	if !ok || !isCmd || cmd.Name == "more" {
+		return []bot.Reply{{Text: t.T("more_none")}}, nil
+	}
+	return r.command(ctx, t, acct, cmd, page)
+}
+
+func (r *Router) help(t *flows.Turn, acct account) []bot.Reply {
+	out := help(t)
+	if r.desk != nil {
+		out[0].Text += r.desk.help(t.Lang, acct.role())
+	}
+	return out
 }
 
 func help(t *flows.Turn) []bot.Reply {

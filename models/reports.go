@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -286,6 +287,38 @@ func (s *Store) CountRatings(ctx context.Context, f RatingFilter) (int, error) {
 	var n int64
 	if err := s.ratingRows(ctx, f).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("store: count ratings: %w", err)
+	}
+	return int(n), nil
+}
+
+// CenterByCode returns a center, or ErrNotFound; codes match case-insensitively.
+func (s *Store) CenterByCode(ctx context.Context, code string) (*Center, error) {
+	var c Center
+	err := s.db.WithContext(ctx).Where("UPPER(code) = ?", strings.ToUpper(strings.TrimSpace(code))).First(&c).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: center by code %q: %w", code, notFound(err))
+	}
+	return &c, nil
+}
+
+// Windows lists the windows of a center (nil: of all centers) with their Center, by code.
+func (s *Store) Windows(ctx context.Context, centerID *uint) ([]Window, error) {
+	q := s.db.WithContext(ctx).Preload("Center")
+	if centerID != nil {
+		q = q.Where("center_id = ?", *centerID)
+	}
+	var ws []Window
+	if err := q.Order("code").Find(&ws).Error; err != nil {
+		return nil, fmt.Errorf("store: windows: %w", err)
+	}
+	return ws, nil
+}
+
+// CountFollowers counts the citizens who joined a ticket (并单).
+func (s *Store) CountFollowers(ctx context.Context, ticketID uint) (int, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&TicketFollower{}).Where("ticket_id = ?", ticketID).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("store: followers of ticket %d: %w", ticketID, err)
 	}
 	return int(n), nil
 }

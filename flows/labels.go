@@ -1,0 +1,33 @@
+package flows
+
+import (
+	"time"
+
+	"windowbot/models"
+)
+
+// The labels below are shared with the staff and supervisor commands in handlers, so that a
+// ticket reads the same to everybody who sees it.
+
+// DayLabel formats a deadline's day in lang, in the hall's zone loc.
+func DayLabel(lang string, t time.Time, loc *time.Location) string { return dayLabel(lang, t, loc) }
+
+// StampLabel formats an event's time in lang, in the hall's zone loc.
+func StampLabel(lang string, t time.Time, loc *time.Location) string {
+	return stampLabel(lang, t, loc)
+}
+
+// TicketPlace names where a ticket is: the window, or the whole center.
+func TicketPlace(lang string, t *models.Ticket) string { return ticketPlace(lang, t) }
+
+// CategoryLabel is a complaint category's wording in lang.
+func CategoryLabel(lang, key string) string { return categoryLabel(lang, key) }
+
+// EventLabel says what a ticket event was, in lang.
+func EventLabel(lang string, ev *models.TicketEvent) string { return eventLabel(lang, ev) }
+
+// WindowLabel names a window with its center, as the dialogs show it.
+func WindowLabel(w *models.Window) string { return windowLabel(w) }
+
+// Truncate shortens s to n characters, marking the cut with an ellipsis.
+func Truncate(s string, n int) string { return truncate(s, n) }

@@ -1,0 +1,761 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"windowbot/bot"
+	"windowbot/flows"
+	"windowbot/models"
+)
+
+// DeskStore is what the staff and supervisor commands read and write. *models.Store implements
+// it.
+type DeskStore interface {
+	StaffByID(ctx context.Context, id uint) (*models.Staff, error)
+	StaffByNo(ctx context.Context, staffNo string) (*models.Staff, error)
+	WindowByCode(ctx context.Context, code string) (*models.Window, error)
+	CenterByCode(ctx context.Context, code string) (*models.Center, error)
+	Centers(ctx context.Context) ([]models.Center, error)
+	Windows(ctx context.Context, centerID *uint) ([]models.Window, error)
+
+	RedeemInvite(ctx context.Context, code string, citizenID uint, now time.Time) (*models.Staff, error)
+	Unbind(ctx context.Context, citizenID uint, now time.Time) error
+
+	TicketByNo(ctx context.Context, no string) (*models.Ticket, error)
+	TicketEvents(ctx context.Context, ticketID uint, publicOnly bool) ([]models.TicketEvent, error)
+	TicketAttachments(ctx context.Context, ticketID uint) ([]models.TicketAttachment, error)
+	CountFollowers(ctx context.Context, ticketID uint) (int, error)
+	Tickets(ctx context.Context, f models.TicketFilter) ([]models.Ticket, error)
+	Transition(ctx context.Context, no string, c models.Change) (*models.Ticket, *models.TicketEvent, error)
+	TicketRules() models.TicketRules
+
+	StatsIn(ctx context.Context, scope models.Scope, from, to time.Time) (models.RatingStats, error)
+	WindowTallies(ctx context.Context, from, to time.Time) ([]models.Tally, error)
+	TicketCounts(ctx context.Context, centerID *uint, now time.Time) ([]models.TicketCount, error)
+	Inspections(ctx context.Context, scope models.Scope, from, to time.Time) (models.InspectionSummary, error)
+	RecordInspection(ctx context.Context, in *models.Inspection) error
+	ServiceStarPreview(ctx context.Context, centerID *uint, from, to time.Time, minRatings int) ([]models.StarPick, error)
+
+	Banned(ctx context.Context, citizenID uint) (bool, error)
+	BanCitizen(ctx context.Context, citizenID, byStaffID uint, reason string, now time.Time) error
+	UnbanCitizen(ctx context.Context, citizenID, byStaffID uint, now time.Time) error
+	CitizenByRef(ctx context.Context, p *models.Pseudonyms, ref string, centerID *uint) (*models.Citizen, error)
+}
+
+var _ DeskStore = (*models.Store)(nil)
+
+// DeskState is what the commands keep outside the database: the /bind lock-out and where
+// /more continues. flows.State provides it.
+type DeskState interface {
+	flows.KV
+	flows.Counter
+}
+
+// DeskOptions configures a Desk. Zero values take the documented defaults.
+type DeskOptions struct {
+	Store DeskStore
+	State DeskState
+	// Pseudonyms names citizens to supervisors without revealing them; required.
+	Pseudonyms *models.Pseudonyms
+	Logger     *slog.Logger
+	// Target is the campaign's satisfaction target, a rate in (0, 1] (default 0.95).
+	Target float64
+	// MinRatings is the least number of ratings a window or person needs to be ranked or made
+	// service star, and the weight of the prior in the adjusted score (default 20).
+	MinRatings int
+	// PageSize is how many rows a list shows at once (default 10).
+	PageSize int
+}
+
+// Limits of what staff and supervisors type.
+const (
+	maxNoteRunes     = 1000
+	maxReasonRunes   = flows.MaxReasonRunes
+	bindFailLimit    = 5
+	bindLockout      = time.Hour
+	moreTTL          = 30 * time.Minute
+	listFetchLimit   = 500
+	maxRank          = 50
+	callbackDataSize = 64 // Telegram's limit on a button's payload
+)
+
+// Desk runs the commands of staff and supervisors in chat: binding, their tickets, statistics
+// and supervision. Every command checks the account's role and scope first.
+type Desk struct {
+	o DeskOptions
+}
+
+// NewDesk returns the staff and supervisor commands.
+func NewDesk(o DeskOptions) *Desk {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Target <= 0 || o.Target > 1 {
+		o.Target = 0.95
+	}
+	if o.MinRatings <= 0 {
+		o.MinRatings = 20
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = 10
+	}
+	if o.Pseudonyms == nil {
+		panic("handlers: NewDesk needs Pseudonyms")
+	}
+	return &Desk{o: o}
+}
+
+// account is who a chat account acts as in this turn.
+type account struct {
+	actor models.Actor
+	// staff is the bound staff record, nil for a citizen.
+	staff *models.Staff
+}
+
+func (a account) role() string { return a.actor.Role }
+
+// account loads the role of the turn's chat account. A binding to a staff record that is gone
+// or has no usable role makes the account a citizen again.
+func (d *Desk) account(ctx context.Context, c *models.Citizen) (account, error) {
+	if c.StaffID == nil {
+		return account{actor: models.ActorFor(c.ID, nil)}, nil
+	}
+	st, err := d.o.Store.StaffByID(ctx, *c.StaffID)
+	if errors.Is(err, models.ErrNotFound) {
+		return account{actor: models.ActorFor(c.ID, nil)}, nil
+	}
+	if err != nil {
+		return account{}, fmt.Errorf("handlers: account: %w", err)
+	}
+	a := account{actor: models.ActorFor(c.ID, st)}
+	if a.role() != models.RoleCitizen {
+		a.staff = st
+	}
+	return a, nil
+}
+
+// call is one command being run for an account.
+type call struct {
+	t    *flows.Turn
+	acct account
+	name string
+	args string
+	// page is the page of a list asked for (1 = first).
+	page int
+}
+
+func (c *call) lang() string                  { return c.t.Lang }
+func (c *call) T(k string, a ...any) string   { return c.t.T(k, a...) }
+func (c *call) reply(text string) []bot.Reply { return []bot.Reply{{Text: text}} }
+func (c *call) line() string {
+	if c.args == "" {
+		return "/" + c.name
+	}
+	return "/" + c.name + " " + c.args
+}
+
+// Role sets of the commands.
+var (
+	anyRole   = []string{models.RoleCitizen, models.RoleStaff, models.RoleSupervisor, models.RoleAdmin}
+	boundRole = []string{models.RoleStaff, models.RoleSupervisor, models.RoleAdmin}
+	staffRole = []string{models.RoleStaff}
+	supRole   = []string{models.RoleSupervisor, models.RoleAdmin}
+)
+
+// deskCommand is one command of the desk: who may use it and what it does.
+type deskCommand struct {
+	roles []string
+	run   func(d *Desk, ctx context.Context, c *call) ([]bot.Reply, error)
+}
+
+// deskCommands maps a command name to its roles and handler. /appeal is the citizen's flow for
+// everybody but staff, and /more pages through the last list: the router handles both.
+var deskCommands = map[string]deskCommand{
+	"bind":   {anyRole, (*Desk).bind},
+	"unbind": {boundRole, (*Desk).unbind},
+	"more":   {boundRole, nil},
+
+	"todo":    {boundRole, (*Desk).todo},
+	"ticket":  {boundRole, (*Desk).ticket},
+	"accept":  {boundRole, (*Desk).accept},
+	"plan":    {boundRole, (*Desk).plan},
+	"done":    {boundRole, (*Desk).done},
+	"mystats": {staffRole, (*Desk).mystats},
+
+	"stats":    {supRole, (*Desk).stats},
+	"rank":     {supRole, (*Desk).rank},
+	"overdue":  {supRole, (*Desk).overdue},
+	"assign":   {supRole, (*Desk).assign},
+	"verify":   {supRole, (*Desk).verify},
+	"review":   {supRole, (*Desk).review},
+	"escalate": {supRole, (*Desk).escalate},
+	"inspect":  {supRole, (*Desk).inspect},
+	"publish":  {supRole, (*Desk).publish},
+	"star":     {supRole, (*Desk).star},
+	"ban":      {supRole, (*Desk).ban},
+	"unban":    {supRole, (*Desk).unban},
+}
+
+// deskKeywords are words staff type on WeChat instead of a command; like the citizens' keywords
+// only a message that is exactly the word counts, and only for a role that has the command.
+var deskKeywords = map[string]string{
+	"待办": "todo", "我的待办": "todo",
+	"更多": "more", "下一页": "more",
+	"我的统计": "mystats",
+	"统计":   "stats", "逾期": "overdue", "排名": "rank", "服务之星": "star",
+	"解绑": "unbind", "解除绑定": "unbind",
+}
+
+// allowed reports whether role may use the desk command name.
+func allowed(name, role string) bool {
+	c, ok := deskCommands[name]
+	return ok && slices.Contains(c.roles, role)
+}
+
+// help is the role's part of /help.
+func (d *Desk) help(lang, role string) string {
+	switch role {
+	case models.RoleStaff:
+		return flows.T(lang, "help_staff")
+	case models.RoleSupervisor, models.RoleAdmin:
+		return flows.T(lang, "help_supervisor")
+	}
+	return ""
+}
+
+// Banned reports whether the account may no longer rate or complain.
+func (d *Desk) banned(ctx context.Context, citizenID uint) (bool, error) {
+	b, err := d.o.Store.Banned(ctx, citizenID)
+	if err != nil {
+		return false, fmt.Errorf("handlers: %w", err)
+	}
+	return b, nil
+}
+
+// Binding.
+
+func bindFailKey(id uint) string { return "bindfail:" + strconv.FormatUint(uint64(id), 10) }
+func bindLockKey(id uint) string { return "bindlock:" + strconv.FormatUint(uint64(id), 10) }
+
+func (d *Desk) bind(ctx context.Context, c *call) ([]bot.Reply, error) {
+	if c.acct.staff != nil {
+		return c.reply(c.T("bind_already", roleLabel(c.lang(), c.acct.role()), c.acct.staff.Name)), nil
+	}
+	code := models.NormInviteCode(c.args)
+	if code == "" {
+		return c.reply(c.T("bind_usage")), nil
+	}
+	id := c.t.Citizen.ID
+	if _, err := d.o.State.Get(ctx, bindLockKey(id)); err == nil {
+		return c.reply(c.T("bind_locked")), nil
+	} else if !errors.Is(err, flows.ErrNotFound) {
+		return nil, fmt.Errorf("handlers: bind: %w", err)
+	}
+	st, err := d.o.Store.RedeemInvite(ctx, code, id, c.t.Now)
+	switch {
+	case errors.Is(err, models.ErrInvalidCode):
+		n, err := d.o.State.Incr(ctx, bindFailKey(id), bindLockout)
+		if err != nil {
+			return nil, fmt.Errorf("handlers: bind: %w", err)
+		}
+		d.o.Logger.InfoContext(ctx, "binding code refused", "platform", c.t.In.Platform, "citizen_id", id, "failures", n)
+		if n >= bindFailLimit {
+			if err := d.o.State.Set(ctx, bindLockKey(id), []byte("1"), bindLockout); err != nil {
+				return nil, fmt.Errorf("handlers: bind: %w", err)
+			}
+			return c.reply(c.T("bind_invalid") + "\n" + c.T("bind_locked")), nil
+		}
+		return c.reply(c.T("bind_invalid")), nil
+	case errors.Is(err, models.ErrAlreadyBound):
+		return c.reply(c.T("bind_usage")), nil
+	case err != nil:
+		return nil, fmt.Errorf("handlers: bind: %w", err)
+	}
+	d.o.Logger.InfoContext(ctx, "chat account bound to staff", "platform", c.t.In.Platform, "citizen_id", id,
+		"staff_no", st.StaffNo, "role", st.Role)
+	return c.reply(c.T("bind_ok", roleLabel(c.lang(), st.Role), st.Name, d.staffPlace(c.lang(), st))), nil
+}
+
+func (d *Desk) unbind(ctx context.Context, c *call) ([]bot.Reply, error) {
+	err := d.o.Store.Unbind(ctx, c.t.Citizen.ID, c.t.Now)
+	if err != nil && !errors.Is(err, models.ErrNotBound) {
+		return nil, fmt.Errorf("handlers: unbind: %w", err)
+	}
+	d.o.Logger.InfoContext(ctx, "chat account unbound", "platform", c.t.In.Platform, "citizen_id", c.t.Citizen.ID)
+	return c.reply(c.T("unbind_ok")), nil
+}
+
+func roleLabel(lang, role string) string { return flows.T(lang, "role_"+role) }
+
+// staffPlace names where a staff record works: the window, the supervised center, or all.
+func (d *Desk) staffPlace(lang string, st *models.Staff) string {
+	switch {
+	case st.Role == models.RoleStaff && st.Window != nil:
+		return st.Window.Code + " " + st.Window.Name
+	case st.Role == models.RoleSupervisor && st.Center != nil:
+		return st.Center.Name
+	case st.Role == models.RoleSupervisor && st.Window != nil:
+		return st.Window.Code
+	}
+	return flows.T(lang, "all_centers")
+}
+
+// Lists.
+
+// listItem is one row of a list, with the button that opens it.
+type listItem struct {
+	line   string
+	button *bot.Button
+}
+
+func moreKey(t *flows.Turn) string { return "more:" + string(t.In.Platform) + ":" + t.In.ChatID }
+
+// list shows one page of items: a button per row and a "next" button on Telegram and the web,
+// and /more, remembered for this chat, on WeChat where buttons are typed.
+func (d *Desk) list(ctx context.Context, c *call, head string, items []listItem, foot string) ([]bot.Reply, error) {
+	size := d.o.PageSize
+	pages := max(1, (len(items)+size-1)/size)
+	p := min(max(c.page, 1), pages)
+	var b strings.Builder
+	b.WriteString(head)
+	if pages > 1 {
+		b.WriteString(c.T("page", p, pages))
+	}
+	var btns []bot.Button
+	for _, it := range items[(p-1)*size : min(p*size, len(items))] {
+		b.WriteString("\n" + it.line)
+		if it.button != nil {
+			btns = append(btns, *it.button)
+		}
+	}
+	if foot != "" {
+		b.WriteString("\n\n" + foot)
+	}
+	next := ""
+	if p < pages {
+		next = strconv.Itoa(p+1) + ":" + c.line()
+		b.WriteString("\n" + c.T("more_hint"))
+		if payload := "page:" + next; len(payload) <= callbackDataSize {
+			btns = append(btns, bot.Button{Label: c.T("btn_next"), Payload: payload})
+		}
+	}
+	if err := d.o.State.Set(ctx, moreKey(c.t), []byte(next), moreTTL); err != nil {
+		return nil, fmt.Errorf("handlers: %s: %w", c.name, err)
+	}
+	return []bot.Reply{{Text: b.String(), Buttons: bot.Column(btns...)}}, nil
+}
+
+// more returns the page and command line that /more continues with; ok is false when there is
+// nothing more.
+func (d *Desk) more(ctx context.Context, t *flows.Turn) (page int, line string, ok bool, err error) {
+	raw, err := d.o.State.Get(ctx, moreKey(t))
+	if errors.Is(err, flows.ErrNotFound) {
+		return 0, "", false, nil
+	}
+	if err != nil {
+		return 0, "", false, fmt.Errorf("handlers: more: %w", err)
+	}
+	n, line, found := strings.Cut(string(raw), ":")
+	page, convErr := strconv.Atoi(n)
+	if !found || convErr != nil || page < 2 {
+		return 0, "", false, nil
+	}
+	return page, line, true, nil
+}
+
+// Tickets.
+
+// visible returns the ticket numbered no if the account's scope covers it; nil otherwise, which
+// the commands answer exactly like a number that does not exist.
+func (d *Desk) visible(ctx context.Context, c *call, no string) (*models.Ticket, error) {
+	no = models.NormTicketNo(no)
+	if !models.TicketNoPattern.MatchString(no) {
+		return nil, nil
+	}
+	tk, err := d.o.Store.TicketByNo(ctx, no)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("handlers: %s: %w", c.name, err)
+	}
+	if !c.acct.actor.Covers(tk) {
+		return nil, nil
+	}
+	return tk, nil
+}
+
+func (c *call) unknownTicket(no string) []bot.Reply {
+	return c.reply(c.T("ticket_unknown_staff", flows.Truncate(models.NormTicketNo(no), 24)))
+}
+
+// urgency orders tickets by the deadline that applies now, the earliest first; tickets without
+// one (under review) come last.
+func urgency(a, b models.Ticket) int {
+	da, db := a.Due(), b.Due()
+	switch {
+	case da.IsZero() && !db.IsZero():
+		return 1
+	case !da.IsZero() && db.IsZero():
+		return -1
+	}
+	if c := da.Compare(db); c != 0 {
+		return c
+	}
+	return a.CreatedAt.Compare(b.CreatedAt)
+}
+
+func (d *Desk) todo(ctx context.Context, c *call) ([]bot.Reply, error) {
+	f := models.TicketFilter{States: models.OpenStates(), Limit: listFetchLimit}
+	head := "todo_head"
+	if c.acct.role() == models.RoleStaff {
+		f.WindowID = c.acct.actor.WindowID
+	} else {
+		f.CenterID, f.SupervisorOwned, head = c.acct.actor.CenterID, true, "todo_head_sup"
+	}
+	ts, err := d.o.Store.Tickets(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: todo: %w", err)
+	}
+	if len(ts) == 0 {
+		return c.reply(c.T("todo_none")), nil
+	}
+	slices.SortStableFunc(ts, urgency)
+	rules := d.o.Store.TicketRules()
+	items := make([]listItem, len(ts))
+	for i, tk := range ts {
+		items[i] = listItem{line: d.ticketLine(c, i+1, &tk, rules), button: &bot.Button{Label: tk.No, Payload: "cmd:/ticket " + tk.No}}
+	}
+	return d.list(ctx, c, c.T(head, len(ts)), items, c.T("list_hint"))
+}
+
+// ticketLine is a ticket in a list: number, state, place, deadline, lateness.
+func (d *Desk) ticketLine(c *call, n int, tk *models.Ticket, rules models.TicketRules) string {
+	loc := rules.Location()
+	line := fmt.Sprintf("%d. %s · %s · %s", n, tk.No, tk.State.Label(c.lang()), flows.Truncate(flows.TicketPlace(c.lang(), tk), 30))
+	if due := tk.Due(); !due.IsZero() {
+		line += c.T("track_due", flows.DayLabel(c.lang(), due, loc))
+		if late := lateDays(rules, due, c.t.Now); late > 0 {
+			line += c.T("list_late", late)
+		}
+	}
+	if tk.Escalated && c.acct.role() == models.RoleStaff {
+		line += c.T("list_escalated")
+	}
+	return line
+}
+
+// lateDays counts the working days a deadline is past, at least 1 once it has passed.
+func lateDays(rules models.TicketRules, due, now time.Time) int {
+	if !now.After(due) {
+		return 0
+	}
+	if rules.Calendar == nil {
+		return max(1, int(now.Sub(due).Hours()/24))
+	}
+	return max(1, rules.Calendar.WorkdaysLate(due, now))
+}
+
+func (d *Desk) ticket(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, _, _ := strings.Cut(c.args, " ")
+	if no == "" {
+		return c.reply(c.T("usage_ticket")), nil
+	}
+	tk, err := d.visible(ctx, c, no)
+	if err != nil || tk == nil {
+		return c.unknownTicket(no), err
+	}
+	return d.ticketView(ctx, c, tk)
+}
+
+// ticketView shows one ticket with its timeline. Staff never see who filed it; supervisors see
+// a pseudonym, the masked phone, and the full number only when the citizen agreed to a call-back.
+func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bot.Reply, error) {
+	lang, rules := c.lang(), d.o.Store.TicketRules()
+	loc := rules.Location()
+	sup := c.acct.role() != models.RoleStaff
+	evs, err := d.o.Store.TicketEvents(ctx, tk.ID, !sup)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: ticket: %w", err)
+	}
+	photos, err := d.o.Store.TicketAttachments(ctx, tk.ID)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: ticket: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString(c.T("t_head", tk.No, c.T("kind_"+tk.Kind)))
+	b.WriteString(c.T("track_place", flows.TicketPlace(lang, tk)))
+	b.WriteString(c.T("track_category", flows.CategoryLabel(lang, tk.Category)))
+	state := tk.State.Label(lang)
+	if tk.Escalated && tk.State.Open() {
+		state += c.T("track_escalated")
+	}
+	b.WriteString(c.T("track_state", state))
+	owner, err := d.owner(ctx, lang, tk)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString(c.T("t_owner", owner))
+	b.WriteString(c.T("t_created", flows.StampLabel(lang, tk.CreatedAt, loc)))
+	if due := tk.Due(); !due.IsZero() {
+		b.WriteString(c.T("track_deadline", flows.DayLabel(lang, due, loc)))
+		if late := lateDays(rules, due, c.t.Now); late > 0 {
+			b.WriteString(c.T("list_late", late))
+		}
+	}
+	if tk.Description != "" {
+		b.WriteString(c.T("t_desc", flows.Truncate(tk.Description, 500)))
+	}
+	if len(photos) > 0 {
+		b.WriteString(c.T("t_photos", len(photos)))
+	}
+	ref := d.o.Pseudonyms.Citizen(tk.CitizenID)
+	if sup {
+		ident := c.T("t_realname")
+		if tk.Anonymous || tk.Phone == "" {
+			ident = c.T("t_anonymous")
+		}
+		b.WriteString(c.T("t_citizen", ref, ident))
+		switch {
+		case tk.Phone != "" && tk.CallbackConsent:
+			b.WriteString(c.T("t_phone", tk.Phone))
+		case tk.Phone != "":
+			b.WriteString(c.T("t_phone_masked", models.MaskPhone(tk.Phone)))
+		}
+		n, err := d.o.Store.CountFollowers(ctx, tk.ID)
+		if err != nil {
+			return nil, fmt.Errorf("handlers: ticket: %w", err)
+		}
+		if n > 0 {
+			b.WriteString(c.T("t_followers", n))
+		}
+	}
+	if tk.State == models.StateRejected && tk.Reason != "" {
+		b.WriteString(c.T("track_reason", tk.Reason))
+	}
+	if tk.Plan != "" {
+		b.WriteString(c.T("t_plan", flows.Truncate(tk.Plan, 300)))
+	}
+	if tk.Result != "" {
+		b.WriteString(c.T("t_result", flows.Truncate(tk.Result, 300)))
+	}
+	if tk.AppealBy != "" {
+		b.WriteString(c.T("t_appeal", c.T("actor_"+tk.AppealBy), flows.Truncate(tk.AppealReason, 300)))
+	}
+	if tk.Rerate != "" {
+		b.WriteString(c.T("t_rerate", c.T("rerate_"+tk.Rerate)))
+	}
+	if tk.PublishedAt != nil {
+		b.WriteString(c.T("t_published", flows.StampLabel(lang, *tk.PublishedAt, loc)))
+	}
+	if len(evs) > 0 {
+		b.WriteString(c.T("track_timeline"))
+		for _, ev := range evs {
+			fmt.Fprintf(&b, "\n%s %s", flows.StampLabel(lang, ev.CreatedAt, loc), flows.EventLabel(lang, &ev))
+			b.WriteString(c.T("t_event_actor", c.T("actor_"+ev.ActorRole)))
+			if ev.Note != "" && ev.Action != models.ActSubmit && (sup || ev.Public) {
+				b.WriteString(c.T("track_note", flows.Truncate(ev.Note, 200)))
+			}
+		}
+	}
+	hints, buttons := d.nextSteps(c, tk, ref)
+	if len(hints) > 0 {
+		b.WriteString("\n\n" + strings.Join(hints, "\n"))
+	}
+	return []bot.Reply{{Text: b.String(), Buttons: bot.Column(buttons...)}}, nil
+}
+
+// nextSteps are the actions the account can take on the ticket now: buttons for those that need
+// no text, hints with the command for those that do.
+func (d *Desk) nextSteps(c *call, tk *models.Ticket, ref string) (hints []string, buttons []bot.Button) {
+	working := tk.State.Open() && tk.State != models.StateAppealed
+	switch c.acct.role() {
+	case models.RoleStaff:
+		switch tk.State {
+		case models.StateSubmitted:
+			hints = append(hints, c.T("hint_accept", tk.No))
+			buttons = append(buttons, bot.Button{Label: c.T("btn_accept"), Payload: "cmd:/accept " + tk.No})
+		case models.StateAccepted, models.StateReopened:
+			hints = append(hints, c.T("hint_plan", tk.No))
+		case models.StateRectifying:
+			hints = append(hints, c.T("hint_done", tk.No))
+		}
+		if working && tk.Kind == models.KindBadReview && !tk.StaffAppealed {
+			hints = append(hints, c.T("hint_appeal", tk.No))
+		}
+	default:
+		switch tk.State {
+		case models.StateSubmitted:
+			hints = append(hints, c.T("hint_verify", tk.No))
+			buttons = append(buttons, bot.Button{Label: c.T("btn_accept"), Payload: "cmd:/verify " + tk.No + " valid"})
+		case models.StateAppealed:
+			hints = append(hints, c.T("hint_review", tk.No))
+			buttons = append(buttons,
+				bot.Button{Label: c.T("btn_uphold"), Payload: "cmd:/review " + tk.No + " uphold"},
+				bot.Button{Label: c.T("btn_dismiss"), Payload: "cmd:/review " + tk.No + " dismiss"})
+		case models.StateAccepted, models.StateReopened:
+			hints = append(hints, c.T("hint_plan", tk.No))
+		case models.StateRectifying:
+			hints = append(hints, c.T("hint_done", tk.No))
+		}
+		if working && !tk.Escalated {
+			buttons = append(buttons, bot.Button{Label: c.T("btn_escalate"), Payload: "cmd:/escalate " + tk.No})
+		}
+		if (tk.State == models.StateResolved || tk.State == models.StateClosed) && tk.PublishedAt == nil && tk.Plan != "" && tk.Result != "" {
+			buttons = append(buttons, bot.Button{Label: c.T("btn_publish"), Payload: "cmd:/publish " + tk.No})
+		}
+		hints = append(hints, c.T("hint_ban", ref))
+	}
+	return hints, buttons
+}
+
+// owner says who handles a ticket: the assigned person, the supervisors, or the window.
+func (d *Desk) owner(ctx context.Context, lang string, tk *models.Ticket) (string, error) {
+	switch {
+	case tk.OwnerStaffID != nil:
+		st, err := d.o.Store.StaffByID(ctx, *tk.OwnerStaffID)
+		if errors.Is(err, models.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("handlers: owner: %w", err)
+		}
+		if tk.Escalated {
+			return st.Name + " " + st.StaffNo + " · " + flows.T(lang, "owner_supervisor"), nil
+		}
+		return st.Name + " " + st.StaffNo, nil
+	case tk.Escalated || tk.State == models.StateAppealed:
+		return flows.T(lang, "owner_supervisor"), nil
+	}
+	if tk.Window != nil {
+		return flows.T(lang, "owner_window", tk.Window.Code), nil
+	}
+	return flows.T(lang, "owner_center"), nil
+}
+
+// Transitions.
+
+// act applies a change to a ticket the account can see and answers with ok's sentence, or with
+// the reason the change was refused.
+func (d *Desk) act(ctx context.Context, c *call, no string, ch models.Change, ok func(tk *models.Ticket) string) ([]bot.Reply, error) {
+	tk, err := d.visible(ctx, c, no)
+	if err != nil || tk == nil {
+		return c.unknownTicket(no), err
+	}
+	ch.Actor, ch.At = c.acct.actor, c.t.Now
+	after, _, err := d.o.Store.Transition(ctx, tk.No, ch)
+	var te *models.TransitionError
+	switch {
+	case errors.As(err, &te):
+		return c.reply(d.refusal(c, tk, ch, te)), nil
+	case errors.Is(err, models.ErrNotFound):
+		return c.unknownTicket(no), nil
+	case err != nil:
+		return nil, fmt.Errorf("handlers: %s: %w", c.name, err)
+	}
+	d.o.Logger.InfoContext(ctx, "ticket changed from chat", "ticket", after.No, "action", ch.Action,
+		"role", c.acct.role(), "staff_id", c.acct.actor.StaffID)
+	return c.reply(ok(after)), nil
+}
+
+// refusal is the sentence for a refused change: the state does not allow it, the role may not,
+// or something it needs is missing.
+func (d *Desk) refusal(c *call, tk *models.Ticket, ch models.Change, te *models.TransitionError) string {
+	act := c.T("act_" + string(ch.Action))
+	switch {
+	case errors.Is(te, models.ErrAlreadyAppealed):
+		return c.T("err_appealed", tk.No)
+	case errors.Is(te, models.ErrForbidden):
+		return c.T("err_forbidden", tk.No, act)
+	case errors.Is(te, models.ErrBadInput):
+		switch ch.Action {
+		case models.ActPublish:
+			return c.T("err_publish_unfinished", tk.No)
+		case models.ActAssign:
+			return c.T("err_other_center", ch.Note, tk.No)
+		}
+		return c.T("usage_" + string(ch.Action))
+	}
+	switch {
+	case ch.Action == models.ActEscalate && tk.Escalated:
+		return c.T("err_escalated", tk.No)
+	case ch.Action == models.ActPublish && tk.PublishedAt != nil:
+		return c.T("err_published", tk.No)
+	case ch.Action == models.ActAppeal && tk.Kind != models.KindBadReview && tk.State.Open():
+		return c.T("err_not_bad_review", tk.No)
+	}
+	return c.T("err_state", tk.No, tk.State.Label(c.lang()), act)
+}
+
+// noAndText splits "NUMBER text…".
+func noAndText(args string) (no, text string) {
+	no, text, _ = strings.Cut(strings.TrimSpace(args), " ")
+	return no, strings.TrimSpace(text)
+}
+
+// tooLong answers text over limit characters, or nil.
+func (c *call) tooLong(text string, limit int) []bot.Reply {
+	if n := utf8.RuneCountInString(text); n > limit {
+		return c.reply(c.T("err_too_long", n, limit))
+	}
+	return nil
+}
+
+func (d *Desk) accept(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, _ := noAndText(c.args)
+	if no == "" {
+		return c.reply(c.T("usage_accept")), nil
+	}
+	return d.act(ctx, c, no, models.Change{Action: models.ActAccept}, func(tk *models.Ticket) string {
+		return c.T("ok_accept", tk.No, flows.DayLabel(c.lang(), tk.RectifyDue, d.o.Store.TicketRules().Location()), tk.No)
+	})
+}
+
+func (d *Desk) plan(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, text := noAndText(c.args)
+	if no == "" || text == "" {
+		return c.reply(c.T("usage_plan")), nil
+	}
+	if r := c.tooLong(text, maxNoteRunes); r != nil {
+		return r, nil
+	}
+	return d.act(ctx, c, no, models.Change{Action: models.ActPlan, Note: text}, func(tk *models.Ticket) string {
+		return c.T("ok_plan", tk.No, tk.No)
+	})
+}
+
+func (d *Desk) done(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, text := noAndText(c.args)
+	if no == "" || text == "" {
+		return c.reply(c.T("usage_done")), nil
+	}
+	if r := c.tooLong(text, maxNoteRunes); r != nil {
+		return r, nil
+	}
+	return d.act(ctx, c, no, models.Change{Action: models.ActDone, Note: text}, func(tk *models.Ticket) string {
+		return c.T("ok_done", tk.No)
+	})
+}
+
+// staffAppeal is /appeal from a staff account: contesting a bad review of their window as
+// mistaken or malicious (申诉). Citizens' /appeal is their own conversation.
+func (d *Desk) staffAppeal(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, text := noAndText(c.args)
+	if no == "" || text == "" {
+		return c.reply(c.T("usage_appeal")), nil
+	}
+	if r := c.tooLong(text, maxReasonRunes); r != nil {
+		return r, nil
+	}
+	return d.act(ctx, c, no, models.Change{Action: models.ActAppeal, Note: text}, func(tk *models.Ticket) string {
+		return c.T("ok_appeal", tk.No)
+	})
+}

@@ -1,0 +1,299 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"windowbot/bot"
+	"windowbot/flows"
+	"windowbot/flows/state"
+	"windowbot/handlers"
+	"windowbot/internal/testenv"
+	"windowbot/models"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// monday10 is Monday 23 November 2026, 10:00 in Shanghai.
+var monday10 = time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
+
+// logBuffer collects log output for assertions.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
+
+// A second center, a city-wide administrator, on top of the demo data: the roles of the table.
+const (
+	cityWindowsCSV = models.WindowsCSVHeader + "\nCITY,城区便民服务中心,X001,社保,人社局\n"
+	cityStaffCSV   = models.StaffCSVHeader + "\nCITY-001,钱进,X001,staff\nCITY-S01,孙督查,X001,supervisor\nADMIN-1,吴管理,,admin\n"
+)
+
+// rig is a router with the desk over a real database and state store.
+type rig struct {
+	t      *testing.T
+	store  *models.Store
+	state  flows.State
+	clock  *clock
+	router *handlers.Router
+	refs   *models.Pseudonyms
+	logs   *logBuffer
+	seq    int
+}
+
+func openStore(t testing.TB, url string) *models.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	s.SetTicketRules(models.DefaultTicketRules(shanghai))
+	if err := s.SeedDemo(ctx); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	if _, err := s.Import(ctx, strings.NewReader(cityWindowsCSV), "city windows", strings.NewReader(cityStaffCSV), "city staff"); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	return s
+}
+
+func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig {
+	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
+	eng := flows.NewEngine(flows.Options{
+		State: st, Store: store, Now: clk.Now, Location: shanghai, SessionTTL: 30 * time.Minute,
+	}, flows.NewRate(store, shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
+		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	refs := models.NewPseudonyms([]byte("test secret"))
+	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: refs, Logger: logger, MinRatings: 3, PageSize: 5})
+	return &rig{t: t, store: store, state: st, clock: clk, refs: refs, logs: logs,
+		router: handlers.NewRouter(eng, logger, handlers.WithDesk(desk))}
+}
+
+func memoryState(t testing.TB, clk *clock) flows.State {
+	st := state.NewMemory(clk.Now)
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func redisState(t testing.TB) flows.State {
+	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), testenv.KeyPrefix(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func newClock() *clock { return &clock{t: monday10} }
+
+// forEachBackend runs fn against SQLite and PostgreSQL (in-process state), and SQLite with Redis.
+func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
+	forEachDB(t, fn)
+	t.Run("sqlite+redis", func(t *testing.T) {
+		clk := newClock()
+		fn(t, newRig(t, openStore(t, testenv.SQLiteURL(t)), redisState(t), clk))
+	})
+}
+
+// forEachDB runs fn against SQLite and PostgreSQL, with in-process state.
+func forEachDB(t *testing.T, fn func(t *testing.T, r *rig)) {
+	urls := testenv.DatabaseURLs(t)
+	names := make([]string, 0, len(urls))
+	for n := range urls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			clk := newClock()
+			fn(t, newRig(t, openStore(t, urls[name]), memoryState(t, clk), clk))
+		})
+	}
+}
+
+func (r *rig) send(chat string, in bot.Inbound) []bot.Reply {
+	r.t.Helper()
+	in.Platform, in.ChatID = bot.Telegram, chat
+	out, err := r.router.Handle(context.Background(), in)
+	if err != nil {
+		r.t.Fatalf("handle %+v: %v", in, err)
+	}
+	if len(out) == 0 {
+		r.t.Fatalf("handle %+v: no reply", in)
+	}
+	for _, rep := range out {
+		if strings.TrimSpace(rep.Text) == "" {
+			r.t.Fatalf("handle %+v: empty reply text", in)
+		}
+	}
+	return out
+}
+
+func (r *rig) say(chat, text string) []bot.Reply { return r.send(chat, bot.Inbound{Text: text}) }
+func (r *rig) press(chat, payload string) []bot.Reply {
+	return r.send(chat, bot.Inbound{Payload: payload, MessageID: "1"})
+}
+
+func text(rs []bot.Reply) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.Text)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func mustContain(t *testing.T, rs []bot.Reply, want ...string) {
+	t.Helper()
+	all := text(rs)
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Fatalf("replies %q do not contain %q", all, w)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, rs []bot.Reply, unwanted ...string) {
+	t.Helper()
+	all := text(rs)
+	for _, w := range unwanted {
+		if strings.Contains(all, w) {
+			t.Fatalf("replies %q contain %q", all, w)
+		}
+	}
+}
+
+func hasButton(rs []bot.Reply, payload string) bool {
+	for _, r := range rs {
+		for _, row := range r.Buttons {
+			for _, b := range row {
+				if b.Payload == payload {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// chat returns a new chat id.
+func (r *rig) chat(prefix string) string {
+	r.seq++
+	return fmt.Sprintf("%s-%d", prefix, r.seq)
+}
+
+// citizen returns the citizen row of a Telegram chat, creating it.
+func (r *rig) citizen(chat string) *models.Citizen {
+	r.t.Helper()
+	c, err := r.store.TouchCitizen(context.Background(), string(bot.Telegram), chat, "", r.clock.Now())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return c
+}
+
+// bind makes a new chat act as staffNo through an invitation and /bind, and returns the chat.
+func (r *rig) bind(staffNo string) string {
+	r.t.Helper()
+	code, _, err := r.store.CreateInvite(context.Background(), staffNo, 0, r.clock.Now())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	chat := r.chat(staffNo)
+	mustContain(r.t, r.say(chat, "/bind "+code), "绑定成功")
+	return chat
+}
+
+// badReview files a level-1 review of window by a new citizen and returns the ticket number and
+// the citizen's chat.
+func (r *rig) badReview(window string) (no, chat string) {
+	r.t.Helper()
+	ctx := context.Background()
+	chat = r.chat("rater")
+	c := r.citizen(chat)
+	w, err := r.store.WindowByCode(ctx, window)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	rt := &models.Rating{WindowID: w.ID, CitizenID: c.ID, Level: 1, Aspects: "attitude.cold", Comment: "态度差", Channel: "telegram", CreatedAt: r.clock.Now()}
+	if err := r.store.CreateRating(ctx, rt, r.clock.Now().Add(-time.Hour)); err != nil {
+		r.t.Fatal(err)
+	}
+	return rt.Ticket.No, chat
+}
+
+// move applies changes as an administrator (or as actor), failing the test on a refusal.
+func (r *rig) move(no string, changes ...models.Change) *models.Ticket {
+	r.t.Helper()
+	var tk *models.Ticket
+	for _, c := range changes {
+		if c.Actor.Role == "" {
+			c.Actor = models.Actor{Role: models.RoleAdmin}
+		}
+		c.At = r.clock.Now()
+		var err error
+		if tk, _, err = r.store.Transition(context.Background(), no, c); err != nil {
+			r.t.Fatalf("%s %s: %v", no, c.Action, err)
+		}
+	}
+	return tk
+}
+
+func (r *rig) ticket(no string) *models.Ticket {
+	r.t.Helper()
+	tk, err := r.store.TicketByNo(context.Background(), no)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return tk
+}
+
+func (r *rig) staff(no string) *models.Staff {
+	r.t.Helper()
+	st, err := r.store.StaffByNo(context.Background(), no)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return st
+}

@@ -1,0 +1,541 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"windowbot/bot"
+	"windowbot/flows"
+	"windowbot/models"
+)
+
+// period is a month or a year in the hall's zone.
+type period struct {
+	from, to time.Time
+	label    string
+	year     bool
+}
+
+var (
+	monthRE      = regexp.MustCompile(`^(\d{4})[-/.年](\d{1,2})月?$`)
+	yearRE       = regexp.MustCompile(`^(\d{4})年?$`)
+	monthOnlyRE  = regexp.MustCompile(`^(\d{1,2})月$`)
+	enMonthNames = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+)
+
+func monthOf(lang string, y int, m time.Month, loc *time.Location) period {
+	from := time.Date(y, m, 1, 0, 0, 0, 0, loc)
+	label := fmt.Sprintf("%d年%d月", from.Year(), int(from.Month()))
+	if lang == flows.LangEN {
+		label = fmt.Sprintf("%s %d", enMonthNames[from.Month()-1], from.Year())
+	}
+	return period{from: from, to: from.AddDate(0, 1, 0), label: label}
+}
+
+func yearOf(lang string, y int, loc *time.Location) period {
+	from := time.Date(y, 1, 1, 0, 0, 0, 0, loc)
+	label := fmt.Sprintf("%d年", y)
+	if lang == flows.LangEN {
+		label = strconv.Itoa(y)
+	}
+	return period{from: from, to: from.AddDate(1, 0, 0), label: label, year: true}
+}
+
+// parsePeriod reads a period argument: month (the default), last, year, 2026-11, 2026 or 11月.
+func parsePeriod(lang, s string, now time.Time, loc *time.Location) (period, bool) {
+	n := now.In(loc)
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "month", "this", "本月":
+		return monthOf(lang, n.Year(), n.Month(), loc), true
+	case "last", "上月":
+		return monthOf(lang, n.Year(), n.Month()-1, loc), true
+	case "year", "本年", "今年":
+		return yearOf(lang, n.Year(), loc), true
+	}
+	if m := monthRE.FindStringSubmatch(s); m != nil {
+		y, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		if mo >= 1 && mo <= 12 {
+			return monthOf(lang, y, time.Month(mo), loc), true
+		}
+	}
+	if m := yearRE.FindStringSubmatch(s); m != nil {
+		y, _ := strconv.Atoi(m[1])
+		if y >= 2000 && y <= 2200 {
+			return yearOf(lang, y, loc), true
+		}
+	}
+	if m := monthOnlyRE.FindStringSubmatch(s); m != nil {
+		mo, _ := strconv.Atoi(m[1])
+		if mo >= 1 && mo <= 12 {
+			return monthOf(lang, n.Year(), time.Month(mo), loc), true
+		}
+	}
+	return period{}, false
+}
+
+func (d *Desk) loc() *time.Location { return d.o.Store.TicketRules().Location() }
+
+func pct(r float64) string { return fmt.Sprintf("%.1f%%", r*100) }
+
+// statsText renders rating figures, and ticket and inspection figures where given.
+func (d *Desk) statsText(c *call, head string, st models.RatingStats, tc *models.TicketCount, insp *models.InspectionSummary) string {
+	var b strings.Builder
+	b.WriteString(head)
+	if st.Total == 0 {
+		b.WriteString(c.T("stats_none"))
+	} else {
+		var levels []string
+		for _, l := range models.Levels {
+			levels = append(levels, fmt.Sprintf("%s %d", l.Label(c.lang()), st.ByLevel[int(l)]))
+		}
+		b.WriteString(c.T("stats_total", st.Total, strings.Join(levels, " · ")))
+		verdict := c.T("target_missed")
+		if st.SatisfactionRate >= d.o.Target {
+			verdict = c.T("target_met")
+		}
+		b.WriteString(c.T("stats_rate", pct(st.SatisfactionRate), pct(d.o.Target), verdict))
+		b.WriteString(c.T("stats_good", pct(st.GoodRate)))
+		b.WriteString(c.T("stats_bad", st.Bad()))
+	}
+	if tc != nil {
+		b.WriteString(c.T("stats_tickets", tc.Open, tc.Overdue))
+	}
+	if insp != nil && insp.Count > 0 {
+		b.WriteString(c.T("stats_inspect", insp.Count, insp.AverageScore))
+	}
+	return b.String()
+}
+
+func (d *Desk) mystats(ctx context.Context, c *call) ([]bot.Reply, error) {
+	per, ok := parsePeriod(c.lang(), c.args, c.t.Now, d.loc())
+	if !ok {
+		return c.reply(c.T("bad_period", flows.Truncate(c.args, 20))), nil
+	}
+	st := c.acct.staff
+	w := st.Window
+	if w == nil {
+		return c.reply(c.T("todo_none")), nil
+	}
+	stats, err := d.o.Store.StatsIn(ctx, models.Scope{WindowID: &w.ID}, per.from, per.to)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: mystats: %w", err)
+	}
+	counts, err := d.o.Store.TicketCounts(ctx, &w.CenterID, c.t.Now)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: mystats: %w", err)
+	}
+	tc := models.SumTicketCounts(counts, &w.ID)
+	text := d.statsText(c, c.T("mystats_head", w.Code+" "+w.Name, per.label), stats, &tc, nil)
+	named, err := d.o.Store.StatsIn(ctx, models.Scope{StaffID: &st.ID}, per.from, per.to)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: mystats: %w", err)
+	}
+	if named.Total > 0 {
+		text += c.T("mystats_named", named.Total, pct(named.SatisfactionRate))
+	}
+	return c.reply(text), nil
+}
+
+// covers reports whether a supervisor's scope includes the center.
+func covers(a models.Actor, centerID uint) bool { return a.CenterID == nil || *a.CenterID == centerID }
+
+// scopeName names the account's whole scope: their center, or all centers.
+func (d *Desk) scopeName(ctx context.Context, c *call) (string, error) {
+	if c.acct.actor.CenterID == nil {
+		return c.T("all_centers"), nil
+	}
+	cs, err := d.o.Store.Centers(ctx)
+	if err != nil {
+		return "", fmt.Errorf("handlers: %s: %w", c.name, err)
+	}
+	for _, ct := range cs {
+		if ct.ID == *c.acct.actor.CenterID {
+			return ct.Name, nil
+		}
+	}
+	return c.T("all_centers"), nil
+}
+
+func (d *Desk) stats(ctx context.Context, c *call) ([]bot.Reply, error) {
+	per, _ := parsePeriod(c.lang(), "", c.t.Now, d.loc())
+	code := ""
+	for _, arg := range strings.Fields(c.args) {
+		if p, ok := parsePeriod(c.lang(), arg, c.t.Now, d.loc()); ok {
+			per = p
+			continue
+		}
+		if code != "" {
+			return c.reply(c.T("bad_period", flows.Truncate(arg, 20))), nil
+		}
+		code = arg
+	}
+	scope := models.Scope{CenterID: c.acct.actor.CenterID}
+	var title string
+	switch {
+	case code != "":
+		w, err := d.o.Store.WindowByCode(ctx, code)
+		switch {
+		case err == nil && covers(c.acct.actor, w.CenterID):
+			scope, title = models.Scope{CenterID: &w.CenterID, WindowID: &w.ID}, flows.WindowLabel(w)
+		case err == nil || errors.Is(err, models.ErrNotFound):
+			ct, err := d.o.Store.CenterByCode(ctx, code)
+			if errors.Is(err, models.ErrNotFound) || (err == nil && !covers(c.acct.actor, ct.ID)) {
+				return c.reply(c.T("code_unknown", flows.Truncate(code, 40))), nil
+			}
+			if err != nil {
+				return nil, fmt.Errorf("handlers: stats: %w", err)
+			}
+			scope, title = models.Scope{CenterID: &ct.ID}, ct.Name
+		default:
+			return nil, fmt.Errorf("handlers: stats: %w", err)
+		}
+	default:
+		var err error
+		if title, err = d.scopeName(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	st, err := d.o.Store.StatsIn(ctx, scope, per.from, per.to)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: stats: %w", err)
+	}
+	counts, err := d.o.Store.TicketCounts(ctx, scope.CenterID, c.t.Now)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: stats: %w", err)
+	}
+	tc := models.SumTicketCounts(counts, scope.WindowID)
+	insp, err := d.o.Store.Inspections(ctx, scope, per.from, per.to)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: stats: %w", err)
+	}
+	return c.reply(d.statsText(c, c.T("stats_head", title, per.label), st, &tc, &insp)), nil
+}
+
+func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
+	bottom, n := false, 10
+	per, _ := parsePeriod(c.lang(), "", c.t.Now, d.loc())
+	for i, arg := range strings.Fields(c.args) {
+		switch a := strings.ToLower(arg); {
+		case i == 0 && (a == "top" || a == "前"):
+		case i == 0 && (a == "bottom" || a == "后"):
+			bottom = true
+		default:
+			if k, err := strconv.Atoi(a); err == nil && k > 0 {
+				n = min(k, maxRank)
+				continue
+			}
+			p, ok := parsePeriod(c.lang(), arg, c.t.Now, d.loc())
+			if !ok {
+				return c.reply(c.T("usage_rank")), nil
+			}
+			per = p
+		}
+	}
+	ws, err := d.o.Store.Windows(ctx, c.acct.actor.CenterID)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: rank: %w", err)
+	}
+	windows := make(map[uint]models.Window, len(ws))
+	for _, w := range ws {
+		windows[w.ID] = w
+	}
+	all, err := d.o.Store.WindowTallies(ctx, per.from, per.to)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: rank: %w", err)
+	}
+	// The ranking of the monthly report and the yearly announcement, within the scope.
+	var tallies []models.Tally
+	small := 0
+	for _, t := range all {
+		if _, ok := windows[t.ID]; ok {
+			tallies = append(tallies, t)
+			if t.Total < d.o.MinRatings {
+				small++
+			}
+		}
+	}
+	ranked := models.Rank(tallies, d.o.MinRatings)
+	if len(ranked) == 0 {
+		return c.reply(c.T("rank_none", d.o.MinRatings)), nil
+	}
+	if bottom {
+		slices.Reverse(ranked)
+	}
+	ranked = ranked[:min(n, len(ranked))]
+	scope, err := d.scopeName(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	head := c.T("rank_head_top", scope, per.label, len(ranked))
+	if bottom {
+		head = c.T("rank_head_bot", scope, per.label, len(ranked))
+	}
+	items := make([]listItem, len(ranked))
+	for i, r := range ranked {
+		w := windows[r.ID]
+		name := w.Name
+		if c.acct.actor.CenterID == nil && w.Center != nil {
+			name = w.Center.Name + " · " + name
+		}
+		items[i] = listItem{line: c.T("rank_line", r.Rank, w.Code, name, pct(r.Score), pct(r.SatisfactionRate()), r.Total)}
+	}
+	foot := c.T("rank_note", d.o.MinRatings, pct(d.o.Target))
+	if small > 0 {
+		foot = c.T("rank_small", small, d.o.MinRatings) + "\n" + foot
+	}
+	return d.list(ctx, c, head, items, foot)
+}
+
+func (d *Desk) overdue(ctx context.Context, c *call) ([]bot.Reply, error) {
+	ts, err := d.o.Store.Tickets(ctx, models.TicketFilter{
+		States: models.OpenStates(), CenterID: c.acct.actor.CenterID, OverdueAt: c.t.Now, Limit: listFetchLimit,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("handlers: overdue: %w", err)
+	}
+	if len(ts) == 0 {
+		return c.reply(c.T("overdue_none")), nil
+	}
+	rules := d.o.Store.TicketRules()
+	late := make(map[uint]int, len(ts))
+	for _, tk := range ts {
+		late[tk.ID] = lateDays(rules, tk.Due(), c.t.Now)
+	}
+	slices.SortStableFunc(ts, func(a, b models.Ticket) int {
+		if c := cmp.Compare(late[b.ID], late[a.ID]); c != 0 {
+			return c
+		}
+		return urgency(a, b)
+	})
+	items := make([]listItem, len(ts))
+	for i, tk := range ts {
+		owner, err := d.owner(ctx, c.lang(), &tk)
+		if err != nil {
+			return nil, err
+		}
+		line := c.T("overdue_line", i+1, tk.No, tk.State.Label(c.lang()), flows.Truncate(flows.TicketPlace(c.lang(), &tk), 30),
+			owner, flows.DayLabel(c.lang(), tk.Due(), rules.Location()), late[tk.ID])
+		items[i] = listItem{line: line, button: &bot.Button{Label: tk.No, Payload: "cmd:/ticket " + tk.No}}
+	}
+	return d.list(ctx, c, c.T("overdue_head", len(ts)), items, c.T("list_hint"))
+}
+
+func (d *Desk) assign(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, staffNo := noAndText(c.args)
+	if no == "" || staffNo == "" || strings.Contains(staffNo, " ") {
+		return c.reply(c.T("usage_assign")), nil
+	}
+	st, err := d.o.Store.StaffByNo(ctx, staffNo)
+	if errors.Is(err, models.ErrNotFound) {
+		return c.reply(c.T("err_no_staff", flows.Truncate(staffNo, 40))), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("handlers: assign: %w", err)
+	}
+	return d.act(ctx, c, no, models.Change{Action: models.ActAssign, AssignTo: &st.ID, Note: st.StaffNo}, func(tk *models.Ticket) string {
+		return c.T("ok_assign", tk.No, st.Name, st.StaffNo)
+	})
+}
+
+func (d *Desk) verify(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, rest := noAndText(c.args)
+	verdict, reason := noAndText(rest)
+	switch strings.ToLower(verdict) {
+	case "valid", "属实", "有效":
+		if r := c.tooLong(reason, maxReasonRunes); r != nil {
+			return r, nil
+		}
+		return d.act(ctx, c, no, models.Change{Action: models.ActAccept, Note: reason}, func(tk *models.Ticket) string {
+			return c.T("ok_accept", tk.No, flows.DayLabel(c.lang(), tk.RectifyDue, d.loc()), tk.No)
+		})
+	case "invalid", "不属实", "无效":
+		if reason == "" {
+			break
+		}
+		if r := c.tooLong(reason, maxReasonRunes); r != nil {
+			return r, nil
+		}
+		return d.act(ctx, c, no, models.Change{Action: models.ActReject, Note: reason}, func(tk *models.Ticket) string {
+			return c.T("ok_reject", tk.No)
+		})
+	}
+	return c.reply(c.T("usage_verify")), nil
+}
+
+func (d *Desk) review(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, rest := noAndText(c.args)
+	verdict, note := noAndText(rest)
+	var outcome string
+	switch strings.ToLower(verdict) {
+	case models.ReviewUphold, "支持":
+		outcome = models.ReviewUphold
+	case models.ReviewDismiss, "驳回":
+		outcome = models.ReviewDismiss
+	default:
+		return c.reply(c.T("usage_review")), nil
+	}
+	if r := c.tooLong(note, maxReasonRunes); r != nil {
+		return r, nil
+	}
+	return d.act(ctx, c, no, models.Change{Action: models.ActReview, Outcome: outcome, Note: note}, func(tk *models.Ticket) string {
+		switch {
+		case outcome == models.ReviewDismiss:
+			return c.T("ok_review_dismiss", tk.No)
+		case tk.AppealBy == models.RoleStaff:
+			return c.T("ok_review_staff", tk.No)
+		}
+		return c.T("ok_review_citizen", tk.No)
+	})
+}
+
+func (d *Desk) escalate(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, note := noAndText(c.args)
+	if no == "" {
+		return c.reply(c.T("usage_escalate")), nil
+	}
+	if r := c.tooLong(note, maxReasonRunes); r != nil {
+		return r, nil
+	}
+	return d.act(ctx, c, no, models.Change{Action: models.ActEscalate, Note: note}, func(tk *models.Ticket) string {
+		return c.T("ok_escalate", tk.No)
+	})
+}
+
+func (d *Desk) publish(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, _ := noAndText(c.args)
+	if no == "" {
+		return c.reply(c.T("usage_publish")), nil
+	}
+	return d.act(ctx, c, no, models.Change{Action: models.ActPublish}, func(tk *models.Ticket) string {
+		return c.T("ok_publish", tk.No)
+	})
+}
+
+func (d *Desk) inspect(ctx context.Context, c *call) ([]bot.Reply, error) {
+	code, rest := noAndText(c.args)
+	score, findings := noAndText(rest)
+	if code == "" || score == "" || findings == "" {
+		return c.reply(c.T("usage_inspect")), nil
+	}
+	n, err := strconv.Atoi(score)
+	if err != nil || n < 0 || n > 100 {
+		return c.reply(c.T("score_bad")), nil
+	}
+	if r := c.tooLong(findings, maxNoteRunes); r != nil {
+		return r, nil
+	}
+	w, err := d.o.Store.WindowByCode(ctx, code)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && !covers(c.acct.actor, w.CenterID)) {
+		return c.reply(c.T("window_scope", flows.Truncate(code, 40))), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("handlers: inspect: %w", err)
+	}
+	by := c.acct.actor.StaffID
+	if err := d.o.Store.RecordInspection(ctx, &models.Inspection{WindowID: w.ID, StaffID: &by, Score: n, Findings: findings, CreatedAt: c.t.Now}); err != nil {
+		return nil, fmt.Errorf("handlers: inspect: %w", err)
+	}
+	return c.reply(c.T("inspect_ok", flows.WindowLabel(w), n)), nil
+}
+
+func (d *Desk) star(ctx context.Context, c *call) ([]bot.Reply, error) {
+	per, ok := parsePeriod(c.lang(), strings.TrimSpace(c.args), c.t.Now, d.loc())
+	if !ok || per.year {
+		return c.reply(c.T("bad_period", flows.Truncate(c.args, 20))), nil
+	}
+	picks, err := d.o.Store.ServiceStarPreview(ctx, c.acct.actor.CenterID, per.from, per.to, d.o.MinRatings)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: star: %w", err)
+	}
+	byCenter := make(map[uint]models.StarPick, len(picks))
+	for _, p := range picks {
+		byCenter[p.CenterID] = p
+	}
+	centers, err := d.o.Store.Centers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: star: %w", err)
+	}
+	var items []listItem
+	for _, ct := range centers {
+		if !covers(c.acct.actor, ct.ID) {
+			continue
+		}
+		p, ok := byCenter[ct.ID]
+		if !ok {
+			items = append(items, listItem{line: strings.TrimPrefix(c.T("star_nobody", ct.Name, d.o.MinRatings), "\n")})
+			continue
+		}
+		where := p.Staff.StaffNo
+		if p.Staff.Window != nil {
+			where = p.Staff.Window.Code + " " + p.Staff.Window.Name
+		}
+		items = append(items, listItem{line: strings.TrimPrefix(c.T("star_line", ct.Name, p.Staff.Name, where, pct(p.Score), p.Total), "\n")})
+	}
+	return d.list(ctx, c, c.T("star_head", per.label), items, strings.TrimSpace(c.T("star_note")))
+}
+
+func (d *Desk) ban(ctx context.Context, c *call) ([]bot.Reply, error) {
+	ref, reason := noAndText(c.args)
+	if ref == "" || reason == "" {
+		return c.reply(c.T("usage_ban")), nil
+	}
+	if r := c.tooLong(reason, maxReasonRunes); r != nil {
+		return r, nil
+	}
+	cit, reply, err := d.citizenByRef(ctx, c, ref)
+	if cit == nil {
+		return reply, err
+	}
+	ref = d.o.Pseudonyms.Citizen(cit.ID)
+	err = d.o.Store.BanCitizen(ctx, cit.ID, c.acct.actor.StaffID, reason, c.t.Now)
+	switch {
+	case errors.Is(err, models.ErrAlreadyBanned):
+		return c.reply(c.T("ban_already", ref)), nil
+	case err != nil:
+		return nil, fmt.Errorf("handlers: ban: %w", err)
+	}
+	d.o.Logger.InfoContext(ctx, "citizen banned", "citizen_ref", ref, "staff_id", c.acct.actor.StaffID)
+	return c.reply(c.T("ban_ok", ref, reason)), nil
+}
+
+func (d *Desk) unban(ctx context.Context, c *call) ([]bot.Reply, error) {
+	ref, _ := noAndText(c.args)
+	if ref == "" {
+		return c.reply(c.T("usage_unban")), nil
+	}
+	cit, reply, err := d.citizenByRef(ctx, c, ref)
+	if cit == nil {
+		return reply, err
+	}
+	ref = d.o.Pseudonyms.Citizen(cit.ID)
+	err = d.o.Store.UnbanCitizen(ctx, cit.ID, c.acct.actor.StaffID, c.t.Now)
+	switch {
+	case errors.Is(err, models.ErrNotBanned):
+		return c.reply(c.T("unban_not", ref)), nil
+	case err != nil:
+		return nil, fmt.Errorf("handlers: unban: %w", err)
+	}
+	d.o.Logger.InfoContext(ctx, "citizen unbanned", "citizen_ref", ref, "staff_id", c.acct.actor.StaffID)
+	return c.reply(c.T("unban_ok", ref)), nil
+}
+
+// citizenByRef finds a citizen by pseudonym within the account's scope; with a nil citizen it
+// returns the reply to give instead.
+func (d *Desk) citizenByRef(ctx context.Context, c *call, ref string) (*models.Citizen, []bot.Reply, error) {
+	cit, err := d.o.Store.CitizenByRef(ctx, d.o.Pseudonyms, ref, c.acct.actor.CenterID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, c.reply(c.T("ref_unknown", flows.Truncate(ref, 20))), nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("handlers: %s: %w", c.name, err)
+	}
+	return cit, nil, nil
+}
