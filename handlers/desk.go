@@ -561,8 +561,8 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 		for _, ev := range evs {
 			fmt.Fprintf(&b, "\n%s %s", flows.StampLabel(lang, ev.CreatedAt, loc), flows.EventLabel(lang, &ev))
 			b.WriteString(c.T("t_event_actor", c.T("actor_"+ev.ActorRole)))
-			if ev.Note != "" && ev.Action != models.ActSubmit && (sup || ev.Public) {
-				b.WriteString(c.T("track_note", flows.Truncate(ev.Note, 200)))
+			if note := eventNote(lang, &ev); note != "" && ev.Action != models.ActSubmit && (sup || ev.Public) {
+				b.WriteString(c.T("track_note", flows.Truncate(note, 200)))
 			}
 		}
 	}
@@ -571,6 +571,30 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 		b.WriteString("\n\n" + strings.Join(hints, "\n"))
 	}
 	return []bot.Reply{{Text: b.String(), Buttons: bot.Column(buttons...)}}, nil
+}
+
+// eventNote is an event's note with the outcome of a re-rating or a review in words.
+func eventNote(lang string, ev *models.TicketEvent) string {
+	switch ev.Action {
+	case models.ActRerate:
+		outcome, rest, _ := strings.Cut(ev.Note, ": ")
+		return joinNote(flows.T(lang, "rerate_"+outcome), rest)
+	case models.ActReview:
+		outcome, rest, _ := strings.Cut(ev.Note, ": ")
+		key := "btn_dismiss"
+		if outcome == models.ReviewUphold {
+			key = "btn_uphold"
+		}
+		return joinNote(flows.T(lang, key), rest)
+	}
+	return ev.Note
+}
+
+func joinNote(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + "：" + b
 }
 
 // nextSteps are the actions the account can take on the ticket now: buttons for those that need
