@@ -18,7 +18,21 @@ import (
 type APIStore interface {
 	WindowByCode(ctx context.Context, code string) (*models.Window, error)
 	WindowStats(ctx context.Context, windowID uint, from, to time.Time) (models.RatingStats, error)
+	CenterByCode(ctx context.Context, code string) (*models.Center, error)
+	Centers(ctx context.Context) ([]models.Center, error)
+	Windows(ctx context.Context, centerID *uint) ([]models.Window, error)
+	StaffByID(ctx context.Context, id uint) (*models.Staff, error)
+	Tickets(ctx context.Context, f models.TicketFilter) ([]models.Ticket, error)
+	CountTickets(ctx context.Context, f models.TicketFilter) (int, error)
+	TicketByNo(ctx context.Context, no string) (*models.Ticket, error)
+	TicketEvents(ctx context.Context, ticketID uint, publicOnly bool) ([]models.TicketEvent, error)
+	Ratings(ctx context.Context, f models.RatingFilter) ([]models.RatingRow, error)
+	CountRatings(ctx context.Context, f models.RatingFilter) (int, error)
+	StatsByWindow(ctx context.Context, scope models.Scope, from, to time.Time) (map[uint]models.RatingStats, error)
+	TicketCounts(ctx context.Context, centerID *uint, now time.Time) ([]models.TicketCount, error)
 }
+
+var _ APIStore = (*models.Store)(nil)
 
 // API serves the admin HTTP API under /api/v1, guarded by a bearer token.
 type API struct {
@@ -26,23 +40,58 @@ type API struct {
 	token  string
 	logger *slog.Logger
 	loc    *time.Location
+	refs   *models.Pseudonyms
+	now    func() time.Time
+	target float64
+}
+
+// APIOption configures the API.
+type APIOption func(*API)
+
+// WithPseudonyms names citizens in the API's answers with refs: pass the pseudonyms the chat
+// commands use, so that a citizen in a report is the one a supervisor sees in a ticket. Without
+// it the pseudonyms are keyed by the admin token.
+func WithPseudonyms(refs *models.Pseudonyms) APIOption { return func(a *API) { a.refs = refs } }
+
+// WithClock sets the clock that decides which tickets are overdue (default time.Now).
+func WithClock(now func() time.Time) APIOption { return func(a *API) { a.now = now } }
+
+// WithTarget sets the satisfaction target reported with statistics, a rate in (0, 1] (default
+// 0.95).
+func WithTarget(target float64) APIOption {
+	return func(a *API) {
+		if target > 0 && target <= 1 {
+			a.target = target
+		}
+	}
 }
 
 // NewAPI returns the admin API. An empty token disables it (every call answers 401), so a
 // deployment without an admin token exposes nothing.
-func NewAPI(store APIStore, token string, loc *time.Location, logger *slog.Logger) *API {
+func NewAPI(store APIStore, token string, loc *time.Location, logger *slog.Logger, opts ...APIOption) *API {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &API{store: store, token: token, logger: logger, loc: loc}
+	a := &API{store: store, token: token, logger: logger, loc: loc, now: time.Now, target: 0.95}
+	for _, o := range opts {
+		o(a)
+	}
+	if a.refs == nil {
+		a.refs = models.NewPseudonyms([]byte("windowbot-api-pseudonyms:" + token))
+	}
+	return a
 }
 
 // Routes registers the API on mux.
 func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/windows/{code}/stats", a.auth(http.HandlerFunc(a.windowStats)))
+	mux.Handle("GET /api/v1/tickets", a.auth(http.HandlerFunc(a.tickets)))
+	mux.Handle("GET /api/v1/tickets/{no}", a.auth(http.HandlerFunc(a.ticket)))
+	mux.Handle("GET /api/v1/ratings", a.auth(http.HandlerFunc(a.ratings)))
+	mux.Handle("GET /api/v1/stats", a.auth(http.HandlerFunc(a.stats)))
 }
 
 func (a *API) auth(next http.Handler) http.Handler {
