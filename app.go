@@ -196,11 +196,13 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		State: st, Store: store, Logger: a.logger, Location: a.loc,
 		SessionTTL: a.cfg.SessionTTL, Lang: a.cfg.Language, RatingPeriodDays: a.cfg.RatingPeriodDays,
 	}, flows.CitizenFlows(store, st, a.loc, a.cfg.RatingPeriodDays, a.cfg.SessionTTL)...)
-	router := handlers.NewRouter(engine, a.logger)
+	refs := a.pseudonyms()
+	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: refs, Logger: a.logger})
+	router := handlers.NewRouter(engine, a.logger, handlers.WithDesk(desk))
 
 	mux := http.NewServeMux()
 	handlers.Health(mux, map[string]handlers.Pinger{"database": store, "state": st})
-	handlers.NewAPI(store, a.cfg.AdminToken, a.loc, a.logger).Routes(mux)
+	handlers.NewAPI(store, a.cfg.AdminToken, a.loc, a.logger, handlers.WithPseudonyms(refs)).Routes(mux)
 	webChat := web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language})
 	webChat.Routes(mux)
 	senders := jobs.Senders{bot.Web: webChat}

@@ -56,6 +56,7 @@ type Config struct {
 	Tickets  Tickets  `yaml:"tickets"`
 	Jobs     Jobs     `yaml:"jobs"`
 	Push     Push     `yaml:"push"`
+	Staff    Staff    `yaml:"staff"`
 }
 
 // ScheduleOff switches a scheduled job off.
@@ -130,6 +131,16 @@ type Push struct {
 	// WeChatRate and WeChatChatInterval are the same for WeChat.
 	WeChatRate         int           `yaml:"wechat_rate"`
 	WeChatChatInterval time.Duration `yaml:"wechat_chat_interval"`
+}
+
+// Staff configures how staff and supervisors use the bot from their chat accounts.
+type Staff struct {
+	// InviteValidity is how long a binding code from `windowbot staff invite` can be used.
+	InviteValidity time.Duration `yaml:"invite_validity"`
+	// PseudonymSecret keys the pseudonyms that stand for citizens in supervisors' ticket views
+	// and in the admin API. Keep it stable: a new secret gives every citizen a new pseudonym.
+	// Empty derives it from admin_token.
+	PseudonymSecret string `yaml:"pseudonym_secret"`
 }
 
 // Calendar lists the exceptions to "Monday to Friday" on which ticket deadlines are counted:
@@ -241,6 +252,7 @@ func Default() Config {
 			TelegramRate: 30, TelegramChatInterval: time.Second,
 			WeChatRate: 50,
 		},
+		Staff: Staff{InviteValidity: 72 * time.Hour},
 	}
 }
 

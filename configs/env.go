@@ -91,6 +91,9 @@ func EnvVars() []EnvVar {
 		{Name: "WINDOWBOT_PUSH_TELEGRAM_CHAT_INTERVAL", Key: "push.telegram_chat_interval", field: func(c *Config) any { return &c.Push.TelegramChatInterval }},
 		{Name: "WINDOWBOT_PUSH_WECHAT_RATE", Key: "push.wechat_rate", field: func(c *Config) any { return &c.Push.WeChatRate }},
 		{Name: "WINDOWBOT_PUSH_WECHAT_CHAT_INTERVAL", Key: "push.wechat_chat_interval", field: func(c *Config) any { return &c.Push.WeChatChatInterval }},
+
+		{Name: "WINDOWBOT_STAFF_INVITE_VALIDITY", Key: "staff.invite_validity", field: func(c *Config) any { return &c.Staff.InviteValidity }},
+		{Name: "WINDOWBOT_STAFF_PSEUDONYM_SECRET", Key: "staff.pseudonym_secret", Secret: true, field: func(c *Config) any { return &c.Staff.PseudonymSecret }},
 	}
 }
 

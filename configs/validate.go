@@ -113,6 +113,12 @@ func (c Config) Validate() error {
 	c.validateTickets(bad)
 	c.validateJobs(bad)
 	c.validatePush(bad)
+	if c.Staff.InviteValidity < time.Minute || c.Staff.InviteValidity > 90*24*time.Hour {
+		bad("staff.invite_validity", "must be between 1m and 2160h (90 days), got %s", c.Staff.InviteValidity)
+	}
+	if s := c.Staff.PseudonymSecret; s != "" && len(s) < 16 {
+		bad("staff.pseudonym_secret", "too short (%d characters; use at least 16, e.g. openssl rand -hex 24)", len(s))
+	}
 
 	switch len(errs) {
 	case 0:
