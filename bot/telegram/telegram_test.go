@@ -98,7 +98,8 @@ type rig struct {
 	handled chan int64
 }
 
-func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig {
+// newRig starts the adapter; opts configure its router (the staff desk, for one).
+func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock, opts ...handlers.RouterOption) *rig {
 	t.Helper()
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, Location: shanghai, SessionTTL: 30 * time.Minute,
@@ -106,7 +107,7 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig 
 	api := newFakeAPI(t)
 	logs := &logBuffer{}
 	ad, err := New(Options{
-		Token: api.token, APIURL: api.URL(), Handler: handlers.NewRouter(eng, nil), Dedupe: st,
+		Token: api.token, APIURL: api.URL(), Handler: handlers.NewRouter(eng, nil, opts...), Dedupe: st,
 		Logger:      slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		PollTimeout: 2 * time.Second,
 	})
