@@ -325,3 +325,24 @@ func TestBanByPseudonym(t *testing.T) {
 		mustContain(t, r.say(sup, "/ban C-NOTACITIZN x"), "没有找到群众")
 	})
 }
+
+func TestStarPreview(t *testing.T) {
+	forEachDB(t, func(t *testing.T, r *rig) {
+		ctx := context.Background()
+		sup, admin := r.bind(models.DemoSupervisorNo), r.bind("ADMIN-1")
+		w, _ := r.store.WindowByCode(ctx, "W002")
+		wang := r.staff("DEMO-003")
+		for i := range 3 {
+			c := r.citizen(fmt.Sprint("fan", i))
+			if err := r.store.CreateRating(ctx, &models.Rating{WindowID: w.ID, StaffID: &wang.ID, CitizenID: c.ID, Level: 5, Channel: "web", CreatedAt: r.clock.Now()}, r.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustContain(t, r.say(sup, "/star"), "服务之星预览 · 2026年11月", "示范政务服务中心：王芳（W002 社保医保）· 调整后满意率 100.0% · 3 条评价", "次月 1 日公布")
+		mustNotContain(t, r.say(sup, "/star"), "城区便民服务中心")
+		out := r.say(admin, "服务之星")
+		mustContain(t, out, "王芳", "城区便民服务中心：暂无人选")
+		mustContain(t, r.say(sup, "/star 2026-10"), "示范政务服务中心：暂无人选")
+		mustContain(t, r.say(sup, "/star year"), "无法识别时间")
+	})
+}
