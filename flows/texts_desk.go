@@ -120,6 +120,7 @@ var deskTexts = map[string][2]string{
 	"usage_appeal":   {"用法：/appeal 工单编号 申诉理由", "Usage: /appeal NUMBER REASON"},
 	"usage_assign":   {"用法：/assign 工单编号 工号", "Usage: /assign NUMBER STAFF-NO"},
 	"usage_verify":   {"用法：/verify 工单编号 valid（确认受理）或 /verify 工单编号 invalid 原因（不予受理）", "Usage: /verify NUMBER valid, or /verify NUMBER invalid REASON"},
+	"usage_reject":   {"用法：/verify 工单编号 invalid 原因（不予受理须写明原因）", "Usage: /verify NUMBER invalid REASON (a rejection needs a reason)"},
 	"usage_review":   {"用法：/review 工单编号 uphold（支持）或 dismiss（驳回）", "Usage: /review NUMBER uphold|dismiss"},
 	"usage_escalate": {"用法：/escalate 工单编号 [说明]", "Usage: /escalate NUMBER [note]"},
 	"usage_publish":  {"用法：/publish 工单编号", "Usage: /publish NUMBER"},

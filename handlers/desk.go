@@ -155,6 +155,8 @@ type call struct {
 func (c *call) lang() string                  { return c.t.Lang }
 func (c *call) T(k string, a ...any) string   { return c.t.T(k, a...) }
 func (c *call) reply(text string) []bot.Reply { return []bot.Reply{{Text: text}} }
+
+// line is the command as typed, which a page button or /more runs again.
 func (c *call) line() string {
 	if c.args == "" {
 		return "/" + c.name
@@ -231,7 +233,7 @@ func (d *Desk) help(lang, role string) string {
 	return ""
 }
 
-// Banned reports whether the account may no longer rate or complain.
+// banned reports whether the account may no longer rate or complain.
 func (d *Desk) banned(ctx context.Context, citizenID uint) (bool, error) {
 	b, err := d.o.Store.Banned(ctx, citizenID)
 	if err != nil {
