@@ -363,7 +363,8 @@ func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
 			a.answer(w, err)
 			return
 		}
-		if ev.ActorCitizenID != nil {
+		// Staff act from a chat account too; only a citizen's account stands for the actor.
+		if ev.ActorCitizenID != nil && ev.ActorStaffID == nil {
 			ej.Actor = a.refs.Citizen(*ev.ActorCitizenID)
 		}
 		tj.Events = append(tj.Events, ej)

@@ -125,7 +125,10 @@ func apiData(t *testing.T, r *rig) map[string][]string {
 		t.Fatal(err)
 	}
 	nos["complaint"] = []string{tk.No}
-	r.move(nos["W001"][0], accept, plan)
+	zhang := r.staff("DEMO-001")
+	account := r.citizen("zhang-chat")
+	r.move(nos["W001"][0], accept, models.Change{Action: models.ActPlan, Note: "加强培训",
+		Actor: models.Actor{Role: models.RoleStaff, StaffID: zhang.ID, CitizenID: account.ID, WindowID: zhang.WindowID}})
 	return nos
 }
 
@@ -185,7 +188,8 @@ func TestAPITickets(t *testing.T) {
 			t.Fatalf("complaint = %+v", one)
 		}
 		api.json("/api/v1/tickets/"+nos["W001"][0], &one)
-		if one.State != "rectifying" || len(one.Events) != 3 || one.Events[2].Action != "plan" || one.Events[2].Note != "加强培训" || one.Plan != "加强培训" {
+		if one.State != "rectifying" || len(one.Events) != 3 || one.Events[2].Action != "plan" || one.Events[2].Note != "加强培训" || one.Plan != "加强培训" ||
+			one.Events[2].ActorNo != "DEMO-001" || one.Events[2].Actor != "" || one.Events[0].Actor != one.Citizen {
 			t.Fatalf("moved ticket = %+v", one)
 		}
 		_, _, body := api.get("/api/v1/tickets", "")
