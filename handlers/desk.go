@@ -345,7 +345,9 @@ func (d *Desk) list(ctx context.Context, c *call, head string, items []listItem,
 	if p < pages {
 		next = strconv.Itoa(p+1) + ":" + c.line()
 		b.WriteString("\n" + c.T("more_hint"))
-		if payload := "page:" + next; len(payload) <= callbackDataSize {
+		// WeChat shows no buttons, and a numbered "next" there would promise a choice nobody
+		// remembers: /more it is.
+		if payload := "page:" + next; len(payload) <= callbackDataSize && c.t.In.Platform != bot.WeChat {
 			btns = append(btns, bot.Button{Label: c.T("btn_next"), Payload: payload})
 		}
 	}

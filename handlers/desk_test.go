@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"windowbot/bot"
 	"windowbot/flows"
 	"windowbot/flows/state"
 	"windowbot/models"
@@ -249,6 +250,22 @@ func TestListsPageWithButtonsAndMore(t *testing.T) {
 		mustContain(t, r.say(staff, "更多"), "没有更多内容了")
 		// A page past the end shows the last one.
 		mustContain(t, r.press(staff, "page:9:/todo"), "（第 2/2 页）")
+		// WeChat gets no next button, only /more.
+		code, _, _ := r.store.CreateInvite(context.Background(), "DEMO-001", 0, r.clock.Now())
+		wx := func(text string) []bot.Reply {
+			out, err := r.router.Handle(context.Background(), bot.Inbound{Platform: bot.WeChat, ChatID: "wx-openid", Text: text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		mustContain(t, wx("/bind "+code), "绑定成功")
+		out = wx("待办")
+		mustContain(t, out, "（第 1/2 页）", "发送 /more")
+		if hasButton(out, "page:2:/todo") {
+			t.Fatalf("WeChat got a next button: %+v", out)
+		}
+		mustContain(t, wx("/more"), "（第 2/2 页）")
 		// A citizen's page button is still checked for the role.
 		mustContain(t, r.press(r.chat("c"), "page:2:/todo"), "没有“/todo”这个指令")
 	})
