@@ -197,12 +197,16 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		SessionTTL: a.cfg.SessionTTL, Lang: a.cfg.Language, RatingPeriodDays: a.cfg.RatingPeriodDays,
 	}, flows.CitizenFlows(store, st, a.loc, a.cfg.RatingPeriodDays, a.cfg.SessionTTL)...)
 	refs := a.pseudonyms()
-	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: refs, Logger: a.logger})
+	// The desk ranks and picks stars with the thresholds of the jobs, so /rank and /star agree
+	// with the announcements.
+	target := float64(a.cfg.Jobs.SatisfactionTarget) / 100
+	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: refs, Logger: a.logger,
+		Target: target, MinRatings: a.cfg.Jobs.MinRatings})
 	router := handlers.NewRouter(engine, a.logger, handlers.WithDesk(desk))
 
 	mux := http.NewServeMux()
 	handlers.Health(mux, map[string]handlers.Pinger{"database": store, "state": st})
-	handlers.NewAPI(store, a.cfg.AdminToken, a.loc, a.logger, handlers.WithPseudonyms(refs)).Routes(mux)
+	handlers.NewAPI(store, a.cfg.AdminToken, a.loc, a.logger, handlers.WithPseudonyms(refs), handlers.WithTarget(target)).Routes(mux)
 	webChat := web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language})
 	webChat.Routes(mux)
 	senders := jobs.Senders{bot.Web: webChat}

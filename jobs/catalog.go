@@ -104,9 +104,9 @@ func startOfDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
 }
 
-// monthlyStar picks each center's service star of the month: the staff member with the best
-// adjusted satisfaction among those with enough ratings and no upheld complaint in the month.
-// The result is stored once per center and month; the announcement is built from what is
+// monthlyStar picks each center's service star of the month (models.ServiceStars, which /star
+// previews): the staff member with the best adjusted satisfaction among those with enough
+// ratings and no upheld complaint in the month. The result is stored once per center and month; the announcement is built from what is
 // stored, so a re-run announces the same person even if late ratings arrived meanwhile.
 func (d *Deps) monthlyStar(ctx context.Context, occ Occurrence) (int, error) {
 	from, to, err := PreviousMonth.Bounds(occ.Period, d.loc())
@@ -121,24 +121,19 @@ func (d *Deps) monthlyStar(ctx context.Context, occ Occurrence) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	byCenter := map[uint][]models.Tally{}
-	for _, t := range tallies {
-		if !barred[t.ID] {
-			byCenter[t.CenterID] = append(byCenter[t.CenterID], t)
-		}
-	}
+	stars := models.ServiceStars(tallies, barred, d.MinRatings)
 	centers, err := d.Store.Centers(ctx)
 	if err != nil {
 		return 0, err
 	}
 	queued := 0
 	for _, c := range centers {
-		ranked := models.Rank(byCenter[c.ID], d.MinRatings)
-		if len(ranked) == 0 {
+		best, ok := stars[c.ID]
+		if !ok {
 			d.Logger.InfoContext(ctx, "monthly star: no staff member qualifies", "center", c.Code, "period", occ.Period)
 			continue
 		}
-		n, err := d.announceStar(ctx, occ, c, ranked[0], from, to)
+		n, err := d.announceStar(ctx, occ, c, best, from, to)
 		if err != nil {
 			return queued, fmt.Errorf("jobs: monthly star of %s: %w", c.Code, err)
 		}
