@@ -202,7 +202,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	target := float64(a.cfg.Jobs.SatisfactionTarget) / 100
 	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: refs, Logger: a.logger,
 		Target: target, MinRatings: a.cfg.Jobs.MinRatings})
-	router := handlers.NewRouter(engine, a.logger, handlers.WithDesk(desk))
+	router := handlers.NewRouter(engine, a.logger, handlers.WithDesk(desk), handlers.WithSubscriptions(store))
 
 	mux := http.NewServeMux()
 	handlers.Health(mux, map[string]handlers.Pinger{"database": store, "state": st})

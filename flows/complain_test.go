@@ -10,6 +10,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/flows"
+	"windowbot/handlers"
 	"windowbot/models"
 )
 
@@ -292,5 +293,48 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 		}
 		out = r.say("alice", "/appeal "+bobs+" 我也要申诉")
 		mustContain(t, out, "没有找到工单")
+	})
+}
+
+func TestSubscribersGetRectificationNotices(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		ctx := context.Background()
+		eng := flows.NewEngine(flows.Options{State: r.state, Store: r.store, Now: r.clock.Now, Location: shanghai},
+			flows.CitizenFlows(r.store, r.state, shanghai, 1, 30*time.Minute)...)
+		r.router = handlers.NewRouter(eng, nil, handlers.WithSubscriptions(r.store))
+
+		mustContain(t, r.say("sub", "订阅"), "已订阅")
+		mustContain(t, r.say("gone", "/subscribe"), "已订阅")
+		mustContain(t, r.say("gone", "退订"), "已退订")
+		r.say("other", "/help")
+		no := r.fileComplaint("alice", "attitude", "态度冷淡")
+		admin := models.Actor{Role: models.RoleAdmin}
+		for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "开展文明用语培训"},
+			{Action: models.ActDone, Note: "已培训并调整岗位"}, {Action: models.ActPublish}} {
+			ch.Actor, ch.At = admin, r.clock.Now()
+			if _, _, err := r.store.Transition(ctx, no, ch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		byChat := map[string][]models.Push{}
+		for _, p := range r.pushes() {
+			var c models.Citizen
+			r.store.DB().First(&c, p.CitizenID)
+			byChat[c.ExternalID] = append(byChat[c.ExternalID], p)
+		}
+		subs := byChat["sub"]
+		if len(subs) != 1 || subs[0].Kind != models.KindRectificationNotice {
+			t.Fatalf("subscriber pushes = %+v", subs)
+		}
+		if !strings.Contains(subs[0].Text, "开展文明用语培训") || !strings.Contains(subs[0].Text, "已培训并调整岗位") || !strings.Contains(subs[0].Text, "W001") {
+			t.Errorf("notice = %s", subs[0].Text)
+		}
+		if len(byChat["gone"]) != 0 || len(byChat["other"]) != 0 {
+			t.Errorf("unsubscribed or never subscribed got %+v %+v", byChat["gone"], byChat["other"])
+		}
+		last := byChat["alice"][len(byChat["alice"])-1]
+		if last.Kind != flows.KindTicketStatus || !strings.Contains(last.Text, "已公开公示") {
+			t.Errorf("reporter's last push = %+v", last)
+		}
 	})
 }

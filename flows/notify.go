@@ -16,6 +16,8 @@ const (
 	KindTicketStatus = "ticket_status" // to the citizen: their ticket moved on
 	KindRerateInvite = "rerate_invite" // to the citizen: the fix is done, how was it?
 	KindTicketAlert  = "ticket_alert"  // to staff and supervisors: reopened, escalated, chased, appealed
+	// KindRectification is the public rectification notice (整改公示), to subscribers.
+	KindRectification = models.KindRectificationNotice
 )
 
 // Notifier renders ticket events as pushes in each recipient's language. It is the
@@ -119,6 +121,21 @@ func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 				return T(lang, "n_staff_appeal", t.No, n.place(lang, t), truncate(ev.Note, 300))
 			}, nil)
 		}
+	case models.ActPublish:
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_published_reporter", t.No) }, nil)
+		reporters := map[uint]bool{}
+		for _, c := range tn.Reporters {
+			reporters[c.ID] = true
+		}
+		var subs []models.Citizen
+		for _, c := range tn.Subscribers {
+			if !reporters[c.ID] {
+				subs = append(subs, c)
+			}
+		}
+		add(subs, KindRectification, false, func(lang string) string {
+			return T(lang, "n_published", n.place(lang, t), categoryLabel(lang, t.Category), truncate(t.Plan, 300), truncate(t.Result, 300))
+		}, nil)
 	case models.ActReview:
 		if t.AppealBy == models.RoleStaff {
 			add(tn.Staff, KindTicketAlert, false, func(lang string) string { return T(lang, "n_review_staff_"+reviewKey(ev), t.No) }, nil)

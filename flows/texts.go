@@ -27,6 +27,7 @@ var texts = map[string][2]string{
 			"• /complain（投诉）反映“办不成事”等问题，我们限时核实办理；\n" +
 			"• /track（查询）查看您的工单办理进度；\n" +
 			"• /rerate（追评）评价整改结果；\n" +
+			"• /subscribe（订阅）接收每月“服务之星”和整改公示，/unsubscribe（退订）取消；\n" +
 			"• /cancel（取消）随时取消当前操作；/help（帮助）查看本说明。\n\n" +
 			"您的评价和反映将用于改进服务，窗口工作人员看不到您的身份。",
 		"Hello! This is the government service \"good/bad review\" desk.\n\n" +
@@ -34,6 +35,7 @@ var texts = map[string][2]string{
 			"• /complain reports a problem (\"could not get it done\"); we look into it within set deadlines;\n" +
 			"• /track shows how your tickets are going;\n" +
 			"• /rerate gives your verdict on a fix;\n" +
+			"• /subscribe brings the monthly service stars and rectification notices, /unsubscribe stops them;\n" +
 			"• /cancel stops what you are doing at any time; /help shows this message.\n\n" +
 			"Your reviews and reports help improve the service; window staff never see who you are.",
 	},

@@ -137,6 +137,13 @@ var ticketTexts = map[string][2]string{
 	"n_review_staff_dismiss":   {"工单 %s 的申诉未获支持，请继续办理。", "Your appeal on ticket %s was dismissed; please carry on with it."},
 	"n_review_citizen_uphold":  {"您对工单 %s 的复核申请已获支持，工单已重新受理。", "Your appeal on ticket %s was upheld; it is being dealt with again."},
 	"n_review_citizen_dismiss": {"您对工单 %s 的复核申请经审查未获支持，工单已关闭。", "Your appeal on ticket %s was not upheld; the ticket is closed."},
+	"n_published": {"【整改公示】%s\n问题类别：%s\n整改措施：%s\n整改结果：%s\n感谢群众监督！发送 /unsubscribe 可退订通知。",
+		"[Rectification notice] %s\nProblem: %s\nWhat was decided: %s\nWhat was done: %s\nThank you for keeping us honest! Send /unsubscribe to stop these notices."},
+	"n_published_reporter": {"您反映的问题（工单 %s）整改情况已公开公示，感谢您的监督！", "The fix of your ticket %s has been published. Thank you!"},
+	"subscribed": {"已订阅：每月“服务之星”、整改公示等通知将推送给您。发送 /unsubscribe（退订）可随时退订。",
+		"Subscribed: you will get the monthly service stars and rectification notices. Send /unsubscribe to stop."},
+	"unsubscribed": {"已退订，您将不再收到服务之星和整改公示等通知（您自己工单的进展仍会通知您）。",
+		"Unsubscribed: no more announcements (you will still hear about your own tickets)."},
 	"thanks_bad_ticket": {"\n\n已生成差评工单 %s，服务中心将于 %s 前核实处理，整改后请您评价。发送“查询”可查看进度。",
 		"\n\nTicket %s has been opened; the service center will look into it by %s and ask for your verdict on the fix. Send /track to follow it."},
 }

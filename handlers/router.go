@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"windowbot/bot"
 	"windowbot/flows"
@@ -20,7 +21,17 @@ type Router struct {
 	engine *flows.Engine
 	logger *slog.Logger
 	desk   *Desk
+	subs   Subscriptions
 }
+
+// Subscriptions records a citizen's opt-in to announcements (the monthly service stars,
+// rectification notices). *models.Store implements it.
+type Subscriptions interface {
+	SetSubscribed(ctx context.Context, citizenID uint, on bool, now time.Time) error
+}
+
+// WithSubscriptions adds /subscribe and /unsubscribe (订阅, 退订) for citizens.
+func WithSubscriptions(s Subscriptions) RouterOption { return func(r *Router) { r.subs = s } }
 
 var _ bot.Handler = (*Router)(nil)
 
@@ -174,6 +185,18 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		return []bot.Reply{{Text: t.T("cancelled")}}, nil
 	case "help":
 		return r.help(t, acct), nil
+	case "subscribe", "unsubscribe":
+		if r.subs == nil {
+			break
+		}
+		on := cmd.Name == "subscribe"
+		if err := r.subs.SetSubscribed(ctx, t.Citizen.ID, on, t.Now); err != nil {
+			return nil, err
+		}
+		if on {
+			return []bot.Reply{{Text: t.T("subscribed")}}, nil
+		}
+		return []bot.Reply{{Text: t.T("unsubscribed")}}, nil
 	}
 	return r.unknown(t, acct, cmd), nil
 }
@@ -225,4 +248,5 @@ var keywords = map[string]string{
 	"追评": "rerate",
 	"帮助": "help", "菜单": "help",
 	"取消": "cancel",
+	"订阅": "subscribe", "退订": "unsubscribe",
 }

@@ -36,7 +36,7 @@ const (
 
 // Announcements are the kinds a citizen receives only while subscribed (the mute stage drops
 // them for one who opted out since they were queued).
-var Announcements = []string{KindMonthlyStar}
+var Announcements = []string{KindMonthlyStar, models.KindRectificationNotice}
 
 // Deps is what the jobs read and write.
 type Deps struct {

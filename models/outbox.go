@@ -20,6 +20,10 @@ const (
 	PushDropped = "dropped"
 )
 
+// KindRectificationNotice is the kind of the public rectification notice (整改公示) pushed to
+// citizens who subscribed to announcements.
+const KindRectificationNotice = "rectification_notice"
+
 // Push is one message waiting in the outbox to be delivered to one platform identity, outside
 // any conversation: a ticket's status change to the citizen, a reminder to staff, the monthly
 // star. It is written in the same transaction as what caused it, so a crash never loses a push

@@ -23,6 +23,9 @@ type TicketNotice struct {
 	Staff []Citizen
 	// Supervisors are the chat accounts of the supervisors and admins whose scope covers the ticket.
 	Supervisors []Citizen
+	// Subscribers are the citizens who opted in to announcements; loaded only for a publication
+	// (整改公示), the one notice that goes to them.
+	Subscribers []Citizen
 }
 
 // TicketNotifier returns the pushes a ticket event causes. It is called inside the transaction
@@ -292,6 +295,12 @@ func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Ti
 		Where("staffs.center_id = ? OR windows.center_id = ? OR (staffs.center_id IS NULL AND staffs.window_id IS NULL)", t.CenterID, t.CenterID)
 	if err := tx.Where("staff_id IN (?)", sups).Order("id").Find(&n.Supervisors).Error; err != nil {
 		return fmt.Errorf("supervisor accounts: %w", err)
+	}
+	if ev.Action == ActPublish {
+		err := tx.Where("subscribed = ? AND inactive = ? AND staff_id IS NULL", true, false).Order("id").Find(&n.Subscribers).Error
+		if err != nil {
+			return fmt.Errorf("subscribers: %w", err)
+		}
 	}
 	return Enqueue(tx, at, s.notify(n)...)
 }
