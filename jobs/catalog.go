@@ -334,38 +334,66 @@ func (d *Deps) monthlyReport(ctx context.Context, occ Occurrence) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Unannounced inspections (明察暗访) of the month, for the whole city and per center.
+	inspections := map[uint]models.InspectionSummary{}
+	if inspections[0], err = d.Store.Inspections(ctx, models.Scope{}, from, to); err != nil {
+		return 0, err
+	}
+	centers, err := d.Store.Centers(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range centers {
+		id := c.ID
+		if inspections[id], err = d.Store.Inspections(ctx, models.Scope{CenterID: &id}, from, to); err != nil {
+			return 0, err
+		}
+	}
 	extra := func(lang string, scope uint) string {
-		var parts []string
-		n := 0
-		counts := map[string]int{}
-		var order []string
-		for _, o := range outcomes {
-			if scope != 0 && o.CenterID != scope {
-				continue
-			}
-			l := outcomeLabel(lang, o)
-			if _, ok := counts[l]; !ok {
-				order = append(order, l)
-			}
-			counts[l] += o.N
-			n += o.N
-		}
-		if n == 0 {
-			return ""
-		}
-		for _, l := range order {
-			parts = append(parts, tr(lang, "outcome_line", l, counts[l]))
-		}
-		sep := "，"
-		if english(lang) {
-			sep = ", "
-		}
-		return "\n\n" + tr(lang, "bad_outcomes", n, strings.Join(parts, sep))
+		return badOutcomes(lang, scope, outcomes) + inspectionLine(lang, inspections[scope])
 	}
 	title := func(lang, scope string) string {
 		return tr(lang, "report_title", monthName(lang, from.Year(), int(from.Month())), scope)
 	}
 	return d.sendRankings(ctx, occ, KindMonthlyReport, from, to, title, extra)
+}
+
+// inspectionLine reports the month's inspections, or says there were none.
+func inspectionLine(lang string, s models.InspectionSummary) string {
+	if s.Count == 0 {
+		return "\n\n" + tr(lang, "inspections_none")
+	}
+	return "\n\n" + tr(lang, "inspections", s.Count, s.AverageScore)
+}
+
+// badOutcomes says how the period's bad reviews in scope (0: all centers) ended.
+func badOutcomes(lang string, scope uint, outcomes []models.TicketOutcome) string {
+	var parts []string
+	n := 0
+	counts := map[string]int{}
+	var order []string
+	for _, o := range outcomes {
+		if scope != 0 && o.CenterID != scope {
+			continue
+		}
+		l := outcomeLabel(lang, o)
+		if _, ok := counts[l]; !ok {
+			order = append(order, l)
+		}
+		counts[l] += o.N
+		n += o.N
+	}
+	if n == 0 {
+		return ""
+	}
+	for _, l := range order {
+		parts = append(parts, tr(lang, "outcome_line", l, counts[l]))
+	}
+	sep := "，"
+	if english(lang) {
+		sep = ", "
+	}
+	return "\n\n" + tr(lang, "bad_outcomes", n, strings.Join(parts, sep))
 }
 
 // yearlyRanking sends supervisors the year's best and worst windows and centers, and tells the

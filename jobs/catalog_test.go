@@ -231,6 +231,20 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 			}
 			rate(t, s, "E01", "E-001", level, time.Date(2026, 10, 12, 10, i, 0, 0, shanghai), "")
 		}
+		// Two unannounced inspections of the east center in October, one in November.
+		e01, err := s.WindowByCode(ctx, "E01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range []models.Inspection{
+			{WindowID: e01.ID, Score: 80, Findings: "未亮牌上岗", CreatedAt: time.Date(2026, 10, 9, 15, 0, 0, 0, shanghai)},
+			{WindowID: e01.ID, Score: 95, Findings: "良好", CreatedAt: time.Date(2026, 10, 31, 23, 30, 0, 0, shanghai)},
+			{WindowID: e01.ID, Score: 10, Findings: "十一月的", CreatedAt: time.Date(2026, 11, 1, 0, 30, 0, 0, shanghai)},
+		} {
+			if err := s.RecordInspection(ctx, &in); err != nil {
+				t.Fatal(err)
+			}
+		}
 		at := time.Date(2026, 11, 1, 9, 30, 0, 0, shanghai)
 		sch := newScheduler(t, s, nil, jobs.Catalog(testDeps(s)), func() time.Time { return at })
 		res := runJob(t, sch, jobs.MonthlyReport, "", at, false)
@@ -251,8 +265,9 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 		}
 		// Demo center, October: 30+3+41+1 ratings named in the fixture plus the two citizens'.
 		contains("sup", "月度好差评报告", "2026年10月", "示范政务服务中心", "评价 77 条", "目标 95%", "已达标", "十佳窗口", "1. W004", "后十位窗口", "2. W001", "差评工单 2 件：已受理 1，待受理 1")
-		contains("east-sup", "东区便民服务中心", "评价 10 条", "满意率 70.0%", "未达标", "差评工单 3 件")
-		contains("city-sup", "全部服务中心", "评价 87 条", "服务中心排名", "DEMO", "EAST")
+		contains("sup", "本月无明察暗访记录")
+		contains("east-sup", "东区便民服务中心", "评价 10 条", "满意率 70.0%", "未达标", "差评工单 3 件", "明察暗访 2 次，平均 87.5 分")
+		contains("city-sup", "全部服务中心", "评价 87 条", "服务中心排名", "DEMO", "EAST", "明察暗访 2 次，平均 87.5 分")
 		if strings.Contains(byChat["east-sup"], "W00") {
 			t.Errorf("a center supervisor sees another center's windows:\n%s", byChat["east-sup"])
 		}
