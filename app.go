@@ -209,6 +209,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	handlers.NewAPI(store, a.cfg.AdminToken, a.loc, a.logger, handlers.WithPseudonyms(refs), handlers.WithTarget(target)).Routes(mux)
 	webChat := web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language})
 	webChat.Routes(mux)
+	handlers.NewBoard(store, a.loc, a.logger).Routes(mux)
 	senders := jobs.Senders{bot.Web: webChat}
 
 	var wx *wechat.Adapter

@@ -144,6 +144,10 @@ var ticketTexts = map[string][2]string{
 		"Subscribed: you will get the monthly service stars and rectification notices. Send /unsubscribe to stop."},
 	"unsubscribed": {"已退订，您将不再收到服务之星和整改公示等通知（您自己工单的进展仍会通知您）。",
 		"Unsubscribed: no more announcements (you will still hear about your own tickets)."},
+	"board_title":  {"整改公示", "Rectification notices"},
+	"board_empty":  {"暂无公示内容。", "Nothing has been published yet."},
+	"board_plan":   {"整改措施", "What was decided"},
+	"board_result": {"整改结果", "What was done"},
 	"thanks_bad_ticket": {"\n\n已生成差评工单 %s，服务中心将于 %s 前核实处理，整改后请您评价。发送“查询”可查看进度。",
 		"\n\nTicket %s has been opened; the service center will look into it by %s and ask for your verdict on the fix. Send /track to follow it."},
 }
