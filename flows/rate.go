@@ -22,6 +22,7 @@ const RateFlowName = "rate"
 const (
 	stepCenter  = "center"
 	stepWindow  = "window"
+	stepStaff   = "staff"
 	stepLevel   = "level"
 	stepAspects = "aspects"
 	stepPraise  = "praise"
@@ -33,22 +34,43 @@ const MaxCommentRunes = 500
 
 // RateState is the rating conversation's part of the session.
 type RateState struct {
-	WindowCode string   `json:"window_code,omitempty"`
-	WindowID   uint     `json:"window_id,omitempty"`
-	WindowName string   `json:"window_name,omitempty"`
-	Level      int      `json:"level,omitempty"`
-	Aspects    []string `json:"aspects,omitempty"`
-	Praise     []string `json:"praise,omitempty"`
+	WindowCode string `json:"window_code,omitempty"`
+	WindowID   uint   `json:"window_id,omitempty"`
+	WindowName string `json:"window_name,omitempty"`
+	// StaffID is the staff member the rating names: the window's only staff member, the one the
+	// citizen chose, or the one whose own link they followed; nil when unknown or skipped.
+	StaffID   *uint    `json:"staff_id,omitempty"`
+	StaffName string   `json:"staff_name,omitempty"`
+	Level     int      `json:"level,omitempty"`
+	Aspects   []string `json:"aspects,omitempty"`
+	Praise    []string `json:"praise,omitempty"`
+}
+
+// name records s as the staff member the rating is about.
+func (st *RateState) name(s *models.Staff) {
+	id := s.ID
+	st.StaffID, st.StaffName = &id, s.Name
 }
 
 // WindowCodePattern is what a window code may look like (it is printed on posters and typed).
 var WindowCodePattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
 
+// StaffLinkPrefix starts the rating argument (and the deep-link payload "/start s_<staff no>")
+// that names a staff member: their window is rated with them already chosen. Window codes have
+// no underscore, so the two forms cannot be confused.
+const StaffLinkPrefix = "s_"
+
+// StaffLinkPattern is what a staff number must look like to fit in a deep link: Telegram
+// allows 1–64 of A-Z a-z 0-9 _ - in a start payload, and "s_" takes two of them. Staff numbers
+// with other characters (an HR system's "/" or Chinese) have no personal link.
+var StaffLinkPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
+
 // OnRated is called after a rating is stored, inside the same turn: later issues open tickets
 // and queue pushes from it. It may add replies.
 type OnRated func(ctx context.Context, t *Turn, r *models.Rating) ([]bot.Reply, error)
 
-// Rate is the rating conversation (一次一评): window → level → aspects or praise → comment → thanks.
+// Rate is the rating conversation (一次一评): window → who served you (where the window has
+// several staff members) → level → aspects or praise → comment → thanks.
 type Rate struct {
 	store      Store
 	loc        *time.Location
@@ -72,11 +94,15 @@ var _ Flow = (*Rate)(nil)
 // Name implements Flow.
 func (f *Rate) Name() string { return RateFlowName }
 
-// Start begins rating; arg is a window code from a QR link, or empty to choose one.
+// Start begins rating; arg is a window code from a QR link, StaffLinkPrefix and a staff number
+// from a staff member's own link, or empty to choose a window.
 func (f *Rate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
 	t.Session.Rate = &RateState{}
+	if no, ok := strings.CutPrefix(arg, StaffLinkPrefix); ok {
+		return f.startWithStaff(ctx, t, no)
+	}
 	if arg != "" {
-		return f.chooseWindow(ctx, t, arg)
+		return f.chooseWindow(ctx, t, arg, nil)
 	}
 	centers, err := f.store.Centers(ctx)
 	if err != nil {
@@ -137,12 +163,14 @@ func (f *Rate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 			}
 			return f.listWindows(ctx, t, uint(id))
 		}
-		return f.chooseWindow(ctx, t, t.In.Text)
+		return f.chooseWindow(ctx, t, t.In.Text, nil)
 	case stepWindow:
 		if isPress {
-			return f.chooseWindow(ctx, t, value)
+			return f.chooseWindow(ctx, t, value, nil)
 		}
-		return f.chooseWindow(ctx, t, t.In.Text)
+		return f.chooseWindow(ctx, t, t.In.Text, nil)
+	case stepStaff:
+		return f.chooseStaff(ctx, t, value, isPress)
 	case stepLevel:
 		lvl, err := strconv.Atoi(value)
 		if !isPress || err != nil || !models.Level(lvl).Valid() {
@@ -225,8 +253,28 @@ func (f *Rate) askComment(t *Turn) []bot.Reply {
 	}}
 }
 
-// chooseWindow checks a window code and, if it can be rated, asks for the level.
-func (f *Rate) chooseWindow(ctx context.Context, t *Turn, code string) ([]bot.Reply, error) {
+// startWithStaff begins rating the window of the staff member numbered no, with them chosen.
+// A number that names nobody at a window falls back to choosing the window.
+func (f *Rate) startWithStaff(ctx context.Context, t *Turn, no string) ([]bot.Reply, error) {
+	if StaffLinkPattern.MatchString(no) {
+		s, err := f.store.StaffByNo(ctx, no)
+		switch {
+		case err == nil && s.Role == models.RoleStaff && s.Window != nil:
+			return f.chooseWindow(ctx, t, s.Window.Code, s)
+		case err != nil && !errors.Is(err, models.ErrNotFound):
+			return nil, fmt.Errorf("flows: rate: %w", err)
+		}
+	}
+	out, err := f.Start(ctx, t, "")
+	if err != nil {
+		return nil, err
+	}
+	return append([]bot.Reply{{Text: t.T("staff_unknown", truncate(no, 40))}}, out...), nil
+}
+
+// chooseWindow checks a window code and, if it can be rated, asks who served the citizen (or
+// names staff, the person of a personal link) and then the level.
+func (f *Rate) chooseWindow(ctx context.Context, t *Turn, code string, staff *models.Staff) ([]bot.Reply, error) {
 	code = strings.TrimSpace(code)
 	if !WindowCodePattern.MatchString(code) {
 		return f.unknownWindow(t, code)
@@ -254,9 +302,100 @@ func (f *Rate) chooseWindow(ctx context.Context, t *Turn, code string) ([]bot.Re
 		return []bot.Reply{{Text: f.alreadyRated(t, label)}}, nil
 	}
 	t.Session.Rate = &RateState{WindowCode: w.Code, WindowID: w.ID, WindowName: label}
+	if staff != nil {
+		t.Session.Rate.name(staff)
+		return f.askLevel(t), nil
+	}
+	return f.askStaff(ctx, t)
+}
+
+// askStaff finds out who served the citizen (亮牌上岗: staff wear name badges). A window with one
+// staff member names them without asking; with none, nobody is named; with several, the citizen
+// is asked, and may say they are not sure.
+func (f *Rate) askStaff(ctx context.Context, t *Turn) ([]bot.Reply, error) {
+	staff, err := f.store.StaffOfWindow(ctx, t.Session.Rate.WindowID)
+	if err != nil {
+		return nil, fmt.Errorf("flows: rate: %w", err)
+	}
+	switch len(staff) {
+	case 0:
+		return f.askLevel(t), nil
+	case 1:
+		t.Session.Rate.name(&staff[0])
+		return f.askLevel(t), nil
+	}
+	t.Session.Goto(stepStaff)
+	// Choices, not free text: WeChat users answer with the number or the name.
+	t.Session.FreeText = false
+	return []bot.Reply{staffReply(t, staff)}, nil
+}
+
+// chooseStaff takes the answer to "who served you": a staff member of the window, or skip. A
+// staff member who left the window since the question was asked is not taken; the question is
+// asked again with the staff there now.
+func (f *Rate) chooseStaff(ctx context.Context, t *Turn, value string, isPress bool) ([]bot.Reply, error) {
+	st := t.Session.Rate
+	if !isPress {
+		if !skipWords[strings.ToLower(strings.TrimSpace(t.In.Text))] {
+			return f.reprompt(ctx, t, "")
+		}
+		value = "skip"
+	}
+	if value == "skip" {
+		st.StaffID, st.StaffName = nil, ""
+		return f.askLevel(t), nil
+	}
+	id, err := strconv.ParseUint(value, 10, 64)
+	if err != nil {
+		return f.reprompt(ctx, t, t.T("stale_choice"))
+	}
+	staff, err := f.store.StaffOfWindow(ctx, st.WindowID)
+	if err != nil {
+		return nil, fmt.Errorf("flows: rate: %w", err)
+	}
+	for i := range staff {
+		if uint64(staff[i].ID) == id {
+			st.name(&staff[i])
+			return f.askLevel(t), nil
+		}
+	}
+	return []bot.Reply{{Text: t.T("stale_choice")}, staffReply(t, staff)}, nil
+}
+
+// skipWords typed at the staff question mean "not sure", as the skip button does.
+var skipWords = map[string]bool{"跳过": true, "不确定": true, "不知道": true, "skip": true, "not sure": true}
+
+// staffReply asks who served the citizen: one button per staff member by name (with the staff
+// number where two share a name), then "not sure".
+func staffReply(t *Turn, staff []models.Staff) bot.Reply {
+	names := map[string]int{}
+	for _, s := range staff {
+		names[s.Name]++
+	}
+	var rows [][]bot.Button
+	var row []bot.Button
+	for _, s := range staff {
+		label := s.Name
+		if names[s.Name] > 1 {
+			label += "（" + s.StaffNo + "）"
+		}
+		row = append(row, bot.Button{Label: label, Payload: "rate:staff:" + strconv.FormatUint(uint64(s.ID), 10)})
+		if len(row) == 3 {
+			rows = append(rows, row)
+			row = nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	rows = append(rows, []bot.Button{{Label: t.T("btn_staff_skip"), Payload: "rate:staff:skip"}})
+	return bot.Reply{Text: t.T("ask_staff"), Buttons: rows}
+}
+
+func (f *Rate) askLevel(t *Turn) []bot.Reply {
 	t.Session.Goto(stepLevel)
 	t.Session.FreeText = false
-	return []bot.Reply{f.levelReply(t)}, nil
+	return []bot.Reply{f.levelReply(t)}
 }
 
 func (f *Rate) unknownWindow(t *Turn, code string) ([]bot.Reply, error) {
@@ -303,6 +442,7 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 		WindowID:  st.WindowID,
 		CitizenID: t.Citizen.ID,
 		Level:     st.Level,
+		StaffID:   st.StaffID,
 		Aspects:   models.JoinKeys(st.Aspects),
 		Praise:    models.JoinKeys(st.Praise),
 		Comment:   comment,
@@ -324,7 +464,15 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 		return nil, fmt.Errorf("flows: rate: %w", err)
 	}
 	lvl := models.Level(st.Level)
-	msg := t.T("thanks", st.WindowName, lvl.Label(t.Lang))
+	staffLine := ""
+	switch {
+	case r.StaffID != nil:
+		staffLine = t.T("thanks_staff", st.StaffName)
+	case st.StaffID != nil:
+		// The staff member chosen left the window before the rating was stored.
+		staffLine = t.T("thanks_staff_gone", st.StaffName)
+	}
+	msg := t.T("thanks", st.WindowName, staffLine, lvl.Label(t.Lang))
 	if len(st.Aspects) > 0 {
 		msg += t.T("thanks_aspects", joinLabels(t.Lang, st.Aspects, models.ProblemByKey))
 	}
@@ -356,6 +504,12 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 func (f *Rate) reprompt(ctx context.Context, t *Turn, note string) ([]bot.Reply, error) {
 	var r bot.Reply
 	switch t.Session.Step {
+	case stepStaff:
+		staff, err := f.store.StaffOfWindow(ctx, t.Session.Rate.WindowID)
+		if err != nil {
+			return nil, fmt.Errorf("flows: rate: %w", err)
+		}
+		r = staffReply(t, staff)
 	case stepLevel:
 		r = f.levelReply(t)
 	case stepAspects:
@@ -381,7 +535,11 @@ func (f *Rate) levelReply(t *Turn) bot.Reply {
 	for _, l := range models.Levels {
 		btns = append(btns, bot.Button{Label: l.Label(t.Lang), Payload: "rate:level:" + strconv.Itoa(int(l))})
 	}
-	return bot.Reply{Text: t.T("ask_level", t.Session.Rate.WindowName), Buttons: bot.Column(btns...)}
+	text := t.T("ask_level", t.Session.Rate.WindowName)
+	if st := t.Session.Rate; st.StaffID != nil {
+		text = t.T("ask_level_staff", st.WindowName, st.StaffName)
+	}
+	return bot.Reply{Text: text, Buttons: bot.Column(btns...)}
 }
 
 func (f *Rate) aspectsReply(t *Turn, edit bool) bot.Reply {

@@ -167,6 +167,29 @@ func hasButton(r bot.Reply, payload string) bool {
 	return false
 }
 
+// staffID is the ID of the staff member numbered no, as a button payload carries it.
+func (r *rig) staffID(no string) string {
+	r.t.Helper()
+	st, err := r.store.StaffByNo(context.Background(), no)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return fmt.Sprint(st.ID)
+}
+
+// staffNo is the number of the staff member a rating names, or "" for none.
+func (r *rig) staffNo(id *uint) string {
+	r.t.Helper()
+	if id == nil {
+		return ""
+	}
+	st, err := r.store.StaffByID(context.Background(), *id)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return st.StaffNo
+}
+
 func (r *rig) ratings() []models.Rating {
 	r.t.Helper()
 	var rs []models.Rating
@@ -179,11 +202,17 @@ func (r *rig) ratings() []models.Rating {
 func TestRateBadReviewFromDeepLink(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		out := r.say("100", "/start w_W001")
+		// W001 has two staff members (and a supervisor, who is not asked about).
+		if got, want := strings.Join(buttonLabels(last(out)), ","), "张伟,李娜,不确定/跳过"; got != want {
+			t.Fatalf("staff buttons = %s, want %s", got, want)
+		}
+		mustContain(t, out, "请问为您办理业务的工作人员是？")
+		out = r.press("100", "rate:staff:"+r.staffID("DEMO-001"))
 		lvl := last(out)
 		if got, want := strings.Join(buttonLabels(lvl), ","), "非常满意,满意,基本满意,不满意,非常不满意"; got != want {
 			t.Fatalf("level buttons = %s, want %s", got, want)
 		}
-		mustContain(t, out, "W001")
+		mustContain(t, out, "W001", "工作人员张伟")
 		out = r.press("100", "rate:level:2")
 		if !hasButton(last(out), "rate:aspects:efficiency.slow") || !hasButton(last(out), "rate:aspects:done") {
 			t.Fatalf("aspect question lacks buttons: %+v", out)
@@ -203,13 +232,14 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 			t.Fatalf("comment question lacks skip: %+v", out)
 		}
 		out = r.say("100", "等了一个小时没人")
-		mustContain(t, out, "感谢您的评价", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人", "已生成差评工单 T20261123-0001", "2026年11月24日 周二")
+		mustContain(t, out, "感谢您的评价", "工作人员：张伟", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人", "已生成差评工单 T20261123-0001", "2026年11月24日 周二")
 		rs := r.ratings()
 		if len(rs) != 1 {
 			t.Fatalf("ratings = %d, want 1", len(rs))
 		}
 		got := rs[0]
-		if got.Level != 2 || got.Aspects != "efficiency.slow,conduct.away" || got.Comment != "等了一个小时没人" || got.Channel != "telegram" {
+		if got.Level != 2 || got.Aspects != "efficiency.slow,conduct.away" || got.Comment != "等了一个小时没人" || got.Channel != "telegram" ||
+			r.staffNo(got.StaffID) != "DEMO-001" {
 			t.Fatalf("stored rating = %+v", got)
 		}
 		// The conversation is over: a stale button answers politely.
@@ -223,7 +253,8 @@ func TestRateGoodReviewWithPraiseAndSkip(t *testing.T) {
 		r.say("200", "/rate")
 		// One demo center: the windows are listed straight away.
 		out := r.press("200", "rate:window:W002")
-		mustContain(t, out, "W002")
+		// W002 has one staff member: named without asking.
+		mustContain(t, out, "W002", "工作人员王芳")
 		out = r.press("200", "rate:level:5")
 		if !hasButton(last(out), "rate:praise:warm") {
 			t.Fatalf("praise question lacks buttons: %+v", out)
@@ -232,9 +263,10 @@ func TestRateGoodReviewWithPraiseAndSkip(t *testing.T) {
 		r.press("200", "rate:praise:one_visit")
 		r.press("200", "rate:praise:done")
 		out = r.press("200", "rate:comment:skip")
-		mustContain(t, out, "非常满意", "热情周到", "一次办成")
+		mustContain(t, out, "非常满意", "工作人员：王芳", "热情周到", "一次办成")
 		rs := r.ratings()
-		if len(rs) != 1 || rs[0].Level != 5 || rs[0].Praise != "warm,one_visit" || rs[0].Aspects != "" || rs[0].Comment != "" {
+		if len(rs) != 1 || rs[0].Level != 5 || rs[0].Praise != "warm,one_visit" || rs[0].Aspects != "" || rs[0].Comment != "" ||
+			r.staffNo(rs[0].StaffID) != "DEMO-003" {
 			t.Fatalf("stored = %+v", rs)
 		}
 	})
@@ -243,7 +275,8 @@ func TestRateGoodReviewWithPraiseAndSkip(t *testing.T) {
 func TestRateTypedChoicesLikeWeChat(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		r.say("300", "/start w_W003")
-		r.say("300", "3") // third button: 基本满意
+		r.say("300", "2") // second staff button: 陈静
+		r.say("300", "3") // third level button: 基本满意
 		out := r.say("300", "1 5")
 		labels := strings.Join(buttonLabels(last(out)), ",")
 		if !strings.Contains(labels, flows.Checked+"工作效能·办事拖沓") || !strings.Contains(labels, flows.Checked+"服务态度·服务不主动") {
@@ -251,9 +284,10 @@ func TestRateTypedChoicesLikeWeChat(t *testing.T) {
 		}
 		r.say("300", "选好了")
 		out = r.say("300", "1") // free text here: a number is a comment
-		mustContain(t, out, "基本满意")
+		mustContain(t, out, "基本满意", "工作人员：陈静")
 		rs := r.ratings()
-		if len(rs) != 1 || rs[0].Level != 3 || rs[0].Aspects != "efficiency.slow,attitude.not_proactive" || rs[0].Comment != "1" {
+		if len(rs) != 1 || rs[0].Level != 3 || rs[0].Aspects != "efficiency.slow,attitude.not_proactive" || rs[0].Comment != "1" ||
+			r.staffNo(rs[0].StaffID) != "DEMO-005" {
 			t.Fatalf("stored = %+v", rs)
 		}
 	})
@@ -277,9 +311,13 @@ func TestRateOncePerDay(t *testing.T) {
 	})
 }
 
+// rateQuick rates window at level (4 or 5) with no praise and no comment, not sure who served
+// where the window asks.
 func rateQuick(t *testing.T, r *rig, chat, window, level string) {
 	t.Helper()
-	r.say(chat, "/start w_"+window)
+	if out := r.say(chat, "/start w_"+window); hasButton(last(out), "rate:staff:skip") {
+		r.press(chat, "rate:staff:skip")
+	}
 	r.press(chat, "rate:level:"+level)
 	r.press(chat, "rate:praise:done")
 	out := r.press(chat, "rate:comment:skip")
@@ -301,6 +339,10 @@ func TestRateCancelExpiryAndStaleButtons(t *testing.T) {
 
 		// A double tap on a level while the aspects are asked: told, and asked again.
 		r.say("500", "/start w_W001")
+		// A level pressed before the staff question is answered is stale too.
+		out = r.press("500", "rate:level:1")
+		mustContain(t, out, "已失效", "请问为您办理业务的工作人员是？")
+		r.press("500", "rate:staff:skip")
 		r.press("500", "rate:level:1")
 		out = r.press("500", "rate:level:5")
 		mustContain(t, out, "已失效")
@@ -402,15 +444,16 @@ func TestResumeAfterRestart(t *testing.T) {
 	clk := newClock()
 	first := newRig(t, store, st, clk)
 	first.say("1000", "/start w_W005")
+	first.say("1000", "黄丽") // the staff member's name, typed
 	first.press("1000", "rate:level:2")
 	first.press("1000", "rate:aspects:capability.materials")
 
 	second := newRig(t, store, st, clk) // a fresh engine: nothing in memory
 	second.press("1000", "rate:aspects:done")
 	out := second.say("1000", "材料说了三次才说全")
-	mustContain(t, out, "未一次性告知材料", "材料说了三次才说全")
-	if n := len(second.ratings()); n != 1 {
-		t.Fatalf("ratings = %d", n)
+	mustContain(t, out, "未一次性告知材料", "材料说了三次才说全", "工作人员：黄丽")
+	if rs := second.ratings(); len(rs) != 1 || second.staffNo(rs[0].StaffID) != "DEMO-008" {
+		t.Fatalf("ratings = %+v", rs)
 	}
 }
 
@@ -431,9 +474,11 @@ func BenchmarkRateStepRedis(b *testing.B) {
 	if _, err := router.Handle(ctx, in); err != nil {
 		b.Fatal(err)
 	}
-	in.Text, in.Payload = "", "rate:level:1"
-	if _, err := router.Handle(ctx, in); err != nil {
-		b.Fatal(err)
+	for _, p := range []string{"rate:staff:skip", "rate:level:1"} {
+		in.Text, in.Payload = "", p
+		if _, err := router.Handle(ctx, in); err != nil {
+			b.Fatal(err)
+		}
 	}
 	// One step: ticking an aspect (lock, load, touch citizen, step, save, unlock).
 	in.Payload = "rate:aspects:efficiency.slow"
@@ -461,7 +506,7 @@ func BenchmarkRateFlowRedis(b *testing.B) {
 			router := handlers.NewRouter(eng, nil)
 			ctx := context.Background()
 			steps := []bot.Inbound{
-				{Text: "/start w_W001"}, {Payload: "rate:level:2"}, {Payload: "rate:aspects:efficiency.slow"},
+				{Text: "/start w_W001"}, {Payload: "rate:staff:skip"}, {Payload: "rate:level:2"}, {Payload: "rate:aspects:efficiency.slow"},
 				{Payload: "rate:aspects:done"}, {Text: "排队太久"},
 			}
 			b.ReportAllocs()

@@ -147,7 +147,7 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		if cmd.Name == "appeal" && acct.role() == models.RoleStaff {
 			return r.desk.staffAppeal(ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args})
 		}
-		_, deepLink := strings.CutPrefix(cmd.Args, "w_")
+		deepLink := strings.HasPrefix(cmd.Args, "w_") || strings.HasPrefix(cmd.Args, flows.StaffLinkPrefix)
 		if cmd.Name == "rate" || cmd.Name == "complain" || (cmd.Name == "start" && deepLink) {
 			banned, err := r.desk.banned(ctx, t.Citizen.ID)
 			if err != nil {
@@ -161,9 +161,14 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 	}
 	switch cmd.Name {
 	case "start":
-		// Deep links: /start w_<window code> (Telegram, the web ?w= link, WeChat QR scenes).
+		// Deep links: /start w_<window code> (Telegram, the web ?w= link, WeChat QR scenes), and
+		// /start s_<staff no> from a staff member's own poster (the web ?s= link), which rates their
+		// window with them chosen.
 		if code, ok := strings.CutPrefix(cmd.Args, "w_"); ok {
 			return r.engine.Start(ctx, t, flows.RateFlowName, code)
+		}
+		if strings.HasPrefix(cmd.Args, flows.StaffLinkPrefix) {
+			return r.engine.Start(ctx, t, flows.RateFlowName, cmd.Args)
 		}
 		t.Session.End()
 		return r.help(t, acct), nil

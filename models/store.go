@@ -240,6 +240,19 @@ func (s *Store) WindowsOfCenter(ctx context.Context, centerID uint) ([]Window, e
 	return ws, nil
 }
 
+// StaffOfWindow lists the staff members (role staff) of a window by staff number: the people a
+// citizen may have been served by there. Supervisors and administrators whose record names the
+// window are not among them.
+func (s *Store) StaffOfWindow(ctx context.Context, windowID uint) ([]Staff, error) {
+	var ss []Staff
+	err := s.db.WithContext(ctx).Where("window_id = ? AND role = ?", windowID, RoleStaff).
+		Order("staff_no, id").Find(&ss).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: staff of window %d: %w", windowID, err)
+	}
+	return ss, nil
+}
+
 // RatedSince reports whether the citizen rated the window at or after since. Excluded ratings
 // count: an upheld appeal does not give the citizen another vote.
 func (s *Store) RatedSince(ctx context.Context, citizenID, windowID uint, since time.Time) (bool, error) {
@@ -263,6 +276,11 @@ func ratedSince(db *gorm.DB, citizenID, windowID uint, since time.Time) (bool, e
 // citizen is bound to a staff record of r.WindowID, ErrAlreadyRated if the citizen rated
 // r.WindowID at or after since. A bad review (levels 1–2) opens its ticket in the same
 // transaction; r.Ticket is set to it.
+//
+// r.StaffID, when set, must name a staff member (role staff) of r.WindowID at the moment of
+// storing; otherwise it is cleared and the rating counts for the window alone, so that nobody is
+// credited or blamed for a window they no longer work at (the citizen may have chosen them
+// minutes earlier, before a transfer was imported). The caller sees the cleared field.
 //
 // Two deliveries of the same vote can race. The transaction first locks the citizen's row
 // (SELECT … FOR UPDATE on PostgreSQL), so a citizen's ratings are checked and inserted one at a
@@ -307,6 +325,20 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 		}
 		if rated {
 			return ErrAlreadyRated
+		}
+		if r.StaffID != nil {
+			// FOR SHARE: an import moving this staff member at the same moment waits until the
+			// rating is stored, which then names them while they still worked here.
+			var st Staff
+			err := tx.Clauses(clause.Locking{Strength: "SHARE"}).Select("id").
+				Where("id = ? AND window_id = ? AND role = ?", *r.StaffID, r.WindowID, RoleStaff).
+				Limit(1).Find(&st).Error
+			if err != nil {
+				return err
+			}
+			if st.ID == 0 {
+				r.StaffID = nil
+			}
 		}
 		if err := tx.Create(r).Error; err != nil {
 			return err

@@ -225,6 +225,77 @@ func TestCreateRating(t *testing.T) {
 	})
 }
 
+func TestStaffOfWindow(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := ctxT(t)
+		w1, w2, _ := seeded(t, s)
+		names := func(w *models.Window) string {
+			ss, err := s.StaffOfWindow(ctx, w.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, st := range ss {
+				out = append(out, st.StaffNo+" "+st.Name)
+			}
+			return fmt.Sprint(out)
+		}
+		// W001 also has the demo supervisor on record: not one of its staff.
+		if got := names(w1); got != "[DEMO-001 张伟 DEMO-002 李娜]" {
+			t.Errorf("staff of W001 = %s", got)
+		}
+		if got := names(w2); got != "[DEMO-003 王芳]" {
+			t.Errorf("staff of W002 = %s", got)
+		}
+		if got := names(&models.Window{ID: 999999}); got != "[]" {
+			t.Errorf("staff of an unknown window = %s", got)
+		}
+	})
+}
+
+// TestCreateRatingStaff: a rating names a staff member only while they work at the rated window.
+func TestCreateRatingStaff(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := ctxT(t)
+		w1, w2, zhang := seeded(t, s)
+		sup, err := s.StaffByNo(ctx, models.DemoSupervisorNo) // on record at W001
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name   string
+			window *models.Window
+			staff  *uint
+			want   *uint
+		}{
+			{"staff member of the window", w1, &zhang.ID, &zhang.ID},
+			{"nobody named", w1, nil, nil},
+			{"staff member of another window", w2, &zhang.ID, nil},
+			{"supervisor on record at the window", w1, &sup.ID, nil},
+			{"no such staff member", w1, new(uint(999999)), nil},
+		}
+		for i, tt := range tests {
+			c, err := s.TouchCitizen(ctx, "web", fmt.Sprint("staff-rating-", i), "", monday10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &models.Rating{CitizenID: c.ID, WindowID: tt.window.ID, StaffID: tt.staff, Level: 4, Channel: "web", CreatedAt: monday10}
+			if err := s.CreateRating(ctx, r, monday10); err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			var stored models.Rating
+			if err := s.DB().First(&stored, r.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			for what, got := range map[string]*uint{"returned": r.StaffID, "stored": stored.StaffID} {
+				if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+					t.Errorf("%s: %s staff = %v, want %v", tt.name, what, got, tt.want)
+				}
+			}
+		}
+	})
+}
+
 // A citizen's double tap or a platform's retry delivers the same vote several times at once:
 // exactly one may be stored.
 func TestCreateRatingConcurrent(t *testing.T) {
