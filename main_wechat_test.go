@@ -95,12 +95,12 @@ func TestServeWeChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Passive || !strings.Contains(rep.Text, "W001") || !strings.Contains(rep.Text, "1. 非常满意") {
+	if !rep.Passive || !strings.Contains(rep.Text, "W001") || !strings.Contains(rep.Text, "1. 张伟") {
 		t.Fatalf("scan reply %+v", rep)
 	}
 	rep, err = c.Send(ctx, c.Text(user, "1", 1))
-	if err != nil || !rep.Passive {
-		t.Fatalf("level reply %+v, %v", rep, err)
+	if err != nil || !rep.Passive || !strings.Contains(rep.Text, "1. 非常满意") {
+		t.Fatalf("staff reply %+v, %v", rep, err)
 	}
 	forged := *c
 	forged.Token = "forged"

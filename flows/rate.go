@@ -389,7 +389,7 @@ func staffReply(t *Turn, staff []models.Staff) bot.Reply {
 		rows = append(rows, row)
 	}
 	rows = append(rows, []bot.Button{{Label: t.T("btn_staff_skip"), Payload: "rate:staff:skip"}})
-	return bot.Reply{Text: t.T("ask_staff"), Buttons: rows}
+	return bot.Reply{Text: t.T("ask_staff", t.Session.Rate.WindowName), Buttons: rows}
 }
 
 func (f *Rate) askLevel(t *Turn) []bot.Reply {

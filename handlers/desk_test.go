@@ -95,9 +95,10 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 		staff := r.bind("DEMO-001")
 		sup := r.bind(models.DemoSupervisorNo)
 
-		// A citizen rates W001 badly in the chat.
+		// A citizen rates W001 badly in the chat, naming 张伟.
 		citizen := r.chat("citizen")
 		r.say(citizen, "/start w_W001")
+		r.say(citizen, "张伟")
 		r.press(citizen, "rate:level:1")
 		r.press(citizen, "rate:aspects:attitude.cold")
 		r.press(citizen, "rate:aspects:done")

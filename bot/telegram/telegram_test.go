@@ -242,20 +242,35 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
 	}
 }
 
-// TestPollingRatingFlow drives a whole bad review through getUpdates: the deep link, a level
-// button, a multi-select edited in place, the comment and the thank-you, then /cancel, a stale
-// button and a second rating of the same window the same day.
+// TestPollingRatingFlow drives a whole bad review through getUpdates: the deep link, the staff
+// member's button, a level button, a multi-select edited in place, the comment and the
+// thank-you, then /cancel, a stale button and a second rating of the same window the same day.
 func TestPollingRatingFlow(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		u := tgUser{ID: 4242, Lang: "zh-hans"}
 		chat := strconv.FormatInt(u.ID, 10)
 
-		levels := oneSend(t, r.step(u.textUpdate("/start w_W001")))
-		if levels.Params["chat_id"] != chat {
-			t.Fatalf("reply went to chat %s", levels.Params["chat_id"])
+		who := oneSend(t, r.step(u.textUpdate("/start w_W001")))
+		if who.Params["chat_id"] != chat {
+			t.Fatalf("reply went to chat %s", who.Params["chat_id"])
 		}
-		mustContain(t, levels.Params["text"], "W001")
+		mustContain(t, who.Params["text"], "W001", "请问为您办理业务的工作人员是？")
 		var labels []string
+		var li string
+		for _, row := range keyboard(t, who.Params["reply_markup"]) {
+			for _, b := range row {
+				labels = append(labels, b[0])
+				if b[0] == "李娜" {
+					li = b[1]
+				}
+			}
+		}
+		if got := strings.Join(labels, ","); got != "张伟,李娜,不确定/跳过" {
+			t.Fatalf("staff buttons = %s (%+v)", got, who)
+		}
+		levels := r.press(u, who.MsgID, li)
+		mustContain(t, levels.Params["text"], "W001", "工作人员李娜")
+		labels = nil
 		for _, row := range keyboard(t, levels.Params["reply_markup"]) {
 			for _, b := range row {
 				labels = append(labels, b[0])
@@ -292,13 +307,13 @@ func TestPollingRatingFlow(t *testing.T) {
 			t.Fatalf("comment question lacks skip: %+v", comment)
 		}
 		thanks := oneSend(t, r.step(u.textUpdate("等了一个小时没人")))
-		mustContain(t, thanks.Params["text"], "感谢您的评价", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人")
+		mustContain(t, thanks.Params["text"], "感谢您的评价", "工作人员：李娜", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人")
 		if thanks.Params["reply_markup"] != "" {
 			t.Fatalf("thank-you has buttons: %s", thanks.Params["reply_markup"])
 		}
 		rs := r.ratings()
 		if len(rs) != 1 || rs[0].Level != 2 || rs[0].Aspects != "efficiency.slow,conduct.away" ||
-			rs[0].Comment != "等了一个小时没人" || rs[0].Channel != "telegram" {
+			rs[0].Comment != "等了一个小时没人" || rs[0].Channel != "telegram" || rs[0].StaffID == nil || li != "rate:staff:"+strconv.FormatUint(uint64(*rs[0].StaffID), 10) {
 			t.Fatalf("stored ratings = %+v", rs)
 		}
 
@@ -335,7 +350,7 @@ func TestPollingExpiredSession(t *testing.T) {
 			t.Cleanup(func() { st.Close() })
 			r := newRig(t, openStore(t, db.url(t)), st, clk)
 			u := tgUser{ID: 77, Lang: "zh-CN"}
-			levels := oneSend(t, r.step(u.textUpdate("/start w_W003")))
+			levels := oneSend(t, r.step(u.textUpdate("/start w_W004")))
 			clk.Add(31 * time.Minute)
 			out := oneSend(t, r.step(u.pressUpdate(levels.MsgID, "rate:level:4")))
 			mustContain(t, out.Params["text"], "超时")
@@ -569,7 +584,8 @@ func TestWebhookRatingFlow(t *testing.T) {
 		}
 		return api.since(n)
 	}
-	levels := oneSend(t, post(u.textUpdate("/start@WindowTestBot w_W005")))
+	who := oneSend(t, post(u.textUpdate("/start@WindowTestBot w_W005")))
+	levels := oneSend(t, post(u.pressUpdate(who.MsgID, "rate:staff:skip")))
 	praise := oneSend(t, post(u.pressUpdate(levels.MsgID, "rate:level:5")))
 	post(u.pressUpdate(praise.MsgID, "rate:praise:fast"))
 	post(u.pressUpdate(praise.MsgID, "rate:praise:done"))

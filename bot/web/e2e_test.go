@@ -128,16 +128,23 @@ func TestWebChatRatingEndToEnd(t *testing.T) {
 			v := r.visit(t, "/?w=W001")
 			// What assets/static/app.js sends for ?w=W001.
 			out := v.say("/start w_W001")
-			if !strings.Contains(text(out), "W001") {
+			if !strings.Contains(text(out), "W001") || !strings.Contains(text(out), "请问为您办理业务的工作人员是？") {
 				t.Fatalf("first answer = %q", text(out))
 			}
-			var labels []string
-			for _, row := range out[len(out)-1].Buttons {
-				for _, b := range row {
-					labels = append(labels, b.Label)
+			labels := func(r wireReply) string {
+				var ls []string
+				for _, row := range r.Buttons {
+					for _, b := range row {
+						ls = append(ls, b.Label)
+					}
 				}
+				return strings.Join(ls, ",")
 			}
-			if got := strings.Join(labels, ","); got != "非常满意,满意,基本满意,不满意,非常不满意" {
+			if got := labels(out[len(out)-1]); got != "张伟,李娜,不确定/跳过" {
+				t.Fatalf("staff buttons = %s", got)
+			}
+			out = v.say("张伟") // a name typed instead of pressed
+			if got := labels(out[len(out)-1]); got != "非常满意,满意,基本满意,不满意,非常不满意" {
 				t.Fatalf("level buttons = %s", got)
 			}
 			v.press("rate:level:1")
@@ -147,7 +154,7 @@ func TestWebChatRatingEndToEnd(t *testing.T) {
 			}
 			v.press("rate:aspects:done")
 			out = v.say("窗口人员态度冷漠")
-			if s := text(out); !strings.Contains(s, "感谢您的评价") || !strings.Contains(s, "非常不满意") || !strings.Contains(s, "窗口人员态度冷漠") {
+			if s := text(out); !strings.Contains(s, "感谢您的评价") || !strings.Contains(s, "工作人员：张伟") || !strings.Contains(s, "非常不满意") || !strings.Contains(s, "窗口人员态度冷漠") {
 				t.Fatalf("thank-you = %q", s)
 			}
 
@@ -155,7 +162,7 @@ func TestWebChatRatingEndToEnd(t *testing.T) {
 			if err := r.store.DB().Find(&rs).Error; err != nil {
 				t.Fatal(err)
 			}
-			if len(rs) != 1 || rs[0].Level != 1 || rs[0].Aspects != "attitude.cold" || rs[0].Comment != "窗口人员态度冷漠" || rs[0].Channel != "web" {
+			if len(rs) != 1 || rs[0].Level != 1 || rs[0].Aspects != "attitude.cold" || rs[0].Comment != "窗口人员态度冷漠" || rs[0].Channel != "web" || rs[0].StaffID == nil {
 				t.Fatalf("ratings = %+v", rs)
 			}
 			var cit models.Citizen
@@ -178,12 +185,15 @@ func TestWebChatRatingEndToEnd(t *testing.T) {
 			if s := text(v.say("/start w_W001")); !strings.Contains(s, "今天已经评价过") {
 				t.Fatalf("second rating answer = %q", s)
 			}
-			// Another citizen's phone is another visitor.
-			other := r.visit(t, "/?w=W001")
-			other.say("/start w_W001")
+			// Another citizen's phone is another visitor; they scanned 李娜's own poster.
+			other := r.visit(t, "/?s=DEMO-002")
+			// What assets/static/app.js sends for ?s=DEMO-002.
+			if s := text(other.say("/start s_DEMO-002")); !strings.Contains(s, "W001") || !strings.Contains(s, "工作人员李娜") {
+				t.Fatalf("personal link answer = %q", s)
+			}
 			other.press("rate:level:5")
 			other.press("rate:praise:done")
-			if s := text(other.press("rate:comment:skip")); !strings.Contains(s, "非常满意") {
+			if s := text(other.press("rate:comment:skip")); !strings.Contains(s, "非常满意") || !strings.Contains(s, "工作人员：李娜") {
 				t.Fatalf("other visitor's thank-you = %q", s)
 			}
 		})

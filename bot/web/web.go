@@ -166,6 +166,21 @@ func ValidWindowCode(code string) bool {
 	return true
 }
 
+// ValidStaffNo reports whether no may name a staff member in a deep link (/?s=S001, which
+// the page sends as "/start s_S001"): letters, digits, hyphens and underscores, 1 to 40 of them,
+// what fits in a Telegram start payload after "s_". Anything else never reaches the dialog engine.
+func ValidStaffNo(no string) bool {
+	if len(no) < 1 || len(no) > 40 {
+		return false
+	}
+	for _, r := range no {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // pageData fills assets/index.html.
 type pageData struct {
 	Lang        string
@@ -311,8 +326,8 @@ func (c *Chat) readJSON(w http.ResponseWriter, r *http.Request) (bot.Inbound, in
 	case text == "":
 		return bot.Inbound{}, http.StatusBadRequest, "empty"
 	}
-	if !validStart(text) {
-		return bot.Inbound{}, http.StatusBadRequest, "bad_window_code"
+	if ok, code := validStart(text); !ok {
+		return bot.Inbound{}, http.StatusBadRequest, code
 	}
 	return bot.Inbound{Text: text}, 0, ""
 }
@@ -374,15 +389,21 @@ func tooLargeOr(err error, status int) int {
 	return status
 }
 
-// validStart refuses a /start deep link whose window code is malformed, so a crafted link cannot
-// hand the engine arbitrary text dressed up as a window code.
-func validStart(text string) bool {
+// validStart refuses a /start deep link whose window code or staff number is malformed, so a
+// crafted link cannot hand the engine arbitrary text dressed up as one. The error code says which.
+func validStart(text string) (bool, string) {
 	arg, ok := strings.CutPrefix(text, "/start ")
 	if !ok {
-		return true
+		return true, ""
 	}
-	code, ok := strings.CutPrefix(strings.TrimSpace(arg), "w_")
-	return !ok || ValidWindowCode(code)
+	arg = strings.TrimSpace(arg)
+	if code, ok := strings.CutPrefix(arg, "w_"); ok && !ValidWindowCode(code) {
+		return false, "bad_window_code"
+	}
+	if no, ok := strings.CutPrefix(arg, "s_"); ok && !ValidStaffNo(no) {
+		return false, "bad_staff_no"
+	}
+	return true, ""
 }
 
 func validMessageID(id string) bool {
@@ -575,6 +596,7 @@ var messages = map[string]map[string]string{
 		"text_and_payload":       "请求格式不正确，请刷新页面后重试。",
 		"bad_message_id":         "请求格式不正确，请刷新页面后重试。",
 		"bad_window_code":        "窗口编号不正确，请重新扫描窗口上的二维码。",
+		"bad_staff_no":           "工号不正确，请重新扫描工作人员的二维码。",
 		"bad_multipart":          "照片上传失败，请重试。",
 		"no_photo":               "没有收到照片，请重新选择。",
 		"not_an_image":           "只能上传 JPEG、PNG、GIF 或 WebP 格式的照片。",
@@ -590,6 +612,7 @@ var messages = map[string]map[string]string{
 		"text_and_payload":       "The request was not understood. Please reload the page and try again.",
 		"bad_message_id":         "The request was not understood. Please reload the page and try again.",
 		"bad_window_code":        "That window code is not valid. Please scan the QR code at the window again.",
+		"bad_staff_no":           "That staff number is not valid. Please scan the staff member's QR code again.",
 		"bad_multipart":          "The photo upload failed. Please try again.",
 		"no_photo":               "No photo arrived. Please choose it again.",
 		"not_an_image":           "Only JPEG, PNG, GIF or WebP photos can be uploaded.",

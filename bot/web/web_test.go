@@ -219,7 +219,8 @@ func TestStaticAssets(t *testing.T) {
 
 	// The deep link is posted by the script; check the pieces are there and agree with the server.
 	_, js := get(t, client(t), srv.URL+"/chat/static/app.js")
-	for _, want := range []string{`/^[A-Za-z0-9-]{1,40}$/`, `'/start w_' + w`, `'/start'`, `params.get('w')`} {
+	for _, want := range []string{`/^[A-Za-z0-9-]{1,40}$/`, `'/start w_' + w`, `'/start'`, `params.get('w')`,
+		`/^[A-Za-z0-9_-]{1,40}$/`, `'/start s_' + s`, `params.get('s')`} {
 		if !strings.Contains(js, want) {
 			t.Errorf("app.js lacks %q", want)
 		}
@@ -391,20 +392,48 @@ func TestValidWindowCode(t *testing.T) {
 	}
 }
 
+func TestValidStaffNo(t *testing.T) {
+	for _, tc := range []struct {
+		no   string
+		want bool
+	}{
+		{"S001", true},
+		{"DEMO-001", true},
+		{"hr_2024_17", true},
+		{strings.Repeat("9", 40), true},
+		{"", false},
+		{strings.Repeat("9", 41), false},
+		{"S 001", false},
+		{"S/001", false},
+		{"工号1", false},
+		{"S001<script>", false},
+	} {
+		if got := web.ValidStaffNo(tc.no); got != tc.want {
+			t.Errorf("ValidStaffNo(%q) = %v, want %v", tc.no, got, tc.want)
+		}
+	}
+}
+
 func TestDeepLinkValidatedOnServer(t *testing.T) {
 	rec := &recorder{}
 	srv, _ := newServer(t, web.Options{Handler: rec})
 	for _, tc := range []struct {
 		text string
 		want int
+		err  string
 	}{
-		{"/start w_W001", http.StatusOK},
-		{"/start", http.StatusOK},
-		{"/start w_" + strings.Repeat("9", 40), http.StatusOK},
-		{"/start w_W0 01", http.StatusBadRequest},
-		{"/start w_", http.StatusBadRequest},
-		{"/start w_" + strings.Repeat("9", 41), http.StatusBadRequest},
-		{"/start w_W001\"><img>", http.StatusBadRequest},
+		{"/start w_W001", http.StatusOK, ""},
+		{"/start", http.StatusOK, ""},
+		{"/start w_" + strings.Repeat("9", 40), http.StatusOK, ""},
+		{"/start w_W0 01", http.StatusBadRequest, "bad_window_code"},
+		{"/start w_", http.StatusBadRequest, "bad_window_code"},
+		{"/start w_" + strings.Repeat("9", 41), http.StatusBadRequest, "bad_window_code"},
+		{"/start w_W001\"><img>", http.StatusBadRequest, "bad_window_code"},
+		{"/start s_DEMO-001", http.StatusOK, ""},
+		{"/start s_hr_17", http.StatusOK, ""},
+		{"/start s_", http.StatusBadRequest, "bad_staff_no"},
+		{"/start s_" + strings.Repeat("9", 41), http.StatusBadRequest, "bad_staff_no"},
+		{"/start s_S1\"><img>", http.StatusBadRequest, "bad_staff_no"},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			before := rec.calls()
@@ -414,7 +443,7 @@ func TestDeepLinkValidatedOnServer(t *testing.T) {
 				t.Fatalf("status %d, want %d", res.StatusCode, tc.want)
 			}
 			if tc.want != http.StatusOK {
-				if e := decode[apiError](t, res); e.Error != "bad_window_code" {
+				if e := decode[apiError](t, res); e.Error != tc.err {
 					t.Errorf("error %+v", e)
 				}
 				if rec.calls() != before {

@@ -139,14 +139,17 @@ func mustSay(t *testing.T, rep wechattest.Reply, want ...string) {
 }
 
 // TestQRScanToThanks: a new follower scans window W001's QR code and rates it by typing numbers
-// and a comment; a retried message records nothing twice.
+// (the staff member who served them, the level, praise) and a comment; a retried message records
+// nothing twice.
 func TestQRScanToThanks(t *testing.T) {
 	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
 		c := s.client
 		const user = "oE2E0000000000000000000000001"
 		ct := time.Now().Unix()
 		rep := s.send(t, c.Event(user, "subscribe", "qrscene_w_W001", ct))
-		mustSay(t, rep, "W001", "1. 非常满意", "5. 非常不满意", "回复编号")
+		mustSay(t, rep, "W001", "请问为您办理业务的工作人员是？", "1. 张伟", "2. 李娜", "3. 不确定/跳过")
+		rep = s.send(t, c.Text(user, "2", 100)) // 李娜
+		mustSay(t, rep, "工作人员李娜", "1. 非常满意", "5. 非常不满意", "回复编号")
 		rep = s.send(t, c.Text(user, "1", 101)) // 非常满意
 		mustSay(t, rep, "1. ", "5. 跳过")
 		rep = s.send(t, c.Text(user, "1 2", 102)) // two praise tags
@@ -173,7 +176,7 @@ func TestQRScanToThanks(t *testing.T) {
 		thanks := 0
 		for _, r := range reps {
 			if r.Passive {
-				mustSay(t, r, "感谢您的评价", "W001", "非常满意", "窗口服务很好")
+				mustSay(t, r, "感谢您的评价", "W001", "工作人员：李娜", "非常满意", "窗口服务很好")
 				thanks++
 			}
 		}
@@ -188,7 +191,7 @@ func TestQRScanToThanks(t *testing.T) {
 			t.Fatalf("ratings %d, want 1", len(rs))
 		}
 		r := rs[0]
-		if r.Level != 5 || r.Channel != "wechat" || r.Comment != "窗口服务很好，一次办成" || strings.Count(r.Praise, ",") != 1 {
+		if r.Level != 5 || r.Channel != "wechat" || r.Comment != "窗口服务很好，一次办成" || strings.Count(r.Praise, ",") != 1 || r.StaffID == nil {
 			t.Errorf("rating %+v", r)
 		}
 		cit, err := s.store.CitizenByExternalID(context.Background(), "wechat", user)
@@ -254,6 +257,7 @@ func TestSlowStepAndTokenExpiry(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.send(t, c.Text(user, "/start w_W003", 301))
+		s.send(t, c.Text(user, "不确定", 310))                  // who served: not sure
 		s.send(t, c.Text(user, "2", 302))                    // 满意
 		mustSay(t, s.send(t, c.Text(user, "跳过", 303)), "留言") // no praise
 		s.api.ExpireToken()                                  // expires before the late answer goes out

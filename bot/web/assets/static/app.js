@@ -32,6 +32,7 @@
     }
   };
   var WINDOW_CODE = /^[A-Za-z0-9-]{1,40}$/;
+  var STAFF_NO = /^[A-Za-z0-9_-]{1,40}$/;
   var MAX_PHOTO = 5 * 1024 * 1024;
   var POLL_MS = 10000;
 
@@ -284,9 +285,17 @@
       post(fd, {});
     });
 
-    // A deep link from a window's QR poster starts rating that window; otherwise say hello.
+    // A deep link from a window's QR poster starts rating that window, one from a staff member's
+    // poster (?s=) rates their window with them chosen; otherwise say hello.
     var w = params.get('w');
-    post({ text: w && WINDOW_CODE.test(w) ? '/start w_' + w : '/start' }, {});
+    var s = params.get('s');
+    var start = '/start';
+    if (w && WINDOW_CODE.test(w)) {
+      start = '/start w_' + w;
+    } else if (s && STAFF_NO.test(s)) {
+      start = '/start s_' + s;
+    }
+    post({ text: start }, {});
 
     setInterval(poll, POLL_MS);
     document.addEventListener('visibilitychange', poll);
