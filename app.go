@@ -440,13 +440,20 @@ func cmdQR(ctx context.Context, a *app, args []string) error {
 	fs := flags("qr", a.stderr)
 	code := fs.String("window", "", "window code")
 	all := fs.Bool("all", false, "every window")
-	out := fs.String("out", "", "PNG file (with --window) or directory (with --all)")
+	staffNo := fs.String("staff", "", "staff number: the staff member's own poster, rating their window with them chosen")
+	out := fs.String("out", "", "PNG file (with --window or --staff) or directory (with --all)")
 	channel := fs.String("channel", "", "what the code opens: telegram (default when a bot token is set), wechat (default when only WeChat is set) or web")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if (*code == "") == !*all || *out == "" {
-		fmt.Fprintln(a.stderr, "qr: name --window CODE or --all, and --out")
+	named := 0
+	for _, set := range []bool{*code != "", *all, *staffNo != ""} {
+		if set {
+			named++
+		}
+	}
+	if named != 1 || *out == "" {
+		fmt.Fprintln(a.stderr, "qr: name one of --window CODE, --all or --staff NO, and --out")
 		return errUsage
 	}
 	if *channel == "" {
@@ -469,8 +476,13 @@ func cmdQR(ctx context.Context, a *app, args []string) error {
 	}
 	defer s.Close()
 
+	var staff *models.Staff
 	var windows []models.Window
-	if *all {
+	if *staffNo != "" {
+		if staff, err = qrStaff(ctx, s, *staffNo); err != nil {
+			return err
+		}
+	} else if *all {
 		centers, err := s.Centers(ctx)
 		if err != nil {
 			return err
@@ -499,15 +511,21 @@ func cmdQR(ctx context.Context, a *app, args []string) error {
 		windows = append(windows, *w)
 	}
 
-	var link func(context.Context, string) (string, error)
+	var link linkFunc
 	if *channel == "wechat" {
-		// A permanent parametric QR code per window (scene w_<code>), made through the API.
+		// A permanent parametric QR code per window (scene w_<code>) or staff member (scene
+		// s_<staff no>), made through the API.
 		wx, closeWx, err := a.wechatAPI(ctx, s)
 		if err != nil {
 			return err
 		}
 		defer closeWx()
-		link = wx.QRCodeURL
+		link = func(ctx context.Context, p string) (string, error) {
+			if no, ok := strings.CutPrefix(p, flows.StaffLinkPrefix); ok {
+				return wx.StaffQRCodeURL(ctx, no)
+			}
+			return wx.QRCodeURL(ctx, strings.TrimPrefix(p, "w_"))
+		}
 	} else if link, err = a.linkMaker(ctx, *channel); err != nil {
 		return err
 	}
@@ -519,12 +537,15 @@ func cmdQR(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if staff != nil {
+		return a.staffPoster(ctx, r, link, staff, *out)
+	}
 	for _, w := range windows {
 		path := *out
 		if *all {
 			path = filepath.Join(*out, w.Code+".png")
 		}
-		url, err := link(ctx, w.Code)
+		url, err := link(ctx, "w_"+w.Code)
 		if err != nil {
 			return err
 		}
@@ -554,8 +575,49 @@ func writePoster(r *poster.Renderer, path string, p poster.Poster) error {
 	return f.Close()
 }
 
-// linkMaker returns the function building a window's link for channel.
-func (a *app) linkMaker(ctx context.Context, channel string) (func(context.Context, string) (string, error), error) {
+// qrStaff loads the staff member whose own poster is asked for: a window's staff member (role
+// staff) with a number that fits in a link.
+func qrStaff(ctx context.Context, s *models.Store, no string) (*models.Staff, error) {
+	st, err := s.StaffByNo(ctx, no)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, fmt.Errorf("qr: no staff member %q", no)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st.Role != models.RoleStaff || st.Window == nil {
+		return nil, fmt.Errorf("qr: %s is a %s, not a window's staff member: only they are rated", no, st.Role)
+	}
+	if !flows.StaffLinkPattern.MatchString(st.StaffNo) {
+		return nil, fmt.Errorf("qr: staff number %q cannot be put in a link (A-Z a-z 0-9 _ -, at most 40): print the window's poster instead", no)
+	}
+	return st, nil
+}
+
+// staffPoster writes a staff member's own poster (亮牌上岗): their name large, their number and
+// window under it.
+func (a *app) staffPoster(ctx context.Context, r *poster.Renderer, link linkFunc, st *models.Staff, path string) error {
+	url, err := link(ctx, flows.StaffLinkPrefix+st.StaffNo)
+	if err != nil {
+		return err
+	}
+	if err := writePoster(r, path, poster.Poster{
+		URL: url, Title: st.Name,
+		Subtitle: "工号 " + st.StaffNo + " · 窗口 " + st.Window.Code + " " + st.Window.Name,
+		Footer:   "扫码评价我的服务 · Scan to rate my service",
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s\t%s\t%s\n", st.StaffNo, path, url)
+	return nil
+}
+
+// linkFunc builds the link a poster's QR code opens from a deep-link payload: "w_<window code>"
+// or "s_<staff no>".
+type linkFunc func(ctx context.Context, payload string) (string, error)
+
+// linkMaker returns the function building a poster's link for channel.
+func (a *app) linkMaker(ctx context.Context, channel string) (linkFunc, error) {
 	if channel == "telegram" {
 		if a.cfg.Telegram.Token == "" {
 			return nil, errors.New("qr: --channel telegram needs WINDOWBOT_TELEGRAM_TOKEN")
@@ -564,8 +626,13 @@ func (a *app) linkMaker(ctx context.Context, channel string) (func(context.Conte
 		if err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context, code string) (string, error) { return tg.DeepLink(ctx, "w_"+code) }, nil
+		return tg.DeepLink, nil
 	}
 	base := strings.TrimSuffix(a.cfg.PublicURL, "/")
-	return func(_ context.Context, code string) (string, error) { return base + "/?w=" + code, nil }, nil
+	return func(_ context.Context, payload string) (string, error) {
+		if no, ok := strings.CutPrefix(payload, flows.StaffLinkPrefix); ok {
+			return base + "/?s=" + no, nil // StaffLinkPattern: nothing to escape
+		}
+		return base + "/?w=" + strings.TrimPrefix(payload, "w_"), nil
+	}, nil
 }

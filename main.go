@@ -35,7 +35,7 @@ func commands() []command {
 		{"migrate", "apply pending database schema migrations", "migrate", cmdMigrate},
 		{"seed", "add the demo service center, windows and staff", "seed --demo", cmdSeed},
 		{"import", "import centers, windows and staff from CSV files", "import --windows FILE --staff FILE", cmdImport},
-		{"qr", "write QR code posters (PNG) for windows", "qr --window CODE --out FILE.png | qr --all --out DIR [--channel telegram|wechat|web]", cmdQR},
+		{"qr", "write QR code posters (PNG) for windows, or a staff member's own", "qr --window CODE --out FILE.png | qr --all --out DIR | qr --staff NO --out FILE.png [--channel telegram|wechat|web]", cmdQR},
 		{"wechat", "WeChat official account set-up: install the menu", "wechat menu", cmdWeChat},
 		{"jobs", "list the scheduled jobs, or run one occurrence now", "jobs list | jobs run NAME [--period 2026-10 | --at 2026-11-01T09:00:00+08:00] [--again]", cmdJobs},
 		{"push", "list the pushes that could not be delivered", "push failed [--limit N]", cmdPush},

@@ -18,6 +18,7 @@ import (
 
 	"windowbot/bot/poster"
 	"windowbot/internal/testenv"
+	"windowbot/models"
 )
 
 // syncBuffer is an io.Writer safe to read while the command writes to it.
@@ -165,6 +166,36 @@ func TestQR(t *testing.T) {
 		t.Fatalf("qr unknown window: %d %q", code, errs)
 	}
 
+	// A staff member's own poster (亮牌上岗) opens their window's rating with them chosen.
+	staffCSV := filepath.Join(t.TempDir(), "staff.csv")
+	if err := os.WriteFile(staffCSV, []byte("staff_no,name,window_code,role\nHR/17,韩梅,W002,staff\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCmd(t, e, "import", "--staff", staffCSV); code != 0 {
+		t.Fatal(errs)
+	}
+	mine := filepath.Join(t.TempDir(), "s2.png")
+	code, stdout, errs = runCmd(t, e, "qr", "--staff", "DEMO-002", "--out", mine)
+	if code != 0 || !strings.Contains(stdout, "https://hall.example.cn/?s=DEMO-002") {
+		t.Fatalf("qr --staff: %d %q %q", code, stdout, errs)
+	}
+	checkPNG(t, mine)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--staff", "NOPE", "--out", mine}, 1, "no staff member"},
+		{[]string{"--staff", models.DemoSupervisorNo, "--out", mine}, 1, "not a window's staff member"},
+		{[]string{"--staff", "HR/17", "--out", mine}, 1, "cannot be put in a link"},
+		{[]string{"--staff", "DEMO-002", "--window", "W001", "--out", mine}, 2, "one of --window CODE, --all or --staff NO"},
+		{[]string{"--staff", "DEMO-002"}, 2, "and --out"},
+	} {
+		if code, _, errs := runCmd(t, e, append([]string{"qr"}, tc.args...)...); code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("qr %v: %d %q, want %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+
 	// With a Telegram bot the posters carry its deep link; the username comes from getMe.
 	api := newFakeBotAPI(t)
 	e["WINDOWBOT_TELEGRAM_TOKEN"] = api.token
@@ -179,6 +210,10 @@ func TestQR(t *testing.T) {
 		t.Fatalf("posters = %v", files)
 	}
 	checkPNG(t, files[0])
+	code, stdout, errs = runCmd(t, e, "qr", "--staff", "DEMO-002", "--out", mine)
+	if code != 0 || !strings.Contains(stdout, "https://t.me/HallRatingBot?start=s_DEMO-002") {
+		t.Fatalf("qr --staff on Telegram: %d %q %q", code, stdout, errs)
+	}
 }
 
 func checkPNG(t *testing.T, path string) {

@@ -73,8 +73,13 @@ func TestWeChatMenuAndQR(t *testing.T) {
 	if s := api.Scenes(); len(s) != 6 || s[0] != "w_W001" || s[5] != "w_W005" {
 		t.Errorf("scenes %v", s)
 	}
-	if n := api.TokenFetches(); n > 3 {
-		t.Errorf("token fetched %d times for three commands", n)
+	mine := filepath.Join(t.TempDir(), "s2.png")
+	if code, stdout, errs = runCmd(t, e, "qr", "--staff", "DEMO-002", "--out", mine); code != 0 || !strings.Contains(stdout, wechattest.QRURL("s_DEMO-002")) {
+		t.Fatalf("qr --staff: %d %q %q", code, stdout, errs)
+	}
+	checkPNG(t, mine)
+	if n := api.TokenFetches(); n > 4 {
+		t.Errorf("token fetched %d times for four commands", n)
 	}
 }
 

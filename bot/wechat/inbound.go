@@ -24,7 +24,8 @@ const (
 )
 
 // Scene prefixes of the window QR codes: the scene of window W001 is "w_W001"; a user who follows
-// the account by scanning it arrives with "qrscene_w_W001".
+// the account by scanning it arrives with "qrscene_w_W001". A staff member's own code has the
+// scene "s_<staff no>" (flows.StaffLinkPrefix).
 const (
 	scenePrefix    = "w_"
 	newScenePrefix = "qrscene_"
@@ -78,15 +79,21 @@ func eventAction(m *message.MixMessage, in bot.Inbound) (action, bot.Inbound) {
 	return actIgnore, in
 }
 
-// startCommand turns a QR scene into the deep link the router knows ("/start w_W001"); a scene
-// that is not a window's greets instead of reaching the engine as arbitrary text.
+// startCommand turns a QR scene into the deep link the router knows ("/start w_W001",
+// "/start s_S001"); a scene that is neither a window's nor a staff member's greets instead of
+// reaching the engine as arbitrary text.
 func startCommand(scene string) string {
-	code, ok := strings.CutPrefix(scene, scenePrefix)
-	if !ok || !flows.WindowCodePattern.MatchString(code) {
-		return "/start"
+	if code, ok := strings.CutPrefix(scene, scenePrefix); ok && flows.WindowCodePattern.MatchString(code) {
+		return "/start " + scene
 	}
-	return "/start " + scenePrefix + code
+	if no, ok := strings.CutPrefix(scene, flows.StaffLinkPrefix); ok && flows.StaffLinkPattern.MatchString(no) {
+		return "/start " + scene
+	}
+	return "/start"
 }
 
 // Scene returns the QR scene string of a window: "w_" and its code.
 func Scene(windowCode string) string { return scenePrefix + windowCode }
+
+// StaffScene returns the QR scene string of a staff member: "s_" and their staff number.
+func StaffScene(staffNo string) string { return flows.StaffLinkPrefix + staffNo }

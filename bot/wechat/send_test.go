@@ -282,6 +282,23 @@ func TestQRCodeURL(t *testing.T) {
 	if _, err := e.a.QRCodeURL(ctx, "W002"); err == nil {
 		t.Error("an API error was not reported")
 	}
+
+	// A staff member's own code.
+	u, err = e.a.StaffQRCodeURL(ctx, "DEMO-002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u != wechattest.QRURL("s_DEMO-002") {
+		t.Errorf("staff url %q", u)
+	}
+	if s := e.api.Scenes(); s[len(s)-1] != "s_DEMO-002" {
+		t.Errorf("scenes %v", s)
+	}
+	for _, no := range []string{"", "工号1", "S/1", strings.Repeat("9", 41)} {
+		if _, err := e.a.StaffQRCodeURL(ctx, no); err == nil {
+			t.Errorf("staff number %q accepted", no)
+		}
+	}
 }
 
 // TestAPIURLHonoured: nothing goes to the public host when the API URL is set. The client refuses
