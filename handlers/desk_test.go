@@ -137,6 +137,9 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 		out = r.press(citizen, "cmd:/rerate "+no+" satisfied")
 		mustContain(t, out, "已关闭")
 
+		// 张伟 was named by the citizen: his own figures count the review.
+		mustContain(t, r.say(staff, "/mystats"), "点名评价您本人的 1 条，满意率 0.0%")
+
 		// The supervisor's statistics show the bad review and no open ticket.
 		out = r.say(sup, "/stats")
 		mustContain(t, out, "📊 示范政务服务中心 · 2026年11月", "评价 1 条", "非常不满意 1", "满意率 0.0%（目标 95.0%，未达标", "差评 1 条", "办理中 0 件")
@@ -335,6 +338,7 @@ func TestBanByPseudonym(t *testing.T) {
 		mustContain(t, r.say(troll, "/rate"), "暂停评价和反映")
 		mustContain(t, r.say(troll, "投诉"), "暂停评价和反映")
 		mustContain(t, r.say(troll, "/start w_W002"), "暂停评价和反映")
+		mustContain(t, r.say(troll, "/start s_DEMO-003"), "暂停评价和反映")
 		// Tracking their earlier ticket still works: their records stay.
 		mustContain(t, r.say(troll, "/track "+no), no)
 		mustContain(t, r.say(sup, "/unban "+ref), "已恢复群众")
