@@ -338,3 +338,15 @@ func TestSubscribersGetRectificationNotices(t *testing.T) {
 		}
 	})
 }
+
+func TestStaffNoticeMasksNumbersTyped(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		staff := r.bindStaff("staff-1", "DEMO-001")
+		r.fileComplaint("c1", "conduct", "工作人员索要好处费，请打13912345678联系我")
+		var ps []models.Push
+		r.store.DB().Where("citizen_id = ?", staff.ID).Find(&ps)
+		if len(ps) != 1 || !strings.Contains(ps[0].Text, "139****5678") || strings.Contains(ps[0].Text, "13912345678") {
+			t.Fatalf("staff notice = %+v", ps)
+		}
+	})
+}

@@ -76,10 +76,10 @@ func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 			if t.Kind == models.KindBadReview {
 				key = "n_new_bad_review"
 			}
-			return T(lang, key, t.No, n.place(lang, t), categoryLabel(lang, t.Category), truncate(t.Description, 200), due(lang, t.CallbackDue))
+			return T(lang, key, t.No, n.place(lang, t), categoryLabel(lang, t.Category), truncate(models.MaskPII(t.Description), 200), due(lang, t.CallbackDue))
 		}, nil)
 	case models.ActJoin:
-		add(staffAndSups, KindTicketAlert, false, func(lang string) string { return T(lang, "n_joined", t.No, truncate(ev.Note, 200)) }, nil)
+		add(staffAndSups, KindTicketAlert, false, func(lang string) string { return T(lang, "n_joined", t.No, truncate(models.MaskPII(ev.Note), 200)) }, nil)
 	case models.ActAccept:
 		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_accepted", t.No, due(lang, t.RectifyDue)) }, nil)
 	case models.ActReject:
@@ -115,7 +115,9 @@ func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 		add(staffAndSups, KindTicketAlert, true, func(lang string) string { return T(lang, "n_chase", t.No, n.place(lang, t), ev.Note) }, nil)
 	case models.ActAppeal:
 		if ev.ActorRole == models.RoleCitizen {
-			add(tn.Supervisors, KindTicketAlert, false, func(lang string) string { return T(lang, "n_citizen_appeal", t.No, truncate(ev.Note, 300)) }, nil)
+			add(tn.Supervisors, KindTicketAlert, false, func(lang string) string {
+				return T(lang, "n_citizen_appeal", t.No, truncate(models.MaskPII(ev.Note), 300))
+			}, nil)
 		} else {
 			add(tn.Supervisors, KindTicketAlert, false, func(lang string) string {
 				return T(lang, "n_staff_appeal", t.No, n.place(lang, t), truncate(ev.Note, 300))
@@ -134,7 +136,7 @@ func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 			}
 		}
 		add(subs, KindRectification, false, func(lang string) string {
-			return T(lang, "n_published", n.place(lang, t), categoryLabel(lang, t.Category), truncate(t.Plan, 300), truncate(t.Result, 300))
+			return T(lang, "n_published", n.place(lang, t), categoryLabel(lang, t.Category), truncate(models.MaskPII(t.Plan), 300), truncate(models.MaskPII(t.Result), 300))
 		}, nil)
 	case models.ActReview:
 		if t.AppealBy == models.RoleStaff {

@@ -234,7 +234,7 @@ func (a *API) ticketJSON(ctx context.Context, t *models.Ticket, nos *staffNos) (
 		return TicketJSON{}, err
 	}
 	out := TicketJSON{
-		No: t.No, Kind: t.Kind, State: string(t.State), Category: t.Category, Description: t.Description,
+		No: t.No, Kind: t.Kind, State: string(t.State), Category: t.Category, Description: models.MaskPII(t.Description),
 		Citizen: a.refs.Citizen(t.CitizenID), Anonymous: t.Anonymous, CallbackConsent: t.CallbackConsent,
 		Owner: owner, Escalated: t.Escalated, CreatedAt: a.stamp(t.CreatedAt), CallbackDue: a.stamp(t.CallbackDue),
 		RectifyDue: a.stamp(t.RectifyDue), AcceptedAt: a.stampPtr(t.AcceptedAt), ResolvedAt: a.stampPtr(t.ResolvedAt),
@@ -358,7 +358,7 @@ func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, ev := range evs {
 		ej := EventJSON{Action: string(ev.Action), FromState: string(ev.FromState), ToState: string(ev.ToState),
-			ActorRole: ev.ActorRole, Note: ev.Note, Public: ev.Public, At: a.stamp(ev.CreatedAt)}
+			ActorRole: ev.ActorRole, Note: models.MaskPII(ev.Note), Public: ev.Public, At: a.stamp(ev.CreatedAt)}
 		if ej.ActorNo, err = nos.of(ctx, ev.ActorStaffID); err != nil {
 			a.answer(w, err)
 			return
@@ -415,7 +415,7 @@ func (a *API) ratingJSON(r models.RatingRow) RatingJSON {
 		return []string{}
 	}
 	return RatingJSON{ID: r.ID, CreatedAt: a.stamp(r.CreatedAt), CenterCode: r.CenterCode, WindowCode: r.WindowCode,
-		WindowName: r.WindowName, Level: r.Level, Aspects: keys(r.Aspects), Praise: keys(r.Praise), Comment: r.Comment,
+		WindowName: r.WindowName, Level: r.Level, Aspects: keys(r.Aspects), Praise: keys(r.Praise), Comment: models.MaskPII(r.Comment),
 		Channel: r.Channel, Excluded: r.Excluded, TicketNo: r.TicketNo, Citizen: a.refs.Citizen(r.CitizenID)}
 }
 

@@ -516,7 +516,7 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 		}
 	}
 	if tk.Description != "" {
-		b.WriteString(c.T("t_desc", flows.Truncate(tk.Description, 500)))
+		b.WriteString(c.T("t_desc", flows.Truncate(models.MaskPII(tk.Description), 500)))
 	}
 	if len(photos) > 0 {
 		b.WriteString(c.T("t_photos", len(photos)))
@@ -552,7 +552,7 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 		b.WriteString(c.T("t_result", flows.Truncate(tk.Result, 300)))
 	}
 	if tk.AppealBy != "" {
-		b.WriteString(c.T("t_appeal", c.T("actor_"+tk.AppealBy), flows.Truncate(tk.AppealReason, 300)))
+		b.WriteString(c.T("t_appeal", c.T("actor_"+tk.AppealBy), flows.Truncate(models.MaskPII(tk.AppealReason), 300)))
 	}
 	if tk.Rerate != "" {
 		b.WriteString(c.T("t_rerate", c.T("rerate_"+tk.Rerate)))
@@ -589,9 +589,9 @@ func eventNote(lang string, ev *models.TicketEvent) string {
 		if outcome == models.ReviewUphold {
 			key = "btn_uphold"
 		}
-		return joinNote(flows.T(lang, key), rest)
+		return joinNote(flows.T(lang, key), models.MaskPII(rest))
 	}
-	return ev.Note
+	return models.MaskPII(ev.Note)
 }
 
 func joinNote(a, b string) string {

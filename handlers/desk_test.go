@@ -180,6 +180,18 @@ func TestTicketViewPrivacy(t *testing.T) {
 		mustContain(t, out, "电话：138****5678")
 		mustNotContain(t, out, "13812345678")
 
+		// Numbers the citizen typed into the description are masked for staff and supervisors.
+		typed, err := r.store.CreateComplaint(ctx, models.NewComplaint{CitizenID: filer.ID, WindowID: &w.ID, Category: "conduct",
+			Description: "要好处费，可打我手机13700001111或座机010-62345678，身份证110105194912310021", Channel: "telegram", At: r.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, acct := range []string{staff, sup} {
+			out = r.say(acct, "/ticket "+typed.No)
+			mustContain(t, out, "要好处费", "137****1111", "010*****5678", "110***********0021")
+			mustNotContain(t, out, "13700001111", "62345678", "194912310021")
+		}
+
 		// A number that does not exist and one outside the scope read the same.
 		other := r.bind("DEMO-003")
 		a := text(r.say(other, "/ticket "+named.No))

@@ -148,6 +148,9 @@ func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center
 		return 0, err
 	}
 	for i, p := range praise {
+		// Quoted to the whole center and to subscribers: no phone or ID number may go with it.
+		p = models.MaskPII(p)
+		praise[i] = p
 		if r := []rune(p); len(r) > 120 {
 			praise[i] = string(r[:119]) + "…"
 		}

@@ -300,3 +300,29 @@ func (e *TransitionError) Error() string {
 
 // Unwrap returns the sentinel.
 func (e *TransitionError) Unwrap() error { return e.Err }
+
+// numberRun is a maximal run of digits (with the hyphen of a landline and the X that may end an
+// ID number); piiPatterns decide whether a whole run identifies somebody. Matching whole runs
+// leaves longer numbers (an order number, a date) alone.
+var (
+	numberRun   = regexp.MustCompile(`[0-9][0-9-]*[0-9Xx]`)
+	piiPatterns = []*regexp.Regexp{
+		regexp.MustCompile(`^1[3-9][0-9]{9}$`),                    // mobile
+		regexp.MustCompile(`^[1-9][0-9]{16}[0-9Xx]$`),             // resident ID
+		regexp.MustCompile(`^0[1-9][0-9]{1,2}-?[2-9][0-9]{6,7}$`), // landline with area code
+	}
+)
+
+// MaskPII hides phone and ID numbers in free text typed by a citizen, as MaskPhone does, before
+// the text is shown to staff or supervisors, exported, or published. Only a ticket's own Phone,
+// given for a call-back the citizen agreed to, is ever shown in full, and only to supervisors.
+func MaskPII(s string) string {
+	return numberRun.ReplaceAllStringFunc(s, func(run string) string {
+		for _, p := range piiPatterns {
+			if p.MatchString(run) {
+				return MaskPhone(run)
+			}
+		}
+		return run
+	})
+}
