@@ -137,11 +137,30 @@ func writeCSV(w http.ResponseWriter, name string, header []string, rows func(emi
 	if err := cw.Write(header); err != nil {
 		return err
 	}
-	if err := rows(cw.Write); err != nil {
+	emit := func(row []string) error {
+		for i, cell := range row {
+			row[i] = csvSafe(cell)
+		}
+		return cw.Write(row)
+	}
+	if err := rows(emit); err != nil {
 		return err
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvSafe keeps a spreadsheet from running a cell as a formula: text a citizen typed that starts
+// with = + - @ (or a tab or carriage return) gets a leading apostrophe, which Excel and WPS show
+// as text. Numbers, negative ones included, are left as they are.
+func csvSafe(cell string) string {
+	if cell == "" || !strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return cell
+	}
+	if _, err := strconv.ParseFloat(cell, 64); err == nil {
+		return cell
+	}
+	return "'" + cell
 }
 
 // TicketJSON is a ticket as the API shows it.

@@ -71,3 +71,20 @@ func TestPublicBoard(t *testing.T) {
 		}
 	})
 }
+
+func TestCSVCellsCannotBeFormulas(t *testing.T) {
+	for in, want := range map[string]string{
+		"=HYPERLINK(\"http://x\")": "'=HYPERLINK(\"http://x\")",
+		"+86 138":                  "'+86 138",
+		"@SUM(A1)":                 "'@SUM(A1)",
+		"-1":                       "-1",
+		"0.95":                     "0.95",
+		"-cmd|' /C calc'!A0":       "'-cmd|' /C calc'!A0",
+		"窗口态度差":                    "窗口态度差",
+		"":                         "",
+	} {
+		if got := handlers.CSVSafe(in); got != want {
+			t.Errorf("CSVSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

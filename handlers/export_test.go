@@ -1,0 +1,4 @@
+package handlers
+
+// CSVSafe exposes csvSafe to the external tests.
+var CSVSafe = csvSafe
