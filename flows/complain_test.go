@@ -235,7 +235,7 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 		move(no, models.Change{Action: models.ActAccept})
 		move(no, models.Change{Action: models.ActPlan, Note: "增加叫号窗口"})
 		out := r.say("alice", "/track")
-		mustContain(t, out, no, "整改中")
+		mustContain(t, out, no, "整改中", "承办：窗口工作人员", "期限 2026年12月14日", "最新：11月23日 10:00 已制定整改方案")
 		out = r.say("alice", "1") // WeChat style: the number of the listed ticket
 		mustContain(t, out, "工单 "+no, "承办：窗口工作人员", "已制定整改方案：增加叫号窗口", "办理期限：2026年12月14日")
 

@@ -55,6 +55,8 @@ var ticketTexts = map[string][2]string{
 	"track_none":       {"您还没有提交过反映或差评工单。发送 /complain 反映问题。", "You have no tickets yet. Send /complain to report a problem."},
 	"track_list_head":  {"您的工单（%d 件）：", "Your tickets (%d):"},
 	"track_due":        {" · 期限 %s", " · due %s"},
+	"track_list_owner": {" · 承办：%s", " · handled by %s"},
+	"track_latest":     {"\n   最新：%s %s", "\n   Latest: %s %s"},
 	"track_list_hint":  {"点击工单编号（或回复序号）查看详情。", "Press a ticket number (or reply with its number in the list) for details."},
 	"ticket_unknown":   {"没有找到工单“%s”，请核对编号。发送 /track 查看您的全部工单。", "There is no ticket \"%s\" of yours. Check the number, or send /track to list yours."},
 	"track_head":       {"工单 %s", "Ticket %s"},

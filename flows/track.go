@@ -62,8 +62,19 @@ func (f *Track) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, er
 	var btns []bot.Button
 	for i, tk := range ts {
 		fmt.Fprintf(&b, "\n%d. %s · %s · %s", i+1, tk.No, tk.State.Label(t.Lang), truncate(ticketPlace(t.Lang, &tk), 30))
+		if owner := ownerRole(t.Lang, &tk); owner != "—" {
+			b.WriteString(t.T("track_list_owner", owner))
+		}
 		if due := tk.Due(); !due.IsZero() {
 			b.WriteString(t.T("track_due", dayLabel(t.Lang, due, loc)))
+		}
+		evs, err := f.store.TicketEvents(ctx, tk.ID, true)
+		if err != nil {
+			return nil, fmt.Errorf("flows: track: %w", err)
+		}
+		if len(evs) > 0 {
+			ev := evs[len(evs)-1]
+			b.WriteString(t.T("track_latest", stampLabel(t.Lang, ev.CreatedAt, loc), eventLabel(t.Lang, &ev)))
 		}
 		btns = append(btns, bot.Button{Label: tk.No, Payload: "cmd:/track " + tk.No})
 	}
