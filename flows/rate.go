@@ -65,8 +65,9 @@ const StaffLinkPrefix = "s_"
 // with other characters (an HR system's "/" or Chinese) have no personal link.
 var StaffLinkPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 
-// OnRated is called after a rating is stored, inside the same turn: later issues open tickets
-// and queue pushes from it. It may add replies.
+// OnRated is called after a rating is stored, inside the same turn, for whatever else should
+// follow a rating (the bad-review ticket itself is opened by the store, in the rating's
+// transaction). It may add replies.
 type OnRated func(ctx context.Context, t *Turn, r *models.Rating) ([]bot.Reply, error)
 
 // Rate is the rating conversation (一次一评): window → who served you (where the window has
