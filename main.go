@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -110,8 +111,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			}
 			return 2
 		}
-		a.logger.Error("windowbot: "+cmd.name+" failed", "err", err)
-		fmt.Fprintf(stderr, "windowbot %s: %v\n", cmd.name, err)
+		// One line, at the edge: the command's errors already say where they come from.
+		msg := err.Error()
+		if !strings.HasPrefix(msg, cmd.name+":") && !strings.HasPrefix(msg, cmd.name+" ") {
+			msg = cmd.name + ": " + msg
+		}
+		fmt.Fprintf(stderr, "windowbot %s\n", msg)
 		return 1
 	}
 	return 0
@@ -121,6 +126,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 func flags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	// The usage line itself is printed by run; here only the flags, if the command has any.
+	fs.Usage = func() {
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintln(stderr, "flags:")
+			fs.PrintDefaults()
+		}
+	}
 	return fs
 }
 
