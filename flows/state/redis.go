@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/url"
 	"strings"
@@ -258,4 +259,15 @@ func (r *Redis) Close() error {
 		return nil
 	}
 	return r.client.Close()
+}
+
+// RouteRedisLogs sends go-redis's own log lines (pool and reconnection notices, which it prints
+// to stderr unstructured by default) to logger at warn. go-redis keeps one logger per process:
+// call this once, at start-up, before any client exists.
+func RouteRedisLogs(logger *slog.Logger) { redis.SetLogger(redisLog{logger}) }
+
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
