@@ -63,6 +63,20 @@ func newApp(configPath string, getenv func(string) (string, bool), stdout, stder
 
 // openStore opens the database, applies pending migrations, and sets the ticket deadlines of the
 // configured calendar and the notices ticket events push.
+// openStoreReading opens the database for a command that only reads: it migrates nothing and
+// refuses a database whose schema is behind.
+func (a *app) openStoreReading(ctx context.Context) (*models.Store, error) {
+	s, err := models.Open(ctx, a.cfg.DatabaseURL, a.logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CheckSchema(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 func (a *app) openStore(ctx context.Context) (*models.Store, error) {
 	rules, err := a.cfg.TicketRules(a.loc)
 	if err != nil {

@@ -125,7 +125,7 @@ func cmdJobs(ctx context.Context, a *app, args []string) error {
 }
 
 func (a *app) jobsList(ctx context.Context) error {
-	store, err := a.openStore(ctx)
+	store, err := a.openStoreReading(ctx)
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func cmdPush(ctx context.Context, a *app, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	store, err := a.openStore(ctx)
+	store, err := a.openStoreReading(ctx)
 	if err != nil {
 		return err
 	}

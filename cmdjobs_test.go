@@ -13,6 +13,12 @@ import (
 
 func TestJobsCommands(t *testing.T) {
 	e := baseEnv(t, nil)
+	// Read-only commands leave a database that was never migrated alone, and say what to do.
+	for _, args := range [][]string{{"jobs", "list"}, {"push", "failed"}} {
+		if code, _, errs := runCmd(t, e, args...); code != 1 || !strings.Contains(errs, "run `windowbot migrate`") {
+			t.Errorf("%v on a new database: %d %s", args, code, errs)
+		}
+	}
 	if code, _, errs := runCmd(t, e, "seed", "--demo"); code != 0 {
 		t.Fatal(errs)
 	}

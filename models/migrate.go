@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -462,4 +463,21 @@ func (inspectionV5) TableName() string { return "inspections" }
 
 func migrateV5(tx *gorm.DB) error {
 	return tx.Migrator().CreateTable(&staffInviteV5{}, &citizenBanV5{}, &inspectionV5{})
+}
+
+// ErrSchemaBehind means the database has not been migrated to this binary's schema.
+var ErrSchemaBehind = errors.New("store: database schema is behind this windowbot")
+
+// CheckSchema returns ErrSchemaBehind (wrapped, with both versions) unless every migration of
+// this binary is recorded: for commands that only read and must not change a database.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	have, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	steps := migrations()
+	if want := steps[len(steps)-1].version; have < want {
+		return fmt.Errorf("%w (database at version %d, this windowbot needs %d): run `windowbot migrate`", ErrSchemaBehind, have, want)
+	}
+	return nil
 }
