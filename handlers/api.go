@@ -26,6 +26,8 @@ type APIStore interface {
 	CountTickets(ctx context.Context, f models.TicketFilter) (int, error)
 	TicketByNo(ctx context.Context, no string) (*models.Ticket, error)
 	TicketEvents(ctx context.Context, ticketID uint, publicOnly bool) ([]models.TicketEvent, error)
+	TicketAttachments(ctx context.Context, ticketID uint) ([]models.TicketAttachment, error)
+	TicketAttachment(ctx context.Context, ticketID, id uint) (*models.TicketAttachment, error)
 	Ratings(ctx context.Context, f models.RatingFilter) ([]models.RatingRow, error)
 	CountRatings(ctx context.Context, f models.RatingFilter) (int, error)
 	StatsByWindow(ctx context.Context, scope models.Scope, from, to time.Time) (map[uint]models.RatingStats, error)
@@ -90,6 +92,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/windows/{code}/stats", a.auth(http.HandlerFunc(a.windowStats)))
 	mux.Handle("GET /api/v1/tickets", a.auth(http.HandlerFunc(a.tickets)))
 	mux.Handle("GET /api/v1/tickets/{no}", a.auth(http.HandlerFunc(a.ticket)))
+	mux.Handle("GET /api/v1/tickets/{no}/attachments/{id}", a.auth(http.HandlerFunc(a.attachment)))
 	mux.Handle("GET /api/v1/ratings", a.auth(http.HandlerFunc(a.ratings)))
 	mux.Handle("GET /api/v1/stats", a.auth(http.HandlerFunc(a.stats)))
 }

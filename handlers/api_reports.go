@@ -194,6 +194,8 @@ type TicketJSON struct {
 	AppealBy        string      `json:"appeal_by,omitempty"`
 	PublishedAt     string      `json:"published_at,omitempty"`
 	Events          []EventJSON `json:"events,omitempty"`
+	// Attachments are the complaint's photos (with the ticket only).
+	Attachments []AttachmentJSON `json:"attachments,omitempty"`
 }
 
 // EventJSON is one line of a ticket's audit trail.
@@ -387,6 +389,19 @@ func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
 			ej.Actor = a.refs.Citizen(*ev.ActorCitizenID)
 		}
 		tj.Events = append(tj.Events, ej)
+	}
+	as, err := a.store.TicketAttachments(ctx, t.ID)
+	if err != nil {
+		a.answer(w, err)
+		return
+	}
+	for _, at := range as {
+		aj := AttachmentJSON{ID: at.ID, Platform: at.Platform, MIMEType: at.MIMEType, Size: at.Size, FileID: at.FileID}
+		if at.Platform != "telegram" {
+			// Web uploads and WeChat images are kept in the database; Telegram keeps its own.
+			aj.URL = "/api/v1/tickets/" + t.No + "/attachments/" + strconv.FormatUint(uint64(at.ID), 10)
+		}
+		tj.Attachments = append(tj.Attachments, aj)
 	}
 	if !wantsCSV(r) {
 		writeJSON(w, http.StatusOK, tj)
@@ -676,4 +691,49 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		a.logger.Error("handlers: api: stats csv", "err", err)
 	}
+}
+
+// AttachmentJSON is a complaint's photo as the API lists it. URL serves the bytes where windowbot
+// keeps them; a Telegram photo is named by its FileID, fetched through the bot's getFile.
+type AttachmentJSON struct {
+	ID       uint   `json:"id"`
+	Platform string `json:"platform"`
+	MIMEType string `json:"mime_type,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	FileID   string `json:"file_id,omitempty"`
+	URL      string `json:"url,omitempty"`
+}
+
+// attachment serves the bytes of a complaint's photo.
+func (a *API) attachment(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t, err := a.store.TicketByNo(ctx, r.PathValue("no"))
+	if err != nil {
+		a.answer(w, err)
+		return
+	}
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found"})
+		return
+	}
+	at, err := a.store.TicketAttachment(ctx, t.ID, uint(id))
+	if err != nil {
+		a.answer(w, err)
+		return
+	}
+	if len(at.Data) == 0 {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "kept by the platform", "file_id": at.FileID})
+		return
+	}
+	// The bytes came from a citizen: serve them only as the image type they were sniffed as.
+	ct := http.DetectContentType(at.Data)
+	if !strings.HasPrefix(ct, "image/") {
+		ct = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'")
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, _ = w.Write(at.Data)
 }

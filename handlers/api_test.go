@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -303,6 +305,48 @@ func TestAPIStats(t *testing.T) {
 		rows := api.csv("/api/v1/stats?center=DEMO")
 		if len(rows) != 7 || rows[1][1] != "DEMO" || rows[1][3] != "" || rows[1][5] != "6" || rows[3][3] != "W002" || rows[3][11] != "0.7500" {
 			t.Fatalf("stats CSV = %v", rows)
+		}
+	})
+}
+
+func TestAPIAttachments(t *testing.T) {
+	forEachDB(t, func(t *testing.T, r *rig) {
+		ctx := context.Background()
+		w, _ := r.store.WindowByCode(ctx, "W001")
+		c, _ := r.store.TouchCitizen(ctx, "web", "visitor", "", r.clock.Now())
+		png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{1}, 64)...)
+		tk, err := r.store.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w.ID, Category: "other",
+			Description: "见照片", Channel: "web", At: r.clock.Now(), Photos: []models.TicketAttachment{
+				{Platform: "web", MIMEType: "image/png", Size: int64(len(png)), Data: png},
+				{Platform: "telegram", FileID: "AgACAgUAAxk", MIMEType: "image/jpeg", Size: 9000},
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := newAPI(t, r, adminToken)
+		var got handlers.TicketJSON
+		api.json("/api/v1/tickets/"+tk.No, &got)
+		if len(got.Attachments) != 2 || got.Attachments[0].URL == "" || got.Attachments[1].URL != "" || got.Attachments[1].FileID != "AgACAgUAAxk" {
+			t.Fatalf("attachments = %+v", got.Attachments)
+		}
+		code, h, body := api.get(got.Attachments[0].URL, "")
+		if code != 200 || h.Get("Content-Type") != "image/png" || body != string(png) || h.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("web photo: %d %s %d bytes", code, h.Get("Content-Type"), len(body))
+		}
+		if code, _, body := api.get(got.Attachments[0].URL, "", "Bearer wrong-token-wrong-token"); code != 401 {
+			t.Errorf("without the token: %d %s", code, body)
+		}
+		telegramURL := "/api/v1/tickets/" + tk.No + "/attachments/" + strconv.FormatUint(uint64(got.Attachments[1].ID), 10)
+		if code, _, body := api.get(telegramURL, ""); code != 404 || !strings.Contains(body, "AgACAgUAAxk") {
+			t.Errorf("telegram photo: %d %s", code, body)
+		}
+		if code, _, _ := api.get("/api/v1/tickets/"+tk.No+"/attachments/999999", ""); code != 404 {
+			t.Errorf("unknown attachment: %d", code)
+		}
+		other, _ := r.store.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w.ID, Category: "other",
+			Description: "x", Channel: "web", At: r.clock.Now()})
+		if code, _, _ := api.get("/api/v1/tickets/"+other.No+"/attachments/"+strconv.FormatUint(uint64(got.Attachments[0].ID), 10), ""); code != 404 {
+			t.Errorf("another ticket's attachment: %d", code)
 		}
 	})
 }

@@ -544,3 +544,13 @@ func (s *Store) PublishedTickets(ctx context.Context, limit int) ([]Ticket, erro
 	}
 	return ts, nil
 }
+
+// TicketAttachment returns one photo of a ticket with its bytes (a web upload's or a downloaded
+// WeChat image's; a Telegram photo has only its file id), or ErrNotFound.
+func (s *Store) TicketAttachment(ctx context.Context, ticketID, id uint) (*TicketAttachment, error) {
+	var a TicketAttachment
+	if err := s.db.WithContext(ctx).Where("ticket_id = ? AND id = ?", ticketID, id).First(&a).Error; err != nil {
+		return nil, fmt.Errorf("store: attachment %d of ticket %d: %w", id, ticketID, notFound(err))
+	}
+	return &a, nil
+}
