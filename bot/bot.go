@@ -62,6 +62,48 @@ type Inbound struct {
 type Button struct {
 	Label   string `json:"label"`
 	Payload string `json:"payload"`
+	// Num is the number that answers this choice where choices are shown as numbered lines and a
+	// typed number picks one (WeChat). It is set where the number means something to the user —
+	// the five rating levels, where "5" is 非常满意 whatever line it is on — and zero elsewhere,
+	// where a choice's number is its position. Adapters with buttons ignore it.
+	Num int `json:"num,omitempty"`
+}
+
+// ChoiceNumbers returns the number that answers each of choices when typed: their Num when any
+// of them carries one (a choice without one then has none, 0), else their position from 1.
+// Adapters that number choices and the engine that matches typed numbers both use it, so the
+// number shown is the number understood.
+func ChoiceNumbers(choices []Button) []int {
+	nums := make([]int, len(choices))
+	explicit := false
+	for _, c := range choices {
+		if c.Num > 0 {
+			explicit = true
+			break
+		}
+	}
+	for i, c := range choices {
+		switch {
+		case !explicit:
+			nums[i] = i + 1
+		case c.Num > 0:
+			nums[i] = c.Num
+		}
+	}
+	return nums
+}
+
+// ChoiceByNumber returns the choice that a typed number n answers (see ChoiceNumbers).
+func ChoiceByNumber(choices []Button, n int) (Button, bool) {
+	if n < 1 {
+		return Button{}, false
+	}
+	for i, num := range ChoiceNumbers(choices) {
+		if num == n {
+			return choices[i], true
+		}
+	}
+	return Button{}, false
 }
 
 // Reply is one message back to the user: text and optional rows of buttons.

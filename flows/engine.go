@@ -267,8 +267,9 @@ func (e *Engine) Continue(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 }
 
 // matchChoice turns typed text into a button press when it names an offered choice: its label,
-// or its number in the list where the step does not take free text. This is what lets WeChat,
-// which shows choices as numbered lines, share every flow with Telegram.
+// or its number where the step does not take free text — the choice's own number where the
+// choices carry one (the rating levels: "5" is 非常满意), else its position in the list. This is
+// what lets WeChat, which shows choices as numbered lines, share every flow with Telegram.
 func matchChoice(t *Turn) {
 	in := &t.In
 	if in.Payload != "" || in.Text == "" || len(t.Session.Choices) == 0 {
@@ -276,9 +277,11 @@ func matchChoice(t *Turn) {
 	}
 	text := strings.TrimSpace(in.Text)
 	if !t.Session.FreeText {
-		if n, err := strconv.Atoi(text); err == nil && n >= 1 && n <= len(t.Session.Choices) {
-			in.Payload = t.Session.Choices[n-1].Payload
-			return
+		if n, err := strconv.Atoi(text); err == nil {
+			if c, ok := bot.ChoiceByNumber(t.Session.Choices, n); ok {
+				in.Payload = c.Payload
+				return
+			}
 		}
 	}
 	for _, c := range t.Session.Choices {

@@ -534,7 +534,8 @@ func (f *Rate) reprompt(ctx context.Context, t *Turn, note string) ([]bot.Reply,
 func (f *Rate) levelReply(t *Turn) bot.Reply {
 	var btns []bot.Button
 	for _, l := range models.Levels {
-		btns = append(btns, bot.Button{Label: l.Label(t.Lang), Payload: "rate:level:" + strconv.Itoa(int(l))})
+		// Num: a citizen typing "5" means five stars, whatever line 非常满意 is shown on.
+		btns = append(btns, bot.Button{Label: l.Label(t.Lang), Payload: "rate:level:" + strconv.Itoa(int(l)), Num: int(l)})
 	}
 	text := t.T("ask_level", t.Session.Rate.WindowName)
 	if st := t.Session.Rate; st.StaffID != nil {

@@ -276,7 +276,7 @@ func TestRateTypedChoicesLikeWeChat(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		r.say("300", "/start w_W003")
 		r.say("300", "2") // second staff button: 陈静
-		r.say("300", "3") // third level button: 基本满意
+		r.say("300", "3") // level 3: 基本满意
 		out := r.say("300", "1 5")
 		labels := strings.Join(buttonLabels(last(out)), ",")
 		if !strings.Contains(labels, flows.Checked+"工作效能·办事拖沓") || !strings.Contains(labels, flows.Checked+"服务态度·服务不主动") {
@@ -289,6 +289,60 @@ func TestRateTypedChoicesLikeWeChat(t *testing.T) {
 		if len(rs) != 1 || rs[0].Level != 3 || rs[0].Aspects != "efficiency.slow,attitude.not_proactive" || rs[0].Comment != "1" ||
 			r.staffNo(rs[0].StaffID) != "DEMO-005" {
 			t.Fatalf("stored = %+v", rs)
+		}
+	})
+}
+
+// TestRateTypedLevelNumber: a typed number at the level question is the level itself ("5" is five
+// stars), though the choices are listed best first; the label works as well, and a number that
+// is no level asks again.
+func TestRateTypedLevelNumber(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		for i, tc := range []struct {
+			typed string
+			want  int // 0: asked again
+		}{
+			{"5", 5},
+			{"1", 1},
+			{"非常满意", 5},
+			{"4", 4},
+			{" 2 ", 2},
+			{"非常不满意", 1},
+			{"6", 0},
+			{"0", 0},
+		} {
+			t.Run(tc.typed, func(t *testing.T) {
+				r := &rig{t: t, store: r.store, state: r.state, clock: r.clock, router: r.router}
+				chat := fmt.Sprintf("typed-level-%d", i)
+				out := r.say(chat, "/start w_W002") // one staff member: the level is asked at once
+				var nums []int
+				for _, row := range last(out).Buttons {
+					for _, b := range row {
+						nums = append(nums, b.Num)
+					}
+				}
+				if got := fmt.Sprint(nums); got != "[5 4 3 2 1]" {
+					t.Fatalf("level buttons carry %s, want [5 4 3 2 1]", got)
+				}
+				out = r.say(chat, tc.typed)
+				if tc.want == 0 {
+					mustContain(t, out, "满意吗")
+					return
+				}
+				if models.Level(tc.want).AsksAspects() {
+					mustContain(t, out, "哪些方面需要改进")
+					r.say(chat, "1")
+					r.say(chat, "选好了")
+				} else {
+					mustContain(t, out, "哪些方面让您满意")
+					r.say(chat, "跳过")
+				}
+				mustContain(t, r.say(chat, "跳过"), "感谢您的评价", models.Level(tc.want).Label(flows.LangZH))
+				rs := r.ratings()
+				if got := rs[len(rs)-1]; got.Level != tc.want {
+					t.Fatalf("typed %q recorded level %d, want %d", tc.typed, got.Level, tc.want)
+				}
+			})
 		}
 	})
 }

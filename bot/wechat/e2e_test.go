@@ -2,6 +2,7 @@ package wechat_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -149,8 +150,8 @@ func TestQRScanToThanks(t *testing.T) {
 		rep := s.send(t, c.Event(user, "subscribe", "qrscene_w_W001", ct))
 		mustSay(t, rep, "W001", "请问为您办理业务的工作人员是？", "1. 张伟", "2. 李娜", "3. 不确定/跳过")
 		rep = s.send(t, c.Text(user, "2", 100)) // 李娜
-		mustSay(t, rep, "工作人员李娜", "1. 非常满意", "5. 非常不满意", "回复编号")
-		rep = s.send(t, c.Text(user, "1", 101)) // 非常满意
+		mustSay(t, rep, "工作人员李娜", "5. 非常满意", "1. 非常不满意", "回复编号")
+		rep = s.send(t, c.Text(user, "5", 101)) // five stars: 非常满意
 		mustSay(t, rep, "1. ", "5. 跳过")
 		rep = s.send(t, c.Text(user, "1 2", 102)) // two praise tags
 		mustSay(t, rep, flows.Checked, "5. 选好了")
@@ -184,7 +185,7 @@ func TestQRScanToThanks(t *testing.T) {
 			t.Fatalf("no delivery got the thanks: %+v", reps)
 		}
 		// A late retry of an earlier step neither advances nor records.
-		s.send(t, c.Text(user, "1", 101))
+		s.send(t, c.Text(user, "5", 101))
 
 		rs := s.ratings(t)
 		if len(rs) != 1 {
@@ -210,6 +211,54 @@ func TestQRScanToThanks(t *testing.T) {
 		s.send(t, c.Event(user, "unsubscribe", "", ct+2))
 		if cit, _ := s.store.CitizenByExternalID(context.Background(), "wechat", user); cit == nil || !cit.Inactive {
 			t.Errorf("after unsubscribe: %+v", cit)
+		}
+	})
+}
+
+// TestTypedLevelOnWeChat: the level question lists 非常满意 first and numbers each level with
+// itself, so a citizen who types "5" gives five stars and "1" one star; the label works too.
+// Only the one-star rating opens a bad-review ticket.
+func TestTypedLevelOnWeChat(t *testing.T) {
+	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
+		c := s.client
+		for i, tc := range []struct {
+			typed string
+			want  int
+		}{
+			{"5", 5},
+			{"1", 1},
+			{"非常满意", 5},
+		} {
+			t.Run(tc.typed, func(t *testing.T) {
+				user := fmt.Sprintf("oLEVEL00000000000000000000%03d", i)
+				id := int64(1000 * (i + 1))
+				rep := s.send(t, c.Text(user, "/start w_W002", id)) // one staff member: the level at once
+				mustSay(t, rep, "5. 非常满意\n4. 满意\n3. 基本满意\n2. 不满意\n1. 非常不满意\n（回复编号")
+				rep = s.send(t, c.Text(user, tc.typed, id+1))
+				if models.Level(tc.want).AsksAspects() {
+					mustSay(t, rep, "哪些方面需要改进")
+					s.send(t, c.Text(user, "1", id+2))
+					s.send(t, c.Text(user, "选好了", id+3))
+				} else {
+					mustSay(t, rep, "哪些方面让您满意")
+					s.send(t, c.Text(user, "跳过", id+2))
+				}
+				mustSay(t, s.send(t, c.Text(user, "跳过", id+4)), "感谢您的评价", "评价："+models.Level(tc.want).Label(flows.LangZH))
+				cit, err := s.store.CitizenByExternalID(context.Background(), "wechat", user)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var rs []models.Rating
+				s.store.DB().Where("citizen_id = ?", cit.ID).Find(&rs)
+				if len(rs) != 1 || rs[0].Level != tc.want {
+					t.Fatalf("typed %q recorded %+v, want level %d", tc.typed, rs, tc.want)
+				}
+				var tickets int64
+				s.store.DB().Model(&models.Ticket{}).Where("citizen_id = ?", cit.ID).Count(&tickets)
+				if bad := models.Level(tc.want).Bad(); tickets != map[bool]int64{true: 1, false: 0}[bad] {
+					t.Errorf("level %d opened %d tickets", tc.want, tickets)
+				}
+			})
 		}
 	})
 }
@@ -258,7 +307,7 @@ func TestSlowStepAndTokenExpiry(t *testing.T) {
 		}
 		s.send(t, c.Text(user, "/start w_W003", 301))
 		s.send(t, c.Text(user, "不确定", 310))                  // who served: not sure
-		s.send(t, c.Text(user, "2", 302))                    // 满意
+		s.send(t, c.Text(user, "4", 302))                    // 满意
 		mustSay(t, s.send(t, c.Text(user, "跳过", 303)), "留言") // no praise
 		s.api.ExpireToken()                                  // expires before the late answer goes out
 		s.slow.delay.Store(int64(700 * time.Millisecond))
@@ -334,7 +383,7 @@ func TestRetryOnAnotherReplica(t *testing.T) {
 			one := newStack(t, store, st, true, 3*time.Second)
 			two := newStack(t, store, st, true, 3*time.Second)
 			const user = "oE2E0000000000000000000000005"
-			mustSay(t, one.send(t, one.client.Text(user, "/start w_W004", 501)), "1. 非常满意")
+			mustSay(t, one.send(t, one.client.Text(user, "/start w_W004", 501)), "5. 非常满意")
 			mustSay(t, two.send(t, two.client.Text(user, "3", 502)), "哪些方面需要改进") // 基本满意
 			mustSay(t, one.send(t, one.client.Text(user, "2", 503)), flows.Checked)
 			mustSay(t, two.send(t, two.client.Text(user, "选好了", 504)), "留言")

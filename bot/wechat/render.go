@@ -29,8 +29,9 @@ var commandHints = map[string]string{
 }
 
 // render turns replies into one text message. The choices of the last reply that offers any are
-// numbered in the engine's order (rows flattened), because those are the ones the engine will
-// match a typed number against; earlier replies' choices are listed without numbers. Buttons
+// numbered as the engine will match a typed number against them (bot.ChoiceNumbers: their own
+// number where they carry one, as the rating levels 5 … 1 do, else their place with rows
+// flattened); earlier replies' choices are listed without numbers. Buttons
 // that carry a command ("cmd:/rate") are shown as the command to send, unless the conversation
 // remembers them (Reply.Pick) and a number will do.
 func render(replies []bot.Reply, lang string) string {
@@ -45,23 +46,24 @@ func render(replies []bot.Reply, lang string) string {
 		var b strings.Builder
 		b.WriteString(strings.TrimSpace(r.Text))
 		numbered := false
-		n := 0
+		var flat []bot.Button
 		for _, row := range r.Buttons {
-			for _, btn := range row {
-				n++
-				if b.Len() > 0 {
-					b.WriteByte('\n')
-				}
-				if cmd, ok := strings.CutPrefix(btn.Payload, "cmd:"); ok && !(i == last && r.Pick) {
-					b.WriteString("• " + btn.Label + "：" + strings.Replace(commandHints[lang], "%s", cmd, 1))
-					continue
-				}
-				if i == last {
-					b.WriteString(strconv.Itoa(n) + ". " + btn.Label)
-					numbered = true
-				} else {
-					b.WriteString("• " + btn.Label)
-				}
+			flat = append(flat, row...)
+		}
+		nums := bot.ChoiceNumbers(flat)
+		for k, btn := range flat {
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			if cmd, ok := strings.CutPrefix(btn.Payload, "cmd:"); ok && !(i == last && r.Pick) {
+				b.WriteString("• " + btn.Label + "：" + strings.Replace(commandHints[lang], "%s", cmd, 1))
+				continue
+			}
+			if i == last && nums[k] > 0 {
+				b.WriteString(strconv.Itoa(nums[k]) + ". " + btn.Label)
+				numbered = true
+			} else {
+				b.WriteString("• " + btn.Label)
 			}
 		}
 		switch {
