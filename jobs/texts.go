@@ -50,8 +50,8 @@ var texts = map[string][2]string{
 	"digest_late":    {"· %s %s 超期 %d 个工作日", "· %s %s, %d working day(s) late"},
 	"digest_more":    {"· …另有 %d 件", "· … and %d more"},
 
-	"rerate_remind": {"您反映的问题（工单 %s）已整改完毕，还在等您评价整改结果：请点击下方按钮，或发送 /rerate %s。%s 前未评价的，工单将按“未回复”关闭。",
-		"Your ticket %s has been dealt with and still waits for your verdict on the fix: press the button below or send /rerate %s. Without an answer by %s it is closed as \"no reply\"."},
+	"rerate_remind": {"您反映的问题（工单 %s）已整改完毕，还在等您评价整改结果：请发送 /rerate %s 进行评价。%s 前未评价的，工单将按“未回复”关闭。",
+		"Your ticket %s has been dealt with and still waits for your verdict on the fix: send /rerate %s to give it. Without an answer by %s it is closed as \"no reply\"."},
 	"rerate_button": {"评价整改结果", "Rate the fix"},
 	"whole_center":  {"全中心", "whole center"},
 }
