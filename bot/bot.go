@@ -21,7 +21,10 @@ const (
 )
 
 // Media is an attachment a user sent (a photo, for now). FileID is the platform's own reference;
-// Data holds the bytes where the adapter already has them (the web upload).
+// Data holds the bytes where the adapter has them (the web upload, a WeChat image it downloaded
+// because WeChat keeps it for three days only). A Media with neither FileID nor Data is a photo
+// the adapter could not receive (a failed download, not an image); one with only a Size over the
+// limit is a photo too large to fetch.
 type Media struct {
 	FileID   string `json:"file_id,omitempty"`
 	MIMEType string `json:"mime_type,omitempty"`

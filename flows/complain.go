@@ -22,7 +22,8 @@ const ComplainFlowName = "complain"
 const (
 	MaxDescriptionRunes = 1000
 	MaxPhotos           = 3
-	// MaxPhotoBytes bounds a photo whose size the platform tells us (Telegram, the web upload).
+	// MaxPhotoBytes bounds a photo whose size the platform tells us (Telegram), or whose bytes
+	// the adapter has (the web upload, a downloaded WeChat image).
 	MaxPhotoBytes = 10 << 20
 )
 

@@ -25,6 +25,7 @@ const (
 	codeBusy              = -1    // system busy: retry
 	codeInvalidCredential = 40001 // access token invalid or not the latest
 	codeInvalidOpenID     = 40003
+	codeInvalidMediaID    = 40007 // no such media, or it expired (temporary media lasts 3 days)
 	codeInvalidToken      = 40014
 	codeTokenExpired      = 42001
 	codeRequireSubscribe  = 43004 // the user does not follow the account
@@ -93,12 +94,20 @@ func newAPI(base string, client *http.Client, appID, secret string, state State,
 // call POSTs body as JSON to path with the access token and decodes the answer into out (which
 // may be nil). A rejected token is dropped and the call made once more with a fresh one.
 func (c *api) call(ctx context.Context, path string, body, out any) error {
+	return c.withToken(ctx, path, func(tok string) error {
+		return c.do(ctx, http.MethodPost, path, url.Values{"access_token": {tok}}, body, out)
+	})
+}
+
+// withToken runs fn with the shared access token; when WeChat rejects the token, it is dropped
+// and fn runs once more with a fresh one.
+func (c *api) withToken(ctx context.Context, path string, fn func(tok string) error) error {
 	for attempt := 0; ; attempt++ {
 		tok, err := c.token(ctx)
 		if err != nil {
 			return err
 		}
-		err = c.do(ctx, http.MethodPost, path, url.Values{"access_token": {tok}}, body, out)
+		err = fn(tok)
 		if attempt == 0 && tokenRejected(err) {
 			c.log.WarnContext(ctx, "wechat: access token rejected, fetching a new one", "op", path, "errcode", apiCode(err))
 			c.dropToken(ctx, tok)
@@ -106,6 +115,96 @@ func (c *api) call(ctx context.Context, path string, body, out any) error {
 		}
 		return err
 	}
+}
+
+// mediaPath downloads temporary media: what users send (images, voice) is kept by WeChat for
+// three days under a MediaId, then gone.
+const mediaPath = "/cgi-bin/media/get"
+
+// maxMediaID bounds the MediaId put into a request; real ones are 64 characters.
+const maxMediaID = 256
+
+// tooLargeError means media is over the size limit. Size is its size where WeChat declared it,
+// else 0; the body is not read past the limit.
+type tooLargeError struct{ Size int64 }
+
+func (e *tooLargeError) Error() string {
+	if e.Size > 0 {
+		return fmt.Sprintf("wechat: media/get: media too large (%d bytes)", e.Size)
+	}
+	return "wechat: media/get: media too large"
+}
+
+// media downloads the temporary media mediaID, at most max bytes of it (a *tooLargeError
+// otherwise). The answer is the file itself, or JSON with an errcode (40007: no such media, or
+// it expired).
+func (c *api) media(ctx context.Context, mediaID string, max int64) ([]byte, error) {
+	if mediaID == "" || len(mediaID) > maxMediaID {
+		return nil, &APIError{Op: "media/get", Code: codeInvalidMediaID, Msg: "media id empty or too long"}
+	}
+	var data []byte
+	err := c.withToken(ctx, mediaPath, func(tok string) error {
+		var err error
+		data, err = c.getMedia(ctx, tok, mediaID, max)
+		return err
+	})
+	return data, err
+}
+
+func (c *api) getMedia(ctx context.Context, tok, mediaID string, max int64) ([]byte, error) {
+	const op = "media/get"
+	q := url.Values{"access_token": {tok}, "media_id": {mediaID}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+mediaPath+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("wechat: %s: %w", op, scrub(err))
+	}
+	res, err := c.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("wechat: %s: %w", op, scrub(err))
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, &HTTPError{Op: op, Status: res.StatusCode}
+	}
+	ct := strings.ToLower(res.Header.Get("Content-Type"))
+	if strings.Contains(ct, "json") || strings.HasPrefix(ct, "text/") {
+		// An error: WeChat answers errcode JSON, as application/json or as text/plain.
+		body, err := io.ReadAll(io.LimitReader(res.Body, maxResponse))
+		if err != nil {
+			return nil, fmt.Errorf("wechat: %s: read answer: %w", op, scrub(err))
+		}
+		if ae := mediaError(op, body); ae != nil {
+			return nil, ae
+		}
+		return nil, fmt.Errorf("wechat: %s: answer of type %q is no media", op, ct)
+	}
+	if res.ContentLength > max {
+		return nil, &tooLargeError{Size: res.ContentLength}
+	}
+	data, err := io.ReadAll(io.LimitReader(res.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("wechat: %s: read media: %w", op, scrub(err))
+	}
+	if int64(len(data)) > max {
+		return nil, &tooLargeError{}
+	}
+	if ae := mediaError(op, data); ae != nil {
+		return nil, ae
+	}
+	return data, nil
+}
+
+// mediaError returns the errcode answer in body, or nil if body is not one.
+func mediaError(op string, body []byte) *APIError {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil
+	}
+	var ce util.CommonError
+	if json.Unmarshal(trimmed, &ce) != nil || ce.ErrCode == 0 {
+		return nil
+	}
+	return &APIError{Op: op, Code: ce.ErrCode, Msg: ce.ErrMsg}
 }
 
 // do makes one request. Errors name the path only: the query holds the token or the secret.

@@ -336,6 +336,9 @@ func (a *Adapter) work(ctx context.Context, cb *callback, in bot.Inbound, subscr
 			a.log.WarnContext(ctx, "wechat: mark subscribed", "err", err)
 		}
 	}
+	if in.Photo != nil && in.Photo.Data == nil {
+		in.Photo = a.fetchPhoto(ctx, in.Photo.FileID)
+	}
 	replies, err := a.opts.Handler.Handle(ctx, in)
 	if err != nil {
 		a.log.ErrorContext(ctx, "wechat: handle message", "err", err, "msg_type", cb.msg.MsgType, "event", cb.msg.Event)

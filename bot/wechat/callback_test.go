@@ -21,6 +21,7 @@ import (
 	"windowbot/bot"
 	"windowbot/bot/wechat"
 	"windowbot/bot/wechat/wechattest"
+	"windowbot/flows"
 	"windowbot/flows/state"
 	"windowbot/models"
 )
@@ -246,6 +247,8 @@ func TestInbound(t *testing.T) {
 			e := newEnv(t, m.safe, nil)
 			c := e.client
 			ct := time.Now().Unix()
+			img := wechattest.PNG()
+			e.api.AddMedia("MEDIA-1", img)
 			for _, tc := range []struct {
 				name    string
 				msg     wechattest.Message
@@ -253,7 +256,7 @@ func TestInbound(t *testing.T) {
 				passive bool
 			}{
 				{"text", c.Text(testOpenID, "  非常满意 ", 1001), &bot.Inbound{Text: "非常满意"}, true},
-				{"image", c.Image(testOpenID, "MEDIA-1", 1002), &bot.Inbound{Photo: &bot.Media{FileID: "MEDIA-1"}}, true},
+				{"image", c.Image(testOpenID, "MEDIA-1", 1002), &bot.Inbound{Photo: &bot.Media{FileID: "MEDIA-1", MIMEType: "image/png", Size: int64(len(img)), Data: img}}, true},
 				{"subscribe by window QR", c.Event(testOpenID, "subscribe", "qrscene_w_W001", ct+1), &bot.Inbound{Text: "/start w_W001"}, true},
 				{"plain subscribe", c.Event(testOpenID, "subscribe", "", ct+2), &bot.Inbound{Text: "/start"}, true},
 				{"subscribe by another QR", c.Event(testOpenID, "subscribe", "qrscene_promo 1", ct+3), &bot.Inbound{Text: "/start"}, true},
@@ -464,6 +467,75 @@ func TestRetries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestImageDownload: the image of an image message reaches the handler downloaded (WeChat keeps
+// it three days only); what cannot be had or is too large reaches it as such, and the step says
+// so. The access token is refreshed when WeChat rejects it, and a retried message is not
+// downloaded again.
+func TestImageDownload(t *testing.T) {
+	img := wechattest.PNG()
+	for _, m := range modes() {
+		e := newEnv(t, m.safe, nil)
+		e.api.AddMedia("M-PNG", img)
+		e.api.AddMedia("M-TEXT", []byte("{\"not\": \"an image\"}"))
+		e.api.AddMedia("M-EXACT", append(append([]byte{}, img...), make([]byte, flows.MaxPhotoBytes-len(img))...))
+		e.api.AddOversizedMedia("M-HUGE", flows.MaxPhotoBytes+1, true)
+		e.api.AddOversizedMedia("M-HUGE-CHUNKED", 3*flows.MaxPhotoBytes, false)
+		for i, tc := range []struct {
+			name    string
+			media   string
+			prepare func()
+			want    *bot.Media
+		}{
+			{"image", "M-PNG", nil, &bot.Media{FileID: "M-PNG", MIMEType: "image/png", Size: int64(len(img)), Data: img}},
+			{"image after the token expired", "M-PNG", e.api.ExpireToken, &bot.Media{FileID: "M-PNG", MIMEType: "image/png", Size: int64(len(img)), Data: img}},
+			{"unknown media id", "M-GONE", nil, &bot.Media{}},
+			{"not an image", "M-TEXT", nil, &bot.Media{}},
+			{"download refused", "M-PNG", func() { e.api.Fail("/cgi-bin/media/get", "", 45009, 1) }, &bot.Media{}},
+			{"over the limit, declared", "M-HUGE", nil, &bot.Media{Size: flows.MaxPhotoBytes + 1}},
+			{"over the limit, chunked", "M-HUGE-CHUNKED", nil, &bot.Media{Size: flows.MaxPhotoBytes + 1}},
+		} {
+			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
+				if tc.prepare != nil {
+					tc.prepare()
+				}
+				calls, gets := len(e.h.calls()), e.api.MediaGets()
+				msg := e.client.Image(testOpenID, tc.media, int64(3000+i))
+				if rep := e.send(t, msg); !rep.Passive || rep.Text != "hello" {
+					t.Fatalf("reply %+v", rep)
+				}
+				got := e.h.calls()
+				if len(got) != calls+1 {
+					t.Fatalf("handler calls %d, want %d", len(got), calls+1)
+				}
+				if p := got[len(got)-1].Photo; !reflect.DeepEqual(p, tc.want) {
+					t.Errorf("photo\n got %+v\nwant %+v", summary(p), summary(tc.want))
+				}
+				e.send(t, msg) // WeChat's retry
+				if n := e.api.MediaGets() - gets; n < 1 || n > 2 {
+					t.Errorf("downloads %d", n)
+				} else if n == 2 && tc.prepare == nil {
+					t.Errorf("downloaded %d times for one message and its retry", n)
+				}
+			})
+		}
+		t.Run(m.name+"/exactly the limit", func(t *testing.T) {
+			e.send(t, e.client.Image(testOpenID, "M-EXACT", 3999))
+			got := e.h.calls()
+			if p := got[len(got)-1].Photo; p == nil || p.Size != flows.MaxPhotoBytes || len(p.Data) != flows.MaxPhotoBytes || p.MIMEType != "image/png" {
+				t.Errorf("photo %+v", summary(p))
+			}
+		})
+	}
+}
+
+// summary shows a Media without its bytes.
+func summary(p *bot.Media) string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("{FileID:%q MIMEType:%q Size:%d len(Data):%d}", p.FileID, p.MIMEType, p.Size, len(p.Data))
 }
 
 // TestSlowStep: a step over the budget answers "success" at once and the reply arrives through

@@ -43,6 +43,8 @@ func (a *Adapter) action(m *message.MixMessage) (action, bot.Inbound) {
 	case message.MsgTypeText:
 		in.Text = strings.TrimSpace(m.Content)
 	case message.MsgTypeImage:
+		// Only the MediaId: the image is downloaded by the delivery that handles it (fetchPhoto),
+		// not by retries.
 		in.Photo = &bot.Media{FileID: m.MediaID}
 	case message.MsgTypeLocation:
 		in.Location = &bot.Location{Lat: m.LocationX, Lon: m.LocationY}

@@ -1,12 +1,15 @@
 package wechat_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"windowbot/bot/wechat/wechattest"
 	"windowbot/flows"
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -19,6 +22,8 @@ func TestWeChatComplaintDesk(t *testing.T) {
 		ctx := context.Background()
 		s.store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
 		c := s.client
+		photo := wechattest.PNG()
+		s.api.AddMedia("MEDIA-ID-1", photo)
 		const alice, bob, carol = "oTICKET000000000000000000001", "oTICKET000000000000000000002", "oTICKET000000000000000000003"
 		ct := time.Now().Unix()
 
@@ -46,7 +51,8 @@ func TestWeChatComplaintDesk(t *testing.T) {
 		no := ts[0].No
 		var as []models.TicketAttachment
 		s.store.DB().Where("ticket_id = ?", ts[0].ID).Find(&as)
-		if len(as) != 1 || as[0].FileID != "MEDIA-ID-1" || as[0].Platform != "wechat" {
+		if len(as) != 1 || as[0].FileID != "MEDIA-ID-1" || as[0].Platform != "wechat" || as[0].MIMEType != "image/png" ||
+			as[0].Size != int64(len(photo)) || !bytes.Equal(as[0].Data, photo) {
 			t.Fatalf("attachments = %+v", as)
 		}
 
@@ -110,4 +116,130 @@ func TestWeChatComplaintDesk(t *testing.T) {
 			t.Errorf("pushes to bob = %s", got)
 		}
 	})
+}
+
+// TestWeChatComplaintImages: an image sent to the complaint desk is downloaded and filed with the
+// ticket, bytes and all, since WeChat keeps it for three days only; an image WeChat does not know
+// (expired), one over the size limit, and a file that is no image each get an answer saying so,
+// and the ticket is filed without them.
+func TestWeChatComplaintImages(t *testing.T) {
+	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
+		c := s.client
+		jpeg := append([]byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00}, bytes.Repeat([]byte{7}, 300)...)
+		s.api.AddMedia("MEDIA-PNG", wechattest.PNG())
+		s.api.AddMedia("MEDIA-JPEG", jpeg)
+		s.api.AddMedia("MEDIA-TEXT", []byte("这不是图片"))
+		s.api.AddOversizedMedia("MEDIA-HUGE", flows.MaxPhotoBytes+1, true)
+		s.api.AddOversizedMedia("MEDIA-HUGE-CHUNKED", flows.MaxPhotoBytes+4096, false)
+		for i, tc := range []struct {
+			name   string
+			window string
+			media  string
+			answer string
+			want   []byte // the attachment's bytes; nil: none
+		}{
+			{"png", "W001", "MEDIA-PNG", "已收到照片（1/3）", wechattest.PNG()},
+			{"jpeg", "W002", "MEDIA-JPEG", "已收到照片（1/3）", jpeg},
+			{"unknown media id", "W003", "MEDIA-GONE", "这张照片无法接收", nil},
+			{"over the limit, declared", "W004", "MEDIA-HUGE", "这张照片太大了（超过 10 MB）", nil},
+			{"over the limit, chunked", "W001", "MEDIA-HUGE-CHUNKED", "这张照片太大了（超过 10 MB）", nil},
+			{"not an image", "W002", "MEDIA-TEXT", "这张照片无法接收", nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				user := "oIMAGE00000000000000000000" + string(rune('a'+i))
+				id := int64(7000 + 100*i)
+				category := []string{"工作效能", "服务态度", "服务能力", "工作作风", "办不成事", "工作效能"}[i]
+				s.send(t, c.Event(user, "CLICK", "complain", time.Now().Unix()+int64(i)))
+				mustSay(t, s.send(t, c.Text(user, tc.window, id+1)), "问题类别")
+				mustSay(t, s.send(t, c.Text(user, category, id+2)), "请描述")
+				mustSay(t, s.send(t, c.Text(user, "窗口让我跑了三趟", id+3)), "照片")
+				before := s.api.MediaGets()
+				img := c.Image(user, tc.media, id+4)
+				rep := s.send(t, img)
+				mustSay(t, rep, tc.answer)
+				// A retry of the image message is answered again without downloading it again.
+				if again := s.send(t, img); again.Passive && again.Text != rep.Text {
+					t.Errorf("retry answered differently:\n%s", again.Text)
+				}
+				if n := s.api.MediaGets() - before; n != 1 {
+					t.Errorf("downloads %d, want 1", n)
+				}
+				next := "跳过"
+				if tc.want != nil {
+					next = "选好了"
+				}
+				mustSay(t, s.send(t, c.Text(user, next, id+5)), "实名")
+				want := "照片：0 张"
+				if tc.want != nil {
+					want = "照片：1 张"
+				}
+				mustSay(t, s.send(t, c.Text(user, "匿名反映", id+6)), want)
+				mustSay(t, s.send(t, c.Text(user, "确认提交", id+7)), "工单编号")
+
+				cit, err := s.store.CitizenByExternalID(context.Background(), "wechat", user)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var tk models.Ticket
+				if err := s.store.DB().Where("citizen_id = ?", cit.ID).First(&tk).Error; err != nil {
+					t.Fatal(err)
+				}
+				var as []models.TicketAttachment
+				s.store.DB().Where("ticket_id = ?", tk.ID).Find(&as)
+				if tc.want == nil {
+					if len(as) != 0 {
+						t.Fatalf("attachments %+v, want none", as)
+					}
+					return
+				}
+				if len(as) != 1 || !bytes.Equal(as[0].Data, tc.want) || as[0].Size != int64(len(tc.want)) ||
+					as[0].FileID != tc.media || as[0].Platform != "wechat" || !strings.HasPrefix(as[0].MIMEType, "image/") {
+					t.Fatalf("attachments %+v", as)
+				}
+			})
+		}
+	})
+}
+
+// TestWeChatSlowImageDownload: downloading the image is part of handling the message, so when it
+// takes longer than the reply budget the callback answers "success" and the answer arrives
+// through the customer-service API; the image is still filed with the ticket.
+func TestWeChatSlowImageDownload(t *testing.T) {
+	const budget = 300 * time.Millisecond
+	s := newStack(t, openStore(t, testenv.SQLiteURL(t)), memoryState(t), true, budget)
+	c := s.client
+	const user = "oIMAGESLOW0000000000000000001"
+	photo := wechattest.PNG()
+	s.api.AddMedia("MEDIA-SLOW", photo)
+	s.send(t, c.Event(user, "CLICK", "complain", time.Now().Unix()))
+	s.send(t, c.Text(user, "W001", 1))
+	s.send(t, c.Text(user, "办不成事", 2))
+	mustSay(t, s.send(t, c.Text(user, "材料齐全却办不成", 3)), "照片")
+
+	s.api.SetDelay(2 * budget) // the download, and the late answer's send
+	start := time.Now()
+	rep := s.send(t, c.Image(user, "MEDIA-SLOW", 4))
+	if rep.Passive || rep.Text != "success" {
+		t.Fatalf("slow download answered %+v, want success", rep)
+	}
+	if d := time.Since(start); d < budget {
+		t.Errorf("answered after %s, before the %s budget was used", d, budget)
+	}
+	waitFor(t, "the answer through the customer-service API", func() bool {
+		for _, m := range s.api.Custom() {
+			if m.ToUser == user && strings.Contains(m.Text, "已收到照片（1/3）") {
+				return true
+			}
+		}
+		return false
+	})
+	s.api.SetDelay(0)
+	s.send(t, c.Text(user, "选好了", 5))
+	s.send(t, c.Text(user, "匿名反映", 6))
+	mustSay(t, s.send(t, c.Text(user, "确认提交", 7)), "工单编号")
+	var as []models.TicketAttachment
+	s.store.DB().Find(&as)
+	if len(as) != 1 || !bytes.Equal(as[0].Data, photo) {
+		t.Fatalf("attachments %+v", as)
+	}
 }

@@ -1,6 +1,6 @@
 // Package wechattest fakes both ends of the WeChat official account platform for tests: API is
-// the outgoing API (token, customer-service and template messages, QR codes, the menu) on an
-// httptest server, and Client sends callbacks signed, and in safe mode encrypted, as WeChat does.
+// the outgoing API (token, customer-service and template messages, QR codes, the menu, temporary
+// media downloads) on an httptest server, and Client sends callbacks signed, and in safe mode encrypted, as WeChat does.
 package wechattest
 
 import (
@@ -12,6 +12,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -49,9 +51,19 @@ type API struct {
 	templates []Sent
 	menus     []json.RawMessage
 	scenes    []string
+	media     map[string]media
+	mediaGets int
 	// errors answers errcode for a path (and optionally one user), once or always.
 	failures []failure
 	delay    time.Duration
+}
+
+// media is a temporary media file the fake serves: data, or size bytes of a JPEG-looking body
+// generated on the fly.
+type media struct {
+	data     []byte
+	size     int64
+	declared bool // send Content-Length (otherwise the body is chunked)
 }
 
 type failure struct {
@@ -62,7 +74,7 @@ type failure struct {
 
 // NewAPI starts a fake API for the account appID/secret, closed when the test ends.
 func NewAPI(t testing.TB, appID, secret string) *API {
-	f := &API{AppID: appID, Secret: secret}
+	f := &API{AppID: appID, Secret: secret, media: map[string]media{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /cgi-bin/stable_token", f.stableToken)
 	mux.HandleFunc("GET /cgi-bin/token", f.classicToken)
@@ -70,6 +82,13 @@ func NewAPI(t testing.TB, appID, secret string) *API {
 	mux.HandleFunc("POST /cgi-bin/message/template/send", f.authed(f.templateSend))
 	mux.HandleFunc("POST /cgi-bin/qrcode/create", f.authed(f.qrCreate))
 	mux.HandleFunc("POST /cgi-bin/menu/create", f.authed(f.menuCreate))
+	mux.HandleFunc("GET /cgi-bin/media/get", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.mediaGets++
+		f.mu.Unlock()
+		id := r.URL.Query().Get("media_id")
+		f.authed(func(w http.ResponseWriter, _ []byte) { f.mediaGet(w, id) })(w, r)
+	})
 	f.Server = httptest.NewServer(mux)
 	t.Cleanup(f.Server.Close)
 	return f
@@ -101,11 +120,49 @@ func (f *API) Fail(path, openID string, code int64, times int) {
 	f.failures = append(f.failures, failure{path: path, openID: openID, code: code, times: times})
 }
 
-// SetDelay makes every message send take d.
+// SetDelay makes every call made with an access token (message sends, media downloads) take d.
 func (f *API) SetDelay(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.delay = d
+}
+
+// AddMedia makes media_id id download as data, declared as image/jpeg whatever data is (WeChat
+// names the type by the upload; the receiver should look at the bytes). Unknown ids answer
+// errcode 40007, as expired temporary media does.
+func (f *API) AddMedia(id string, data []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.media[id] = media{data: bytes.Clone(data)}
+}
+
+// AddOversizedMedia makes media_id id download as size bytes of a JPEG-looking body, generated
+// as it is sent. With declared the answer carries its Content-Length; without, it is chunked and
+// the receiver learns the size only by reading.
+func (f *API) AddOversizedMedia(id string, size int64, declared bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.media[id] = media{size: size, declared: declared}
+}
+
+// MediaGets counts media downloads, answered or not.
+func (f *API) MediaGets() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.mediaGets
+}
+
+// PNG returns a small valid PNG image.
+func PNG() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
 }
 
 // TokenFetches counts token fetches.
@@ -313,6 +370,42 @@ func (f *API) qrCreate(w http.ResponseWriter, body []byte) {
 	f.scenes = append(f.scenes, scene)
 	f.mu.Unlock()
 	writeJSON(w, map[string]any{"ticket": "T-" + scene, "url": QRURL(scene)})
+}
+
+// jpegHead starts the generated body of oversized media, so its first bytes sniff as an image.
+var jpegHead = []byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00}
+
+func (f *API) mediaGet(w http.ResponseWriter, id string) {
+	f.mu.Lock()
+	m, ok := f.media[id]
+	f.mu.Unlock()
+	if !ok {
+		// WeChat answers errors of media/get as JSON under text/plain.
+		w.Header().Set("Content-Type", "text/plain")
+		_ = json.NewEncoder(w).Encode(map[string]any{"errcode": 40007, "errmsg": "invalid media_id"})
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+id+`.jpg"`)
+	if m.data != nil {
+		w.Header().Set("Content-Length", strconv.Itoa(len(m.data)))
+		_, _ = w.Write(m.data)
+		return
+	}
+	if m.declared {
+		w.Header().Set("Content-Length", strconv.FormatInt(m.size, 10))
+	}
+	body := io.MultiReader(bytes.NewReader(jpegHead), io.LimitReader(zeros{}, m.size-int64(len(jpegHead))))
+	// A receiver that stops reading ends the copy with an error; nothing to do about it.
+	_, _ = io.Copy(w, body)
+}
+
+// zeros reads as endless zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
 
 func (f *API) menuCreate(w http.ResponseWriter, body []byte) {
