@@ -538,14 +538,17 @@ func summary(p *bot.Media) string {
 	return fmt.Sprintf("{FileID:%q MIMEType:%q Size:%d len(Data):%d}", p.FileID, p.MIMEType, p.Size, len(p.Data))
 }
 
-// TestSlowStep: a step over the budget answers "success" at once and the reply arrives through
-// the customer-service API; retries of it do not send it again.
+// TestSlowStep: a step over the budget answers "success" once the budget is used, without waiting
+// for the step, and the reply arrives through the customer-service API when the step is done;
+// retries of it do not send it again.
 func TestSlowStep(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.name, func(t *testing.T) {
-			e := newEnv(t, m.safe, func(o *wechat.Options) { o.ReplyBudget = 150 * time.Millisecond })
+			const budget = 150 * time.Millisecond
+			e := newEnv(t, m.safe, func(o *wechat.Options) { o.ReplyBudget = budget })
+			gate := make(chan struct{})
 			e.h.set(func(h *stubHandler) {
-				h.delay = 400 * time.Millisecond
+				h.gate = gate // the step takes until the test says
 				h.replies = []bot.Reply{{Text: "late answer"}}
 			})
 			start := time.Now()
@@ -554,9 +557,13 @@ func TestSlowStep(t *testing.T) {
 			if rep.Passive || rep.Text != "success" {
 				t.Fatalf("reply %+v, want success", rep)
 			}
-			if d := time.Since(start); d > 350*time.Millisecond {
-				t.Errorf("answered after %s, budget 150ms", d)
+			if d := time.Since(start); d < budget {
+				t.Errorf("gave up after %s, before the %s budget was used", d, budget)
 			}
+			if c := e.api.Custom(); len(c) != 0 {
+				t.Fatalf("sent %+v before the step was done", c)
+			}
+			close(gate)
 			waitFor(t, "customer-service message", func() bool { return len(e.api.Custom()) == 1 })
 			if c := e.api.Custom()[0]; c.ToUser != testOpenID || c.Text != "late answer" {
 				t.Errorf("sent %+v", c)

@@ -28,15 +28,27 @@ var shanghai = func() *time.Location {
 	return l
 }()
 
-// slowStore delays CreateRating, the step that records, to push a turn over the reply budget.
+// slowStore holds CreateRating, the step that records, to push a turn over the reply budget for
+// as long as the test wants.
 type slowStore struct {
 	*models.Store
-	delay atomic.Int64 // nanoseconds
+	gate atomic.Pointer[chan struct{}]
+}
+
+// hold makes CreateRating wait until the returned release is called.
+func (s *slowStore) hold() (release func()) {
+	gate := make(chan struct{})
+	s.gate.Store(&gate)
+	return sync.OnceFunc(func() { s.gate.Store(nil); close(gate) })
 }
 
 func (s *slowStore) CreateRating(ctx context.Context, r *models.Rating, since time.Time) error {
-	if d := time.Duration(s.delay.Load()); d > 0 {
-		time.Sleep(d)
+	if gate := s.gate.Load(); gate != nil {
+		select {
+		case <-*gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return s.Store.CreateRating(ctx, r, since)
 }
@@ -294,10 +306,11 @@ func TestBadReviewTypedChoices(t *testing.T) {
 }
 
 // TestSlowStepAndTokenExpiry: the recording step takes longer than the budget, so the callback
-// answers "success" and the thanks arrive through the customer-service API, even though the
-// access token expired in the meantime.
+// answers "success" once the budget is used, and the thanks arrive through the customer-service
+// API when the step is done, even though the access token expired in the meantime.
 func TestSlowStepAndTokenExpiry(t *testing.T) {
-	backends(t, 300*time.Millisecond, func(t *testing.T, s *stack) {
+	const budget = 300 * time.Millisecond
+	backends(t, budget, func(t *testing.T, s *stack) {
 		c := s.client
 		const user = "oE2E0000000000000000000000003"
 		// A push fetches the token first.
@@ -310,18 +323,29 @@ func TestSlowStepAndTokenExpiry(t *testing.T) {
 		s.send(t, c.Text(user, "4", 302))                    // 满意
 		mustSay(t, s.send(t, c.Text(user, "跳过", 303)), "留言") // no praise
 		s.api.ExpireToken()                                  // expires before the late answer goes out
-		s.slow.delay.Store(int64(700 * time.Millisecond))
+		// Recording waits until release.
+		release := s.slow.hold()
+		defer release()
 		msg := c.Text(user, "跳过", 304)
 		start := time.Now()
 		rep := s.send(t, msg)
 		if rep.Passive || rep.Text != "success" {
 			t.Fatalf("slow step answered %+v, want success", rep)
 		}
-		if d := time.Since(start); d > 600*time.Millisecond {
-			t.Errorf("answered after %s with a 300ms budget", d)
+		if d := time.Since(start); d < budget {
+			t.Errorf("gave up after %s, before the %s budget was used", d, budget)
 		}
 		// WeChat does not retry after "success"; if it did, nothing would happen twice.
 		s.send(t, msg)
+		if rs := s.ratings(t); len(rs) != 0 {
+			t.Fatalf("recorded %+v while the step was held", rs)
+		}
+		for _, m := range s.api.Custom() {
+			if m.ToUser == user {
+				t.Fatalf("sent %q before the step was done", m.Text)
+			}
+		}
+		release()
 		waitFor(t, "thanks through the customer-service API", func() bool { return len(s.api.Custom()) >= 1 })
 		time.Sleep(200 * time.Millisecond)
 		var thanks []string

@@ -54,23 +54,32 @@ func isInactive(t testing.TB, s *models.Store, openID string) bool {
 	return c.Inactive
 }
 
-// stubHandler records every Inbound and answers with a fixed reply after an optional delay.
+// stubHandler records every Inbound and answers with a fixed reply after an optional delay, or
+// once gate is closed.
 type stubHandler struct {
 	mu      sync.Mutex
 	got     []bot.Inbound
 	replies []bot.Reply
 	err     error
 	delay   time.Duration
+	gate    chan struct{}
 	panics  bool
 }
 
 func (h *stubHandler) Handle(ctx context.Context, in bot.Inbound) ([]bot.Reply, error) {
 	h.mu.Lock()
 	h.got = append(h.got, in)
-	replies, err, delay, panics := h.replies, h.err, h.delay, h.panics
+	replies, err, delay, gate, panics := h.replies, h.err, h.delay, h.gate, h.panics
 	h.mu.Unlock()
 	if panics {
 		panic("stub handler panics")
+	}
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	if delay > 0 {
 		select {
