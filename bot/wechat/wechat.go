@@ -12,7 +12,8 @@
 //     official sample and the SDK's util.EncryptMsg/DecryptMsg. The SDK's types are still used for
 //     the XML: message.MixMessage to parse, message.Text to reply.
 //   - Outgoing calls are made here with the SDK's request and response types (customer and
-//     template messages, basic.NewLimitQrRequest, menu.Button). The SDK's own senders go through
+//     template messages, basic.NewLimitQrRequest, menu.Button), and so is the download of the
+//     images users send (media/get, see media.go). The SDK's own senders go through
 //     process-wide globals (util.SetURIModifier, util.DefaultHTTPClient), take no context, report
 //     errcodes only as formatted strings and put the access token into error texts. Doing the
 //     HTTP here gives every call a context, a client with timeouts, the configured API base per
