@@ -248,3 +248,61 @@ func TestTelegramFloodAndBlockedChat(t *testing.T) {
 		}
 	})
 }
+
+// TestBlockedRecipientReachableAfterWriting: a chat that blocked the bot is marked inactive by
+// the 403 and its pushes are dropped; once the user unblocks the bot and writes again, the next
+// push is delivered.
+func TestBlockedRecipientReachableAfterWriting(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := ctxT(t)
+		api := newFakeBotAPI(t, 0, 0, 0)
+		const chat = "7403"
+		api.blocked[chat] = true
+		c := citizen(t, s, bot.Telegram, chat)
+		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(t)}, Logger: testLogger()})
+		drain := func() {
+			t.Helper()
+			for {
+				n, err := d.RunOnce(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n == 0 {
+					return
+				}
+			}
+		}
+		enqueue(t, s, time.Now(), push("before", c))
+		drain()
+		if p := pushByKey(t, s, "before"); p.State != models.PushDropped {
+			t.Fatalf("push to the blocked chat: %s (%s)", p.State, p.LastError)
+		}
+		var got models.Citizen
+		s.DB().First(&got, c.ID)
+		if !got.Inactive {
+			t.Fatal("the 403 did not mark the chat inactive")
+		}
+
+		// The user unblocks the bot and writes: the engine touches the citizen on every message.
+		api.mu.Lock()
+		delete(api.blocked, chat)
+		api.mu.Unlock()
+		again, err := s.TouchCitizen(ctx, string(bot.Telegram), chat, "zh-CN", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.ID != c.ID || again.Inactive {
+			t.Fatalf("after writing again: citizen %d, inactive %v", again.ID, again.Inactive)
+		}
+		enqueue(t, s, time.Now(), push("after", c))
+		drain()
+		if p := pushByKey(t, s, "after"); p.State != models.PushSent {
+			t.Errorf("push after the user wrote again: %s (%s)", p.State, p.LastError)
+		}
+		api.mu.Lock()
+		defer api.mu.Unlock()
+		if msgs := api.delivered[chat]; len(msgs) != 1 || msgs[0] != "text of after" {
+			t.Errorf("chat got %v, want the push queued after it wrote again", msgs)
+		}
+	})
+}

@@ -43,5 +43,13 @@ func TestCitizenInactive(t *testing.T) {
 		if c, _ := s.CitizenByExternalID(ctx, "telegram", "o-1"); c == nil || c.Inactive {
 			t.Errorf("the same id on another platform changed: %+v", c)
 		}
+		// Writing again (every inbound touches the citizen) makes a blocked user reachable again.
+		c, err := s.TouchCitizen(ctx, "wechat", "o-1", "", t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Inactive || !c.LastSeenAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("after writing again: inactive %t, last seen %s", c.Inactive, c.LastSeenAt)
+		}
 	})
 }

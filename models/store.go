@@ -175,7 +175,8 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // TouchCitizen returns the citizen row of a platform identity, creating it on first contact, and
 // records lastSeen. lang is stored on creation and fills an empty Lang later, but never overrides
-// one already stored: the user may have chosen a language in the bot since.
+// one already stored: the user may have chosen a language in the bot since. It clears Inactive:
+// a user who blocked the bot (or unfollowed) and writes again can be reached again.
 func (s *Store) TouchCitizen(ctx context.Context, platform, externalID, lang string, lastSeen time.Time) (*Citizen, error) {
 	lastSeen = lastSeen.UTC()
 	c := Citizen{Platform: platform, ExternalID: externalID, Lang: lang, LastSeenAt: lastSeen}
@@ -188,6 +189,9 @@ func (s *Store) TouchCitizen(ctx context.Context, platform, externalID, lang str
 			{Column: clause.Column{Name: "last_seen_at"}, Value: gorm.Expr("CASE WHEN citizens.last_seen_at > excluded.last_seen_at THEN citizens.last_seen_at ELSE excluded.last_seen_at END")},
 			{Column: clause.Column{Name: "lang"}, Value: gorm.Expr("CASE WHEN citizens.lang = '' OR citizens.lang IS NULL THEN excluded.lang ELSE citizens.lang END")},
 			{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("excluded.updated_at")},
+			// A message from the user proves they can be reached again (they unblocked the bot
+			// or followed again), so pushes go to them again.
+			{Column: clause.Column{Name: "inactive"}, Value: false},
 		},
 	}).Create(&c).Error
 	if err != nil {
