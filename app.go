@@ -95,7 +95,19 @@ func (a *app) openStore(ctx context.Context) (*models.Store, error) {
 	return s, nil
 }
 
-func (a *app) openState(ctx context.Context) (flows.State, error) {
+// sharedState is what the state stores of flows/state keep outside the database: the dialogs'
+// State, and the job claims and push sent log of package jobs.
+type sharedState interface {
+	flows.State
+	jobs.Marks
+}
+
+var (
+	_ sharedState = (*state.Redis)(nil)
+	_ sharedState = (*state.Memory)(nil)
+)
+
+func (a *app) openState(ctx context.Context) (sharedState, error) {
 	if a.cfg.RedisURL == "" {
 		a.logger.Warn("state: in-process store (no redis_url): dialogs, dedupe keys and locks live in this process; run a single replica only")
 		return state.NewMemory(nil), nil
@@ -248,16 +260,16 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	}
 
 	// Pushes and scheduled jobs: every replica dispatches the outbox and runs the schedules;
-	// claims keep each push and each job occurrence to one replica.
+	// claims keep each push and each job occurrence to one replica. The state store keeps the
+	// job claims and the push sent log: in Redis, shared by the replicas; in process otherwise.
 	reg := prometheus.NewRegistry()
 	metrics := jobs.NewMetrics(reg, store, a.logger)
 	mux.Handle("GET /metrics", a.metricsHandler(reg))
-	marks := a.marks(st)
-	dispatcher, err := a.dispatcher(store, senders, marks, metrics)
+	dispatcher, err := a.dispatcher(store, senders, st, metrics)
 	if err != nil {
 		return err
 	}
-	scheduler, err := a.scheduler(store, marks, metrics, dispatcher.Wake)
+	scheduler, err := a.scheduler(store, st, metrics, dispatcher.Wake)
 	if err != nil {
 		return err
 	}

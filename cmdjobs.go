@@ -15,20 +15,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"windowbot/bot"
-	"windowbot/flows"
 	"windowbot/flows/state"
 	"windowbot/jobs"
 	"windowbot/models"
 )
-
-// marks are the job claims and the push sent log: in Redis when the state is, so replicas share
-// them; in process otherwise.
-func (a *app) marks(st flows.State) jobs.Marks {
-	if r, ok := st.(*state.Redis); ok {
-		return jobs.NewRedisMarks(r.Client(), r.Prefix())
-	}
-	return jobs.NewMemoryMarks(nil)
-}
 
 // scheduler builds the scheduled jobs of the configuration. queued (may be nil) is called after
 // a run queued something.
@@ -165,7 +155,7 @@ func (a *app) jobsRun(ctx context.Context, name, period string, at time.Time, ag
 		return err
 	}
 	defer st.Close()
-	sch, err := a.scheduler(store, a.marks(st), nil, nil)
+	sch, err := a.scheduler(store, st, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -201,7 +191,7 @@ func (a *app) jobsRun(ctx context.Context, name, period string, at time.Time, ag
 }
 
 // openStateQuiet is openState without the single-replica warning, for one-off commands.
-func (a *app) openStateQuiet(ctx context.Context) (flows.State, error) {
+func (a *app) openStateQuiet(ctx context.Context) (sharedState, error) {
 	if a.cfg.RedisURL == "" {
 		return state.NewMemory(nil), nil
 	}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"windowbot/models"
 )
 
@@ -88,16 +86,7 @@ func (d *Deps) langOf(c models.Citizen) string {
 
 // enqueue queues pushes in one transaction and returns how many were new (a re-run's are not).
 func (d *Deps) enqueue(ctx context.Context, at time.Time, pushes []*models.Push) (int, error) {
-	if len(pushes) == 0 {
-		return 0, nil
-	}
-	var n int
-	err := d.Store.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		n, err = models.EnqueueNew(tx, at, pushes...)
-		return err
-	})
-	return n, err
+	return d.Store.EnqueueNewPushes(ctx, at, pushes...)
 }
 
 func startOfDay(t time.Time) time.Time {
@@ -174,25 +163,15 @@ func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center
 	if err != nil {
 		return 0, err
 	}
-	var pushes []*models.Push
-	var queued int
-	err = d.Store.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		star := &models.ServiceStar{
-			Period: occ.Period, CenterID: c.ID, StaffID: best.ID, WindowID: st.WindowID,
-			Ratings: best.Total, SatisfactionRate: best.SatisfactionRate(), GoodRate: best.GoodRate(),
-			Score: best.Score, Praise: string(praiseJSON), CreatedAt: occ.At.UTC(),
-		}
-		stored, err := models.SaveServiceStar(tx, star)
-		if err != nil {
-			return err
-		}
-		if stored.StaffID != st.ID {
-			// An earlier run chose somebody else (late ratings since): announce that choice.
-			st = &models.Staff{}
-			if err := tx.Preload("Window").First(st, stored.StaffID).Error; err != nil {
-				return err
-			}
-		}
+	star := &models.ServiceStar{
+		Period: occ.Period, CenterID: c.ID, StaffID: best.ID, WindowID: st.WindowID,
+		Ratings: best.Total, SatisfactionRate: best.SatisfactionRate(), GoodRate: best.GoodRate(),
+		Score: best.Score, Praise: string(praiseJSON), CreatedAt: occ.At.UTC(),
+	}
+	// An earlier run may have chosen somebody else (late ratings since): the store hands back
+	// that choice, and it is what is announced.
+	stored, queued, err := d.Store.AnnounceServiceStar(ctx, occ.At, star, func(stored *models.ServiceStar, st *models.Staff) []*models.Push {
+		var pushes []*models.Push
 		var quotes []string
 		_ = json.Unmarshal([]byte(stored.Praise), &quotes)
 		for _, r := range recipients {
@@ -214,14 +193,13 @@ func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center
 				Kind:      KindMonthlyStar, CitizenID: r.ID, Text: text,
 			})
 		}
-		queued, err = models.EnqueueNew(tx, occ.At, pushes...)
-		return err
+		return pushes
 	})
 	if err != nil {
 		return 0, err
 	}
-	d.Logger.InfoContext(ctx, "monthly star announced", "center", c.Code, "period", occ.Period, "staff_id", best.ID,
-		"recipients", len(pushes), "queued", queued)
+	d.Logger.InfoContext(ctx, "monthly star announced", "center", c.Code, "period", occ.Period, "staff_id", stored.StaffID,
+		"recipients", len(recipients), "queued", queued)
 	return queued, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"windowbot/bot"
+	"windowbot/flows/state"
 	"windowbot/jobs"
 	"windowbot/models"
 )
@@ -411,7 +412,7 @@ func TestDispatcherCrashAfterSend(t *testing.T) {
 		if _, err := s.ClaimPushes(ctx, t0, 5*time.Minute, "dead", 10); err != nil {
 			t.Fatal(err)
 		}
-		marks := jobs.NewMemoryMarks(nil)
+		marks := state.NewMemory(nil)
 		if _, err := marks.Claim(ctx, "push:sent:a", time.Hour); err != nil {
 			t.Fatal(err)
 		}

@@ -306,7 +306,7 @@ func (s *Scheduler) Execute(ctx context.Context, occ Occurrence, force bool) (re
 		if err != nil {
 			// Nothing ran: give the Redis claim back, or no replica would ever run this occurrence.
 			if s.o.Marks != nil {
-				if rerr := s.o.Marks.Release(context.WithoutCancel(ctx), key); rerr != nil {
+				if rerr := s.o.Marks.Delete(context.WithoutCancel(ctx), key); rerr != nil {
 					log.ErrorContext(ctx, "job claim in Redis not released after the database failed", "key", key, "error", rerr)
 				}
 			}

@@ -9,32 +9,31 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"windowbot/configs"
+	"windowbot/flows/state"
 	"windowbot/internal/testenv"
 	"windowbot/jobs"
 	"windowbot/models"
 )
 
-// redisMarks returns marks in the test Redis under a prefix of this test's own.
-func redisMarks(t testing.TB) (*jobs.RedisMarks, *redis.Client, string) {
+// redisMarks returns marks in the test Redis (the state store the server shares them through)
+// under a prefix of this test's own.
+func redisMarks(t testing.TB) (*state.Redis, string) {
 	t.Helper()
-	opt, err := redis.ParseURL(testenv.RedisURL(t))
+	prefix := testenv.KeyPrefix(t)
+	r, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { c.Close() })
-	prefix := testenv.KeyPrefix(t)
 	t.Cleanup(func() {
 		ctx := context.Background()
-		keys, _ := c.Keys(ctx, prefix+"*").Result()
+		keys, _ := r.Client().Keys(ctx, prefix+"*").Result()
 		if len(keys) > 0 {
-			c.Del(ctx, keys...)
+			r.Client().Del(ctx, keys...)
 		}
+		r.Close()
 	})
-	return jobs.NewRedisMarks(c, prefix), c, prefix
+	return r, prefix
 }
 
 // testDeps returns the jobs' dependencies on the default Chinese calendar in Shanghai.
@@ -136,7 +135,7 @@ func TestList(t *testing.T) {
 func TestExecuteOnce(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		ctx := ctxT(t)
-		marks, client, prefix := redisMarks(t)
+		marks, _ := redisMarks(t)
 		var runs atomic.Int32
 		fail := errors.New("no database")
 		job := func(name string, run func() (int, error)) jobs.Job {
@@ -158,7 +157,7 @@ func TestExecuteOnce(t *testing.T) {
 		if err != nil || res.Status != jobs.RunDone || res.Items != 3 {
 			t.Fatalf("first run = %+v, %v", res, err)
 		}
-		if n, _ := client.Exists(ctx, prefix+"job:ok:2026-10").Result(); n != 1 {
+		if ok, _ := marks.Has(ctx, "job:ok:2026-10"); !ok {
 			t.Error("no claim in Redis")
 		}
 		res, _ = sch.Execute(ctx, occ, false)
@@ -166,7 +165,7 @@ func TestExecuteOnce(t *testing.T) {
 			t.Errorf("second run = %+v, want skipped", res)
 		}
 		// Redis lost the key (flushed, expired): the database row still holds.
-		client.Del(ctx, prefix+"job:ok:2026-10")
+		_ = marks.Delete(ctx, "job:ok:2026-10")
 		res, _ = sch.Execute(ctx, occ, false)
 		if res.Status != jobs.RunSkipped || res.Previous == nil || res.Previous.Status != models.JobDone || res.Previous.Items != 3 {
 			t.Errorf("run after Redis lost the key = %+v, want skipped by the database", res)
@@ -267,8 +266,8 @@ func TestTwoReplicasMonthlyStar(t *testing.T) {
 	a, b := openStore(t, url), openStore(t, url)
 	ctx := ctxT(t)
 	fx := newStarFixture(t, a)
-	marksA, client, prefix := redisMarks(t)
-	marksB := jobs.NewRedisMarks(client, prefix)
+	marksA, prefix := redisMarks(t)
+	marksB := state.NewRedis(marksA.Client(), prefix)
 	at := time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai)
 	clock := func() time.Time { return at }
 	schA := newScheduler(t, a, marksA, jobs.Catalog(testDeps(a)), clock)
@@ -369,7 +368,7 @@ func (brokenClaims) FinishJobRun(context.Context, uint, int, error, time.Time) e
 // otherwise no replica would ever run that occurrence.
 func TestExecuteReleasesRedisClaimWhenTheDatabaseFails(t *testing.T) {
 	s := openStore(t, testenv.SQLiteURL(t))
-	marks, _, _ := redisMarks(t)
+	marks, _ := redisMarks(t)
 	ran := 0
 	js := []jobs.Job{{Name: "j", Period: jobs.Day, Run: func(context.Context, jobs.Occurrence) (int, error) { ran++; return 0, nil }}}
 	broken, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: shanghai, Claims: brokenClaims{}, Marks: marks, Logger: testLogger()}, js, nil)

@@ -128,6 +128,36 @@ func SaveServiceStar(tx *gorm.DB, star *ServiceStar) (*ServiceStar, error) {
 	return &old, nil
 }
 
+// AnnounceServiceStar stores star unless its center already has one for the period, and queues
+// the pushes announce builds from the stored star and its staff member (with Window), in one
+// transaction: the result and its announcement are recorded together or not at all. A re-run
+// gets the star stored first, so it announces the same person even if late ratings arrived
+// since, and queues nothing already queued. It returns the stored star and how many pushes were
+// new.
+func (s *Store) AnnounceServiceStar(ctx context.Context, now time.Time, star *ServiceStar,
+	announce func(stored *ServiceStar, staff *Staff) []*Push) (*ServiceStar, int, error) {
+	var (
+		stored *ServiceStar
+		queued int
+	)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if stored, err = SaveServiceStar(tx, star); err != nil {
+			return err
+		}
+		var st Staff
+		if err := tx.Preload("Window").First(&st, stored.StaffID).Error; err != nil {
+			return fmt.Errorf("store: staff %d of service star %s: %w", stored.StaffID, stored.Period, notFound(err))
+		}
+		queued, err = EnqueueNew(tx, now, announce(stored, &st)...)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return stored, queued, nil
+}
+
 // ServiceStars lists the stored stars of a month with their staff, windows and centers, by
 // center code.
 func (s *Store) ServiceStars(ctx context.Context, period string) ([]ServiceStar, error) {

@@ -94,9 +94,23 @@ func EnqueueNew(tx *gorm.DB, now time.Time, pushes ...*Push) (int, error) {
 
 // EnqueuePushes queues pushes in a transaction of their own; see Enqueue.
 func (s *Store) EnqueuePushes(ctx context.Context, now time.Time, pushes ...*Push) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return Enqueue(tx, now, pushes...)
+	_, err := s.EnqueueNewPushes(ctx, now, pushes...)
+	return err
+}
+
+// EnqueueNewPushes is EnqueuePushes that also says how many pushes were new (a re-run's are
+// not).
+func (s *Store) EnqueueNewPushes(ctx context.Context, now time.Time, pushes ...*Push) (int, error) {
+	if len(pushes) == 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		n, err = EnqueueNew(tx, now, pushes...)
+		return err
 	})
+	return n, err
 }
 
 // pushLeaseSize is the longest lease token ClaimPushes accepts (the column's size).

@@ -202,6 +202,17 @@ func (m *Memory) Claim(ctx context.Context, key string, ttl time.Duration) (bool
 	return true, nil
 }
 
+// Has reports whether key holds a live value of any kind (a claim, a counter, a session).
+func (m *Memory) Has(ctx context.Context, key string) (bool, error) {
+	now, err := m.begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer m.mu.Unlock()
+	_, ok := m.getLocked(key, now)
+	return ok, nil
+}
+
 // Get implements flows.KV.
 func (m *Memory) Get(ctx context.Context, key string) ([]byte, error) {
 	now, err := m.begin(ctx)

@@ -206,6 +206,15 @@ func (r *Redis) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 	return ok, nil
 }
 
+// Has reports whether key holds a value of any kind (EXISTS).
+func (r *Redis) Has(ctx context.Context, key string) (bool, error) {
+	n, err := r.client.Exists(ctx, r.k(key)).Result()
+	if err != nil {
+		return false, fmt.Errorf("state: has %s: %w", key, err)
+	}
+	return n > 0, nil
+}
+
 // Get implements flows.KV.
 func (r *Redis) Get(ctx context.Context, key string) ([]byte, error) {
 	b, err := r.client.Get(ctx, r.k(key)).Bytes()

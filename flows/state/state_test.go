@@ -85,6 +85,7 @@ func TestContract(t *testing.T) {
 		{"LockGivesUpWithContext", testLockContext},
 		{"LockLapsesAfterTTL", testLockLapses},
 		{"ClaimOnce", testClaimOnce},
+		{"Has", testHas},
 		{"KV", testKV},
 		{"IncrWindow", testIncrWindow},
 		{"IncrConcurrent", testIncrConcurrent},
@@ -336,6 +337,38 @@ func testClaimOnce(t *testing.T, st flows.State, advance func(time.Duration)) {
 	if ok, err := st.Claim(ctx, "tg:update:1:42", ttl); !ok || err != nil {
 		t.Fatalf("claim after ttl = %v, %v; want true", ok, err)
 	}
+}
+
+// testHas checks Has, which the jobs read the push sent log and job claims with.
+func testHas(t *testing.T, st flows.State, advance func(time.Duration)) {
+	ctx := context.Background()
+	h, ok := st.(interface {
+		Has(ctx context.Context, key string) (bool, error)
+	})
+	if !ok {
+		t.Fatalf("%T has no Has", st)
+	}
+	has := func(key string, want bool) {
+		t.Helper()
+		if got, err := h.Has(ctx, key); got != want || err != nil {
+			t.Fatalf("Has(%s) = %v, %v; want %v", key, got, err, want)
+		}
+	}
+	has("push:sent:a", false)
+	if _, err := st.Claim(ctx, "push:sent:a", ttl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Incr(ctx, "count:a", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	has("push:sent:a", true)
+	has("count:a", true)
+	if err := st.Delete(ctx, "count:a"); err != nil {
+		t.Fatal(err)
+	}
+	has("count:a", false)
+	advance(ttl + ttl/2)
+	has("push:sent:a", false)
 }
 
 func testKV(t *testing.T, st flows.State, advance func(time.Duration)) {
