@@ -11,6 +11,7 @@ import (
 	"windowbot/bot/poster"
 	"windowbot/bot/wechat"
 	"windowbot/bot/wechat/wechattest"
+	"windowbot/configs"
 )
 
 const (
@@ -117,5 +118,12 @@ func TestServeWeChat(t *testing.T) {
 		if strings.Contains(log, secret) {
 			t.Fatalf("%q reached the log:\n%s", secret, log)
 		}
+	}
+}
+
+// The configuration accepts the default template under the key the WeChat sender looks it up by.
+func TestDefaultTemplateKey(t *testing.T) {
+	if configs.DefaultTemplate != wechat.DefaultTemplate {
+		t.Errorf("configs.DefaultTemplate %q, wechat.DefaultTemplate %q", configs.DefaultTemplate, wechat.DefaultTemplate)
 	}
 }

@@ -200,10 +200,15 @@ type WeChat struct {
 	ReplyBudget time.Duration `yaml:"reply_budget"`
 	// TimestampWindow is how far a callback's timestamp may be from now, against replays.
 	TimestampWindow time.Duration `yaml:"timestamp_window"`
-	// Templates maps a notification kind to the template ID registered for it in the
-	// official-account console.
+	// Templates maps a notification kind (models.PushKinds) to the template ID registered for
+	// it in the official-account console; the one under DefaultTemplate serves every kind
+	// without its own.
 	Templates map[string]string `yaml:"templates"`
 }
+
+// DefaultTemplate is the wechat.templates key whose template serves every kind of notice
+// without one of its own (bot/wechat's DefaultTemplate).
+const DefaultTemplate = "default"
 
 // Default returns the configuration of a single machine with zero set-up: SQLite in the working
 // directory, in-process state, the web chat only.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"windowbot/models"
 )
 
 // env builds a getenv from pairs.
@@ -169,6 +171,12 @@ func TestExampleFile(t *testing.T) {
 			t.Errorf("example has no key %s", e.Key)
 		}
 	}
+	// Every kind of notice can be given a WeChat template, so the example names them all.
+	for _, k := range append(models.PushKinds(), DefaultTemplate) {
+		if !strings.Contains(text, "\n    # "+k+": ") {
+			t.Errorf("example does not list the template kind %s under wechat.templates", k)
+		}
+	}
 }
 
 func TestLoadFile(t *testing.T) {
@@ -209,8 +217,8 @@ telegram:
 wechat:
   reply_budget: 3s
   templates:
-    ticket_update: TPL-1
-    staff_alert: TPL-2
+    ticket_status: TPL-1
+    default: TPL-2
 `,
 			check: func(t *testing.T, c Config) {
 				if c.DatabaseURL != "postgres://postgres@127.0.0.1:5432/test" || c.SessionTTL != 90*time.Minute ||
@@ -221,7 +229,7 @@ wechat:
 				if c.Telegram.APIURL != "https://api.telegram.org" || c.HTTPAddr != ":8080" {
 					t.Errorf("defaults lost: %+v", c)
 				}
-				if want := map[string]string{"ticket_update": "TPL-1", "staff_alert": "TPL-2"}; !reflect.DeepEqual(c.WeChat.Templates, want) {
+				if want := map[string]string{"ticket_status": "TPL-1", "default": "TPL-2"}; !reflect.DeepEqual(c.WeChat.Templates, want) {
 					t.Errorf("templates = %v", c.WeChat.Templates)
 				}
 			},
@@ -322,7 +330,7 @@ func TestValidate(t *testing.T) {
 		{name: "sqlite prefix", modify: func(c *Config) { c.DatabaseURL = "sqlite:/var/lib/windowbot/wb.db" }},
 		{name: "full wechat safe mode", modify: func(c *Config) {
 			c.WeChat.AppID, c.WeChat.AppSecret, c.WeChat.Token, c.WeChat.AESKey = "wx0123456789abcdef", "s3cret", "tok3n", aesKey
-			c.WeChat.Templates = map[string]string{"ticket": "TPL"}
+			c.WeChat.Templates = map[string]string{"ticket_status": "TPL", "monthly_star": "TPL-2", "default": "TPL-3"}
 		}},
 		{name: "telegram webhook", modify: func(c *Config) {
 			c.Telegram.Token, c.Telegram.Mode, c.Telegram.WebhookSecret = "1:x", "webhook", "s_e-cret"
@@ -392,8 +400,13 @@ func TestValidate(t *testing.T) {
 			want: `configs: WINDOWBOT_WECHAT_REPLY_BUDGET (wechat.reply_budget): must be below 5s, after which WeChat retries the message (got 5s)`},
 		{name: "negative timestamp window", modify: func(c *Config) { c.WeChat.TimestampWindow = -time.Second },
 			want: `configs: WINDOWBOT_WECHAT_TIMESTAMP_WINDOW (wechat.timestamp_window): must be a positive duration such as 30s or 5m, got -1s`},
-		{name: "empty template id", modify: func(c *Config) { c.WeChat.Templates = map[string]string{"ticket": ""} },
-			want: `configs: WINDOWBOT_WECHAT_TEMPLATES (wechat.templates): kind "ticket" has an empty name or template id`},
+		{name: "empty template id", modify: func(c *Config) { c.WeChat.Templates = map[string]string{"ticket_new": ""} },
+			want: `configs: WINDOWBOT_WECHAT_TEMPLATES (wechat.templates): kind "ticket_new" has an empty name or template id`},
+		{name: "unknown template kind", modify: func(c *Config) {
+			c.WeChat.Templates = map[string]string{"ticket_status": "TPL", "monthly_stars": "TPL-2"}
+		}, want: `configs: WINDOWBOT_WECHAT_TEMPLATES (wechat.templates): "monthly_stars" is not a kind of notice; use ` +
+			`ticket_new, ticket_status, rerate_invite, ticket_alert, rectification_notice, deadline_reminder, daily_digest, ` +
+			`rerate_reminder, monthly_star, monthly_report, yearly_ranking, or default for every kind without its own`},
 		{name: "holiday not a date", modify: func(c *Config) { c.Calendar.Holidays = []string{"2026-13-01"} },
 			want: `configs: WINDOWBOT_CALENDAR_HOLIDAYS (calendar.holidays): "2026-13-01" is not a date written 2006-01-02`},
 		{name: "worked day on a weekday", modify: func(c *Config) { c.Calendar.Workdays = []string{"2026-11-24"} },

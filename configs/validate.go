@@ -4,9 +4,11 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -192,9 +194,16 @@ func (c Config) validateWeChat(bad func(key, format string, args ...any)) {
 		bad("wechat.reply_budget", "must be below %s, after which WeChat retries the message (got %s)", wechatReplyLimit, w.ReplyBudget)
 	}
 	positive(bad, "wechat.timestamp_window", w.TimestampWindow)
-	for kind, id := range w.Templates {
-		if strings.TrimSpace(kind) == "" || strings.TrimSpace(id) == "" {
+	kinds := models.PushKinds()
+	for _, kind := range slices.Sorted(maps.Keys(w.Templates)) {
+		switch {
+		case strings.TrimSpace(kind) == "" || strings.TrimSpace(w.Templates[kind]) == "":
 			bad("wechat.templates", "kind %q has an empty name or template id", kind)
+		case kind != DefaultTemplate && !slices.Contains(kinds, kind):
+			// A misspelt kind would leave its notices without a template, failing only when a
+			// citizen has been silent for 48 hours.
+			bad("wechat.templates", "%q is not a kind of notice; use %s, or %s for every kind without its own",
+				kind, strings.Join(kinds, ", "), DefaultTemplate)
 		}
 	}
 }

@@ -10,12 +10,13 @@ import (
 	"windowbot/models"
 )
 
-// Push kinds of ticket notices. WeChat picks a template message by kind.
+// Push kinds of ticket notices (models.PushKinds lists them all). WeChat picks a template
+// message by kind.
 const (
-	KindTicketNew    = "ticket_new"    // to staff and supervisors: a new bad review or complaint
-	KindTicketStatus = "ticket_status" // to the citizen: their ticket moved on
-	KindRerateInvite = "rerate_invite" // to the citizen: the fix is done, how was it?
-	KindTicketAlert  = "ticket_alert"  // to staff and supervisors: reopened, escalated, chased, appealed
+	KindTicketNew    = models.KindTicketNew    // to staff and supervisors: a new bad review or complaint
+	KindTicketStatus = models.KindTicketStatus // to the citizen: their ticket moved on
+	KindRerateInvite = models.KindRerateInvite // to the citizen: the fix is done, how was it?
+	KindTicketAlert  = models.KindTicketAlert  // to staff and supervisors: reopened, escalated, chased, appealed
 	// KindRectification is the public rectification notice (整改公示), to subscribers.
 	KindRectification = models.KindRectificationNotice
 )

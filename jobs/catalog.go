@@ -22,14 +22,14 @@ const (
 	YearlyRanking     = "yearly-ranking"
 )
 
-// Push kinds the jobs queue; WeChat picks a template by kind.
+// Push kinds the jobs queue (models.PushKinds lists them all); WeChat picks a template by kind.
 const (
-	KindMonthlyStar      = "monthly_star"
-	KindMonthlyReport    = "monthly_report"
-	KindYearlyRanking    = "yearly_ranking"
-	KindDeadlineReminder = "deadline_reminder"
-	KindDailyDigest      = "daily_digest"
-	KindRerateReminder   = "rerate_reminder"
+	KindMonthlyStar      = models.KindMonthlyStar
+	KindMonthlyReport    = models.KindMonthlyReport
+	KindYearlyRanking    = models.KindYearlyRanking
+	KindDeadlineReminder = models.KindDeadlineReminder
+	KindDailyDigest      = models.KindDailyDigest
+	KindRerateReminder   = models.KindRerateReminder
 )
 
 // Announcements are the kinds a citizen receives only while subscribed (the mute stage drops

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -61,7 +62,26 @@ func forEachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		t.Run(n, func(t *testing.T) { fn(t, openStore(t, urls[n])) })
+		t.Run(n, func(t *testing.T) {
+			s := openStore(t, urls[n])
+			fn(t, s)
+			checkKinds(t, s)
+		})
+	}
+}
+
+// checkKinds fails the test if something queued a push of a kind models.PushKinds does not list
+// (WeChat could not be configured with a template for it). "test" is the kind of push().
+func checkKinds(t *testing.T, s *models.Store) {
+	t.Helper()
+	var kinds []string
+	if err := s.DB().Model(&models.Push{}).Distinct().Pluck("kind", &kinds).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kinds {
+		if k != "test" && !slices.Contains(models.PushKinds(), k) {
+			t.Errorf("a push of kind %q was queued; add it to models.PushKinds and the example configuration", k)
+		}
 	}
 }
 

@@ -97,5 +97,34 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 		if ts := api.Templates(); len(ts) != 1 || ts[0].TemplateID != "TPL-STAR" || ts[0].ToUser != old.ExternalID {
 			t.Errorf("templates = %+v", ts)
 		}
+
+		// With a default template, the jobs' kinds reach a citizen silent for over 48 hours too.
+		wxd, err := wechat.New(wechat.Options{AppID: appID, AppSecret: secret, Token: "tok3n", APIURL: api.URL(),
+			Templates: map[string]string{jobs.KindMonthlyStar: "TPL-STAR", wechat.DefaultTemplate: "TPL-DEFAULT"},
+			State:     state.NewMemory(nil), Citizens: s, Logger: testLogger(), Now: clk.Now,
+			Handler: bot.HandlerFunc(func(context.Context, bot.Inbound) ([]bot.Reply, error) { return nil, nil })})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = wxd.Close(context.Background()) })
+		d = jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.WeChat: wxd}, Now: clk.Now, Logger: testLogger()})
+		kinds := []string{jobs.KindDeadlineReminder, jobs.KindDailyDigest, jobs.KindRerateReminder, jobs.KindMonthlyReport,
+			jobs.KindYearlyRanking, models.KindRectificationNotice}
+		for _, k := range kinds {
+			enqueue(t, s, clk.Now(), star("default-"+k, noTpl, k))
+		}
+		drain()
+		for _, k := range kinds {
+			want("default-"+k, models.PushSent)
+		}
+		ts := api.Templates()
+		if len(ts) != 1+len(kinds) {
+			t.Fatalf("templates = %+v", ts)
+		}
+		for _, tm := range ts[1:] {
+			if tm.TemplateID != "TPL-DEFAULT" || tm.ToUser != noTpl.ExternalID {
+				t.Errorf("template %+v, want TPL-DEFAULT to %s", tm, noTpl.ExternalID)
+			}
+		}
 	})
 }

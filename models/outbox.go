@@ -20,9 +20,43 @@ const (
 	PushDropped = "dropped"
 )
 
-// KindRectificationNotice is the kind of the public rectification notice (整改公示) pushed to
-// citizens who subscribed to announcements.
-const KindRectificationNotice = "rectification_notice"
+// Push kinds: what a push is about. Every push queued anywhere has one of these; WeChat picks a
+// template message by kind outside its 48-hour window, so the configuration's template keys are
+// checked against PushKinds.
+const (
+	// KindTicketNew, to staff and supervisors: a new bad review or complaint.
+	KindTicketNew = "ticket_new"
+	// KindTicketStatus, to the citizen: their ticket moved on.
+	KindTicketStatus = "ticket_status"
+	// KindRerateInvite, to the citizen: the fix is done, how was it?
+	KindRerateInvite = "rerate_invite"
+	// KindTicketAlert, to staff and supervisors: reopened, escalated, chased, appealed.
+	KindTicketAlert = "ticket_alert"
+	// KindRectificationNotice is the public rectification notice (整改公示) pushed to citizens
+	// who subscribed to announcements.
+	KindRectificationNotice = "rectification_notice"
+	// KindDeadlineReminder, to the owning staff: a ticket is due the next working day or today.
+	KindDeadlineReminder = "deadline_reminder"
+	// KindDailyDigest, to supervisors: new bad reviews, overdue tickets, satisfaction.
+	KindDailyDigest = "daily_digest"
+	// KindRerateReminder, to the citizen: the re-rating of a resolved ticket is still open.
+	KindRerateReminder = "rerate_reminder"
+	// KindMonthlyStar, to a center's staff and subscribers: the month's service star (服务之星).
+	KindMonthlyStar = "monthly_star"
+	// KindMonthlyReport, to supervisors: the month against the target, top and bottom windows.
+	KindMonthlyReport = "monthly_report"
+	// KindYearlyRanking, to supervisors and the staff of the ranked windows: 十佳/十差 of the year.
+	KindYearlyRanking = "yearly_ranking"
+)
+
+// PushKinds returns every push kind, in the order the example configuration lists them.
+func PushKinds() []string {
+	return []string{
+		KindTicketNew, KindTicketStatus, KindRerateInvite, KindTicketAlert, KindRectificationNotice,
+		KindDeadlineReminder, KindDailyDigest, KindRerateReminder, KindMonthlyStar, KindMonthlyReport,
+		KindYearlyRanking,
+	}
+}
 
 // Push is one message waiting in the outbox to be delivered to one platform identity, outside
 // any conversation: a ticket's status change to the citizen, a reminder to staff, the monthly

@@ -28,11 +28,18 @@ const TemplateField = "content"
 // longer values).
 const maxTemplateValue = 200
 
-// ErrNoTemplate means a push falls outside the 48-hour window and its kind has no template.
-var ErrNoTemplate = fmt.Errorf("wechat: no template for this kind of notice: %w", bot.ErrPermanent)
+// DefaultTemplate is the Templates key of the template used for a kind without one of its own,
+// so a new kind of notice (the jobs' reminders, digests, announcements) still reaches a citizen
+// who has been silent for more than 48 hours.
+const DefaultTemplate = "default"
+
+// ErrNoTemplate means a push falls outside the 48-hour window and neither its kind nor
+// DefaultTemplate has a template.
+var ErrNoTemplate = fmt.Errorf("wechat: no template for this kind of notice and no default template: %w", bot.ErrPermanent)
 
 // Send implements bot.Sender: a customer-service text within 48 hours of the citizen's last
-// contact, a template message (by msg.Kind) outside it or when WeChat answers 45015/45047.
+// contact, a template message (by msg.Kind, else DefaultTemplate) outside it or when WeChat
+// answers 45015/45047.
 // Errors wrap bot.ErrRecipientGone (unfollowed, refused: the citizen is marked inactive too),
 // bot.ErrPermanent, *bot.RetryAfterError, or are retryable.
 func (a *Adapter) Send(ctx context.Context, to bot.Recipient, msg bot.Reply) error {
@@ -82,6 +89,9 @@ func (a *Adapter) sendCustomerText(ctx context.Context, openID, text string) err
 
 func (a *Adapter) sendTemplate(ctx context.Context, openID, kind, text string) error {
 	id := a.opts.Templates[kind]
+	if id == "" {
+		id = a.opts.Templates[DefaultTemplate]
+	}
 	if id == "" {
 		return fmt.Errorf("wechat: send %q outside the 48-hour window: %w", kind, ErrNoTemplate)
 	}

@@ -2,6 +2,7 @@ package wechat_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,6 +38,8 @@ func TestSend(t *testing.T) {
 		wantTpl   int
 		wantGone  bool
 		wantRetry time.Duration
+		templates map[string]string // nil: the env's, ticket_update only
+		wantTplID string            // "" means TPL-TICKET
 	}{
 		{name: "within 48 h: customer service", lastSeen: &recent, msg: push, wantCS: 1},
 		{name: "outside 48 h: template", lastSeen: &old, msg: push, wantTpl: 1},
@@ -45,6 +48,10 @@ func TestSend(t *testing.T) {
 		{name: "45047: template fallback", lastSeen: &recent, msg: push, fail: []int64{45047}, wantTpl: 1},
 		{name: "outside 48 h without a template", lastSeen: &old, msg: bot.Reply{Text: "x", Kind: "other"},
 			wantErr: func(err error) bool { return errors.Is(err, bot.ErrPermanent) && errors.Is(err, wechat.ErrNoTemplate) }},
+		{name: "outside 48 h: default template for a kind without one", lastSeen: &old, msg: bot.Reply{Text: push.Text, Kind: "daily_digest"},
+			templates: map[string]string{"ticket_update": "TPL-TICKET", wechat.DefaultTemplate: "TPL-DEFAULT"}, wantTpl: 1, wantTplID: "TPL-DEFAULT"},
+		{name: "outside 48 h: the kind's own template before the default", lastSeen: &old, msg: push,
+			templates: map[string]string{"ticket_update": "TPL-TICKET", wechat.DefaultTemplate: "TPL-DEFAULT"}, wantTpl: 1},
 		{name: "43101: recipient gone", lastSeen: &recent, msg: push, fail: []int64{43101},
 			wantErr: func(err error) bool { return errors.Is(err, bot.ErrRecipientGone) }, wantGone: true},
 		{name: "43004 on template: recipient gone", lastSeen: &old, msg: push, failTpl: 43004,
@@ -65,7 +72,11 @@ func TestSend(t *testing.T) {
 			wantErr: func(err error) bool { return errors.Is(err, bot.ErrPermanent) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, false, nil)
+			var mod func(*wechat.Options)
+			if tc.templates != nil {
+				mod = func(o *wechat.Options) { o.Templates = tc.templates }
+			}
+			e := newEnv(t, false, mod)
 			if tc.lastSeen != nil {
 				putCitizen(t, e.cit, testOpenID, *tc.lastSeen, tc.inactive)
 			}
@@ -98,8 +109,8 @@ func TestSend(t *testing.T) {
 				t.Fatalf("template messages %d, want %d", len(tpls), tc.wantTpl)
 			}
 			if tc.wantTpl > 0 {
-				got := tpls[0]
-				if got.ToUser != testOpenID || got.TemplateID != "TPL-TICKET" || got.Data[wechat.TemplateField] != push.Text {
+				got, want := tpls[0], cmp.Or(tc.wantTplID, "TPL-TICKET")
+				if got.ToUser != testOpenID || got.TemplateID != want || got.Data[wechat.TemplateField] != push.Text {
 					t.Errorf("template message %+v", got)
 				}
 			}

@@ -100,7 +100,8 @@ type Options struct {
 	ReplyBudget time.Duration
 	// TimestampWindow is how far a callback's timestamp may be from now (default 5 min).
 	TimestampWindow time.Duration
-	// Templates maps a Reply.Kind to a template ID, for pushes outside the 48-hour window.
+	// Templates maps a Reply.Kind to a template ID, for pushes outside the 48-hour window; the
+	// entry under DefaultTemplate serves every kind without one of its own.
 	Templates map[string]string
 	// Lang is the language of the channel's own words ("zh-CN" default, "en").
 	Lang string
