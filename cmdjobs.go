@@ -35,24 +35,46 @@ func (a *app) scheduler(store *models.Store, marks jobs.Marks, metrics *jobs.Met
 	}, jobs.Catalog(deps), a.cfg.Jobs.Schedules())
 }
 
-// dispatcher builds the push pipeline over senders.
-func (a *app) dispatcher(store *models.Store, senders jobs.Senders, marks jobs.Marks, metrics *jobs.Metrics) (*jobs.Dispatcher, error) {
+// dispatcher builds the push pipeline over senders. With Redis, every replica draws on one
+// pace per platform (jobs.SharedLimiter), so together they keep the platform's limits; without
+// it, the single replica paces itself.
+func (a *app) dispatcher(store *models.Store, senders jobs.Senders, st sharedState, metrics *jobs.Metrics) (*jobs.Dispatcher, error) {
 	p := a.cfg.Push
 	quiet, err := jobs.ParseQuietHours(p.QuietHours, a.loc)
 	if err != nil {
 		return nil, err
 	}
+	pace := func(key string, perSecond int, perChat time.Duration) jobs.Pacer {
+		if r, ok := st.(*state.Redis); ok {
+			return jobs.NewSharedLimiter(r, key, perSecond, perChat, a.logger)
+		}
+		return jobs.NewLimiter(perSecond, perChat)
+	}
 	return jobs.NewDispatcher(jobs.DispatcherOptions{
-		Outbox: store, Senders: senders, Marks: marks, Metrics: metrics, Logger: a.logger,
+		Outbox: store, Senders: senders, Marks: st, Metrics: metrics, Logger: a.logger,
 		Quiet: quiet, Announcements: jobs.Announcements,
-		Limits: map[bot.Platform]*jobs.Limiter{
-			bot.Telegram: jobs.NewLimiter(p.TelegramRate, p.TelegramChatInterval),
-			bot.WeChat:   jobs.NewLimiter(p.WeChatRate, p.WeChatChatInterval),
+		Limits: map[bot.Platform]jobs.Pacer{
+			// Keyed by the bot and the account, whose limits they are: deployments that share a
+			// Redis with different bots do not slow each other down.
+			bot.Telegram: pace("telegram:"+telegramBotID(a.cfg.Telegram.Token), p.TelegramRate, p.TelegramChatInterval),
+			bot.WeChat:   pace("wechat:"+a.cfg.WeChat.AppID, p.WeChatRate, p.WeChatChatInterval),
 		},
 		Retry:   jobs.RetryPolicy{Base: p.RetryBase, Cap: p.RetryCap, MaxAttempts: p.MaxAttempts},
 		Workers: p.Workers, Batch: p.Batch, Lease: p.Lease, Poll: p.PollInterval,
 	}), nil
 }
+
+// telegramBotID is the bot's numeric id, the part of its token before the colon (public: it is
+// the bot's user id); never the secret after it.
+func telegramBotID(token string) string {
+	id, _, ok := strings.Cut(token, ":")
+	if !ok {
+		return "" // not a token of the usual form: nothing of it is safe to show
+	}
+	return id
+}
+
+var _ jobs.PaceStore = (*state.Redis)(nil)
 
 // metricsHandler serves reg at /metrics to callers with the admin token; without an admin
 // token it is not served at all, like the admin API.

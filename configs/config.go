@@ -124,8 +124,9 @@ type Push struct {
 	// QuietHours ("21:00-08:00", in the configured time zone) holds non-urgent pushes to staff
 	// until it ends; empty for none.
 	QuietHours string `yaml:"quiet_hours"`
-	// TelegramRate is the most messages a second sent to Telegram by this replica, and
-	// TelegramChatInterval the least time between two messages to one chat.
+	// TelegramRate is the most messages a second sent to Telegram by the bot, and
+	// TelegramChatInterval the least time between two messages to one chat. With Redis, every
+	// replica counts against the same limits; without it, the single replica paces itself.
 	TelegramRate         int           `yaml:"telegram_rate"`
 	TelegramChatInterval time.Duration `yaml:"telegram_chat_interval"`
 	// WeChatRate and WeChatChatInterval are the same for WeChat.

@@ -11,23 +11,32 @@ import (
 	"windowbot/bot"
 	"windowbot/internal/testenv"
 	"windowbot/jobs"
-	"windowbot/models"
 )
 
 // BenchmarkDispatchTelegram sends WINDOWBOT_BENCH_PUSHES queued pushes (default 10,000, five
 // each to 2,000 chats) through the real Telegram adapter to the fake Bot API, which enforces
 // 30 messages a second (a bucket of 5) and one a second per chat, from PostgreSQL with the
-// default dispatcher settings. It reports the rate achieved, as msg/s and as a fraction of the
-// limit, and the 429s the fake had to answer (none is the goal):
+// default dispatcher settings. replicas=1 is one dispatcher pacing itself; replicas=2 is two
+// dispatchers, each with its own database and Redis connections and its own adapter, drawing on
+// one shared pace in Redis, each configured with the full 30/s. It reports the rate achieved,
+// as msg/s and as a fraction of the limit, and the 429s the fake had to answer (none is the
+// goal):
 //
-//	go test -run '^$' -bench DispatchTelegram -benchtime 1x -timeout 30m ./jobs
+//	go test -run '^$' -bench DispatchTelegram -benchtime 1x -timeout 60m ./jobs
 func BenchmarkDispatchTelegram(b *testing.B) {
+	for _, replicas := range []int{1, 2} {
+		b.Run(fmt.Sprintf("replicas=%d", replicas), func(b *testing.B) { benchDispatch(b, replicas) })
+	}
+}
+
+func benchDispatch(b *testing.B, replicas int) {
 	n := 10_000
 	if v, err := strconv.Atoi(os.Getenv("WINDOWBOT_BENCH_PUSHES")); err == nil && v > 0 {
 		n = v
 	}
 	const limit = 30
-	s := openStore(b, testenv.PostgresURL(b))
+	url := testenv.PostgresURL(b)
+	s := openStore(b, url)
 	ctx := context.Background()
 	chats := min(2000, n)
 	db := s.DB().WithContext(ctx)
@@ -37,6 +46,12 @@ func BenchmarkDispatchTelegram(b *testing.B) {
 	}
 	var minC int
 	db.Raw("SELECT MIN(id) FROM citizens").Scan(&minC)
+	var paces []jobs.PaceStore
+	if replicas > 1 {
+		for _, r := range paceStores(b, replicas) {
+			paces = append(paces, r)
+		}
+	}
 	var total, limited int
 	var elapsed time.Duration
 	for i := 0; i < b.N; i++ {
@@ -48,15 +63,26 @@ func BenchmarkDispatchTelegram(b *testing.B) {
 			FROM generate_series(0, ? - 1) g`, strconv.Itoa(i), minC, chats, n).Error; err != nil {
 			b.Fatal(err)
 		}
-		d := jobs.NewDispatcher(jobs.DispatcherOptions{
-			Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(b)}, Logger: testLogger(),
-			Limits: map[bot.Platform]*jobs.Limiter{bot.Telegram: jobs.NewLimiter(limit, time.Second)},
-		})
+		var ds []*jobs.Dispatcher
+		for r := range replicas {
+			var pace jobs.Pacer = jobs.NewLimiter(limit, time.Second)
+			store := s
+			if replicas > 1 {
+				pace = jobs.NewSharedLimiter(paces[r], "telegram:bench"+strconv.Itoa(i), limit, time.Second, testLogger())
+				store = openStore(b, url)
+			}
+			ds = append(ds, jobs.NewDispatcher(jobs.DispatcherOptions{
+				Outbox: store, Senders: jobs.Senders{bot.Telegram: api.adapter(b)}, Logger: testLogger(),
+				Limits: map[bot.Platform]jobs.Pacer{bot.Telegram: pace},
+			}))
+		}
 		runCtx, cancel := context.WithCancel(ctx)
-		done := make(chan error, 1)
+		done := make(chan error, len(ds))
 		b.StartTimer()
 		start := time.Now()
-		go func() { done <- d.Run(runCtx) }()
+		for _, d := range ds {
+			go func() { done <- d.Run(runCtx) }()
+		}
 		for {
 			if delivered, _, _, _ := api.stats(); delivered >= n {
 				break
@@ -66,7 +92,9 @@ func BenchmarkDispatchTelegram(b *testing.B) {
 		el := time.Since(start)
 		b.StopTimer()
 		cancel()
-		<-done
+		for range ds {
+			<-done
+		}
 		delivered, lim, _, span := api.stats()
 		total += delivered
 		limited += lim
@@ -77,6 +105,6 @@ func BenchmarkDispatchTelegram(b *testing.B) {
 	b.ReportMetric(rate, "msg/s")
 	b.ReportMetric(rate/limit, "of-limit")
 	b.ReportMetric(float64(limited), "429s")
-	fmt.Fprintf(os.Stderr, "dispatch: %d messages at %.2f msg/s = %.3f of the %d msg/s limit, %d answered 429\n", total, rate, rate/limit, limit, limited)
-	_ = models.PushSent
+	fmt.Fprintf(os.Stderr, "dispatch, %d replica(s): %d messages at %.2f msg/s = %.3f of the %d msg/s limit, %d answered 429\n",
+		replicas, total, rate, rate/limit, limit, limited)
 }

@@ -26,8 +26,9 @@ var _ Outbox = (*models.Store)(nil)
 type DispatcherOptions struct {
 	Outbox  Outbox
 	Senders Senders
-	// Limits paces each platform; a platform without one is not paced.
-	Limits map[bot.Platform]*Limiter
+	// Limits paces each platform (a Limiter for one replica, a SharedLimiter for several); a
+	// platform without one is not paced.
+	Limits map[bot.Platform]Pacer
 	// Marks holds the sent log (shared by replicas through Redis); nil keeps none.
 	Marks   Marks
 	Metrics *Metrics

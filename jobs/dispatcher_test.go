@@ -101,9 +101,37 @@ func TestRetryPolicyDelay(t *testing.T) {
 	}
 }
 
+// TestLimiter checks the in-process pace on an injected clock, which moves only when the
+// limiter sleeps: every grant comes at exactly the time the limits allow.
 func TestLimiter(t *testing.T) {
 	ctx := ctxT(t)
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
 	t.Run("overall", func(t *testing.T) {
+		clk := newClock(t0)
+		l := jobs.NewLimiter(100, 0, jobs.WithClock(clk.Now, clk.Sleep))
+		for i := range 20 {
+			if err := l.Wait(ctx, fmt.Sprint("chat", i)); err != nil {
+				t.Fatal(err)
+			}
+			// 100/s: the first at once, each next one 10ms after the one before.
+			if got, want := clk.Now().Sub(t0), time.Duration(i)*10*time.Millisecond; got != want {
+				t.Fatalf("message %d granted at +%s, want +%s", i, got, want)
+			}
+		}
+		// After an idle spell the pace starts afresh: no burst of saved-up slots.
+		clk.Add(time.Second)
+		idle := clk.Now()
+		for i := range 3 {
+			if err := l.Wait(ctx, "after"); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := clk.Now().Sub(idle), time.Duration(i)*10*time.Millisecond; got != want {
+				t.Errorf("after idling, message %d granted at +%s, want +%s", i, got, want)
+			}
+		}
+	})
+	t.Run("overall concurrent", func(t *testing.T) {
+		// Real time, lower bound only: concurrent waiters never share a slot.
 		l := jobs.NewLimiter(100, 0)
 		start := time.Now()
 		var wg sync.WaitGroup
@@ -120,45 +148,63 @@ func TestLimiter(t *testing.T) {
 		}
 		wg.Wait()
 		// 20 messages at 100/s: the first goes at once, the other 19 each 10ms apart.
-		if el := time.Since(start); el < 180*time.Millisecond {
+		if el := time.Since(start); el < 190*time.Millisecond {
 			t.Errorf("20 messages at 100/s took %s, want at least 190ms", el)
 		}
 	})
 	t.Run("per chat", func(t *testing.T) {
-		l := jobs.NewLimiter(0, 100*time.Millisecond)
-		start := time.Now()
-		for range 3 {
+		clk := newClock(t0)
+		l := jobs.NewLimiter(0, 100*time.Millisecond, jobs.WithClock(clk.Now, clk.Sleep))
+		at := func() time.Duration { return clk.Now().Sub(t0) }
+		for i := range 3 {
 			if err := l.Wait(ctx, "a"); err != nil {
 				t.Fatal(err)
 			}
-		}
-		if el := time.Since(start); el < 190*time.Millisecond {
-			t.Errorf("3 messages to one chat 100ms apart took %s", el)
+			if got, want := at(), time.Duration(i)*100*time.Millisecond; got != want {
+				t.Errorf("message %d to one chat granted at +%s, want +%s", i, got, want)
+			}
 		}
 		// The interval restarts when the send completes (a slow send must not shorten it).
-		if err := l.Wait(ctx, "c"); err != nil {
-			t.Fatal(err)
+		if err := l.Wait(ctx, "c"); err != nil || at() != 200*time.Millisecond {
+			t.Fatalf("first message to another chat at +%s, %v; want at once", at(), err)
 		}
-		time.Sleep(60 * time.Millisecond)
-		l.Sent("c")
-		sent := time.Now()
-		if err := l.Wait(ctx, "c"); err != nil || time.Since(sent) < 95*time.Millisecond {
-			t.Errorf("next send %s after the previous completed, want 100ms (%v)", time.Since(sent), err)
+		clk.Add(60 * time.Millisecond) // the send takes 60ms
+		l.Sent(ctx, "c")
+		if err := l.Wait(ctx, "c"); err != nil || at() != 360*time.Millisecond {
+			t.Errorf("next message to c at +%s, %v; want 100ms after the previous completed (+360ms)", at(), err)
 		}
 		// Another chat is not held up.
-		start = time.Now()
-		if err := l.Wait(ctx, "b"); err != nil || time.Since(start) > 50*time.Millisecond {
-			t.Errorf("other chat waited %s, %v", time.Since(start), err)
+		if err := l.Wait(ctx, "b"); err != nil || at() != 360*time.Millisecond {
+			t.Errorf("other chat granted at +%s, %v; want at once (+360ms)", at(), err)
 		}
 	})
-	t.Run("pause and cancel", func(t *testing.T) {
-		l := jobs.NewLimiter(0, 0)
-		l.Pause(150 * time.Millisecond)
-		start := time.Now()
-		if err := l.Wait(ctx, "a"); err != nil || time.Since(start) < 140*time.Millisecond {
-			t.Errorf("waited %s during a 150ms pause, %v", time.Since(start), err)
+	t.Run("pause", func(t *testing.T) {
+		clk := newClock(t0)
+		l := jobs.NewLimiter(0, 0, jobs.WithClock(clk.Now, clk.Sleep))
+		l.Pause(ctx, 150*time.Millisecond)
+		l.Pause(ctx, 50*time.Millisecond) // a shorter pause does not cut the longer one
+		if err := l.Wait(ctx, "a"); err != nil || clk.Now().Sub(t0) != 150*time.Millisecond {
+			t.Errorf("granted at +%s during a 150ms pause, %v", clk.Now().Sub(t0), err)
 		}
-		l.Pause(time.Hour)
+	})
+	t.Run("cancel counts nothing", func(t *testing.T) {
+		clk := newClock(t0)
+		l := jobs.NewLimiter(100, 0, jobs.WithClock(clk.Now, clk.Sleep))
+		if err := l.Wait(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := l.Wait(cctx, "b"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Wait with an ended ctx = %v", err)
+		}
+		if err := l.Wait(ctx, "c"); err != nil || clk.Now().Sub(t0) != 10*time.Millisecond {
+			t.Errorf("next message at +%s, %v; want the slot the cancelled wait did not take (+10ms)", clk.Now().Sub(t0), err)
+		}
+	})
+	t.Run("cancel during a pause", func(t *testing.T) {
+		l := jobs.NewLimiter(0, 0)
+		l.Pause(ctx, time.Hour)
 		cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 		defer cancel()
 		if err := l.Wait(cctx, "a"); !errors.Is(err, context.DeadlineExceeded) {
@@ -352,7 +398,7 @@ func TestDispatcherCancelMidBatch(t *testing.T) {
 		sender.delay = time.Millisecond
 		opts := jobs.DispatcherOptions{
 			Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testLogger(),
-			Limits:  map[bot.Platform]*jobs.Limiter{bot.Telegram: jobs.NewLimiter(1000, 0)},
+			Limits:  map[bot.Platform]jobs.Pacer{bot.Telegram: jobs.NewLimiter(1000, 0)},
 			Workers: 4, Batch: 100, Poll: 10 * time.Millisecond,
 		}
 		runCtx, cancel := context.WithCancel(ctx)

@@ -111,6 +111,15 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// Sleep lets d pass on the clock at once: a limiter on it paces exactly, without waiting.
+func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.Add(max(d, 0))
+	return nil
+}
+
 // citizen creates a platform identity.
 func citizen(t testing.TB, s *models.Store, platform bot.Platform, chat string) *models.Citizen {
 	t.Helper()

@@ -197,9 +197,9 @@ func (s *DedupeStage) Exec(ctx context.Context, d *Delivery) error {
 	return nil
 }
 
-// LimitStage waits for the platform's pace (Limiter) before a push goes out.
+// LimitStage waits for the platform's pace (Pacer) before a push goes out.
 type LimitStage struct {
-	Limits map[bot.Platform]*Limiter
+	Limits map[bot.Platform]Pacer
 }
 
 // Exec waits; ctx ending releases the push.
@@ -210,6 +210,9 @@ func (s *LimitStage) Exec(ctx context.Context, d *Delivery) error {
 	}
 	return l.Wait(ctx, d.To.ChatID)
 }
+
+// paceTimeout bounds telling the pace about a completed send.
+const paceTimeout = 5 * time.Second
 
 // RetryPolicy says how often and how long after a failed send a push is tried again: the n-th
 // retry waits Base·2ⁿ⁻¹, at most Cap, and after MaxAttempts attempts the push fails.
@@ -234,7 +237,7 @@ func (r RetryPolicy) Delay(n int) time.Duration {
 // survives a restart.
 type SendStage struct {
 	Senders Senders
-	Limits  map[bot.Platform]*Limiter
+	Limits  map[bot.Platform]Pacer
 	Retry   RetryPolicy
 	Marks   Marks
 	// SentTTL is how long the sent log remembers a delivery.
@@ -263,17 +266,22 @@ func (s *SendStage) Exec(ctx context.Context, d *Delivery) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Timeout)
 	err := sender.Send(sctx, d.To, msg)
 	cancel()
+	// The pace is told on a context of its own: a send that went out counts even when the
+	// dispatcher is stopping.
+	pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), paceTimeout)
+	defer pcancel()
 	if l := s.Limits[d.To.Platform]; l != nil {
-		l.Sent(d.To.ChatID)
+		l.Sent(pctx, d.To.ChatID)
 	}
 	d.Attempted = true
 	attempt := d.Push.Attempts + 1
 	now := s.Now()
 	var ra *bot.RetryAfterError
 	if errors.As(err, &ra) {
-		// The platform counts every message of the bot: hold them all back, not just this one.
+		// The platform counts every message of the bot: hold them all back, not just this one
+		// (every replica's, when the pace is shared).
 		if l := s.Limits[d.To.Platform]; l != nil {
-			l.Pause(ra.After)
+			l.Pause(pctx, ra.After)
 		}
 	}
 	switch {

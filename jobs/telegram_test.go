@@ -197,7 +197,7 @@ func TestTelegramFloodAndBlockedChat(t *testing.T) {
 		enqueue(t, s, time.Now(), ps...)
 		d := jobs.NewDispatcher(jobs.DispatcherOptions{
 			Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(t)}, Logger: testLogger(),
-			Limits: map[bot.Platform]*jobs.Limiter{bot.Telegram: jobs.NewLimiter(80, 100*time.Millisecond)},
+			Limits: map[bot.Platform]jobs.Pacer{bot.Telegram: jobs.NewLimiter(80, 100*time.Millisecond)},
 			Poll:   20 * time.Millisecond, Retry: jobs.RetryPolicy{Base: 50 * time.Millisecond, Cap: time.Second, MaxAttempts: 5},
 		})
 		runCtx, cancel := context.WithCancel(ctx)
