@@ -29,8 +29,6 @@ const (
 
 // Steps of the complaint conversation.
 const (
-	cStepCenter   = "center"
-	cStepWindow   = "window"
 	cStepCategory = "category"
 	cStepDup      = "dup"
 	cStepDesc     = "desc"
@@ -108,13 +106,7 @@ func (f *Complain) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply,
 	case 1:
 		return f.listWindows(ctx, t, &centers[0])
 	}
-	t.Session.Goto(cStepCenter)
-	t.Session.FreeText = false
-	var btns []bot.Button
-	for _, c := range centers {
-		btns = append(btns, bot.Button{Label: c.Name, Payload: "complain:center:" + strconv.FormatUint(uint64(c.ID), 10)})
-	}
-	return []bot.Reply{{Text: t.T("c_intro") + "\n\n" + t.T("choose_center") + "\n" + t.T("type_window_code"), Buttons: bot.Column(btns...)}}, nil
+	return askCenter(t, ComplainFlowName, t.T("c_intro"), centers), nil
 }
 
 func (f *Complain) listWindows(ctx context.Context, t *Turn, c *models.Center) ([]bot.Reply, error) {
@@ -122,15 +114,9 @@ func (f *Complain) listWindows(ctx context.Context, t *Turn, c *models.Center) (
 	if err != nil {
 		return nil, fmt.Errorf("flows: complain: %w", err)
 	}
-	st := t.Session.Complain
-	st.CenterID = c.ID
-	t.Session.Goto(cStepWindow)
-	t.Session.FreeText = false
-	btns := []bot.Button{{Label: t.T("c_whole_center", c.Name), Payload: "complain:window:*" + strconv.FormatUint(uint64(c.ID), 10)}}
-	for _, w := range ws {
-		btns = append(btns, bot.Button{Label: w.Code + " " + w.Name, Payload: "complain:window:" + w.Code})
-	}
-	return []bot.Reply{{Text: t.T("c_intro") + "\n\n" + t.T("c_choose_window"), Buttons: bot.Column(btns...)}}, nil
+	t.Session.Complain.CenterID = c.ID
+	whole := bot.Button{Label: t.T("c_whole_center", c.Name), Payload: "complain:window:*" + strconv.FormatUint(uint64(c.ID), 10)}
+	return askWindow(t, ComplainFlowName, t.T("c_intro")+"\n\n"+t.T("c_choose_window"), ws, whole), nil
 }
 
 // Step implements Flow.
@@ -148,25 +134,19 @@ func (f *Complain) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		return f.reprompt(ctx, t, t.T("c_photo_later"))
 	}
 	switch t.Session.Step {
-	case cStepCenter:
+	case stepCenter:
 		if isPress {
-			id, err := strconv.ParseUint(value, 10, 64)
-			if err != nil {
-				return f.reprompt(ctx, t, t.T("stale_choice"))
-			}
-			centers, err := f.store.Centers(ctx)
+			c, err := centerByID(ctx, f.store, value)
 			if err != nil {
 				return nil, fmt.Errorf("flows: complain: %w", err)
 			}
-			for i := range centers {
-				if centers[i].ID == uint(id) {
-					return f.listWindows(ctx, t, &centers[i])
-				}
+			if c == nil {
+				return f.reprompt(ctx, t, t.T("stale_choice"))
 			}
-			return f.reprompt(ctx, t, t.T("stale_choice"))
+			return f.listWindows(ctx, t, c)
 		}
 		return f.chooseWindow(ctx, t, t.In.Text)
-	case cStepWindow:
+	case stepWindow:
 		if isPress {
 			if id, ok := strings.CutPrefix(value, "*"); ok {
 				return f.wholeCenter(ctx, t, id)
@@ -272,15 +252,12 @@ func normPhone(s string) string {
 
 func (f *Complain) chooseWindow(ctx context.Context, t *Turn, code string) ([]bot.Reply, error) {
 	code = strings.TrimSpace(code)
-	if !WindowCodePattern.MatchString(code) {
-		return f.unknownWindow(t, code)
-	}
-	w, err := f.store.WindowByCode(ctx, code)
-	if errors.Is(err, models.ErrNotFound) {
-		return f.unknownWindow(t, code)
-	}
+	w, err := windowByCode(ctx, f.store, code)
 	if err != nil {
 		return nil, fmt.Errorf("flows: complain: %w", err)
+	}
+	if w == nil {
+		return unknownWindow(t, code), nil
 	}
 	st := t.Session.Complain
 	id := w.ID
@@ -289,30 +266,16 @@ func (f *Complain) chooseWindow(ctx context.Context, t *Turn, code string) ([]bo
 }
 
 func (f *Complain) wholeCenter(ctx context.Context, t *Turn, idText string) ([]bot.Reply, error) {
-	id, err := strconv.ParseUint(idText, 10, 64)
-	if err != nil {
-		return f.reprompt(ctx, t, t.T("stale_choice"))
-	}
-	centers, err := f.store.Centers(ctx)
+	c, err := centerByID(ctx, f.store, idText)
 	if err != nil {
 		return nil, fmt.Errorf("flows: complain: %w", err)
 	}
-	for _, c := range centers {
-		if c.ID == uint(id) {
-			st := t.Session.Complain
-			st.CenterID, st.WindowID, st.Place = c.ID, nil, c.Name+" · "+t.T("whole_center")
-			return f.askCategory(t), nil
-		}
+	if c == nil {
+		return f.reprompt(ctx, t, t.T("stale_choice"))
 	}
-	return f.reprompt(ctx, t, t.T("stale_choice"))
-}
-
-func (f *Complain) unknownWindow(t *Turn, code string) ([]bot.Reply, error) {
-	if t.Session.Step == "" {
-		t.Session.Goto(cStepWindow)
-		t.Session.FreeText = false
-	}
-	return []bot.Reply{{Text: t.T("window_unknown", truncate(code, 40))}}, nil
+	st := t.Session.Complain
+	st.CenterID, st.WindowID, st.Place = c.ID, nil, c.Name+" · "+t.T("whole_center")
+	return f.askCategory(t), nil
 }
 
 func (f *Complain) askCategory(t *Turn) []bot.Reply {
@@ -535,7 +498,7 @@ func (f *Complain) reprompt(ctx context.Context, t *Turn, note string) ([]bot.Re
 	var rs []bot.Reply
 	st := t.Session.Complain
 	switch t.Session.Step {
-	case cStepCenter, cStepWindow:
+	case stepCenter, stepWindow:
 		rs = []bot.Reply{{Text: t.T("type_window_code"), Buttons: choicesAsButtons(t.Session.Choices)}}
 	case cStepCategory:
 		rs = f.askCategory(t)

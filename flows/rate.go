@@ -20,8 +20,6 @@ const RateFlowName = "rate"
 
 // Steps of the rating conversation.
 const (
-	stepCenter  = "center"
-	stepWindow  = "window"
 	stepStaff   = "staff"
 	stepLevel   = "level"
 	stepAspects = "aspects"
@@ -116,13 +114,7 @@ func (f *Rate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, err
 	case 1:
 		return f.listWindows(ctx, t, centers[0].ID)
 	}
-	t.Session.Goto(stepCenter)
-	t.Session.FreeText = false
-	var btns []bot.Button
-	for _, c := range centers {
-		btns = append(btns, bot.Button{Label: c.Name, Payload: "rate:center:" + strconv.FormatUint(uint64(c.ID), 10)})
-	}
-	return []bot.Reply{{Text: t.T("choose_center") + "\n" + t.T("type_window_code"), Buttons: bot.Column(btns...)}}, nil
+	return askCenter(t, RateFlowName, "", centers), nil
 }
 
 func (f *Rate) listWindows(ctx context.Context, t *Turn, centerID uint) ([]bot.Reply, error) {
@@ -134,13 +126,7 @@ func (f *Rate) listWindows(ctx context.Context, t *Turn, centerID uint) ([]bot.R
 		t.Session.End()
 		return []bot.Reply{{Text: t.T("no_windows")}}, nil
 	}
-	t.Session.Goto(stepWindow)
-	t.Session.FreeText = false
-	var btns []bot.Button
-	for _, w := range ws {
-		btns = append(btns, bot.Button{Label: w.Code + " " + w.Name, Payload: "rate:window:" + w.Code})
-	}
-	return []bot.Reply{{Text: t.T("choose_window"), Buttons: bot.Column(btns...)}}, nil
+	return askWindow(t, RateFlowName, t.T("choose_window"), ws), nil
 }
 
 // Step implements Flow.
@@ -158,11 +144,14 @@ func (f *Rate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	switch t.Session.Step {
 	case stepCenter:
 		if isPress {
-			id, err := strconv.ParseUint(value, 10, 64)
+			c, err := centerByID(ctx, f.store, value)
 			if err != nil {
+				return nil, fmt.Errorf("flows: rate: %w", err)
+			}
+			if c == nil {
 				return f.reprompt(ctx, t, t.T("stale_choice"))
 			}
-			return f.listWindows(ctx, t, uint(id))
+			return f.listWindows(ctx, t, c.ID)
 		}
 		return f.chooseWindow(ctx, t, t.In.Text, nil)
 	case stepWindow:
@@ -277,15 +266,12 @@ func (f *Rate) startWithStaff(ctx context.Context, t *Turn, no string) ([]bot.Re
 // names staff, the person of a personal link) and then the level.
 func (f *Rate) chooseWindow(ctx context.Context, t *Turn, code string, staff *models.Staff) ([]bot.Reply, error) {
 	code = strings.TrimSpace(code)
-	if !WindowCodePattern.MatchString(code) {
-		return f.unknownWindow(t, code)
-	}
-	w, err := f.store.WindowByCode(ctx, code)
-	if errors.Is(err, models.ErrNotFound) {
-		return f.unknownWindow(t, code)
-	}
+	w, err := windowByCode(ctx, f.store, code)
 	if err != nil {
 		return nil, fmt.Errorf("flows: rate: %w", err)
+	}
+	if w == nil {
+		return unknownWindow(t, code), nil
 	}
 	label := windowLabel(w)
 	if own, err := f.ownWindow(ctx, t, w.ID); err != nil {
@@ -397,15 +383,6 @@ func (f *Rate) askLevel(t *Turn) []bot.Reply {
 	t.Session.Goto(stepLevel)
 	t.Session.FreeText = false
 	return []bot.Reply{f.levelReply(t)}
-}
-
-func (f *Rate) unknownWindow(t *Turn, code string) ([]bot.Reply, error) {
-	if t.Session.Step == "" {
-		// Started from a link with a bad code: let them type one.
-		t.Session.Goto(stepWindow)
-		t.Session.FreeText = false
-	}
-	return []bot.Reply{{Text: t.T("window_unknown", truncate(code, 40))}}, nil
 }
 
 func (f *Rate) alreadyRated(t *Turn, label string) string {
@@ -611,13 +588,6 @@ func joinLabels(lang string, keys []string, lookup func(string) (models.Tag, boo
 		}
 	}
 	return strings.Join(labels, T(lang, "list_sep"))
-}
-
-func windowLabel(w *models.Window) string {
-	if w.Center != nil && w.Center.Name != "" {
-		return w.Center.Name + " · " + w.Code + " " + w.Name
-	}
-	return w.Code + " " + w.Name
 }
 
 func choicesAsButtons(cs []bot.Button) [][]bot.Button {

@@ -1,0 +1,102 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"windowbot/bot"
+	"windowbot/models"
+)
+
+// Both the rating and the complaint begin by finding out which window the citizen means: from a
+// link, by choosing a center and then one of its windows, or by typing the code on the counter.
+// The steps and the button payloads (<flow>:center:<id>, <flow>:window:<code>) are the same in
+// both conversations; what follows the choice is each flow's own.
+const (
+	stepCenter = "center"
+	stepWindow = "window"
+)
+
+// places is what choosing a window reads.
+type places interface {
+	WindowByCode(ctx context.Context, code string) (*models.Window, error)
+	Centers(ctx context.Context) ([]models.Center, error)
+	WindowsOfCenter(ctx context.Context, centerID uint) ([]models.Window, error)
+}
+
+// askCenter moves to the center step and offers the centers as buttons.
+func askCenter(t *Turn, flow, intro string, centers []models.Center) []bot.Reply {
+	t.Session.Goto(stepCenter)
+	t.Session.FreeText = false
+	btns := make([]bot.Button, 0, len(centers))
+	for _, c := range centers {
+		btns = append(btns, bot.Button{Label: c.Name, Payload: flow + ":center:" + strconv.FormatUint(uint64(c.ID), 10)})
+	}
+	text := t.T("choose_center") + "\n" + t.T("type_window_code")
+	if intro != "" {
+		text = intro + "\n\n" + text
+	}
+	return []bot.Reply{{Text: text, Buttons: bot.Column(btns...)}}
+}
+
+// askWindow moves to the window step and offers first, then the windows of a center.
+func askWindow(t *Turn, flow, text string, ws []models.Window, first ...bot.Button) []bot.Reply {
+	t.Session.Goto(stepWindow)
+	t.Session.FreeText = false
+	btns := append(make([]bot.Button, 0, len(first)+len(ws)), first...)
+	for _, w := range ws {
+		btns = append(btns, bot.Button{Label: w.Code + " " + w.Name, Payload: flow + ":window:" + w.Code})
+	}
+	return []bot.Reply{{Text: text, Buttons: bot.Column(btns...)}}
+}
+
+// centerByID finds the center a pressed button names; nil when it no longer exists or the
+// payload is not a number (a stale or forged button).
+func centerByID(ctx context.Context, store places, idText string) (*models.Center, error) {
+	id, err := strconv.ParseUint(idText, 10, 64)
+	if err != nil {
+		return nil, nil
+	}
+	centers, err := store.Centers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range centers {
+		if centers[i].ID == uint(id) {
+			return &centers[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// windowByCode finds the window a link, a button or a typed code names; nil when the code is
+// malformed or unknown.
+func windowByCode(ctx context.Context, store places, code string) (*models.Window, error) {
+	if !WindowCodePattern.MatchString(code) {
+		return nil, nil
+	}
+	w, err := store.WindowByCode(ctx, code)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	return w, err
+}
+
+// unknownWindow says a code names no window. Started from a link with a bad code, the
+// conversation moves to the window step so the citizen can type one.
+func unknownWindow(t *Turn, code string) []bot.Reply {
+	if t.Session.Step == "" {
+		t.Session.Goto(stepWindow)
+		t.Session.FreeText = false
+	}
+	return []bot.Reply{{Text: t.T("window_unknown", truncate(code, 40))}}
+}
+
+// windowLabel names a window with its center for the citizen.
+func windowLabel(w *models.Window) string {
+	if w.Center != nil && w.Center.Name != "" {
+		return w.Center.Name + " · " + w.Code + " " + w.Name
+	}
+	return w.Code + " " + w.Name
+}
