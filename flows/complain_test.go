@@ -11,6 +11,7 @@ import (
 	"windowbot/bot"
 	"windowbot/flows"
 	"windowbot/handlers"
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -299,8 +300,8 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 func TestSubscribersGetRectificationNotices(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		ctx := context.Background()
-		eng := flows.NewEngine(flows.Options{State: r.state, Store: r.store, Now: r.clock.Now, Location: shanghai},
-			flows.CitizenFlows(r.store, r.state, shanghai, 1, 30*time.Minute)...)
+		eng := flows.NewEngine(flows.Options{State: r.state, Store: r.store, Now: r.clock.Now, Location: testenv.Shanghai},
+			flows.CitizenFlows(r.store, r.state, testenv.Shanghai, 1, 30*time.Minute)...)
 		r.router = handlers.NewRouter(eng, nil, handlers.WithSubscriptions(r.store))
 
 		mustContain(t, r.say("sub", "订阅"), "已订阅")

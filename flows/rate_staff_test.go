@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"windowbot/bot"
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -252,7 +253,7 @@ func TestServiceStarFromDialogs(t *testing.T) {
 			rate(fmt.Sprint("few-", i), []answer{{text: "/start w_W002"}}, "5") // 王芳, silently
 		}
 		ctx := context.Background()
-		from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai), time.Date(2026, 12, 1, 0, 0, 0, 0, shanghai)
+		from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, testenv.Shanghai), time.Date(2026, 12, 1, 0, 0, 0, 0, testenv.Shanghai)
 		tallies, err := r.store.StaffTallies(ctx, from, to)
 		if err != nil {
 			t.Fatal(err)

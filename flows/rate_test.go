@@ -17,33 +17,12 @@ import (
 	"windowbot/models"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
-
 // rig is an engine over a real database and a real state store, with a chat driver.
 type rig struct {
 	t      *testing.T
 	store  *models.Store
 	state  flows.State
-	clock  *clock
+	clock  *testenv.Clock
 	router *handlers.Router
 }
 
@@ -58,23 +37,23 @@ func openStore(t testing.TB, url string) *models.Store {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	s.SetTicketRules(models.DefaultTicketRules(shanghai))
+	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
 	if err := s.SeedDemo(ctx); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	return s
 }
 
-func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig {
-	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
+func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock) *rig {
+	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
 	eng := flows.NewEngine(flows.Options{
-		State: st, Store: store, Now: clk.Now, Location: shanghai,
+		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai,
 		SessionTTL: 30 * time.Minute,
-	}, flows.CitizenFlows(store, st, shanghai, 1, 30*time.Minute)...)
+	}, flows.CitizenFlows(store, st, testenv.Shanghai, 1, 30*time.Minute)...)
 	return &rig{t: t, store: store, state: st, clock: clk, router: handlers.NewRouter(eng, nil)}
 }
 
-func memoryState(t testing.TB, clk *clock) flows.State {
+func memoryState(t testing.TB, clk *testenv.Clock) flows.State {
 	st := state.NewMemory(clk.Now)
 	t.Cleanup(func() { st.Close() })
 	return st
@@ -89,9 +68,7 @@ func redisState(t testing.TB) flows.State {
 	return st
 }
 
-func newClock() *clock {
-	return &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)}
-}
+func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 
 // forEachBackend runs fn against SQLite and PostgreSQL (memory state), and SQLite with Redis.
 func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
@@ -519,8 +496,8 @@ func BenchmarkRateStepRedis(b *testing.B) {
 	}
 	defer st.Close()
 	clk := newClock()
-	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: shanghai},
-		flows.NewRate(store, shanghai, 1, nil))
+	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai},
+		flows.NewRate(store, testenv.Shanghai, 1, nil))
 	router := handlers.NewRouter(eng, nil)
 	ctx := context.Background()
 	in := bot.Inbound{Platform: bot.Telegram, ChatID: "b1"}
@@ -555,8 +532,8 @@ func BenchmarkRateFlowRedis(b *testing.B) {
 			}
 			defer st.Close()
 			clk := newClock()
-			eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: shanghai},
-				flows.NewRate(store, shanghai, 1, nil))
+			eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai},
+				flows.NewRate(store, testenv.Shanghai, 1, nil))
 			router := handlers.NewRouter(eng, nil)
 			ctx := context.Background()
 			steps := []bot.Inbound{

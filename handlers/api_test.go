@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"windowbot/handlers"
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -27,7 +28,7 @@ type apiClient struct {
 
 func newAPI(t *testing.T, r *rig, token string) *apiClient {
 	mux := http.NewServeMux()
-	handlers.NewAPI(r.store, token, shanghai, nil, handlers.WithPseudonyms(r.refs), handlers.WithClock(r.clock.Now)).Routes(mux)
+	handlers.NewAPI(r.store, token, testenv.Shanghai, nil, handlers.WithPseudonyms(r.refs), handlers.WithClock(r.clock.Now)).Routes(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &apiClient{t: t, srv: srv}
@@ -262,7 +263,7 @@ func TestAPIRatingsAndPseudonyms(t *testing.T) {
 		}
 		// Another secret, other pseudonyms.
 		mux := http.NewServeMux()
-		handlers.NewAPI(r.store, adminToken, shanghai, nil, handlers.WithPseudonyms(models.NewPseudonyms([]byte("other")))).Routes(mux)
+		handlers.NewAPI(r.store, adminToken, testenv.Shanghai, nil, handlers.WithPseudonyms(models.NewPseudonyms([]byte("other")))).Routes(mux)
 		other := &apiClient{t: t, srv: httptest.NewServer(mux)}
 		defer other.srv.Close()
 		other.json("/api/v1/ratings?per_page=1", &again)

@@ -19,30 +19,6 @@ import (
 	"windowbot/models"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
-
-// monday10 is Monday 23 November 2026, 10:00 in Shanghai.
-var monday10 = time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
-
 // logBuffer collects log output for assertions.
 type logBuffer struct {
 	mu  sync.Mutex
@@ -68,7 +44,7 @@ type rig struct {
 	t      *testing.T
 	store  *models.Store
 	state  flows.State
-	clock  *clock
+	clock  *testenv.Clock
 	router *handlers.Router
 	refs   *models.Pseudonyms
 	logs   *logBuffer
@@ -86,7 +62,7 @@ func openStore(t testing.TB, url string) *models.Store {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	s.SetTicketRules(models.DefaultTicketRules(shanghai))
+	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
 	if err := s.SeedDemo(ctx); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
@@ -96,11 +72,11 @@ func openStore(t testing.TB, url string) *models.Store {
 	return s
 }
 
-func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig {
-	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
+func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock) *rig {
+	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
 	eng := flows.NewEngine(flows.Options{
-		State: st, Store: store, Now: clk.Now, Location: shanghai, SessionTTL: 30 * time.Minute,
-	}, flows.NewRate(store, shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
+		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai, SessionTTL: 30 * time.Minute,
+	}, flows.NewRate(store, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
 		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -110,7 +86,7 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig 
 		router: handlers.NewRouter(eng, logger, handlers.WithDesk(desk))}
 }
 
-func memoryState(t testing.TB, clk *clock) flows.State {
+func memoryState(t testing.TB, clk *testenv.Clock) flows.State {
 	st := state.NewMemory(clk.Now)
 	t.Cleanup(func() { st.Close() })
 	return st
@@ -125,7 +101,7 @@ func redisState(t testing.TB) flows.State {
 	return st
 }
 
-func newClock() *clock { return &clock{t: monday10} }
+func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 
 // forEachBackend runs fn against SQLite and PostgreSQL (in-process state), and SQLite with Redis.
 func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {

@@ -16,15 +16,6 @@ import (
 	"windowbot/models"
 )
 
-// shanghai is the hall's zone in every test.
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
-
 func testLogger() *slog.Logger {
 	if os.Getenv("WINDOWBOT_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -85,31 +76,10 @@ func checkKinds(t *testing.T, s *models.Store) {
 	}
 }
 
-// clock is an injected clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is an injected clock tests move by hand, which can also stand in for sleeping.
+type clock struct{ *testenv.Clock }
 
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock(t time.Time) *clock { return &clock{testenv.NewClock(t)} }
 
 // Sleep lets d pass on the clock at once: a limiter on it paces exactly, without waiting.
 func (c *clock) Sleep(ctx context.Context, d time.Duration) error {

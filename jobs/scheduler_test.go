@@ -38,7 +38,7 @@ func redisMarks(t testing.TB) (*state.Redis, string) {
 
 // testDeps returns the jobs' dependencies on the default Chinese calendar in Shanghai.
 func testDeps(s *models.Store) *jobs.Deps {
-	rules := models.DefaultTicketRules(shanghai)
+	rules := models.DefaultTicketRules(testenv.Shanghai)
 	s.SetTicketRules(rules)
 	return &jobs.Deps{Store: s, Calendar: rules.Calendar, Lang: "zh-CN", MinRatings: 5, Target: 0.95,
 		RerateReminderDays: 2, Logger: testLogger()}
@@ -47,7 +47,7 @@ func testDeps(s *models.Store) *jobs.Deps {
 func newScheduler(t testing.TB, s *models.Store, marks jobs.Marks, js []jobs.Job, now func() time.Time) *jobs.Scheduler {
 	t.Helper()
 	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{
-		Location: shanghai, Claims: s, Marks: marks, Logger: testLogger(), Now: now,
+		Location: testenv.Shanghai, Claims: s, Marks: marks, Logger: testLogger(), Now: now,
 	}, js, configs.Default().Jobs.Schedules())
 	if err != nil {
 		t.Fatal(err)
@@ -56,8 +56,10 @@ func newScheduler(t testing.TB, s *models.Store, marks jobs.Marks, js []jobs.Job
 }
 
 func TestOccurrences(t *testing.T) {
-	sch := newScheduler(t, nil, nil, jobs.Catalog(&jobs.Deps{Calendar: models.DefaultTicketRules(shanghai).Calendar}), time.Now)
-	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, shanghai) }
+	sch := newScheduler(t, nil, nil, jobs.Catalog(&jobs.Deps{Calendar: models.DefaultTicketRules(testenv.Shanghai).Calendar}), time.Now)
+	at := func(y int, m time.Month, d, h, min int) time.Time {
+		return time.Date(y, m, d, h, min, 0, 0, testenv.Shanghai)
+	}
 	for _, tt := range []struct {
 		job, period string
 		at          time.Time
@@ -94,14 +96,14 @@ func TestOccurrences(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
-	cat := jobs.Catalog(&jobs.Deps{Calendar: models.DefaultTicketRules(shanghai).Calendar})
+	cat := jobs.Catalog(&jobs.Deps{Calendar: models.DefaultTicketRules(testenv.Shanghai).Calendar})
 	sched := configs.Default().Jobs.Schedules()
 	sched[jobs.Rerating] = "off"
-	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: shanghai}, cat, sched)
+	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai}, cat, sched)
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 12, 31, 23, 0, 0, 0, shanghai)
+	now := time.Date(2026, 12, 31, 23, 0, 0, 0, testenv.Shanghai)
 	next := map[string]time.Time{}
 	for _, l := range sch.List(now) {
 		next[l.Name] = l.Next
@@ -113,9 +115,9 @@ func TestList(t *testing.T) {
 		}
 	}
 	want := map[string]time.Time{
-		jobs.MonthlyStar:   time.Date(2027, 1, 1, 9, 0, 0, 0, shanghai),
-		jobs.YearlyRanking: time.Date(2027, 1, 2, 10, 0, 0, 0, shanghai),
-		jobs.DailyDigest:   time.Date(2027, 1, 1, 8, 30, 0, 0, shanghai),
+		jobs.MonthlyStar:   time.Date(2027, 1, 1, 9, 0, 0, 0, testenv.Shanghai),
+		jobs.YearlyRanking: time.Date(2027, 1, 2, 10, 0, 0, 0, testenv.Shanghai),
+		jobs.DailyDigest:   time.Date(2027, 1, 1, 8, 30, 0, 0, testenv.Shanghai),
 	}
 	for n, w := range want {
 		if !next[n].Equal(w) {
@@ -149,7 +151,7 @@ func TestExecuteOnce(t *testing.T) {
 			job("fails", func() (int, error) { return 1, fail }),
 			job("panics", func() (int, error) { panic("boom") }),
 		}
-		now := time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai)
+		now := time.Date(2026, 11, 1, 9, 0, 0, 0, testenv.Shanghai)
 		sch := newScheduler(t, s, marks, js, func() time.Time { return now })
 		occ, _ := sch.Occurrence("ok", "2026-10", time.Time{})
 
@@ -243,7 +245,7 @@ func TestCronChain(t *testing.T) {
 			return 0, nil
 		}},
 	}
-	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: shanghai, Claims: s, Logger: testLogger()},
+	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai, Claims: s, Logger: testLogger()},
 		js, map[string]string{"panicky": "@every 1s", "slow": "@every 1s"})
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +270,7 @@ func TestTwoReplicasMonthlyStar(t *testing.T) {
 	fx := newStarFixture(t, a)
 	marksA, prefix := redisMarks(t)
 	marksB := state.NewRedis(marksA.Client(), prefix)
-	at := time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai)
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, testenv.Shanghai)
 	clock := func() time.Time { return at }
 	schA := newScheduler(t, a, marksA, jobs.Catalog(testDeps(a)), clock)
 	schB := newScheduler(t, b, marksB, jobs.Catalog(testDeps(b)), clock)
@@ -371,7 +373,7 @@ func TestExecuteReleasesRedisClaimWhenTheDatabaseFails(t *testing.T) {
 	marks, _ := redisMarks(t)
 	ran := 0
 	js := []jobs.Job{{Name: "j", Period: jobs.Day, Run: func(context.Context, jobs.Occurrence) (int, error) { ran++; return 0, nil }}}
-	broken, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: shanghai, Claims: brokenClaims{}, Marks: marks, Logger: testLogger()}, js, nil)
+	broken, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai, Claims: brokenClaims{}, Marks: marks, Logger: testLogger()}, js, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

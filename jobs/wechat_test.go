@@ -9,6 +9,7 @@ import (
 	"windowbot/bot/wechat"
 	"windowbot/bot/wechat/wechattest"
 	"windowbot/flows/state"
+	"windowbot/internal/testenv"
 	"windowbot/jobs"
 	"windowbot/models"
 )
@@ -22,7 +23,7 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 		ctx := ctxT(t)
 		const appID, secret, custom = "wx1234567890abcdef", "s3cret-app-secret", "/cgi-bin/message/custom/send"
 		api := wechattest.NewAPI(t, appID, secret)
-		t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
+		t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, testenv.Shanghai)
 		clk := newClock(t0)
 		wx, err := wechat.New(wechat.Options{AppID: appID, AppSecret: secret, Token: "tok3n", APIURL: api.URL(),
 			Templates: map[string]string{jobs.KindMonthlyStar: "TPL-STAR"}, State: state.NewMemory(nil), Citizens: s,

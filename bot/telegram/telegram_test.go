@@ -23,25 +23,8 @@ import (
 	"windowbot/models"
 )
 
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
-
-// clock is a settable test clock shared by the engine and the in-process state.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)} }
+// newClock is the clock shared by the engine and the in-process state.
+func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 
 // logBuffer collects log output so tests can check what was (not) logged.
 type logBuffer struct {
@@ -68,8 +51,8 @@ func openStore(t *testing.T, url string) *models.Store {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.SetTicketRules(models.DefaultTicketRules(shanghai))
-	s.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
+	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
+	s.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
 	if err := s.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -93,17 +76,17 @@ type rig struct {
 	api     *fakeAPI
 	ad      *Adapter
 	store   *models.Store
-	clock   *clock
+	clock   *testenv.Clock
 	logs    *logBuffer
 	handled chan int64
 }
 
 // newRig starts the adapter; opts configure its router (the staff desk, for one).
-func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock, opts ...handlers.RouterOption) *rig {
+func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock, opts ...handlers.RouterOption) *rig {
 	t.Helper()
 	eng := flows.NewEngine(flows.Options{
-		State: st, Store: store, Now: clk.Now, Location: shanghai, SessionTTL: 30 * time.Minute,
-	}, flows.CitizenFlows(store, st, shanghai, 1, 30*time.Minute)...)
+		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai, SessionTTL: 30 * time.Minute,
+	}, flows.CitizenFlows(store, st, testenv.Shanghai, 1, 30*time.Minute)...)
 	api := newFakeAPI(t)
 	logs := &logBuffer{}
 	ad, err := New(Options{
@@ -569,8 +552,8 @@ func TestWebhookRatingFlow(t *testing.T) {
 	st := state.NewMemory(clk.Now)
 	t.Cleanup(func() { st.Close() })
 	store := openStore(t, testenv.SQLiteURL(t))
-	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: shanghai},
-		flows.NewRate(store, shanghai, 1, nil))
+	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai},
+		flows.NewRate(store, testenv.Shanghai, 1, nil))
 	api := newFakeAPI(t)
 	_, srv := webhookAdapter(t, api, handlers.NewRouter(eng, nil), st)
 	u := tgUser{ID: 88, Lang: "zh-CN"}

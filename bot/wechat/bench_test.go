@@ -94,8 +94,8 @@ func benchServer(b *testing.B, kind string) string {
 			if err := store.Migrate(context.Background()); err != nil {
 				b.Fatal(err)
 			}
-			eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: shanghai},
-				flows.NewRate(store, shanghai, 1, nil))
+			eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: testenv.Shanghai},
+				flows.NewRate(store, testenv.Shanghai, 1, nil))
 			handler, citizens = handlers.NewRouter(eng, nil), store
 		}
 		a, err := wechat.New(wechat.Options{AppID: testAppID, AppSecret: testSecret, Token: testToken,

@@ -20,14 +20,6 @@ import (
 	"windowbot/models"
 )
 
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
-
 // slowStore holds CreateRating, the step that records, to push a turn over the reply budget for
 // as long as the test wants.
 type slowStore struct {
@@ -71,7 +63,7 @@ func openStore(t testing.TB, url string) *models.Store {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.SetTicketRules(models.DefaultTicketRules(shanghai))
+	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
 	if err := s.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +88,8 @@ func redisState(t testing.TB) flows.State {
 func newStack(t *testing.T, store *models.Store, st flows.State, safe bool, budget time.Duration) *stack {
 	t.Helper()
 	s := &stack{store: store, slow: &slowStore{Store: store}}
-	eng := flows.NewEngine(flows.Options{State: st, Store: s.slow, Location: shanghai},
-		flows.NewRate(s.slow, shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
+	eng := flows.NewEngine(flows.Options{State: st, Store: s.slow, Location: testenv.Shanghai},
+		flows.NewRate(s.slow, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
 		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
 	router := handlers.NewRouter(eng, nil)
 	s.env = newEnv(t, safe, func(o *wechat.Options) {

@@ -20,7 +20,7 @@ import (
 func TestWeChatComplaintDesk(t *testing.T) {
 	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
 		ctx := context.Background()
-		s.store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
+		s.store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
 		c := s.client
 		photo := wechattest.PNG()
 		s.api.AddMedia("MEDIA-ID-1", photo)
