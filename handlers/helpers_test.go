@@ -1,13 +1,11 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,20 +16,6 @@ import (
 	"windowbot/internal/testenv"
 	"windowbot/models"
 )
-
-// logBuffer collects log output for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 // A second center, a city-wide administrator, on top of the demo data: the roles of the table.
 const (
@@ -47,7 +31,7 @@ type rig struct {
 	clock  *testenv.Clock
 	router *handlers.Router
 	refs   *models.Pseudonyms
-	logs   *logBuffer
+	logs   *testenv.LogBuffer
 	seq    int
 }
 
@@ -78,7 +62,7 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Cloc
 		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai, SessionTTL: 30 * time.Minute,
 	}, flows.NewRate(store, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
 		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	refs := models.NewPseudonyms([]byte("test secret"))
 	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: refs, Logger: logger, MinRatings: 3, PageSize: 5})

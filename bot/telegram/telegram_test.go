@@ -1,7 +1,6 @@
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -25,20 +24,6 @@ import (
 
 // newClock is the clock shared by the engine and the in-process state.
 func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
-
-// logBuffer collects log output so tests can check what was (not) logged.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 func openStore(t *testing.T, url string) *models.Store {
 	t.Helper()
@@ -77,7 +62,7 @@ type rig struct {
 	ad      *Adapter
 	store   *models.Store
 	clock   *testenv.Clock
-	logs    *logBuffer
+	logs    *testenv.LogBuffer
 	handled chan int64
 }
 
@@ -88,7 +73,7 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Cloc
 		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai, SessionTTL: 30 * time.Minute,
 	}, flows.CitizenFlows(store, st, testenv.Shanghai, 1, 30*time.Minute)...)
 	api := newFakeAPI(t)
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	ad, err := New(Options{
 		Token: api.token, APIURL: api.URL(), Handler: handlers.NewRouter(eng, nil, opts...), Dedupe: st,
 		Logger:      slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -843,7 +828,7 @@ func TestTokenNeverLogged(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	url := dead.URL
 	dead.Close()
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	const token = "987654:NEVER-in-a-log"
 	ad, err := New(Options{Token: token, APIURL: url, Handler: &recorder{}, PollTimeout: 2 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
