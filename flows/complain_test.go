@@ -17,20 +17,12 @@ import (
 
 func (r *rig) tickets() []models.Ticket {
 	r.t.Helper()
-	var ts []models.Ticket
-	if err := r.store.DB().Order("id").Find(&ts).Error; err != nil {
-		r.t.Fatal(err)
-	}
-	return ts
+	return testenv.All[models.Ticket](r.t, r.store)
 }
 
 func (r *rig) pushes() []models.Push {
 	r.t.Helper()
-	var ps []models.Push
-	if err := r.store.DB().Order("id").Find(&ps).Error; err != nil {
-		r.t.Fatal(err)
-	}
-	return ps
+	return testenv.All[models.Push](r.t, r.store)
 }
 
 // bindStaff makes chat act as staff member staffNo.

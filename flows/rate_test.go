@@ -3,7 +3,6 @@ package flows_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -24,24 +23,6 @@ type rig struct {
 	state  flows.State
 	clock  *testenv.Clock
 	router *handlers.Router
-}
-
-func openStore(t testing.TB, url string) *models.Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
-	if err := s.SeedDemo(ctx); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	return s
 }
 
 func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock) *rig {
@@ -72,15 +53,13 @@ func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 
 // forEachBackend runs fn against SQLite and PostgreSQL (memory state), and SQLite with Redis.
 func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
-	for name, url := range testenv.DatabaseURLs(t) {
-		t.Run(name, func(t *testing.T) {
-			clk := newClock()
-			fn(t, newRig(t, openStore(t, url), memoryState(t, clk), clk))
-		})
-	}
+	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		clk := newClock()
+		fn(t, newRig(t, testenv.OpenDemoStore(t, url), memoryState(t, clk), clk))
+	})
 	t.Run("sqlite+redis", func(t *testing.T) {
 		clk := newClock()
-		fn(t, newRig(t, openStore(t, testenv.SQLiteURL(t)), redisState(t), clk))
+		fn(t, newRig(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), redisState(t), clk))
 	})
 }
 
@@ -169,11 +148,7 @@ func (r *rig) staffNo(id *uint) string {
 
 func (r *rig) ratings() []models.Rating {
 	r.t.Helper()
-	var rs []models.Rating
-	if err := r.store.DB().Order("id").Find(&rs).Error; err != nil {
-		r.t.Fatal(err)
-	}
-	return rs
+	return testenv.All[models.Rating](r.t, r.store)
 }
 
 func TestRateBadReviewFromDeepLink(t *testing.T) {
@@ -392,7 +367,7 @@ func TestRateCancelExpiryAndStaleButtons(t *testing.T) {
 
 func TestRateSessionExpiresAfterTTL(t *testing.T) {
 	clk := newClock()
-	r := newRig(t, openStore(t, testenv.SQLiteURL(t)), memoryState(t, clk), clk)
+	r := newRig(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), memoryState(t, clk), clk)
 	r.say("600", "/start w_W001")
 	clk.Add(31 * time.Minute)
 	out := r.press("600", "rate:level:4")
@@ -470,7 +445,7 @@ func TestConcurrentDeliveriesRecordOnce(t *testing.T) {
 // TestResumeAfterRestart: a dialog carries on in a new engine (another replica, or the same
 // process after a crash) because its state is in Redis.
 func TestResumeAfterRestart(t *testing.T) {
-	store := openStore(t, testenv.PostgresURL(t))
+	store := testenv.OpenDemoStore(t, testenv.PostgresURL(t))
 	st := redisState(t)
 	clk := newClock()
 	first := newRig(t, store, st, clk)
@@ -489,7 +464,7 @@ func TestResumeAfterRestart(t *testing.T) {
 }
 
 func BenchmarkRateStepRedis(b *testing.B) {
-	store := openStore(b, testenv.SQLiteURL(b))
+	store := testenv.OpenDemoStore(b, testenv.SQLiteURL(b))
 	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(b), testenv.KeyPrefix(b))
 	if err != nil {
 		b.Fatal(err)
@@ -525,7 +500,7 @@ func BenchmarkRateStepRedis(b *testing.B) {
 func BenchmarkRateFlowRedis(b *testing.B) {
 	for name, url := range map[string]string{"sqlite": testenv.SQLiteURL(b), "postgres": testenv.PostgresURL(b)} {
 		b.Run(name, func(b *testing.B) {
-			store := openStore(b, url)
+			store := testenv.OpenDemoStore(b, url)
 			st, err := state.OpenRedis(context.Background(), testenv.RedisURL(b), testenv.KeyPrefix(b))
 			if err != nil {
 				b.Fatal(err)

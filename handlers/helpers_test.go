@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -35,21 +34,11 @@ type rig struct {
 	seq    int
 }
 
+// openStore is the demo store with the city's center and administrator on top.
 func openStore(t testing.TB, url string) *models.Store {
 	t.Helper()
+	s := testenv.OpenDemoStore(t, url)
 	ctx := context.Background()
-	s, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
-	if err := s.SeedDemo(ctx); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
 	if _, err := s.Import(ctx, strings.NewReader(cityWindowsCSV), "city windows", strings.NewReader(cityStaffCSV), "city staff"); err != nil {
 		t.Fatalf("import: %v", err)
 	}
@@ -98,18 +87,10 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
 
 // forEachDB runs fn against SQLite and PostgreSQL, with in-process state.
 func forEachDB(t *testing.T, fn func(t *testing.T, r *rig)) {
-	urls := testenv.DatabaseURLs(t)
-	names := make([]string, 0, len(urls))
-	for n := range urls {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			clk := newClock()
-			fn(t, newRig(t, openStore(t, urls[name]), memoryState(t, clk), clk))
-		})
-	}
+	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		clk := newClock()
+		fn(t, newRig(t, openStore(t, url), memoryState(t, clk), clk))
+	})
 }
 
 func (r *rig) send(chat string, in bot.Inbound) []bot.Reply {

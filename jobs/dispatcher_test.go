@@ -277,9 +277,9 @@ func TestDispatcherOutcomes(t *testing.T) {
 		quiet, _ := jobs.ParseQuietHours("21:00-08:00", testenv.Shanghai)
 		d := jobs.NewDispatcher(jobs.DispatcherOptions{
 			Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Now: clk.Now, Quiet: quiet,
-			Announcements: []string{"monthly_star"}, Metrics: jobs.NewMetrics(reg, s, testLogger()),
+			Announcements: []string{"monthly_star"}, Metrics: jobs.NewMetrics(reg, s, testenv.Logger()),
 			Retry:  jobs.RetryPolicy{Base: time.Minute, Cap: 2 * time.Minute, MaxAttempts: 3},
-			Logger: testLogger(), Workers: 3,
+			Logger: testenv.Logger(), Workers: 3,
 		})
 		drain := func() {
 			t.Helper()
@@ -398,7 +398,7 @@ func TestDispatcherCancelMidBatch(t *testing.T) {
 		sender := newRecorder(nil)
 		sender.delay = time.Millisecond
 		opts := jobs.DispatcherOptions{
-			Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testLogger(),
+			Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testenv.Logger(),
 			Limits:  map[bot.Platform]jobs.Pacer{bot.Telegram: jobs.NewLimiter(1000, 0)},
 			Workers: 4, Batch: 100, Poll: 10 * time.Millisecond,
 		}
@@ -465,7 +465,7 @@ func TestDispatcherCrashAfterSend(t *testing.T) {
 		}
 		sender := newRecorder(nil)
 		clk := newClock(t0.Add(time.Minute))
-		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Marks: marks, Now: clk.Now, Logger: testLogger()})
+		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Marks: marks, Now: clk.Now, Logger: testenv.Logger()})
 		if n, err := d.RunOnce(ctx); n != 0 || err != nil {
 			t.Fatalf("claimed %d leased pushes before the lease ended (%v)", n, err)
 		}
@@ -497,7 +497,7 @@ func TestDispatcherTwoReplicas(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testLogger(), Batch: 25, Workers: 4})
+				d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testenv.Logger(), Batch: 25, Workers: 4})
 				for {
 					n, err := d.RunOnce(ctx)
 					if err != nil {
@@ -538,7 +538,7 @@ func TestDispatcherKeepsChatOrder(t *testing.T) {
 			got = append(got, strings.TrimPrefix(msg.Text, "text of "))
 			return nil
 		}))
-		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testLogger(), Batch: 7})
+		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testenv.Logger(), Batch: 7})
 		for {
 			n, err := d.RunOnce(ctx)
 			if err != nil {

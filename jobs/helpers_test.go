@@ -3,8 +3,6 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
 	"slices"
 	"sort"
 	"sync"
@@ -16,49 +14,20 @@ import (
 	"windowbot/models"
 )
 
-func testLogger() *slog.Logger {
-	if os.Getenv("WINDOWBOT_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
-
 func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-// openStore opens and migrates the database at url, closing it when the test ends.
-func openStore(t testing.TB, url string) *models.Store {
-	t.Helper()
-	s, err := models.Open(context.Background(), url, testLogger())
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	return s
-}
-
 // forEachDB runs fn against a fresh SQLite and a fresh PostgreSQL database.
 func forEachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 	t.Helper()
-	urls := testenv.DatabaseURLs(t)
-	names := make([]string, 0, len(urls))
-	for n := range urls {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		t.Run(n, func(t *testing.T) {
-			s := openStore(t, urls[n])
-			fn(t, s)
-			checkKinds(t, s)
-		})
-	}
+	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		s := testenv.OpenStore(t, url)
+		fn(t, s)
+		checkKinds(t, s)
+	})
 }
 
 // checkKinds fails the test if something queued a push of a kind models.PushKinds does not list

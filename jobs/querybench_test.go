@@ -118,7 +118,7 @@ func BenchmarkRankingQueries(b *testing.B) {
 			if dialect == "postgres" {
 				url = testenv.PostgresURL(b)
 			}
-			s := openStore(b, url)
+			s := testenv.OpenStore(b, url)
 			seedRatings(b, s, n)
 			ctx := context.Background()
 			oct := time.Date(2026, 10, 1, 0, 0, 0, 0, testenv.Shanghai)

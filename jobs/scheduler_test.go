@@ -41,13 +41,13 @@ func testDeps(s *models.Store) *jobs.Deps {
 	rules := models.DefaultTicketRules(testenv.Shanghai)
 	s.SetTicketRules(rules)
 	return &jobs.Deps{Store: s, Calendar: rules.Calendar, Lang: "zh-CN", MinRatings: 5, Target: 0.95,
-		RerateReminderDays: 2, Logger: testLogger()}
+		RerateReminderDays: 2, Logger: testenv.Logger()}
 }
 
 func newScheduler(t testing.TB, s *models.Store, marks jobs.Marks, js []jobs.Job, now func() time.Time) *jobs.Scheduler {
 	t.Helper()
 	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{
-		Location: testenv.Shanghai, Claims: s, Marks: marks, Logger: testLogger(), Now: now,
+		Location: testenv.Shanghai, Claims: s, Marks: marks, Logger: testenv.Logger(), Now: now,
 	}, js, configs.Default().Jobs.Schedules())
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ var everySecond = jobs.Period{
 // inside SkipIfStillRunning), and a job still running when its next time comes is skipped, not
 // run twice at once.
 func TestCronChain(t *testing.T) {
-	s := openStore(t, testenv.SQLiteURL(t))
+	s := testenv.OpenStore(t, testenv.SQLiteURL(t))
 	var panicky, slow, concurrent, maxConcurrent atomic.Int32
 	js := []jobs.Job{
 		{Name: "panicky", Period: everySecond, Run: func(ctx context.Context, occ jobs.Occurrence) (int, error) {
@@ -245,7 +245,7 @@ func TestCronChain(t *testing.T) {
 			return 0, nil
 		}},
 	}
-	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai, Claims: s, Logger: testLogger()},
+	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai, Claims: s, Logger: testenv.Logger()},
 		js, map[string]string{"panicky": "@every 1s", "slow": "@every 1s"})
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +265,7 @@ func TestCronChain(t *testing.T) {
 // moment, sharing Redis and PostgreSQL: each recipient gets exactly one announcement.
 func TestTwoReplicasMonthlyStar(t *testing.T) {
 	url := testenv.PostgresURL(t)
-	a, b := openStore(t, url), openStore(t, url)
+	a, b := testenv.OpenStore(t, url), testenv.OpenStore(t, url)
 	ctx := ctxT(t)
 	fx := newStarFixture(t, a)
 	marksA, prefix := redisMarks(t)
@@ -328,7 +328,7 @@ func TestTwoReplicasMonthlyStar(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{"telegram": sender, "wechat": sender},
-				Announcements: jobs.Announcements, Logger: testLogger(), Now: clock, Batch: 2})
+				Announcements: jobs.Announcements, Logger: testenv.Logger(), Now: clock, Batch: 2})
 			for {
 				n, err := d.RunOnce(ctx)
 				if err != nil || n == 0 {
@@ -369,11 +369,11 @@ func (brokenClaims) FinishJobRun(context.Context, uint, int, error, time.Time) e
 // A claim taken in Redis whose database row could not be written is given back: nothing ran, and
 // otherwise no replica would ever run that occurrence.
 func TestExecuteReleasesRedisClaimWhenTheDatabaseFails(t *testing.T) {
-	s := openStore(t, testenv.SQLiteURL(t))
+	s := testenv.OpenStore(t, testenv.SQLiteURL(t))
 	marks, _ := redisMarks(t)
 	ran := 0
 	js := []jobs.Job{{Name: "j", Period: jobs.Day, Run: func(context.Context, jobs.Occurrence) (int, error) { ran++; return 0, nil }}}
-	broken, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai, Claims: brokenClaims{}, Marks: marks, Logger: testLogger()}, js, nil)
+	broken, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai, Claims: brokenClaims{}, Marks: marks, Logger: testenv.Logger()}, js, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

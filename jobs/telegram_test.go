@@ -14,6 +14,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/bot/telegram"
+	"windowbot/internal/testenv"
 	"windowbot/jobs"
 	"windowbot/models"
 )
@@ -141,7 +142,7 @@ func (f *fakeBotAPI) stats() (delivered, limited, forbidden int, span time.Durat
 // adapter is the real Telegram adapter pointed at the fake.
 func (f *fakeBotAPI) adapter(tb testing.TB) *telegram.Adapter {
 	tb.Helper()
-	a, err := telegram.New(telegram.Options{Token: f.token, APIURL: f.srv.URL, Logger: testLogger(),
+	a, err := telegram.New(telegram.Options{Token: f.token, APIURL: f.srv.URL, Logger: testenv.Logger(),
 		Handler: bot.HandlerFunc(func(context.Context, bot.Inbound) ([]bot.Reply, error) { return nil, nil })})
 	if err != nil {
 		tb.Fatal(err)
@@ -196,7 +197,7 @@ func TestTelegramFloodAndBlockedChat(t *testing.T) {
 		}
 		enqueue(t, s, time.Now(), ps...)
 		d := jobs.NewDispatcher(jobs.DispatcherOptions{
-			Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(t)}, Logger: testLogger(),
+			Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(t)}, Logger: testenv.Logger(),
 			Limits: map[bot.Platform]jobs.Pacer{bot.Telegram: jobs.NewLimiter(80, 100*time.Millisecond)},
 			Poll:   20 * time.Millisecond, Retry: jobs.RetryPolicy{Base: 50 * time.Millisecond, Cap: time.Second, MaxAttempts: 5},
 		})
@@ -259,7 +260,7 @@ func TestBlockedRecipientReachableAfterWriting(t *testing.T) {
 		const chat = "7403"
 		api.blocked[chat] = true
 		c := citizen(t, s, bot.Telegram, chat)
-		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(t)}, Logger: testLogger()})
+		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(t)}, Logger: testenv.Logger()})
 		drain := func() {
 			t.Helper()
 			for {

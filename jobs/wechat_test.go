@@ -28,7 +28,7 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 		wx, err := wechat.New(wechat.Options{AppID: appID, AppSecret: secret, Token: "tok3n", APIURL: api.URL(),
 			Templates: map[string]string{jobs.KindMonthlyStar: "TPL-STAR"}, State: state.NewMemory(nil), Citizens: s,
 			Handler: bot.HandlerFunc(func(context.Context, bot.Inbound) ([]bot.Reply, error) { return nil, nil }),
-			Logger:  testLogger(), Now: clk.Now})
+			Logger:  testenv.Logger(), Now: clk.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 		enqueue(t, s, t0, push("recent", recent), star("old", old, jobs.KindMonthlyStar), push("gone", gone),
 			push("busy", busy), star("notpl", noTpl, jobs.KindDailyDigest))
 
-		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.WeChat: wx}, Now: clk.Now, Logger: testLogger(),
+		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.WeChat: wx}, Now: clk.Now, Logger: testenv.Logger(),
 			Retry: jobs.RetryPolicy{Base: time.Second, Cap: time.Minute, MaxAttempts: 3}})
 		drain := func() {
 			for {
@@ -102,13 +102,13 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 		// With a default template, the jobs' kinds reach a citizen silent for over 48 hours too.
 		wxd, err := wechat.New(wechat.Options{AppID: appID, AppSecret: secret, Token: "tok3n", APIURL: api.URL(),
 			Templates: map[string]string{jobs.KindMonthlyStar: "TPL-STAR", wechat.DefaultTemplate: "TPL-DEFAULT"},
-			State:     state.NewMemory(nil), Citizens: s, Logger: testLogger(), Now: clk.Now,
+			State:     state.NewMemory(nil), Citizens: s, Logger: testenv.Logger(), Now: clk.Now,
 			Handler: bot.HandlerFunc(func(context.Context, bot.Inbound) ([]bot.Reply, error) { return nil, nil })})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = wxd.Close(context.Background()) })
-		d = jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.WeChat: wxd}, Now: clk.Now, Logger: testLogger()})
+		d = jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.WeChat: wxd}, Now: clk.Now, Logger: testenv.Logger()})
 		kinds := []string{jobs.KindDeadlineReminder, jobs.KindDailyDigest, jobs.KindRerateReminder, jobs.KindMonthlyReport,
 			jobs.KindYearlyRanking, models.KindRectificationNotice}
 		for _, k := range kinds {

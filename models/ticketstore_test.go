@@ -341,7 +341,7 @@ func TestCloseUnanswered(t *testing.T) {
 // store instances (two replicas): 50 distinct numbers, 0001 to 0050.
 func TestConcurrentComplaintsGetDistinctNumbers(t *testing.T) {
 	url := testenv.PostgresURL(t)
-	a, b := open(t, url), open(t, url)
+	a, b := testenv.OpenStore(t, url), testenv.OpenStore(t, url)
 	newTicketRig(t, a)
 	b.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
 	ctx := ctxT(t)
@@ -390,7 +390,7 @@ func TestConcurrentComplaintsGetDistinctNumbers(t *testing.T) {
 }
 
 func TestTicketNumbersFollowTheHallsDay(t *testing.T) {
-	s := open(t, testenv.SQLiteURL(t))
+	s := testenv.OpenStore(t, testenv.SQLiteURL(t))
 	r := newTicketRig(t, s)
 	ctx := ctxT(t)
 	w1 := mustWindow(t, s, "W001")

@@ -25,22 +25,11 @@ import (
 // newClock is the clock shared by the engine and the in-process state.
 func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 
+// openStore is the demo store, its notices in Chinese.
 func openStore(t *testing.T, url string) *models.Store {
 	t.Helper()
-	ctx := context.Background()
-	s, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
+	s := testenv.OpenDemoStore(t, url)
 	s.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
-	if err := s.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
 	return s
 }
 
@@ -177,11 +166,7 @@ func answered(t *testing.T, calls []apiCall, upd map[string]any) {
 
 func (r *rig) ratings() []models.Rating {
 	r.t.Helper()
-	var rs []models.Rating
-	if err := r.store.DB().Order("id").Find(&rs).Error; err != nil {
-		r.t.Fatal(err)
-	}
-	return rs
+	return testenv.All[models.Rating](r.t, r.store)
 }
 
 // databases gives each test a fresh database of each kind.

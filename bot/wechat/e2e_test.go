@@ -3,7 +3,6 @@ package wechat_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,24 +51,6 @@ type stack struct {
 	slow  *slowStore
 }
 
-func openStore(t testing.TB, url string) *models.Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
-	if err := s.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func memoryState(t testing.TB) flows.State {
 	st := state.NewMemory(nil)
 	t.Cleanup(func() { st.Close() })
@@ -115,7 +96,7 @@ func backends(t *testing.T, budget time.Duration, fn func(t *testing.T, s *stack
 					if db == "postgres" {
 						url = testenv.PostgresURL(t)
 					}
-					fn(t, newStack(t, openStore(t, url), fs, m.safe, budget))
+					fn(t, newStack(t, testenv.OpenDemoStore(t, url), fs, m.safe, budget))
 				})
 			}
 		}
@@ -124,11 +105,7 @@ func backends(t *testing.T, budget time.Duration, fn func(t *testing.T, s *stack
 
 func (s *stack) ratings(t *testing.T) []models.Rating {
 	t.Helper()
-	var rs []models.Rating
-	if err := s.store.DB().Order("id").Find(&rs).Error; err != nil {
-		t.Fatal(err)
-	}
-	return rs
+	return testenv.All[models.Rating](t, s.store)
 }
 
 func mustSay(t *testing.T, rep wechattest.Reply, want ...string) {
@@ -395,7 +372,7 @@ func TestRetryOnAnotherReplica(t *testing.T) {
 			if db == "postgres" {
 				url = testenv.PostgresURL(t)
 			}
-			store, st := openStore(t, url), redisState(t)
+			store, st := testenv.OpenDemoStore(t, url), redisState(t)
 			one := newStack(t, store, st, true, 3*time.Second)
 			two := newStack(t, store, st, true, 3*time.Second)
 			const user = "oE2E0000000000000000000000005"

@@ -206,7 +206,7 @@ func TestWeChatComplaintImages(t *testing.T) {
 // through the customer-service API; the image is still filed with the ticket.
 func TestWeChatSlowImageDownload(t *testing.T) {
 	const budget = 300 * time.Millisecond
-	s := newStack(t, openStore(t, testenv.SQLiteURL(t)), memoryState(t), true, budget)
+	s := newStack(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), memoryState(t), true, budget)
 	c := s.client
 	const user = "oIMAGESLOW0000000000000000001"
 	photo := wechattest.PNG()

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -120,4 +121,18 @@ func RedisURL(t testing.TB) string {
 func KeyPrefix(t testing.TB) string {
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
 	return fmt.Sprintf("wbtest:%s:%s:", name, Suffix())
+}
+
+// ForEachDB runs fn as a subtest on each of DatabaseURLs, in the order of their names.
+func ForEachDB(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Helper()
+	urls := DatabaseURLs(t)
+	names := make([]string, 0, len(urls))
+	for name := range urls {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) { fn(t, urls[name]) })
+	}
 }
