@@ -13,6 +13,7 @@ import (
 	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -34,32 +35,17 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Cloc
 	return &rig{t: t, store: store, state: st, clock: clk, router: handlers.NewRouter(eng, nil)}
 }
 
-func memoryState(t testing.TB, clk *testenv.Clock) flows.State {
-	st := state.NewMemory(clk.Now)
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func redisState(t testing.TB) flows.State {
-	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), testenv.KeyPrefix(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 
 // forEachBackend runs fn against SQLite and PostgreSQL (memory state), and SQLite with Redis.
 func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
 		clk := newClock()
-		fn(t, newRig(t, testenv.OpenDemoStore(t, url), memoryState(t, clk), clk))
+		fn(t, newRig(t, testenv.OpenDemoStore(t, url), statetest.Memory(t, clk.Now), clk))
 	})
 	t.Run("sqlite+redis", func(t *testing.T) {
 		clk := newClock()
-		fn(t, newRig(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), redisState(t), clk))
+		fn(t, newRig(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), statetest.Redis(t), clk))
 	})
 }
 
@@ -367,7 +353,7 @@ func TestRateCancelExpiryAndStaleButtons(t *testing.T) {
 
 func TestRateSessionExpiresAfterTTL(t *testing.T) {
 	clk := newClock()
-	r := newRig(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), memoryState(t, clk), clk)
+	r := newRig(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), statetest.Memory(t, clk.Now), clk)
 	r.say("600", "/start w_W001")
 	clk.Add(31 * time.Minute)
 	out := r.press("600", "rate:level:4")
@@ -446,7 +432,7 @@ func TestConcurrentDeliveriesRecordOnce(t *testing.T) {
 // process after a crash) because its state is in Redis.
 func TestResumeAfterRestart(t *testing.T) {
 	store := testenv.OpenDemoStore(t, testenv.PostgresURL(t))
-	st := redisState(t)
+	st := statetest.Redis(t)
 	clk := newClock()
 	first := newRig(t, store, st, clk)
 	first.say("1000", "/start w_W005")

@@ -16,6 +16,7 @@ import (
 
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -84,7 +85,7 @@ func (c *apiClient) csv(path string) [][]string {
 
 func TestAPIAuth(t *testing.T) {
 	clk := newClock()
-	r := newRig(t, openStore(t, "sqlite:"+t.TempDir()+"/wb.db"), memoryState(t, clk), clk)
+	r := newRig(t, openStore(t, "sqlite:"+t.TempDir()+"/wb.db"), statetest.Memory(t, clk.Now), clk)
 	api := newAPI(t, r, adminToken)
 	for _, path := range []string{"/api/v1/tickets", "/api/v1/tickets/T20261123-0001", "/api/v1/ratings", "/api/v1/stats", "/api/v1/windows/W001/stats"} {
 		for _, auth := range []string{"", "Bearer wrong", "Basic " + adminToken, adminToken} {

@@ -10,9 +10,9 @@ import (
 
 	"windowbot/bot"
 	"windowbot/flows"
-	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -59,21 +59,6 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Cloc
 		router: handlers.NewRouter(eng, logger, handlers.WithDesk(desk))}
 }
 
-func memoryState(t testing.TB, clk *testenv.Clock) flows.State {
-	st := state.NewMemory(clk.Now)
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func redisState(t testing.TB) flows.State {
-	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), testenv.KeyPrefix(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 
 // forEachBackend runs fn against SQLite and PostgreSQL (in-process state), and SQLite with Redis.
@@ -81,7 +66,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
 	forEachDB(t, fn)
 	t.Run("sqlite+redis", func(t *testing.T) {
 		clk := newClock()
-		fn(t, newRig(t, openStore(t, testenv.SQLiteURL(t)), redisState(t), clk))
+		fn(t, newRig(t, openStore(t, testenv.SQLiteURL(t)), statetest.Redis(t), clk))
 	})
 }
 
@@ -89,7 +74,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
 func forEachDB(t *testing.T, fn func(t *testing.T, r *rig)) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
 		clk := newClock()
-		fn(t, newRig(t, openStore(t, url), memoryState(t, clk), clk))
+		fn(t, newRig(t, openStore(t, url), statetest.Memory(t, clk.Now), clk))
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -182,7 +183,7 @@ func TestRoleCommandTable(t *testing.T) {
 // was typed after it.
 func TestRefusedCommandLogged(t *testing.T) {
 	clk := newClock()
-	r := newRig(t, openStore(t, "sqlite:"+t.TempDir()+"/wb.db"), memoryState(t, clk), clk)
+	r := newRig(t, openStore(t, "sqlite:"+t.TempDir()+"/wb.db"), statetest.Memory(t, clk.Now), clk)
 	chat := r.chat("plain")
 	r.say(chat, "/ban C-SECRETARGS 家住幸福路 13812345678")
 	c := r.citizen(chat)

@@ -16,9 +16,9 @@ import (
 
 	"windowbot/bot"
 	"windowbot/flows"
-	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -31,16 +31,6 @@ func openStore(t *testing.T, url string) *models.Store {
 	s := testenv.OpenDemoStore(t, url)
 	s.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
 	return s
-}
-
-func redisState(t *testing.T) flows.State {
-	t.Helper()
-	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), testenv.KeyPrefix(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 // rig is the real adapter polling a fake Bot API, in front of the real router, engine, rating
@@ -183,11 +173,9 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
 				clk := newClock()
 				var st flows.State
 				if kind == "redis" {
-					st = redisState(t)
+					st = statetest.Redis(t)
 				} else {
-					m := state.NewMemory(clk.Now)
-					t.Cleanup(func() { m.Close() })
-					st = m
+					st = statetest.Memory(t, clk.Now)
 				}
 				fn(t, newRig(t, openStore(t, db.url(t)), st, clk))
 			})
@@ -299,8 +287,7 @@ func TestPollingExpiredSession(t *testing.T) {
 	for _, db := range databases {
 		t.Run(db.name, func(t *testing.T) {
 			clk := newClock()
-			st := state.NewMemory(clk.Now)
-			t.Cleanup(func() { st.Close() })
+			st := statetest.Memory(t, clk.Now)
 			r := newRig(t, openStore(t, db.url(t)), st, clk)
 			u := tgUser{ID: 77, Lang: "zh-CN"}
 			levels := oneSend(t, r.step(u.textUpdate("/start w_W004")))
@@ -321,8 +308,7 @@ func TestPollingExpiredSession(t *testing.T) {
 // user's language_code picks the texts.
 func TestPollingCommandsAndLanguage(t *testing.T) {
 	clk := newClock()
-	st := state.NewMemory(clk.Now)
-	t.Cleanup(func() { st.Close() })
+	st := statetest.Memory(t, clk.Now)
 	r := newRig(t, openStore(t, testenv.SQLiteURL(t)), st, clk)
 	en := tgUser{ID: 501, Lang: "en-GB"}
 	mustContain(t, oneSend(t, r.step(en.textUpdate("/start"))).Params["text"], "Scan the QR code")
@@ -441,8 +427,7 @@ func updateJSON(id int64, upd map[string]any) string {
 func TestWebhookRefusesAndDedupes(t *testing.T) {
 	api := newFakeAPI(t)
 	rec := &recorder{replies: []bot.Reply{{Text: "好的"}}}
-	st := state.NewMemory(nil)
-	t.Cleanup(func() { st.Close() })
+	st := statetest.Memory(t, nil)
 	_, srv := webhookAdapter(t, api, rec, st)
 	u := tgUser{ID: 31}
 	good := updateJSON(1, u.textUpdate("你好"))
@@ -494,7 +479,7 @@ func TestWebhookRefusesAndDedupes(t *testing.T) {
 // TestWebhookDedupeAcrossReplicas: two replicas sharing Redis get the same update (a redelivery
 // landing on the other one behind the load balancer); it is handled once.
 func TestWebhookDedupeAcrossReplicas(t *testing.T) {
-	st := redisState(t)
+	st := statetest.Redis(t)
 	api := newFakeAPI(t)
 	rec := &recorder{replies: []bot.Reply{{Text: "ok"}}}
 	_, a := webhookAdapter(t, api, rec, st)
@@ -519,8 +504,7 @@ func TestWebhookDedupeAcrossReplicas(t *testing.T) {
 // TestWebhookRatingFlow: the same real dialog over the webhook, answered synchronously.
 func TestWebhookRatingFlow(t *testing.T) {
 	clk := newClock()
-	st := state.NewMemory(clk.Now)
-	t.Cleanup(func() { st.Close() })
+	st := statetest.Memory(t, clk.Now)
 	store := openStore(t, testenv.SQLiteURL(t))
 	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai},
 		flows.NewRate(store, testenv.Shanghai, 1, nil))

@@ -9,9 +9,9 @@ import (
 
 	"windowbot/bot/web"
 	"windowbot/flows"
-	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -25,8 +25,7 @@ type chatRig struct {
 func newChatRig(t *testing.T, url string) *chatRig {
 	t.Helper()
 	store := testenv.OpenDemoStore(t, url)
-	st := state.NewMemory(nil)
-	t.Cleanup(func() { st.Close() })
+	st := statetest.Memory(t, nil)
 	eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: testenv.Shanghai},
 		flows.NewRate(store, testenv.Shanghai, 1, nil))
 	srv, _ := newServer(t, web.Options{Handler: handlers.NewRouter(eng, nil)})

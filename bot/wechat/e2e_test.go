@@ -13,9 +13,9 @@ import (
 	"windowbot/bot/wechat"
 	"windowbot/bot/wechat/wechattest"
 	"windowbot/flows"
-	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -51,21 +51,6 @@ type stack struct {
 	slow  *slowStore
 }
 
-func memoryState(t testing.TB) flows.State {
-	st := state.NewMemory(nil)
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func redisState(t testing.TB) flows.State {
-	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), testenv.KeyPrefix(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 func newStack(t *testing.T, store *models.Store, st flows.State, safe bool, budget time.Duration) *stack {
 	t.Helper()
 	s := &stack{store: store, slow: &slowStore{Store: store}}
@@ -88,9 +73,9 @@ func backends(t *testing.T, budget time.Duration, fn func(t *testing.T, s *stack
 				t.Run(db+"+"+st+"/"+m.name, func(t *testing.T) {
 					var fs flows.State
 					if st == "redis" {
-						fs = redisState(t)
+						fs = statetest.Redis(t)
 					} else {
-						fs = memoryState(t)
+						fs = statetest.Memory(t, nil)
 					}
 					url := testenv.SQLiteURL(t)
 					if db == "postgres" {
@@ -372,7 +357,7 @@ func TestRetryOnAnotherReplica(t *testing.T) {
 			if db == "postgres" {
 				url = testenv.PostgresURL(t)
 			}
-			store, st := testenv.OpenDemoStore(t, url), redisState(t)
+			store, st := testenv.OpenDemoStore(t, url), statetest.Redis(t)
 			one := newStack(t, store, st, true, 3*time.Second)
 			two := newStack(t, store, st, true, 3*time.Second)
 			const user = "oE2E0000000000000000000000005"
