@@ -80,20 +80,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, r *rig)) {
 
 func (r *rig) send(chat string, in bot.Inbound) []bot.Reply {
 	r.t.Helper()
-	in.Platform, in.ChatID = bot.Telegram, chat
-	out, err := r.router.Handle(context.Background(), in)
-	if err != nil {
-		r.t.Fatalf("handle %+v: %v", in, err)
-	}
-	if len(out) == 0 {
-		r.t.Fatalf("handle %+v: no reply", in)
-	}
-	for _, rep := range out {
-		if strings.TrimSpace(rep.Text) == "" {
-			r.t.Fatalf("handle %+v: empty reply text", in)
-		}
-	}
-	return out
+	return testenv.Send(r.t, r.router, chat, in)
 }
 
 func (r *rig) say(chat, text string) []bot.Reply { return r.send(chat, bot.Inbound{Text: text}) }

@@ -364,27 +364,6 @@ func TestPollingKeepsChatOrder(t *testing.T) {
 	}
 }
 
-// recorder is a stub handler that remembers what it was given and answers with fixed replies.
-type recorder struct {
-	mu      sync.Mutex
-	got     []bot.Inbound
-	replies []bot.Reply
-	err     error
-}
-
-func (r *recorder) Handle(_ context.Context, in bot.Inbound) ([]bot.Reply, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.got = append(r.got, in)
-	return r.replies, r.err
-}
-
-func (r *recorder) inbounds() []bot.Inbound {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]bot.Inbound(nil), r.got...)
-}
-
 const secret = "s3cret-Webhook_token"
 
 func webhookAdapter(t *testing.T, api *fakeAPI, h bot.Handler, dedupe flows.Deduper) (*Adapter, *httptest.Server) {
@@ -426,7 +405,7 @@ func updateJSON(id int64, upd map[string]any) string {
 
 func TestWebhookRefusesAndDedupes(t *testing.T) {
 	api := newFakeAPI(t)
-	rec := &recorder{replies: []bot.Reply{{Text: "好的"}}}
+	rec := &testenv.Handler{Replies: []bot.Reply{{Text: "好的"}}}
 	st := statetest.Memory(t, nil)
 	_, srv := webhookAdapter(t, api, rec, st)
 	u := tgUser{ID: 31}
@@ -449,7 +428,7 @@ func TestWebhookRefusesAndDedupes(t *testing.T) {
 			}
 		})
 	}
-	if n := len(rec.inbounds()); n != 0 {
+	if n := len(rec.Inbounds()); n != 0 {
 		t.Fatalf("refused calls reached the handler %d times", n)
 	}
 	res, err := http.Get(srv.URL)
@@ -467,7 +446,7 @@ func TestWebhookRefusesAndDedupes(t *testing.T) {
 			t.Fatalf("status = %d", got)
 		}
 	}
-	if in := rec.inbounds(); len(in) != 1 || in[0].Text != "你好" || in[0].ChatID != "31" {
+	if in := rec.Inbounds(); len(in) != 1 || in[0].Text != "你好" || in[0].ChatID != "31" {
 		t.Fatalf("handler calls = %+v, want one", in)
 	}
 	// The reply was sent before the webhook answered.
@@ -481,7 +460,7 @@ func TestWebhookRefusesAndDedupes(t *testing.T) {
 func TestWebhookDedupeAcrossReplicas(t *testing.T) {
 	st := statetest.Redis(t)
 	api := newFakeAPI(t)
-	rec := &recorder{replies: []bot.Reply{{Text: "ok"}}}
+	rec := &testenv.Handler{Replies: []bot.Reply{{Text: "ok"}}}
 	_, a := webhookAdapter(t, api, rec, st)
 	_, b := webhookAdapter(t, api, rec, st)
 	body := updateJSON(77, tgUser{ID: 5}.textUpdate("/help"))
@@ -496,7 +475,7 @@ func TestWebhookDedupeAcrossReplicas(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := len(rec.inbounds()); n != 1 {
+	if n := len(rec.Inbounds()); n != 1 {
 		t.Fatalf("handled %d times, want once", n)
 	}
 }
@@ -536,7 +515,7 @@ func TestWebhookRatingFlow(t *testing.T) {
 
 func TestInbound(t *testing.T) {
 	api := newFakeAPI(t)
-	rec := &recorder{replies: []bot.Reply{{Text: "ok"}}}
+	rec := &testenv.Handler{Replies: []bot.Reply{{Text: "ok"}}}
 	_, srv := webhookAdapter(t, api, rec, nil)
 	u := tgUser{ID: 61, Lang: "en-US"}
 	group := u.textUpdate("/rate")
@@ -563,12 +542,12 @@ func TestInbound(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := len(rec.inbounds())
+			before := len(rec.Inbounds())
 			n := api.count()
 			if got := postUpdate(t, srv.URL, secret, updateJSON(int64(100+i), c.upd)); got != http.StatusOK {
 				t.Fatalf("status %d", got)
 			}
-			ins := rec.inbounds()[before:]
+			ins := rec.Inbounds()[before:]
 			if c.want == nil {
 				if len(ins) != 0 {
 					t.Fatalf("handled: %+v", ins)
@@ -649,7 +628,7 @@ func TestRendering(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			api := newFakeAPI(t)
-			rec := &recorder{replies: c.replies, err: c.err}
+			rec := &testenv.Handler{Replies: c.replies, Err: c.err}
 			_, srv := webhookAdapter(t, api, rec, nil)
 			u := tgUser{ID: 70, Lang: "zh-CN"}
 			upd := u.textUpdate("hi")
@@ -666,7 +645,7 @@ func TestRendering(t *testing.T) {
 
 func TestEditNotModifiedIsNotResent(t *testing.T) {
 	api := newFakeAPI(t)
-	ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &recorder{}})
+	ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &testenv.Handler{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -719,7 +698,7 @@ func TestSendClassifiesErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			api := newFakeAPI(t)
-			ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &recorder{}})
+			ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &testenv.Handler{}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -740,7 +719,7 @@ func TestSendClassifiesErrors(t *testing.T) {
 
 func TestSetWebhookAndDeepLink(t *testing.T) {
 	api := newFakeAPI(t)
-	ad, _ := webhookAdapter(t, api, &recorder{}, nil)
+	ad, _ := webhookAdapter(t, api, &testenv.Handler{}, nil)
 	ctx := context.Background()
 	if err := ad.SetWebhook(ctx, "https://hall.example.cn/telegram"); err != nil {
 		t.Fatal(err)
@@ -765,7 +744,7 @@ func TestSetWebhookAndDeepLink(t *testing.T) {
 	// Username from getMe, asked once.
 	api2 := newFakeAPI(t)
 	api2.username = "HallRatingBot"
-	ad2, err := New(Options{Token: api2.token, APIURL: api2.URL(), Handler: &recorder{}})
+	ad2, err := New(Options{Token: api2.token, APIURL: api2.URL(), Handler: &testenv.Handler{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -782,7 +761,7 @@ func TestSetWebhookAndDeepLink(t *testing.T) {
 func TestRunRefusedToken(t *testing.T) {
 	api := newFakeAPI(t)
 	api.fail("getMe", apiFailure{Code: 401, Desc: "Unauthorized"})
-	ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &recorder{}})
+	ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &testenv.Handler{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -799,7 +778,7 @@ func TestTokenNeverLogged(t *testing.T) {
 	dead.Close()
 	logs := &testenv.LogBuffer{}
 	const token = "987654:NEVER-in-a-log"
-	ad, err := New(Options{Token: token, APIURL: url, Handler: &recorder{}, PollTimeout: 2 * time.Second,
+	ad, err := New(Options{Token: token, APIURL: url, Handler: &testenv.Handler{}, PollTimeout: 2 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
@@ -819,7 +798,7 @@ func TestTokenNeverLogged(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
-	h := &recorder{}
+	h := &testenv.Handler{}
 	for name, o := range map[string]Options{
 		"no token":          {Handler: h},
 		"no handler":        {Token: "1:a"},
