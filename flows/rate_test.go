@@ -61,20 +61,6 @@ func (r *rig) press(chat, payload string) []bot.Reply {
 
 func last(rs []bot.Reply) bot.Reply { return rs[len(rs)-1] }
 
-func mustContain(t *testing.T, rs []bot.Reply, want ...string) {
-	t.Helper()
-	var all strings.Builder
-	for _, r := range rs {
-		all.WriteString(r.Text)
-		all.WriteString("\n")
-	}
-	for _, w := range want {
-		if !strings.Contains(all.String(), w) {
-			t.Fatalf("replies %q do not contain %q", all.String(), w)
-		}
-	}
-}
-
 func buttonLabels(r bot.Reply) []string {
 	var out []string
 	for _, row := range r.Buttons {
@@ -131,20 +117,20 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 		if got, want := strings.Join(buttonLabels(last(out)), ","), "张伟,李娜,不确定/跳过"; got != want {
 			t.Fatalf("staff buttons = %s, want %s", got, want)
 		}
-		mustContain(t, out, "请问为您办理业务的工作人员是？")
+		testenv.MustContain(t, out, "请问为您办理业务的工作人员是？")
 		out = r.press("100", "rate:staff:"+r.staffID("DEMO-001"))
 		lvl := last(out)
 		if got, want := strings.Join(buttonLabels(lvl), ","), "非常满意,满意,基本满意,不满意,非常不满意"; got != want {
 			t.Fatalf("level buttons = %s, want %s", got, want)
 		}
-		mustContain(t, out, "W001", "工作人员张伟")
+		testenv.MustContain(t, out, "W001", "工作人员张伟")
 		out = r.press("100", "rate:level:2")
 		if !hasButton(last(out), "rate:aspects:efficiency.slow") || !hasButton(last(out), "rate:aspects:done") {
 			t.Fatalf("aspect question lacks buttons: %+v", out)
 		}
 		// Done with nothing chosen is refused for a bad review.
 		out = r.press("100", "rate:aspects:done")
-		mustContain(t, out, "至少选择一项")
+		testenv.MustContain(t, out, "至少选择一项")
 		out = r.press("100", "rate:aspects:efficiency.slow")
 		if !last(out).Edit || !strings.Contains(strings.Join(buttonLabels(last(out)), ","), flows.Checked+"工作效能·办事拖沓") {
 			t.Fatalf("toggle should edit the checklist with a tick: %+v", last(out))
@@ -157,7 +143,7 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 			t.Fatalf("comment question lacks skip: %+v", out)
 		}
 		out = r.say("100", "等了一个小时没人")
-		mustContain(t, out, "感谢您的评价", "工作人员：张伟", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人", "已生成差评工单 T20261123-0001", "2026年11月24日 周二")
+		testenv.MustContain(t, out, "感谢您的评价", "工作人员：张伟", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人", "已生成差评工单 T20261123-0001", "2026年11月24日 周二")
 		rs := r.ratings()
 		if len(rs) != 1 {
 			t.Fatalf("ratings = %d, want 1", len(rs))
@@ -169,7 +155,7 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 		}
 		// The conversation is over: a stale button answers politely.
 		out = r.press("100", "rate:level:5")
-		mustContain(t, out, "超时")
+		testenv.MustContain(t, out, "超时")
 	})
 }
 
@@ -179,7 +165,7 @@ func TestRateGoodReviewWithPraiseAndSkip(t *testing.T) {
 		// One demo center: the windows are listed straight away.
 		out := r.press("200", "rate:window:W002")
 		// W002 has one staff member: named without asking.
-		mustContain(t, out, "W002", "工作人员王芳")
+		testenv.MustContain(t, out, "W002", "工作人员王芳")
 		out = r.press("200", "rate:level:5")
 		if !hasButton(last(out), "rate:praise:warm") {
 			t.Fatalf("praise question lacks buttons: %+v", out)
@@ -188,7 +174,7 @@ func TestRateGoodReviewWithPraiseAndSkip(t *testing.T) {
 		r.press("200", "rate:praise:one_visit")
 		r.press("200", "rate:praise:done")
 		out = r.press("200", "rate:comment:skip")
-		mustContain(t, out, "非常满意", "工作人员：王芳", "热情周到", "一次办成")
+		testenv.MustContain(t, out, "非常满意", "工作人员：王芳", "热情周到", "一次办成")
 		rs := r.ratings()
 		if len(rs) != 1 || rs[0].Level != 5 || rs[0].Praise != "warm,one_visit" || rs[0].Aspects != "" || rs[0].Comment != "" ||
 			r.staffNo(rs[0].StaffID) != "DEMO-003" {
@@ -209,7 +195,7 @@ func TestRateTypedChoicesLikeWeChat(t *testing.T) {
 		}
 		r.say("300", "选好了")
 		out = r.say("300", "1") // free text here: a number is a comment
-		mustContain(t, out, "基本满意", "工作人员：陈静")
+		testenv.MustContain(t, out, "基本满意", "工作人员：陈静")
 		rs := r.ratings()
 		if len(rs) != 1 || rs[0].Level != 3 || rs[0].Aspects != "efficiency.slow,attitude.not_proactive" || rs[0].Comment != "1" ||
 			r.staffNo(rs[0].StaffID) != "DEMO-005" {
@@ -251,18 +237,18 @@ func TestRateTypedLevelNumber(t *testing.T) {
 				}
 				out = r.say(chat, tc.typed)
 				if tc.want == 0 {
-					mustContain(t, out, "满意吗")
+					testenv.MustContain(t, out, "满意吗")
 					return
 				}
 				if models.Level(tc.want).AsksAspects() {
-					mustContain(t, out, "哪些方面需要改进")
+					testenv.MustContain(t, out, "哪些方面需要改进")
 					r.say(chat, "1")
 					r.say(chat, "选好了")
 				} else {
-					mustContain(t, out, "哪些方面让您满意")
+					testenv.MustContain(t, out, "哪些方面让您满意")
 					r.say(chat, "跳过")
 				}
-				mustContain(t, r.say(chat, "跳过"), "感谢您的评价", models.Level(tc.want).Label(flows.LangZH))
+				testenv.MustContain(t, r.say(chat, "跳过"), "感谢您的评价", models.Level(tc.want).Label(flows.LangZH))
 				rs := r.ratings()
 				if got := rs[len(rs)-1]; got.Level != tc.want {
 					t.Fatalf("typed %q recorded level %d, want %d", tc.typed, got.Level, tc.want)
@@ -276,7 +262,7 @@ func TestRateOncePerDay(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		rateQuick(t, r, "400", "W001", "4")
 		out := r.say("400", "/start w_W001")
-		mustContain(t, out, "今天已经评价过")
+		testenv.MustContain(t, out, "今天已经评价过")
 		if n := len(r.ratings()); n != 1 {
 			t.Fatalf("ratings = %d", n)
 		}
@@ -300,37 +286,37 @@ func rateQuick(t *testing.T, r *rig, chat, window, level string) {
 	r.press(chat, "rate:level:"+level)
 	r.press(chat, "rate:praise:done")
 	out := r.press(chat, "rate:comment:skip")
-	mustContain(t, out, "感谢您的评价")
+	testenv.MustContain(t, out, "感谢您的评价")
 }
 
 func TestRateCancelExpiryAndStaleButtons(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		r.say("500", "/start w_W001")
 		out := r.say("500", "/cancel")
-		mustContain(t, out, "已取消")
+		testenv.MustContain(t, out, "已取消")
 		out = r.press("500", "rate:level:1")
-		mustContain(t, out, "超时")
+		testenv.MustContain(t, out, "超时")
 		if !hasButton(last(out), "cmd:/rate") {
 			t.Fatalf("expired answer should offer to start again: %+v", out)
 		}
 		out = r.say("500", "/cancel")
-		mustContain(t, out, "没有进行中")
+		testenv.MustContain(t, out, "没有进行中")
 
 		// A double tap on a level while the aspects are asked: told, and asked again.
 		r.say("500", "/start w_W001")
 		// A level pressed before the staff question is answered is stale too.
 		out = r.press("500", "rate:level:1")
-		mustContain(t, out, "已失效", "请问为您办理业务的工作人员是？")
+		testenv.MustContain(t, out, "已失效", "请问为您办理业务的工作人员是？")
 		r.press("500", "rate:staff:skip")
 		r.press("500", "rate:level:1")
 		out = r.press("500", "rate:level:5")
-		mustContain(t, out, "已失效")
+		testenv.MustContain(t, out, "已失效")
 		if !hasButton(last(out), "rate:aspects:done") {
 			t.Fatalf("stale press should re-ask the current step: %+v", out)
 		}
 		// Unknown commands get help and keep the dialog.
 		out = r.say("500", "/frobnicate")
-		mustContain(t, out, "没有“/frobnicate”这个指令", "/rate")
+		testenv.MustContain(t, out, "没有“/frobnicate”这个指令", "/rate")
 		out = r.press("500", "rate:aspects:conduct.late")
 		if !last(out).Edit {
 			t.Fatalf("dialog should still be under way: %+v", out)
@@ -344,7 +330,7 @@ func TestRateSessionExpiresAfterTTL(t *testing.T) {
 	r.say("600", "/start w_W001")
 	clk.Add(31 * time.Minute)
 	out := r.press("600", "rate:level:4")
-	mustContain(t, out, "超时")
+	testenv.MustContain(t, out, "超时")
 	if n := len(r.ratings()); n != 0 {
 		t.Fatalf("ratings = %d", n)
 	}
@@ -353,15 +339,15 @@ func TestRateSessionExpiresAfterTTL(t *testing.T) {
 func TestRateUnknownWindowAndHelp(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		out := r.say("700", "/start w_NOPE")
-		mustContain(t, out, "没有找到编号为“NOPE”的窗口")
+		testenv.MustContain(t, out, "没有找到编号为“NOPE”的窗口")
 		out = r.say("700", "w002") // codes are case-insensitive
-		mustContain(t, out, "W002")
+		testenv.MustContain(t, out, "W002")
 		out = r.say("700", "/help")
-		mustContain(t, out, "/rate", "/cancel")
+		testenv.MustContain(t, out, "/rate", "/cancel")
 		out = r.say("701", "hello")
-		mustContain(t, out, "/rate")
+		testenv.MustContain(t, out, "/rate")
 		out = r.send("702", bot.Inbound{Text: "/start", Lang: "en"})
-		mustContain(t, out, "Scan the QR code")
+		testenv.MustContain(t, out, "Scan the QR code")
 	})
 }
 
@@ -384,10 +370,10 @@ func TestStaffCannotRateOwnWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := r.say("800", "/start w_W001")
-		mustContain(t, out, "不能评价自己的窗口")
+		testenv.MustContain(t, out, "不能评价自己的窗口")
 		// Their colleagues' windows are another matter.
 		out = r.say("800", "/start w_W002")
-		mustContain(t, out, "满意吗")
+		testenv.MustContain(t, out, "满意吗")
 	})
 }
 
@@ -430,7 +416,7 @@ func TestResumeAfterRestart(t *testing.T) {
 	second := newRig(t, store, st, clk) // a fresh engine: nothing in memory
 	second.press("1000", "rate:aspects:done")
 	out := second.say("1000", "材料说了三次才说全")
-	mustContain(t, out, "未一次性告知材料", "材料说了三次才说全", "工作人员：黄丽")
+	testenv.MustContain(t, out, "未一次性告知材料", "材料说了三次才说全", "工作人员：黄丽")
 	if rs := second.ratings(); len(rs) != 1 || second.staffNo(rs[0].StaffID) != "DEMO-008" {
 		t.Fatalf("ratings = %+v", rs)
 	}

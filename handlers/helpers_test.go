@@ -88,35 +88,6 @@ func (r *rig) press(chat, payload string) []bot.Reply {
 	return r.send(chat, bot.Inbound{Payload: payload, MessageID: "1"})
 }
 
-func text(rs []bot.Reply) string {
-	var b strings.Builder
-	for _, r := range rs {
-		b.WriteString(r.Text)
-		b.WriteString("\n")
-	}
-	return b.String()
-}
-
-func mustContain(t *testing.T, rs []bot.Reply, want ...string) {
-	t.Helper()
-	all := text(rs)
-	for _, w := range want {
-		if !strings.Contains(all, w) {
-			t.Fatalf("replies %q do not contain %q", all, w)
-		}
-	}
-}
-
-func mustNotContain(t *testing.T, rs []bot.Reply, unwanted ...string) {
-	t.Helper()
-	all := text(rs)
-	for _, w := range unwanted {
-		if strings.Contains(all, w) {
-			t.Fatalf("replies %q contain %q", all, w)
-		}
-	}
-}
-
 func hasButton(rs []bot.Reply, payload string) bool {
 	for _, r := range rs {
 		for _, row := range r.Buttons {
@@ -154,7 +125,7 @@ func (r *rig) bind(staffNo string) string {
 		r.t.Fatal(err)
 	}
 	chat := r.chat(staffNo)
-	mustContain(r.t, r.say(chat, "/bind "+code), "绑定成功")
+	testenv.MustContain(r.t, r.say(chat, "/bind "+code), "绑定成功")
 	return chat
 }
 

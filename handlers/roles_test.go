@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
@@ -161,12 +162,12 @@ func TestRoleCommandTable(t *testing.T) {
 					case refused:
 						name, _, _ := strings.Cut(cmd, " ")
 						unknown := r.say(chat, "/nosuchcommand "+strings.Repeat("x", 3))
-						wantText := strings.ReplaceAll(text(unknown), "/nosuchcommand", name)
-						if text(out) != wantText {
-							t.Fatalf("refused %s answers\n%q\nwant the unknown-command answer\n%q", cmd, text(out), wantText)
+						wantText := strings.ReplaceAll(testenv.Text(unknown), "/nosuchcommand", name)
+						if testenv.Text(out) != wantText {
+							t.Fatalf("refused %s answers\n%q\nwant the unknown-command answer\n%q", cmd, testenv.Text(out), wantText)
 						}
 					default:
-						mustContain(t, out, want)
+						testenv.MustContain(t, out, want)
 					}
 					if v.no != "" && (want == refused || want == notFound || want == citFlow) {
 						if after := r.ticket(v.no).State; after != before {

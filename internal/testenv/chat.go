@@ -53,3 +53,35 @@ func (h *Handler) Inbounds() []bot.Inbound {
 	defer h.mu.Unlock()
 	return append([]bot.Inbound(nil), h.got...)
 }
+
+// Text joins the texts of rs, one a line.
+func Text(rs []bot.Reply) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.Text)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// MustContain fails the test unless the text of rs contains each of want.
+func MustContain(t testing.TB, rs []bot.Reply, want ...string) {
+	t.Helper()
+	all := Text(rs)
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Fatalf("replies %q do not contain %q", all, w)
+		}
+	}
+}
+
+// MustNotContain fails the test if the text of rs contains any of unwanted.
+func MustNotContain(t testing.TB, rs []bot.Reply, unwanted ...string) {
+	t.Helper()
+	all := Text(rs)
+	for _, w := range unwanted {
+		if strings.Contains(all, w) {
+			t.Fatalf("replies %q contain %q", all, w)
+		}
+	}
+}

@@ -1,5 +1,8 @@
 // Package testenv gives tests real PostgreSQL and Redis servers. A missing service skips the test on
 // a developer's machine and fails it when CI=true, so CI never goes green by skipping.
+//
+// It also holds the fixtures the packages' tests share: a settable clock, stores opened, migrated
+// and seeded, a stub handler and a chat driver, and a log buffer.
 package testenv
 
 import (
