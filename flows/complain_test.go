@@ -33,13 +33,7 @@ func (r *rig) bindStaff(chat, staffNo string) *models.Citizen {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	var st models.Staff
-	if err := r.store.DB().Where("staff_no = ?", staffNo).First(&st).Error; err != nil {
-		r.t.Fatal(err)
-	}
-	if err := r.store.DB().Model(c).Update("staff_id", st.ID).Error; err != nil {
-		r.t.Fatal(err)
-	}
+	testenv.BindStaff(r.t, r.store, c, staffNo)
 	return c
 }
 
@@ -52,7 +46,7 @@ func (r *rig) fileComplaint(chat, category, desc string) string {
 	r.t.Helper()
 	r.say(chat, "/complain W001")
 	out := r.press(chat, "complain:category:"+category)
-	if hasButton(last(out), "complain:dup:new") {
+	if testenv.HasButton(last(out), "complain:dup:new") {
 		r.press(chat, "complain:dup:new")
 	}
 	r.say(chat, desc)
@@ -69,7 +63,7 @@ func TestComplainWithPhotoAndPhone(t *testing.T) {
 		staff := r.bindStaff("staff-1", "DEMO-001")
 		out := r.say("100", "投诉") // the keyword works like /complain
 		// One demo center: the windows are offered at once, with the whole center first.
-		if !hasButton(last(out), "complain:window:W001") || !strings.HasPrefix(buttonLabels(last(out))[0], "整个服务中心") {
+		if !testenv.HasButton(last(out), "complain:window:W001") || !strings.HasPrefix(buttonLabels(last(out))[0], "整个服务中心") {
 			t.Fatalf("window choice: %+v", out)
 		}
 		out = r.press("100", "complain:window:W001")

@@ -93,13 +93,13 @@ func TestRateAsksWhoServed(t *testing.T) {
 				chat := fmt.Sprint("who-", i)
 				out := r.say(chat, "/start w_"+tc.window)
 				asked := strings.Join(buttonLabels(last(out)), ",")
-				if tc.asks == "" && hasButton(last(out), "rate:staff:skip") || tc.asks != "" && asked != tc.asks {
+				if tc.asks == "" && testenv.HasButton(last(out), "rate:staff:skip") || tc.asks != "" && asked != tc.asks {
 					t.Fatalf("first question offers %q, want %q", asked, tc.asks)
 				}
 				for _, a := range tc.answers {
 					out = r.answer(chat, a)
 				}
-				if !hasButton(last(out), "rate:level:5") {
+				if !testenv.HasButton(last(out), "rate:level:5") {
 					t.Fatalf("level not asked after the answers: %+v", out)
 				}
 				out = r.finishGood(chat)
@@ -188,12 +188,12 @@ func TestRateStaffDeepLink(t *testing.T) {
 				out := r.say(chat, "/start "+tc.link)
 				testenv.MustContain(t, out, tc.want...)
 				if tc.staff == "" {
-					if !hasButton(last(out), "rate:window:W001") {
+					if !testenv.HasButton(last(out), "rate:window:W001") {
 						t.Fatalf("no window list after a bad link: %+v", out)
 					}
 					return
 				}
-				if hasButton(last(out), "rate:staff:skip") || !hasButton(last(out), "rate:level:5") {
+				if testenv.HasButton(last(out), "rate:staff:skip") || !testenv.HasButton(last(out), "rate:level:5") {
 					t.Fatalf("a personal link asks the level straight away: %+v", out)
 				}
 				out = r.finishGood(chat)

@@ -71,17 +71,6 @@ func buttonLabels(r bot.Reply) []string {
 	return out
 }
 
-func hasButton(r bot.Reply, payload string) bool {
-	for _, row := range r.Buttons {
-		for _, b := range row {
-			if b.Payload == payload {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // staffID is the ID of the staff member numbered no, as a button payload carries it.
 func (r *rig) staffID(no string) string {
 	r.t.Helper()
@@ -125,7 +114,7 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 		}
 		testenv.MustContain(t, out, "W001", "工作人员张伟")
 		out = r.press("100", "rate:level:2")
-		if !hasButton(last(out), "rate:aspects:efficiency.slow") || !hasButton(last(out), "rate:aspects:done") {
+		if !testenv.HasButton(last(out), "rate:aspects:efficiency.slow") || !testenv.HasButton(last(out), "rate:aspects:done") {
 			t.Fatalf("aspect question lacks buttons: %+v", out)
 		}
 		// Done with nothing chosen is refused for a bad review.
@@ -139,7 +128,7 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 		r.press("100", "rate:aspects:attitude.cold") // untick
 		r.press("100", "rate:aspects:conduct.away")
 		out = r.press("100", "rate:aspects:done")
-		if !hasButton(last(out), "rate:comment:skip") {
+		if !testenv.HasButton(last(out), "rate:comment:skip") {
 			t.Fatalf("comment question lacks skip: %+v", out)
 		}
 		out = r.say("100", "等了一个小时没人")
@@ -167,7 +156,7 @@ func TestRateGoodReviewWithPraiseAndSkip(t *testing.T) {
 		// W002 has one staff member: named without asking.
 		testenv.MustContain(t, out, "W002", "工作人员王芳")
 		out = r.press("200", "rate:level:5")
-		if !hasButton(last(out), "rate:praise:warm") {
+		if !testenv.HasButton(last(out), "rate:praise:warm") {
 			t.Fatalf("praise question lacks buttons: %+v", out)
 		}
 		r.press("200", "rate:praise:warm")
@@ -280,7 +269,7 @@ func TestRateOncePerDay(t *testing.T) {
 // where the window asks.
 func rateQuick(t *testing.T, r *rig, chat, window, level string) {
 	t.Helper()
-	if out := r.say(chat, "/start w_"+window); hasButton(last(out), "rate:staff:skip") {
+	if out := r.say(chat, "/start w_"+window); testenv.HasButton(last(out), "rate:staff:skip") {
 		r.press(chat, "rate:staff:skip")
 	}
 	r.press(chat, "rate:level:"+level)
@@ -296,7 +285,7 @@ func TestRateCancelExpiryAndStaleButtons(t *testing.T) {
 		testenv.MustContain(t, out, "已取消")
 		out = r.press("500", "rate:level:1")
 		testenv.MustContain(t, out, "超时")
-		if !hasButton(last(out), "cmd:/rate") {
+		if !testenv.HasButton(last(out), "cmd:/rate") {
 			t.Fatalf("expired answer should offer to start again: %+v", out)
 		}
 		out = r.say("500", "/cancel")
@@ -311,7 +300,7 @@ func TestRateCancelExpiryAndStaleButtons(t *testing.T) {
 		r.press("500", "rate:level:1")
 		out = r.press("500", "rate:level:5")
 		testenv.MustContain(t, out, "已失效")
-		if !hasButton(last(out), "rate:aspects:done") {
+		if !testenv.HasButton(last(out), "rate:aspects:done") {
 			t.Fatalf("stale press should re-ask the current step: %+v", out)
 		}
 		// Unknown commands get help and keep the dialog.

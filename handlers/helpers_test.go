@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -88,17 +89,9 @@ func (r *rig) press(chat, payload string) []bot.Reply {
 	return r.send(chat, bot.Inbound{Payload: payload, MessageID: "1"})
 }
 
+// hasButton reports whether any of rs offers a button with payload.
 func hasButton(rs []bot.Reply, payload string) bool {
-	for _, r := range rs {
-		for _, row := range r.Buttons {
-			for _, b := range row {
-				if b.Payload == payload {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(rs, func(r bot.Reply) bool { return testenv.HasButton(r, payload) })
 }
 
 // chat returns a new chat id.

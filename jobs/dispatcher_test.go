@@ -281,19 +281,7 @@ func TestDispatcherOutcomes(t *testing.T) {
 			Retry:  jobs.RetryPolicy{Base: time.Minute, Cap: 2 * time.Minute, MaxAttempts: 3},
 			Logger: testenv.Logger(), Workers: 3,
 		})
-		drain := func() {
-			t.Helper()
-			for {
-				n, err := d.RunOnce(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == 0 {
-					return
-				}
-			}
-		}
-		drain()
+		drain(t, ctx, d)
 		want := func(key, state string, attempts int, reason string) {
 			t.Helper()
 			p := pushByKey(t, s, key)
@@ -326,30 +314,30 @@ func TestDispatcherOutcomes(t *testing.T) {
 		}
 
 		clk.Add(2 * time.Second)
-		drain()
+		drain(t, ctx, d)
 		want("slow", models.PushSent, 2, "")
 		clk.Set(t0.Add(time.Minute))
-		drain()
+		drain(t, ctx, d)
 		want("flaky", models.PushQueued, 2, "connection reset")
 		want("broken", models.PushQueued, 2, "502")
 		if p := pushByKey(t, s, "flaky"); !p.NotBefore.Equal(t0.Add(3 * time.Minute)) {
 			t.Errorf("second retry due %s, want base·2 later", p.NotBefore.In(testenv.Shanghai))
 		}
 		clk.Set(t0.Add(3 * time.Minute))
-		drain()
+		drain(t, ctx, d)
 		want("flaky", models.PushSent, 3, "")
 		want("broken", models.PushFailed, 3, "gave up after 3 attempts")
 
 		// A push to the blocked chat queued later is dropped without calling the platform.
 		enqueue(t, s, clk.Now(), push("gone-3", gone))
-		drain()
+		drain(t, ctx, d)
 		want("gone-3", models.PushDropped, 0, "inactive")
 		if n := sender.calls["text of gone-3"]; n != 0 {
 			t.Errorf("blocked chat called %d times for a later push", n)
 		}
 
 		clk.Set(time.Date(2026, 11, 24, 8, 0, 0, 0, testenv.Shanghai))
-		drain()
+		drain(t, ctx, d)
 		want("staff-normal", models.PushSent, 1, "")
 		want("star-staff", models.PushSent, 1, "")
 
@@ -539,15 +527,7 @@ func TestDispatcherKeepsChatOrder(t *testing.T) {
 			return nil
 		}))
 		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testenv.Logger(), Batch: 7})
-		for {
-			n, err := d.RunOnce(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-		}
+		drain(t, ctx, d)
 		for i, k := range got {
 			if k != fmt.Sprintf("p%02d", i) {
 				t.Fatalf("order %v", got)

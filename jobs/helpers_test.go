@@ -11,6 +11,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/internal/testenv"
+	"windowbot/jobs"
 	"windowbot/models"
 )
 
@@ -59,6 +60,20 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// drain runs d round after round until one claims nothing, failing the test on an error.
+func drain(t testing.TB, ctx context.Context, d *jobs.Dispatcher) {
+	t.Helper()
+	for {
+		n, err := d.RunOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
 // citizen creates a platform identity.
 func citizen(t testing.TB, s *models.Store, platform bot.Platform, chat string) *models.Citizen {
 	t.Helper()
@@ -73,14 +88,7 @@ func citizen(t testing.TB, s *models.Store, platform bot.Platform, chat string) 
 func staffAccount(t testing.TB, s *models.Store, platform bot.Platform, chat, staffNo string) *models.Citizen {
 	t.Helper()
 	c := citizen(t, s, platform, chat)
-	var st models.Staff
-	if err := s.DB().Where("staff_no = ?", staffNo).First(&st).Error; err != nil {
-		t.Fatalf("staff %s: %v", staffNo, err)
-	}
-	if err := s.DB().Model(c).Update("staff_id", st.ID).Error; err != nil {
-		t.Fatal(err)
-	}
-	c.StaffID = &st.ID
+	testenv.BindStaff(t, s, c, staffNo)
 	return c
 }
 

@@ -261,20 +261,8 @@ func TestBlockedRecipientReachableAfterWriting(t *testing.T) {
 		api.blocked[chat] = true
 		c := citizen(t, s, bot.Telegram, chat)
 		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(t)}, Logger: testenv.Logger()})
-		drain := func() {
-			t.Helper()
-			for {
-				n, err := d.RunOnce(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == 0 {
-					return
-				}
-			}
-		}
 		enqueue(t, s, time.Now(), push("before", c))
-		drain()
+		drain(t, ctx, d)
 		if p := pushByKey(t, s, "before"); p.State != models.PushDropped {
 			t.Fatalf("push to the blocked chat: %s (%s)", p.State, p.LastError)
 		}
@@ -296,7 +284,7 @@ func TestBlockedRecipientReachableAfterWriting(t *testing.T) {
 			t.Fatalf("after writing again: citizen %d, inactive %v", again.ID, again.Inactive)
 		}
 		enqueue(t, s, time.Now(), push("after", c))
-		drain()
+		drain(t, ctx, d)
 		if p := pushByKey(t, s, "after"); p.State != models.PushSent {
 			t.Errorf("push after the user wrote again: %s (%s)", p.State, p.LastError)
 		}

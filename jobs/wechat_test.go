@@ -57,18 +57,7 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 
 		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.WeChat: wx}, Now: clk.Now, Logger: testenv.Logger(),
 			Retry: jobs.RetryPolicy{Base: time.Second, Cap: time.Minute, MaxAttempts: 3}})
-		drain := func() {
-			for {
-				n, err := d.RunOnce(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == 0 {
-					return
-				}
-			}
-		}
-		drain()
+		drain(t, ctx, d)
 		want := func(key, state string) models.Push {
 			t.Helper()
 			p := pushByKey(t, s, key)
@@ -90,7 +79,7 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 			t.Error("unfollowed citizen not marked inactive")
 		}
 		clk.Add(time.Minute)
-		drain()
+		drain(t, ctx, d)
 		want("busy", models.PushSent)
 		if n := len(api.Custom()); n != 2 {
 			t.Errorf("customer-service messages %d, want 2 (recent, busy)", n)
@@ -114,7 +103,7 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 		for _, k := range kinds {
 			enqueue(t, s, clk.Now(), star("default-"+k, noTpl, k))
 		}
-		drain()
+		drain(t, ctx, d)
 		for _, k := range kinds {
 			want("default-"+k, models.PushSent)
 		}

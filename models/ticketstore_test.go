@@ -53,14 +53,7 @@ func (r *ticketRig) citizen(t *testing.T, id string) *models.Citizen {
 func (r *ticketRig) bind(t *testing.T, chat, staffNo string) (*models.Citizen, *models.Staff) {
 	t.Helper()
 	c := r.citizen(t, chat)
-	var st models.Staff
-	if err := r.s.DB().Where("staff_no = ?", staffNo).First(&st).Error; err != nil {
-		t.Fatal(err)
-	}
-	if err := r.s.DB().Model(c).Update("staff_id", st.ID).Error; err != nil {
-		t.Fatal(err)
-	}
-	return c, &st
+	return c, testenv.BindStaff(t, r.s, c, staffNo)
 }
 
 func TestBadReviewOpensTicketInTheSameTransaction(t *testing.T) {

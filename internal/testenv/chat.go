@@ -85,3 +85,15 @@ func MustNotContain(t testing.TB, rs []bot.Reply, unwanted ...string) {
 		}
 	}
 }
+
+// HasButton reports whether r offers a button with payload.
+func HasButton(r bot.Reply, payload string) bool {
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			if b.Payload == payload {
+				return true
+			}
+		}
+	}
+	return false
+}

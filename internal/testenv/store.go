@@ -62,3 +62,18 @@ func All[T any](t testing.TB, s *models.Store) []T {
 	}
 	return rows
 }
+
+// BindStaff makes the platform identity c act as the staff member staffNo, as redeeming an invite
+// would, and returns the staff record.
+func BindStaff(t testing.TB, s *models.Store, c *models.Citizen, staffNo string) *models.Staff {
+	t.Helper()
+	var st models.Staff
+	if err := s.DB().Where("staff_no = ?", staffNo).First(&st).Error; err != nil {
+		t.Fatalf("testenv: staff %s: %v", staffNo, err)
+	}
+	if err := s.DB().Model(c).Update("staff_id", st.ID).Error; err != nil {
+		t.Fatalf("testenv: bind %s: %v", staffNo, err)
+	}
+	c.StaffID = &st.ID
+	return &st
+}
