@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,20 +19,6 @@ import (
 	"windowbot/internal/testenv"
 	"windowbot/models"
 )
-
-// syncBuffer is an io.Writer safe to read while the command writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // env is a fake environment: only what a test sets exists.
 func env(kv map[string]string) func(string) (string, bool) {
@@ -55,7 +40,7 @@ func baseEnv(t *testing.T, extra map[string]string) map[string]string {
 
 func runCmd(t *testing.T, e map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb syncBuffer
+	var out, errb testenv.LogBuffer
 	code = run(context.Background(), args, &out, &errb, env(e))
 	return code, out.String(), errb.String()
 }
@@ -280,12 +265,12 @@ func (f *fakeBotAPI) called(method string) []map[string]string {
 }
 
 // startServe runs `windowbot serve` until the test ends and returns its base URL.
-func startServe(t *testing.T, e map[string]string) (base string, stderr *syncBuffer) {
+func startServe(t *testing.T, e map[string]string) (base string, stderr *testenv.LogBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr = &syncBuffer{}
+	stderr = &testenv.LogBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve"}, &syncBuffer{}, stderr, env(e)) }()
+	go func() { done <- run(ctx, []string{"serve"}, &testenv.LogBuffer{}, stderr, env(e)) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

@@ -11,25 +11,18 @@ import (
 	"windowbot/bot"
 	"windowbot/flows"
 	"windowbot/handlers"
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
 func (r *rig) tickets() []models.Ticket {
 	r.t.Helper()
-	var ts []models.Ticket
-	if err := r.store.DB().Order("id").Find(&ts).Error; err != nil {
-		r.t.Fatal(err)
-	}
-	return ts
+	return testenv.All[models.Ticket](r.t, r.store)
 }
 
 func (r *rig) pushes() []models.Push {
 	r.t.Helper()
-	var ps []models.Push
-	if err := r.store.DB().Order("id").Find(&ps).Error; err != nil {
-		r.t.Fatal(err)
-	}
-	return ps
+	return testenv.All[models.Push](r.t, r.store)
 }
 
 // bindStaff makes chat act as staff member staffNo.
@@ -40,13 +33,7 @@ func (r *rig) bindStaff(chat, staffNo string) *models.Citizen {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	var st models.Staff
-	if err := r.store.DB().Where("staff_no = ?", staffNo).First(&st).Error; err != nil {
-		r.t.Fatal(err)
-	}
-	if err := r.store.DB().Model(c).Update("staff_id", st.ID).Error; err != nil {
-		r.t.Fatal(err)
-	}
+	testenv.BindStaff(r.t, r.store, c, staffNo)
 	return c
 }
 
@@ -59,14 +46,14 @@ func (r *rig) fileComplaint(chat, category, desc string) string {
 	r.t.Helper()
 	r.say(chat, "/complain W001")
 	out := r.press(chat, "complain:category:"+category)
-	if hasButton(last(out), "complain:dup:new") {
+	if testenv.HasButton(last(out), "complain:dup:new") {
 		r.press(chat, "complain:dup:new")
 	}
 	r.say(chat, desc)
 	r.press(chat, "complain:photos:done")
 	r.press(chat, "complain:identity:anonymous")
 	out = r.press(chat, "complain:confirm:submit")
-	mustContain(r.t, out, "工单编号")
+	testenv.MustContain(r.t, out, "工单编号")
 	ts := r.tickets()
 	return ts[len(ts)-1].No
 }
@@ -76,35 +63,35 @@ func TestComplainWithPhotoAndPhone(t *testing.T) {
 		staff := r.bindStaff("staff-1", "DEMO-001")
 		out := r.say("100", "投诉") // the keyword works like /complain
 		// One demo center: the windows are offered at once, with the whole center first.
-		if !hasButton(last(out), "complain:window:W001") || !strings.HasPrefix(buttonLabels(last(out))[0], "整个服务中心") {
+		if !testenv.HasButton(last(out), "complain:window:W001") || !strings.HasPrefix(buttonLabels(last(out))[0], "整个服务中心") {
 			t.Fatalf("window choice: %+v", out)
 		}
 		out = r.press("100", "complain:window:W001")
-		mustContain(t, out, "不动产登记", "问题类别")
+		testenv.MustContain(t, out, "不动产登记", "问题类别")
 		if got := strings.Join(buttonLabels(last(out)), ","); got != "工作效能,服务态度,服务能力,工作作风,办不成事,其他" {
 			t.Fatalf("categories = %s", got)
 		}
 		// A photo before the description is put off politely.
 		out = r.photo("100", "too-early", 1000)
-		mustContain(t, out, "问题类别")
+		testenv.MustContain(t, out, "问题类别")
 		r.press("100", "complain:category:not_done")
 		out = r.say("100", strings.Repeat("长", flows.MaxDescriptionRunes+1))
-		mustContain(t, out, "内容太长了")
+		testenv.MustContain(t, out, "内容太长了")
 		out = r.say("100", "材料齐全，窗口说系统不支持，让我下周再来")
-		mustContain(t, out, "照片")
+		testenv.MustContain(t, out, "照片")
 		out = r.photo("100", "AgACAgIAAxk-huge", 11<<20)
-		mustContain(t, out, "太大")
+		testenv.MustContain(t, out, "太大")
 		out = r.photo("100", "AgACAgIAAxk-1", 120_000)
-		mustContain(t, out, "1/3")
+		testenv.MustContain(t, out, "1/3")
 		r.press("100", "complain:photos:done")
 		out = r.press("100", "complain:identity:realname")
-		mustContain(t, out, "手机号")
+		testenv.MustContain(t, out, "手机号")
 		out = r.say("100", "12345")
-		mustContain(t, out, "格式不正确")
+		testenv.MustContain(t, out, "格式不正确")
 		out = r.say("100", "138 1234 5678")
-		mustContain(t, out, "请确认", "办不成事", "照片：1 张", "138****5678")
+		testenv.MustContain(t, out, "请确认", "办不成事", "照片：1 张", "138****5678")
 		out = r.press("100", "complain:confirm:submit")
-		mustContain(t, out, "T20261123-0001", "2026年11月24日 周二", "/track T20261123-0001")
+		testenv.MustContain(t, out, "T20261123-0001", "2026年11月24日 周二", "/track T20261123-0001")
 
 		ts := r.tickets()
 		if len(ts) != 1 {
@@ -133,7 +120,7 @@ func TestComplainWithPhotoAndPhone(t *testing.T) {
 		}
 		// The dialog is over.
 		out = r.say("100", "还有吗")
-		mustContain(t, out, "没看懂")
+		testenv.MustContain(t, out, "没看懂")
 	})
 }
 
@@ -153,12 +140,12 @@ func TestComplainAnonymousWithWebUpload(t *testing.T) {
 		web(bot.Inbound{Payload: "complain:category:attitude", MessageID: "m2"})
 		web(bot.Inbound{Text: "窗口人员玩手机，不理人"})
 		out := web(bot.Inbound{Photo: &bot.Media{Data: png, MIMEType: "image/png", Size: int64(len(png))}})
-		mustContain(t, out, "1/3")
+		testenv.MustContain(t, out, "1/3")
 		web(bot.Inbound{Payload: "complain:photos:done", MessageID: "m3"})
 		out = web(bot.Inbound{Payload: "complain:identity:anonymous", MessageID: "m4"})
-		mustContain(t, out, "匿名")
+		testenv.MustContain(t, out, "匿名")
 		out = web(bot.Inbound{Payload: "complain:confirm:submit", MessageID: "m5"})
-		mustContain(t, out, "T20261123-0001", "匿名反映")
+		testenv.MustContain(t, out, "T20261123-0001", "匿名反映")
 		tk := r.tickets()[0]
 		if !tk.Anonymous || tk.Phone != "" || tk.CallbackConsent || tk.Channel != "web" {
 			t.Fatalf("ticket = %+v", tk)
@@ -178,32 +165,32 @@ func TestComplainDuplicateHint(t *testing.T) {
 		// Bob takes the hint and joins.
 		r.say("bob", "/complain W001")
 		out := r.press("bob", "complain:category:attitude")
-		mustContain(t, out, first, "并入")
+		testenv.MustContain(t, out, first, "并入")
 		r.press("bob", "complain:dup:join")
 		r.say("bob", "我昨天也遇到了")
 		r.photo("bob", "bob-photo", 1000)
 		out = r.press("bob", "complain:photos:done")
 		// Joining skips the identity question.
-		mustContain(t, out, "请确认", "并入工单："+first)
+		testenv.MustContain(t, out, "请确认", "并入工单："+first)
 		out = r.press("bob", "complain:confirm:submit")
-		mustContain(t, out, "已并入工单 "+first)
+		testenv.MustContain(t, out, "已并入工单 "+first)
 		if n := len(r.tickets()); n != 1 {
 			t.Fatalf("tickets = %d after a join", n)
 		}
 		out = r.say("bob", "/track")
-		mustContain(t, out, first)
+		testenv.MustContain(t, out, first)
 
 		// Carol declines and files her own.
 		r.say("carol", "/complain W001")
 		out = r.press("carol", "complain:category:attitude")
-		mustContain(t, out, first)
+		testenv.MustContain(t, out, first)
 		r.press("carol", "complain:dup:new")
 		r.say("carol", "不一样的问题")
 		r.press("carol", "complain:photos:done")
 		out = r.press("carol", "complain:identity:anonymous")
-		mustContain(t, out, "请确认")
+		testenv.MustContain(t, out, "请确认")
 		out = r.press("carol", "complain:confirm:submit")
-		mustContain(t, out, "T20261123-0002")
+		testenv.MustContain(t, out, "T20261123-0002")
 		ts := r.tickets()
 		if len(ts) != 2 {
 			t.Fatalf("tickets = %d", len(ts))
@@ -211,12 +198,12 @@ func TestComplainDuplicateHint(t *testing.T) {
 		// Another category or a week later: no hint.
 		r.say("dave", "/complain W001")
 		out = r.press("dave", "complain:category:conduct")
-		mustContain(t, out, "请描述")
+		testenv.MustContain(t, out, "请描述")
 		r.say("dave", "/cancel")
 		r.clock.Add(8 * 24 * time.Hour)
 		r.say("erin", "/complain W001")
 		out = r.press("erin", "complain:category:attitude")
-		mustContain(t, out, "请描述")
+		testenv.MustContain(t, out, "请描述")
 	})
 }
 
@@ -235,9 +222,9 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 		move(no, models.Change{Action: models.ActAccept})
 		move(no, models.Change{Action: models.ActPlan, Note: "增加叫号窗口"})
 		out := r.say("alice", "/track")
-		mustContain(t, out, no, "整改中", "承办：窗口工作人员", "期限 2026年12月14日", "最新：11月23日 10:00 已制定整改方案")
+		testenv.MustContain(t, out, no, "整改中", "承办：窗口工作人员", "期限 2026年12月14日", "最新：11月23日 10:00 已制定整改方案")
 		out = r.say("alice", "1") // WeChat style: the number of the listed ticket
-		mustContain(t, out, "工单 "+no, "承办：窗口工作人员", "已制定整改方案：增加叫号窗口", "办理期限：2026年12月14日")
+		testenv.MustContain(t, out, "工单 "+no, "承办：窗口工作人员", "已制定整改方案：增加叫号窗口", "办理期限：2026年12月14日")
 
 		// Somebody else's number answers like a number that does not exist.
 		r.fileComplaint("bob", "conduct", "迟到")
@@ -256,56 +243,56 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 			t.Fatalf("invite = %+v (%v)", invite, err)
 		}
 		out = r.press("alice", btns[2][0].Payload)
-		mustContain(t, out, "重新交办", "督查科")
+		testenv.MustContain(t, out, "重新交办", "督查科")
 		tk, _ := r.store.TicketByNo(ctx, no)
 		if tk.State != models.StateReopened || !tk.Escalated {
 			t.Fatalf("after unsatisfied: %s escalated=%v", tk.State, tk.Escalated)
 		}
 		out = r.press("alice", btns[2][0].Payload) // pressed again: the verdict stands
-		mustContain(t, out, "暂不需要评价")
+		testenv.MustContain(t, out, "暂不需要评价")
 
 		move(no, models.Change{Action: models.ActPlan, Note: "督查科介入"})
 		move(no, models.Change{Action: models.ActDone, Note: "已整改"})
 		// On WeChat: the keyword, then the number of the choice.
 		out = r.say("alice", "追评")
-		mustContain(t, out, "请对工单 "+no)
+		testenv.MustContain(t, out, "请对工单 "+no)
 		out = r.say("alice", "1")
-		mustContain(t, out, "感谢您的评价", "已关闭")
+		testenv.MustContain(t, out, "感谢您的评价", "已关闭")
 		tk, _ = r.store.TicketByNo(ctx, no)
 		if tk.State != models.StateClosed || tk.CloseReason != models.CloseSatisfied {
 			t.Fatalf("closed? %s %s", tk.State, tk.CloseReason)
 		}
 		out = r.say("alice", "/rerate")
-		mustContain(t, out, "没有待评价")
+		testenv.MustContain(t, out, "没有待评价")
 
 		// A rejected complaint can be appealed once, with a reason.
 		bobs := r.tickets()[1].No
 		move(bobs, models.Change{Action: models.ActReject, Note: "经核实当日该窗口无人迟到"})
 		out = r.say("bob", "/track "+bobs)
-		mustContain(t, out, "不予受理", "/appeal "+bobs)
+		testenv.MustContain(t, out, "不予受理", "/appeal "+bobs)
 		out = r.say("bob", "/appeal "+bobs)
-		mustContain(t, out, "经核实当日该窗口无人迟到", "理由")
+		testenv.MustContain(t, out, "经核实当日该窗口无人迟到", "理由")
 		out = r.say("bob", "我有排队小票为证")
-		mustContain(t, out, "已提交复核申请")
+		testenv.MustContain(t, out, "已提交复核申请")
 		tk, _ = r.store.TicketByNo(ctx, bobs)
 		if tk.State != models.StateAppealed || tk.AppealReason != "我有排队小票为证" {
 			t.Fatalf("appeal: %+v", tk)
 		}
 		out = r.say("alice", "/appeal "+bobs+" 我也要申诉")
-		mustContain(t, out, "没有找到工单")
+		testenv.MustContain(t, out, "没有找到工单")
 	})
 }
 
 func TestSubscribersGetRectificationNotices(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		ctx := context.Background()
-		eng := flows.NewEngine(flows.Options{State: r.state, Store: r.store, Now: r.clock.Now, Location: shanghai},
-			flows.CitizenFlows(r.store, r.state, shanghai, 1, 30*time.Minute)...)
+		eng := flows.NewEngine(flows.Options{State: r.state, Store: r.store, Now: r.clock.Now, Location: testenv.Shanghai},
+			flows.CitizenFlows(r.store, r.state, testenv.Shanghai, 1, 30*time.Minute)...)
 		r.router = handlers.NewRouter(eng, nil, handlers.WithSubscriptions(r.store))
 
-		mustContain(t, r.say("sub", "订阅"), "已订阅")
-		mustContain(t, r.say("gone", "/subscribe"), "已订阅")
-		mustContain(t, r.say("gone", "退订"), "已退订")
+		testenv.MustContain(t, r.say("sub", "订阅"), "已订阅")
+		testenv.MustContain(t, r.say("gone", "/subscribe"), "已订阅")
+		testenv.MustContain(t, r.say("gone", "退订"), "已退订")
 		r.say("other", "/help")
 		no := r.fileComplaint("alice", "attitude", "态度冷淡")
 		admin := models.Actor{Role: models.RoleAdmin}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -39,44 +40,44 @@ func TestChoosePlaceAcrossCenters(t *testing.T) {
 		eastBtn := fmt.Sprintf(":center:%d", east.ID)
 
 		out := r.say("p1", "/rate")
-		mustContain(t, out, "请选择办事的服务中心")
-		if !hasButton(last(out), "rate"+eastBtn) {
+		testenv.MustContain(t, out, "请选择办事的服务中心")
+		if !testenv.HasButton(last(out), "rate"+eastBtn) {
 			t.Fatalf("/rate offers no button for the second center: %+v", last(out))
 		}
 		out = r.press("p1", "rate:center:999999")
-		mustContain(t, out, "这个选项已失效", "请输入窗口海报上的窗口编号")
+		testenv.MustContain(t, out, "这个选项已失效", "请输入窗口海报上的窗口编号")
 		out = r.press("p1", "rate:center:x")
-		if !hasButton(last(out), "rate"+eastBtn) {
+		if !testenv.HasButton(last(out), "rate"+eastBtn) {
 			t.Fatalf("a malformed center button should re-ask the centers: %+v", out)
 		}
 		out = r.press("p1", "rate"+eastBtn)
-		mustContain(t, out, "请选择窗口")
+		testenv.MustContain(t, out, "请选择窗口")
 		if got := buttonLabels(last(out)); len(got) != 2 || got[0] != "E001 不动产登记" || got[1] != "E002 公积金" {
 			t.Fatalf("windows of EAST = %q", got)
 		}
 		out = r.say("p1", "NOPE-1")
-		mustContain(t, out, "没有找到编号为“NOPE-1”的窗口")
+		testenv.MustContain(t, out, "没有找到编号为“NOPE-1”的窗口")
 		out = r.press("p1", "rate:window:E002")
-		mustContain(t, out, "东区政务服务中心 · E002 公积金")
+		testenv.MustContain(t, out, "东区政务服务中心 · E002 公积金")
 
 		out = r.say("p2", "/complain")
-		mustContain(t, out, "请选择办事的服务中心")
-		if !hasButton(last(out), "complain"+eastBtn) {
+		testenv.MustContain(t, out, "请选择办事的服务中心")
+		if !testenv.HasButton(last(out), "complain"+eastBtn) {
 			t.Fatalf("/complain offers no button for the second center: %+v", last(out))
 		}
 		out = r.press("p2", "complain:center:999999")
-		mustContain(t, out, "这个选项已失效")
+		testenv.MustContain(t, out, "这个选项已失效")
 		out = r.press("p2", "complain"+eastBtn)
-		mustContain(t, out, "整个服务中心")
+		testenv.MustContain(t, out, "整个服务中心")
 		want := []string{"整个服务中心（东区政务服务中心）", "E001 不动产登记", "E002 公积金"}
 		if got := buttonLabels(last(out)); strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Fatalf("complaint places of EAST = %q, want %q", got, want)
 		}
 		out = r.press("p2", fmt.Sprintf("complain:window:*%d", east.ID))
-		mustContain(t, out, "反映对象：东区政务服务中心 · 整个服务中心")
+		testenv.MustContain(t, out, "反映对象：东区政务服务中心 · 整个服务中心")
 
 		r.say("p3", "/complain")
 		out = r.say("p3", " e001 ")
-		mustContain(t, out, "反映对象：东区政务服务中心 · E001 不动产登记")
+		testenv.MustContain(t, out, "反映对象：东区政务服务中心 · E001 不动产登记")
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"windowbot/bot"
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -92,13 +93,13 @@ func TestRateAsksWhoServed(t *testing.T) {
 				chat := fmt.Sprint("who-", i)
 				out := r.say(chat, "/start w_"+tc.window)
 				asked := strings.Join(buttonLabels(last(out)), ",")
-				if tc.asks == "" && hasButton(last(out), "rate:staff:skip") || tc.asks != "" && asked != tc.asks {
+				if tc.asks == "" && testenv.HasButton(last(out), "rate:staff:skip") || tc.asks != "" && asked != tc.asks {
 					t.Fatalf("first question offers %q, want %q", asked, tc.asks)
 				}
 				for _, a := range tc.answers {
 					out = r.answer(chat, a)
 				}
-				if !hasButton(last(out), "rate:level:5") {
+				if !testenv.HasButton(last(out), "rate:level:5") {
 					t.Fatalf("level not asked after the answers: %+v", out)
 				}
 				out = r.finishGood(chat)
@@ -108,11 +109,11 @@ func TestRateAsksWhoServed(t *testing.T) {
 					t.Fatalf("rating names %q, want %q", r.staffNo(got.StaffID), tc.want)
 				}
 				if tc.want == "" {
-					mustNotContain(t, out, "工作人员：")
+					testenv.MustNotContain(t, out, "工作人员：")
 					return
 				}
 				st, _ := r.store.StaffByNo(context.Background(), tc.want)
-				mustContain(t, out, "工作人员："+st.Name)
+				testenv.MustContain(t, out, "工作人员："+st.Name)
 			})
 		}
 	})
@@ -140,22 +141,22 @@ func TestRateStaffMovedAway(t *testing.T) {
 				if tc.moveBefore == "staff" {
 					r.importStaff("", "DEMO-002,李娜,W002,staff")
 					out := r.press(chat, press)
-					mustContain(t, out, tc.want[0])
+					testenv.MustContain(t, out, tc.want[0])
 					if got := strings.Join(buttonLabels(last(out)), ","); got != tc.want[1] {
 						t.Fatalf("asked again with %s, want %s", got, tc.want[1])
 					}
 					r.press(chat, "rate:staff:skip")
 				} else {
 					out := r.press(chat, press)
-					mustContain(t, out, "工作人员李娜")
+					testenv.MustContain(t, out, "工作人员李娜")
 					r.importStaff("", "DEMO-002,李娜,W002,staff")
 				}
 				out := r.finishGood(chat)
-				mustContain(t, out, "感谢您的评价")
+				testenv.MustContain(t, out, "感谢您的评价")
 				if tc.moveBefore == "end" {
-					mustContain(t, out, tc.want[0])
+					testenv.MustContain(t, out, tc.want[0])
 				}
-				mustNotContain(t, out, "工作人员：李娜")
+				testenv.MustNotContain(t, out, "工作人员：李娜")
 				rs := r.ratings()
 				if got := rs[len(rs)-1]; got.StaffID != nil {
 					t.Fatalf("rating names %s, want nobody", r.staffNo(got.StaffID))
@@ -185,14 +186,14 @@ func TestRateStaffDeepLink(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				chat := fmt.Sprint("link-", i)
 				out := r.say(chat, "/start "+tc.link)
-				mustContain(t, out, tc.want...)
+				testenv.MustContain(t, out, tc.want...)
 				if tc.staff == "" {
-					if !hasButton(last(out), "rate:window:W001") {
+					if !testenv.HasButton(last(out), "rate:window:W001") {
 						t.Fatalf("no window list after a bad link: %+v", out)
 					}
 					return
 				}
-				if hasButton(last(out), "rate:staff:skip") || !hasButton(last(out), "rate:level:5") {
+				if testenv.HasButton(last(out), "rate:staff:skip") || !testenv.HasButton(last(out), "rate:level:5") {
 					t.Fatalf("a personal link asks the level straight away: %+v", out)
 				}
 				out = r.finishGood(chat)
@@ -211,7 +212,7 @@ func TestRateStaffDeepLink(t *testing.T) {
 		if err := r.store.DB().Model(c).Update("staff_id", st.ID).Error; err != nil {
 			t.Fatal(err)
 		}
-		mustContain(t, r.say("own-badge", "/start s_DEMO-002"), "不能评价自己的窗口")
+		testenv.MustContain(t, r.say("own-badge", "/start s_DEMO-002"), "不能评价自己的窗口")
 	})
 }
 
@@ -232,7 +233,7 @@ func TestServiceStarFromDialogs(t *testing.T) {
 				r.press(chat, "rate:aspects:efficiency.slow")
 				r.press(chat, "rate:aspects:done")
 			}
-			mustContain(t, r.press(chat, "rate:comment:skip"), "感谢您的评价")
+			testenv.MustContain(t, r.press(chat, "rate:comment:skip"), "感谢您的评价")
 		}
 		for i := range 4 {
 			chat := fmt.Sprint("fan-", i)
@@ -252,7 +253,7 @@ func TestServiceStarFromDialogs(t *testing.T) {
 			rate(fmt.Sprint("few-", i), []answer{{text: "/start w_W002"}}, "5") // 王芳, silently
 		}
 		ctx := context.Background()
-		from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai), time.Date(2026, 12, 1, 0, 0, 0, 0, shanghai)
+		from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, testenv.Shanghai), time.Date(2026, 12, 1, 0, 0, 0, 0, testenv.Shanghai)
 		tallies, err := r.store.StaffTallies(ctx, from, to)
 		if err != nil {
 			t.Fatal(err)
@@ -276,15 +277,4 @@ func TestServiceStarFromDialogs(t *testing.T) {
 			t.Fatalf("stars = %+v, want 李娜 with 4 ratings", stars)
 		}
 	})
-}
-
-func mustNotContain(t *testing.T, rs []bot.Reply, bad ...string) {
-	t.Helper()
-	for _, r := range rs {
-		for _, b := range bad {
-			if strings.Contains(r.Text, b) {
-				t.Fatalf("reply %q contains %q", r.Text, b)
-			}
-		}
-	}
 }

@@ -3,7 +3,6 @@ package flows_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -14,115 +13,45 @@ import (
 	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
 
 // rig is an engine over a real database and a real state store, with a chat driver.
 type rig struct {
 	t      *testing.T
 	store  *models.Store
 	state  flows.State
-	clock  *clock
+	clock  *testenv.Clock
 	router *handlers.Router
 }
 
-func openStore(t testing.TB, url string) *models.Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	s.SetTicketRules(models.DefaultTicketRules(shanghai))
-	if err := s.SeedDemo(ctx); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	return s
-}
-
-func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig {
-	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
+func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock) *rig {
+	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
 	eng := flows.NewEngine(flows.Options{
-		State: st, Store: store, Now: clk.Now, Location: shanghai,
+		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai,
 		SessionTTL: 30 * time.Minute,
-	}, flows.CitizenFlows(store, st, shanghai, 1, 30*time.Minute)...)
+	}, flows.CitizenFlows(store, st, testenv.Shanghai, 1, 30*time.Minute)...)
 	return &rig{t: t, store: store, state: st, clock: clk, router: handlers.NewRouter(eng, nil)}
 }
 
-func memoryState(t testing.TB, clk *clock) flows.State {
-	st := state.NewMemory(clk.Now)
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func redisState(t testing.TB) flows.State {
-	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), testenv.KeyPrefix(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func newClock() *clock {
-	return &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)}
-}
+func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 
 // forEachBackend runs fn against SQLite and PostgreSQL (memory state), and SQLite with Redis.
 func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
-	for name, url := range testenv.DatabaseURLs(t) {
-		t.Run(name, func(t *testing.T) {
-			clk := newClock()
-			fn(t, newRig(t, openStore(t, url), memoryState(t, clk), clk))
-		})
-	}
+	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		clk := newClock()
+		fn(t, newRig(t, testenv.OpenDemoStore(t, url), statetest.Memory(t, clk.Now), clk))
+	})
 	t.Run("sqlite+redis", func(t *testing.T) {
 		clk := newClock()
-		fn(t, newRig(t, openStore(t, testenv.SQLiteURL(t)), redisState(t), clk))
+		fn(t, newRig(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), statetest.Redis(t), clk))
 	})
 }
 
 func (r *rig) send(chat string, in bot.Inbound) []bot.Reply {
 	r.t.Helper()
-	in.Platform, in.ChatID = bot.Telegram, chat
-	out, err := r.router.Handle(context.Background(), in)
-	if err != nil {
-		r.t.Fatalf("handle %+v: %v", in, err)
-	}
-	if len(out) == 0 {
-		r.t.Fatalf("handle %+v: no reply", in)
-	}
-	for _, rep := range out {
-		if strings.TrimSpace(rep.Text) == "" {
-			r.t.Fatalf("handle %+v: empty reply text", in)
-		}
-	}
-	return out
+	return testenv.Send(r.t, r.router, chat, in)
 }
 
 func (r *rig) say(chat, text string) []bot.Reply { return r.send(chat, bot.Inbound{Text: text}) }
@@ -132,20 +61,6 @@ func (r *rig) press(chat, payload string) []bot.Reply {
 
 func last(rs []bot.Reply) bot.Reply { return rs[len(rs)-1] }
 
-func mustContain(t *testing.T, rs []bot.Reply, want ...string) {
-	t.Helper()
-	var all strings.Builder
-	for _, r := range rs {
-		all.WriteString(r.Text)
-		all.WriteString("\n")
-	}
-	for _, w := range want {
-		if !strings.Contains(all.String(), w) {
-			t.Fatalf("replies %q do not contain %q", all.String(), w)
-		}
-	}
-}
-
 func buttonLabels(r bot.Reply) []string {
 	var out []string
 	for _, row := range r.Buttons {
@@ -154,17 +69,6 @@ func buttonLabels(r bot.Reply) []string {
 		}
 	}
 	return out
-}
-
-func hasButton(r bot.Reply, payload string) bool {
-	for _, row := range r.Buttons {
-		for _, b := range row {
-			if b.Payload == payload {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // staffID is the ID of the staff member numbered no, as a button payload carries it.
@@ -192,11 +96,7 @@ func (r *rig) staffNo(id *uint) string {
 
 func (r *rig) ratings() []models.Rating {
 	r.t.Helper()
-	var rs []models.Rating
-	if err := r.store.DB().Order("id").Find(&rs).Error; err != nil {
-		r.t.Fatal(err)
-	}
-	return rs
+	return testenv.All[models.Rating](r.t, r.store)
 }
 
 func TestRateBadReviewFromDeepLink(t *testing.T) {
@@ -206,20 +106,20 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 		if got, want := strings.Join(buttonLabels(last(out)), ","), "张伟,李娜,不确定/跳过"; got != want {
 			t.Fatalf("staff buttons = %s, want %s", got, want)
 		}
-		mustContain(t, out, "请问为您办理业务的工作人员是？")
+		testenv.MustContain(t, out, "请问为您办理业务的工作人员是？")
 		out = r.press("100", "rate:staff:"+r.staffID("DEMO-001"))
 		lvl := last(out)
 		if got, want := strings.Join(buttonLabels(lvl), ","), "非常满意,满意,基本满意,不满意,非常不满意"; got != want {
 			t.Fatalf("level buttons = %s, want %s", got, want)
 		}
-		mustContain(t, out, "W001", "工作人员张伟")
+		testenv.MustContain(t, out, "W001", "工作人员张伟")
 		out = r.press("100", "rate:level:2")
-		if !hasButton(last(out), "rate:aspects:efficiency.slow") || !hasButton(last(out), "rate:aspects:done") {
+		if !testenv.HasButton(last(out), "rate:aspects:efficiency.slow") || !testenv.HasButton(last(out), "rate:aspects:done") {
 			t.Fatalf("aspect question lacks buttons: %+v", out)
 		}
 		// Done with nothing chosen is refused for a bad review.
 		out = r.press("100", "rate:aspects:done")
-		mustContain(t, out, "至少选择一项")
+		testenv.MustContain(t, out, "至少选择一项")
 		out = r.press("100", "rate:aspects:efficiency.slow")
 		if !last(out).Edit || !strings.Contains(strings.Join(buttonLabels(last(out)), ","), flows.Checked+"工作效能·办事拖沓") {
 			t.Fatalf("toggle should edit the checklist with a tick: %+v", last(out))
@@ -228,11 +128,11 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 		r.press("100", "rate:aspects:attitude.cold") // untick
 		r.press("100", "rate:aspects:conduct.away")
 		out = r.press("100", "rate:aspects:done")
-		if !hasButton(last(out), "rate:comment:skip") {
+		if !testenv.HasButton(last(out), "rate:comment:skip") {
 			t.Fatalf("comment question lacks skip: %+v", out)
 		}
 		out = r.say("100", "等了一个小时没人")
-		mustContain(t, out, "感谢您的评价", "工作人员：张伟", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人", "已生成差评工单 T20261123-0001", "2026年11月24日 周二")
+		testenv.MustContain(t, out, "感谢您的评价", "工作人员：张伟", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人", "已生成差评工单 T20261123-0001", "2026年11月24日 周二")
 		rs := r.ratings()
 		if len(rs) != 1 {
 			t.Fatalf("ratings = %d, want 1", len(rs))
@@ -244,7 +144,7 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 		}
 		// The conversation is over: a stale button answers politely.
 		out = r.press("100", "rate:level:5")
-		mustContain(t, out, "超时")
+		testenv.MustContain(t, out, "超时")
 	})
 }
 
@@ -254,16 +154,16 @@ func TestRateGoodReviewWithPraiseAndSkip(t *testing.T) {
 		// One demo center: the windows are listed straight away.
 		out := r.press("200", "rate:window:W002")
 		// W002 has one staff member: named without asking.
-		mustContain(t, out, "W002", "工作人员王芳")
+		testenv.MustContain(t, out, "W002", "工作人员王芳")
 		out = r.press("200", "rate:level:5")
-		if !hasButton(last(out), "rate:praise:warm") {
+		if !testenv.HasButton(last(out), "rate:praise:warm") {
 			t.Fatalf("praise question lacks buttons: %+v", out)
 		}
 		r.press("200", "rate:praise:warm")
 		r.press("200", "rate:praise:one_visit")
 		r.press("200", "rate:praise:done")
 		out = r.press("200", "rate:comment:skip")
-		mustContain(t, out, "非常满意", "工作人员：王芳", "热情周到", "一次办成")
+		testenv.MustContain(t, out, "非常满意", "工作人员：王芳", "热情周到", "一次办成")
 		rs := r.ratings()
 		if len(rs) != 1 || rs[0].Level != 5 || rs[0].Praise != "warm,one_visit" || rs[0].Aspects != "" || rs[0].Comment != "" ||
 			r.staffNo(rs[0].StaffID) != "DEMO-003" {
@@ -284,7 +184,7 @@ func TestRateTypedChoicesLikeWeChat(t *testing.T) {
 		}
 		r.say("300", "选好了")
 		out = r.say("300", "1") // free text here: a number is a comment
-		mustContain(t, out, "基本满意", "工作人员：陈静")
+		testenv.MustContain(t, out, "基本满意", "工作人员：陈静")
 		rs := r.ratings()
 		if len(rs) != 1 || rs[0].Level != 3 || rs[0].Aspects != "efficiency.slow,attitude.not_proactive" || rs[0].Comment != "1" ||
 			r.staffNo(rs[0].StaffID) != "DEMO-005" {
@@ -326,18 +226,18 @@ func TestRateTypedLevelNumber(t *testing.T) {
 				}
 				out = r.say(chat, tc.typed)
 				if tc.want == 0 {
-					mustContain(t, out, "满意吗")
+					testenv.MustContain(t, out, "满意吗")
 					return
 				}
 				if models.Level(tc.want).AsksAspects() {
-					mustContain(t, out, "哪些方面需要改进")
+					testenv.MustContain(t, out, "哪些方面需要改进")
 					r.say(chat, "1")
 					r.say(chat, "选好了")
 				} else {
-					mustContain(t, out, "哪些方面让您满意")
+					testenv.MustContain(t, out, "哪些方面让您满意")
 					r.say(chat, "跳过")
 				}
-				mustContain(t, r.say(chat, "跳过"), "感谢您的评价", models.Level(tc.want).Label(flows.LangZH))
+				testenv.MustContain(t, r.say(chat, "跳过"), "感谢您的评价", models.Level(tc.want).Label(flows.LangZH))
 				rs := r.ratings()
 				if got := rs[len(rs)-1]; got.Level != tc.want {
 					t.Fatalf("typed %q recorded level %d, want %d", tc.typed, got.Level, tc.want)
@@ -351,7 +251,7 @@ func TestRateOncePerDay(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		rateQuick(t, r, "400", "W001", "4")
 		out := r.say("400", "/start w_W001")
-		mustContain(t, out, "今天已经评价过")
+		testenv.MustContain(t, out, "今天已经评价过")
 		if n := len(r.ratings()); n != 1 {
 			t.Fatalf("ratings = %d", n)
 		}
@@ -369,43 +269,43 @@ func TestRateOncePerDay(t *testing.T) {
 // where the window asks.
 func rateQuick(t *testing.T, r *rig, chat, window, level string) {
 	t.Helper()
-	if out := r.say(chat, "/start w_"+window); hasButton(last(out), "rate:staff:skip") {
+	if out := r.say(chat, "/start w_"+window); testenv.HasButton(last(out), "rate:staff:skip") {
 		r.press(chat, "rate:staff:skip")
 	}
 	r.press(chat, "rate:level:"+level)
 	r.press(chat, "rate:praise:done")
 	out := r.press(chat, "rate:comment:skip")
-	mustContain(t, out, "感谢您的评价")
+	testenv.MustContain(t, out, "感谢您的评价")
 }
 
 func TestRateCancelExpiryAndStaleButtons(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		r.say("500", "/start w_W001")
 		out := r.say("500", "/cancel")
-		mustContain(t, out, "已取消")
+		testenv.MustContain(t, out, "已取消")
 		out = r.press("500", "rate:level:1")
-		mustContain(t, out, "超时")
-		if !hasButton(last(out), "cmd:/rate") {
+		testenv.MustContain(t, out, "超时")
+		if !testenv.HasButton(last(out), "cmd:/rate") {
 			t.Fatalf("expired answer should offer to start again: %+v", out)
 		}
 		out = r.say("500", "/cancel")
-		mustContain(t, out, "没有进行中")
+		testenv.MustContain(t, out, "没有进行中")
 
 		// A double tap on a level while the aspects are asked: told, and asked again.
 		r.say("500", "/start w_W001")
 		// A level pressed before the staff question is answered is stale too.
 		out = r.press("500", "rate:level:1")
-		mustContain(t, out, "已失效", "请问为您办理业务的工作人员是？")
+		testenv.MustContain(t, out, "已失效", "请问为您办理业务的工作人员是？")
 		r.press("500", "rate:staff:skip")
 		r.press("500", "rate:level:1")
 		out = r.press("500", "rate:level:5")
-		mustContain(t, out, "已失效")
-		if !hasButton(last(out), "rate:aspects:done") {
+		testenv.MustContain(t, out, "已失效")
+		if !testenv.HasButton(last(out), "rate:aspects:done") {
 			t.Fatalf("stale press should re-ask the current step: %+v", out)
 		}
 		// Unknown commands get help and keep the dialog.
 		out = r.say("500", "/frobnicate")
-		mustContain(t, out, "没有“/frobnicate”这个指令", "/rate")
+		testenv.MustContain(t, out, "没有“/frobnicate”这个指令", "/rate")
 		out = r.press("500", "rate:aspects:conduct.late")
 		if !last(out).Edit {
 			t.Fatalf("dialog should still be under way: %+v", out)
@@ -415,11 +315,11 @@ func TestRateCancelExpiryAndStaleButtons(t *testing.T) {
 
 func TestRateSessionExpiresAfterTTL(t *testing.T) {
 	clk := newClock()
-	r := newRig(t, openStore(t, testenv.SQLiteURL(t)), memoryState(t, clk), clk)
+	r := newRig(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), statetest.Memory(t, clk.Now), clk)
 	r.say("600", "/start w_W001")
 	clk.Add(31 * time.Minute)
 	out := r.press("600", "rate:level:4")
-	mustContain(t, out, "超时")
+	testenv.MustContain(t, out, "超时")
 	if n := len(r.ratings()); n != 0 {
 		t.Fatalf("ratings = %d", n)
 	}
@@ -428,15 +328,15 @@ func TestRateSessionExpiresAfterTTL(t *testing.T) {
 func TestRateUnknownWindowAndHelp(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		out := r.say("700", "/start w_NOPE")
-		mustContain(t, out, "没有找到编号为“NOPE”的窗口")
+		testenv.MustContain(t, out, "没有找到编号为“NOPE”的窗口")
 		out = r.say("700", "w002") // codes are case-insensitive
-		mustContain(t, out, "W002")
+		testenv.MustContain(t, out, "W002")
 		out = r.say("700", "/help")
-		mustContain(t, out, "/rate", "/cancel")
+		testenv.MustContain(t, out, "/rate", "/cancel")
 		out = r.say("701", "hello")
-		mustContain(t, out, "/rate")
+		testenv.MustContain(t, out, "/rate")
 		out = r.send("702", bot.Inbound{Text: "/start", Lang: "en"})
-		mustContain(t, out, "Scan the QR code")
+		testenv.MustContain(t, out, "Scan the QR code")
 	})
 }
 
@@ -459,10 +359,10 @@ func TestStaffCannotRateOwnWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := r.say("800", "/start w_W001")
-		mustContain(t, out, "不能评价自己的窗口")
+		testenv.MustContain(t, out, "不能评价自己的窗口")
 		// Their colleagues' windows are another matter.
 		out = r.say("800", "/start w_W002")
-		mustContain(t, out, "满意吗")
+		testenv.MustContain(t, out, "满意吗")
 	})
 }
 
@@ -493,8 +393,8 @@ func TestConcurrentDeliveriesRecordOnce(t *testing.T) {
 // TestResumeAfterRestart: a dialog carries on in a new engine (another replica, or the same
 // process after a crash) because its state is in Redis.
 func TestResumeAfterRestart(t *testing.T) {
-	store := openStore(t, testenv.PostgresURL(t))
-	st := redisState(t)
+	store := testenv.OpenDemoStore(t, testenv.PostgresURL(t))
+	st := statetest.Redis(t)
 	clk := newClock()
 	first := newRig(t, store, st, clk)
 	first.say("1000", "/start w_W005")
@@ -505,22 +405,22 @@ func TestResumeAfterRestart(t *testing.T) {
 	second := newRig(t, store, st, clk) // a fresh engine: nothing in memory
 	second.press("1000", "rate:aspects:done")
 	out := second.say("1000", "材料说了三次才说全")
-	mustContain(t, out, "未一次性告知材料", "材料说了三次才说全", "工作人员：黄丽")
+	testenv.MustContain(t, out, "未一次性告知材料", "材料说了三次才说全", "工作人员：黄丽")
 	if rs := second.ratings(); len(rs) != 1 || second.staffNo(rs[0].StaffID) != "DEMO-008" {
 		t.Fatalf("ratings = %+v", rs)
 	}
 }
 
 func BenchmarkRateStepRedis(b *testing.B) {
-	store := openStore(b, testenv.SQLiteURL(b))
+	store := testenv.OpenDemoStore(b, testenv.SQLiteURL(b))
 	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(b), testenv.KeyPrefix(b))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
 	clk := newClock()
-	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: shanghai},
-		flows.NewRate(store, shanghai, 1, nil))
+	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai},
+		flows.NewRate(store, testenv.Shanghai, 1, nil))
 	router := handlers.NewRouter(eng, nil)
 	ctx := context.Background()
 	in := bot.Inbound{Platform: bot.Telegram, ChatID: "b1"}
@@ -548,15 +448,15 @@ func BenchmarkRateStepRedis(b *testing.B) {
 func BenchmarkRateFlowRedis(b *testing.B) {
 	for name, url := range map[string]string{"sqlite": testenv.SQLiteURL(b), "postgres": testenv.PostgresURL(b)} {
 		b.Run(name, func(b *testing.B) {
-			store := openStore(b, url)
+			store := testenv.OpenDemoStore(b, url)
 			st, err := state.OpenRedis(context.Background(), testenv.RedisURL(b), testenv.KeyPrefix(b))
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer st.Close()
 			clk := newClock()
-			eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: shanghai},
-				flows.NewRate(store, shanghai, 1, nil))
+			eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai},
+				flows.NewRate(store, testenv.Shanghai, 1, nil))
 			router := handlers.NewRouter(eng, nil)
 			ctx := context.Background()
 			steps := []bot.Inbound{

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"windowbot/handlers"
+	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -27,7 +29,7 @@ type apiClient struct {
 
 func newAPI(t *testing.T, r *rig, token string) *apiClient {
 	mux := http.NewServeMux()
-	handlers.NewAPI(r.store, token, shanghai, nil, handlers.WithPseudonyms(r.refs), handlers.WithClock(r.clock.Now)).Routes(mux)
+	handlers.NewAPI(r.store, token, testenv.Shanghai, nil, handlers.WithPseudonyms(r.refs), handlers.WithClock(r.clock.Now)).Routes(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &apiClient{t: t, srv: srv}
@@ -83,7 +85,7 @@ func (c *apiClient) csv(path string) [][]string {
 
 func TestAPIAuth(t *testing.T) {
 	clk := newClock()
-	r := newRig(t, openStore(t, "sqlite:"+t.TempDir()+"/wb.db"), memoryState(t, clk), clk)
+	r := newRig(t, openStore(t, "sqlite:"+t.TempDir()+"/wb.db"), statetest.Memory(t, clk.Now), clk)
 	api := newAPI(t, r, adminToken)
 	for _, path := range []string{"/api/v1/tickets", "/api/v1/tickets/T20261123-0001", "/api/v1/ratings", "/api/v1/stats", "/api/v1/windows/W001/stats"} {
 		for _, auth := range []string{"", "Bearer wrong", "Basic " + adminToken, adminToken} {
@@ -262,7 +264,7 @@ func TestAPIRatingsAndPseudonyms(t *testing.T) {
 		}
 		// Another secret, other pseudonyms.
 		mux := http.NewServeMux()
-		handlers.NewAPI(r.store, adminToken, shanghai, nil, handlers.WithPseudonyms(models.NewPseudonyms([]byte("other")))).Routes(mux)
+		handlers.NewAPI(r.store, adminToken, testenv.Shanghai, nil, handlers.WithPseudonyms(models.NewPseudonyms([]byte("other")))).Routes(mux)
 		other := &apiClient{t: t, srv: httptest.NewServer(mux)}
 		defer other.srv.Close()
 		other.json("/api/v1/ratings?per_page=1", &again)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"windowbot/handlers"
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -17,7 +18,7 @@ func TestPublicBoard(t *testing.T) {
 	forEachDB(t, func(t *testing.T, r *rig) {
 		ctx := context.Background()
 		mux := http.NewServeMux()
-		handlers.NewBoard(r.store, shanghai, nil).Routes(mux)
+		handlers.NewBoard(r.store, testenv.Shanghai, nil).Routes(mux)
 		srv := httptest.NewServer(mux)
 		defer srv.Close()
 		get := func(path, lang string) (int, string) {

@@ -10,6 +10,7 @@ import (
 	"windowbot/bot"
 	"windowbot/flows"
 	"windowbot/flows/state"
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -26,11 +27,11 @@ func TestBindRefusalsAndLockout(t *testing.T) {
 
 		chat := r.chat("guesser")
 		out := r.say(chat, "/bind")
-		mustContain(t, out, "请发送“/bind 绑定码”")
+		testenv.MustContain(t, out, "请发送“/bind 绑定码”")
 		// Used, expired, revoked and unknown codes get one and the same answer.
 		var answers []string
 		for _, code := range []string{used, expired, revoked, "ABCDEFGHJKMN"} {
-			answers = append(answers, text(r.say(chat, "/bind "+code)))
+			answers = append(answers, testenv.Text(r.say(chat, "/bind "+code)))
 		}
 		for _, a := range answers {
 			if a != answers[0] || !strings.Contains(a, "绑定码无效或已过期") {
@@ -39,38 +40,38 @@ func TestBindRefusalsAndLockout(t *testing.T) {
 		}
 		// The fifth wrong code locks /bind for an hour, even for a good code.
 		out = r.say(chat, "/bind 23456789ABCD")
-		mustContain(t, out, "绑定码无效", "暂停一小时")
+		testenv.MustContain(t, out, "绑定码无效", "暂停一小时")
 		good, _, _ := r.store.CreateInvite(ctx, "DEMO-005", 0, r.clock.Now())
 		out = r.say(chat, "/bind "+good)
-		mustContain(t, out, "暂停一小时")
+		testenv.MustContain(t, out, "暂停一小时")
 		if c := r.citizen(chat); c.StaffID != nil {
 			t.Fatal("a locked-out account was bound")
 		}
 		// Another account is not affected; after the hour the code works (Redis keeps its own
 		// time, so that part runs on the in-process store, whose clock the test moves).
-		if out := r.say(r.chat("other"), "/bind ABCDEFGHJKMN"); strings.Contains(text(out), "暂停") {
-			t.Fatalf("lock-out leaked to another account: %q", text(out))
+		if out := r.say(r.chat("other"), "/bind ABCDEFGHJKMN"); strings.Contains(testenv.Text(out), "暂停") {
+			t.Fatalf("lock-out leaked to another account: %q", testenv.Text(out))
 		}
 		if _, ok := r.state.(*state.Memory); !ok {
 			return
 		}
 		r.clock.Add(61 * time.Minute)
 		out = r.say(chat, "/bind "+strings.ToLower(good))
-		mustContain(t, out, "绑定成功", "窗口工作人员", "陈静", "W003 户籍办理")
+		testenv.MustContain(t, out, "绑定成功", "窗口工作人员", "陈静", "W003 户籍办理")
 		out = r.say(chat, "/help")
-		mustContain(t, out, "工作人员指令", "/todo")
-		mustNotContain(t, out, "督查指令")
+		testenv.MustContain(t, out, "工作人员指令", "/todo")
+		testenv.MustNotContain(t, out, "督查指令")
 
 		// /unbind, then revoke: every account of the person is unbound.
 		out = r.say(chat, "/unbind")
-		mustContain(t, out, "已解除绑定")
-		mustContain(t, r.say(chat, "/todo"), "没有“/todo”这个指令")
+		testenv.MustContain(t, out, "已解除绑定")
+		testenv.MustContain(t, r.say(chat, "/todo"), "没有“/todo”这个指令")
 		a, b := r.bind("DEMO-006"), r.bind("DEMO-006")
 		if n, err := r.store.RevokeStaff(ctx, "DEMO-006", r.clock.Now()); err != nil || n != 2 {
 			t.Fatalf("revoke = %d, %v", n, err)
 		}
 		for _, c := range []string{a, b} {
-			mustContain(t, r.say(c, "/todo"), "没有“/todo”这个指令")
+			testenv.MustContain(t, r.say(c, "/todo"), "没有“/todo”这个指令")
 		}
 	})
 }
@@ -79,12 +80,12 @@ func TestBindSupervisorAndAdmin(t *testing.T) {
 	forEachDB(t, func(t *testing.T, r *rig) {
 		code, _, _ := r.store.CreateInvite(context.Background(), models.DemoSupervisorNo, 0, r.clock.Now())
 		out := r.say(r.chat("sup"), "/bind "+code)
-		mustContain(t, out, "督查人员", "周强", "示范政务服务中心")
+		testenv.MustContain(t, out, "督查人员", "周强", "示范政务服务中心")
 		code, _, _ = r.store.CreateInvite(context.Background(), "ADMIN-1", 0, r.clock.Now())
 		chat := r.chat("admin")
 		out = r.say(chat, "/bind "+code)
-		mustContain(t, out, "管理员", "全部服务中心")
-		mustContain(t, r.say(chat, "/help"), "督查指令", "/ban")
+		testenv.MustContain(t, out, "管理员", "全部服务中心")
+		testenv.MustContain(t, r.say(chat, "/help"), "督查指令", "/ban")
 	})
 }
 
@@ -103,7 +104,7 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 		r.press(citizen, "rate:aspects:attitude.cold")
 		r.press(citizen, "rate:aspects:done")
 		out := r.say(citizen, "窗口人员玩手机")
-		mustContain(t, out, "已生成差评工单 T20261123-0001")
+		testenv.MustContain(t, out, "已生成差评工单 T20261123-0001")
 		no := "T20261123-0001"
 
 		// The staff member's chat account was pushed the new bad review, without the citizen.
@@ -114,19 +115,19 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 		}
 
 		out = r.say(staff, "待办") // the WeChat word for /todo
-		mustContain(t, out, "待办工单（1 件", no, "待受理", "期限 2026年11月24日 周二")
+		testenv.MustContain(t, out, "待办工单（1 件", no, "待受理", "期限 2026年11月24日 周二")
 		if !hasButton(out, "cmd:/ticket "+no) {
 			t.Fatalf("todo lacks the ticket button: %+v", out)
 		}
 		out = r.press(staff, "cmd:/ticket "+no)
-		mustContain(t, out, "工单 "+no+"（差评工单）", "窗口人员玩手机", "/accept "+no)
-		mustNotContain(t, out, "C-", "群众：")
+		testenv.MustContain(t, out, "工单 "+no+"（差评工单）", "窗口人员玩手机", "/accept "+no)
+		testenv.MustNotContain(t, out, "C-", "群众：")
 		out = r.press(staff, "cmd:/accept "+no)
-		mustContain(t, out, "工单 "+no+" 已受理", "/plan "+no)
+		testenv.MustContain(t, out, "工单 "+no+" 已受理", "/plan "+no)
 		out = r.say(staff, "/plan "+no+" 对当事人进行批评教育，加强窗口纪律检查")
-		mustContain(t, out, "整改方案已记录")
+		testenv.MustContain(t, out, "整改方案已记录")
 		out = r.say(staff, "/done "+no+" 已批评教育并调整岗位")
-		mustContain(t, out, "已办结")
+		testenv.MustContain(t, out, "已办结")
 
 		// The citizen is asked to re-rate through the existing notifier, and re-rates.
 		var invite models.Push
@@ -135,21 +136,21 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 			t.Fatalf("re-rate invitation = %+v", invite)
 		}
 		out = r.press(citizen, "cmd:/rerate "+no+" satisfied")
-		mustContain(t, out, "已关闭")
+		testenv.MustContain(t, out, "已关闭")
 
 		// 张伟 was named by the citizen: his own figures count the review.
-		mustContain(t, r.say(staff, "/mystats"), "点名评价您本人的 1 条，满意率 0.0%")
+		testenv.MustContain(t, r.say(staff, "/mystats"), "点名评价您本人的 1 条，满意率 0.0%")
 
 		// The supervisor's statistics show the bad review and no open ticket.
 		out = r.say(sup, "/stats")
-		mustContain(t, out, "📊 示范政务服务中心 · 2026年11月", "评价 1 条", "非常不满意 1", "满意率 0.0%（目标 95.0%，未达标", "差评 1 条", "办理中 0 件")
+		testenv.MustContain(t, out, "📊 示范政务服务中心 · 2026年11月", "评价 1 条", "非常不满意 1", "满意率 0.0%（目标 95.0%，未达标", "差评 1 条", "办理中 0 件")
 		out = r.say(sup, "/ticket "+no)
-		mustContain(t, out, "已关闭", "群众追评：满意", "工单关闭（群众）：满意", "C-")
+		testenv.MustContain(t, out, "已关闭", "群众追评：满意", "工单关闭（群众）：满意", "C-")
 		if !hasButton(out, "cmd:/publish "+no) {
 			t.Fatalf("no publish button: %+v", out)
 		}
 		out = r.press(sup, "cmd:/publish "+no)
-		mustContain(t, out, "整改情况已公示")
+		testenv.MustContain(t, out, "整改情况已公示")
 		if r.ticket(no).PublishedAt == nil {
 			t.Fatal("not published")
 		}
@@ -169,16 +170,16 @@ func TestTicketViewPrivacy(t *testing.T) {
 		}
 		ref := r.refs.Citizen(filer.ID)
 		out := r.say(staff, "/ticket "+named.No)
-		mustContain(t, out, "材料齐全却让我下周再来")
-		mustNotContain(t, out, "5678", "138", ref, "实名", "匿名", "telegram")
+		testenv.MustContain(t, out, "材料齐全却让我下周再来")
+		testenv.MustNotContain(t, out, "5678", "138", ref, "实名", "匿名", "telegram")
 		out = r.say(sup, "/ticket "+strings.ToLower(named.No))
-		mustContain(t, out, "回访电话：13812345678", ref+"（实名）", "/verify "+named.No, "/ban "+ref)
+		testenv.MustContain(t, out, "回访电话：13812345678", ref+"（实名）", "/verify "+named.No, "/ban "+ref)
 
 		// A number without the call-back consent is masked even for supervisors.
 		r.store.DB().Model(&models.Ticket{}).Where("id = ?", named.ID).Update("callback_consent", false)
 		out = r.say(sup, "/ticket "+named.No)
-		mustContain(t, out, "电话：138****5678")
-		mustNotContain(t, out, "13812345678")
+		testenv.MustContain(t, out, "电话：138****5678")
+		testenv.MustNotContain(t, out, "13812345678")
 
 		// Numbers the citizen typed into the description are masked for staff and supervisors.
 		typed, err := r.store.CreateComplaint(ctx, models.NewComplaint{CitizenID: filer.ID, WindowID: &w.ID, Category: "conduct",
@@ -188,14 +189,14 @@ func TestTicketViewPrivacy(t *testing.T) {
 		}
 		for _, acct := range []string{staff, sup} {
 			out = r.say(acct, "/ticket "+typed.No)
-			mustContain(t, out, "要好处费", "137****1111", "010*****5678", "110***********0021")
-			mustNotContain(t, out, "13700001111", "62345678", "194912310021")
+			testenv.MustContain(t, out, "要好处费", "137****1111", "010*****5678", "110***********0021")
+			testenv.MustNotContain(t, out, "13700001111", "62345678", "194912310021")
 		}
 
 		// A number that does not exist and one outside the scope read the same.
 		other := r.bind("DEMO-003")
-		a := text(r.say(other, "/ticket "+named.No))
-		b := text(r.say(other, "/ticket T20990101-0001"))
+		a := testenv.Text(r.say(other, "/ticket "+named.No))
+		b := testenv.Text(r.say(other, "/ticket T20990101-0001"))
 		if strings.ReplaceAll(a, named.No, "X") != strings.ReplaceAll(b, "T20990101-0001", "X") {
 			t.Fatalf("out of scope %q and missing %q differ", a, b)
 		}
@@ -207,15 +208,15 @@ func TestRefusedTransitionsExplained(t *testing.T) {
 		staff, sup := r.bind("DEMO-001"), r.bind(models.DemoSupervisorNo)
 		no, _ := r.badReview("W001")
 		// Illegal in this state.
-		mustContain(t, r.say(staff, "/done "+no+" 好了"), "当前状态为“待受理”，不能办结")
+		testenv.MustContain(t, r.say(staff, "/done "+no+" 好了"), "当前状态为“待受理”，不能办结")
 		// Missing input.
-		mustContain(t, r.say(staff, "/plan "+no), "用法：/plan 工单编号 整改方案")
-		mustContain(t, r.say(sup, "/verify "+no+" invalid"), "用法：/verify")
-		mustContain(t, r.say(staff, "/plan "+no+" "+strings.Repeat("长", 1001)), "内容太长了（1001 字）")
+		testenv.MustContain(t, r.say(staff, "/plan "+no), "用法：/plan 工单编号 整改方案")
+		testenv.MustContain(t, r.say(sup, "/verify "+no+" invalid"), "用法：/verify")
+		testenv.MustContain(t, r.say(staff, "/plan "+no+" "+strings.Repeat("长", 1001)), "内容太长了（1001 字）")
 		// One appeal per side.
-		mustContain(t, r.say(staff, "/appeal "+no+" 恶意差评"), "申诉已提交")
-		mustContain(t, r.say(sup, "/review "+no+" dismiss"), "已驳回")
-		mustContain(t, r.say(staff, "/appeal "+no+" 再申诉"), "已申诉过一次")
+		testenv.MustContain(t, r.say(staff, "/appeal "+no+" 恶意差评"), "申诉已提交")
+		testenv.MustContain(t, r.say(sup, "/review "+no+" dismiss"), "已驳回")
+		testenv.MustContain(t, r.say(staff, "/appeal "+no+" 再申诉"), "已申诉过一次")
 		// Staff can appeal bad reviews only.
 		w, _ := r.store.WindowByCode(context.Background(), "W001")
 		c := r.citizen(r.chat("c"))
@@ -223,19 +224,19 @@ func TestRefusedTransitionsExplained(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustContain(t, r.say(staff, "/appeal "+tk.No+" 不属实"), "不是差评工单")
+		testenv.MustContain(t, r.say(staff, "/appeal "+tk.No+" 不属实"), "不是差评工单")
 		// Escalate and publish twice, publish unfinished, assign across centers.
-		mustContain(t, r.say(sup, "/escalate "+no), "已升级督办")
-		mustContain(t, r.say(sup, "/escalate "+no), "已经升级督办")
-		mustContain(t, r.say(sup, "/publish "+no), "当前状态为")
-		mustContain(t, r.say(sup, "/assign "+no+" CITY-001"), "不属于工单")
-		mustContain(t, r.say(sup, "/assign "+no+" NOBODY"), "没有找到工号为“NOBODY”")
-		mustContain(t, r.say(sup, "/assign "+no+" DEMO-002"), "已指派给 李娜（DEMO-002）")
+		testenv.MustContain(t, r.say(sup, "/escalate "+no), "已升级督办")
+		testenv.MustContain(t, r.say(sup, "/escalate "+no), "已经升级督办")
+		testenv.MustContain(t, r.say(sup, "/publish "+no), "当前状态为")
+		testenv.MustContain(t, r.say(sup, "/assign "+no+" CITY-001"), "不属于工单")
+		testenv.MustContain(t, r.say(sup, "/assign "+no+" NOBODY"), "没有找到工号为“NOBODY”")
+		testenv.MustContain(t, r.say(sup, "/assign "+no+" DEMO-002"), "已指派给 李娜（DEMO-002）")
 		r.move(no, accept, plan, done)
-		mustContain(t, r.say(sup, "/publish "+no), "已公示")
-		mustContain(t, r.say(sup, "/publish "+no), "已经公示过了")
+		testenv.MustContain(t, r.say(sup, "/publish "+no), "已公示")
+		testenv.MustContain(t, r.say(sup, "/publish "+no), "已经公示过了")
 		// A supervisor may not appeal as staff: /appeal is the citizen's conversation for them.
-		mustContain(t, r.say(sup, "/appeal "+no+" x"), "发送 /track")
+		testenv.MustContain(t, r.say(sup, "/appeal "+no+" x"), "发送 /track")
 	})
 }
 
@@ -249,23 +250,23 @@ func TestListsPageWithButtonsAndMore(t *testing.T) {
 			r.clock.Add(time.Minute)
 		}
 		out := r.say(staff, "/todo")
-		mustContain(t, out, "待办工单（7 件", "（第 1/2 页）", nos[0], nos[4], "发送 /more")
-		mustNotContain(t, out, nos[5])
+		testenv.MustContain(t, out, "待办工单（7 件", "（第 1/2 页）", nos[0], nos[4], "发送 /more")
+		testenv.MustNotContain(t, out, nos[5])
 		if !hasButton(out, "page:2:/todo") {
 			t.Fatalf("no next-page button: %+v", out)
 		}
 		// The button (Telegram, web) and /more (WeChat) both give page 2.
 		pressed := r.press(staff, "page:2:/todo")
-		mustContain(t, pressed, "（第 2/2 页）", nos[5], nos[6])
-		mustNotContain(t, pressed, nos[0], "/more")
+		testenv.MustContain(t, pressed, "（第 2/2 页）", nos[5], nos[6])
+		testenv.MustNotContain(t, pressed, nos[0], "/more")
 		r.say(staff, "/todo")
 		typed := r.say(staff, "/more")
-		if text(typed) != text(pressed) {
-			t.Fatalf("/more = %q, want %q", text(typed), text(pressed))
+		if testenv.Text(typed) != testenv.Text(pressed) {
+			t.Fatalf("/more = %q, want %q", testenv.Text(typed), testenv.Text(pressed))
 		}
-		mustContain(t, r.say(staff, "更多"), "没有更多内容了")
+		testenv.MustContain(t, r.say(staff, "更多"), "没有更多内容了")
 		// A page past the end shows the last one.
-		mustContain(t, r.press(staff, "page:9:/todo"), "（第 2/2 页）")
+		testenv.MustContain(t, r.press(staff, "page:9:/todo"), "（第 2/2 页）")
 		// WeChat gets no next button, only /more.
 		code, _, _ := r.store.CreateInvite(context.Background(), "DEMO-001", 0, r.clock.Now())
 		wx := func(text string) []bot.Reply {
@@ -275,15 +276,15 @@ func TestListsPageWithButtonsAndMore(t *testing.T) {
 			}
 			return out
 		}
-		mustContain(t, wx("/bind "+code), "绑定成功")
+		testenv.MustContain(t, wx("/bind "+code), "绑定成功")
 		out = wx("待办")
-		mustContain(t, out, "（第 1/2 页）", "发送 /more")
+		testenv.MustContain(t, out, "（第 1/2 页）", "发送 /more")
 		if hasButton(out, "page:2:/todo") {
 			t.Fatalf("WeChat got a next button: %+v", out)
 		}
-		mustContain(t, wx("/more"), "（第 2/2 页）")
+		testenv.MustContain(t, wx("/more"), "（第 2/2 页）")
 		// A citizen's page button is still checked for the role.
-		mustContain(t, r.press(r.chat("c"), "page:2:/todo"), "没有“/todo”这个指令")
+		testenv.MustContain(t, r.press(r.chat("c"), "page:2:/todo"), "没有“/todo”这个指令")
 	})
 }
 
@@ -303,37 +304,37 @@ func TestSupervisorListsAndStats(t *testing.T) {
 			}
 		}
 		out := r.say(sup, "/todo")
-		mustContain(t, out, "督办工单（1 件", no)
+		testenv.MustContain(t, out, "督办工单（1 件", no)
 		out = r.say(admin, "/todo")
-		mustContain(t, out, "督办工单（1 件")
+		testenv.MustContain(t, out, "督办工单（1 件")
 
 		// Statistics: the center by default, a window, all centers for the admin, a year.
-		mustContain(t, r.say(sup, "/stats"), "示范政务服务中心 · 2026年11月", "评价 4 条", "满意率 75.0%", "办理中 1 件")
-		mustContain(t, r.say(sup, "/stats W002 year"), "W002 社保医保 · 2026年", "评价 3 条", "满意率 100.0%（目标 95.0%，已达标 ✅）")
-		mustContain(t, r.say(sup, "/stats demo 2026-10"), "示范政务服务中心 · 2026年10月", "本期暂无评价")
-		mustContain(t, r.say(sup, "/stats CITY"), "没有找到编号为“CITY”")
-		mustContain(t, r.say(sup, "/stats W001 someday"), "无法识别时间“someday”")
-		mustContain(t, r.say(admin, "/stats"), "全部服务中心", "评价 6 条", "办理中 2 件")
-		mustContain(t, r.say(staff, "/mystats"), "我的窗口 W002 社保医保 · 2026年11月", "评价 3 条", "办理中 0 件")
-		mustContain(t, r.say(staff, "/mystats 2026-10"), "本期暂无评价")
+		testenv.MustContain(t, r.say(sup, "/stats"), "示范政务服务中心 · 2026年11月", "评价 4 条", "满意率 75.0%", "办理中 1 件")
+		testenv.MustContain(t, r.say(sup, "/stats W002 year"), "W002 社保医保 · 2026年", "评价 3 条", "满意率 100.0%（目标 95.0%，已达标 ✅）")
+		testenv.MustContain(t, r.say(sup, "/stats demo 2026-10"), "示范政务服务中心 · 2026年10月", "本期暂无评价")
+		testenv.MustContain(t, r.say(sup, "/stats CITY"), "没有找到编号为“CITY”")
+		testenv.MustContain(t, r.say(sup, "/stats W001 someday"), "无法识别时间“someday”")
+		testenv.MustContain(t, r.say(admin, "/stats"), "全部服务中心", "评价 6 条", "办理中 2 件")
+		testenv.MustContain(t, r.say(staff, "/mystats"), "我的窗口 W002 社保医保 · 2026年11月", "评价 3 条", "办理中 0 件")
+		testenv.MustContain(t, r.say(staff, "/mystats 2026-10"), "本期暂无评价")
 
 		// Overdue: three working days after the call-back deadline.
 		r.clock.Add(4 * 24 * time.Hour)
 		out = r.say(sup, "/overdue")
-		mustContain(t, out, "逾期工单（1 件", no, "承办：督查科", "逾期 3 个工作日")
-		mustContain(t, r.say(admin, "/overdue"), "逾期工单（2 件")
+		testenv.MustContain(t, out, "逾期工单（1 件", no, "承办：督查科", "逾期 3 个工作日")
+		testenv.MustContain(t, r.say(admin, "/overdue"), "逾期工单（2 件")
 
 		// Inspections show in the statistics.
-		mustContain(t, r.say(sup, "/inspect w001 85 工作人员未佩戴工牌"), "已记录对 示范政务服务中心 · W001 不动产登记 的明察暗访：85 分")
-		mustContain(t, r.say(sup, "/inspect W001 101 x"), "0 到 100")
-		mustContain(t, r.say(sup, "/inspect W001 90"), "用法：/inspect")
-		mustContain(t, r.say(sup, "/stats W001"), "明察暗访 1 次，平均 85.0 分")
+		testenv.MustContain(t, r.say(sup, "/inspect w001 85 工作人员未佩戴工牌"), "已记录对 示范政务服务中心 · W001 不动产登记 的明察暗访：85 分")
+		testenv.MustContain(t, r.say(sup, "/inspect W001 101 x"), "0 到 100")
+		testenv.MustContain(t, r.say(sup, "/inspect W001 90"), "用法：/inspect")
+		testenv.MustContain(t, r.say(sup, "/stats W001"), "明察暗访 1 次，平均 85.0 分")
 
 		// Ranking: W002 (3 × 5) ranks, W001 (1 rating) is below the minimum of 3.
 		out = r.say(sup, "/rank")
-		mustContain(t, out, "窗口满意度排名（前 1）", "1. W002 社保医保", "另有 1 个窗口评价不足 3 条")
-		mustContain(t, r.say(sup, "/rank top 3 2026-10"), "暂不排名")
-		mustContain(t, r.say(sup, "/rank sideways"), "用法：/rank")
+		testenv.MustContain(t, out, "窗口满意度排名（前 1）", "1. W002 社保医保", "另有 1 个窗口评价不足 3 条")
+		testenv.MustContain(t, r.say(sup, "/rank top 3 2026-10"), "暂不排名")
+		testenv.MustContain(t, r.say(sup, "/rank sideways"), "用法：/rank")
 	})
 }
 
@@ -343,20 +344,20 @@ func TestBanByPseudonym(t *testing.T) {
 		no, troll := r.badReview("W001")
 		out := r.say(sup, "/ticket "+no)
 		ref := r.refs.Citizen(r.citizen(troll).ID)
-		mustContain(t, out, ref)
-		mustContain(t, r.say(sup, "/ban "+strings.ToLower(ref)+" 多次恶意差评"), "已停用群众 "+ref, "多次恶意差评")
-		mustContain(t, r.say(sup, "/ban "+ref+" again"), "已处于停用状态")
+		testenv.MustContain(t, out, ref)
+		testenv.MustContain(t, r.say(sup, "/ban "+strings.ToLower(ref)+" 多次恶意差评"), "已停用群众 "+ref, "多次恶意差评")
+		testenv.MustContain(t, r.say(sup, "/ban "+ref+" again"), "已处于停用状态")
 		// Banned: no rating, no complaint, from a command, a keyword or a QR link.
-		mustContain(t, r.say(troll, "/rate"), "暂停评价和反映")
-		mustContain(t, r.say(troll, "投诉"), "暂停评价和反映")
-		mustContain(t, r.say(troll, "/start w_W002"), "暂停评价和反映")
-		mustContain(t, r.say(troll, "/start s_DEMO-003"), "暂停评价和反映")
+		testenv.MustContain(t, r.say(troll, "/rate"), "暂停评价和反映")
+		testenv.MustContain(t, r.say(troll, "投诉"), "暂停评价和反映")
+		testenv.MustContain(t, r.say(troll, "/start w_W002"), "暂停评价和反映")
+		testenv.MustContain(t, r.say(troll, "/start s_DEMO-003"), "暂停评价和反映")
 		// Tracking their earlier ticket still works: their records stay.
-		mustContain(t, r.say(troll, "/track "+no), no)
-		mustContain(t, r.say(sup, "/unban "+ref), "已恢复群众")
-		mustContain(t, r.say(sup, "/unban "+ref), "当前没有被停用")
-		mustContain(t, r.say(troll, "/start w_W002"), "W002")
-		mustContain(t, r.say(sup, "/ban C-NOTACITIZN x"), "没有找到群众")
+		testenv.MustContain(t, r.say(troll, "/track "+no), no)
+		testenv.MustContain(t, r.say(sup, "/unban "+ref), "已恢复群众")
+		testenv.MustContain(t, r.say(sup, "/unban "+ref), "当前没有被停用")
+		testenv.MustContain(t, r.say(troll, "/start w_W002"), "W002")
+		testenv.MustContain(t, r.say(sup, "/ban C-NOTACITIZN x"), "没有找到群众")
 	})
 }
 
@@ -372,11 +373,11 @@ func TestStarPreview(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		mustContain(t, r.say(sup, "/star"), "服务之星预览 · 2026年11月", "示范政务服务中心：王芳（W002 社保医保）· 调整后满意率 100.0% · 3 条评价", "次月 1 日公布")
-		mustNotContain(t, r.say(sup, "/star"), "城区便民服务中心")
+		testenv.MustContain(t, r.say(sup, "/star"), "服务之星预览 · 2026年11月", "示范政务服务中心：王芳（W002 社保医保）· 调整后满意率 100.0% · 3 条评价", "次月 1 日公布")
+		testenv.MustNotContain(t, r.say(sup, "/star"), "城区便民服务中心")
 		out := r.say(admin, "服务之星")
-		mustContain(t, out, "王芳", "城区便民服务中心：暂无人选")
-		mustContain(t, r.say(sup, "/star 2026-10"), "示范政务服务中心：暂无人选")
-		mustContain(t, r.say(sup, "/star year"), "无法识别时间")
+		testenv.MustContain(t, out, "王芳", "城区便民服务中心：暂无人选")
+		testenv.MustContain(t, r.say(sup, "/star 2026-10"), "示范政务服务中心：暂无人选")
+		testenv.MustContain(t, r.say(sup, "/star year"), "无法识别时间")
 	})
 }

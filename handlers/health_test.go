@@ -12,13 +12,14 @@ import (
 	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 )
 
 // TestReadyz checks /readyz against real stores: ready while both answer, 503 naming the one
 // that does not (a closed database, a Redis nobody listens for).
 func TestReadyz(t *testing.T) {
 	store := openStore(t, testenv.SQLiteURL(t))
-	redisUp := redisState(t)
+	redisUp := statetest.Redis(t)
 	down := state.NewRedis(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}), "wbtest:")
 	t.Cleanup(func() { down.Close() })
 	closed := openStore(t, testenv.SQLiteURL(t))

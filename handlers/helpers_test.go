@@ -1,61 +1,21 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"windowbot/bot"
 	"windowbot/flows"
-	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
-
-// monday10 is Monday 23 November 2026, 10:00 in Shanghai.
-var monday10 = time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
-
-// logBuffer collects log output for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 // A second center, a city-wide administrator, on top of the demo data: the roles of the table.
 const (
@@ -68,41 +28,31 @@ type rig struct {
 	t      *testing.T
 	store  *models.Store
 	state  flows.State
-	clock  *clock
+	clock  *testenv.Clock
 	router *handlers.Router
 	refs   *models.Pseudonyms
-	logs   *logBuffer
+	logs   *testenv.LogBuffer
 	seq    int
 }
 
+// openStore is the demo store with the city's center and administrator on top.
 func openStore(t testing.TB, url string) *models.Store {
 	t.Helper()
+	s := testenv.OpenDemoStore(t, url)
 	ctx := context.Background()
-	s, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	s.SetTicketRules(models.DefaultTicketRules(shanghai))
-	if err := s.SeedDemo(ctx); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
 	if _, err := s.Import(ctx, strings.NewReader(cityWindowsCSV), "city windows", strings.NewReader(cityStaffCSV), "city staff"); err != nil {
 		t.Fatalf("import: %v", err)
 	}
 	return s
 }
 
-func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig {
-	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
+func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock) *rig {
+	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
 	eng := flows.NewEngine(flows.Options{
-		State: st, Store: store, Now: clk.Now, Location: shanghai, SessionTTL: 30 * time.Minute,
-	}, flows.NewRate(store, shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
+		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai, SessionTTL: 30 * time.Minute,
+	}, flows.NewRate(store, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
 		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	refs := models.NewPseudonyms([]byte("test secret"))
 	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: refs, Logger: logger, MinRatings: 3, PageSize: 5})
@@ -110,64 +60,28 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock) *rig 
 		router: handlers.NewRouter(eng, logger, handlers.WithDesk(desk))}
 }
 
-func memoryState(t testing.TB, clk *clock) flows.State {
-	st := state.NewMemory(clk.Now)
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func redisState(t testing.TB) flows.State {
-	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), testenv.KeyPrefix(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func newClock() *clock { return &clock{t: monday10} }
+func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 
 // forEachBackend runs fn against SQLite and PostgreSQL (in-process state), and SQLite with Redis.
 func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
 	forEachDB(t, fn)
 	t.Run("sqlite+redis", func(t *testing.T) {
 		clk := newClock()
-		fn(t, newRig(t, openStore(t, testenv.SQLiteURL(t)), redisState(t), clk))
+		fn(t, newRig(t, openStore(t, testenv.SQLiteURL(t)), statetest.Redis(t), clk))
 	})
 }
 
 // forEachDB runs fn against SQLite and PostgreSQL, with in-process state.
 func forEachDB(t *testing.T, fn func(t *testing.T, r *rig)) {
-	urls := testenv.DatabaseURLs(t)
-	names := make([]string, 0, len(urls))
-	for n := range urls {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			clk := newClock()
-			fn(t, newRig(t, openStore(t, urls[name]), memoryState(t, clk), clk))
-		})
-	}
+	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		clk := newClock()
+		fn(t, newRig(t, openStore(t, url), statetest.Memory(t, clk.Now), clk))
+	})
 }
 
 func (r *rig) send(chat string, in bot.Inbound) []bot.Reply {
 	r.t.Helper()
-	in.Platform, in.ChatID = bot.Telegram, chat
-	out, err := r.router.Handle(context.Background(), in)
-	if err != nil {
-		r.t.Fatalf("handle %+v: %v", in, err)
-	}
-	if len(out) == 0 {
-		r.t.Fatalf("handle %+v: no reply", in)
-	}
-	for _, rep := range out {
-		if strings.TrimSpace(rep.Text) == "" {
-			r.t.Fatalf("handle %+v: empty reply text", in)
-		}
-	}
-	return out
+	return testenv.Send(r.t, r.router, chat, in)
 }
 
 func (r *rig) say(chat, text string) []bot.Reply { return r.send(chat, bot.Inbound{Text: text}) }
@@ -175,46 +89,9 @@ func (r *rig) press(chat, payload string) []bot.Reply {
 	return r.send(chat, bot.Inbound{Payload: payload, MessageID: "1"})
 }
 
-func text(rs []bot.Reply) string {
-	var b strings.Builder
-	for _, r := range rs {
-		b.WriteString(r.Text)
-		b.WriteString("\n")
-	}
-	return b.String()
-}
-
-func mustContain(t *testing.T, rs []bot.Reply, want ...string) {
-	t.Helper()
-	all := text(rs)
-	for _, w := range want {
-		if !strings.Contains(all, w) {
-			t.Fatalf("replies %q do not contain %q", all, w)
-		}
-	}
-}
-
-func mustNotContain(t *testing.T, rs []bot.Reply, unwanted ...string) {
-	t.Helper()
-	all := text(rs)
-	for _, w := range unwanted {
-		if strings.Contains(all, w) {
-			t.Fatalf("replies %q contain %q", all, w)
-		}
-	}
-}
-
+// hasButton reports whether any of rs offers a button with payload.
 func hasButton(rs []bot.Reply, payload string) bool {
-	for _, r := range rs {
-		for _, row := range r.Buttons {
-			for _, b := range row {
-				if b.Payload == payload {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(rs, func(r bot.Reply) bool { return testenv.HasButton(r, payload) })
 }
 
 // chat returns a new chat id.
@@ -241,7 +118,7 @@ func (r *rig) bind(staffNo string) string {
 		r.t.Fatal(err)
 	}
 	chat := r.chat(staffNo)
-	mustContain(r.t, r.say(chat, "/bind "+code), "绑定成功")
+	testenv.MustContain(r.t, r.say(chat, "/bind "+code), "绑定成功")
 	return chat
 }
 

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -160,12 +162,12 @@ func TestRoleCommandTable(t *testing.T) {
 					case refused:
 						name, _, _ := strings.Cut(cmd, " ")
 						unknown := r.say(chat, "/nosuchcommand "+strings.Repeat("x", 3))
-						wantText := strings.ReplaceAll(text(unknown), "/nosuchcommand", name)
-						if text(out) != wantText {
-							t.Fatalf("refused %s answers\n%q\nwant the unknown-command answer\n%q", cmd, text(out), wantText)
+						wantText := strings.ReplaceAll(testenv.Text(unknown), "/nosuchcommand", name)
+						if testenv.Text(out) != wantText {
+							t.Fatalf("refused %s answers\n%q\nwant the unknown-command answer\n%q", cmd, testenv.Text(out), wantText)
 						}
 					default:
-						mustContain(t, out, want)
+						testenv.MustContain(t, out, want)
 					}
 					if v.no != "" && (want == refused || want == notFound || want == citFlow) {
 						if after := r.ticket(v.no).State; after != before {
@@ -182,7 +184,7 @@ func TestRoleCommandTable(t *testing.T) {
 // was typed after it.
 func TestRefusedCommandLogged(t *testing.T) {
 	clk := newClock()
-	r := newRig(t, openStore(t, "sqlite:"+t.TempDir()+"/wb.db"), memoryState(t, clk), clk)
+	r := newRig(t, openStore(t, "sqlite:"+t.TempDir()+"/wb.db"), statetest.Memory(t, clk.Now), clk)
 	chat := r.chat("plain")
 	r.say(chat, "/ban C-SECRETARGS 家住幸福路 13812345678")
 	c := r.citizen(chat)

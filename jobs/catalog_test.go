@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"windowbot/bot"
+	"windowbot/internal/testenv"
 	"windowbot/jobs"
 	"windowbot/models"
 )
@@ -68,11 +69,11 @@ type starFixture struct {
 func newStarFixture(t testing.TB, s *models.Store) *starFixture {
 	t.Helper()
 	ctx := context.Background()
-	s.SetTicketRules(models.DefaultTicketRules(shanghai))
+	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
 	if err := s.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	oct := func(d, h, m int) time.Time { return time.Date(2026, 10, d, h, m, 0, 0, shanghai) }
+	oct := func(d, h, m int) time.Time { return time.Date(2026, 10, d, h, m, 0, 0, testenv.Shanghai) }
 	// 张伟 (DEMO-001, W001): 29 good ratings of 30, four with comments.
 	comments := []string{"办事快，一次办好", "态度热情", "非常专业", "耐心解答"}
 	for i := range 30 {
@@ -99,7 +100,7 @@ func newStarFixture(t testing.TB, s *models.Store) *starFixture {
 	// is still 31 October in UTC: they belong to November and must not make him October's star.
 	rate(t, s, "W003", "DEMO-004", 5, oct(31, 23, 59), "")
 	for i := range 40 {
-		rate(t, s, "W003", "DEMO-004", 5, time.Date(2026, 11, 1, 0, 30, i, 0, shanghai), "")
+		rate(t, s, "W003", "DEMO-004", 5, time.Date(2026, 11, 1, 0, 30, i, 0, testenv.Shanghai), "")
 	}
 
 	fx := &starFixture{}
@@ -157,7 +158,7 @@ func runJob(t testing.TB, sch *jobs.Scheduler, name, period string, at time.Time
 func TestMonthlyStar(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		fx := newStarFixture(t, s)
-		at := time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai)
+		at := time.Date(2026, 11, 1, 9, 0, 0, 0, testenv.Shanghai)
 		sch := newScheduler(t, s, nil, jobs.Catalog(testDeps(s)), func() time.Time { return at })
 		res := runJob(t, sch, jobs.MonthlyStar, "", at, false)
 		if res.Items != len(fx.recipients) {
@@ -192,8 +193,8 @@ func TestMonthlyStar(t *testing.T) {
 			t.Errorf("recipients = %v, want the center's active staff accounts and the subscriber who rated there", got)
 		}
 		// A forced re-run after late ratings keeps the stored star and queues nothing new.
-		rate(t, s, "W002", "DEMO-003", 5, time.Date(2026, 10, 30, 9, 0, 0, 0, shanghai), "")
-		rate(t, s, "W002", "DEMO-003", 5, time.Date(2026, 10, 30, 9, 1, 0, 0, shanghai), "")
+		rate(t, s, "W002", "DEMO-003", 5, time.Date(2026, 10, 30, 9, 0, 0, 0, testenv.Shanghai), "")
+		rate(t, s, "W002", "DEMO-003", 5, time.Date(2026, 10, 30, 9, 1, 0, 0, testenv.Shanghai), "")
 		runJob(t, sch, jobs.MonthlyStar, "2026-10", time.Time{}, true)
 		if n := len(queued(t, s, jobs.KindMonthlyStar)); n != len(fx.recipients) {
 			t.Errorf("after a forced re-run %d announcements, want %d", n, len(fx.recipients))
@@ -204,7 +205,7 @@ func TestMonthlyStar(t *testing.T) {
 		if len(nov) != 1 || nov[0].Staff.StaffNo != "DEMO-004" || nov[0].Ratings != 40 {
 			t.Errorf("November star = %+v", nov)
 		}
-		res = runJob(t, sch, jobs.MonthlyStar, "", time.Date(2027, 1, 1, 9, 0, 0, 0, shanghai), false)
+		res = runJob(t, sch, jobs.MonthlyStar, "", time.Date(2027, 1, 1, 9, 0, 0, 0, testenv.Shanghai), false)
 		if dec, _ := s.ServiceStars(ctxT(t), "2026-12"); len(dec) != 0 || res.Items != 0 {
 			t.Errorf("December star = %+v, queued %d", dec, res.Items)
 		}
@@ -229,7 +230,7 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 			if i < 3 {
 				level = 2
 			}
-			rate(t, s, "E01", "E-001", level, time.Date(2026, 10, 12, 10, i, 0, 0, shanghai), "")
+			rate(t, s, "E01", "E-001", level, time.Date(2026, 10, 12, 10, i, 0, 0, testenv.Shanghai), "")
 		}
 		// Two unannounced inspections of the east center in October, one in November.
 		e01, err := s.WindowByCode(ctx, "E01")
@@ -237,15 +238,15 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, in := range []models.Inspection{
-			{WindowID: e01.ID, Score: 80, Findings: "未亮牌上岗", CreatedAt: time.Date(2026, 10, 9, 15, 0, 0, 0, shanghai)},
-			{WindowID: e01.ID, Score: 95, Findings: "良好", CreatedAt: time.Date(2026, 10, 31, 23, 30, 0, 0, shanghai)},
-			{WindowID: e01.ID, Score: 10, Findings: "十一月的", CreatedAt: time.Date(2026, 11, 1, 0, 30, 0, 0, shanghai)},
+			{WindowID: e01.ID, Score: 80, Findings: "未亮牌上岗", CreatedAt: time.Date(2026, 10, 9, 15, 0, 0, 0, testenv.Shanghai)},
+			{WindowID: e01.ID, Score: 95, Findings: "良好", CreatedAt: time.Date(2026, 10, 31, 23, 30, 0, 0, testenv.Shanghai)},
+			{WindowID: e01.ID, Score: 10, Findings: "十一月的", CreatedAt: time.Date(2026, 11, 1, 0, 30, 0, 0, testenv.Shanghai)},
 		} {
 			if err := s.RecordInspection(ctx, &in); err != nil {
 				t.Fatal(err)
 			}
 		}
-		at := time.Date(2026, 11, 1, 9, 30, 0, 0, shanghai)
+		at := time.Date(2026, 11, 1, 9, 30, 0, 0, testenv.Shanghai)
 		sch := newScheduler(t, s, nil, jobs.Catalog(testDeps(s)), func() time.Time { return at })
 		res := runJob(t, sch, jobs.MonthlyReport, "", at, false)
 		if res.Items != 3 {
@@ -274,7 +275,7 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 		_ = east
 		_ = city
 
-		jan2 := time.Date(2027, 1, 2, 10, 0, 0, 0, shanghai)
+		jan2 := time.Date(2027, 1, 2, 10, 0, 0, 0, testenv.Shanghai)
 		res = runJob(t, sch, jobs.YearlyRanking, "", jan2, false)
 		ys := queued(t, s, jobs.KindYearlyRanking)
 		var cityText, eastNote string

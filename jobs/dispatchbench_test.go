@@ -36,7 +36,7 @@ func benchDispatch(b *testing.B, replicas int) {
 	}
 	const limit = 30
 	url := testenv.PostgresURL(b)
-	s := openStore(b, url)
+	s := testenv.OpenStore(b, url)
 	ctx := context.Background()
 	chats := min(2000, n)
 	db := s.DB().WithContext(ctx)
@@ -68,11 +68,11 @@ func benchDispatch(b *testing.B, replicas int) {
 			var pace jobs.Pacer = jobs.NewLimiter(limit, time.Second)
 			store := s
 			if replicas > 1 {
-				pace = jobs.NewSharedLimiter(paces[r], "telegram:bench"+strconv.Itoa(i), limit, time.Second, testLogger())
-				store = openStore(b, url)
+				pace = jobs.NewSharedLimiter(paces[r], "telegram:bench"+strconv.Itoa(i), limit, time.Second, testenv.Logger())
+				store = testenv.OpenStore(b, url)
 			}
 			ds = append(ds, jobs.NewDispatcher(jobs.DispatcherOptions{
-				Outbox: store, Senders: jobs.Senders{bot.Telegram: api.adapter(b)}, Logger: testLogger(),
+				Outbox: store, Senders: jobs.Senders{bot.Telegram: api.adapter(b)}, Logger: testenv.Logger(),
 				Limits: map[bot.Platform]jobs.Pacer{bot.Telegram: pace},
 			}))
 		}

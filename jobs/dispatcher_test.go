@@ -13,6 +13,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/flows/state"
+	"windowbot/internal/testenv"
 	"windowbot/jobs"
 	"windowbot/models"
 )
@@ -52,19 +53,19 @@ func metricValue(t testing.TB, reg *prometheus.Registry, name string, want map[s
 }
 
 func TestQuietHours(t *testing.T) {
-	q, err := jobs.ParseQuietHours("21:00-08:00", shanghai)
+	q, err := jobs.ParseQuietHours("21:00-08:00", testenv.Shanghai)
 	if err != nil {
 		t.Fatal(err)
 	}
-	day := func(d, h, m int) time.Time { return time.Date(2026, 12, d, h, m, 0, 0, shanghai) }
+	day := func(d, h, m int) time.Time { return time.Date(2026, 12, d, h, m, 0, 0, testenv.Shanghai) }
 	for _, tt := range []struct {
 		at    time.Time
 		quiet bool
 		until time.Time
 	}{
 		{day(31, 20, 59), false, time.Time{}},
-		{day(31, 21, 0), true, time.Date(2027, 1, 1, 8, 0, 0, 0, shanghai)}, // across the new year
-		{day(31, 23, 59), true, time.Date(2027, 1, 1, 8, 0, 0, 0, shanghai)},
+		{day(31, 21, 0), true, time.Date(2027, 1, 1, 8, 0, 0, 0, testenv.Shanghai)}, // across the new year
+		{day(31, 23, 59), true, time.Date(2027, 1, 1, 8, 0, 0, 0, testenv.Shanghai)},
 		{day(30, 7, 59), true, day(30, 8, 0)},
 		{day(30, 8, 0), false, time.Time{}},
 		{day(30, 12, 0), false, time.Time{}},
@@ -76,16 +77,16 @@ func TestQuietHours(t *testing.T) {
 			t.Errorf("Until(%s) = %s, %v; want %s, %v", tt.at, until, quiet, tt.until, tt.quiet)
 		}
 	}
-	day2, _ := jobs.ParseQuietHours("12:00-13:30", shanghai)
+	day2, _ := jobs.ParseQuietHours("12:00-13:30", testenv.Shanghai)
 	if _, quiet := day2.Until(day(1, 13, 29)); !quiet {
 		t.Error("12:00-13:30 not quiet at 13:29")
 	}
-	none, _ := jobs.ParseQuietHours("", shanghai)
+	none, _ := jobs.ParseQuietHours("", testenv.Shanghai)
 	if _, quiet := none.Until(day(1, 23, 0)); quiet {
 		t.Error("no quiet hours, but quiet")
 	}
 	for _, bad := range []string{"21-08", "25:00-08:00", "21:00-08:60", "night"} {
-		if _, err := jobs.ParseQuietHours(bad, shanghai); err == nil {
+		if _, err := jobs.ParseQuietHours(bad, testenv.Shanghai); err == nil {
 			t.Errorf("ParseQuietHours(%q) accepted", bad)
 		}
 	}
@@ -105,7 +106,7 @@ func TestRetryPolicyDelay(t *testing.T) {
 // limiter sleeps: every grant comes at exactly the time the limits allow.
 func TestLimiter(t *testing.T) {
 	ctx := ctxT(t)
-	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, testenv.Shanghai)
 	t.Run("overall", func(t *testing.T) {
 		clk := newClock(t0)
 		l := jobs.NewLimiter(100, 0, jobs.WithClock(clk.Now, clk.Sleep))
@@ -223,7 +224,7 @@ func TestDispatcherOutcomes(t *testing.T) {
 			t.Fatal(err)
 		}
 		// 22:30 on a Monday in the hall: quiet hours for staff.
-		t0 := time.Date(2026, 11, 23, 22, 30, 0, 0, shanghai)
+		t0 := time.Date(2026, 11, 23, 22, 30, 0, 0, testenv.Shanghai)
 		clk := newClock(t0)
 		var (
 			ok        = citizen(t, s, bot.Telegram, "ok")
@@ -273,26 +274,14 @@ func TestDispatcherOutcomes(t *testing.T) {
 			return nil
 		})
 		reg := prometheus.NewRegistry()
-		quiet, _ := jobs.ParseQuietHours("21:00-08:00", shanghai)
+		quiet, _ := jobs.ParseQuietHours("21:00-08:00", testenv.Shanghai)
 		d := jobs.NewDispatcher(jobs.DispatcherOptions{
 			Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Now: clk.Now, Quiet: quiet,
-			Announcements: []string{"monthly_star"}, Metrics: jobs.NewMetrics(reg, s, testLogger()),
+			Announcements: []string{"monthly_star"}, Metrics: jobs.NewMetrics(reg, s, testenv.Logger()),
 			Retry:  jobs.RetryPolicy{Base: time.Minute, Cap: 2 * time.Minute, MaxAttempts: 3},
-			Logger: testLogger(), Workers: 3,
+			Logger: testenv.Logger(), Workers: 3,
 		})
-		drain := func() {
-			t.Helper()
-			for {
-				n, err := d.RunOnce(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == 0 {
-					return
-				}
-			}
-		}
-		drain()
+		drain(t, ctx, d)
 		want := func(key, state string, attempts int, reason string) {
 			t.Helper()
 			p := pushByKey(t, s, key)
@@ -312,11 +301,11 @@ func TestDispatcherOutcomes(t *testing.T) {
 		want("staff-normal", models.PushQueued, 0, "quiet hours")
 		want("staff-urgent", models.PushSent, 1, "")
 		want("wechat", models.PushFailed, 0, "no sender")
-		if p := pushByKey(t, s, "staff-normal"); !p.NotBefore.Equal(time.Date(2026, 11, 24, 8, 0, 0, 0, shanghai)) {
-			t.Errorf("staff push held until %s, want 08:00 next morning", p.NotBefore.In(shanghai))
+		if p := pushByKey(t, s, "staff-normal"); !p.NotBefore.Equal(time.Date(2026, 11, 24, 8, 0, 0, 0, testenv.Shanghai)) {
+			t.Errorf("staff push held until %s, want 08:00 next morning", p.NotBefore.In(testenv.Shanghai))
 		}
 		if p := pushByKey(t, s, "slow"); !p.NotBefore.Equal(t0.Add(2 * time.Second)) {
-			t.Errorf("429 push due %s, want retry_after later", p.NotBefore.In(shanghai))
+			t.Errorf("429 push due %s, want retry_after later", p.NotBefore.In(testenv.Shanghai))
 		}
 		var g models.Citizen
 		s.DB().First(&g, gone.ID)
@@ -325,30 +314,30 @@ func TestDispatcherOutcomes(t *testing.T) {
 		}
 
 		clk.Add(2 * time.Second)
-		drain()
+		drain(t, ctx, d)
 		want("slow", models.PushSent, 2, "")
 		clk.Set(t0.Add(time.Minute))
-		drain()
+		drain(t, ctx, d)
 		want("flaky", models.PushQueued, 2, "connection reset")
 		want("broken", models.PushQueued, 2, "502")
 		if p := pushByKey(t, s, "flaky"); !p.NotBefore.Equal(t0.Add(3 * time.Minute)) {
-			t.Errorf("second retry due %s, want base·2 later", p.NotBefore.In(shanghai))
+			t.Errorf("second retry due %s, want base·2 later", p.NotBefore.In(testenv.Shanghai))
 		}
 		clk.Set(t0.Add(3 * time.Minute))
-		drain()
+		drain(t, ctx, d)
 		want("flaky", models.PushSent, 3, "")
 		want("broken", models.PushFailed, 3, "gave up after 3 attempts")
 
 		// A push to the blocked chat queued later is dropped without calling the platform.
 		enqueue(t, s, clk.Now(), push("gone-3", gone))
-		drain()
+		drain(t, ctx, d)
 		want("gone-3", models.PushDropped, 0, "inactive")
 		if n := sender.calls["text of gone-3"]; n != 0 {
 			t.Errorf("blocked chat called %d times for a later push", n)
 		}
 
-		clk.Set(time.Date(2026, 11, 24, 8, 0, 0, 0, shanghai))
-		drain()
+		clk.Set(time.Date(2026, 11, 24, 8, 0, 0, 0, testenv.Shanghai))
+		drain(t, ctx, d)
 		want("staff-normal", models.PushSent, 1, "")
 		want("star-staff", models.PushSent, 1, "")
 
@@ -397,7 +386,7 @@ func TestDispatcherCancelMidBatch(t *testing.T) {
 		sender := newRecorder(nil)
 		sender.delay = time.Millisecond
 		opts := jobs.DispatcherOptions{
-			Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testLogger(),
+			Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testenv.Logger(),
 			Limits:  map[bot.Platform]jobs.Pacer{bot.Telegram: jobs.NewLimiter(1000, 0)},
 			Workers: 4, Batch: 100, Poll: 10 * time.Millisecond,
 		}
@@ -451,7 +440,7 @@ func TestDispatcherCancelMidBatch(t *testing.T) {
 func TestDispatcherCrashAfterSend(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		ctx := ctxT(t)
-		t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
+		t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, testenv.Shanghai)
 		c := citizen(t, s, bot.Telegram, "42")
 		enqueue(t, s, t0, push("a", c), push("b", c), push("c", c))
 		// The dead dispatcher claimed all three and delivered "a" before dying.
@@ -464,7 +453,7 @@ func TestDispatcherCrashAfterSend(t *testing.T) {
 		}
 		sender := newRecorder(nil)
 		clk := newClock(t0.Add(time.Minute))
-		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Marks: marks, Now: clk.Now, Logger: testLogger()})
+		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Marks: marks, Now: clk.Now, Logger: testenv.Logger()})
 		if n, err := d.RunOnce(ctx); n != 0 || err != nil {
 			t.Fatalf("claimed %d leased pushes before the lease ended (%v)", n, err)
 		}
@@ -496,7 +485,7 @@ func TestDispatcherTwoReplicas(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testLogger(), Batch: 25, Workers: 4})
+				d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testenv.Logger(), Batch: 25, Workers: 4})
 				for {
 					n, err := d.RunOnce(ctx)
 					if err != nil {
@@ -537,16 +526,8 @@ func TestDispatcherKeepsChatOrder(t *testing.T) {
 			got = append(got, strings.TrimPrefix(msg.Text, "text of "))
 			return nil
 		}))
-		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testLogger(), Batch: 7})
-		for {
-			n, err := d.RunOnce(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-		}
+		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testenv.Logger(), Batch: 7})
+		drain(t, ctx, d)
 		for i, k := range got {
 			if k != fmt.Sprintf("p%02d", i) {
 				t.Fatalf("order %v", got)

@@ -3,8 +3,6 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
 	"slices"
 	"sort"
 	"sync"
@@ -13,24 +11,9 @@ import (
 
 	"windowbot/bot"
 	"windowbot/internal/testenv"
+	"windowbot/jobs"
 	"windowbot/models"
 )
-
-// shanghai is the hall's zone in every test.
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
-
-func testLogger() *slog.Logger {
-	if os.Getenv("WINDOWBOT_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
 
 func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -38,36 +21,14 @@ func ctxT(t testing.TB) context.Context {
 	return ctx
 }
 
-// openStore opens and migrates the database at url, closing it when the test ends.
-func openStore(t testing.TB, url string) *models.Store {
-	t.Helper()
-	s, err := models.Open(context.Background(), url, testLogger())
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	return s
-}
-
 // forEachDB runs fn against a fresh SQLite and a fresh PostgreSQL database.
 func forEachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 	t.Helper()
-	urls := testenv.DatabaseURLs(t)
-	names := make([]string, 0, len(urls))
-	for n := range urls {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		t.Run(n, func(t *testing.T) {
-			s := openStore(t, urls[n])
-			fn(t, s)
-			checkKinds(t, s)
-		})
-	}
+	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		s := testenv.OpenStore(t, url)
+		fn(t, s)
+		checkKinds(t, s)
+	})
 }
 
 // checkKinds fails the test if something queued a push of a kind models.PushKinds does not list
@@ -85,31 +46,10 @@ func checkKinds(t *testing.T, s *models.Store) {
 	}
 }
 
-// clock is an injected clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is an injected clock tests move by hand, which can also stand in for sleeping.
+type clock struct{ *testenv.Clock }
 
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock(t time.Time) *clock { return &clock{testenv.NewClock(t)} }
 
 // Sleep lets d pass on the clock at once: a limiter on it paces exactly, without waiting.
 func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
@@ -118,6 +58,20 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	c.Add(max(d, 0))
 	return nil
+}
+
+// drain runs d round after round until one claims nothing, failing the test on an error.
+func drain(t testing.TB, ctx context.Context, d *jobs.Dispatcher) {
+	t.Helper()
+	for {
+		n, err := d.RunOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
 }
 
 // citizen creates a platform identity.
@@ -134,14 +88,7 @@ func citizen(t testing.TB, s *models.Store, platform bot.Platform, chat string) 
 func staffAccount(t testing.TB, s *models.Store, platform bot.Platform, chat, staffNo string) *models.Citizen {
 	t.Helper()
 	c := citizen(t, s, platform, chat)
-	var st models.Staff
-	if err := s.DB().Where("staff_no = ?", staffNo).First(&st).Error; err != nil {
-		t.Fatalf("staff %s: %v", staffNo, err)
-	}
-	if err := s.DB().Model(c).Update("staff_id", st.ID).Error; err != nil {
-		t.Fatal(err)
-	}
-	c.StaffID = &st.ID
+	testenv.BindStaff(t, s, c, staffNo)
 	return c
 }
 

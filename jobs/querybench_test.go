@@ -118,11 +118,11 @@ func BenchmarkRankingQueries(b *testing.B) {
 			if dialect == "postgres" {
 				url = testenv.PostgresURL(b)
 			}
-			s := openStore(b, url)
+			s := testenv.OpenStore(b, url)
 			seedRatings(b, s, n)
 			ctx := context.Background()
-			oct := time.Date(2026, 10, 1, 0, 0, 0, 0, shanghai)
-			nov, jan, jan27 := oct.AddDate(0, 1, 0), time.Date(2026, 1, 1, 0, 0, 0, 0, shanghai), time.Date(2027, 1, 1, 0, 0, 0, 0, shanghai)
+			oct := time.Date(2026, 10, 1, 0, 0, 0, 0, testenv.Shanghai)
+			nov, jan, jan27 := oct.AddDate(0, 1, 0), time.Date(2026, 1, 1, 0, 0, 0, 0, testenv.Shanghai), time.Date(2027, 1, 1, 0, 0, 0, 0, testenv.Shanghai)
 			var staffID uint
 			s.DB().Raw("SELECT MIN(id) FROM staffs").Scan(&staffID)
 			for _, q := range []struct {

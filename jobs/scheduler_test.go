@@ -38,16 +38,16 @@ func redisMarks(t testing.TB) (*state.Redis, string) {
 
 // testDeps returns the jobs' dependencies on the default Chinese calendar in Shanghai.
 func testDeps(s *models.Store) *jobs.Deps {
-	rules := models.DefaultTicketRules(shanghai)
+	rules := models.DefaultTicketRules(testenv.Shanghai)
 	s.SetTicketRules(rules)
 	return &jobs.Deps{Store: s, Calendar: rules.Calendar, Lang: "zh-CN", MinRatings: 5, Target: 0.95,
-		RerateReminderDays: 2, Logger: testLogger()}
+		RerateReminderDays: 2, Logger: testenv.Logger()}
 }
 
 func newScheduler(t testing.TB, s *models.Store, marks jobs.Marks, js []jobs.Job, now func() time.Time) *jobs.Scheduler {
 	t.Helper()
 	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{
-		Location: shanghai, Claims: s, Marks: marks, Logger: testLogger(), Now: now,
+		Location: testenv.Shanghai, Claims: s, Marks: marks, Logger: testenv.Logger(), Now: now,
 	}, js, configs.Default().Jobs.Schedules())
 	if err != nil {
 		t.Fatal(err)
@@ -56,8 +56,10 @@ func newScheduler(t testing.TB, s *models.Store, marks jobs.Marks, js []jobs.Job
 }
 
 func TestOccurrences(t *testing.T) {
-	sch := newScheduler(t, nil, nil, jobs.Catalog(&jobs.Deps{Calendar: models.DefaultTicketRules(shanghai).Calendar}), time.Now)
-	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, shanghai) }
+	sch := newScheduler(t, nil, nil, jobs.Catalog(&jobs.Deps{Calendar: models.DefaultTicketRules(testenv.Shanghai).Calendar}), time.Now)
+	at := func(y int, m time.Month, d, h, min int) time.Time {
+		return time.Date(y, m, d, h, min, 0, 0, testenv.Shanghai)
+	}
 	for _, tt := range []struct {
 		job, period string
 		at          time.Time
@@ -94,14 +96,14 @@ func TestOccurrences(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
-	cat := jobs.Catalog(&jobs.Deps{Calendar: models.DefaultTicketRules(shanghai).Calendar})
+	cat := jobs.Catalog(&jobs.Deps{Calendar: models.DefaultTicketRules(testenv.Shanghai).Calendar})
 	sched := configs.Default().Jobs.Schedules()
 	sched[jobs.Rerating] = "off"
-	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: shanghai}, cat, sched)
+	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai}, cat, sched)
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 12, 31, 23, 0, 0, 0, shanghai)
+	now := time.Date(2026, 12, 31, 23, 0, 0, 0, testenv.Shanghai)
 	next := map[string]time.Time{}
 	for _, l := range sch.List(now) {
 		next[l.Name] = l.Next
@@ -113,9 +115,9 @@ func TestList(t *testing.T) {
 		}
 	}
 	want := map[string]time.Time{
-		jobs.MonthlyStar:   time.Date(2027, 1, 1, 9, 0, 0, 0, shanghai),
-		jobs.YearlyRanking: time.Date(2027, 1, 2, 10, 0, 0, 0, shanghai),
-		jobs.DailyDigest:   time.Date(2027, 1, 1, 8, 30, 0, 0, shanghai),
+		jobs.MonthlyStar:   time.Date(2027, 1, 1, 9, 0, 0, 0, testenv.Shanghai),
+		jobs.YearlyRanking: time.Date(2027, 1, 2, 10, 0, 0, 0, testenv.Shanghai),
+		jobs.DailyDigest:   time.Date(2027, 1, 1, 8, 30, 0, 0, testenv.Shanghai),
 	}
 	for n, w := range want {
 		if !next[n].Equal(w) {
@@ -149,7 +151,7 @@ func TestExecuteOnce(t *testing.T) {
 			job("fails", func() (int, error) { return 1, fail }),
 			job("panics", func() (int, error) { panic("boom") }),
 		}
-		now := time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai)
+		now := time.Date(2026, 11, 1, 9, 0, 0, 0, testenv.Shanghai)
 		sch := newScheduler(t, s, marks, js, func() time.Time { return now })
 		occ, _ := sch.Occurrence("ok", "2026-10", time.Time{})
 
@@ -220,7 +222,7 @@ var everySecond = jobs.Period{
 // inside SkipIfStillRunning), and a job still running when its next time comes is skipped, not
 // run twice at once.
 func TestCronChain(t *testing.T) {
-	s := openStore(t, testenv.SQLiteURL(t))
+	s := testenv.OpenStore(t, testenv.SQLiteURL(t))
 	var panicky, slow, concurrent, maxConcurrent atomic.Int32
 	js := []jobs.Job{
 		{Name: "panicky", Period: everySecond, Run: func(ctx context.Context, occ jobs.Occurrence) (int, error) {
@@ -243,7 +245,7 @@ func TestCronChain(t *testing.T) {
 			return 0, nil
 		}},
 	}
-	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: shanghai, Claims: s, Logger: testLogger()},
+	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai, Claims: s, Logger: testenv.Logger()},
 		js, map[string]string{"panicky": "@every 1s", "slow": "@every 1s"})
 	if err != nil {
 		t.Fatal(err)
@@ -263,12 +265,12 @@ func TestCronChain(t *testing.T) {
 // moment, sharing Redis and PostgreSQL: each recipient gets exactly one announcement.
 func TestTwoReplicasMonthlyStar(t *testing.T) {
 	url := testenv.PostgresURL(t)
-	a, b := openStore(t, url), openStore(t, url)
+	a, b := testenv.OpenStore(t, url), testenv.OpenStore(t, url)
 	ctx := ctxT(t)
 	fx := newStarFixture(t, a)
 	marksA, prefix := redisMarks(t)
 	marksB := state.NewRedis(marksA.Client(), prefix)
-	at := time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai)
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, testenv.Shanghai)
 	clock := func() time.Time { return at }
 	schA := newScheduler(t, a, marksA, jobs.Catalog(testDeps(a)), clock)
 	schB := newScheduler(t, b, marksB, jobs.Catalog(testDeps(b)), clock)
@@ -326,7 +328,7 @@ func TestTwoReplicasMonthlyStar(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{"telegram": sender, "wechat": sender},
-				Announcements: jobs.Announcements, Logger: testLogger(), Now: clock, Batch: 2})
+				Announcements: jobs.Announcements, Logger: testenv.Logger(), Now: clock, Batch: 2})
 			for {
 				n, err := d.RunOnce(ctx)
 				if err != nil || n == 0 {
@@ -367,11 +369,11 @@ func (brokenClaims) FinishJobRun(context.Context, uint, int, error, time.Time) e
 // A claim taken in Redis whose database row could not be written is given back: nothing ran, and
 // otherwise no replica would ever run that occurrence.
 func TestExecuteReleasesRedisClaimWhenTheDatabaseFails(t *testing.T) {
-	s := openStore(t, testenv.SQLiteURL(t))
+	s := testenv.OpenStore(t, testenv.SQLiteURL(t))
 	marks, _ := redisMarks(t)
 	ran := 0
 	js := []jobs.Job{{Name: "j", Period: jobs.Day, Run: func(context.Context, jobs.Occurrence) (int, error) { ran++; return 0, nil }}}
-	broken, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: shanghai, Claims: brokenClaims{}, Marks: marks, Logger: testLogger()}, js, nil)
+	broken, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai, Claims: brokenClaims{}, Marks: marks, Logger: testenv.Logger()}, js, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func TestSharedLimiter(t *testing.T) {
 		start := time.Now()
 		var wg sync.WaitGroup
 		for i, r := range rs {
-			l := jobs.NewSharedLimiter(r, "telegram:1", 50, 0, testLogger())
+			l := jobs.NewSharedLimiter(r, "telegram:1", 50, 0, testenv.Logger())
 			for w := range 3 {
 				wg.Add(1)
 				go func() {
@@ -72,8 +72,8 @@ func TestSharedLimiter(t *testing.T) {
 	})
 	t.Run("per chat and pause", func(t *testing.T) {
 		rs := paceStores(t, 2)
-		a := jobs.NewSharedLimiter(rs[0], "telegram:1", 0, 300*time.Millisecond, testLogger())
-		b := jobs.NewSharedLimiter(rs[1], "telegram:1", 0, 300*time.Millisecond, testLogger())
+		a := jobs.NewSharedLimiter(rs[0], "telegram:1", 0, 300*time.Millisecond, testenv.Logger())
+		b := jobs.NewSharedLimiter(rs[1], "telegram:1", 0, 300*time.Millisecond, testenv.Logger())
 		if err := a.Wait(ctx, "x"); err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestSharedLimiter(t *testing.T) {
 			t.Fatal(err)
 		}
 		broken.Close() // every call now fails
-		l := jobs.NewSharedLimiter(broken, "telegram:1", 50, 0, testLogger())
+		l := jobs.NewSharedLimiter(broken, "telegram:1", 50, 0, testenv.Logger())
 		start := time.Now()
 		for i := range 11 {
 			if err := l.Wait(ctx, fmt.Sprint(i)); err != nil {
@@ -123,7 +123,7 @@ func TestSharedLimiter(t *testing.T) {
 func TestTwoReplicasShareTelegramPace(t *testing.T) {
 	ctx := ctxT(t)
 	url := testenv.PostgresURL(t)
-	stores := []*models.Store{openStore(t, url), openStore(t, url)}
+	stores := []*models.Store{testenv.OpenStore(t, url), testenv.OpenStore(t, url)}
 	rs := paceStores(t, 2)
 	api := newFakeBotAPI(t, 30, 5, time.Second)
 
@@ -159,8 +159,8 @@ func TestTwoReplicasShareTelegramPace(t *testing.T) {
 			return err
 		})
 		d := jobs.NewDispatcher(jobs.DispatcherOptions{
-			Outbox: stores[i], Senders: jobs.Senders{bot.Telegram: counting}, Marks: rs[i], Logger: testLogger(),
-			Limits: map[bot.Platform]jobs.Pacer{bot.Telegram: jobs.NewSharedLimiter(rs[i], "telegram:4242", 30, time.Second, testLogger())},
+			Outbox: stores[i], Senders: jobs.Senders{bot.Telegram: counting}, Marks: rs[i], Logger: testenv.Logger(),
+			Limits: map[bot.Platform]jobs.Pacer{bot.Telegram: jobs.NewSharedLimiter(rs[i], "telegram:4242", 30, time.Second, testenv.Logger())},
 			Batch:  16, Workers: 4, Poll: 20 * time.Millisecond,
 			Retry: jobs.RetryPolicy{Base: 50 * time.Millisecond, Cap: time.Second, MaxAttempts: 5},
 		})

@@ -14,6 +14,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/bot/telegram"
+	"windowbot/internal/testenv"
 	"windowbot/jobs"
 	"windowbot/models"
 )
@@ -141,7 +142,7 @@ func (f *fakeBotAPI) stats() (delivered, limited, forbidden int, span time.Durat
 // adapter is the real Telegram adapter pointed at the fake.
 func (f *fakeBotAPI) adapter(tb testing.TB) *telegram.Adapter {
 	tb.Helper()
-	a, err := telegram.New(telegram.Options{Token: f.token, APIURL: f.srv.URL, Logger: testLogger(),
+	a, err := telegram.New(telegram.Options{Token: f.token, APIURL: f.srv.URL, Logger: testenv.Logger(),
 		Handler: bot.HandlerFunc(func(context.Context, bot.Inbound) ([]bot.Reply, error) { return nil, nil })})
 	if err != nil {
 		tb.Fatal(err)
@@ -196,7 +197,7 @@ func TestTelegramFloodAndBlockedChat(t *testing.T) {
 		}
 		enqueue(t, s, time.Now(), ps...)
 		d := jobs.NewDispatcher(jobs.DispatcherOptions{
-			Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(t)}, Logger: testLogger(),
+			Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(t)}, Logger: testenv.Logger(),
 			Limits: map[bot.Platform]jobs.Pacer{bot.Telegram: jobs.NewLimiter(80, 100*time.Millisecond)},
 			Poll:   20 * time.Millisecond, Retry: jobs.RetryPolicy{Base: 50 * time.Millisecond, Cap: time.Second, MaxAttempts: 5},
 		})
@@ -259,21 +260,9 @@ func TestBlockedRecipientReachableAfterWriting(t *testing.T) {
 		const chat = "7403"
 		api.blocked[chat] = true
 		c := citizen(t, s, bot.Telegram, chat)
-		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(t)}, Logger: testLogger()})
-		drain := func() {
-			t.Helper()
-			for {
-				n, err := d.RunOnce(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == 0 {
-					return
-				}
-			}
-		}
+		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: api.adapter(t)}, Logger: testenv.Logger()})
 		enqueue(t, s, time.Now(), push("before", c))
-		drain()
+		drain(t, ctx, d)
 		if p := pushByKey(t, s, "before"); p.State != models.PushDropped {
 			t.Fatalf("push to the blocked chat: %s (%s)", p.State, p.LastError)
 		}
@@ -295,7 +284,7 @@ func TestBlockedRecipientReachableAfterWriting(t *testing.T) {
 			t.Fatalf("after writing again: citizen %d, inactive %v", again.ID, again.Inactive)
 		}
 		enqueue(t, s, time.Now(), push("after", c))
-		drain()
+		drain(t, ctx, d)
 		if p := pushByKey(t, s, "after"); p.State != models.PushSent {
 			t.Errorf("push after the user wrote again: %s (%s)", p.State, p.LastError)
 		}

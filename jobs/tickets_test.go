@@ -11,6 +11,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/flows"
+	"windowbot/internal/testenv"
 	"windowbot/jobs"
 	"windowbot/models"
 )
@@ -31,7 +32,7 @@ func newTicketRig(t *testing.T, s *models.Store) *ticketRig {
 	t.Helper()
 	ctx := context.Background()
 	deps := testDeps(s)
-	s.SetTicketNotifier(flows.NewNotifier("zh-CN", shanghai).Func())
+	s.SetTicketNotifier(flows.NewNotifier("zh-CN", testenv.Shanghai).Func())
 	if err := s.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func summary(ps []models.Push) []string {
 }
 
 func day(m time.Month, d, h, min int) time.Time {
-	return time.Date(2026, m, d, h, min, 0, 0, shanghai)
+	return time.Date(2026, m, d, h, min, 0, 0, testenv.Shanghai)
 }
 
 // TestDeadlineReminders walks the reminder job over National Day 2026 (1–7 October off, Saturday
@@ -165,7 +166,7 @@ func TestDeadlineReminders(t *testing.T) {
 	})
 }
 
-func dateIn(t time.Time) string { return t.In(shanghai).Format(time.DateOnly) }
+func dateIn(t time.Time) string { return t.In(testenv.Shanghai).Format(time.DateOnly) }
 
 // TestOverdueEscalation: a ticket due on 30 September is escalated on the first working day
 // after National Day, chased every working day after (the worked Saturday too, not the Sunday),

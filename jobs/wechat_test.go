@@ -9,6 +9,7 @@ import (
 	"windowbot/bot/wechat"
 	"windowbot/bot/wechat/wechattest"
 	"windowbot/flows/state"
+	"windowbot/internal/testenv"
 	"windowbot/jobs"
 	"windowbot/models"
 )
@@ -22,12 +23,12 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 		ctx := ctxT(t)
 		const appID, secret, custom = "wx1234567890abcdef", "s3cret-app-secret", "/cgi-bin/message/custom/send"
 		api := wechattest.NewAPI(t, appID, secret)
-		t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
+		t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, testenv.Shanghai)
 		clk := newClock(t0)
 		wx, err := wechat.New(wechat.Options{AppID: appID, AppSecret: secret, Token: "tok3n", APIURL: api.URL(),
 			Templates: map[string]string{jobs.KindMonthlyStar: "TPL-STAR"}, State: state.NewMemory(nil), Citizens: s,
 			Handler: bot.HandlerFunc(func(context.Context, bot.Inbound) ([]bot.Reply, error) { return nil, nil }),
-			Logger:  testLogger(), Now: clk.Now})
+			Logger:  testenv.Logger(), Now: clk.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,20 +55,9 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 		enqueue(t, s, t0, push("recent", recent), star("old", old, jobs.KindMonthlyStar), push("gone", gone),
 			push("busy", busy), star("notpl", noTpl, jobs.KindDailyDigest))
 
-		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.WeChat: wx}, Now: clk.Now, Logger: testLogger(),
+		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.WeChat: wx}, Now: clk.Now, Logger: testenv.Logger(),
 			Retry: jobs.RetryPolicy{Base: time.Second, Cap: time.Minute, MaxAttempts: 3}})
-		drain := func() {
-			for {
-				n, err := d.RunOnce(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == 0 {
-					return
-				}
-			}
-		}
-		drain()
+		drain(t, ctx, d)
 		want := func(key, state string) models.Push {
 			t.Helper()
 			p := pushByKey(t, s, key)
@@ -89,7 +79,7 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 			t.Error("unfollowed citizen not marked inactive")
 		}
 		clk.Add(time.Minute)
-		drain()
+		drain(t, ctx, d)
 		want("busy", models.PushSent)
 		if n := len(api.Custom()); n != 2 {
 			t.Errorf("customer-service messages %d, want 2 (recent, busy)", n)
@@ -101,19 +91,19 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 		// With a default template, the jobs' kinds reach a citizen silent for over 48 hours too.
 		wxd, err := wechat.New(wechat.Options{AppID: appID, AppSecret: secret, Token: "tok3n", APIURL: api.URL(),
 			Templates: map[string]string{jobs.KindMonthlyStar: "TPL-STAR", wechat.DefaultTemplate: "TPL-DEFAULT"},
-			State:     state.NewMemory(nil), Citizens: s, Logger: testLogger(), Now: clk.Now,
+			State:     state.NewMemory(nil), Citizens: s, Logger: testenv.Logger(), Now: clk.Now,
 			Handler: bot.HandlerFunc(func(context.Context, bot.Inbound) ([]bot.Reply, error) { return nil, nil })})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = wxd.Close(context.Background()) })
-		d = jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.WeChat: wxd}, Now: clk.Now, Logger: testLogger()})
+		d = jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.WeChat: wxd}, Now: clk.Now, Logger: testenv.Logger()})
 		kinds := []string{jobs.KindDeadlineReminder, jobs.KindDailyDigest, jobs.KindRerateReminder, jobs.KindMonthlyReport,
 			jobs.KindYearlyRanking, models.KindRectificationNotice}
 		for _, k := range kinds {
 			enqueue(t, s, clk.Now(), star("default-"+k, noTpl, k))
 		}
-		drain()
+		drain(t, ctx, d)
 		for _, k := range kinds {
 			want("default-"+k, models.PushSent)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -15,7 +16,7 @@ func TestInviteBindRevoke(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		ctx := ctxT(t)
 		seeded(t, s)
-		now := monday10
+		now := testenv.Monday10
 		code, st, err := s.CreateInvite(ctx, "DEMO-001", 0, now)
 		if err != nil {
 			t.Fatal(err)
@@ -89,13 +90,13 @@ func TestRedeemInviteConcurrent(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		ctx := ctxT(t)
 		seeded(t, s)
-		code, _, err := s.CreateInvite(ctx, "DEMO-002", 0, monday10)
+		code, _, err := s.CreateInvite(ctx, "DEMO-002", 0, testenv.Monday10)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var ids []uint
 		for i := range 10 {
-			c, _ := s.TouchCitizen(ctx, "telegram", fmt.Sprint("race", i), "", monday10)
+			c, _ := s.TouchCitizen(ctx, "telegram", fmt.Sprint("race", i), "", testenv.Monday10)
 			ids = append(ids, c.ID)
 		}
 		var wg sync.WaitGroup
@@ -104,7 +105,7 @@ func TestRedeemInviteConcurrent(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = s.RedeemInvite(ctx, code, id, monday10)
+				_, errs[i] = s.RedeemInvite(ctx, code, id, testenv.Monday10)
 			}()
 		}
 		wg.Wait()
@@ -163,21 +164,21 @@ func TestBansStopRatingAndComplaining(t *testing.T) {
 		r := newTicketRig(t, s)
 		w1, _, sup := seeded(t, s)
 		c := r.citizen(t, "troll")
-		if err := s.CreateRating(ctx, &models.Rating{WindowID: w1.ID, CitizenID: c.ID, Level: 1, Aspects: "attitude.cold", Channel: "telegram", CreatedAt: monday10}, monday10.Add(-time.Hour)); err != nil {
+		if err := s.CreateRating(ctx, &models.Rating{WindowID: w1.ID, CitizenID: c.ID, Level: 1, Aspects: "attitude.cold", Channel: "telegram", CreatedAt: testenv.Monday10}, testenv.Monday10.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		var tk models.Ticket
 		s.DB().First(&tk)
-		if err := s.BanCitizen(ctx, c.ID, sup.ID, "刷差评", monday10); err != nil {
+		if err := s.BanCitizen(ctx, c.ID, sup.ID, "刷差评", testenv.Monday10); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.BanCitizen(ctx, c.ID, sup.ID, "again", monday10); !errors.Is(err, models.ErrAlreadyBanned) {
+		if err := s.BanCitizen(ctx, c.ID, sup.ID, "again", testenv.Monday10); !errors.Is(err, models.ErrAlreadyBanned) {
 			t.Fatalf("ban twice: %v", err)
 		}
 		if b, err := s.Banned(ctx, c.ID); err != nil || !b {
 			t.Fatalf("Banned = %v, %v", b, err)
 		}
-		next := monday10.AddDate(0, 0, 1)
+		next := testenv.Monday10.AddDate(0, 0, 1)
 		err := s.CreateRating(ctx, &models.Rating{WindowID: w1.ID, CitizenID: c.ID, Level: 1, Channel: "telegram", CreatedAt: next}, next.Add(-time.Hour))
 		if !errors.Is(err, models.ErrBanned) {
 			t.Fatalf("rating while banned: %v", err)
@@ -225,8 +226,8 @@ func TestPseudonyms(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		ctx := ctxT(t)
 		w1, _, _ := seeded(t, s)
-		c, _ := s.TouchCitizen(ctx, "telegram", "rater", "", monday10)
-		if err := s.CreateRating(ctx, &models.Rating{WindowID: w1.ID, CitizenID: c.ID, Level: 5, Channel: "telegram", CreatedAt: monday10}, monday10); err != nil {
+		c, _ := s.TouchCitizen(ctx, "telegram", "rater", "", testenv.Monday10)
+		if err := s.CreateRating(ctx, &models.Rating{WindowID: w1.ID, CitizenID: c.ID, Level: 5, Channel: "telegram", CreatedAt: testenv.Monday10}, testenv.Monday10); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.CitizenByRef(ctx, p, strings.ToLower(p.Citizen(c.ID)), &w1.CenterID)
@@ -250,15 +251,15 @@ func TestReports(t *testing.T) {
 		w1, w2, sup := seeded(t, s)
 		for i, l := range []int{5, 4, 3, 1} {
 			c := r.citizen(t, fmt.Sprint("r", i))
-			if err := s.CreateRating(ctx, &models.Rating{WindowID: w1.ID, CitizenID: c.ID, Level: l, Aspects: "efficiency.slow", Channel: "web", CreatedAt: monday10}, monday10); err != nil {
+			if err := s.CreateRating(ctx, &models.Rating{WindowID: w1.ID, CitizenID: c.ID, Level: l, Aspects: "efficiency.slow", Channel: "web", CreatedAt: testenv.Monday10}, testenv.Monday10); err != nil {
 				t.Fatal(err)
 			}
 		}
 		c := r.citizen(t, "w2")
-		if err := s.CreateRating(ctx, &models.Rating{WindowID: w2.ID, CitizenID: c.ID, Level: 2, Channel: "web", CreatedAt: monday10}, monday10); err != nil {
+		if err := s.CreateRating(ctx, &models.Rating{WindowID: w2.ID, CitizenID: c.ID, Level: 2, Channel: "web", CreatedAt: testenv.Monday10}, testenv.Monday10); err != nil {
 			t.Fatal(err)
 		}
-		from, to := monday10.AddDate(0, 0, -1), monday10.AddDate(0, 0, 1)
+		from, to := testenv.Monday10.AddDate(0, 0, -1), testenv.Monday10.AddDate(0, 0, 1)
 		st, err := s.StatsIn(ctx, models.Scope{CenterID: &w1.CenterID}, from, to)
 		if err != nil || st.Total != 5 || st.Bad() != 2 || st.SatisfactionRate != 0.6 {
 			t.Fatalf("center stats = %+v, %v", st, err)
@@ -272,7 +273,7 @@ func TestReports(t *testing.T) {
 			t.Fatalf("by window = %+v, %v", by, err)
 		}
 		// Two bad-review tickets: one overdue once its call-back day has passed.
-		counts, err := s.TicketCounts(ctx, &w1.CenterID, monday10.AddDate(0, 0, 3))
+		counts, err := s.TicketCounts(ctx, &w1.CenterID, testenv.Monday10.AddDate(0, 0, 3))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,10 +283,10 @@ func TestReports(t *testing.T) {
 		if one := models.SumTicketCounts(counts, &w2.ID); one.Open != 1 {
 			t.Fatalf("w2 counts = %+v", one)
 		}
-		if counts, _ := s.TicketCounts(ctx, nil, monday10); models.SumTicketCounts(counts, nil).Overdue != 0 {
+		if counts, _ := s.TicketCounts(ctx, nil, testenv.Monday10); models.SumTicketCounts(counts, nil).Overdue != 0 {
 			t.Fatalf("overdue at once: %+v", counts)
 		}
-		od, err := s.Tickets(ctx, models.TicketFilter{OverdueAt: monday10.AddDate(0, 0, 3), WindowID: &w2.ID})
+		od, err := s.Tickets(ctx, models.TicketFilter{OverdueAt: testenv.Monday10.AddDate(0, 0, 3), WindowID: &w2.ID})
 		if err != nil || len(od) != 1 {
 			t.Fatalf("overdue tickets = %d, %v", len(od), err)
 		}
@@ -300,11 +301,11 @@ func TestReports(t *testing.T) {
 			t.Fatalf("count ratings = %d", n)
 		}
 		// Inspections.
-		if err := s.RecordInspection(ctx, &models.Inspection{WindowID: w1.ID, StaffID: &sup.ID, Score: 101, Findings: "x", CreatedAt: monday10}); err == nil {
+		if err := s.RecordInspection(ctx, &models.Inspection{WindowID: w1.ID, StaffID: &sup.ID, Score: 101, Findings: "x", CreatedAt: testenv.Monday10}); err == nil {
 			t.Fatal("score 101 accepted")
 		}
 		for _, sc := range []int{80, 90} {
-			if err := s.RecordInspection(ctx, &models.Inspection{WindowID: w1.ID, StaffID: &sup.ID, Score: sc, Findings: "桌面杂乱", CreatedAt: monday10}); err != nil {
+			if err := s.RecordInspection(ctx, &models.Inspection{WindowID: w1.ID, StaffID: &sup.ID, Score: sc, Findings: "桌面杂乱", CreatedAt: testenv.Monday10}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -2,8 +2,6 @@ package models_test
 
 import (
 	"context"
-	"log/slog"
-	"sort"
 	"testing"
 	"time"
 
@@ -15,42 +13,10 @@ import (
 // The store must satisfy the interface the conversations declare.
 var _ flows.Store = (*models.Store)(nil)
 
-// testLogger discards output: the store logs at info on migrations and imports.
-func testLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-// open opens and migrates the database at url, closing it when the test ends.
-func open(t *testing.T, url string) *models.Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := models.Open(ctx, url, testLogger())
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	return s
-}
-
 // forEachDB runs fn against a fresh, migrated SQLite and PostgreSQL database each.
 func forEachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 	t.Helper()
-	urls := testenv.DatabaseURLs(t)
-	names := make([]string, 0, len(urls))
-	for name := range urls {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			fn(t, open(t, urls[name]))
-		})
-	}
+	testenv.ForEachDB(t, func(t *testing.T, url string) { fn(t, testenv.OpenStore(t, url)) })
 }
 
 func ctxT(t *testing.T) context.Context {

@@ -57,7 +57,7 @@ func TestMigrateTwiceIsNoop(t *testing.T) {
 
 func TestSchemaVersionBeforeMigrate(t *testing.T) {
 	ctx := ctxT(t)
-	s, err := models.Open(ctx, testenv.SQLiteURL(t), testLogger())
+	s, err := models.Open(ctx, testenv.SQLiteURL(t), testenv.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestMigrateConcurrent(t *testing.T) {
 			ctx := ctxT(t)
 			stores := make([]*models.Store, 2)
 			for i := range stores {
-				s, err := models.Open(ctx, url, testLogger())
+				s, err := models.Open(ctx, url, testenv.Logger())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -149,7 +149,7 @@ func TestSchemaMatchesEntities(t *testing.T) {
 }
 
 func TestOpenRejectsUnknownScheme(t *testing.T) {
-	_, err := models.Open(context.Background(), "mysql://root@localhost/wb", testLogger())
+	_, err := models.Open(context.Background(), "mysql://root@localhost/wb", testenv.Logger())
 	if err == nil || !strings.Contains(err.Error(), `"mysql"`) {
 		t.Fatalf("err = %v, want it to name the scheme", err)
 	}
@@ -158,7 +158,7 @@ func TestOpenRejectsUnknownScheme(t *testing.T) {
 func TestOpenDialect(t *testing.T) {
 	for name, url := range testenv.DatabaseURLs(t) {
 		t.Run(name, func(t *testing.T) {
-			s := open(t, url)
+			s := testenv.OpenStore(t, url)
 			if s.Dialect() != name {
 				t.Errorf("Dialect = %q, want %q", s.Dialect(), name)
 			}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -39,8 +40,8 @@ func TestServiceStarPreview(t *testing.T) {
 		s.DB().Where("staff_no = ?", "DEMO-003").First(&wang) // W002
 		rate := func(w *models.Window, st *models.Staff, level int, i int) *models.Rating {
 			c := r.citizen(t, fmt.Sprint("star", i))
-			rt := &models.Rating{WindowID: w.ID, StaffID: &st.ID, CitizenID: c.ID, Level: level, Aspects: "attitude.cold", Channel: "web", CreatedAt: monday10}
-			if err := s.CreateRating(ctx, rt, monday10); err != nil {
+			rt := &models.Rating{WindowID: w.ID, StaffID: &st.ID, CitizenID: c.ID, Level: level, Aspects: "attitude.cold", Channel: "web", CreatedAt: testenv.Monday10}
+			if err := s.CreateRating(ctx, rt, testenv.Monday10); err != nil {
 				t.Fatal(err)
 			}
 			return rt
@@ -55,23 +56,23 @@ func TestServiceStarPreview(t *testing.T) {
 			{Action: models.ActAppeal, Note: "恶意", Actor: models.Actor{Role: models.RoleStaff, WindowID: &w1.ID}},
 			{Action: models.ActReview, Outcome: models.ReviewUphold, Actor: models.Actor{Role: models.RoleAdmin}},
 		} {
-			c.At = monday10
+			c.At = testenv.Monday10
 			if _, _, err := s.Transition(ctx, bad.Ticket.No, c); err != nil {
 				t.Fatal(err)
 			}
 		}
-		from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai), time.Date(2026, 12, 1, 0, 0, 0, 0, shanghai)
+		from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, testenv.Shanghai), time.Date(2026, 12, 1, 0, 0, 0, 0, testenv.Shanghai)
 		picks, err := s.ServiceStarPreview(ctx, &w1.CenterID, from, to, 3)
 		if err != nil || len(picks) != 1 || picks[0].ID != wang.ID || picks[0].Staff.Window.Code != "W002" || picks[0].Total != 4 {
 			t.Fatalf("preview = %+v, %v", picks, err)
 		}
 		// A verified complaint on W002 takes 王芳 out; 张伟 is next.
 		c := r.citizen(t, "complainer")
-		tk, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w2.ID, Category: "attitude", Description: "x", Channel: "web", At: monday10})
+		tk, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w2.ID, Category: "attitude", Description: "x", Channel: "web", At: testenv.Monday10})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.Transition(ctx, tk.No, models.Change{Action: models.ActAccept, Actor: models.Actor{Role: models.RoleAdmin}, At: monday10}); err != nil {
+		if _, _, err := s.Transition(ctx, tk.No, models.Change{Action: models.ActAccept, Actor: models.Actor{Role: models.RoleAdmin}, At: testenv.Monday10}); err != nil {
 			t.Fatal(err)
 		}
 		picks, _ = s.ServiceStarPreview(ctx, nil, from, to, 3)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -275,12 +276,12 @@ func TestCreateRatingStaff(t *testing.T) {
 			{"no such staff member", w1, new(uint(999999)), nil},
 		}
 		for i, tt := range tests {
-			c, err := s.TouchCitizen(ctx, "web", fmt.Sprint("staff-rating-", i), "", monday10)
+			c, err := s.TouchCitizen(ctx, "web", fmt.Sprint("staff-rating-", i), "", testenv.Monday10)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := &models.Rating{CitizenID: c.ID, WindowID: tt.window.ID, StaffID: tt.staff, Level: 4, Channel: "web", CreatedAt: monday10}
-			if err := s.CreateRating(ctx, r, monday10); err != nil {
+			r := &models.Rating{CitizenID: c.ID, WindowID: tt.window.ID, StaffID: tt.staff, Level: 4, Channel: "web", CreatedAt: testenv.Monday10}
+			if err := s.CreateRating(ctx, r, testenv.Monday10); err != nil {
 				t.Fatalf("%s: %v", tt.name, err)
 			}
 			var stored models.Rating

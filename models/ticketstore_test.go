@@ -12,17 +12,6 @@ import (
 	"windowbot/models"
 )
 
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
-
-// monday10 is Monday 23 November 2026, 10:00 in Shanghai.
-var monday10 = time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
-
 // ticketRig is a seeded store on Shanghai rules whose notifier records every notice and queues a
 // push per recipient.
 type ticketRig struct {
@@ -33,7 +22,7 @@ type ticketRig struct {
 
 func newTicketRig(t *testing.T, s *models.Store) *ticketRig {
 	r := &ticketRig{s: s}
-	s.SetTicketRules(models.DefaultTicketRules(shanghai))
+	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
 	s.SetTicketNotifier(func(n models.TicketNotice) []*models.Push {
 		r.mu.Lock()
 		r.notices = append(r.notices, n)
@@ -53,7 +42,7 @@ func newTicketRig(t *testing.T, s *models.Store) *ticketRig {
 
 func (r *ticketRig) citizen(t *testing.T, id string) *models.Citizen {
 	t.Helper()
-	c, err := r.s.TouchCitizen(ctxT(t), "telegram", id, "zh-CN", monday10)
+	c, err := r.s.TouchCitizen(ctxT(t), "telegram", id, "zh-CN", testenv.Monday10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,14 +53,7 @@ func (r *ticketRig) citizen(t *testing.T, id string) *models.Citizen {
 func (r *ticketRig) bind(t *testing.T, chat, staffNo string) (*models.Citizen, *models.Staff) {
 	t.Helper()
 	c := r.citizen(t, chat)
-	var st models.Staff
-	if err := r.s.DB().Where("staff_no = ?", staffNo).First(&st).Error; err != nil {
-		t.Fatal(err)
-	}
-	if err := r.s.DB().Model(c).Update("staff_id", st.ID).Error; err != nil {
-		t.Fatal(err)
-	}
-	return c, &st
+	return c, testenv.BindStaff(t, r.s, c, staffNo)
 }
 
 func TestBadReviewOpensTicketInTheSameTransaction(t *testing.T) {
@@ -83,8 +65,8 @@ func TestBadReviewOpensTicketInTheSameTransaction(t *testing.T) {
 		supAcct, _ := r.bind(t, "sup-1", models.DemoSupervisorNo)
 		c := r.citizen(t, "c1")
 		rating := &models.Rating{WindowID: w1.ID, CitizenID: c.ID, Level: 1, Aspects: "efficiency.slow,conduct.away",
-			Comment: "等了一小时", Channel: "telegram", CreatedAt: monday10}
-		if err := s.CreateRating(ctx, rating, monday10.Add(-time.Hour)); err != nil {
+			Comment: "等了一小时", Channel: "telegram", CreatedAt: testenv.Monday10}
+		if err := s.CreateRating(ctx, rating, testenv.Monday10.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		if rating.Ticket == nil || rating.Ticket.No != "T20261123-0001" {
@@ -99,10 +81,10 @@ func TestBadReviewOpensTicketInTheSameTransaction(t *testing.T) {
 			t.Errorf("ticket = %+v", tk)
 		}
 		// Call back by the end of Tuesday, rectify within 15 working days (14 December).
-		if got := tk.CallbackDue.In(shanghai).Format(time.DateTime); got != "2026-11-24 23:59:59" {
+		if got := tk.CallbackDue.In(testenv.Shanghai).Format(time.DateTime); got != "2026-11-24 23:59:59" {
 			t.Errorf("call-back due %s", got)
 		}
-		if got := tk.RectifyDue.In(shanghai).Format(time.DateOnly); got != "2026-12-14" {
+		if got := tk.RectifyDue.In(testenv.Shanghai).Format(time.DateOnly); got != "2026-12-14" {
 			t.Errorf("rectify due %s", got)
 		}
 		evs, _ := s.TicketEvents(ctx, tk.ID, false)
@@ -121,8 +103,8 @@ func TestBadReviewOpensTicketInTheSameTransaction(t *testing.T) {
 			t.Errorf("pushes = %d, want 3 (reporter, staff, supervisor)", count(t, s, &models.Push{}))
 		}
 		// A good review opens nothing.
-		good := &models.Rating{WindowID: w1.ID, CitizenID: r.citizen(t, "c2").ID, Level: 4, Channel: "web", CreatedAt: monday10}
-		if err := s.CreateRating(ctx, good, monday10.Add(-time.Hour)); err != nil || good.Ticket != nil {
+		good := &models.Rating{WindowID: w1.ID, CitizenID: r.citizen(t, "c2").ID, Level: 4, Channel: "web", CreatedAt: testenv.Monday10}
+		if err := s.CreateRating(ctx, good, testenv.Monday10.Add(-time.Hour)); err != nil || good.Ticket != nil {
 			t.Fatalf("good review: %v, ticket %+v", err, good.Ticket)
 		}
 		if count(t, s, &models.Ticket{}) != 1 {
@@ -150,7 +132,7 @@ func TestComplaintLifecycleWithEvents(t *testing.T) {
 		supAcct, sup := r.bind(t, "sup-1", models.DemoSupervisorNo)
 		tk, err := s.CreateComplaint(ctx, models.NewComplaint{
 			CitizenID: c.ID, WindowID: &w1.ID, Category: models.CategoryNotDone, Description: "材料齐全却办不了",
-			Channel: "telegram", Phone: "13812341234", CallbackConsent: true, At: monday10,
+			Channel: "telegram", Phone: "13812341234", CallbackConsent: true, At: testenv.Monday10,
 			Photos: []models.TicketAttachment{{Platform: "telegram", FileID: "AgAD-photo", MIMEType: "image/jpeg", Size: 1234}},
 		})
 		if err != nil {
@@ -166,7 +148,7 @@ func TestComplaintLifecycleWithEvents(t *testing.T) {
 		staffActor := models.Actor{Role: models.RoleStaff, StaffID: staff.ID, WindowID: staff.WindowID, CitizenID: staffAcct.ID}
 		supActor := models.Actor{Role: models.RoleSupervisor, StaffID: sup.ID, CenterID: sup.CenterID, CitizenID: supAcct.ID}
 		citActor := models.Actor{Role: models.RoleCitizen, CitizenID: c.ID}
-		at := monday10
+		at := testenv.Monday10
 		step := func(c models.Change) *models.Ticket {
 			t.Helper()
 			at = at.Add(time.Hour)
@@ -224,17 +206,17 @@ func TestStaffAppealUpheldExcludesTheRating(t *testing.T) {
 		r := newTicketRig(t, s)
 		ctx := ctxT(t)
 		w1 := mustWindow(t, s, "W001")
-		rating := &models.Rating{WindowID: w1.ID, CitizenID: r.citizen(t, "c1").ID, Level: 2, Aspects: "attitude.cold", Channel: "web", CreatedAt: monday10}
-		if err := s.CreateRating(ctx, rating, monday10.Add(-time.Hour)); err != nil {
+		rating := &models.Rating{WindowID: w1.ID, CitizenID: r.citizen(t, "c1").ID, Level: 2, Aspects: "attitude.cold", Channel: "web", CreatedAt: testenv.Monday10}
+		if err := s.CreateRating(ctx, rating, testenv.Monday10.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		_, staff := r.bind(t, "staff-1", "DEMO-001")
 		_, sup := r.bind(t, "sup-1", models.DemoSupervisorNo)
 		no := rating.Ticket.No
-		if _, _, err := s.Transition(ctx, no, models.Change{Action: models.ActAppeal, Actor: models.Actor{Role: models.RoleStaff, StaffID: staff.ID, WindowID: staff.WindowID}, Note: "该群众未在本窗口办理业务", At: monday10}); err != nil {
+		if _, _, err := s.Transition(ctx, no, models.Change{Action: models.ActAppeal, Actor: models.Actor{Role: models.RoleStaff, StaffID: staff.ID, WindowID: staff.WindowID}, Note: "该群众未在本窗口办理业务", At: testenv.Monday10}); err != nil {
 			t.Fatal(err)
 		}
-		tk, _, err := s.Transition(ctx, no, models.Change{Action: models.ActReview, Actor: models.Actor{Role: models.RoleSupervisor, StaffID: sup.ID, CenterID: sup.CenterID}, Outcome: models.ReviewUphold, At: monday10})
+		tk, _, err := s.Transition(ctx, no, models.Change{Action: models.ActReview, Actor: models.Actor{Role: models.RoleSupervisor, StaffID: sup.ID, CenterID: sup.CenterID}, Outcome: models.ReviewUphold, At: testenv.Monday10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +228,7 @@ func TestStaffAppealUpheldExcludesTheRating(t *testing.T) {
 		if !got.Excluded {
 			t.Error("rating not excluded")
 		}
-		stats, _ := s.WindowStats(ctx, w1.ID, monday10.Add(-time.Hour), monday10.Add(time.Hour))
+		stats, _ := s.WindowStats(ctx, w1.ID, testenv.Monday10.Add(-time.Hour), testenv.Monday10.Add(time.Hour))
 		if stats.Total != 0 {
 			t.Errorf("excluded rating still counted: %+v", stats)
 		}
@@ -267,7 +249,7 @@ func TestCitizenSeesOnlyTheirTickets(t *testing.T) {
 		w1 := mustWindow(t, s, "W001")
 		alice, bob, carol := r.citizen(t, "alice"), r.citizen(t, "bob"), r.citizen(t, "carol")
 		tk, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: alice.ID, WindowID: &w1.ID, Category: "attitude",
-			Description: "态度差", Channel: "web", Anonymous: true, At: monday10})
+			Description: "态度差", Channel: "web", Anonymous: true, At: testenv.Monday10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,17 +260,17 @@ func TestCitizenSeesOnlyTheirTickets(t *testing.T) {
 			t.Errorf("unknown number: %v", err)
 		}
 		// A similar complaint is offered to join; carol joins and then tracks it too.
-		sim, err := s.SimilarOpenTicket(ctx, w1.CenterID, &w1.ID, "attitude", monday10.AddDate(0, 0, -7))
+		sim, err := s.SimilarOpenTicket(ctx, w1.CenterID, &w1.ID, "attitude", testenv.Monday10.AddDate(0, 0, -7))
 		if err != nil || sim.No != tk.No {
 			t.Fatalf("similar = %+v, %v", sim, err)
 		}
-		if _, err := s.SimilarOpenTicket(ctx, w1.CenterID, &w1.ID, "conduct", monday10.AddDate(0, 0, -7)); !errors.Is(err, models.ErrNotFound) {
+		if _, err := s.SimilarOpenTicket(ctx, w1.CenterID, &w1.ID, "conduct", testenv.Monday10.AddDate(0, 0, -7)); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("other category matched: %v", err)
 		}
-		if _, err := s.JoinTicket(ctx, tk.No, carol.ID, "我也遇到了", nil, monday10.Add(time.Hour)); err != nil {
+		if _, err := s.JoinTicket(ctx, tk.No, carol.ID, "我也遇到了", nil, testenv.Monday10.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.JoinTicket(ctx, tk.No, carol.ID, "再说一次", nil, monday10.Add(2*time.Hour)); err != nil {
+		if _, err := s.JoinTicket(ctx, tk.No, carol.ID, "再说一次", nil, testenv.Monday10.Add(2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		mine, err := s.TicketsOfCitizen(ctx, carol.ID, 10)
@@ -302,7 +284,7 @@ func TestCitizenSeesOnlyTheirTickets(t *testing.T) {
 			t.Error("joining twice added two followers")
 		}
 		// Both are told of progress from now on.
-		if _, _, err := s.Transition(ctx, tk.No, models.Change{Action: models.ActAccept, Actor: models.Actor{Role: models.RoleAdmin}, At: monday10.Add(3 * time.Hour)}); err != nil {
+		if _, _, err := s.Transition(ctx, tk.No, models.Change{Action: models.ActAccept, Actor: models.Actor{Role: models.RoleAdmin}, At: testenv.Monday10.Add(3 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		last := r.notices[len(r.notices)-1]
@@ -321,19 +303,19 @@ func TestCloseUnanswered(t *testing.T) {
 		admin := models.Actor{Role: models.RoleAdmin}
 		var nos []string
 		for i := range 2 {
-			tk, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w1.ID, Category: "efficiency", Description: "慢", Channel: "web", At: monday10})
+			tk, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w1.ID, Category: "efficiency", Description: "慢", Channel: "web", At: testenv.Monday10})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "p"}, {Action: models.ActDone, Note: "r"}} {
-				ch.Actor, ch.At = admin, monday10.AddDate(0, 0, i*3) // resolved on the 23rd and the 26th
+				ch.Actor, ch.At = admin, testenv.Monday10.AddDate(0, 0, i*3) // resolved on the 23rd and the 26th
 				if _, _, err := s.Transition(ctx, tk.No, ch); err != nil {
 					t.Fatal(err)
 				}
 			}
 			nos = append(nos, tk.No)
 		}
-		n, err := s.CloseUnanswered(ctx, monday10.AddDate(0, 0, 8)) // 1 December: only the first is 7 days old
+		n, err := s.CloseUnanswered(ctx, testenv.Monday10.AddDate(0, 0, 8)) // 1 December: only the first is 7 days old
 		if err != nil || n != 1 {
 			t.Fatalf("closed %d, %v", n, err)
 		}
@@ -342,7 +324,7 @@ func TestCloseUnanswered(t *testing.T) {
 		if first.State != models.StateClosed || first.CloseReason != models.CloseNoReply || second.State != models.StateResolved {
 			t.Errorf("first %s/%s, second %s", first.State, first.CloseReason, second.State)
 		}
-		if n, err := s.CloseUnanswered(ctx, monday10.AddDate(0, 0, 8)); err != nil || n != 0 {
+		if n, err := s.CloseUnanswered(ctx, testenv.Monday10.AddDate(0, 0, 8)); err != nil || n != 0 {
 			t.Errorf("re-run closed %d, %v", n, err)
 		}
 	})
@@ -352,9 +334,9 @@ func TestCloseUnanswered(t *testing.T) {
 // store instances (two replicas): 50 distinct numbers, 0001 to 0050.
 func TestConcurrentComplaintsGetDistinctNumbers(t *testing.T) {
 	url := testenv.PostgresURL(t)
-	a, b := open(t, url), open(t, url)
+	a, b := testenv.OpenStore(t, url), testenv.OpenStore(t, url)
 	newTicketRig(t, a)
-	b.SetTicketRules(models.DefaultTicketRules(shanghai))
+	b.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
 	ctx := ctxT(t)
 	w1 := mustWindow(t, a, "W001")
 	var wg sync.WaitGroup
@@ -368,13 +350,13 @@ func TestConcurrentComplaintsGetDistinctNumbers(t *testing.T) {
 			if i%2 == 1 {
 				s = b
 			}
-			c, err := s.TouchCitizen(ctx, "web", fmt.Sprintf("v%d", i), "", monday10)
+			c, err := s.TouchCitizen(ctx, "web", fmt.Sprintf("v%d", i), "", testenv.Monday10)
 			if err != nil {
 				errs[i] = err
 				return
 			}
 			tk, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w1.ID, Category: "efficiency",
-				Description: "慢", Channel: "web", At: monday10.Add(time.Duration(i) * time.Second)})
+				Description: "慢", Channel: "web", At: testenv.Monday10.Add(time.Duration(i) * time.Second)})
 			if err != nil {
 				errs[i] = err
 				return
@@ -401,7 +383,7 @@ func TestConcurrentComplaintsGetDistinctNumbers(t *testing.T) {
 }
 
 func TestTicketNumbersFollowTheHallsDay(t *testing.T) {
-	s := open(t, testenv.SQLiteURL(t))
+	s := testenv.OpenStore(t, testenv.SQLiteURL(t))
 	r := newTicketRig(t, s)
 	ctx := ctxT(t)
 	w1 := mustWindow(t, s, "W001")
@@ -412,10 +394,10 @@ func TestTicketNumbersFollowTheHallsDay(t *testing.T) {
 	if err != nil || tk.No != "T20261124-0001" {
 		t.Fatalf("no = %v, %v", tk, err)
 	}
-	if _, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w1.ID, Category: "nonsense", Description: "x", Channel: "web", At: monday10}); err == nil {
+	if _, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w1.ID, Category: "nonsense", Description: "x", Channel: "web", At: testenv.Monday10}); err == nil {
 		t.Error("unknown category accepted")
 	}
-	if _, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w1.ID, Category: "other", Description: "x", Phone: "12345", Channel: "web", At: monday10}); err == nil {
+	if _, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w1.ID, Category: "other", Description: "x", Phone: "12345", Channel: "web", At: testenv.Monday10}); err == nil {
 		t.Error("bad phone accepted")
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"windowbot/flows"
-	"windowbot/flows/state"
 	"windowbot/handlers"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -20,8 +20,7 @@ func TestTelegramStaffStory(t *testing.T) {
 	for _, db := range databases {
 		t.Run(db.name, func(t *testing.T) {
 			clk := newClock()
-			st := state.NewMemory(clk.Now)
-			t.Cleanup(func() { st.Close() })
+			st := statetest.Memory(t, clk.Now)
 			store := openStore(t, db.url(t))
 			desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: models.NewPseudonyms([]byte("e2e secret"))})
 			r := newRig(t, store, st, clk, handlers.WithDesk(desk))

@@ -1,7 +1,6 @@
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -17,73 +16,21 @@ import (
 
 	"windowbot/bot"
 	"windowbot/flows"
-	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+// newClock is the clock shared by the engine and the in-process state.
+func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 
-// clock is a settable test clock shared by the engine and the in-process state.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)} }
-
-// logBuffer collects log output so tests can check what was (not) logged.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
-
+// openStore is the demo store, its notices in Chinese.
 func openStore(t *testing.T, url string) *models.Store {
 	t.Helper()
-	ctx := context.Background()
-	s, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s.SetTicketRules(models.DefaultTicketRules(shanghai))
-	s.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
-	if err := s.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := testenv.OpenDemoStore(t, url)
+	s.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
 	return s
-}
-
-func redisState(t *testing.T) flows.State {
-	t.Helper()
-	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), testenv.KeyPrefix(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 // rig is the real adapter polling a fake Bot API, in front of the real router, engine, rating
@@ -93,19 +40,19 @@ type rig struct {
 	api     *fakeAPI
 	ad      *Adapter
 	store   *models.Store
-	clock   *clock
-	logs    *logBuffer
+	clock   *testenv.Clock
+	logs    *testenv.LogBuffer
 	handled chan int64
 }
 
 // newRig starts the adapter; opts configure its router (the staff desk, for one).
-func newRig(t *testing.T, store *models.Store, st flows.State, clk *clock, opts ...handlers.RouterOption) *rig {
+func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock, opts ...handlers.RouterOption) *rig {
 	t.Helper()
 	eng := flows.NewEngine(flows.Options{
-		State: st, Store: store, Now: clk.Now, Location: shanghai, SessionTTL: 30 * time.Minute,
-	}, flows.CitizenFlows(store, st, shanghai, 1, 30*time.Minute)...)
+		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai, SessionTTL: 30 * time.Minute,
+	}, flows.CitizenFlows(store, st, testenv.Shanghai, 1, 30*time.Minute)...)
 	api := newFakeAPI(t)
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	ad, err := New(Options{
 		Token: api.token, APIURL: api.URL(), Handler: handlers.NewRouter(eng, nil, opts...), Dedupe: st,
 		Logger:      slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -209,11 +156,7 @@ func answered(t *testing.T, calls []apiCall, upd map[string]any) {
 
 func (r *rig) ratings() []models.Rating {
 	r.t.Helper()
-	var rs []models.Rating
-	if err := r.store.DB().Order("id").Find(&rs).Error; err != nil {
-		r.t.Fatal(err)
-	}
-	return rs
+	return testenv.All[models.Rating](r.t, r.store)
 }
 
 // databases gives each test a fresh database of each kind.
@@ -230,11 +173,9 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
 				clk := newClock()
 				var st flows.State
 				if kind == "redis" {
-					st = redisState(t)
+					st = statetest.Redis(t)
 				} else {
-					m := state.NewMemory(clk.Now)
-					t.Cleanup(func() { m.Close() })
-					st = m
+					st = statetest.Memory(t, clk.Now)
 				}
 				fn(t, newRig(t, openStore(t, db.url(t)), st, clk))
 			})
@@ -346,8 +287,7 @@ func TestPollingExpiredSession(t *testing.T) {
 	for _, db := range databases {
 		t.Run(db.name, func(t *testing.T) {
 			clk := newClock()
-			st := state.NewMemory(clk.Now)
-			t.Cleanup(func() { st.Close() })
+			st := statetest.Memory(t, clk.Now)
 			r := newRig(t, openStore(t, db.url(t)), st, clk)
 			u := tgUser{ID: 77, Lang: "zh-CN"}
 			levels := oneSend(t, r.step(u.textUpdate("/start w_W004")))
@@ -368,8 +308,7 @@ func TestPollingExpiredSession(t *testing.T) {
 // user's language_code picks the texts.
 func TestPollingCommandsAndLanguage(t *testing.T) {
 	clk := newClock()
-	st := state.NewMemory(clk.Now)
-	t.Cleanup(func() { st.Close() })
+	st := statetest.Memory(t, clk.Now)
 	r := newRig(t, openStore(t, testenv.SQLiteURL(t)), st, clk)
 	en := tgUser{ID: 501, Lang: "en-GB"}
 	mustContain(t, oneSend(t, r.step(en.textUpdate("/start"))).Params["text"], "Scan the QR code")
@@ -425,27 +364,6 @@ func TestPollingKeepsChatOrder(t *testing.T) {
 	}
 }
 
-// recorder is a stub handler that remembers what it was given and answers with fixed replies.
-type recorder struct {
-	mu      sync.Mutex
-	got     []bot.Inbound
-	replies []bot.Reply
-	err     error
-}
-
-func (r *recorder) Handle(_ context.Context, in bot.Inbound) ([]bot.Reply, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.got = append(r.got, in)
-	return r.replies, r.err
-}
-
-func (r *recorder) inbounds() []bot.Inbound {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]bot.Inbound(nil), r.got...)
-}
-
 const secret = "s3cret-Webhook_token"
 
 func webhookAdapter(t *testing.T, api *fakeAPI, h bot.Handler, dedupe flows.Deduper) (*Adapter, *httptest.Server) {
@@ -487,9 +405,8 @@ func updateJSON(id int64, upd map[string]any) string {
 
 func TestWebhookRefusesAndDedupes(t *testing.T) {
 	api := newFakeAPI(t)
-	rec := &recorder{replies: []bot.Reply{{Text: "好的"}}}
-	st := state.NewMemory(nil)
-	t.Cleanup(func() { st.Close() })
+	rec := &testenv.Handler{Replies: []bot.Reply{{Text: "好的"}}}
+	st := statetest.Memory(t, nil)
 	_, srv := webhookAdapter(t, api, rec, st)
 	u := tgUser{ID: 31}
 	good := updateJSON(1, u.textUpdate("你好"))
@@ -511,7 +428,7 @@ func TestWebhookRefusesAndDedupes(t *testing.T) {
 			}
 		})
 	}
-	if n := len(rec.inbounds()); n != 0 {
+	if n := len(rec.Inbounds()); n != 0 {
 		t.Fatalf("refused calls reached the handler %d times", n)
 	}
 	res, err := http.Get(srv.URL)
@@ -529,7 +446,7 @@ func TestWebhookRefusesAndDedupes(t *testing.T) {
 			t.Fatalf("status = %d", got)
 		}
 	}
-	if in := rec.inbounds(); len(in) != 1 || in[0].Text != "你好" || in[0].ChatID != "31" {
+	if in := rec.Inbounds(); len(in) != 1 || in[0].Text != "你好" || in[0].ChatID != "31" {
 		t.Fatalf("handler calls = %+v, want one", in)
 	}
 	// The reply was sent before the webhook answered.
@@ -541,9 +458,9 @@ func TestWebhookRefusesAndDedupes(t *testing.T) {
 // TestWebhookDedupeAcrossReplicas: two replicas sharing Redis get the same update (a redelivery
 // landing on the other one behind the load balancer); it is handled once.
 func TestWebhookDedupeAcrossReplicas(t *testing.T) {
-	st := redisState(t)
+	st := statetest.Redis(t)
 	api := newFakeAPI(t)
-	rec := &recorder{replies: []bot.Reply{{Text: "ok"}}}
+	rec := &testenv.Handler{Replies: []bot.Reply{{Text: "ok"}}}
 	_, a := webhookAdapter(t, api, rec, st)
 	_, b := webhookAdapter(t, api, rec, st)
 	body := updateJSON(77, tgUser{ID: 5}.textUpdate("/help"))
@@ -558,7 +475,7 @@ func TestWebhookDedupeAcrossReplicas(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := len(rec.inbounds()); n != 1 {
+	if n := len(rec.Inbounds()); n != 1 {
 		t.Fatalf("handled %d times, want once", n)
 	}
 }
@@ -566,11 +483,10 @@ func TestWebhookDedupeAcrossReplicas(t *testing.T) {
 // TestWebhookRatingFlow: the same real dialog over the webhook, answered synchronously.
 func TestWebhookRatingFlow(t *testing.T) {
 	clk := newClock()
-	st := state.NewMemory(clk.Now)
-	t.Cleanup(func() { st.Close() })
+	st := statetest.Memory(t, clk.Now)
 	store := openStore(t, testenv.SQLiteURL(t))
-	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: shanghai},
-		flows.NewRate(store, shanghai, 1, nil))
+	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai},
+		flows.NewRate(store, testenv.Shanghai, 1, nil))
 	api := newFakeAPI(t)
 	_, srv := webhookAdapter(t, api, handlers.NewRouter(eng, nil), st)
 	u := tgUser{ID: 88, Lang: "zh-CN"}
@@ -599,7 +515,7 @@ func TestWebhookRatingFlow(t *testing.T) {
 
 func TestInbound(t *testing.T) {
 	api := newFakeAPI(t)
-	rec := &recorder{replies: []bot.Reply{{Text: "ok"}}}
+	rec := &testenv.Handler{Replies: []bot.Reply{{Text: "ok"}}}
 	_, srv := webhookAdapter(t, api, rec, nil)
 	u := tgUser{ID: 61, Lang: "en-US"}
 	group := u.textUpdate("/rate")
@@ -626,12 +542,12 @@ func TestInbound(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := len(rec.inbounds())
+			before := len(rec.Inbounds())
 			n := api.count()
 			if got := postUpdate(t, srv.URL, secret, updateJSON(int64(100+i), c.upd)); got != http.StatusOK {
 				t.Fatalf("status %d", got)
 			}
-			ins := rec.inbounds()[before:]
+			ins := rec.Inbounds()[before:]
 			if c.want == nil {
 				if len(ins) != 0 {
 					t.Fatalf("handled: %+v", ins)
@@ -712,7 +628,7 @@ func TestRendering(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			api := newFakeAPI(t)
-			rec := &recorder{replies: c.replies, err: c.err}
+			rec := &testenv.Handler{Replies: c.replies, Err: c.err}
 			_, srv := webhookAdapter(t, api, rec, nil)
 			u := tgUser{ID: 70, Lang: "zh-CN"}
 			upd := u.textUpdate("hi")
@@ -729,7 +645,7 @@ func TestRendering(t *testing.T) {
 
 func TestEditNotModifiedIsNotResent(t *testing.T) {
 	api := newFakeAPI(t)
-	ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &recorder{}})
+	ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &testenv.Handler{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -782,7 +698,7 @@ func TestSendClassifiesErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			api := newFakeAPI(t)
-			ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &recorder{}})
+			ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &testenv.Handler{}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -803,7 +719,7 @@ func TestSendClassifiesErrors(t *testing.T) {
 
 func TestSetWebhookAndDeepLink(t *testing.T) {
 	api := newFakeAPI(t)
-	ad, _ := webhookAdapter(t, api, &recorder{}, nil)
+	ad, _ := webhookAdapter(t, api, &testenv.Handler{}, nil)
 	ctx := context.Background()
 	if err := ad.SetWebhook(ctx, "https://hall.example.cn/telegram"); err != nil {
 		t.Fatal(err)
@@ -828,7 +744,7 @@ func TestSetWebhookAndDeepLink(t *testing.T) {
 	// Username from getMe, asked once.
 	api2 := newFakeAPI(t)
 	api2.username = "HallRatingBot"
-	ad2, err := New(Options{Token: api2.token, APIURL: api2.URL(), Handler: &recorder{}})
+	ad2, err := New(Options{Token: api2.token, APIURL: api2.URL(), Handler: &testenv.Handler{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -845,7 +761,7 @@ func TestSetWebhookAndDeepLink(t *testing.T) {
 func TestRunRefusedToken(t *testing.T) {
 	api := newFakeAPI(t)
 	api.fail("getMe", apiFailure{Code: 401, Desc: "Unauthorized"})
-	ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &recorder{}})
+	ad, err := New(Options{Token: api.token, APIURL: api.URL(), Handler: &testenv.Handler{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -860,9 +776,9 @@ func TestTokenNeverLogged(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	url := dead.URL
 	dead.Close()
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	const token = "987654:NEVER-in-a-log"
-	ad, err := New(Options{Token: token, APIURL: url, Handler: &recorder{}, PollTimeout: 2 * time.Second,
+	ad, err := New(Options{Token: token, APIURL: url, Handler: &testenv.Handler{}, PollTimeout: 2 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
@@ -882,7 +798,7 @@ func TestTokenNeverLogged(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
-	h := &recorder{}
+	h := &testenv.Handler{}
 	for name, o := range map[string]Options{
 		"no token":          {Handler: h},
 		"no handler":        {Token: "1:a"},

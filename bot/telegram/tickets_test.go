@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"windowbot/bot"
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -15,11 +16,7 @@ import (
 
 func (r *rig) tickets() []models.Ticket {
 	r.t.Helper()
-	var ts []models.Ticket
-	if err := r.store.DB().Order("id").Find(&ts).Error; err != nil {
-		r.t.Fatal(err)
-	}
-	return ts
+	return testenv.All[models.Ticket](r.t, r.store)
 }
 
 // press presses the button with data on message msg and returns the one message sent back.

@@ -1,20 +1,17 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"windowbot/bot/web"
 	"windowbot/flows"
-	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -27,27 +24,10 @@ type chatRig struct {
 
 func newChatRig(t *testing.T, url string) *chatRig {
 	t.Helper()
-	ctx := context.Background()
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	store.SetTicketRules(models.DefaultTicketRules(loc))
-	if err := store.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	st := state.NewMemory(nil)
-	t.Cleanup(func() { st.Close() })
-	eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: loc},
-		flows.NewRate(store, loc, 1, nil))
+	store := testenv.OpenDemoStore(t, url)
+	st := statetest.Memory(t, nil)
+	eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: testenv.Shanghai},
+		flows.NewRate(store, testenv.Shanghai, 1, nil))
 	srv, _ := newServer(t, web.Options{Handler: handlers.NewRouter(eng, nil)})
 	return &chatRig{srv: srv, store: store}
 }

@@ -19,37 +19,17 @@ import (
 
 	"windowbot/bot"
 	"windowbot/bot/web"
+	"windowbot/internal/testenv"
 )
 
-// recorder is a stub handler that remembers every Inbound and answers with fixed replies.
-type recorder struct {
-	mu      sync.Mutex
-	got     []bot.Inbound
-	replies []bot.Reply
-	err     error
-}
-
-func (r *recorder) Handle(_ context.Context, in bot.Inbound) ([]bot.Reply, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.got = append(r.got, in)
-	return r.replies, r.err
-}
-
-func (r *recorder) last(t *testing.T) bot.Inbound {
+// last returns the last Inbound h was given, failing the test if it was given none.
+func last(t *testing.T, h *testenv.Handler) bot.Inbound {
 	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.got) == 0 {
+	got := h.Inbounds()
+	if len(got) == 0 {
 		t.Fatal("handler was not called")
 	}
-	return r.got[len(r.got)-1]
-}
-
-func (r *recorder) calls() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.got)
+	return got[len(got)-1]
 }
 
 func newServer(t *testing.T, opts web.Options) (*httptest.Server, *web.Chat) {
@@ -144,7 +124,7 @@ func get(t *testing.T, c *http.Client, url string) (*http.Response, string) {
 var externalURL = regexp.MustCompile(`(?i)https?://`)
 
 func TestPage(t *testing.T) {
-	srv, _ := newServer(t, web.Options{Handler: &recorder{}})
+	srv, _ := newServer(t, web.Options{Handler: &testenv.Handler{}})
 	for _, path := range []string{"/", "/chat", "/?w=W001", "/chat?w=W001&lang=en"} {
 		t.Run(path, func(t *testing.T) {
 			res, body := get(t, client(t), srv.URL+path)
@@ -190,7 +170,7 @@ func TestPage(t *testing.T) {
 }
 
 func TestStaticAssets(t *testing.T) {
-	srv, _ := newServer(t, web.Options{Handler: &recorder{}})
+	srv, _ := newServer(t, web.Options{Handler: &testenv.Handler{}})
 	_, page := get(t, client(t), srv.URL+"/")
 	for _, tc := range []struct{ name, ctype string }{
 		{"app.js", "text/javascript"},
@@ -228,7 +208,7 @@ func TestStaticAssets(t *testing.T) {
 }
 
 func TestMessageRoundTrip(t *testing.T) {
-	rec := &recorder{replies: []bot.Reply{
+	rec := &testenv.Handler{Replies: []bot.Reply{
 		{Text: "请为本次服务评价：", Buttons: bot.Column(bot.Button{Label: "非常满意", Payload: "rate:5"}, bot.Button{Label: "满意", Payload: "rate:4"})},
 		{Text: "已勾选 ✓", Edit: true},
 	}}
@@ -245,7 +225,7 @@ func TestMessageRoundTrip(t *testing.T) {
 		t.Fatalf("status %d", res.StatusCode)
 	}
 	got := decode[replies](t, res)
-	in := rec.last(t)
+	in := last(t, rec)
 	want := bot.Inbound{Platform: bot.Web, ChatID: ck.Value, UserID: ck.Value, Lang: "zh-CN", Text: "/start w_W001"}
 	if fmt.Sprint(in) != fmt.Sprint(want) {
 		t.Errorf("Inbound = %+v\nwant      %+v", in, want)
@@ -270,7 +250,7 @@ func TestMessageRoundTrip(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	in = rec.last(t)
+	in = last(t, rec)
 	want = bot.Inbound{Platform: bot.Web, ChatID: ck.Value, UserID: ck.Value, Lang: "en", Payload: "rate:5", MessageID: r0.ID}
 	if fmt.Sprint(in) != fmt.Sprint(want) {
 		t.Errorf("Inbound = %+v\nwant      %+v", in, want)
@@ -278,7 +258,7 @@ func TestMessageRoundTrip(t *testing.T) {
 }
 
 func TestLang(t *testing.T) {
-	rec := &recorder{}
+	rec := &testenv.Handler{}
 	srv, _ := newServer(t, web.Options{Handler: rec})
 	srvEN, _ := newServer(t, web.Options{Handler: rec, Lang: "en"})
 	for _, tc := range []struct {
@@ -301,7 +281,7 @@ func TestLang(t *testing.T) {
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("status %d", res.StatusCode)
 			}
-			if got := rec.last(t).Lang; got != tc.want {
+			if got := last(t, rec).Lang; got != tc.want {
 				t.Errorf("Lang = %q, want %q", got, tc.want)
 			}
 		})
@@ -309,7 +289,7 @@ func TestLang(t *testing.T) {
 }
 
 func TestVisitorCookie(t *testing.T) {
-	rec := &recorder{}
+	rec := &testenv.Handler{}
 	srv, _ := newServer(t, web.Options{Handler: rec})
 
 	t.Run("issued once on first API call and reused", func(t *testing.T) {
@@ -325,14 +305,14 @@ func TestVisitorCookie(t *testing.T) {
 		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure || ck.Path != "/" || ck.MaxAge != 365*24*3600 {
 			t.Errorf("cookie attributes: %+v", ck)
 		}
-		if id := rec.last(t).ChatID; id != ck.Value {
+		if id := last(t, rec).ChatID; id != ck.Value {
 			t.Errorf("ChatID %q, cookie %q", id, ck.Value)
 		}
 		res = postJSON(t, c, srv.URL+"/chat/api/message", `{"text":"again"}`, nil)
 		if visitorCookie(res) != nil {
 			t.Error("cookie issued again")
 		}
-		if in := rec.last(t); in.ChatID != ck.Value || in.UserID != ck.Value {
+		if in := last(t, rec); in.ChatID != ck.Value || in.UserID != ck.Value {
 			t.Errorf("second call as %q/%q, want %q", in.ChatID, in.UserID, ck.Value)
 		}
 		if res, _ := get(t, c, srv.URL+"/chat"); visitorCookie(res) != nil {
@@ -363,7 +343,7 @@ func TestVisitorCookie(t *testing.T) {
 		if ck == nil || ck.Value == "not-a-valid-id" {
 			t.Fatalf("cookie %+v", ck)
 		}
-		if rec.last(t).ChatID != ck.Value {
+		if last(t, rec).ChatID != ck.Value {
 			t.Error("handler did not see the new id")
 		}
 	})
@@ -415,7 +395,7 @@ func TestValidStaffNo(t *testing.T) {
 }
 
 func TestDeepLinkValidatedOnServer(t *testing.T) {
-	rec := &recorder{}
+	rec := &testenv.Handler{}
 	srv, _ := newServer(t, web.Options{Handler: rec})
 	for _, tc := range []struct {
 		text string
@@ -436,7 +416,7 @@ func TestDeepLinkValidatedOnServer(t *testing.T) {
 		{"/start s_S1\"><img>", http.StatusBadRequest, "bad_staff_no"},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
-			before := rec.calls()
+			before := len(rec.Inbounds())
 			b, _ := json.Marshal(map[string]string{"text": tc.text})
 			res := postJSON(t, client(t), srv.URL+"/chat/api/message", string(b), nil)
 			if res.StatusCode != tc.want {
@@ -446,7 +426,7 @@ func TestDeepLinkValidatedOnServer(t *testing.T) {
 				if e := decode[apiError](t, res); e.Error != tc.err {
 					t.Errorf("error %+v", e)
 				}
-				if rec.calls() != before {
+				if len(rec.Inbounds()) != before {
 					t.Error("handler called for a bad code")
 				}
 			}
@@ -455,7 +435,7 @@ func TestDeepLinkValidatedOnServer(t *testing.T) {
 }
 
 func TestMessageRefused(t *testing.T) {
-	rec := &recorder{}
+	rec := &testenv.Handler{}
 	srv, _ := newServer(t, web.Options{Handler: rec, MaxBody: 100})
 	url := srv.URL + "/chat/api/message"
 	big := `{"text":"` + strings.Repeat("好", 100) + `"}`
@@ -502,7 +482,7 @@ func TestMessageRefused(t *testing.T) {
 			for k, v := range tc.hdr {
 				req.Header.Set(k, v)
 			}
-			before := rec.calls()
+			before := len(rec.Inbounds())
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -517,7 +497,7 @@ func TestMessageRefused(t *testing.T) {
 					t.Errorf("error body %+v, want code %q", e, tc.code)
 				}
 			}
-			if rec.calls() != before {
+			if len(rec.Inbounds()) != before {
 				t.Error("handler called for a refused request")
 			}
 		})
@@ -535,7 +515,7 @@ func TestMessageRefused(t *testing.T) {
 func TestHandlerError(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	rec := &recorder{err: errors.New("database is down")}
+	rec := &testenv.Handler{Err: errors.New("database is down")}
 	srv, _ := newServer(t, web.Options{Handler: rec, Logger: logger})
 	for _, tc := range []struct{ lang, want string }{
 		{"", "抱歉"},
@@ -560,7 +540,7 @@ func TestHandlerError(t *testing.T) {
 }
 
 func TestSendAndInbox(t *testing.T) {
-	srv, chat := newServer(t, web.Options{Handler: &recorder{}})
+	srv, chat := newServer(t, web.Options{Handler: &testenv.Handler{}})
 	c := client(t)
 	res, _ := get(t, c, srv.URL+"/")
 	id := visitorCookie(res).Value
@@ -688,7 +668,7 @@ func postPhoto(t *testing.T, c *http.Client, url string, data []byte, caption st
 }
 
 func TestPhoto(t *testing.T) {
-	rec := &recorder{replies: []bot.Reply{{Text: "收到照片"}}}
+	rec := &testenv.Handler{Replies: []bot.Reply{{Text: "收到照片"}}}
 	srv, _ := newServer(t, web.Options{Handler: rec})
 	url := srv.URL + "/chat/api/message"
 	c := client(t)
@@ -697,7 +677,7 @@ func TestPhoto(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	in := rec.last(t)
+	in := last(t, rec)
 	if in.Photo == nil || in.Photo.MIMEType != "image/png" || in.Photo.Size != int64(len(pngBytes)) || !bytes.Equal(in.Photo.Data, pngBytes) {
 		t.Errorf("Photo = %+v", in.Photo)
 	}
@@ -705,7 +685,7 @@ func TestPhoto(t *testing.T) {
 		t.Errorf("Inbound = %+v", in)
 	}
 
-	before := rec.calls()
+	before := len(rec.Inbounds())
 	big := append(append([]byte{}, pngBytes...), make([]byte, web.MaxPhotoSize)...)
 	if res := postPhoto(t, c, url, big, ""); res.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized photo: status %d", res.StatusCode)
@@ -713,13 +693,13 @@ func TestPhoto(t *testing.T) {
 	if res := postPhoto(t, c, url, []byte("<html>not an image</html>"), ""); res.StatusCode != http.StatusUnsupportedMediaType {
 		t.Errorf("non-image: status %d", res.StatusCode)
 	}
-	if rec.calls() != before {
+	if len(rec.Inbounds()) != before {
 		t.Error("handler called for a refused upload")
 	}
 }
 
 func TestConcurrentVisitors(t *testing.T) {
-	rec := &recorder{replies: []bot.Reply{{Text: "好", Buttons: bot.Column(bot.Button{Label: "满意", Payload: "rate:4"})}}}
+	rec := &testenv.Handler{Replies: []bot.Reply{{Text: "好", Buttons: bot.Column(bot.Button{Label: "满意", Payload: "rate:4"})}}}
 	srv, chat := newServer(t, web.Options{Handler: rec})
 	const visitors, rounds = 50, 5
 	var wg sync.WaitGroup
@@ -784,13 +764,11 @@ func TestConcurrentVisitors(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if n := rec.calls(); n != visitors*rounds {
+	if n := len(rec.Inbounds()); n != visitors*rounds {
 		t.Errorf("handler calls %d, want %d", n, visitors*rounds)
 	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
 	ids := map[string]bool{}
-	for _, in := range rec.got {
+	for _, in := range rec.Inbounds() {
 		ids[in.ChatID] = true
 	}
 	if len(ids) != visitors {

@@ -3,7 +3,6 @@ package wechat_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -24,7 +23,6 @@ import (
 	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
-	"windowbot/models"
 )
 
 // benchMsgID keeps message ids unique across benchmark runs that share one Redis.
@@ -86,16 +84,9 @@ func benchServer(b *testing.B, kind string) string {
 		var handler bot.Handler = echoHandler{}
 		var citizens wechat.Citizens = citizenStore(b)
 		if kind == "full" {
-			store, err := models.Open(context.Background(), testenv.PostgresURL(b), slog.New(slog.DiscardHandler))
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { store.Close() })
-			if err := store.Migrate(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: shanghai},
-				flows.NewRate(store, shanghai, 1, nil))
+			store := testenv.OpenStore(b, testenv.PostgresURL(b))
+			eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: testenv.Shanghai},
+				flows.NewRate(store, testenv.Shanghai, 1, nil))
 			handler, citizens = handlers.NewRouter(eng, nil), store
 		}
 		a, err := wechat.New(wechat.Options{AppID: testAppID, AppSecret: testSecret, Token: testToken,

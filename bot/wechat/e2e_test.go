@@ -3,7 +3,6 @@ package wechat_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,19 +13,11 @@ import (
 	"windowbot/bot/wechat"
 	"windowbot/bot/wechat/wechattest"
 	"windowbot/flows"
-	"windowbot/flows/state"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
-
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
 
 // slowStore holds CreateRating, the step that records, to push a turn over the reply budget for
 // as long as the test wants.
@@ -60,44 +51,11 @@ type stack struct {
 	slow  *slowStore
 }
 
-func openStore(t testing.TB, url string) *models.Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := models.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s.SetTicketRules(models.DefaultTicketRules(shanghai))
-	if err := s.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func memoryState(t testing.TB) flows.State {
-	st := state.NewMemory(nil)
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func redisState(t testing.TB) flows.State {
-	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(t), testenv.KeyPrefix(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 func newStack(t *testing.T, store *models.Store, st flows.State, safe bool, budget time.Duration) *stack {
 	t.Helper()
 	s := &stack{store: store, slow: &slowStore{Store: store}}
-	eng := flows.NewEngine(flows.Options{State: st, Store: s.slow, Location: shanghai},
-		flows.NewRate(s.slow, shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
+	eng := flows.NewEngine(flows.Options{State: st, Store: s.slow, Location: testenv.Shanghai},
+		flows.NewRate(s.slow, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
 		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
 	router := handlers.NewRouter(eng, nil)
 	s.env = newEnv(t, safe, func(o *wechat.Options) {
@@ -115,15 +73,15 @@ func backends(t *testing.T, budget time.Duration, fn func(t *testing.T, s *stack
 				t.Run(db+"+"+st+"/"+m.name, func(t *testing.T) {
 					var fs flows.State
 					if st == "redis" {
-						fs = redisState(t)
+						fs = statetest.Redis(t)
 					} else {
-						fs = memoryState(t)
+						fs = statetest.Memory(t, nil)
 					}
 					url := testenv.SQLiteURL(t)
 					if db == "postgres" {
 						url = testenv.PostgresURL(t)
 					}
-					fn(t, newStack(t, openStore(t, url), fs, m.safe, budget))
+					fn(t, newStack(t, testenv.OpenDemoStore(t, url), fs, m.safe, budget))
 				})
 			}
 		}
@@ -132,11 +90,7 @@ func backends(t *testing.T, budget time.Duration, fn func(t *testing.T, s *stack
 
 func (s *stack) ratings(t *testing.T) []models.Rating {
 	t.Helper()
-	var rs []models.Rating
-	if err := s.store.DB().Order("id").Find(&rs).Error; err != nil {
-		t.Fatal(err)
-	}
-	return rs
+	return testenv.All[models.Rating](t, s.store)
 }
 
 func mustSay(t *testing.T, rep wechattest.Reply, want ...string) {
@@ -403,7 +357,7 @@ func TestRetryOnAnotherReplica(t *testing.T) {
 			if db == "postgres" {
 				url = testenv.PostgresURL(t)
 			}
-			store, st := openStore(t, url), redisState(t)
+			store, st := testenv.OpenDemoStore(t, url), statetest.Redis(t)
 			one := newStack(t, store, st, true, 3*time.Second)
 			two := newStack(t, store, st, true, 3*time.Second)
 			const user = "oE2E0000000000000000000000005"

@@ -2,7 +2,6 @@ package wechat_test
 
 import (
 	"context"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -15,16 +14,7 @@ import (
 // citizenStore returns a migrated SQLite store: the adapter's citizens are real rows.
 func citizenStore(t testing.TB) *models.Store {
 	t.Helper()
-	ctx := context.Background()
-	s, err := models.Open(ctx, testenv.SQLiteURL(t), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return testenv.OpenStore(t, testenv.SQLiteURL(t))
 }
 
 // putCitizen records a WeChat follower last seen at lastSeen.

@@ -10,6 +10,7 @@ import (
 	"windowbot/bot/wechat/wechattest"
 	"windowbot/flows"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
 )
 
@@ -20,7 +21,7 @@ import (
 func TestWeChatComplaintDesk(t *testing.T) {
 	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
 		ctx := context.Background()
-		s.store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, shanghai).Func())
+		s.store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
 		c := s.client
 		photo := wechattest.PNG()
 		s.api.AddMedia("MEDIA-ID-1", photo)
@@ -206,7 +207,7 @@ func TestWeChatComplaintImages(t *testing.T) {
 // through the customer-service API; the image is still filed with the ticket.
 func TestWeChatSlowImageDownload(t *testing.T) {
 	const budget = 300 * time.Millisecond
-	s := newStack(t, openStore(t, testenv.SQLiteURL(t)), memoryState(t), true, budget)
+	s := newStack(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), statetest.Memory(t, nil), true, budget)
 	c := s.client
 	const user = "oIMAGESLOW0000000000000000001"
 	photo := wechattest.PNG()

@@ -14,16 +14,6 @@ import (
 	"windowbot/internal/testenv"
 )
 
-// fakeClock is a settable clock for the in-process store.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // backend is one State under test, with the way to let time pass for it: the in-process store
 // moves its fake clock, Redis really waits.
 type backend struct {
@@ -34,7 +24,7 @@ type backend struct {
 func backends() []backend {
 	return []backend{
 		{"memory", func(t *testing.T) (flows.State, func(time.Duration)) {
-			clk := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+			clk := testenv.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 			m := NewMemory(clk.Now)
 			t.Cleanup(func() { m.Close() })
 			return m, clk.Add
@@ -473,7 +463,7 @@ func testBadTTL(t *testing.T, st flows.State, _ func(time.Duration)) {
 }
 
 func TestMemorySweepsExpiredEntries(t *testing.T) {
-	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := testenv.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	m := NewMemory(clk.Now)
 	defer m.Close()
 	ctx := context.Background()

@@ -1,5 +1,8 @@
 // Package testenv gives tests real PostgreSQL and Redis servers. A missing service skips the test on
 // a developer's machine and fails it when CI=true, so CI never goes green by skipping.
+//
+// It also holds the fixtures the packages' tests share: a settable clock, stores opened, migrated
+// and seeded, a stub handler and a chat driver, and a log buffer.
 package testenv
 
 import (
@@ -11,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -120,4 +124,18 @@ func RedisURL(t testing.TB) string {
 func KeyPrefix(t testing.TB) string {
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
 	return fmt.Sprintf("wbtest:%s:%s:", name, Suffix())
+}
+
+// ForEachDB runs fn as a subtest on each of DatabaseURLs, in the order of their names.
+func ForEachDB(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Helper()
+	urls := DatabaseURLs(t)
+	names := make([]string, 0, len(urls))
+	for name := range urls {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) { fn(t, urls[name]) })
+	}
 }
