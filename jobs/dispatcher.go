@@ -171,7 +171,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			wait = time.Hour
 		} else {
 			token := newLease()
-			pushes, err := d.o.Outbox.ClaimPushes(ctx, d.o.Now(), d.o.Lease, token, d.o.Batch)
+			pushes, err := d.claim(ctx, token)
 			if ctx.Err() != nil && err != nil {
 				return nil
 			}
@@ -234,7 +234,7 @@ func (d *Dispatcher) shard(p models.Push) int {
 // and the command line drive the dispatcher with it).
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	token := newLease()
-	pushes, err := d.o.Outbox.ClaimPushes(ctx, d.o.Now(), d.o.Lease, token, d.o.Batch)
+	pushes, err := d.claim(ctx, token)
 	if err != nil || len(pushes) == 0 {
 		return 0, err
 	}
@@ -258,6 +258,15 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	}
 	wg.Wait()
 	return len(pushes), nil
+}
+
+// claim leases the next batch. A claim that has begun is finished even when ctx ends meanwhile:
+// a claim cut short between its update and its read would leave the batch leased to nobody until
+// the lease ran out, where a finished one goes to the workers, who release it at once.
+func (d *Dispatcher) claim(ctx context.Context, token string) ([]models.Push, error) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return d.o.Outbox.ClaimPushes(cctx, d.o.Now(), d.o.Lease, token, d.o.Batch)
 }
 
 // deliver runs one push through the stages and records the outcome.

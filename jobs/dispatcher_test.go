@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -431,6 +432,63 @@ func TestDispatcherCancelMidBatch(t *testing.T) {
 			t.Errorf("platform got %d messages for 300 pushes (duplicates %v)", n, sender.dupes())
 		}
 		t.Logf("stopped after %d of 300, restart sent the rest", first)
+	})
+}
+
+// stopDuringClaim is an outbox whose claim commits and then sees the dispatcher stopped, as when
+// a shutdown lands between the claim's update and its reply: the driver reports the context's
+// error although the rows are leased.
+type stopDuringClaim struct {
+	*models.Store
+	stop    context.CancelFunc
+	stopped atomic.Bool
+}
+
+func (o *stopDuringClaim) ClaimPushes(ctx context.Context, now time.Time, lease time.Duration, token string, limit int) ([]models.Push, error) {
+	ps, err := o.Store.ClaimPushes(context.WithoutCancel(ctx), now, lease, token, limit)
+	if len(ps) > 0 && o.stopped.CompareAndSwap(false, true) {
+		o.stop()
+		<-time.After(10 * time.Millisecond)
+	}
+	if err == nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return ps, err
+}
+
+// TestDispatcherStopDuringClaim: a batch claimed as the dispatcher stops is given back at once,
+// not left leased to nobody until the lease runs out.
+func TestDispatcherStopDuringClaim(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := ctxT(t)
+		c := citizen(t, s, bot.Telegram, "claim-1")
+		var ps []*models.Push
+		for i := range 5 {
+			ps = append(ps, push(fmt.Sprint("c", i), c))
+		}
+		enqueue(t, s, time.Now(), ps...)
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		outbox := &stopDuringClaim{Store: s, stop: cancel}
+		sender := newRecorder(nil)
+		d := jobs.NewDispatcher(jobs.DispatcherOptions{
+			Outbox: outbox, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testenv.Logger(),
+			Lease: time.Hour, Poll: 10 * time.Millisecond,
+		})
+		if err := d.Run(runCtx); err != nil {
+			t.Fatal(err)
+		}
+		if !outbox.stopped.Load() {
+			t.Fatal("the dispatcher never claimed the batch")
+		}
+		var leased int64
+		s.DB().Model(&models.Push{}).Where("lease <> '' OR not_before > ?", time.Now().UTC()).Count(&leased)
+		if leased != 0 {
+			t.Errorf("%d of 5 pushes left leased (for the hour's lease) after a stop during the claim", leased)
+		}
+		if st := statesOf(t, s); st[models.PushQueued]+st[models.PushSent] != 5 || st[models.PushSent] != sender.total() {
+			t.Errorf("states %v, platform got %d", st, sender.total())
+		}
 	})
 }
 

@@ -181,6 +181,13 @@ func (s *Store) ClaimPushes(ctx context.Context, now time.Time, lease time.Durat
 	}
 	var out []Push
 	if err := db.Preload("Citizen").Where("id IN ? AND lease = ?", ids, token).Order("id").Find(&out).Error; err != nil {
+		// Give the batch back rather than leave it leased to a caller that never got it.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if rerr := s.db.WithContext(rctx).Model(&Push{}).Where("id IN ? AND lease = ?", ids, token).
+			Updates(map[string]any{"lease": "", "not_before": now, "updated_at": now}).Error; rerr != nil {
+			err = errors.Join(err, fmt.Errorf("release: %w", rerr))
+		}
 		return nil, fmt.Errorf("store: claim pushes: load: %w", err)
 	}
 	return out, nil
