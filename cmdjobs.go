@@ -212,14 +212,6 @@ func (a *app) jobsRun(ctx context.Context, name, period string, at time.Time, ag
 	return nil
 }
 
-// openStateQuiet is openState without the single-replica warning, for one-off commands.
-func (a *app) openStateQuiet(ctx context.Context) (sharedState, error) {
-	if a.cfg.RedisURL == "" {
-		return state.NewMemory(nil), nil
-	}
-	return state.OpenRedis(ctx, a.cfg.RedisURL, "wb:")
-}
-
 // cmdPush is `windowbot push failed [--limit N]`: the pushes given up on, newest first.
 func cmdPush(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 || args[0] != "failed" {
