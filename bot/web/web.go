@@ -154,27 +154,21 @@ func (c *Chat) Routes(mux *http.ServeMux) {
 
 // ValidWindowCode reports whether code may name a window in a deep link (/?w=W001): letters,
 // digits and hyphens, 1 to 40 of them. Anything else never reaches the dialog engine.
-func ValidWindowCode(code string) bool {
-	if len(code) < 1 || len(code) > 40 {
-		return false
-	}
-	for _, r := range code {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
+func ValidWindowCode(code string) bool { return isToken(code, 40, false) }
 
 // ValidStaffNo reports whether no may name a staff member in a deep link (/?s=S001, which
 // the page sends as "/start s_S001"): letters, digits, hyphens and underscores, 1 to 40 of them,
 // what fits in a Telegram start payload after "s_". Anything else never reaches the dialog engine.
-func ValidStaffNo(no string) bool {
-	if len(no) < 1 || len(no) > 40 {
+func ValidStaffNo(no string) bool { return isToken(no, 40, true) }
+
+// isToken reports whether s is 1 to maxLen ASCII letters, digits and hyphens, and underscores
+// where underscore allows them.
+func isToken(s string, maxLen int, underscore bool) bool {
+	if len(s) < 1 || len(s) > maxLen {
 		return false
 	}
-	for _, r := range no {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || underscore && r == '_') {
 			return false
 		}
 	}
@@ -406,17 +400,7 @@ func validStart(text string) (bool, string) {
 	return true, ""
 }
 
-func validMessageID(id string) bool {
-	if len(id) < 1 || len(id) > 64 {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
-}
+func validMessageID(id string) bool { return isToken(id, 64, true) }
 
 func kind(in bot.Inbound) string {
 	switch {
