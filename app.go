@@ -236,7 +236,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	refs := a.pseudonyms()
 	// The desk ranks and picks stars with the thresholds of the jobs, so /rank and /star agree
 	// with the announcements.
-	target := float64(a.cfg.Jobs.SatisfactionTarget) / 100
+	target := a.cfg.Jobs.Target()
 	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: refs, Logger: a.logger,
 		Target: target, MinRatings: a.cfg.Jobs.MinRatings})
 	router := handlers.NewRouter(engine, a.logger, handlers.WithDesk(desk), handlers.WithSubscriptions(store))

@@ -26,7 +26,7 @@ func (a *app) scheduler(store *models.Store, marks jobs.Marks, metrics *jobs.Met
 	rules := store.TicketRules()
 	deps := &jobs.Deps{
 		Store: store, Calendar: rules.Calendar, Lang: a.cfg.Language, Logger: a.logger,
-		MinRatings: a.cfg.Jobs.MinRatings, Target: float64(a.cfg.Jobs.SatisfactionTarget) / 100,
+		MinRatings: a.cfg.Jobs.MinRatings, Target: a.cfg.Jobs.Target(),
 		RerateReminderDays: a.cfg.Jobs.RerateReminderDays,
 	}
 	return jobs.NewScheduler(jobs.SchedulerOptions{

@@ -93,18 +93,30 @@ type Jobs struct {
 	RerateReminderDays int `yaml:"rerate_reminder_days"`
 }
 
-// Schedules returns the schedule of every job by job name (the key with dashes).
-func (j Jobs) Schedules() map[string]string {
-	return map[string]string{
-		"deadline-reminders": j.DeadlineReminders,
-		"overdue-escalation": j.OverdueEscalation,
-		"daily-digest":       j.DailyDigest,
-		"rerating":           j.Rerating,
-		"monthly-star":       j.MonthlyStar,
-		"monthly-report":     j.MonthlyReport,
-		"yearly-ranking":     j.YearlyRanking,
+// jobSchedule is one job's schedule and the configuration key it is set under.
+type jobSchedule struct{ key, spec string }
+
+// schedules lists the schedule of every job, in the order of the configuration file.
+func (j Jobs) schedules() []jobSchedule {
+	return []jobSchedule{
+		{"jobs.deadline_reminders", j.DeadlineReminders}, {"jobs.overdue_escalation", j.OverdueEscalation},
+		{"jobs.daily_digest", j.DailyDigest}, {"jobs.rerating", j.Rerating}, {"jobs.monthly_star", j.MonthlyStar},
+		{"jobs.monthly_report", j.MonthlyReport}, {"jobs.yearly_ranking", j.YearlyRanking},
 	}
 }
+
+// Schedules returns the schedule of every job by job name (the key with dashes).
+func (j Jobs) Schedules() map[string]string {
+	m := make(map[string]string)
+	for _, s := range j.schedules() {
+		m[strings.ReplaceAll(strings.TrimPrefix(s.key, "jobs."), "_", "-")] = s.spec
+	}
+	return m
+}
+
+// Target is SatisfactionTarget as a fraction (0.95), the form the rankings and reports compare
+// satisfaction rates with.
+func (j Jobs) Target() float64 { return float64(j.SatisfactionTarget) / 100 }
 
 // Push configures the delivery of pushes (messages outside a conversation) from the outbox.
 type Push struct {

@@ -289,11 +289,7 @@ var quietHoursRE = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):
 func (c Config) validateJobs(bad func(key, format string, args ...any)) {
 	j := c.Jobs
 	positive(bad, "jobs.timeout", j.Timeout)
-	for _, s := range []struct{ key, spec string }{
-		{"jobs.deadline_reminders", j.DeadlineReminders}, {"jobs.overdue_escalation", j.OverdueEscalation},
-		{"jobs.daily_digest", j.DailyDigest}, {"jobs.rerating", j.Rerating}, {"jobs.monthly_star", j.MonthlyStar},
-		{"jobs.monthly_report", j.MonthlyReport}, {"jobs.yearly_ranking", j.YearlyRanking},
-	} {
+	for _, s := range j.schedules() {
 		if s.spec == ScheduleOff {
 			continue
 		}
