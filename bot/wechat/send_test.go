@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"windowbot/bot"
 	"windowbot/bot/wechat"
@@ -121,6 +122,29 @@ func TestSend(t *testing.T) {
 				t.Errorf("citizen inactive = %t, want %t", isInactive(t, e.cit, testOpenID), tc.wantGone)
 			}
 		})
+	}
+}
+
+// TestTemplateTextBounded: a template field holds at most 200 characters; a longer push is cut
+// to 199 and an ellipsis, one of exactly 200 goes unchanged.
+func TestTemplateTextBounded(t *testing.T) {
+	e := newEnv(t, false, nil)
+	to := bot.Recipient{Platform: bot.WeChat, ChatID: testOpenID}
+	exact, long := strings.Repeat("办", 200), strings.Repeat("办", 201)
+	for _, text := range []string{exact, long} {
+		if err := e.a.Send(ctxT(t), to, bot.Reply{Text: text, Kind: "ticket_update"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tpls := e.api.Templates()
+	if len(tpls) != 2 {
+		t.Fatalf("template messages %d, want 2", len(tpls))
+	}
+	if got := tpls[0].Data[wechat.TemplateField]; got != exact {
+		t.Errorf("200 characters sent as %d characters", utf8.RuneCountInString(got))
+	}
+	if got, want := tpls[1].Data[wechat.TemplateField], strings.Repeat("办", 199)+"…"; got != want {
+		t.Errorf("201 characters sent as %q", got)
 	}
 }
 
