@@ -1,7 +1,6 @@
 package wechat_test
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -18,6 +17,7 @@ import (
 	"windowbot/bot/wechat"
 	"windowbot/bot/wechat/wechattest"
 	"windowbot/flows/state"
+	"windowbot/internal/testenv"
 )
 
 const customPath = "/cgi-bin/message/custom/send"
@@ -224,9 +224,8 @@ func TestClassicTokenFallback(t *testing.T) {
 
 // TestSecretsStayOut: neither the secret nor a token shows in errors or logs.
 func TestSecretsStayOut(t *testing.T) {
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logs testenv.LogBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e := newEnv(t, false, func(o *wechat.Options) { o.Logger = logger })
 	putCitizen(t, e.cit, testOpenID, time.Now(), false)
 	to := bot.Recipient{Platform: bot.WeChat, ChatID: testOpenID}
@@ -244,25 +243,12 @@ func TestSecretsStayOut(t *testing.T) {
 		t.Fatal("send to a closed API succeeded")
 	}
 	t.Logf("transport error: %v", err)
-	mu.Lock()
 	all := logs.String() + "\n" + err.Error()
-	mu.Unlock()
 	for _, secret := range []string{testSecret, "TOKEN-", "access_token="} {
 		if strings.Contains(all, secret) {
 			t.Errorf("%q leaked:\n%s", secret, all)
 		}
 	}
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func TestInstallMenu(t *testing.T) {
