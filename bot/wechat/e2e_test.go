@@ -2,6 +2,7 @@ package wechat_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -49,11 +50,12 @@ type stack struct {
 	*env
 	store *models.Store
 	slow  *slowStore
+	st    flows.State // the conversations and the channel's keys
 }
 
 func newStack(t *testing.T, store *models.Store, st flows.State, safe bool, budget time.Duration) *stack {
 	t.Helper()
-	s := &stack{store: store, slow: &slowStore{Store: store}}
+	s := &stack{store: store, slow: &slowStore{Store: store}, st: st}
 	eng := flows.NewEngine(flows.Options{State: st, Store: s.slow, Location: testenv.Shanghai},
 		flows.NewRate(s.slow, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
 		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
@@ -330,6 +332,9 @@ func TestBadSignatureChangesNothing(t *testing.T) {
 		}
 		if rs := s.ratings(t); len(rs) != 0 {
 			t.Errorf("ratings %d", len(rs))
+		}
+		if _, err := s.st.Load(context.Background(), flows.SessionKey(bot.WeChat, user)); !errors.Is(err, flows.ErrNotFound) {
+			t.Errorf("a forged callback left a session behind (%v)", err)
 		}
 	})
 }
