@@ -79,8 +79,6 @@ type api struct {
 	log    *slog.Logger
 	// classic is set once the stable-token endpoint was refused, so /cgi-bin/token is used.
 	classic atomic.Bool
-	// fetches counts token fetches from WeChat (for tests and logs).
-	fetches atomic.Int64
 }
 
 func newAPI(base string, client *http.Client, appID, secret string, state State, log *slog.Logger) (*api, error) {
@@ -321,7 +319,6 @@ func (c *api) token(ctx context.Context) (string, error) {
 
 func (c *api) fetchToken(ctx context.Context) (credential.ResAccessToken, error) {
 	var res credential.ResAccessToken
-	c.fetches.Add(1)
 	if !c.classic.Load() {
 		err := c.do(ctx, http.MethodPost, "/cgi-bin/stable_token", nil, map[string]any{
 			"grant_type": "client_credential", "appid": c.appID, "secret": c.secret, "force_refresh": false,

@@ -230,10 +230,8 @@ func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) {
 	case <-ctx.Done():
 	}
 	j.mu.Lock()
-	done, text := j.done, j.text
-	if !done {
-		j.gaveUp = true
-	}
+	text := j.text
+	j.gaveUp = true
 	j.mu.Unlock()
 	if text == "" {
 		// Nothing to say, or the answer goes out through the customer-service API.
@@ -245,11 +243,12 @@ func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) {
 
 // job is the first delivery's work, shared by the callback and the goroutine running the engine.
 type job struct {
-	mu     sync.Mutex
-	done   bool   // the goroutine finished before the callback gave up
-	gaveUp bool   // the callback answered "success" without the answer
-	text   string // the passive answer, if the callback is to send it
-	ready  chan struct{}
+	mu sync.Mutex
+	// gaveUp is set when the callback stops waiting; an answer not handed over by then goes out
+	// through the customer-service API.
+	gaveUp bool
+	text   string        // the passive answer, if the callback is to send it
+	ready  chan struct{} // closed when text is final, before the callback gave up
 }
 
 // runFirst runs the engine for the first delivery, detached from the callback's request so a slow
@@ -286,7 +285,6 @@ func (a *Adapter) runFirst(cb *callback, in bot.Inbound, subscribe bool, j *job)
 	j.mu.Lock()
 	late := j.gaveUp || handoff || len(text) > maxPassive
 	if !j.gaveUp {
-		j.done = true
 		if !late {
 			j.text = text
 		}

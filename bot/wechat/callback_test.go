@@ -108,6 +108,27 @@ func (e *env) send(t *testing.T, m wechattest.Message) wechattest.Reply {
 	return rep
 }
 
+// deliverAtOnce posts m through every client at the same moment, as WeChat does when it retries a
+// callback it got no answer to, and returns the answers in the clients' order.
+func deliverAtOnce(t *testing.T, m wechattest.Message, clients ...*wechattest.Client) []wechattest.Reply {
+	t.Helper()
+	var wg sync.WaitGroup
+	reps := make([]wechattest.Reply, len(clients))
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rep, err := c.Send(context.Background(), m)
+			if err != nil {
+				t.Error(err)
+			}
+			reps[i] = rep
+		}()
+	}
+	wg.Wait()
+	return reps
+}
+
 // waitFor polls cond until it holds or a few seconds pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -419,21 +440,7 @@ func TestRetries(t *testing.T) {
 		t.Run(m.name+"/concurrent", func(t *testing.T) {
 			e := newEnv(t, m.safe, nil)
 			e.h.set(func(h *stubHandler) { h.delay = 200 * time.Millisecond })
-			msg := e.client.Text(testOpenID, "5", 4244)
-			var wg sync.WaitGroup
-			reps := make([]wechattest.Reply, 3)
-			for i := range reps {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					rep, err := e.client.Send(context.Background(), msg)
-					if err != nil {
-						t.Error(err)
-					}
-					reps[i] = rep
-				}()
-			}
-			wg.Wait()
+			reps := deliverAtOnce(t, e.client.Text(testOpenID, "5", 4244), e.client, e.client, e.client)
 			if n := len(e.h.calls()); n != 1 {
 				t.Errorf("handler called %d times, want 1", n)
 			}

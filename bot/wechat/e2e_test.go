@@ -2,6 +2,7 @@ package wechat_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -49,11 +50,12 @@ type stack struct {
 	*env
 	store *models.Store
 	slow  *slowStore
+	st    flows.State // the conversations and the channel's keys
 }
 
 func newStack(t *testing.T, store *models.Store, st flows.State, safe bool, budget time.Duration) *stack {
 	t.Helper()
-	s := &stack{store: store, slow: &slowStore{Store: store}}
+	s := &stack{store: store, slow: &slowStore{Store: store}, st: st}
 	eng := flows.NewEngine(flows.Options{State: st, Store: s.slow, Location: testenv.Shanghai},
 		flows.NewRate(s.slow, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
 		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
@@ -125,21 +127,7 @@ func TestQRScanToThanks(t *testing.T) {
 		mustSay(t, rep, "留言")
 
 		// The comment is delivered three times at once, as WeChat does when it gets no answer.
-		comment := c.Text(user, "窗口服务很好，一次办成", 104)
-		var wg sync.WaitGroup
-		reps := make([]wechattest.Reply, 3)
-		for i := range reps {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r, err := c.Send(context.Background(), comment)
-				if err != nil {
-					t.Error(err)
-				}
-				reps[i] = r
-			}()
-		}
-		wg.Wait()
+		reps := deliverAtOnce(t, c.Text(user, "窗口服务很好，一次办成", 104), c, c, c)
 		thanks := 0
 		for _, r := range reps {
 			if r.Passive {
@@ -345,59 +333,38 @@ func TestBadSignatureChangesNothing(t *testing.T) {
 		if rs := s.ratings(t); len(rs) != 0 {
 			t.Errorf("ratings %d", len(rs))
 		}
+		if _, err := s.st.Load(context.Background(), flows.SessionKey(bot.WeChat, user)); !errors.Is(err, flows.ErrNotFound) {
+			t.Errorf("a forged callback left a session behind (%v)", err)
+		}
 	})
 }
 
 // TestRetryOnAnotherReplica: two replicas share the database and the Redis state; the same
 // message delivered to both at once (WeChat's retry reached the other replica) records once.
 func TestRetryOnAnotherReplica(t *testing.T) {
-	for _, db := range []string{"sqlite", "postgres"} {
-		t.Run(db, func(t *testing.T) {
-			url := testenv.SQLiteURL(t)
-			if db == "postgres" {
-				url = testenv.PostgresURL(t)
-			}
-			store, st := testenv.OpenDemoStore(t, url), statetest.Redis(t)
-			one := newStack(t, store, st, true, 3*time.Second)
-			two := newStack(t, store, st, true, 3*time.Second)
-			const user = "oE2E0000000000000000000000005"
-			mustSay(t, one.send(t, one.client.Text(user, "/start w_W004", 501)), "5. 非常满意")
-			mustSay(t, two.send(t, two.client.Text(user, "3", 502)), "哪些方面需要改进") // 基本满意
-			mustSay(t, one.send(t, one.client.Text(user, "2", 503)), flows.Checked)
-			mustSay(t, two.send(t, two.client.Text(user, "选好了", 504)), "留言")
+	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		store, st := testenv.OpenDemoStore(t, url), statetest.Redis(t)
+		one := newStack(t, store, st, true, 3*time.Second)
+		two := newStack(t, store, st, true, 3*time.Second)
+		const user = "oE2E0000000000000000000000005"
+		mustSay(t, one.send(t, one.client.Text(user, "/start w_W004", 501)), "5. 非常满意")
+		mustSay(t, two.send(t, two.client.Text(user, "3", 502)), "哪些方面需要改进") // 基本满意
+		mustSay(t, one.send(t, one.client.Text(user, "2", 503)), flows.Checked)
+		mustSay(t, two.send(t, two.client.Text(user, "选好了", 504)), "留言")
 
-			skip := one.client.Text(user, "跳过", 505)
-			var wg sync.WaitGroup
-			reps := make([]wechattest.Reply, 4)
-			for i := range reps {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					c := one.client
-					if i%2 == 1 {
-						c = two.client
-					}
-					r, err := c.Send(context.Background(), skip)
-					if err != nil {
-						t.Error(err)
-					}
-					reps[i] = r
-				}()
+		reps := deliverAtOnce(t, one.client.Text(user, "跳过", 505), one.client, two.client, one.client, two.client)
+		got := 0
+		for _, r := range reps {
+			if r.Passive {
+				mustSay(t, r, "感谢您的评价", "基本满意")
+				got++
 			}
-			wg.Wait()
-			got := 0
-			for _, r := range reps {
-				if r.Passive {
-					mustSay(t, r, "感谢您的评价", "基本满意")
-					got++
-				}
-			}
-			if got == 0 {
-				t.Fatalf("no delivery got the thanks: %+v", reps)
-			}
-			if rs := one.ratings(t); len(rs) != 1 || rs[0].Level != 3 {
-				t.Fatalf("ratings %+v", rs)
-			}
-		})
-	}
+		}
+		if got == 0 {
+			t.Fatalf("no delivery got the thanks: %+v", reps)
+		}
+		if rs := one.ratings(t); len(rs) != 1 || rs[0].Level != 3 {
+			t.Fatalf("ratings %+v", rs)
+		}
+	})
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 
 	"windowbot/bot"
+	"windowbot/flows"
+	"windowbot/models"
 )
 
 // ServiceWindow is how long after a user's last message (or follow, scan, menu click) the account
@@ -58,7 +60,7 @@ func (a *Adapter) Send(ctx context.Context, to bot.Recipient, msg bot.Reply) err
 			return fmt.Errorf("wechat: send: citizen unsubscribed: %w", bot.ErrRecipientGone)
 		}
 		lastSeen = c.LastSeenAt
-	case !isNotFound(err):
+	case !errors.Is(err, models.ErrNotFound):
 		return fmt.Errorf("wechat: send: %w", err)
 	}
 	if a.now().Sub(lastSeen) < ServiceWindow-serviceMargin {
@@ -96,7 +98,7 @@ func (a *Adapter) sendTemplate(ctx context.Context, openID, kind, text string) e
 		return fmt.Errorf("wechat: send %q outside the 48-hour window: %w", kind, ErrNoTemplate)
 	}
 	if utf8.RuneCountInString(text) > maxTemplateValue {
-		text = string([]rune(text)[:maxTemplateValue-1]) + "…"
+		text = flows.Truncate(text, maxTemplateValue-1)
 	}
 	tm := &message.TemplateMessage{
 		ToUser:     openID,

@@ -1,7 +1,6 @@
 package wechat_test
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -12,11 +11,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"windowbot/bot"
 	"windowbot/bot/wechat"
 	"windowbot/bot/wechat/wechattest"
 	"windowbot/flows/state"
+	"windowbot/internal/testenv"
 )
 
 const customPath = "/cgi-bin/message/custom/send"
@@ -124,6 +125,29 @@ func TestSend(t *testing.T) {
 	}
 }
 
+// TestTemplateTextBounded: a template field holds at most 200 characters; a longer push is cut
+// to 199 and an ellipsis, one of exactly 200 goes unchanged.
+func TestTemplateTextBounded(t *testing.T) {
+	e := newEnv(t, false, nil)
+	to := bot.Recipient{Platform: bot.WeChat, ChatID: testOpenID}
+	exact, long := strings.Repeat("办", 200), strings.Repeat("办", 201)
+	for _, text := range []string{exact, long} {
+		if err := e.a.Send(ctxT(t), to, bot.Reply{Text: text, Kind: "ticket_update"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tpls := e.api.Templates()
+	if len(tpls) != 2 {
+		t.Fatalf("template messages %d, want 2", len(tpls))
+	}
+	if got := tpls[0].Data[wechat.TemplateField]; got != exact {
+		t.Errorf("200 characters sent as %d characters", utf8.RuneCountInString(got))
+	}
+	if got, want := tpls[1].Data[wechat.TemplateField], strings.Repeat("办", 199)+"…"; got != want {
+		t.Errorf("201 characters sent as %q", got)
+	}
+}
+
 // TestTokenExpiryMidRun: a token that stops working (40001, 42001) is dropped, fetched again and
 // the call made once more; a token that keeps failing is not retried forever.
 func TestTokenExpiryMidRun(t *testing.T) {
@@ -200,9 +224,8 @@ func TestClassicTokenFallback(t *testing.T) {
 
 // TestSecretsStayOut: neither the secret nor a token shows in errors or logs.
 func TestSecretsStayOut(t *testing.T) {
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logs testenv.LogBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e := newEnv(t, false, func(o *wechat.Options) { o.Logger = logger })
 	putCitizen(t, e.cit, testOpenID, time.Now(), false)
 	to := bot.Recipient{Platform: bot.WeChat, ChatID: testOpenID}
@@ -220,25 +243,12 @@ func TestSecretsStayOut(t *testing.T) {
 		t.Fatal("send to a closed API succeeded")
 	}
 	t.Logf("transport error: %v", err)
-	mu.Lock()
 	all := logs.String() + "\n" + err.Error()
-	mu.Unlock()
 	for _, secret := range []string{testSecret, "TOKEN-", "access_token="} {
 		if strings.Contains(all, secret) {
 			t.Errorf("%q leaked:\n%s", secret, all)
 		}
 	}
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func TestInstallMenu(t *testing.T) {

@@ -34,7 +34,6 @@ package wechat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -263,6 +262,3 @@ func validOpenID(s string) bool {
 	}
 	return true
 }
-
-// isNotFound reports a missing record.
-func isNotFound(err error) bool { return errors.Is(err, models.ErrNotFound) }
