@@ -73,14 +73,7 @@ type Stage interface {
 	Exec(ctx context.Context, d *Delivery) error
 }
 
-// StageFunc adapts a function to Stage.
-type StageFunc func(ctx context.Context, d *Delivery) error
-
-// Exec calls f.
-func (f StageFunc) Exec(ctx context.Context, d *Delivery) error { return f(ctx, d) }
-
 var (
-	_ Stage = StageFunc(nil)
 	_ Stage = (*MuteStage)(nil)
 	_ Stage = (*DedupeStage)(nil)
 	_ Stage = (*LimitStage)(nil)
