@@ -215,14 +215,14 @@ func TestMonthlyStar(t *testing.T) {
 func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		fx := newStarFixture(t, s)
-		_ = fx
+		w004Staff := fx.recipients[2] // s006, DEMO-006 of W004
 		ctx := ctxT(t)
 		// A second center with a supervisor of its own and one of all centers.
 		if _, err := s.Import(ctx, strings.NewReader(models.WindowsCSVHeader+"\nEAST,东区便民服务中心,E01,综合受理,\n"), "w.csv",
 			strings.NewReader(models.StaffCSVHeader+"\nE-001,孙悦,E01,staff\nE-S01,钱进,E01,supervisor\nCITY-S,吴敏,,supervisor\n"), "s.csv"); err != nil {
 			t.Fatal(err)
 		}
-		east := staffAccount(t, s, bot.Telegram, "east-sup", "E-S01")
+		staffAccount(t, s, bot.Telegram, "east-sup", "E-S01")
 		city := staffAccount(t, s, bot.Telegram, "city-sup", "CITY-S")
 		eastStaff := staffAccount(t, s, bot.Telegram, "east-staff", "E-001")
 		for i := range 10 {
@@ -272,19 +272,19 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 		if strings.Contains(byChat["east-sup"], "W00") {
 			t.Errorf("a center supervisor sees another center's windows:\n%s", byChat["east-sup"])
 		}
-		_ = east
-		_ = city
 
 		jan2 := time.Date(2027, 1, 2, 10, 0, 0, 0, testenv.Shanghai)
 		res = runJob(t, sch, jobs.YearlyRanking, "", jan2, false)
 		ys := queued(t, s, jobs.KindYearlyRanking)
-		var cityText, eastNote string
+		var cityText, eastNote, w004Note string
 		for _, p := range ys {
 			switch p.CitizenID {
 			case city.ID:
 				cityText = p.Text
 			case eastStaff.ID:
 				eastNote = p.Text
+			case w004Staff.ID:
+				w004Note = p.Text
 			}
 		}
 		for _, w := range []string{"年度十佳/十差窗口", "2026年度", "全部服务中心", "十佳窗口", "后十位窗口"} {
@@ -295,6 +295,10 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 		// E01 is the worst ranked window of the year: its staff are told so.
 		if !strings.Contains(eastNote, "E01") || !strings.Contains(eastNote, "后十位") {
 			t.Errorf("E01 staff note = %q", eastNote)
+		}
+		// W004 is among the year's best: its staff are congratulated.
+		if !strings.Contains(w004Note, "祝贺") || !strings.Contains(w004Note, "W004") || !strings.Contains(w004Note, "十佳窗口") {
+			t.Errorf("W004 staff note = %q", w004Note)
 		}
 		if res.Items != len(ys) {
 			t.Errorf("yearly items %d, queued %d", res.Items, len(ys))
