@@ -225,12 +225,25 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 		staffAccount(t, s, bot.Telegram, "east-sup", "E-S01")
 		city := staffAccount(t, s, bot.Telegram, "city-sup", "CITY-S")
 		eastStaff := staffAccount(t, s, bot.Telegram, "east-staff", "E-001")
+		var eastBad *models.Rating
 		for i := range 10 {
 			level := 5
 			if i < 3 {
 				level = 2
 			}
-			rate(t, s, "E01", "E-001", level, time.Date(2026, 10, 12, 10, i, 0, 0, testenv.Shanghai), "")
+			r := rate(t, s, "E01", "E-001", level, time.Date(2026, 10, 12, 10, i, 0, 0, testenv.Shanghai), "")
+			if eastBad == nil && level == 2 {
+				eastBad = r
+			}
+		}
+		// One of them fixed and closed in October as the citizen was satisfied.
+		fixed := ticketOfRating(t, s, eastBad).No
+		for _, a := range []models.Action{models.ActAccept, models.ActPlan, models.ActDone} {
+			transition(t, s, fixed, a, time.Date(2026, 10, 13, 9, 0, 0, 0, testenv.Shanghai))
+		}
+		if _, _, err := s.Transition(ctx, fixed, models.Change{Action: models.ActRerate, Actor: models.Actor{Role: models.RoleCitizen, CitizenID: eastBad.CitizenID},
+			Outcome: models.RerateSatisfied, At: time.Date(2026, 10, 14, 9, 0, 0, 0, testenv.Shanghai)}); err != nil {
+			t.Fatal(err)
 		}
 		// Two unannounced inspections of the east center in October, one in November.
 		e01, err := s.WindowByCode(ctx, "E01")
@@ -267,7 +280,7 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 		// Demo center, October: 30+3+41+1 ratings named in the fixture plus the two citizens'.
 		contains("sup", "月度好差评报告", "2026年10月", "示范政务服务中心", "评价 77 条", "目标 95%", "已达标", "十佳窗口", "1. W004", "后十位窗口", "2. W001", "差评工单 2 件：已受理 1，待受理 1")
 		contains("sup", "本月无明察暗访记录")
-		contains("east-sup", "东区便民服务中心", "评价 10 条", "满意率 70.0%", "未达标", "差评工单 3 件", "明察暗访 2 次，平均 87.5 分")
+		contains("east-sup", "东区便民服务中心", "评价 10 条", "满意率 70.0%", "未达标", "差评工单 3 件", "已关闭（满意） 1", "明察暗访 2 次，平均 87.5 分")
 		contains("city-sup", "全部服务中心", "评价 87 条", "服务中心排名", "DEMO", "EAST", "明察暗访 2 次，平均 87.5 分")
 		if strings.Contains(byChat["east-sup"], "W00") {
 			t.Errorf("a center supervisor sees another center's windows:\n%s", byChat["east-sup"])
