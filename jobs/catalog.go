@@ -174,12 +174,12 @@ func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center
 		var pushes []*models.Push
 		var quotes []string
 		_ = json.Unmarshal([]byte(stored.Praise), &quotes)
+		window := ""
+		if st.Window != nil {
+			window = st.Window.Code + " " + st.Window.Name
+		}
 		for _, r := range recipients {
 			lang := d.langOf(r)
-			window := ""
-			if st.Window != nil {
-				window = st.Window.Code + " " + st.Window.Name
-			}
 			text := tr(lang, "star", c.Name, monthName(lang, from.Year(), int(from.Month())), st.Name, window,
 				percent(stored.SatisfactionRate), stored.Ratings)
 			if len(quotes) > 0 {
@@ -262,11 +262,10 @@ func topBottom(rs []models.Ranked) (top, bottom []models.Ranked) {
 
 // rankingText writes the figures and the lists of a ranking.
 func (d *Deps) rankingText(lang string, r ranking, windows map[uint]models.Window, centers map[uint]models.Center) string {
-	var b strings.Builder
 	if r.total.Total == 0 {
-		b.WriteString(tr(lang, "no_ratings"))
-		return b.String()
+		return tr(lang, "no_ratings")
 	}
+	var b strings.Builder
 	verdict := tr(lang, "missed")
 	if r.total.SatisfactionRate() >= d.Target {
 		verdict = tr(lang, "met")
