@@ -174,12 +174,12 @@ func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center
 		var pushes []*models.Push
 		var quotes []string
 		_ = json.Unmarshal([]byte(stored.Praise), &quotes)
+		window := ""
+		if st.Window != nil {
+			window = st.Window.Code + " " + st.Window.Name
+		}
 		for _, r := range recipients {
 			lang := d.langOf(r)
-			window := ""
-			if st.Window != nil {
-				window = st.Window.Code + " " + st.Window.Name
-			}
 			text := tr(lang, "star", c.Name, monthName(lang, from.Year(), int(from.Month())), st.Name, window,
 				percent(stored.SatisfactionRate), stored.Ratings)
 			if len(quotes) > 0 {
@@ -211,13 +211,13 @@ type ranking struct {
 
 // rank ranks the windows of scope (a center, or 0 for all) and, for all, the centers.
 func (d *Deps) rank(tallies []models.Tally, scope uint) ranking {
-	var scoped []models.Tally
+	scoped := talliesIn(tallies, scope)
+	r := ranking{total: models.Sum(scoped), windows: models.Rank(scoped, d.MinRatings)}
+	if scope != 0 {
+		return r
+	}
 	byCenter := map[uint]*models.Tally{}
 	for _, t := range tallies {
-		if scope != 0 && t.CenterID != scope {
-			continue
-		}
-		scoped = append(scoped, t)
 		c := byCenter[t.CenterID]
 		if c == nil {
 			c = &models.Tally{ID: t.CenterID, CenterID: t.CenterID}
@@ -225,8 +225,7 @@ func (d *Deps) rank(tallies []models.Tally, scope uint) ranking {
 		}
 		c.Total, c.Satisfied, c.Good, c.Bad = c.Total+t.Total, c.Satisfied+t.Satisfied, c.Good+t.Good, c.Bad+t.Bad
 	}
-	r := ranking{total: models.Sum(scoped), windows: models.Rank(scoped, d.MinRatings)}
-	if scope == 0 && len(byCenter) > 1 {
+	if len(byCenter) > 1 {
 		var cs []models.Tally
 		for _, c := range byCenter {
 			cs = append(cs, *c)
@@ -234,6 +233,20 @@ func (d *Deps) rank(tallies []models.Tally, scope uint) ranking {
 		r.centers = models.Rank(cs, d.MinRatings)
 	}
 	return r
+}
+
+// talliesIn returns the tallies of scope (a center, or 0 for all).
+func talliesIn(tallies []models.Tally, scope uint) []models.Tally {
+	if scope == 0 {
+		return tallies
+	}
+	var out []models.Tally
+	for _, t := range tallies {
+		if t.CenterID == scope {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // topBottom splits a ranking into its best and its worst (worst first), at most ten each and
@@ -249,11 +262,10 @@ func topBottom(rs []models.Ranked) (top, bottom []models.Ranked) {
 
 // rankingText writes the figures and the lists of a ranking.
 func (d *Deps) rankingText(lang string, r ranking, windows map[uint]models.Window, centers map[uint]models.Center) string {
-	var b strings.Builder
 	if r.total.Total == 0 {
-		b.WriteString(tr(lang, "no_ratings"))
-		return b.String()
+		return tr(lang, "no_ratings")
 	}
+	var b strings.Builder
 	verdict := tr(lang, "missed")
 	if r.total.SatisfactionRate() >= d.Target {
 		verdict = tr(lang, "met")
@@ -291,16 +303,34 @@ func (d *Deps) scopeName(lang string, scope uint, centers map[uint]models.Center
 	return centers[scope].Name
 }
 
-func (d *Deps) centersByID(ctx context.Context) (map[uint]models.Center, error) {
+// supervisorData is what the supervisors' messages are made of: the window tallies of a
+// period, the centers by ID, and the supervisor accounts.
+type supervisorData struct {
+	tallies []models.Tally
+	centers map[uint]models.Center
+	sups    []models.Account
+}
+
+// loadSupervisorData reads the window tallies of [from, to), the centers and the supervisors.
+func (d *Deps) loadSupervisorData(ctx context.Context, from, to time.Time) (supervisorData, error) {
+	var sd supervisorData
+	tallies, err := d.Store.WindowTallies(ctx, from, to)
+	if err != nil {
+		return sd, err
+	}
 	cs, err := d.Store.Centers(ctx)
 	if err != nil {
-		return nil, err
+		return sd, err
 	}
-	out := make(map[uint]models.Center, len(cs))
+	sups, err := d.Store.SupervisorAccounts(ctx)
+	if err != nil {
+		return sd, err
+	}
+	sd = supervisorData{tallies: tallies, centers: make(map[uint]models.Center, len(cs)), sups: sups}
 	for _, c := range cs {
-		out[c.ID] = c
+		sd.centers[c.ID] = c
 	}
-	return out, nil
+	return sd, nil
 }
 
 // monthlyReport sends each supervisor the month of their scope: satisfaction against the target,
@@ -320,15 +350,18 @@ func (d *Deps) monthlyReport(ctx context.Context, occ Occurrence) (int, error) {
 	if inspections[0], err = d.Store.Inspections(ctx, models.Scope{}, from, to); err != nil {
 		return 0, err
 	}
-	centers, err := d.Store.Centers(ctx)
+	sd, err := d.loadSupervisorData(ctx, from, to)
 	if err != nil {
 		return 0, err
 	}
-	for _, c := range centers {
-		id := c.ID
+	for id := range sd.centers {
 		if inspections[id], err = d.Store.Inspections(ctx, models.Scope{CenterID: &id}, from, to); err != nil {
 			return 0, err
 		}
+	}
+	windows, err := d.Store.WindowsByID(ctx)
+	if err != nil {
+		return 0, err
 	}
 	extra := func(lang string, scope uint) string {
 		return badOutcomes(lang, scope, outcomes) + inspectionLine(lang, inspections[scope])
@@ -336,7 +369,7 @@ func (d *Deps) monthlyReport(ctx context.Context, occ Occurrence) (int, error) {
 	title := func(lang, scope string) string {
 		return tr(lang, "report_title", monthName(lang, from.Year(), int(from.Month())), scope)
 	}
-	return d.sendRankings(ctx, occ, KindMonthlyReport, from, to, title, extra)
+	return d.sendRankings(ctx, occ, KindMonthlyReport, sd, windows, title, extra)
 }
 
 // inspectionLine reports the month's inspections, or says there were none.
@@ -387,19 +420,19 @@ func (d *Deps) yearlyRanking(ctx context.Context, occ Occurrence) (int, error) {
 	title := func(lang, scope string) string {
 		return tr(lang, "yearly_title", tr(lang, "year", from.Year()), scope)
 	}
-	n, err := d.sendRankings(ctx, occ, KindYearlyRanking, from, to, title, nil)
+	sd, err := d.loadSupervisorData(ctx, from, to)
 	if err != nil {
-		return n, err
-	}
-	tallies, err := d.Store.WindowTallies(ctx, from, to)
-	if err != nil {
-		return n, err
+		return 0, err
 	}
 	windows, err := d.Store.WindowsByID(ctx)
 	if err != nil {
+		return 0, err
+	}
+	n, err := d.sendRankings(ctx, occ, KindYearlyRanking, sd, windows, title, nil)
+	if err != nil {
 		return n, err
 	}
-	top, bottom := topBottom(d.rank(tallies, 0).windows)
+	top, bottom := topBottom(d.rank(sd.tallies, 0).windows)
 	var pushes []*models.Push
 	notify := func(rs []models.Ranked, key string) error {
 		for _, r := range rs {
@@ -435,33 +468,17 @@ func (d *Deps) yearlyRanking(ctx context.Context, occ Occurrence) (int, error) {
 }
 
 // sendRankings queues one ranking message per supervisor account, for the supervisor's scope.
-func (d *Deps) sendRankings(ctx context.Context, occ Occurrence, kind string, from, to time.Time,
+func (d *Deps) sendRankings(ctx context.Context, occ Occurrence, kind string, sd supervisorData, windows map[uint]models.Window,
 	title func(lang, scope string) string, extra func(lang string, scope uint) string) (int, error) {
-	tallies, err := d.Store.WindowTallies(ctx, from, to)
-	if err != nil {
-		return 0, err
-	}
-	windows, err := d.Store.WindowsByID(ctx)
-	if err != nil {
-		return 0, err
-	}
-	centers, err := d.centersByID(ctx)
-	if err != nil {
-		return 0, err
-	}
-	sups, err := d.Store.SupervisorAccounts(ctx)
-	if err != nil {
-		return 0, err
-	}
 	texts := map[string]string{} // scope and language → text: supervisors of one scope share it
 	var pushes []*models.Push
-	for _, a := range sups {
+	for _, a := range sd.sups {
 		scope := models.SupervisorScope(a.Staff)
 		lang := d.langOf(a.Citizen)
 		k := fmt.Sprint(scope, "/", lang)
 		text, ok := texts[k]
 		if !ok {
-			text = title(lang, d.scopeName(lang, scope, centers)) + "\n" + d.rankingText(lang, d.rank(tallies, scope), windows, centers)
+			text = title(lang, d.scopeName(lang, scope, sd.centers)) + "\n" + d.rankingText(lang, d.rank(sd.tallies, scope), windows, sd.centers)
 			if extra != nil {
 				text += extra(lang, scope)
 			}

@@ -215,22 +215,35 @@ func TestMonthlyStar(t *testing.T) {
 func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		fx := newStarFixture(t, s)
-		_ = fx
+		w004Staff := fx.recipients[2] // s006, DEMO-006 of W004
 		ctx := ctxT(t)
 		// A second center with a supervisor of its own and one of all centers.
 		if _, err := s.Import(ctx, strings.NewReader(models.WindowsCSVHeader+"\nEAST,东区便民服务中心,E01,综合受理,\n"), "w.csv",
 			strings.NewReader(models.StaffCSVHeader+"\nE-001,孙悦,E01,staff\nE-S01,钱进,E01,supervisor\nCITY-S,吴敏,,supervisor\n"), "s.csv"); err != nil {
 			t.Fatal(err)
 		}
-		east := staffAccount(t, s, bot.Telegram, "east-sup", "E-S01")
+		staffAccount(t, s, bot.Telegram, "east-sup", "E-S01")
 		city := staffAccount(t, s, bot.Telegram, "city-sup", "CITY-S")
 		eastStaff := staffAccount(t, s, bot.Telegram, "east-staff", "E-001")
+		var eastBad *models.Rating
 		for i := range 10 {
 			level := 5
 			if i < 3 {
 				level = 2
 			}
-			rate(t, s, "E01", "E-001", level, time.Date(2026, 10, 12, 10, i, 0, 0, testenv.Shanghai), "")
+			r := rate(t, s, "E01", "E-001", level, time.Date(2026, 10, 12, 10, i, 0, 0, testenv.Shanghai), "")
+			if eastBad == nil && level == 2 {
+				eastBad = r
+			}
+		}
+		// One of them fixed and closed in October as the citizen was satisfied.
+		fixed := ticketOfRating(t, s, eastBad).No
+		for _, a := range []models.Action{models.ActAccept, models.ActPlan, models.ActDone} {
+			transition(t, s, fixed, a, time.Date(2026, 10, 13, 9, 0, 0, 0, testenv.Shanghai))
+		}
+		if _, _, err := s.Transition(ctx, fixed, models.Change{Action: models.ActRerate, Actor: models.Actor{Role: models.RoleCitizen, CitizenID: eastBad.CitizenID},
+			Outcome: models.RerateSatisfied, At: time.Date(2026, 10, 14, 9, 0, 0, 0, testenv.Shanghai)}); err != nil {
+			t.Fatal(err)
 		}
 		// Two unannounced inspections of the east center in October, one in November.
 		e01, err := s.WindowByCode(ctx, "E01")
@@ -267,24 +280,24 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 		// Demo center, October: 30+3+41+1 ratings named in the fixture plus the two citizens'.
 		contains("sup", "月度好差评报告", "2026年10月", "示范政务服务中心", "评价 77 条", "目标 95%", "已达标", "十佳窗口", "1. W004", "后十位窗口", "2. W001", "差评工单 2 件：已受理 1，待受理 1")
 		contains("sup", "本月无明察暗访记录")
-		contains("east-sup", "东区便民服务中心", "评价 10 条", "满意率 70.0%", "未达标", "差评工单 3 件", "明察暗访 2 次，平均 87.5 分")
+		contains("east-sup", "东区便民服务中心", "评价 10 条", "满意率 70.0%", "未达标", "差评工单 3 件", "已关闭（满意） 1", "明察暗访 2 次，平均 87.5 分")
 		contains("city-sup", "全部服务中心", "评价 87 条", "服务中心排名", "DEMO", "EAST", "明察暗访 2 次，平均 87.5 分")
 		if strings.Contains(byChat["east-sup"], "W00") {
 			t.Errorf("a center supervisor sees another center's windows:\n%s", byChat["east-sup"])
 		}
-		_ = east
-		_ = city
 
 		jan2 := time.Date(2027, 1, 2, 10, 0, 0, 0, testenv.Shanghai)
 		res = runJob(t, sch, jobs.YearlyRanking, "", jan2, false)
 		ys := queued(t, s, jobs.KindYearlyRanking)
-		var cityText, eastNote string
+		var cityText, eastNote, w004Note string
 		for _, p := range ys {
 			switch p.CitizenID {
 			case city.ID:
 				cityText = p.Text
 			case eastStaff.ID:
 				eastNote = p.Text
+			case w004Staff.ID:
+				w004Note = p.Text
 			}
 		}
 		for _, w := range []string{"年度十佳/十差窗口", "2026年度", "全部服务中心", "十佳窗口", "后十位窗口"} {
@@ -295,6 +308,10 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 		// E01 is the worst ranked window of the year: its staff are told so.
 		if !strings.Contains(eastNote, "E01") || !strings.Contains(eastNote, "后十位") {
 			t.Errorf("E01 staff note = %q", eastNote)
+		}
+		// W004 is among the year's best: its staff are congratulated.
+		if !strings.Contains(w004Note, "祝贺") || !strings.Contains(w004Note, "W004") || !strings.Contains(w004Note, "十佳窗口") {
+			t.Errorf("W004 staff note = %q", w004Note)
 		}
 		if res.Items != len(ys) {
 			t.Errorf("yearly items %d, queued %d", res.Items, len(ys))

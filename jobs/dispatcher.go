@@ -318,25 +318,28 @@ func (d *Dispatcher) record(ctx context.Context, dl *Delivery) {
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	log := d.o.Logger.With("push_id", dl.Push.ID, "kind", dl.Push.Kind, "channel", dl.To.Platform, "citizen_id", dl.Push.CitizenID)
+	// Built only when something is logged: most pushes are sent and logged by no one.
+	log := func() *slog.Logger {
+		return d.o.Logger.With("push_id", dl.Push.ID, "kind", dl.Push.Kind, "channel", dl.To.Platform, "citizen_id", dl.Push.CitizenID)
+	}
 	if err := d.o.Outbox.SettlePush(rctx, &dl.Push, dl.Lease, now, st); err != nil {
 		if errors.Is(err, models.ErrLeaseLost) {
-			log.WarnContext(ctx, "push: lease ended before the outcome was recorded; another dispatcher has it", "outcome", dl.Outcome)
+			log().WarnContext(ctx, "push: lease ended before the outcome was recorded; another dispatcher has it", "outcome", dl.Outcome)
 		} else {
 			// The lease will end and the push be claimed again; the sent log keeps a delivered
 			// one from going out twice.
-			log.ErrorContext(ctx, "push: outcome not recorded", "outcome", dl.Outcome, "error", err)
+			log().ErrorContext(ctx, "push: outcome not recorded", "outcome", dl.Outcome, "error", err)
 		}
 		return
 	}
 	d.o.Metrics.outcome(dl)
 	switch dl.Outcome {
 	case Failed:
-		log.WarnContext(ctx, "push failed", "attempts", dl.Push.Attempts+1, "reason", dl.Reason)
+		log().WarnContext(ctx, "push failed", "attempts", dl.Push.Attempts+1, "reason", dl.Reason)
 	case Dropped:
-		log.InfoContext(ctx, "push dropped", "reason", dl.Reason, "recipient_inactive", dl.Gone)
+		log().InfoContext(ctx, "push dropped", "reason", dl.Reason, "recipient_inactive", dl.Gone)
 	case Retry:
-		log.InfoContext(ctx, "push will be retried", "attempt", dl.Push.Attempts+1, "at", dl.Due, "reason", dl.Reason)
+		log().InfoContext(ctx, "push will be retried", "attempt", dl.Push.Attempts+1, "at", dl.Due, "reason", dl.Reason)
 	}
 }
 

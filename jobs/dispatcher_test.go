@@ -586,6 +586,9 @@ func TestDispatcherKeepsChatOrder(t *testing.T) {
 		}))
 		d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testenv.Logger(), Batch: 7})
 		drain(t, ctx, d)
+		if len(got) != 20 {
+			t.Fatalf("sent %d of 20: %v", len(got), got)
+		}
 		for i, k := range got {
 			if k != fmt.Sprintf("p%02d", i) {
 				t.Fatalf("order %v", got)

@@ -64,19 +64,22 @@ func (m *Metrics) outcome(d *Delivery) {
 	if m == nil {
 		return
 	}
-	l := prometheus.Labels{"channel": string(d.To.Platform), "kind": d.Push.Kind}
+	var c *prometheus.CounterVec
 	switch d.Outcome {
 	case Sent:
-		m.sent.With(l).Inc()
+		c = m.sent
 	case Failed:
-		m.failed.With(l).Inc()
+		c = m.failed
 	case Retry:
-		m.retried.With(l).Inc()
+		c = m.retried
 	case Dropped:
-		m.dropped.With(l).Inc()
+		c = m.dropped
 	case Held:
-		m.held.With(l).Inc()
+		c = m.held
+	default:
+		return
 	}
+	c.WithLabelValues(string(d.To.Platform), d.Push.Kind).Inc()
 }
 
 func (m *Metrics) sendTime(channel string, d time.Duration) {

@@ -73,14 +73,7 @@ type Stage interface {
 	Exec(ctx context.Context, d *Delivery) error
 }
 
-// StageFunc adapts a function to Stage.
-type StageFunc func(ctx context.Context, d *Delivery) error
-
-// Exec calls f.
-func (f StageFunc) Exec(ctx context.Context, d *Delivery) error { return f(ctx, d) }
-
 var (
-	_ Stage = StageFunc(nil)
 	_ Stage = (*MuteStage)(nil)
 	_ Stage = (*DedupeStage)(nil)
 	_ Stage = (*LimitStage)(nil)
@@ -266,24 +259,23 @@ func (s *SendStage) Exec(ctx context.Context, d *Delivery) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Timeout)
 	err := sender.Send(sctx, d.To, msg)
 	cancel()
-	// The pace is told on a context of its own: a send that went out counts even when the
-	// dispatcher is stopping.
-	pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), paceTimeout)
-	defer pcancel()
+	var ra *bot.RetryAfterError
+	errors.As(err, &ra) // nil unless the platform asked to wait
 	if l := s.Limits[d.To.Platform]; l != nil {
+		// The pace is told on a context of its own: a send that went out counts even when the
+		// dispatcher is stopping.
+		pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), paceTimeout)
 		l.Sent(pctx, d.To.ChatID)
+		if ra != nil {
+			// The platform counts every message of the bot: hold them all back, not just this
+			// one (every replica's, when the pace is shared).
+			l.Pause(pctx, ra.After)
+		}
+		pcancel()
 	}
 	d.Attempted = true
 	attempt := d.Push.Attempts + 1
 	now := s.Now()
-	var ra *bot.RetryAfterError
-	if errors.As(err, &ra) {
-		// The platform counts every message of the bot: hold them all back, not just this one
-		// (every replica's, when the pace is shared).
-		if l := s.Limits[d.To.Platform]; l != nil {
-			l.Pause(pctx, ra.After)
-		}
-	}
 	switch {
 	case err == nil:
 		d.decide(Sent, time.Time{}, "")

@@ -288,45 +288,36 @@ func (s *Scheduler) Execute(ctx context.Context, occ Occurrence, force bool) (re
 	key := "job:" + occ.Job + ":" + occ.Period
 	now := s.o.Now()
 
-	var run *models.JobRun
-	if !force {
-		if s.o.Marks != nil {
-			won, err := s.o.Marks.Claim(ctx, key, s.o.ClaimTTL)
-			switch {
-			case err != nil:
-				// The database row below still decides; Redis only spares it the race.
-				log.WarnContext(ctx, "job claim in Redis failed, relying on the database", "error", err)
-			case !won:
-				s.o.Metrics.jobRun(occ.Job, RunSkipped)
-				log.InfoContext(ctx, "job occurrence already claimed", "key", key)
-				return Result{Status: RunSkipped}, nil
-			}
-		}
-		won, prev, err := s.o.Claims.ClaimJobRun(ctx, occ.Job, occ.Period, s.o.Owner, now)
-		if err != nil {
-			// Nothing ran: give the Redis claim back, or no replica would ever run this occurrence.
-			if s.o.Marks != nil {
-				if rerr := s.o.Marks.Delete(context.WithoutCancel(ctx), key); rerr != nil {
-					log.ErrorContext(ctx, "job claim in Redis not released after the database failed", "key", key, "error", rerr)
-				}
-			}
-			return Result{}, err
-		}
-		if !won {
+	if !force && s.o.Marks != nil {
+		won, err := s.o.Marks.Claim(ctx, key, s.o.ClaimTTL)
+		switch {
+		case err != nil:
+			// The database row below still decides; Redis only spares it the race.
+			log.WarnContext(ctx, "job claim in Redis failed, relying on the database", "error", err)
+		case !won:
 			s.o.Metrics.jobRun(occ.Job, RunSkipped)
-			log.InfoContext(ctx, "job occurrence already claimed", "key", key, "by", prev.Owner, "status", prev.Status)
-			return Result{Status: RunSkipped, Previous: prev}, nil
+			log.InfoContext(ctx, "job occurrence already claimed", "key", key)
+			return Result{Status: RunSkipped}, nil
 		}
-		run = prev
-	} else {
-		_, prev, err := s.o.Claims.ClaimJobRun(ctx, occ.Job, occ.Period, s.o.Owner, now)
-		if err != nil {
-			return Result{}, err
+	}
+	// A forced run goes ahead on the row of the earlier claim.
+	won, run, err := s.o.Claims.ClaimJobRun(ctx, occ.Job, occ.Period, s.o.Owner, now)
+	if err != nil {
+		// Nothing ran: give the Redis claim back, or no replica would ever run this occurrence.
+		if !force && s.o.Marks != nil {
+			if rerr := s.o.Marks.Delete(context.WithoutCancel(ctx), key); rerr != nil {
+				log.ErrorContext(ctx, "job claim in Redis not released after the database failed", "key", key, "error", rerr)
+			}
 		}
-		run = prev
-		if s.o.Marks != nil {
-			_, _ = s.o.Marks.Claim(ctx, key, s.o.ClaimTTL)
-		}
+		return Result{}, err
+	}
+	if !won && !force {
+		s.o.Metrics.jobRun(occ.Job, RunSkipped)
+		log.InfoContext(ctx, "job occurrence already claimed", "key", key, "by", run.Owner, "status", run.Status)
+		return Result{Status: RunSkipped, Previous: run}, nil
+	}
+	if force && s.o.Marks != nil {
+		_, _ = s.o.Marks.Claim(ctx, key, s.o.ClaimTTL)
 	}
 
 	rctx, cancel := context.WithTimeout(ctx, s.o.Timeout)

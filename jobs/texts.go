@@ -88,20 +88,22 @@ func monthName(lang string, year int, month int) string {
 var monthEN = []string{"January", "February", "March", "April", "May", "June", "July",
 	"August", "September", "October", "November", "December"}
 
+// closeLabels names the close reasons of a closed bad-review ticket, zh-CN first.
+var closeLabels = map[string][2]string{
+	models.CloseSatisfied:    {"已关闭（满意）", "closed (satisfied)"},
+	models.CloseBasic:        {"已关闭（基本满意）", "closed (basically satisfied)"},
+	models.CloseNoReply:      {"已关闭（未回复）", "closed (no reply)"},
+	models.CloseRejected:     {"不予受理", "rejected"},
+	models.CloseAppealUpheld: {"申诉成立", "appeal upheld"},
+}
+
 // outcomeLabel names where a bad-review ticket ended up.
 func outcomeLabel(lang string, o models.TicketOutcome) string {
-	if o.State == models.StateClosed {
-		zh := map[string]string{
-			models.CloseSatisfied: "已关闭（满意）", models.CloseBasic: "已关闭（基本满意）", models.CloseNoReply: "已关闭（未回复）",
-			models.CloseRejected: "不予受理", models.CloseAppealUpheld: "申诉成立",
+	if l, ok := closeLabels[o.CloseReason]; ok && o.State == models.StateClosed {
+		if english(lang) {
+			return l[1]
 		}
-		en := map[string]string{
-			models.CloseSatisfied: "closed (satisfied)", models.CloseBasic: "closed (basically satisfied)",
-			models.CloseNoReply: "closed (no reply)", models.CloseRejected: "rejected", models.CloseAppealUpheld: "appeal upheld",
-		}
-		if l, ok := map[bool]map[string]string{false: zh, true: en}[english(lang)][o.CloseReason]; ok {
-			return l
-		}
+		return l[0]
 	}
 	return o.State.Label(lang)
 }

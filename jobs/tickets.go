@@ -159,53 +159,25 @@ func (d *Deps) dailyDigest(ctx context.Context, occ Occurrence) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	tallies, err := d.Store.WindowTallies(ctx, prev, prev.AddDate(0, 0, 1))
-	if err != nil {
-		return 0, err
-	}
-	centers, err := d.centersByID(ctx)
-	if err != nil {
-		return 0, err
-	}
-	sups, err := d.Store.SupervisorAccounts(ctx)
+	sd, err := d.loadSupervisorData(ctx, prev, prev.AddDate(0, 0, 1))
 	if err != nil {
 		return 0, err
 	}
 	var pushes []*models.Push
-	for _, a := range sups {
+	for _, a := range sd.sups {
 		scope := models.SupervisorScope(a.Staff)
 		lang := d.langOf(a.Citizen)
-		in := func(t *models.Ticket) bool { return scope == 0 || t.CenterID == scope }
-		text := tr(lang, "digest_title", dateIn(now, d.loc()), d.scopeName(lang, scope, centers))
-		var badHere, lateHere []*models.Ticket
-		for i := range bad {
-			if in(&bad[i]) {
-				badHere = append(badHere, &bad[i])
-			}
-		}
-		for i := range overdue {
-			if in(&overdue[i]) {
-				lateHere = append(lateHere, &overdue[i])
-			}
-		}
+		text := tr(lang, "digest_title", dateIn(now, d.loc()), d.scopeName(lang, scope, sd.centers))
+		badHere, lateHere := ticketsIn(bad, scope), ticketsIn(overdue, scope)
 		text += "\n" + tr(lang, "digest_bad", len(badHere))
-		for i, t := range badHere {
-			if i == 10 {
-				text += "\n" + tr(lang, "digest_more", len(badHere)-10)
-				break
-			}
-			text += "\n" + tr(lang, "digest_line", t.No, where(lang, t))
-		}
+		text += digestLines(lang, badHere, func(t *models.Ticket) string {
+			return tr(lang, "digest_line", t.No, where(lang, t))
+		})
 		text += "\n" + tr(lang, "digest_overdue", len(lateHere))
-		for i, t := range lateHere {
-			if i == 10 {
-				text += "\n" + tr(lang, "digest_more", len(lateHere)-10)
-				break
-			}
-			text += "\n" + tr(lang, "digest_late", t.No, where(lang, t), cal.WorkdaysLate(t.Due(), now))
-		}
-		sum := d.rank(tallies, scope).total
-		if sum.Total == 0 {
+		text += digestLines(lang, lateHere, func(t *models.Ticket) string {
+			return tr(lang, "digest_late", t.No, where(lang, t), cal.WorkdaysLate(t.Due(), now))
+		})
+		if sum := models.Sum(talliesIn(sd.tallies, scope)); sum.Total == 0 {
 			text += "\n" + tr(lang, "digest_no_sat", dateIn(prev, d.loc()))
 		} else {
 			text += "\n" + tr(lang, "digest_sat", dateIn(prev, d.loc()), percent(sum.SatisfactionRate()), sum.Total)
@@ -216,6 +188,30 @@ func (d *Deps) dailyDigest(ctx context.Context, occ Occurrence) (int, error) {
 		})
 	}
 	return d.enqueue(ctx, occ.At, pushes)
+}
+
+// ticketsIn returns the tickets of scope (a center, or 0 for all).
+func ticketsIn(ts []models.Ticket, scope uint) []*models.Ticket {
+	var out []*models.Ticket
+	for i := range ts {
+		if scope == 0 || ts[i].CenterID == scope {
+			out = append(out, &ts[i])
+		}
+	}
+	return out
+}
+
+// digestLines writes a line for each of the first ten tickets, then how many more there are.
+func digestLines(lang string, ts []*models.Ticket, line func(t *models.Ticket) string) string {
+	var text string
+	for i, t := range ts {
+		if i == 10 {
+			text += "\n" + tr(lang, "digest_more", len(ts)-10)
+			break
+		}
+		text += "\n" + line(t)
+	}
+	return text
 }
 
 // rerating reminds, once, the citizens of tickets resolved RerateReminderDays ago or more that
