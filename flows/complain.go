@@ -225,9 +225,7 @@ func (f *Complain) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		case isPress && value == "submit":
 			return f.submit(ctx, t)
 		case isPress && value == "cancel":
-			f.dropBlobs(ctx, st)
-			t.Session.End()
-			return []bot.Reply{{Text: t.T("cancelled")}}, nil
+			return f.finish(ctx, t, t.T("cancelled")), nil
 		}
 		return f.reprompt(ctx, t, "")
 	}
@@ -425,9 +423,7 @@ func (f *Complain) submit(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		tk, err := f.store.JoinTicket(ctx, st.JoinNo, t.Citizen.ID, st.Description, photos, t.Now)
 		var te *models.TransitionError
 		if errors.Is(err, models.ErrBanned) {
-			f.dropBlobs(ctx, st)
-			t.Session.End()
-			return []bot.Reply{{Text: t.T("banned")}}, nil
+			return f.finish(ctx, t, t.T("banned")), nil
 		}
 		if errors.As(err, &te) || errors.Is(err, models.ErrNotFound) {
 			// Closed in the meantime: file it as a new complaint instead.
@@ -437,9 +433,7 @@ func (f *Complain) submit(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		if err != nil {
 			return nil, fmt.Errorf("flows: complain: %w", err)
 		}
-		f.dropBlobs(ctx, st)
-		t.Session.End()
-		return []bot.Reply{{Text: t.T("c_joined", tk.No)}}, nil
+		return f.finish(ctx, t, t.T("c_joined", tk.No)), nil
 	}
 	tk, err := f.store.CreateComplaint(ctx, models.NewComplaint{
 		CitizenID: t.Citizen.ID, CenterID: st.CenterID, WindowID: st.WindowID, Category: st.Category,
@@ -447,20 +441,16 @@ func (f *Complain) submit(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		Phone: st.Phone, CallbackConsent: st.Phone != "", Photos: photos, At: t.Now,
 	})
 	if errors.Is(err, models.ErrBanned) {
-		f.dropBlobs(ctx, st)
-		t.Session.End()
-		return []bot.Reply{{Text: t.T("banned")}}, nil
+		return f.finish(ctx, t, t.T("banned")), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("flows: complain: %w", err)
 	}
-	f.dropBlobs(ctx, st)
-	t.Session.End()
 	msg := t.T("c_filed", tk.No, dayLabel(t.Lang, tk.CallbackDue, rules.Location()))
 	if st.Anonymous {
 		msg += t.T("c_filed_anonymous")
 	}
-	return []bot.Reply{{Text: msg + t.T("c_filed_track", tk.No)}}, nil
+	return f.finish(ctx, t, msg+t.T("c_filed_track", tk.No)), nil
 }
 
 // loadPhotos turns the session's photos into attachments; nil (with photos in the session)
@@ -483,6 +473,13 @@ func (f *Complain) loadPhotos(ctx context.Context, t *Turn) ([]models.TicketAtta
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// finish ends the conversation with text, forgetting its uploaded photos.
+func (f *Complain) finish(ctx context.Context, t *Turn, text string) []bot.Reply {
+	f.dropBlobs(ctx, t.Session.Complain)
+	t.Session.End()
+	return []bot.Reply{{Text: text}}
 }
 
 // dropBlobs forgets uploaded bytes once they are filed or abandoned; they would expire anyway.

@@ -359,22 +359,15 @@ func staffReply(t *Turn, staff []models.Staff) bot.Reply {
 	for _, s := range staff {
 		names[s.Name]++
 	}
-	var rows [][]bot.Button
-	var row []bot.Button
+	btns := make([]bot.Button, 0, len(staff))
 	for _, s := range staff {
 		label := s.Name
 		if names[s.Name] > 1 {
 			label += "（" + s.StaffNo + "）"
 		}
-		row = append(row, bot.Button{Label: label, Payload: "rate:staff:" + strconv.FormatUint(uint64(s.ID), 10)})
-		if len(row) == 3 {
-			rows = append(rows, row)
-			row = nil
-		}
+		btns = append(btns, bot.Button{Label: label, Payload: "rate:staff:" + strconv.FormatUint(uint64(s.ID), 10)})
 	}
-	if len(row) > 0 {
-		rows = append(rows, row)
-	}
+	rows := inRows(btns, 3)
 	rows = append(rows, []bot.Button{{Label: t.T("btn_staff_skip"), Payload: "rate:staff:skip"}})
 	return bot.Reply{Text: t.T("ask_staff", t.Session.Rate.WindowName), Buttons: rows}
 }
@@ -525,17 +518,11 @@ func (f *Rate) aspectsReply(t *Turn, edit bool) bot.Reply {
 	sel := t.Session.Rate.Aspects
 	var rows [][]bot.Button
 	for _, a := range models.Aspects {
-		var row []bot.Button
+		btns := make([]bot.Button, 0, len(a.Problems))
 		for _, p := range a.Problems {
-			row = append(row, checkButton(a.Label(t.Lang)+"·"+p.Label(t.Lang), "rate:aspects:"+p.Key, slices.Contains(sel, p.Key)))
-			if len(row) == 2 {
-				rows = append(rows, row)
-				row = nil
-			}
+			btns = append(btns, checkButton(a.Label(t.Lang)+"·"+p.Label(t.Lang), "rate:aspects:"+p.Key, slices.Contains(sel, p.Key)))
 		}
-		if len(row) > 0 {
-			rows = append(rows, row)
-		}
+		rows = append(rows, inRows(btns, 2)...)
 	}
 	rows = append(rows, []bot.Button{{Label: t.T("btn_done"), Payload: "rate:aspects:done"}})
 	return bot.Reply{Text: t.T("ask_aspects"), Buttons: rows, Edit: edit, Multi: true}
@@ -553,6 +540,15 @@ func (f *Rate) praiseReply(t *Turn, edit bool) bot.Reply {
 	}
 	rows := [][]bot.Button{row[:2], row[2:], {{Label: done, Payload: "rate:praise:done"}}}
 	return bot.Reply{Text: t.T("ask_praise"), Buttons: rows, Edit: edit, Multi: true}
+}
+
+// inRows lays out buttons n to a row, the last row holding what is left.
+func inRows(btns []bot.Button, n int) [][]bot.Button {
+	var rows [][]bot.Button
+	for b := range slices.Chunk(btns, n) {
+		rows = append(rows, b)
+	}
+	return rows
 }
 
 func checkButton(label, payload string, on bool) bot.Button {

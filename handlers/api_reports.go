@@ -23,8 +23,10 @@ import (
 const (
 	defaultPerPage = 50
 	maxPerPage     = 500
-	csvBatch       = 1000
 )
+
+// csvBatch is how many rows a CSV export reads from the store at a time (the tests lower it).
+var csvBatch = 1000
 
 // badRequest is an error in the query string, answered with 400 and its text.
 type badRequest string
@@ -304,30 +306,49 @@ func (a *API) tickets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	nos := &staffNos{a: a, no: map[uint]string{}}
+	serveList(a, w, r, "tickets", ticketCSVHeader, TicketJSON.csv,
+		func() (int, error) { return a.store.CountTickets(ctx, f) },
+		func(limit, offset int) ([]TicketJSON, error) {
+			f.Limit, f.Offset = limit, offset
+			ts, err := a.store.Tickets(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]TicketJSON, 0, len(ts))
+			for i := range ts {
+				tj, err := a.ticketJSON(ctx, &ts[i], nos)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, tj)
+			}
+			return out, nil
+		})
+}
+
+// serveList answers a list endpoint: as CSV, every row, fetched csvBatch at a time; as JSON,
+// the page asked for with the count of all rows. fetch returns at most limit rows from offset.
+func serveList[J any](a *API, w http.ResponseWriter, r *http.Request, name string, header []string, row func(J) []string,
+	count func() (int, error), fetch func(limit, offset int) ([]J, error)) {
 	if wantsCSV(r) {
-		err := writeCSV(w, "tickets.csv", ticketCSVHeader, func(emit func([]string) error) error {
-			for f.Offset = 0; ; f.Offset += csvBatch {
-				f.Limit = csvBatch
-				ts, err := a.store.Tickets(ctx, f)
+		err := writeCSV(w, name+".csv", header, func(emit func([]string) error) error {
+			for offset := 0; ; offset += csvBatch {
+				items, err := fetch(csvBatch, offset)
 				if err != nil {
 					return err
 				}
-				for i := range ts {
-					tj, err := a.ticketJSON(ctx, &ts[i], nos)
-					if err != nil {
-						return err
-					}
-					if err := emit(tj.csv()); err != nil {
+				for _, it := range items {
+					if err := emit(row(it)); err != nil {
 						return err
 					}
 				}
-				if len(ts) < csvBatch {
+				if len(items) < csvBatch {
 					return nil
 				}
 			}
 		})
 		if err != nil {
-			a.logger.Error("handlers: api: tickets csv", "err", err)
+			a.logger.Error("handlers: api: "+name+" csv", "err", err)
 		}
 		return
 	}
@@ -336,27 +357,17 @@ func (a *API) tickets(w http.ResponseWriter, r *http.Request) {
 		a.answer(w, err)
 		return
 	}
-	total, err := a.store.CountTickets(ctx, f)
+	total, err := count()
 	if err != nil {
 		a.answer(w, err)
 		return
 	}
-	f.Limit, f.Offset = perPage, (page-1)*perPage
-	ts, err := a.store.Tickets(ctx, f)
+	items, err := fetch(perPage, (page-1)*perPage)
 	if err != nil {
 		a.answer(w, err)
 		return
 	}
-	out := Page[TicketJSON]{Items: []TicketJSON{}, Page: page, PerPage: perPage, Total: total}
-	for i := range ts {
-		tj, err := a.ticketJSON(ctx, &ts[i], nos)
-		if err != nil {
-			a.answer(w, err)
-			return
-		}
-		out.Items = append(out.Items, tj)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, Page[J]{Items: append([]J{}, items...), Page: page, PerPage: perPage, Total: total})
 }
 
 func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
@@ -471,50 +482,20 @@ func (a *API) ratings(w http.ResponseWriter, r *http.Request) {
 		a.answer(w, badRequest(err.Error()))
 		return
 	}
-	if wantsCSV(r) {
-		err := writeCSV(w, "ratings.csv", ratingCSVHeader, func(emit func([]string) error) error {
-			for f.Offset = 0; ; f.Offset += csvBatch {
-				f.Limit = csvBatch
-				rows, err := a.store.Ratings(ctx, f)
-				if err != nil {
-					return err
-				}
-				for _, row := range rows {
-					if err := emit(a.ratingJSON(row).csv()); err != nil {
-						return err
-					}
-				}
-				if len(rows) < csvBatch {
-					return nil
-				}
+	serveList(a, w, r, "ratings", ratingCSVHeader, RatingJSON.csv,
+		func() (int, error) { return a.store.CountRatings(ctx, f) },
+		func(limit, offset int) ([]RatingJSON, error) {
+			f.Limit, f.Offset = limit, offset
+			rows, err := a.store.Ratings(ctx, f)
+			if err != nil {
+				return nil, err
 			}
+			out := make([]RatingJSON, 0, len(rows))
+			for _, row := range rows {
+				out = append(out, a.ratingJSON(row))
+			}
+			return out, nil
 		})
-		if err != nil {
-			a.logger.Error("handlers: api: ratings csv", "err", err)
-		}
-		return
-	}
-	page, perPage, err := paging(r)
-	if err != nil {
-		a.answer(w, err)
-		return
-	}
-	total, err := a.store.CountRatings(ctx, f)
-	if err != nil {
-		a.answer(w, err)
-		return
-	}
-	f.Limit, f.Offset = perPage, (page-1)*perPage
-	rows, err := a.store.Ratings(ctx, f)
-	if err != nil {
-		a.answer(w, err)
-		return
-	}
-	out := Page[RatingJSON]{Items: []RatingJSON{}, Page: page, PerPage: perPage, Total: total}
-	for _, row := range rows {
-		out.Items = append(out.Items, a.ratingJSON(row))
-	}
-	writeJSON(w, http.StatusOK, out)
 }
 
 // StatsFigures are the figures of a window or a center in a period.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,6 +209,14 @@ func TestAPITickets(t *testing.T) {
 		if len(rows) != 6 || rows[0][0] != "no" || rows[0][9] != "citizen" {
 			t.Fatalf("tickets CSV = %v", rows)
 		}
+		// The export reads the store a batch at a time: smaller batches give the same rows.
+		for _, n := range []int{2, 5} {
+			handlers.SetCSVBatch(t, n)
+			if got := api.csv("/api/v1/tickets"); !slices.EqualFunc(got, rows, slices.Equal) {
+				t.Fatalf("tickets CSV in batches of %d = %v, want %v", n, got, rows)
+			}
+		}
+		handlers.SetCSVBatch(t, 1000)
 		rows = api.csv("/api/v1/tickets/" + nos["W001"][0])
 		if len(rows) != 4 || rows[3][2] != "plan" {
 			t.Fatalf("ticket CSV = %v", rows)
@@ -252,6 +261,13 @@ func TestAPIRatingsAndPseudonyms(t *testing.T) {
 		if len(rows) != 8 || rows[0][12] != "citizen" || rows[1][12] != first.Citizen {
 			t.Fatalf("ratings CSV = %v", rows)
 		}
+		for _, n := range []int{3, 7} {
+			handlers.SetCSVBatch(t, n)
+			if got := api.csv("/api/v1/ratings"); !slices.EqualFunc(got, rows, slices.Equal) {
+				t.Fatalf("ratings CSV in batches of %d = %v, want %v", n, got, rows)
+			}
+		}
+		handlers.SetCSVBatch(t, 1000)
 		for _, row := range rows[1:] {
 			seen[row[12]] = true
 		}

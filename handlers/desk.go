@@ -748,27 +748,13 @@ func (d *Desk) accept(ctx context.Context, c *call) ([]bot.Reply, error) {
 }
 
 func (d *Desk) plan(ctx context.Context, c *call) ([]bot.Reply, error) {
-	no, text := noAndText(c.args)
-	if no == "" || text == "" {
-		return c.reply(c.T("usage_plan")), nil
-	}
-	if r := c.tooLong(text, maxNoteRunes); r != nil {
-		return r, nil
-	}
-	return d.act(ctx, c, no, models.Change{Action: models.ActPlan, Note: text}, func(tk *models.Ticket) string {
+	return d.actWithText(ctx, c, models.ActPlan, "usage_plan", maxNoteRunes, func(tk *models.Ticket) string {
 		return c.T("ok_plan", tk.No, tk.No)
 	})
 }
 
 func (d *Desk) done(ctx context.Context, c *call) ([]bot.Reply, error) {
-	no, text := noAndText(c.args)
-	if no == "" || text == "" {
-		return c.reply(c.T("usage_done")), nil
-	}
-	if r := c.tooLong(text, maxNoteRunes); r != nil {
-		return r, nil
-	}
-	return d.act(ctx, c, no, models.Change{Action: models.ActDone, Note: text}, func(tk *models.Ticket) string {
+	return d.actWithText(ctx, c, models.ActDone, "usage_done", maxNoteRunes, func(tk *models.Ticket) string {
 		return c.T("ok_done", tk.No)
 	})
 }
@@ -776,14 +762,20 @@ func (d *Desk) done(ctx context.Context, c *call) ([]bot.Reply, error) {
 // staffAppeal is /appeal from a staff account: contesting a bad review of their window as
 // mistaken or malicious (申诉). Citizens' /appeal is their own conversation.
 func (d *Desk) staffAppeal(ctx context.Context, c *call) ([]bot.Reply, error) {
-	no, text := noAndText(c.args)
-	if no == "" || text == "" {
-		return c.reply(c.T("usage_appeal")), nil
-	}
-	if r := c.tooLong(text, maxReasonRunes); r != nil {
-		return r, nil
-	}
-	return d.act(ctx, c, no, models.Change{Action: models.ActAppeal, Note: text}, func(tk *models.Ticket) string {
+	return d.actWithText(ctx, c, models.ActAppeal, "usage_appeal", maxReasonRunes, func(tk *models.Ticket) string {
 		return c.T("ok_appeal", tk.No)
 	})
+}
+
+// actWithText runs a change given as "NUMBER text", where the text is required and at most
+// limit characters; usage is the answer when either part is missing.
+func (d *Desk) actWithText(ctx context.Context, c *call, action models.Action, usage string, limit int, ok func(tk *models.Ticket) string) ([]bot.Reply, error) {
+	no, text := noAndText(c.args)
+	if no == "" || text == "" {
+		return c.reply(c.T(usage)), nil
+	}
+	if r := c.tooLong(text, limit); r != nil {
+		return r, nil
+	}
+	return d.act(ctx, c, no, models.Change{Action: action, Note: text}, ok)
 }

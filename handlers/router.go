@@ -84,10 +84,6 @@ func ParseCommand(text string) (cmd Command, ok bool) {
 }
 
 func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) {
-	acct, err := r.account(ctx, t)
-	if err != nil {
-		return nil, err
-	}
 	text, page := t.In.Text, 1
 	// A button can carry a command ("cmd:/rate"), so menus and help can offer one-tap actions;
 	// "page:N:/cmd" asks for page N of a list.
@@ -99,16 +95,23 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 			text, page, t.In.Payload = line, k, ""
 		}
 	}
+	// The account's role is loaded only for a command: most messages carry on a conversation.
 	if cmd, ok := ParseCommand(text); ok {
-		return r.command(ctx, t, acct, cmd, page)
+		return r.accountCommand(ctx, t, cmd, page)
 	}
 	if t.In.Payload == "" {
 		word := strings.ToLower(text)
 		if name, ok := keywords[word]; ok {
-			return r.command(ctx, t, acct, Command{Name: name}, 1)
+			return r.accountCommand(ctx, t, Command{Name: name}, 1)
 		}
-		if name, ok := deskKeywords[word]; ok && r.desk != nil && allowed(name, acct.role()) {
-			return r.command(ctx, t, acct, Command{Name: name}, 1)
+		if name, ok := deskKeywords[word]; ok && r.desk != nil {
+			acct, err := r.account(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			if allowed(name, acct.role()) {
+				return r.command(ctx, t, acct, Command{Name: name}, 1)
+			}
 		}
 	}
 	if t.Session.Active() {
@@ -127,6 +130,15 @@ func (r *Router) account(ctx context.Context, t *flows.Turn) (account, error) {
 		return account{actor: models.ActorFor(t.Citizen.ID, nil)}, nil
 	}
 	return r.desk.account(ctx, t.Citizen)
+}
+
+// accountCommand runs cmd for the turn's account.
+func (r *Router) accountCommand(ctx context.Context, t *flows.Turn, cmd Command, page int) ([]bot.Reply, error) {
+	acct, err := r.account(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return r.command(ctx, t, acct, cmd, page)
 }
 
 func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd Command, page int) ([]bot.Reply, error) {
