@@ -307,10 +307,7 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 		if err := tx.Select("id").First(&w, r.WindowID).Error; err != nil {
 			return fmt.Errorf("window %d: %w", r.WindowID, notFound(err))
 		}
-		if b, err := banned(tx, c.ID); err != nil || b {
-			if err == nil {
-				err = ErrBanned
-			}
+		if err := notBanned(tx, c.ID); err != nil {
 			return err
 		}
 		if c.StaffID != nil {
