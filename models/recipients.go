@@ -122,16 +122,3 @@ func (s *Store) WindowStaffAccounts(ctx context.Context, windowID uint) ([]Accou
 	}
 	return out, nil
 }
-
-// ChainTicketNotifiers combines notifiers: each event gets the pushes of all of them.
-func ChainTicketNotifiers(ns ...TicketNotifier) TicketNotifier {
-	return func(n TicketNotice) []*Push {
-		var out []*Push
-		for _, f := range ns {
-			if f != nil {
-				out = append(out, f(n)...)
-			}
-		}
-		return out
-	}
-}
