@@ -173,8 +173,11 @@ const overdueSQL = "((tickets.state = ? AND tickets.callback_due < ?) OR (ticket
 
 func overdueArgs(at time.Time) []any {
 	at = at.UTC()
-	return []any{StateSubmitted, at, []TicketState{StateAccepted, StateRectifying, StateReopened}, at}
+	return []any{StateSubmitted, at, rectifyStates, at}
 }
+
+// rectifyStates are the states in which the rectification deadline applies (see Ticket.Due).
+var rectifyStates = []TicketState{StateAccepted, StateRectifying, StateReopened}
 
 // TicketCount counts the open tickets of a place and how many of them are overdue.
 type TicketCount struct {
