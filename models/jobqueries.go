@@ -92,7 +92,7 @@ func (s *Store) TicketHandlers(ctx context.Context, t *Ticket) ([]Account, error
 	case t.OwnerStaffID != nil:
 		q = func(db *gorm.DB) *gorm.DB { return db.Where("id = ?", *t.OwnerStaffID) }
 	case t.WindowID != nil:
-		q = func(db *gorm.DB) *gorm.DB { return db.Where("role = ? AND window_id = ?", RoleStaff, *t.WindowID) }
+		q = windowStaff(*t.WindowID)
 	default:
 		return nil, nil
 	}
@@ -109,7 +109,7 @@ func (s *Store) CenterSupervisorAccounts(ctx context.Context, centerID uint) ([]
 	out, err := s.accounts(ctx, func(db *gorm.DB) *gorm.DB {
 		return db.Where("role = ?", RoleSupervisor).
 			Where("center_id = ? OR window_id IN (?) OR (center_id IS NULL AND window_id IS NULL)", centerID,
-				db.Session(&gorm.Session{NewDB: true}).Model(&Window{}).Select("id").Where("center_id = ?", centerID))
+				windowIDsOfCenter(db, centerID))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: supervisors of center %d: %w", centerID, err)
