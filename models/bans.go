@@ -46,6 +46,16 @@ func banned(db *gorm.DB, citizenID uint) (bool, error) {
 	return n > 0, err
 }
 
+// notBanned returns ErrBanned if a ban is in force on the citizen, inside db: the check of every
+// write a banned citizen may not make (rating, complaining, joining a ticket).
+func notBanned(db *gorm.DB, citizenID uint) error {
+	b, err := banned(db, citizenID)
+	if err == nil && b {
+		err = ErrBanned
+	}
+	return err
+}
+
 // Banned reports whether a ban is in force on the citizen.
 func (s *Store) Banned(ctx context.Context, citizenID uint) (bool, error) {
 	b, err := banned(s.db.WithContext(ctx), citizenID)

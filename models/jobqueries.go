@@ -15,12 +15,11 @@ import (
 // the call-back deadline while submitted, the rectification deadline while being worked on.
 func dueTicketsWhere(db *gorm.DB, from, to time.Time) *gorm.DB {
 	return db.Where("(state = ? AND callback_due >= ? AND callback_due < ?) OR (state IN ? AND rectify_due >= ? AND rectify_due < ?)",
-		StateSubmitted, from.UTC(), to.UTC(),
-		[]TicketState{StateAccepted, StateRectifying, StateReopened}, from.UTC(), to.UTC())
+		StateSubmitted, from.UTC(), to.UTC(), rectifyStates, from.UTC(), to.UTC())
 }
 
 // TicketsDue returns the open tickets whose current deadline falls in [from, to), with Center
-// and Window, by deadline.
+// and Window, by ID.
 func (s *Store) TicketsDue(ctx context.Context, from, to time.Time) ([]Ticket, error) {
 	var ts []Ticket
 	err := dueTicketsWhere(s.db.WithContext(ctx).Preload("Center").Preload("Window"), from, to).
@@ -38,12 +37,8 @@ func (s *Store) OverdueTickets(ctx context.Context, now time.Time) ([]Ticket, er
 	if err != nil {
 		return nil, fmt.Errorf("store: overdue tickets: %w", err)
 	}
-	sortByDue(ts)
-	return ts, nil
-}
-
-func sortByDue(ts []Ticket) {
 	slices.SortStableFunc(ts, func(a, b Ticket) int { return a.Due().Compare(b.Due()) })
+	return ts, nil
 }
 
 // TicketsWithEventSince returns the IDs of the tickets that got an event of action by role at or
@@ -97,7 +92,7 @@ func (s *Store) TicketHandlers(ctx context.Context, t *Ticket) ([]Account, error
 	case t.OwnerStaffID != nil:
 		q = func(db *gorm.DB) *gorm.DB { return db.Where("id = ?", *t.OwnerStaffID) }
 	case t.WindowID != nil:
-		q = func(db *gorm.DB) *gorm.DB { return db.Where("role = ? AND window_id = ?", RoleStaff, *t.WindowID) }
+		q = windowStaff(*t.WindowID)
 	default:
 		return nil, nil
 	}
@@ -114,7 +109,7 @@ func (s *Store) CenterSupervisorAccounts(ctx context.Context, centerID uint) ([]
 	out, err := s.accounts(ctx, func(db *gorm.DB) *gorm.DB {
 		return db.Where("role = ?", RoleSupervisor).
 			Where("center_id = ? OR window_id IN (?) OR (center_id IS NULL AND window_id IS NULL)", centerID,
-				db.Session(&gorm.Session{NewDB: true}).Model(&Window{}).Select("id").Where("center_id = ?", centerID))
+				windowIDsOfCenter(db, centerID))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: supervisors of center %d: %w", centerID, err)

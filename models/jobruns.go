@@ -107,9 +107,9 @@ type ServiceStar struct {
 	CreatedAt time.Time
 }
 
-// SaveServiceStar stores star inside tx unless the center already has one for the period, and
+// saveServiceStar stores star inside tx unless the center already has one for the period, and
 // returns the stored one (the new or the earlier).
-func SaveServiceStar(tx *gorm.DB, star *ServiceStar) (*ServiceStar, error) {
+func saveServiceStar(tx *gorm.DB, star *ServiceStar) (*ServiceStar, error) {
 	res := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "period"}, {Name: "center_id"}},
 		DoNothing: true,
@@ -142,7 +142,7 @@ func (s *Store) AnnounceServiceStar(ctx context.Context, now time.Time, star *Se
 	)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		if stored, err = SaveServiceStar(tx, star); err != nil {
+		if stored, err = saveServiceStar(tx, star); err != nil {
 			return err
 		}
 		var st Staff

@@ -7,7 +7,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -72,9 +74,8 @@ func TestClaimPushesLeases(t *testing.T) {
 		if p.Attempts != 1 || p.LastError != "timeout" || p.Lease != "" || !p.NotBefore.Equal(now.Add(time.Hour)) {
 			t.Errorf("retried push = %+v", p)
 		}
-		var sent models.Push
-		s.DB().First(&sent, got[0].ID)
-		p = sent
+		p = models.Push{}
+		s.DB().First(&p, got[0].ID)
 		if p.State != models.PushSent || p.SentAt == nil || !p.SentAt.Equal(sentAt) {
 			t.Errorf("sent push = %+v", p)
 		}
@@ -99,6 +100,13 @@ func TestSettlePushDropDeactivates(t *testing.T) {
 		s.DB().First(&back, c.ID)
 		if !back.Inactive {
 			t.Error("recipient not marked inactive")
+		}
+		// The reason is cut to fit its column, and the lease ends.
+		var p models.Push
+		s.DB().First(&p, got[0].ID)
+		if p.State != models.PushDropped || p.Attempts != 1 || p.Lease != "" ||
+			utf8.RuneCountInString(p.LastError) != 500 || !strings.HasSuffix(p.LastError, "长…") {
+			t.Errorf("dropped push: state %s, attempts %d, lease %q, reason of %d runes", p.State, p.Attempts, p.Lease, utf8.RuneCountInString(p.LastError))
 		}
 		if n, _ := s.QueuedPushes(ctx); len(n) != 0 {
 			t.Errorf("queued = %+v", n)
@@ -284,11 +292,7 @@ func TestRecipients(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var sf models.Staff
-			if err := s.DB().Where("staff_no = ?", staffNo).First(&sf).Error; err != nil {
-				t.Fatal(err)
-			}
-			s.DB().Model(c).Update("staff_id", sf.ID)
+			testenv.BindStaff(t, s, c, staffNo)
 			return c
 		}
 		bind("s1", st.StaffNo)

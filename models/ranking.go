@@ -64,9 +64,8 @@ GROUP BY t.id, w.center_id ORDER BY t.id, w.center_id`
 
 // WindowTallies counts the ratings of every rated window created in [from, to).
 func (s *Store) WindowTallies(ctx context.Context, from, to time.Time) ([]Tally, error) {
-	var out []Tally
-	q := s.tallySQL("r.window_id", "")
-	if err := s.db.WithContext(ctx).Raw(q, from.UTC(), to.UTC(), false).Scan(&out).Error; err != nil {
+	out, err := s.tallies(ctx, false, from, to)
+	if err != nil {
 		return nil, fmt.Errorf("store: window tallies: %w", err)
 	}
 	return out, nil
@@ -75,10 +74,18 @@ func (s *Store) WindowTallies(ctx context.Context, from, to time.Time) ([]Tally,
 // StaffTallies counts the ratings created in [from, to) that name a staff member, per staff
 // member and center.
 func (s *Store) StaffTallies(ctx context.Context, from, to time.Time) ([]Tally, error) {
-	var out []Tally
-	q := s.tallySQL("r.staff_id", " AND r.staff_id IS NOT NULL")
-	if err := s.db.WithContext(ctx).Raw(q, from.UTC(), to.UTC(), false).Scan(&out).Error; err != nil {
+	out, err := s.tallies(ctx, true, from, to)
+	if err != nil {
 		return nil, fmt.Errorf("store: staff tallies: %w", err)
+	}
+	return out, nil
+}
+
+// tallies runs the tally query of TallySQL(staff) over [from, to).
+func (s *Store) tallies(ctx context.Context, staff bool, from, to time.Time) ([]Tally, error) {
+	var out []Tally
+	if err := s.db.WithContext(ctx).Raw(s.TallySQL(staff), from.UTC(), to.UTC(), false).Scan(&out).Error; err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -137,19 +144,16 @@ func (s *Store) PraiseComments(ctx context.Context, staffID uint, from, to time.
 	return out, nil
 }
 
-func (s *Store) tallySQL(key, where string) string {
+// TallySQL returns the tally query of WindowTallies (staff false) or StaffTallies (staff true),
+// which takes three parameters (from, to, false); benchmarks show its plan.
+func (s *Store) TallySQL(staff bool) string {
+	key, where := "r.window_id", ""
+	if staff {
+		key, where = "r.staff_id", " AND r.staff_id IS NOT NULL"
+	}
 	hint := ""
 	if s.dialect == DialectSQLite {
 		hint = " INDEXED BY idx_rating_time_cover"
 	}
 	return fmt.Sprintf(tallySQL, key, where, hint)
-}
-
-// TallySQL returns the tally query of WindowTallies (staff false) or StaffTallies (staff true)
-// with its three parameters (from, to, false), for benchmarks that show its plan.
-func (s *Store) TallySQL(staff bool) string {
-	if staff {
-		return s.tallySQL("r.staff_id", " AND r.staff_id IS NOT NULL")
-	}
-	return s.tallySQL("r.window_id", "")
 }

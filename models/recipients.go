@@ -17,8 +17,17 @@ type Account struct {
 // staffOfCenter selects the staff records of a center: those whose CenterID is the center or
 // whose window is in it.
 func staffOfCenter(db *gorm.DB, centerID uint) *gorm.DB {
-	return db.Where("staffs.center_id = ? OR staffs.window_id IN (?)", centerID,
-		db.Session(&gorm.Session{NewDB: true}).Model(&Window{}).Select("id").Where("center_id = ?", centerID))
+	return db.Where("staffs.center_id = ? OR staffs.window_id IN (?)", centerID, windowIDsOfCenter(db, centerID))
+}
+
+// windowIDsOfCenter is the subquery of the IDs of a center's windows.
+func windowIDsOfCenter(db *gorm.DB, centerID uint) *gorm.DB {
+	return db.Session(&gorm.Session{NewDB: true}).Model(&Window{}).Select("id").Where("center_id = ?", centerID)
+}
+
+// windowStaff selects the staff members (role staff) of a window.
+func windowStaff(windowID uint) func(db *gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB { return db.Where("role = ? AND window_id = ?", RoleStaff, windowID) }
 }
 
 // accounts returns the active chat accounts of the staff records q selects, by staff number and
@@ -33,21 +42,21 @@ func (s *Store) accounts(ctx context.Context, q func(db *gorm.DB) *gorm.DB) ([]A
 		return nil, nil
 	}
 	ids := make([]uint, len(staff))
-	byID := make(map[uint]Staff, len(staff))
 	for i, st := range staff {
 		ids[i] = st.ID
-		byID[st.ID] = st
 	}
 	var cs []Citizen
 	if err := db.Where("staff_id IN ? AND inactive = ?", ids, false).Order("id").Find(&cs).Error; err != nil {
 		return nil, err
 	}
+	byStaff := make(map[uint][]Citizen, len(staff))
+	for _, c := range cs {
+		byStaff[*c.StaffID] = append(byStaff[*c.StaffID], c)
+	}
 	out := make([]Account, 0, len(cs))
 	for _, st := range staff {
-		for _, c := range cs {
-			if *c.StaffID == st.ID {
-				out = append(out, Account{Citizen: c, Staff: byID[st.ID]})
-			}
+		for _, c := range byStaff[st.ID] {
+			out = append(out, Account{Citizen: c, Staff: st})
 		}
 	}
 	return out, nil
@@ -116,22 +125,9 @@ func (s *Store) SetSubscribed(ctx context.Context, citizenID uint, on bool, now 
 
 // WindowStaffAccounts returns the active chat accounts of a window's staff.
 func (s *Store) WindowStaffAccounts(ctx context.Context, windowID uint) ([]Account, error) {
-	out, err := s.accounts(ctx, func(db *gorm.DB) *gorm.DB { return db.Where("role = ? AND window_id = ?", RoleStaff, windowID) })
+	out, err := s.accounts(ctx, windowStaff(windowID))
 	if err != nil {
 		return nil, fmt.Errorf("store: staff accounts of window %d: %w", windowID, err)
 	}
 	return out, nil
-}
-
-// ChainTicketNotifiers combines notifiers: each event gets the pushes of all of them.
-func ChainTicketNotifiers(ns ...TicketNotifier) TicketNotifier {
-	return func(n TicketNotice) []*Push {
-		var out []*Push
-		for _, f := range ns {
-			if f != nil {
-				out = append(out, f(n)...)
-			}
-		}
-		return out
-	}
 }

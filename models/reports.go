@@ -88,6 +88,12 @@ func newStats() RatingStats {
 	return RatingStats{ByLevel: map[int]int{1: 0, 2: 0, 3: 0, 4: 0, 5: 0}}
 }
 
+// add counts n ratings at level.
+func (st *RatingStats) add(level, n int) {
+	st.ByLevel[level] += n
+	st.Total += n
+}
+
 func (st *RatingStats) finish() {
 	st.SatisfactionRate = SatisfactionRate(st.ByLevel)
 	st.GoodRate = GoodRate(st.ByLevel)
@@ -124,8 +130,7 @@ func (s *Store) StatsIn(ctx context.Context, scope Scope, from, to time.Time) (R
 	}
 	st := newStats()
 	for _, r := range rows {
-		st.ByLevel[r.Level] += r.N
-		st.Total += r.N
+		st.add(r.Level, r.N)
 	}
 	st.finish()
 	return st, nil
@@ -152,8 +157,7 @@ func (s *Store) StatsByWindow(ctx context.Context, scope Scope, from, to time.Ti
 		if !ok {
 			st = newStats()
 		}
-		st.ByLevel[r.Level] += r.N
-		st.Total += r.N
+		st.add(r.Level, r.N)
 		out[r.WindowID] = st
 	}
 	for id, st := range out {
@@ -169,8 +173,11 @@ const overdueSQL = "((tickets.state = ? AND tickets.callback_due < ?) OR (ticket
 
 func overdueArgs(at time.Time) []any {
 	at = at.UTC()
-	return []any{StateSubmitted, at, []TicketState{StateAccepted, StateRectifying, StateReopened}, at}
+	return []any{StateSubmitted, at, rectifyStates, at}
 }
+
+// rectifyStates are the states in which the rectification deadline applies (see Ticket.Due).
+var rectifyStates = []TicketState{StateAccepted, StateRectifying, StateReopened}
 
 // TicketCount counts the open tickets of a place and how many of them are overdue.
 type TicketCount struct {

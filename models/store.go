@@ -307,10 +307,7 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 		if err := tx.Select("id").First(&w, r.WindowID).Error; err != nil {
 			return fmt.Errorf("window %d: %w", r.WindowID, notFound(err))
 		}
-		if b, err := banned(tx, c.ID); err != nil || b {
-			if err == nil {
-				err = ErrBanned
-			}
+		if err := notBanned(tx, c.ID); err != nil {
 			return err
 		}
 		if c.StaffID != nil {
@@ -385,24 +382,10 @@ type RatingStats struct {
 // WindowStats summarises the window's ratings created in [from, to), leaving out Excluded ones
 // (upheld appeals).
 func (s *Store) WindowStats(ctx context.Context, windowID uint, from, to time.Time) (RatingStats, error) {
-	var rows []struct {
-		Level int
-		N     int
-	}
-	err := s.db.WithContext(ctx).Model(&Rating{}).
-		Select("level, COUNT(*) AS n").
-		Where("window_id = ? AND excluded = ? AND created_at >= ? AND created_at < ?", windowID, false, from.UTC(), to.UTC()).
-		Group("level").Scan(&rows).Error
+	st, err := s.StatsIn(ctx, Scope{WindowID: &windowID}, from, to)
 	if err != nil {
 		return RatingStats{}, fmt.Errorf("store: window stats %d: %w", windowID, err)
 	}
-	st := RatingStats{ByLevel: map[int]int{1: 0, 2: 0, 3: 0, 4: 0, 5: 0}}
-	for _, r := range rows {
-		st.ByLevel[r.Level] += r.N
-		st.Total += r.N
-	}
-	st.SatisfactionRate = SatisfactionRate(st.ByLevel)
-	st.GoodRate = GoodRate(st.ByLevel)
 	return st, nil
 }
 

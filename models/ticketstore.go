@@ -71,10 +71,7 @@ func (s *Store) CreateComplaint(ctx context.Context, in NewComplaint) (*Ticket, 
 	}
 	var t *Ticket
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if b, err := banned(tx, in.CitizenID); err != nil || b {
-			if err == nil {
-				err = ErrBanned
-			}
+		if err := notBanned(tx, in.CitizenID); err != nil {
 			return err
 		}
 		if in.WindowID != nil {
@@ -217,10 +214,7 @@ func (s *Store) JoinTicket(ctx context.Context, no string, citizenID uint, descr
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("no = ?", NormTicketNo(no)).First(&t).Error; err != nil {
 			return notFound(err)
 		}
-		if b, err := banned(tx, citizenID); err != nil || b {
-			if err == nil {
-				err = ErrBanned
-			}
+		if err := notBanned(tx, citizenID); err != nil {
 			return err
 		}
 		ev, err := t.Apply(Change{Action: ActJoin, Actor: Actor{Role: RoleCitizen, CitizenID: citizenID}, Note: description, At: at}, s.rules)
