@@ -35,7 +35,7 @@ func TestLayering(t *testing.T) {
 	}
 }
 
-// TestEntryPointImports keeps package main to parsing and dispatching (DESIGN.md, layout): it
+// TestEntryPointImports keeps package main to parsing and dispatching (docs/architecture.md): it
 // imports the standard library and internal/cli, which does the wiring, and nothing else.
 func TestEntryPointImports(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "*.go"))
