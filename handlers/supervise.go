@@ -16,11 +16,10 @@ import (
 	"windowbot/models"
 )
 
-// period is a month or a year in the hall's zone.
+// period is a month or a year in the hall's zone, named in the chat's language.
 type period struct {
-	from, to time.Time
-	label    string
-	year     bool
+	models.Period
+	label string
 }
 
 var (
@@ -31,24 +30,23 @@ var (
 )
 
 func monthOf(lang string, y int, m time.Month, loc *time.Location) period {
-	from := time.Date(y, m, 1, 0, 0, 0, 0, loc)
-	label := fmt.Sprintf("%d年%d月", from.Year(), int(from.Month()))
+	p := models.MonthPeriod(y, m, loc)
+	label := fmt.Sprintf("%d年%d月", p.From.Year(), int(p.From.Month()))
 	if lang == flows.LangEN {
-		label = fmt.Sprintf("%s %d", enMonthNames[from.Month()-1], from.Year())
+		label = fmt.Sprintf("%s %d", enMonthNames[p.From.Month()-1], p.From.Year())
 	}
-	return period{from: from, to: from.AddDate(0, 1, 0), label: label}
+	return period{Period: p, label: label}
 }
 
 func yearOf(lang string, y int, loc *time.Location) period {
-	from := time.Date(y, 1, 1, 0, 0, 0, 0, loc)
 	label := fmt.Sprintf("%d年", y)
 	if lang == flows.LangEN {
 		label = strconv.Itoa(y)
 	}
-	return period{from: from, to: from.AddDate(1, 0, 0), label: label, year: true}
+	return period{Period: models.YearPeriod(y, loc), label: label}
 }
 
-// parsePeriod reads a period argument: month (the default), last, year, 2026-11, 2026 or 11月.
+// parsePeriod reads the period argument of a chat command: month (the default), last, year, 2026-11, 2026 or 11月.
 func parsePeriod(lang, s string, now time.Time, loc *time.Location) (period, bool) {
 	n := now.In(loc)
 	switch strings.ToLower(strings.TrimSpace(s)) {
@@ -124,7 +122,7 @@ func (d *Desk) mystats(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if w == nil {
 		return c.reply(c.T("todo_none")), nil
 	}
-	stats, err := d.o.Store.StatsIn(ctx, models.Scope{WindowID: &w.ID}, per.from, per.to)
+	stats, err := d.o.Store.StatsIn(ctx, models.Scope{WindowID: &w.ID}, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: mystats: %w", err)
 	}
@@ -134,7 +132,7 @@ func (d *Desk) mystats(ctx context.Context, c *call) ([]bot.Reply, error) {
 	}
 	tc := models.SumTicketCounts(counts, &w.ID)
 	text := d.statsText(c, c.T("mystats_head", w.Code+" "+w.Name, per.label), stats, &tc, nil)
-	named, err := d.o.Store.StatsIn(ctx, models.Scope{StaffID: &st.ID}, per.from, per.to)
+	named, err := d.o.Store.StatsIn(ctx, models.Scope{StaffID: &st.ID}, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: mystats: %w", err)
 	}
@@ -203,7 +201,7 @@ func (d *Desk) stats(ctx context.Context, c *call) ([]bot.Reply, error) {
 			return nil, err
 		}
 	}
-	st, err := d.o.Store.StatsIn(ctx, scope, per.from, per.to)
+	st, err := d.o.Store.StatsIn(ctx, scope, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: stats: %w", err)
 	}
@@ -212,7 +210,7 @@ func (d *Desk) stats(ctx context.Context, c *call) ([]bot.Reply, error) {
 		return nil, fmt.Errorf("handlers: stats: %w", err)
 	}
 	tc := models.SumTicketCounts(counts, scope.WindowID)
-	insp, err := d.o.Store.Inspections(ctx, scope, per.from, per.to)
+	insp, err := d.o.Store.Inspections(ctx, scope, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: stats: %w", err)
 	}
@@ -247,7 +245,7 @@ func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
 	for _, w := range ws {
 		windows[w.ID] = w
 	}
-	all, err := d.o.Store.WindowTallies(ctx, per.from, per.to)
+	all, err := d.o.Store.WindowTallies(ctx, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: rank: %w", err)
 	}
@@ -448,10 +446,10 @@ func (d *Desk) inspect(ctx context.Context, c *call) ([]bot.Reply, error) {
 
 func (d *Desk) star(ctx context.Context, c *call) ([]bot.Reply, error) {
 	per, ok := parsePeriod(c.lang(), strings.TrimSpace(c.args), c.t.Now, d.loc())
-	if !ok || per.year {
+	if !ok || per.Year {
 		return c.reply(c.T("bad_period", flows.Truncate(c.args, 20))), nil
 	}
-	picks, err := d.o.Store.ServiceStarPreview(ctx, c.acct.actor.CenterID, per.from, per.to, d.o.MinRatings)
+	picks, err := d.o.Store.ServiceStarPreview(ctx, c.acct.actor.CenterID, per.From, per.To, d.o.MinRatings)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: star: %w", err)
 	}

@@ -1,7 +1,6 @@
-package handlers
+package api
 
 import (
-	"context"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -11,11 +10,6 @@ import (
 	"windowbot/models"
 )
 
-// BoardStore is what the public rectification board reads. *models.Store implements it.
-type BoardStore interface {
-	PublishedTickets(ctx context.Context, limit int) ([]models.Ticket, error)
-}
-
 // boardLimit is how many notices the board shows.
 const boardLimit = 100
 
@@ -23,13 +17,13 @@ const boardLimit = 100
 // supervisor published, with the window and the kind of problem, never who complained. It needs
 // no login: it is meant for the hall's screens and its website.
 type Board struct {
-	store  BoardStore
+	store  *models.Store
 	loc    *time.Location
 	logger *slog.Logger
 }
 
 // NewBoard returns the board.
-func NewBoard(store BoardStore, loc *time.Location, logger *slog.Logger) *Board {
+func NewBoard(store *models.Store, loc *time.Location, logger *slog.Logger) *Board {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -78,7 +72,7 @@ func (b *Board) notices(r *http.Request) ([]Notice, string, error) {
 func (b *Board) json(w http.ResponseWriter, r *http.Request) {
 	ns, _, err := b.notices(r)
 	if err != nil {
-		b.logger.Error("handlers: board", "err", err)
+		b.logger.Error("api: board", "err", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
 		return
 	}
@@ -88,7 +82,7 @@ func (b *Board) json(w http.ResponseWriter, r *http.Request) {
 func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 	ns, lang, err := b.notices(r)
 	if err != nil {
-		b.logger.Error("handlers: board", "err", err)
+		b.logger.Error("api: board", "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
@@ -104,7 +98,7 @@ func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 		Notices []Notice
 	}{lang, flows.T(lang, "board_title"), flows.T(lang, "board_empty"), flows.T(lang, "board_plan"), flows.T(lang, "board_result"), ns}
 	if err := boardPage.Execute(w, data); err != nil {
-		b.logger.Error("handlers: board page", "err", err)
+		b.logger.Error("api: board page", "err", err)
 	}
 }
 

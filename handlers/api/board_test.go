@@ -1,4 +1,4 @@
-package handlers_test
+package api_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"windowbot/handlers"
+	"windowbot/handlers/api"
 	"windowbot/internal/testenv"
 	"windowbot/models"
 )
@@ -18,7 +18,7 @@ func TestPublicBoard(t *testing.T) {
 	forEachDB(t, func(t *testing.T, r *rig) {
 		ctx := context.Background()
 		mux := http.NewServeMux()
-		handlers.NewBoard(r.store, testenv.Shanghai, nil).Routes(mux)
+		api.NewBoard(r.store, testenv.Shanghai, nil).Routes(mux)
 		srv := httptest.NewServer(mux)
 		defer srv.Close()
 		get := func(path, lang string) (int, string) {
@@ -66,7 +66,7 @@ func TestPublicBoard(t *testing.T) {
 			}
 		}
 		code, body = get("/api/v1/public/notices", "en")
-		var got struct{ Notices []handlers.Notice }
+		var got struct{ Notices []api.Notice }
 		if code != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got.Notices) != 1 || got.Notices[0].Category != "Attitude" || got.Notices[0].Result != "已完成培训" {
 			t.Fatalf("json: %d %s", code, body)
 		}
@@ -84,7 +84,7 @@ func TestCSVCellsCannotBeFormulas(t *testing.T) {
 		"窗口态度差":                    "窗口态度差",
 		"":                         "",
 	} {
-		if got := handlers.CSVSafe(in); got != want {
+		if got := api.CSVSafe(in); got != want {
 			t.Errorf("CSVSafe(%q) = %q, want %q", in, got, want)
 		}
 	}
