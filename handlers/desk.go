@@ -37,7 +37,7 @@ type DeskStore interface {
 	Transition(ctx context.Context, no string, c models.Change) (*models.Ticket, *models.TicketEvent, error)
 	TicketRules() models.TicketRules
 
-	StatsIn(ctx context.Context, scope models.Scope, from, to time.Time) (models.RatingStats, error)
+	StatsIn(ctx context.Context, scope models.Scope, from, to time.Time) (models.Tally, error)
 	WindowTallies(ctx context.Context, from, to time.Time) ([]models.Tally, error)
 	TicketCounts(ctx context.Context, centerID *uint, now time.Time) ([]models.TicketCount, error)
 	Inspections(ctx context.Context, scope models.Scope, from, to time.Time) (models.InspectionSummary, error)

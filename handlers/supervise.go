@@ -84,23 +84,23 @@ func (d *Desk) loc() *time.Location { return d.o.Store.TicketRules().Location() 
 func pct(r float64) string { return fmt.Sprintf("%.1f%%", r*100) }
 
 // statsText renders rating figures, and ticket and inspection figures where given.
-func (d *Desk) statsText(c *call, head string, st models.RatingStats, tc *models.TicketCount, insp *models.InspectionSummary) string {
+func (d *Desk) statsText(c *call, head string, st models.Tally, tc *models.TicketCount, insp *models.InspectionSummary) string {
 	var b strings.Builder
 	b.WriteString(head)
-	if st.Total == 0 {
+	if st.Total() == 0 {
 		b.WriteString(c.T("stats_none"))
 	} else {
 		var levels []string
 		for _, l := range models.Levels {
-			levels = append(levels, fmt.Sprintf("%s %d", l.Label(c.lang()), st.ByLevel[int(l)]))
+			levels = append(levels, fmt.Sprintf("%s %d", l.Label(c.lang()), st.Count(l)))
 		}
-		b.WriteString(c.T("stats_total", st.Total, strings.Join(levels, " · ")))
+		b.WriteString(c.T("stats_total", st.Total(), strings.Join(levels, " · ")))
 		verdict := c.T("target_missed")
-		if st.SatisfactionRate >= d.o.Target {
+		if st.MeetsTarget(d.o.Target) {
 			verdict = c.T("target_met")
 		}
-		b.WriteString(c.T("stats_rate", pct(st.SatisfactionRate), pct(d.o.Target), verdict))
-		b.WriteString(c.T("stats_good", pct(st.GoodRate)))
+		b.WriteString(c.T("stats_rate", pct(st.SatisfactionRate()), pct(d.o.Target), verdict))
+		b.WriteString(c.T("stats_good", pct(st.GoodRate())))
 		b.WriteString(c.T("stats_bad", st.Bad()))
 	}
 	if tc != nil {
@@ -136,8 +136,8 @@ func (d *Desk) mystats(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handlers: mystats: %w", err)
 	}
-	if named.Total > 0 {
-		text += c.T("mystats_named", named.Total, pct(named.SatisfactionRate))
+	if named.Total() > 0 {
+		text += c.T("mystats_named", named.Total(), pct(named.SatisfactionRate()))
 	}
 	return c.reply(text), nil
 }
@@ -255,7 +255,7 @@ func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
 	for _, t := range all {
 		if _, ok := windows[t.ID]; ok {
 			tallies = append(tallies, t)
-			if t.Total < d.o.MinRatings {
+			if t.Total() < d.o.MinRatings {
 				small++
 			}
 		}
@@ -283,7 +283,7 @@ func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
 		if c.acct.actor.CenterID == nil && w.Center != nil {
 			name = w.Center.Name + " · " + name
 		}
-		items[i] = listItem{line: c.T("rank_line", r.Rank, w.Code, name, pct(r.Score), pct(r.SatisfactionRate()), r.Total)}
+		items[i] = listItem{line: c.T("rank_line", r.Rank, w.Code, name, pct(r.Score), pct(r.SatisfactionRate()), r.Total())}
 	}
 	foot := c.T("rank_note", d.o.MinRatings, pct(d.o.Target))
 	if small > 0 {
@@ -475,7 +475,7 @@ func (d *Desk) star(ctx context.Context, c *call) ([]bot.Reply, error) {
 		if p.Staff.Window != nil {
 			where = p.Staff.Window.Code + " " + p.Staff.Window.Name
 		}
-		items = append(items, listItem{line: strings.TrimPrefix(c.T("star_line", ct.Name, p.Staff.Name, where, pct(p.Score), p.Total), "\n")})
+		items = append(items, listItem{line: strings.TrimPrefix(c.T("star_line", ct.Name, p.Staff.Name, where, pct(p.Score), p.Total()), "\n")})
 	}
 	return d.list(ctx, c, c.T("star_head", per.label), items, strings.TrimSpace(c.T("star_note")))
 }

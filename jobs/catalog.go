@@ -165,7 +165,7 @@ func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center
 	}
 	star := &models.ServiceStar{
 		Period: occ.Period, CenterID: c.ID, StaffID: best.ID, WindowID: st.WindowID,
-		Ratings: best.Total, SatisfactionRate: best.SatisfactionRate(), GoodRate: best.GoodRate(),
+		Ratings: best.Total(), SatisfactionRate: best.SatisfactionRate(), GoodRate: best.GoodRate(),
 		Score: best.Score, Praise: string(praiseJSON), CreatedAt: occ.At.UTC(),
 	}
 	// An earlier run may have chosen somebody else (late ratings since): the store hands back
@@ -223,7 +223,7 @@ func (d *Deps) rank(tallies []models.Tally, scope uint) ranking {
 			c = &models.Tally{ID: t.CenterID, CenterID: t.CenterID}
 			byCenter[t.CenterID] = c
 		}
-		c.Total, c.Satisfied, c.Good, c.Bad = c.Total+t.Total, c.Satisfied+t.Satisfied, c.Good+t.Good, c.Bad+t.Bad
+		c.Add(t)
 	}
 	if len(byCenter) > 1 {
 		var cs []models.Tally
@@ -262,16 +262,16 @@ func topBottom(rs []models.Ranked) (top, bottom []models.Ranked) {
 
 // rankingText writes the figures and the lists of a ranking.
 func (d *Deps) rankingText(lang string, r ranking, windows map[uint]models.Window, centers map[uint]models.Center) string {
-	if r.total.Total == 0 {
+	if r.total.Total() == 0 {
 		return tr(lang, "no_ratings")
 	}
 	var b strings.Builder
 	verdict := tr(lang, "missed")
-	if r.total.SatisfactionRate() >= d.Target {
+	if r.total.MeetsTarget(d.Target) {
 		verdict = tr(lang, "met")
 	}
-	b.WriteString(tr(lang, "summary", r.total.Total, percent(r.total.SatisfactionRate()), int(d.Target*100+0.5), verdict,
-		percent(r.total.GoodRate()), r.total.Bad))
+	b.WriteString(tr(lang, "summary", r.total.Total(), percent(r.total.SatisfactionRate()), int(d.Target*100+0.5), verdict,
+		percent(r.total.GoodRate()), r.total.Bad()))
 	list := func(title string, rs []models.Ranked, name func(id uint) (string, string)) {
 		if len(rs) == 0 {
 			return
@@ -279,7 +279,7 @@ func (d *Deps) rankingText(lang string, r ranking, windows map[uint]models.Windo
 		b.WriteString("\n\n" + tr(lang, title))
 		for _, x := range rs {
 			code, n := name(x.ID)
-			b.WriteString("\n" + tr(lang, "rank_line", x.Rank, code, n, percent(x.SatisfactionRate()), x.Total))
+			b.WriteString("\n" + tr(lang, "rank_line", x.Rank, code, n, percent(x.SatisfactionRate()), x.Total()))
 		}
 	}
 	windowName := func(id uint) (string, string) { w := windows[id]; return w.Code, w.Name }

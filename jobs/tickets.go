@@ -177,10 +177,10 @@ func (d *Deps) dailyDigest(ctx context.Context, occ Occurrence) (int, error) {
 		text += digestLines(lang, lateHere, func(t *models.Ticket) string {
 			return tr(lang, "digest_late", t.No, where(lang, t), cal.WorkdaysLate(t.Due(), now))
 		})
-		if sum := models.Sum(talliesIn(sd.tallies, scope)); sum.Total == 0 {
+		if sum := models.Sum(talliesIn(sd.tallies, scope)); sum.Total() == 0 {
 			text += "\n" + tr(lang, "digest_no_sat", dateIn(prev, d.loc()))
 		} else {
-			text += "\n" + tr(lang, "digest_sat", dateIn(prev, d.loc()), percent(sum.SatisfactionRate()), sum.Total)
+			text += "\n" + tr(lang, "digest_sat", dateIn(prev, d.loc()), percent(sum.SatisfactionRate()), sum.Total())
 		}
 		pushes = append(pushes, &models.Push{
 			DedupeKey: fmt.Sprintf("%s:%s:c%d", KindDailyDigest, dateIn(now, d.loc()), a.Citizen.ID),

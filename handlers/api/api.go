@@ -9,7 +9,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -125,23 +124,20 @@ func (a *Admin) windowStats(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	st, err := a.store.WindowStats(ctx, win.ID, from, to)
+	st, err := a.store.StatsIn(ctx, models.Scope{WindowID: &win.ID}, from, to)
 	if err != nil {
 		a.fail(w, err)
 		return
 	}
 	out := WindowStats{
-		WindowCode: win.Code, WindowName: win.Name, Ratings: st.Total, ByLevel: map[string]int{},
-		SatisfactionRate: st.SatisfactionRate, GoodRate: st.GoodRate,
+		WindowCode: win.Code, WindowName: win.Name, Ratings: st.Total(), ByLevel: byLevel(st),
+		SatisfactionRate: st.SatisfactionRate(), GoodRate: st.GoodRate(),
 	}
 	if !from.IsZero() {
 		out.From = &from
 	}
 	if !to.IsZero() {
 		out.To = &to
-	}
-	for l := 1; l <= 5; l++ {
-		out.ByLevel[strconv.Itoa(l)] = st.ByLevel[l]
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -534,26 +534,19 @@ type StatsJSON struct {
 	Centers []CenterFigures `json:"centers"`
 }
 
-func (a *Admin) figures(st models.RatingStats, tc models.TicketCount) StatsFigures {
-	out := StatsFigures{Ratings: st.Total, ByLevel: map[string]int{}, SatisfactionRate: st.SatisfactionRate,
-		GoodRate: st.GoodRate, Bad: st.Bad(), MeetsTarget: st.Total > 0 && st.SatisfactionRate >= a.target,
+func (a *Admin) figures(t models.Tally, tc models.TicketCount) StatsFigures {
+	return StatsFigures{Ratings: t.Total(), ByLevel: byLevel(t), SatisfactionRate: t.SatisfactionRate(),
+		GoodRate: t.GoodRate(), Bad: t.Bad(), MeetsTarget: t.MeetsTarget(a.target),
 		OpenTickets: tc.Open, OverdueTickets: tc.Overdue}
-	for l := 1; l <= 5; l++ {
-		out.ByLevel[strconv.Itoa(l)] = st.ByLevel[l]
-	}
-	return out
 }
 
-func addStats(sum *models.RatingStats, st models.RatingStats) {
-	if sum.ByLevel == nil {
-		sum.ByLevel = map[int]int{1: 0, 2: 0, 3: 0, 4: 0, 5: 0}
+// byLevel is the JSON of a tally's counts by level: every level from "1" to "5".
+func byLevel(t models.Tally) map[string]int {
+	out := make(map[string]int, len(t.ByLevel))
+	for _, l := range models.Levels {
+		out[strconv.Itoa(int(l))] = t.Count(l)
 	}
-	for l, n := range st.ByLevel {
-		sum.ByLevel[l] += n
-	}
-	sum.Total += st.Total
-	sum.SatisfactionRate = models.SatisfactionRate(sum.ByLevel)
-	sum.GoodRate = models.GoodRate(sum.ByLevel)
+	return out
 }
 
 // stats answers GET /api/v1/stats?center=CODE&period=2026-11|2026|month|year|last: every center
@@ -591,10 +584,14 @@ func (a *Admin) stats(w http.ResponseWriter, r *http.Request) {
 		a.answer(w, err)
 		return
 	}
-	byWindow, err := a.store.StatsByWindow(ctx, models.Scope{CenterID: centerID}, per.From, per.To)
+	tallies, err := a.store.WindowTallies(ctx, per.From, per.To)
 	if err != nil {
 		a.answer(w, err)
 		return
+	}
+	byWindow := make(map[uint]models.Tally, len(tallies))
+	for _, t := range tallies {
+		byWindow[t.ID] = t
 	}
 	counts, err := a.store.TicketCounts(ctx, centerID, now)
 	if err != nil {
@@ -602,12 +599,11 @@ func (a *Admin) stats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := StatsJSON{Period: per.Key(), From: a.stamp(per.From), To: a.stamp(per.To), Target: a.target, Centers: []CenterFigures{}}
-	var all models.RatingStats
+	var all models.Tally
 	var allTickets models.TicketCount
 	for _, c := range centers {
 		cf := CenterFigures{Code: c.Code, Name: c.Name, Windows: []WindowFigures{}}
-		var sum models.RatingStats
-		addStats(&sum, models.RatingStats{})
+		var sum models.Tally
 		var ctc models.TicketCount
 		for _, tc := range counts {
 			if tc.CenterID == c.ID {
@@ -619,20 +615,16 @@ func (a *Admin) stats(w http.ResponseWriter, r *http.Request) {
 			if win.CenterID != c.ID {
 				continue
 			}
-			st, ok := byWindow[win.ID]
-			if !ok {
-				addStats(&st, models.RatingStats{})
-			}
-			addStats(&sum, st)
+			st := byWindow[win.ID] // a window without ratings counts zero
+			sum.Add(st)
 			cf.Windows = append(cf.Windows, WindowFigures{Code: win.Code, Name: win.Name, StatsFigures: a.figures(st, models.SumTicketCounts(counts, &win.ID))})
 		}
 		cf.StatsFigures = a.figures(sum, ctc)
-		addStats(&all, sum)
+		all.Add(sum)
 		allTickets.Open += ctc.Open
 		allTickets.Overdue += ctc.Overdue
 		out.Centers = append(out.Centers, cf)
 	}
-	addStats(&all, models.RatingStats{})
 	out.Total = a.figures(all, allTickets)
 	if !wantsCSV(r) {
 		writeJSON(w, http.StatusOK, out)
