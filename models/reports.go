@@ -83,9 +83,16 @@ type Scope struct {
 	StaffID  *uint
 }
 
-// ratingsIn selects the counted (not excluded) ratings in scope created in [from, to).
+// ratingsIn selects the counted (not excluded) ratings in scope created in [from, to). A zero
+// bound is open: from the first rating, or until now.
 func ratingsIn(db *gorm.DB, scope Scope, from, to time.Time) *gorm.DB {
-	q := db.Table("ratings").Where("ratings.excluded = ? AND ratings.created_at >= ? AND ratings.created_at < ?", false, from.UTC(), to.UTC())
+	q := db.Table("ratings").Where("ratings.excluded = ?", false)
+	if !from.IsZero() {
+		q = q.Where("ratings.created_at >= ?", from.UTC())
+	}
+	if !to.IsZero() {
+		q = q.Where("ratings.created_at < ?", to.UTC())
+	}
 	if scope.CenterID != nil {
 		q = q.Joins("JOIN windows ON windows.id = ratings.window_id").Where("windows.center_id = ?", *scope.CenterID)
 	}
@@ -98,7 +105,8 @@ func ratingsIn(db *gorm.DB, scope Scope, from, to time.Time) *gorm.DB {
 	return q
 }
 
-// StatsIn tallies the ratings in scope created in [from, to), leaving out excluded ones.
+// StatsIn tallies the ratings in scope created in [from, to), leaving out excluded ones. A zero
+// bound is open: a zero to counts until now.
 func (s *Store) StatsIn(ctx context.Context, scope Scope, from, to time.Time) (Tally, error) {
 	var rows []struct {
 		Level int

@@ -393,6 +393,19 @@ func TestStatsInWindow(t *testing.T) {
 		if empty != (models.Tally{}) || empty.SatisfactionRate() != 0 {
 			t.Errorf("empty period = %+v", empty)
 		}
+		// A zero bound is open: until now, from the first rating.
+		for _, tc := range []struct {
+			from, to time.Time
+			want     [5]int
+		}{
+			{from, time.Time{}, [5]int{1, 1, 1, 1, 2}},
+			{time.Time{}, to, [5]int{1, 1, 1, 1, 2}},
+			{time.Time{}, time.Time{}, [5]int{1, 2, 1, 1, 2}},
+		} {
+			if st, err := s.StatsIn(ctx, window, tc.from, tc.to); err != nil || st.ByLevel != tc.want {
+				t.Errorf("StatsIn from %v to %v = %v, %v; want %v", tc.from, tc.to, st.ByLevel, err, tc.want)
+			}
+		}
 	})
 }
 

@@ -329,6 +329,47 @@ func TestAPIStats(t *testing.T) {
 	})
 }
 
+// TestAPIWindowStats: a missing bound is open. Without to the figures run until now, not
+// until the zero time (which counted nothing).
+func TestAPIWindowStats(t *testing.T) {
+	forEachDB(t, func(t *testing.T, r *rig) {
+		apiData(t, r)
+		admin := newAPI(t, r, adminToken)
+		for _, tc := range []struct {
+			query   string
+			ratings int
+		}{
+			{"", 4},
+			{"?from=2026-11-23", 4},
+			{"?from=2026-11-01T00:00:00%2B08:00", 4},
+			{"?to=2026-11-23", 4},
+			{"?from=2026-11-23&to=2026-11-23", 4},
+			{"?from=2026-11-24", 0},
+			{"?to=2026-11-22", 0},
+		} {
+			var ws api.WindowStats
+			admin.json("/api/v1/windows/w002/stats"+tc.query, &ws)
+			if ws.WindowCode != "W002" || ws.Ratings != tc.ratings {
+				t.Errorf("%q: %d ratings, want %d: %+v", tc.query, ws.Ratings, tc.ratings, ws)
+			}
+			if tc.ratings == 4 && (ws.ByLevel["1"] != 1 || ws.ByLevel["5"] != 3 || ws.SatisfactionRate != 0.75 || ws.GoodRate != 0.75) {
+				t.Errorf("%q: %+v", tc.query, ws)
+			}
+		}
+		var ws api.WindowStats
+		admin.json("/api/v1/windows/W002/stats?from=2026-11-23", &ws)
+		if ws.From == nil || !ws.From.Equal(time.Date(2026, 11, 23, 0, 0, 0, 0, testenv.Shanghai)) || ws.To != nil {
+			t.Errorf("bounds = %v, %v; want the day's start and no end", ws.From, ws.To)
+		}
+		if code, _, body := admin.get("/api/v1/windows/W002/stats?to=tomorrow", ""); code != http.StatusBadRequest || !strings.Contains(body, "from/to") {
+			t.Errorf("a bad date: %d %s", code, body)
+		}
+		if code, _, _ := admin.get("/api/v1/windows/NOPE/stats", ""); code != http.StatusNotFound {
+			t.Errorf("an unknown window: %d", code)
+		}
+	})
+}
+
 func TestAPIAttachments(t *testing.T) {
 	forEachDB(t, func(t *testing.T, r *rig) {
 		ctx := context.Background()
