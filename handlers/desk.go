@@ -66,7 +66,8 @@ type DeskOptions struct {
 	// Pseudonyms names citizens to supervisors without revealing them; required.
 	Pseudonyms *models.Pseudonyms
 	Logger     *slog.Logger
-	// Target is the campaign's satisfaction target, a rate in (0, 1] (default 0.95).
+	// Target is the campaign's satisfaction target, a rate in (0, 1]; required, from the
+	// configuration (configs.Jobs.Target), like the reports' and the admin API's.
 	Target float64
 	// MinRatings is the least number of ratings a window or person needs to be ranked or made
 	// service star, and the weight of the prior in the adjusted score (default 20).
@@ -93,13 +94,11 @@ type Desk struct {
 	o DeskOptions
 }
 
-// NewDesk returns the staff and supervisor commands.
+// NewDesk returns the staff and supervisor commands. It panics without Pseudonyms or without a
+// Target in (0, 1].
 func NewDesk(o DeskOptions) *Desk {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Target <= 0 || o.Target > 1 {
-		o.Target = 0.95
 	}
 	if o.MinRatings <= 0 {
 		o.MinRatings = 20
@@ -109,6 +108,9 @@ func NewDesk(o DeskOptions) *Desk {
 	}
 	if o.Pseudonyms == nil {
 		panic("handlers: NewDesk needs Pseudonyms")
+	}
+	if o.Target <= 0 || o.Target > 1 {
+		panic("handlers: NewDesk needs a Target in (0, 1]")
 	}
 	return &Desk{o: o}
 }

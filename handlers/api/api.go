@@ -21,8 +21,9 @@ type Options struct {
 	// Token is the bearer token every call must carry. Empty disables the API (every call
 	// answers 401), so a deployment without an admin token exposes nothing.
 	Token string
-	// Target is the satisfaction target reported with statistics, a rate in (0, 1] (default
-	// 0.95).
+	// Target is the satisfaction target reported with statistics, a rate in (0, 1]; required,
+	// from the configuration (configs.Jobs.Target), so that the API, the chat and the reports
+	// measure against the same one.
 	Target float64
 	// Location is the hall's zone: dates in queries and times in answers (default UTC).
 	Location *time.Location
@@ -46,8 +47,11 @@ type Admin struct {
 	target float64
 }
 
-// NewAdmin returns the admin API.
+// NewAdmin returns the admin API. It panics without a Target in (0, 1].
 func NewAdmin(o Options) *Admin {
+	if o.Target <= 0 || o.Target > 1 {
+		panic("api: NewAdmin needs a Target in (0, 1]")
+	}
 	a := &Admin{store: o.Store, token: o.Token, logger: o.Logger, loc: o.Location, refs: o.Pseudonyms, now: o.Now, target: o.Target}
 	if a.logger == nil {
 		a.logger = slog.New(slog.DiscardHandler)
@@ -57,9 +61,6 @@ func NewAdmin(o Options) *Admin {
 	}
 	if a.now == nil {
 		a.now = time.Now
-	}
-	if a.target <= 0 || a.target > 1 {
-		a.target = 0.95
 	}
 	if a.refs == nil {
 		a.refs = models.NewPseudonyms([]byte("windowbot-api-pseudonyms:" + o.Token))

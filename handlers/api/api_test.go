@@ -29,7 +29,7 @@ type apiClient struct {
 
 func newAPI(t *testing.T, r *rig, token string) *apiClient {
 	mux := http.NewServeMux()
-	api.NewAdmin(api.Options{Store: r.store, Token: token, Location: testenv.Shanghai, Pseudonyms: r.refs, Now: r.clock.Now}).Routes(mux)
+	api.NewAdmin(api.Options{Store: r.store, Token: token, Target: 0.95, Location: testenv.Shanghai, Pseudonyms: r.refs, Now: r.clock.Now}).Routes(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &apiClient{t: t, srv: srv}
@@ -282,7 +282,7 @@ func TestAPIRatingsAndPseudonyms(t *testing.T) {
 		}
 		// Another secret, other pseudonyms.
 		mux := http.NewServeMux()
-		api.NewAdmin(api.Options{Store: r.store, Token: adminToken, Location: testenv.Shanghai, Pseudonyms: models.NewPseudonyms([]byte("other"))}).Routes(mux)
+		api.NewAdmin(api.Options{Store: r.store, Token: adminToken, Target: 0.95, Location: testenv.Shanghai, Pseudonyms: models.NewPseudonyms([]byte("other"))}).Routes(mux)
 		other := &apiClient{t: t, srv: httptest.NewServer(mux)}
 		defer other.srv.Close()
 		other.json("/api/v1/ratings?per_page=1", &again)
@@ -321,6 +321,15 @@ func TestAPIStats(t *testing.T) {
 		admin.json("/api/v1/stats?period=2026-10", &s)
 		if s.Total.Ratings != 0 || s.Total.MeetsTarget {
 			t.Fatalf("October = %+v", s)
+		}
+		// The target is the one configured: at 75% W002 meets it.
+		mux := http.NewServeMux()
+		api.NewAdmin(api.Options{Store: r.store, Token: adminToken, Target: 0.75, Location: testenv.Shanghai, Now: r.clock.Now}).Routes(mux)
+		lower := &apiClient{t: t, srv: httptest.NewServer(mux)}
+		defer lower.srv.Close()
+		lower.json("/api/v1/stats?center=DEMO&period=2026-11", &s)
+		if w2 := s.Centers[0].Windows[1]; s.Target != 0.75 || w2.Code != "W002" || !w2.MeetsTarget || s.Centers[0].MeetsTarget {
+			t.Fatalf("at 75%%: %+v", s)
 		}
 		rows := admin.csv("/api/v1/stats?center=DEMO")
 		if len(rows) != 7 || rows[1][1] != "DEMO" || rows[1][3] != "" || rows[1][5] != "6" || rows[3][3] != "W002" || rows[3][11] != "0.7500" {
