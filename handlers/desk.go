@@ -16,42 +16,6 @@ import (
 	"windowbot/models"
 )
 
-// DeskStore is what the staff and supervisor commands read and write. *models.Store implements
-// it.
-type DeskStore interface {
-	StaffByID(ctx context.Context, id uint) (*models.Staff, error)
-	StaffByNo(ctx context.Context, staffNo string) (*models.Staff, error)
-	WindowByCode(ctx context.Context, code string) (*models.Window, error)
-	CenterByCode(ctx context.Context, code string) (*models.Center, error)
-	Centers(ctx context.Context) ([]models.Center, error)
-	Windows(ctx context.Context, centerID *uint) ([]models.Window, error)
-
-	RedeemInvite(ctx context.Context, code string, citizenID uint, now time.Time) (*models.Staff, error)
-	Unbind(ctx context.Context, citizenID uint, now time.Time) error
-
-	TicketByNo(ctx context.Context, no string) (*models.Ticket, error)
-	TicketEvents(ctx context.Context, ticketID uint, publicOnly bool) ([]models.TicketEvent, error)
-	TicketAttachments(ctx context.Context, ticketID uint) ([]models.TicketAttachment, error)
-	CountFollowers(ctx context.Context, ticketID uint) (int, error)
-	Tickets(ctx context.Context, f models.TicketFilter) ([]models.Ticket, error)
-	Transition(ctx context.Context, no string, c models.Change) (*models.Ticket, *models.TicketEvent, error)
-	TicketRules() models.TicketRules
-
-	StatsIn(ctx context.Context, scope models.Scope, from, to time.Time) (models.Tally, error)
-	WindowTallies(ctx context.Context, from, to time.Time) ([]models.Tally, error)
-	TicketCounts(ctx context.Context, centerID *uint, now time.Time) ([]models.TicketCount, error)
-	Inspections(ctx context.Context, scope models.Scope, from, to time.Time) (models.InspectionSummary, error)
-	RecordInspection(ctx context.Context, in *models.Inspection) error
-	ServiceStarPreview(ctx context.Context, centerID *uint, from, to time.Time, minRatings int) ([]models.StarPick, error)
-
-	Banned(ctx context.Context, citizenID uint) (bool, error)
-	BanCitizen(ctx context.Context, citizenID, byStaffID uint, reason string, now time.Time) error
-	UnbanCitizen(ctx context.Context, citizenID, byStaffID uint, now time.Time) error
-	CitizenByRef(ctx context.Context, p *models.Pseudonyms, ref string, centerID *uint) (*models.Citizen, error)
-}
-
-var _ DeskStore = (*models.Store)(nil)
-
 // DeskState is what the commands keep outside the database: the /bind lock-out and where
 // /more continues. flows.State provides it.
 type DeskState interface {
@@ -61,7 +25,7 @@ type DeskState interface {
 
 // DeskOptions configures a Desk. Zero values take the documented defaults.
 type DeskOptions struct {
-	Store DeskStore
+	Store *models.Store
 	State DeskState
 	// Pseudonyms names citizens to supervisors without revealing them; required.
 	Pseudonyms *models.Pseudonyms
