@@ -1,7 +1,6 @@
 package sms
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,11 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"windowbot/bot"
+	"windowbot/internal/httpreply"
 )
 
 // DefaultGatewayTimeout bounds one gateway request when GatewayConfig.Timeout is not set.
@@ -51,6 +50,7 @@ type GatewayConfig struct {
 type Gateway struct {
 	cfg    GatewayConfig
 	client *http.Client
+	now    func() time.Time
 	escape func(string) string
 	json   bool
 }
@@ -90,9 +90,12 @@ func NewGateway(cfg GatewayConfig, opts Options) (*Gateway, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultGatewayTimeout
 	}
-	g := &Gateway{cfg: cfg, client: opts.HTTPClient}
+	g := &Gateway{cfg: cfg, client: opts.HTTPClient, now: opts.Now}
 	if g.client == nil {
 		g.client = &http.Client{Timeout: cfg.Timeout}
+	}
+	if g.now == nil {
+		g.now = time.Now
 	}
 	mt := strings.ToLower(cfg.ContentType)
 	switch {
@@ -200,18 +203,18 @@ func (g *Gateway) Send(ctx context.Context, m Message) error {
 	}
 	switch s := resp.StatusCode; {
 	case s == http.StatusTooManyRequests:
-		return &bot.RetryAfterError{After: retryAfter(resp.Header.Get("Retry-After"), time.Minute), Err: &GatewayError{Status: s, Detail: snippet(answer)}}
+		return &bot.RetryAfterError{After: httpreply.RetryAfter(resp.Header.Get("Retry-After"), g.now(), time.Minute), Err: &GatewayError{Status: s, Detail: httpreply.Snippet(answer, maskPhones)}}
 	case s == http.StatusRequestTimeout || s >= 500:
-		return &GatewayError{Status: s, Detail: snippet(answer)}
+		return &GatewayError{Status: s, Detail: httpreply.Snippet(answer, maskPhones)}
 	case s < 200 || s > 299:
-		return fmt.Errorf("%w: %w", bot.ErrPermanent, &GatewayError{Status: s, Detail: snippet(answer)})
+		return fmt.Errorf("%w: %w", bot.ErrPermanent, &GatewayError{Status: s, Detail: httpreply.Snippet(answer, maskPhones)})
 	}
 	if g.cfg.SuccessField == "" {
 		return nil
 	}
-	got, ok := jsonField(answer, g.cfg.SuccessField)
+	got, ok := httpreply.Field(answer, g.cfg.SuccessField)
 	if !ok {
-		return fmt.Errorf("%w: %w", bot.ErrPermanent, &GatewayError{Status: resp.StatusCode, Detail: "no " + g.cfg.SuccessField + " in the answer: " + snippet(answer)})
+		return fmt.Errorf("%w: %w", bot.ErrPermanent, &GatewayError{Status: resp.StatusCode, Detail: "no " + g.cfg.SuccessField + " in the answer: " + httpreply.Snippet(answer, maskPhones)})
 	}
 	if got != g.cfg.SuccessValue {
 		return fmt.Errorf("%w: %w", bot.ErrPermanent, &GatewayError{Status: resp.StatusCode, Detail: g.cfg.SuccessField + "=" + got})
@@ -219,57 +222,9 @@ func (g *Gateway) Send(ctx context.Context, m Message) error {
 	return nil
 }
 
-// jsonField returns the value at a dotted path of a JSON object, as text.
-func jsonField(body []byte, path string) (string, bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return "", false
-	}
-	for _, key := range strings.Split(path, ".") {
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return "", false
-		}
-		if v, ok = obj[key]; !ok {
-			return "", false
-		}
-	}
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return x.String(), true
-	case bool:
-		return strconv.FormatBool(x), true
-	}
-	return "", false
-}
-
-// retryAfter reads a Retry-After header (seconds or an HTTP date), else def.
-func retryAfter(h string, def time.Duration) time.Duration {
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return def
-}
-
-// snippet returns the start of a gateway's answer for an error message, with any mainland mobile
-// number in it masked (gateways like to quote the number they refused).
-func snippet(b []byte) string {
-	const n = 200
-	s := mobileInText.ReplaceAllStringFunc(strings.TrimSpace(string(b)), MaskPhone)
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n]) + "…"
-	}
-	return s
-}
+// maskPhones masks the mainland mobile numbers in a gateway's answer: gateways like to quote the
+// number they refused.
+func maskPhones(s string) string { return mobileInText.ReplaceAllStringFunc(s, MaskPhone) }
 
 // redactURL drops the URL from a transport error, which quotes it whole, and keeps the cause.
 func redactURL(err error) error {
