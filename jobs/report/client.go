@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"windowbot/bot"
 	"windowbot/internal/httpreply"
 )
 
@@ -93,29 +94,9 @@ func (c Config) authMode() string {
 	return c.Auth
 }
 
-// Send errors. A caller (the outbox) retries everything except ErrPermanent, waiting as a
-// *RetryAfterError says.
-var (
-	// ErrPermanent means the platform refused the record as it is (400, 404, 422, a failing
-	// success field): sending it again cannot help.
-	ErrPermanent = errors.New("report: record refused")
-	// ErrAuth means the platform refused the credentials (401, 403). It is retried: the
-	// records keep while an operator fixes the token, where dropping them would lose them.
-	ErrAuth = errors.New("report: credentials refused")
-)
-
-// RetryAfterError means the platform asked to wait (429, 503 with Retry-After).
-type RetryAfterError struct {
-	After time.Duration
-	Err   error
-}
-
-func (e *RetryAfterError) Error() string {
-	return fmt.Sprintf("report: retry after %s: %v", e.After, e.Err)
-}
-
-// Unwrap returns the platform's error.
-func (e *RetryAfterError) Unwrap() error { return e.Err }
+// ErrAuth means the platform refused the credentials (401, 403). It is not permanent: the
+// records keep while an operator fixes the token, where giving up would lose them.
+var ErrAuth = errors.New("report: credentials refused")
 
 // HTTPError is a platform answer that did not accept the record.
 type HTTPError struct {
@@ -129,7 +110,7 @@ func (e *HTTPError) Error() string {
 }
 
 // Retryable reports whether err is worth sending again.
-func Retryable(err error) bool { return err != nil && !errors.Is(err, ErrPermanent) }
+func Retryable(err error) bool { return err != nil && !errors.Is(err, bot.ErrPermanent) }
 
 // Options are the parts of a Client that do not come from the configuration file.
 type Options struct {
@@ -146,6 +127,11 @@ type Options struct {
 // With AuthHMAC each request carries X-Timestamp (Unix seconds) and a signature header whose
 // value is hex(HMAC-SHA256(token, timestamp + "\n" + body)), so the platform can check both that
 // the body is unchanged and that it is recent.
+//
+// Its errors are those of every push (package bot), so the outbox drives reports as it drives
+// messages: bot.ErrPermanent means the platform refused the record as it is (400, 404, 422, a
+// failing success field) and sending it again cannot help; a *bot.RetryAfterError asks to wait
+// (429, 503 with Retry-After); anything else is retried with backoff, ErrAuth included.
 type Client struct {
 	cfg  Config
 	http *http.Client
@@ -183,7 +169,7 @@ func NewClient(cfg Config, opts Options) (*Client, error) {
 func (c *Client) Send(ctx context.Context, rec Record) error {
 	body, err := json.Marshal(rec)
 	if err != nil {
-		return fmt.Errorf("report: encode %s: %w: %w", rec.RecordID, ErrPermanent, err)
+		return fmt.Errorf("report: encode %s: %w: %w", rec.RecordID, bot.ErrPermanent, err)
 	}
 	return c.SendJSON(ctx, rec.RecordID, body)
 }
@@ -191,11 +177,11 @@ func (c *Client) Send(ctx context.Context, rec Record) error {
 // SendJSON posts a record already encoded (as the outbox stores it) under its record ID.
 func (c *Client) SendJSON(ctx context.Context, id string, body []byte) error {
 	if id == "" {
-		return fmt.Errorf("report: a record without an ID: %w", ErrPermanent)
+		return fmt.Errorf("report: a record without an ID: %w", bot.ErrPermanent)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.URL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("report: send %s: %w: %w", id, ErrPermanent, err)
+		return fmt.Errorf("report: send %s: %w: %w", id, bot.ErrPermanent, err)
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set(IDHeader, id)
@@ -229,15 +215,15 @@ func (c *Client) judge(resp *http.Response, answer []byte) error {
 	case s == http.StatusConflict:
 		return nil // the platform has this record already
 	case s == http.StatusTooManyRequests:
-		return &RetryAfterError{After: httpreply.RetryAfter(resp.Header.Get("Retry-After"), c.now(), time.Minute), Err: herr}
+		return &bot.RetryAfterError{After: httpreply.RetryAfter(resp.Header.Get("Retry-After"), c.now(), time.Minute), Err: herr}
 	case s == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
-		return &RetryAfterError{After: httpreply.RetryAfter(resp.Header.Get("Retry-After"), c.now(), time.Minute), Err: herr}
+		return &bot.RetryAfterError{After: httpreply.RetryAfter(resp.Header.Get("Retry-After"), c.now(), time.Minute), Err: herr}
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
 		return fmt.Errorf("%w: %w", ErrAuth, herr)
 	case s == http.StatusRequestTimeout || s == http.StatusTooEarly || s >= 500:
 		return herr
 	case s < 200 || s > 299:
-		return fmt.Errorf("%w: %w", ErrPermanent, herr)
+		return fmt.Errorf("%w: %w", bot.ErrPermanent, herr)
 	}
 	if c.cfg.SuccessField == "" {
 		return nil
@@ -245,11 +231,11 @@ func (c *Client) judge(resp *http.Response, answer []byte) error {
 	got, ok := httpreply.Field(answer, c.cfg.SuccessField)
 	if !ok {
 		herr.Detail = "no " + c.cfg.SuccessField + " in the answer: " + herr.Detail
-		return fmt.Errorf("%w: %w", ErrPermanent, herr)
+		return fmt.Errorf("%w: %w", bot.ErrPermanent, herr)
 	}
 	if got != c.cfg.SuccessValue {
 		herr.Detail = c.cfg.SuccessField + "=" + got + ": " + herr.Detail
-		return fmt.Errorf("%w: %w", ErrPermanent, herr)
+		return fmt.Errorf("%w: %w", bot.ErrPermanent, herr)
 	}
 	return nil
 }

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"windowbot/bot"
 )
 
 const (
@@ -185,14 +187,14 @@ func TestClientFieldNames(t *testing.T) {
 	f := newFakeProvince(t, AuthBearer)
 	c := newClient(t, Config{URL: f.srv.URL, Token: testToken})
 	err := c.SendJSON(context.Background(), "NS-E-1", []byte(`{"recordId":"NS-E-1","level":"5"}`))
-	if !errors.Is(err, ErrPermanent) || Retryable(err) {
+	if !errors.Is(err, bot.ErrPermanent) || Retryable(err) {
 		t.Fatalf("a body with a field outside the interface = %v, want permanent", err)
 	}
 	err = c.SendJSON(context.Background(), "NS-E-2", []byte(`{"recordId":"NS-E-1"}`))
-	if !errors.Is(err, ErrPermanent) {
+	if !errors.Is(err, bot.ErrPermanent) {
 		t.Fatalf("a body whose ID differs from the header's = %v, want permanent", err)
 	}
-	if err := c.SendJSON(context.Background(), "", []byte(`{}`)); !errors.Is(err, ErrPermanent) {
+	if err := c.SendJSON(context.Background(), "", []byte(`{}`)); !errors.Is(err, bot.ErrPermanent) {
 		t.Fatalf("a record without an ID = %v, want permanent", err)
 	}
 }
@@ -215,10 +217,10 @@ func TestClientAnswers(t *testing.T) {
 		{"accepted", nil, isNil},
 		{"numeric success code", reply(200, "", `{"code":0}`), isNil},
 		{"already there", reply(409, "", `{"code":"409"}`), isNil},
-		{"refused by its code", reply(200, "", `{"code":"E102","msg":"办件编号不存在，联系人13812345678"}`), isErr(ErrPermanent)},
-		{"answer without the code", reply(200, "", `ok`), isErr(ErrPermanent)},
-		{"bad request", reply(400, "", `{}`), isErr(ErrPermanent)},
-		{"not found", reply(404, "", ``), isErr(ErrPermanent)},
+		{"refused by its code", reply(200, "", `{"code":"E102","msg":"办件编号不存在，联系人13812345678"}`), isErr(bot.ErrPermanent)},
+		{"answer without the code", reply(200, "", `ok`), isErr(bot.ErrPermanent)},
+		{"bad request", reply(400, "", `{}`), isErr(bot.ErrPermanent)},
+		{"not found", reply(404, "", ``), isErr(bot.ErrPermanent)},
 		{"forbidden", reply(403, "", ``), isErr(ErrAuth)},
 		{"too many requests", reply(429, "Retry-After: 30", ``), isWait(30 * time.Second)},
 		{"too many requests without a wait", reply(429, "", ``), isWait(time.Minute)},
@@ -293,7 +295,7 @@ func isErr(target error) func(*testing.T, error) {
 		if !errors.Is(err, target) {
 			t.Fatalf("err = %v, want %v", err, target)
 		}
-		if Retryable(err) != !errors.Is(target, ErrPermanent) {
+		if Retryable(err) != !errors.Is(target, bot.ErrPermanent) {
 			t.Fatalf("Retryable(%v) = %v", err, Retryable(err))
 		}
 	}
@@ -302,7 +304,7 @@ func isErr(target error) func(*testing.T, error) {
 func isWait(after time.Duration) func(*testing.T, error) {
 	return func(t *testing.T, err error) {
 		t.Helper()
-		var ra *RetryAfterError
+		var ra *bot.RetryAfterError
 		if !errors.As(err, &ra) || ra.After != after || !Retryable(err) {
 			t.Fatalf("err = %v, want a wait of %s", err, after)
 		}
@@ -311,7 +313,7 @@ func isWait(after time.Duration) func(*testing.T, error) {
 
 func isPlainRetry(t *testing.T, err error) {
 	t.Helper()
-	var ra *RetryAfterError
+	var ra *bot.RetryAfterError
 	if err == nil || !Retryable(err) || errors.Is(err, ErrAuth) || errors.As(err, &ra) {
 		t.Fatalf("err = %v, want a plain retryable error", err)
 	}
