@@ -237,3 +237,27 @@ func wantRetry(t *testing.T, err error) {
 		t.Fatalf("err = %v, want a plain retryable error", err)
 	}
 }
+
+// TestTencentConcurrent sends from several goroutines through one Sender, as the push
+// dispatcher does; -race watches the SDK client.
+func TestTencentConcurrent(t *testing.T) {
+	f := newFakeTencent(t, testSecretID, testSecretKey)
+	s := newTencentSender(t, tencentConfig(f.srv.URL), nil)
+	phones := []string{"13800138000", "13900139000", "15000150000", "18600186000", "17700177000", "19900199000"}
+	errs := make(chan error, len(phones))
+	for _, p := range phones {
+		go func() { errs <- s.Send(context.Background(), smsTo(p), ticketPush) }()
+	}
+	for range phones {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, r := range f.got() {
+		got = append(got, r.PhoneNumberSet...)
+	}
+	if len(got) != len(phones) {
+		t.Fatalf("the endpoint got %d messages for %d sends: %v", len(got), len(phones), got)
+	}
+}
