@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -71,8 +72,10 @@ func (c *tgChannel) Say(t *testing.T, tr *transcript.Transcript, who transcript.
 func (c *tgChannel) Press(t *testing.T, tr *transcript.Transcript, who transcript.Actor, label string) {
 	msg, data := c.screen.Find(t, c.Account(who), label)
 	tr.User(who, fmt.Sprintf("presses [%s] on #%s (callback data %s)", label, msg, data))
-	var id int
-	fmt.Sscan(msg, &id)
+	id, err := strconv.Atoi(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c.deliver(t, tr, users[who.Key].pressUpdate(id, data))
 }
 

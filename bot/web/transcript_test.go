@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,7 +113,7 @@ func (c *webChannel) post(t *testing.T, tr *transcript.Transcript, who transcrip
 	if id, ok := body["message_id"]; ok {
 		shown = map[string]string{"payload": body["payload"], "message_id": c.ids[id]}
 	}
-	tr.User(who, what+" "+c.pretty(t, shown, ""))
+	tr.User(who, what+" "+pretty(t, shown))
 	res := postJSON(t, c.browser(t, who), c.srv.URL+"/chat/api/message", string(raw), nil)
 	c.answer(t, tr, who, res.Status, res)
 }
@@ -152,7 +154,7 @@ func (c *webChannel) read(t *testing.T, res *http.Response, v any) string {
 	if err := dec.Decode(&tree); err != nil {
 		t.Fatal(err)
 	}
-	return c.pretty(t, c.mask(tree), "  ")
+	return pretty(t, c.mask(tree))
 }
 
 // mask replaces the value of every "id" key under tree with its placeholder.
@@ -177,16 +179,85 @@ func (c *webChannel) mask(tree any) any {
 	return tree
 }
 
-// pretty encodes v as the reader should see it: keys in order, no escapes of <, > or &, indented
-// by indent (on one line when empty).
-func (c *webChannel) pretty(t *testing.T, v any, indent string) string {
+// pretty writes v as the reader should see it: keys in order, no escapes of <, > or & (nor of
+// Chinese, which encoding/json never escapes), a button or a row of buttons on one line (see
+// oneLine), anything else over several lines, indented.
+func pretty(t *testing.T, v any) string {
 	t.Helper()
 	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", indent)
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
+	writeJSON(t, &b, v, "")
+	return b.String()
+}
+
+func writeJSON(t *testing.T, b *strings.Builder, v any, indent string) {
+	t.Helper()
+	switch x := v.(type) {
+	case map[string]any:
+		keys := slices.Sorted(maps.Keys(x))
+		writeItems(b, "{", "}", len(keys), oneLine(v), indent, func(i int, indent string) {
+			writeJSON(t, b, keys[i], indent)
+			b.WriteString(": ")
+			writeJSON(t, b, x[keys[i]], indent)
+		})
+	case []any:
+		writeItems(b, "[", "]", len(x), oneLine(v), indent, func(i int, indent string) { writeJSON(t, b, x[i], indent) })
+	default:
+		var s strings.Builder
+		enc := json.NewEncoder(&s)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(x); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(strings.TrimSuffix(s.String(), "\n"))
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// writeItems writes n items between open and close, on one line or one an indented line.
+func writeItems(b *strings.Builder, open, close string, n int, line bool, indent string, item func(i int, indent string)) {
+	b.WriteString(open)
+	for i := range n {
+		switch {
+		case i > 0 && line:
+			b.WriteString(", ")
+		case i > 0:
+			b.WriteString(",")
+		}
+		if !line {
+			b.WriteString("\n" + indent + "  ")
+		}
+		item(i, indent+"  ")
+	}
+	if !line && n > 0 {
+		b.WriteString("\n" + indent)
+	}
+	b.WriteString(close)
+}
+
+// oneLine reports whether v goes on one line: a plain value, an object of plain values (a
+// button, a request), or a list of those (a row of buttons).
+func oneLine(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, e := range x {
+			if !plain(e) {
+				return false
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if _, list := e.([]any); list || !oneLine(e) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// plain reports whether v is neither an object nor a list.
+func plain(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return false
+	}
+	return true
 }
