@@ -87,12 +87,14 @@ func play(t *testing.T, w *World, ch Channel, tr *Transcript, steps []Step) {
 			before := tr.b.Len()
 			unsent := w.Dispatch(t, ch.Platform(), ch.Sender())
 			ch.Pushed(t, tr)
-			for _, p := range unsent {
-				var c models.Citizen
-				if err := w.Store.DB().First(&c, p.CitizenID).Error; err != nil {
-					t.Fatal(err)
+			if len(unsent) > 0 {
+				chats := map[uint]string{}
+				for _, c := range testenv.All[models.Citizen](t, w.Store) {
+					chats[c.ID] = c.ExternalID
 				}
-				tr.printf("✗ push %s to %s not sent: %s %s\n", p.Kind, tr.name(c.ExternalID), p.State, p.LastError)
+				for _, p := range unsent {
+					tr.printf("✗ push %s to %s not sent: %s %s\n", p.Kind, tr.name(chats[p.CitizenID]), p.State, p.LastError)
+				}
 			}
 			if tr.b.Len() == before {
 				tr.printf("(nothing sent)\n")
