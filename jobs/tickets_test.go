@@ -159,6 +159,12 @@ func TestDeadlineReminders(t *testing.T) {
 		if !strings.Contains(p.Text, "下一个工作日 2026-10-08") || !strings.Contains(p.Text, "W001") || !strings.Contains(p.Text, "回访") {
 			t.Errorf("reminder text = %q", p.Text)
 		}
+		// The whole-center complaint is described as such to the supervisors, not as a window.
+		var pe models.Push
+		s.DB().Where("dedupe_key LIKE ?", "deadline_reminder:"+e.No+":2026-09-30:remind_today:%").First(&pe)
+		if !strings.Contains(pe.Text, "（全中心 · 服务态度）") {
+			t.Errorf("reminder of the whole-center complaint = %q, want it named 全中心 · 服务态度", pe.Text)
+		}
 		// A forced re-run of a day queues nothing new.
 		if got := r.run(t, jobs.DeadlineReminders, day(9, 30, 9, 0), true, jobs.KindDeadlineReminder); len(got) != 0 {
 			t.Errorf("forced re-run queued %d", len(got))
@@ -180,7 +186,7 @@ func TestOverdueEscalation(t *testing.T) {
 			var before []uint
 			s.DB().Model(&models.Push{}).Where("kind = ?", flows.KindTicketAlert).Pluck("id", &before)
 			r.clock.Set(at)
-			runJob(t, r.sch, jobs.OverdueEscalation, "", at, force)
+			res := runJob(t, r.sch, jobs.OverdueEscalation, "", at, force)
 			var ps []models.Push
 			q := s.DB().Preload("Citizen").Where("kind = ?", flows.KindTicketAlert)
 			if len(before) > 0 {
@@ -196,6 +202,10 @@ func TestOverdueEscalation(t *testing.T) {
 				default:
 					t.Errorf("unexpected alert %q", p.Text)
 				}
+			}
+			// The job reports the tickets it escalated or chased: here one or none.
+			if want := min(len(esc)+len(chase), 1); res.Items != want {
+				t.Errorf("%s: the job reports %d items, want %d", at.Format(time.DateTime), res.Items, want)
 			}
 			return esc, chase
 		}
