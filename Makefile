@@ -40,7 +40,7 @@ MUTATE_WORKERS ?= 1
 MUTATE_OUT     ?= dist/mutate
 # models: the ticket rules, the calendar, scoring and ranking, the masking of numbers.
 MUTATE_MODELS_SKIP  := ^(bans|binding|citizens|importcsv|jobqueries|jobruns|migrate|models|outbox|recipients|reports|seed|store|ticketstore)\.go$$
-MUTATE_MODELS_TESTS := ^(TestCalendar.*|TestTicketStateMachine|TestTicketScope|TestTicketOutcomes|TestTicketRulesDeadlinesPerCategory|TestTicketRuleOutcomes|TestTicketRuleRefusalsLeaveTicket|TestTicketCycleResolveReopenResolve|TestTransitionErrorText|TestMask.*|TestRates|TestBayesianScore|TestServiceStars|TestServiceStarPreview|TestRankBayesian|TestRankTies|TestTalliesAndRank|TestLevels|TestCatalogueLookups|TestTicketStatePredicates)$$
+MUTATE_MODELS_TESTS := ^(TestCalendar.*|TestTicketStateMachine|TestTicketScope|TestTicketOutcomes|TestTicketRulesDeadlinesPerCategory|TestTicketRulesLocation|TestTicketRuleOutcomes|TestTicketRuleRefusalsLeaveTicket|TestTicketCycleResolveReopenResolve|TestTransitionErrorText|TestMask.*|TestRates|TestBayesianScore|TestServiceStars|TestServiceStarPreview|TestRankBayesian|TestRankTies|TestTalliesAndRank|TestLevels|TestCatalogueLookups|TestTicketStatePredicates)$$
 # jobs: occurrences and claims (scheduler.go), the ticket jobs and their dedupe keys (tickets.go).
 MUTATE_JOBS_SKIP  := ^(catalog|dispatcher|doc|limit|marks|metrics|push|texts)\.go$$
 MUTATE_JOBS_TESTS := ^(TestOccurrences|TestList|TestExecuteOnce|TestExecuteReleasesRedisClaimWhenTheDatabaseFails|TestDeadlineReminders|TestOverdueEscalation|TestDailyDigest|TestRerating|TestRerateCycleInvitesAndRemindsAgain)$$

@@ -394,3 +394,24 @@ func show(v reflect.Value) string {
 	}
 	return fmt.Sprintf("%#v", v.Interface())
 }
+
+// TestTicketRulesLocation: the rules' zone is their calendar's; rules without a calendar count
+// plain weekdays in UTC.
+func TestTicketRulesLocation(t *testing.T) {
+	sh := mustShanghai(t)
+	if got := DefaultTicketRules(sh).Location(); got != sh {
+		t.Errorf("Location = %s, want the calendar's Asia/Shanghai", got)
+	}
+	var bare TicketRules
+	if got := bare.Location(); got != time.UTC {
+		t.Errorf("Location without a calendar = %s, want UTC", got)
+	}
+	bare.CallbackDays, bare.RectifyDays = 1, 2
+	cb, rd := bare.Deadlines("other", time.Date(2027, 10, 1, 10, 0, 0, 0, time.UTC)) // a Friday
+	if want := time.Date(2027, 10, 4, 23, 59, 59, 999999999, time.UTC); !cb.Equal(want) {
+		t.Errorf("call-back due %s, want %s", cb, want)
+	}
+	if want := time.Date(2027, 10, 5, 23, 59, 59, 999999999, time.UTC); !rd.Equal(want) {
+		t.Errorf("rectification due %s, want %s", rd, want)
+	}
+}
