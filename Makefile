@@ -43,7 +43,7 @@ MUTATE_MODELS_SKIP  := ^(bans|binding|citizens|importcsv|jobqueries|jobruns|migr
 MUTATE_MODELS_TESTS := ^(TestCalendar.*|TestTicketStateMachine|TestTicketScope|TestTicketOutcomes|TestTicketRulesDeadlinesPerCategory|TestTicketRulesLocation|TestTicketRuleOutcomes|TestTicketRuleRefusalsLeaveTicket|TestTicketCycleResolveReopenResolve|TestTransitionErrorText|TestMask.*|TestRates|TestBayesianScore|TestServiceStars|TestServiceStarPreview|TestRankBayesian|TestRankTies|TestTalliesAndRank|TestLevels|TestCatalogueLookups|TestTicketStatePredicates)$$
 # jobs: occurrences and claims (scheduler.go), the ticket jobs and their dedupe keys (tickets.go).
 MUTATE_JOBS_SKIP  := ^(catalog|dispatcher|doc|limit|marks|metrics|push|texts)\.go$$
-MUTATE_JOBS_TESTS := ^(TestOccurrences|TestList|TestExecuteOnce|TestExecuteReleasesRedisClaimWhenTheDatabaseFails|TestDeadlineReminders|TestOverdueEscalation|TestDailyDigest|TestRerating|TestRerateCycleInvitesAndRemindsAgain)$$
+MUTATE_JOBS_TESTS := ^(TestOccurrences|TestList|TestExecuteOnce|TestExecuteReleasesRedisClaimWhenTheDatabaseFails|TestDeadlineReminders|TestOverdueEscalation|TestDailyDigest|TestRerating|TestReratingDefaultsAndOverdueFirst|TestRerateCycleInvitesAndRemindsAgain)$$
 
 mutate: mutate-models mutate-jobs
 

@@ -418,3 +418,31 @@ func TestRerateCycleInvitesAndRemindsAgain(t *testing.T) {
 		}
 	})
 }
+
+// TestReratingDefaultsAndOverdueFirst: rules that leave RerateDays unset close after the default
+// seven days, and a ticket already past its closing time (resolved first, so listed first) is
+// closed without keeping the others waiting from their reminder.
+func TestReratingDefaultsAndOverdueFirst(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		r := newTicketRig(t, s)
+		rules := s.TicketRules()
+		rules.RerateDays = 0
+		s.SetTicketRules(rules)
+		old := r.complain(t, day(11, 9, 9, 0), false)
+		fresh := r.complain(t, day(11, 9, 9, 30), false)
+		for _, a := range []models.Action{models.ActAccept, models.ActPlan, models.ActDone} {
+			transition(t, s, old.No, a, day(11, 10, 9, 0))
+			transition(t, s, fresh.No, a, day(11, 16, 9, 0))
+		}
+		got := r.run(t, jobs.Rerating, day(11, 18, 10, 0), false, jobs.KindRerateReminder)
+		if fmt.Sprint(summary(got)) != fmt.Sprint([]string{"citizen:" + fresh.No}) {
+			t.Fatalf("reminders %v, want one for %s only", summary(got), fresh.No)
+		}
+		if !strings.Contains(got[0].Text, "2026-11-23 09:00") {
+			t.Errorf("reminder %q, want the default closing time seven days after the fix, 2026-11-23 09:00", got[0].Text)
+		}
+		if tk, _ := s.TicketByNo(ctxT(t), old.No); tk.State != models.StateClosed || tk.CloseReason != models.CloseNoReply {
+			t.Errorf("the ticket resolved on 10 November: %s %s, want closed no_reply", tk.State, tk.CloseReason)
+		}
+	})
+}
