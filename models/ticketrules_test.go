@@ -271,8 +271,11 @@ func TestMaskPhoneAndNumbers(t *testing.T) {
 	if got := MaskPhone("13812341234"); got != "138****1234" {
 		t.Errorf("MaskPhone = %s", got)
 	}
-	if got := MaskPhone("12345"); got != "*****" {
-		t.Errorf("MaskPhone(short) = %s", got)
+	// Something always stays hidden: seven digits or fewer are hidden whole.
+	for in, want := range map[string]string{"12345": "*****", "1234567": "*******", "12345678": "123*5678", "": ""} {
+		if got := MaskPhone(in); got != want {
+			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
+		}
 	}
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	if got := FormatTicketNo(time.Date(2026, 11, 23, 0, 0, 0, 0, sh), 42); got != "T20261123-0042" || !TicketNoPattern.MatchString(got) {
