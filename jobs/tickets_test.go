@@ -434,9 +434,14 @@ func TestReratingDefaultsAndOverdueFirst(t *testing.T) {
 			transition(t, s, old.No, a, day(11, 10, 9, 0))
 			transition(t, s, fresh.No, a, day(11, 16, 9, 0))
 		}
-		got := r.run(t, jobs.Rerating, day(11, 18, 10, 0), false, jobs.KindRerateReminder)
+		r.clock.Set(day(11, 18, 10, 0))
+		res := runJob(t, r.sch, jobs.Rerating, "", day(11, 18, 10, 0), false)
+		got := queued(t, s, jobs.KindRerateReminder)
 		if fmt.Sprint(summary(got)) != fmt.Sprint([]string{"citizen:" + fresh.No}) {
 			t.Fatalf("reminders %v, want one for %s only", summary(got), fresh.No)
+		}
+		if res.Items != 2 {
+			t.Errorf("the job reports %d items, want 2: one reminder queued, one ticket closed", res.Items)
 		}
 		if !strings.Contains(got[0].Text, "2026-11-23 09:00") {
 			t.Errorf("reminder %q, want the default closing time seven days after the fix, 2026-11-23 09:00", got[0].Text)
