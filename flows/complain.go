@@ -115,7 +115,7 @@ func (f *Complain) listWindows(ctx context.Context, t *Turn, c *models.Center) (
 		return nil, fmt.Errorf("flows: complain: %w", err)
 	}
 	t.Session.Complain.CenterID = c.ID
-	whole := bot.Button{Label: t.T("c_whole_center", c.Name), Payload: "complain:window:*" + strconv.FormatUint(uint64(c.ID), 10)}
+	whole := bot.Button{Label: t.T("c_whole_center", "Center", c.Name), Payload: "complain:window:*" + strconv.FormatUint(uint64(c.ID), 10)}
 	return askWindow(t, ComplainFlowName, t.T("c_intro")+"\n\n"+t.T("c_choose_window"), ws, whole), nil
 }
 
@@ -182,7 +182,7 @@ func (f *Complain) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		}
 		n := utf8.RuneCountInString(t.In.Text)
 		if n > MaxDescriptionRunes {
-			return []bot.Reply{{Text: t.T("c_desc_too_long", n, MaxDescriptionRunes)}}, nil
+			return []bot.Reply{{Text: t.T("c_desc_too_long", "Len", n, "Max", MaxDescriptionRunes)}}, nil
 		}
 		if strings.HasPrefix(t.In.Text, "/") {
 			return f.reprompt(ctx, t, "")
@@ -284,7 +284,7 @@ func (f *Complain) askCategory(t *Turn) []bot.Reply {
 		btns = append(btns, bot.Button{Label: c.Label(t.Lang), Payload: "complain:category:" + c.Key})
 	}
 	rows := [][]bot.Button{btns[0:2], btns[2:4], btns[4:6]}
-	return []bot.Reply{{Text: t.T("c_ask_category", t.Session.Complain.Place), Buttons: rows}}
+	return []bot.Reply{{Text: t.T("c_ask_category", "Place", t.Session.Complain.Place), Buttons: rows}}
 }
 
 // offerJoin looks for an open ticket on the same window and category; if there is one, the
@@ -302,9 +302,9 @@ func (f *Complain) offerJoin(ctx context.Context, t *Turn) ([]bot.Reply, error) 
 			t.Session.FreeText = false
 			days := int(t.Now.Sub(dup.CreatedAt).Hours() / 24)
 			return []bot.Reply{{
-				Text: t.T("c_dup", dup.No, days, dup.State.Label(t.Lang)),
+				Text: t.T("c_dup", "No", dup.No, "Days", days, "State", dup.State.Label(t.Lang)),
 				Buttons: bot.Column(
-					bot.Button{Label: t.T("c_btn_join", dup.No), Payload: "complain:dup:join"},
+					bot.Button{Label: t.T("c_btn_join", "No", dup.No), Payload: "complain:dup:join"},
 					bot.Button{Label: t.T("c_btn_new"), Payload: "complain:dup:new"},
 				),
 			}}, nil
@@ -318,7 +318,7 @@ func (f *Complain) offerJoin(ctx context.Context, t *Turn) ([]bot.Reply, error) 
 func (f *Complain) askDescription(t *Turn) []bot.Reply {
 	t.Session.Goto(cStepDesc)
 	t.Session.FreeText = true
-	return []bot.Reply{{Text: t.T("c_ask_desc", MaxDescriptionRunes)}}
+	return []bot.Reply{{Text: t.T("c_ask_desc", "Max", MaxDescriptionRunes)}}
 }
 
 func (f *Complain) askPhotos(t *Turn, note string) []bot.Reply {
@@ -329,7 +329,7 @@ func (f *Complain) askPhotos(t *Turn, note string) []bot.Reply {
 	if len(st.Photos) > 0 {
 		label = t.T("btn_done")
 	}
-	text := t.T("c_ask_photos", MaxPhotos)
+	text := t.T("c_ask_photos", "Max", MaxPhotos)
 	if note != "" {
 		text = note
 	}
@@ -340,10 +340,10 @@ func (f *Complain) addPhoto(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	st := t.Session.Complain
 	p := t.In.Photo
 	if len(st.Photos) >= MaxPhotos {
-		return f.askPhotos(t, t.T("c_photos_full", MaxPhotos)), nil
+		return f.askPhotos(t, t.T("c_photos_full", "Max", MaxPhotos)), nil
 	}
 	if p.Size > MaxPhotoBytes || int64(len(p.Data)) > MaxPhotoBytes {
-		return f.askPhotos(t, t.T("c_photo_too_big", MaxPhotoBytes>>20)), nil
+		return f.askPhotos(t, t.T("c_photo_too_big", "MB", MaxPhotoBytes>>20)), nil
 	}
 	ph := Photo{FileID: p.FileID, MIMEType: p.MIMEType, Size: p.Size}
 	if len(p.Data) > 0 {
@@ -362,7 +362,7 @@ func (f *Complain) addPhoto(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	if len(st.Photos) == MaxPhotos {
 		return f.afterPhotos(t), nil
 	}
-	return f.askPhotos(t, t.T("c_photo_added", len(st.Photos), MaxPhotos)), nil
+	return f.askPhotos(t, t.T("c_photo_added", "Count", len(st.Photos), "Max", MaxPhotos)), nil
 }
 
 // afterPhotos asks how the citizen wants to be identified, or goes straight to the summary when
@@ -385,17 +385,17 @@ func (f *Complain) confirm(t *Turn) []bot.Reply {
 	t.Session.FreeText = false
 	var b strings.Builder
 	b.WriteString(t.T("c_summary"))
-	b.WriteString(t.T("c_sum_place", st.Place))
-	b.WriteString(t.T("c_sum_category", categoryLabel(t.Lang, st.Category)))
-	b.WriteString(t.T("c_sum_desc", truncate(st.Description, 200)))
-	b.WriteString(t.T("c_sum_photos", len(st.Photos)))
+	b.WriteString(t.T("c_sum_place", "Place", st.Place))
+	b.WriteString(t.T("c_sum_category", "Category", categoryLabel(t.Lang, st.Category)))
+	b.WriteString(t.T("c_sum_desc", "Description", truncate(st.Description, 200)))
+	b.WriteString(t.T("c_sum_photos", "Count", len(st.Photos)))
 	switch {
 	case st.JoinNo != "":
-		b.WriteString(t.T("c_sum_join", st.JoinNo))
+		b.WriteString(t.T("c_sum_join", "No", st.JoinNo))
 	case st.Anonymous:
 		b.WriteString(t.T("c_sum_anonymous"))
 	default:
-		b.WriteString(t.T("c_sum_realname", models.MaskPhone(st.Phone)))
+		b.WriteString(t.T("c_sum_realname", "Phone", models.MaskPhone(st.Phone)))
 	}
 	submit := t.T("c_btn_submit")
 	if st.JoinNo != "" {
@@ -433,7 +433,7 @@ func (f *Complain) submit(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		if err != nil {
 			return nil, fmt.Errorf("flows: complain: %w", err)
 		}
-		return f.finish(ctx, t, t.T("c_joined", tk.No)), nil
+		return f.finish(ctx, t, t.T("c_joined", "No", tk.No)), nil
 	}
 	tk, err := f.store.CreateComplaint(ctx, models.NewComplaint{
 		CitizenID: t.Citizen.ID, CenterID: st.CenterID, WindowID: st.WindowID, Category: st.Category,
@@ -446,11 +446,11 @@ func (f *Complain) submit(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flows: complain: %w", err)
 	}
-	msg := t.T("c_filed", tk.No, dayLabel(t.Lang, tk.CallbackDue, rules.Location()))
+	msg := t.T("c_filed", "No", tk.No, "Due", dayLabel(t.Lang, tk.CallbackDue, rules.Location()))
 	if st.Anonymous {
 		msg += t.T("c_filed_anonymous")
 	}
-	return f.finish(ctx, t, msg+t.T("c_filed_track", tk.No)), nil
+	return f.finish(ctx, t, msg+t.T("c_filed_track", "No", tk.No)), nil
 }
 
 // loadPhotos turns the session's photos into attachments; nil (with photos in the session)
@@ -500,7 +500,7 @@ func (f *Complain) reprompt(ctx context.Context, t *Turn, note string) ([]bot.Re
 	case cStepCategory:
 		rs = f.askCategory(t)
 	case cStepDup:
-		rs = []bot.Reply{{Text: t.T("c_dup_again", st.DupNo), Buttons: choicesAsButtons(t.Session.Choices)}}
+		rs = []bot.Reply{{Text: t.T("c_dup_again", "No", st.DupNo), Buttons: choicesAsButtons(t.Session.Choices)}}
 	case cStepDesc:
 		rs = f.askDescription(t)
 	case cStepPhotos:

@@ -90,7 +90,7 @@ func unknownWindow(t *Turn, code string) []bot.Reply {
 		t.Session.Goto(stepWindow)
 		t.Session.FreeText = false
 	}
-	return []bot.Reply{{Text: t.T("window_unknown", truncate(code, 40))}}
+	return []bot.Reply{{Text: t.T("window_unknown", "Code", truncate(code, 40))}}
 }
 
 // windowLabel names a window with its center for the citizen.

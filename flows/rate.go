@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"windowbot/bot"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -185,7 +186,7 @@ func (f *Rate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 			return f.reprompt(ctx, t, "")
 		}
 		if n := utf8.RuneCountInString(t.In.Text); n > MaxCommentRunes {
-			return []bot.Reply{{Text: t.T("comment_too_long", n, MaxCommentRunes)}}, nil
+			return []bot.Reply{{Text: t.T("comment_too_long", "Len", n, "Max", MaxCommentRunes)}}, nil
 		}
 		return f.finish(ctx, t, t.In.Text)
 	}
@@ -238,7 +239,7 @@ func (f *Rate) askComment(t *Turn) []bot.Reply {
 	t.Session.Goto(stepComment)
 	t.Session.FreeText = true
 	return []bot.Reply{{
-		Text:    t.T("ask_comment", MaxCommentRunes),
+		Text:    t.T("ask_comment", "Max", MaxCommentRunes),
 		Buttons: [][]bot.Button{{{Label: t.T("btn_skip"), Payload: "rate:comment:skip"}}},
 	}}
 }
@@ -259,7 +260,7 @@ func (f *Rate) startWithStaff(ctx context.Context, t *Turn, no string) ([]bot.Re
 	if err != nil {
 		return nil, err
 	}
-	return append([]bot.Reply{{Text: t.T("staff_unknown", truncate(no, 40))}}, out...), nil
+	return append([]bot.Reply{{Text: t.T("staff_unknown", "StaffNo", truncate(no, 40))}}, out...), nil
 }
 
 // chooseWindow checks a window code and, if it can be rated, asks who served the citizen (or
@@ -369,7 +370,7 @@ func staffReply(t *Turn, staff []models.Staff) bot.Reply {
 	}
 	rows := inRows(btns, 3)
 	rows = append(rows, []bot.Button{{Label: t.T("btn_staff_skip"), Payload: "rate:staff:skip"}})
-	return bot.Reply{Text: t.T("ask_staff", t.Session.Rate.WindowName), Buttons: rows}
+	return bot.Reply{Text: t.T("ask_staff", "Window", t.Session.Rate.WindowName), Buttons: rows}
 }
 
 func (f *Rate) askLevel(t *Turn) []bot.Reply {
@@ -380,9 +381,9 @@ func (f *Rate) askLevel(t *Turn) []bot.Reply {
 
 func (f *Rate) alreadyRated(t *Turn, label string) string {
 	if f.periodDays == 1 {
-		return t.T("already_rated", label)
+		return t.T("already_rated", "Window", label)
 	}
-	return t.T("already_rated_period", f.periodDays, label)
+	return t.T("already_rated_period", "Days", f.periodDays, "Window", label)
 }
 
 func (f *Rate) ownWindow(ctx context.Context, t *Turn, windowID uint) (bool, error) {
@@ -438,23 +439,23 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 	staffLine := ""
 	switch {
 	case r.StaffID != nil:
-		staffLine = t.T("thanks_staff", st.StaffName)
+		staffLine = t.T("thanks_staff", "Staff", st.StaffName)
 	case st.StaffID != nil:
 		// The staff member chosen left the window before the rating was stored.
-		staffLine = t.T("thanks_staff_gone", st.StaffName)
+		staffLine = t.T("thanks_staff_gone", "Staff", st.StaffName)
 	}
-	msg := t.T("thanks", st.WindowName, staffLine, lvl.Label(t.Lang))
+	msg := t.T("thanks", "Window", st.WindowName, "StaffLine", staffLine, "Level", lvl.Label(t.Lang))
 	if len(st.Aspects) > 0 {
-		msg += t.T("thanks_aspects", joinLabels(t.Lang, st.Aspects, models.ProblemByKey))
+		msg += t.T("thanks_aspects", "Aspects", joinLabels(t.Lang, st.Aspects, models.ProblemByKey))
 	}
 	if len(st.Praise) > 0 {
-		msg += t.T("thanks_praise", joinLabels(t.Lang, st.Praise, models.PraiseByKey))
+		msg += t.T("thanks_praise", "Praise", joinLabels(t.Lang, st.Praise, models.PraiseByKey))
 	}
 	if comment != "" {
-		msg += t.T("thanks_comment", comment)
+		msg += t.T("thanks_comment", "Comment", comment)
 	}
 	if r.Ticket != nil {
-		msg += t.T("thanks_bad_ticket", r.Ticket.No, dayLabel(t.Lang, r.Ticket.CallbackDue, f.loc))
+		msg += t.T("thanks_bad_ticket", "No", r.Ticket.No, "Due", dayLabel(t.Lang, r.Ticket.CallbackDue, f.loc))
 	}
 	replies := []bot.Reply{{Text: msg}}
 	t.Session.End()
@@ -507,9 +508,9 @@ func (f *Rate) levelReply(t *Turn) bot.Reply {
 		// Num: a citizen typing "5" means five stars, whatever line 非常满意 is shown on.
 		btns = append(btns, bot.Button{Label: l.Label(t.Lang), Payload: "rate:level:" + strconv.Itoa(int(l)), Num: int(l)})
 	}
-	text := t.T("ask_level", t.Session.Rate.WindowName)
+	text := t.T("ask_level", "Window", t.Session.Rate.WindowName)
 	if st := t.Session.Rate; st.StaffID != nil {
-		text = t.T("ask_level_staff", st.WindowName, st.StaffName)
+		text = t.T("ask_level_staff", "Window", st.WindowName, "Staff", st.StaffName)
 	}
 	return bot.Reply{Text: text, Buttons: bot.Column(btns...)}
 }
@@ -583,7 +584,7 @@ func joinLabels(lang string, keys []string, lookup func(string) (models.Tag, boo
 			labels = append(labels, tag.Label(lang))
 		}
 	}
-	return strings.Join(labels, T(lang, "list_sep"))
+	return strings.Join(labels, text.T(lang, "list_sep"))
 }
 
 func choicesAsButtons(cs []bot.Button) [][]bot.Button {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -63,7 +64,7 @@ func ticketPlace(lang string, t *models.Ticket) string {
 	case t.Window != nil:
 		return windowLabel(t.Window)
 	case t.Center != nil:
-		return t.Center.Name + " · " + T(lang, "whole_center")
+		return t.Center.Name + " · " + text.T(lang, "whole_center")
 	}
 	return ""
 }
@@ -74,11 +75,11 @@ func ownerRole(lang string, t *models.Ticket) string {
 	case !t.State.Open() && t.State != models.StateResolved:
 		return "—"
 	case t.Escalated || t.State == models.StateAppealed:
-		return T(lang, "owner_supervisor")
+		return text.T(lang, "owner_supervisor")
 	case t.WindowID == nil:
-		return T(lang, "owner_center")
+		return text.T(lang, "owner_center")
 	}
-	return T(lang, "owner_staff")
+	return text.T(lang, "owner_staff")
 }
 
 func categoryLabel(lang, key string) string {
