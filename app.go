@@ -25,6 +25,7 @@ import (
 	"windowbot/flows"
 	"windowbot/flows/state"
 	"windowbot/handlers"
+	"windowbot/internal/text"
 	"windowbot/jobs"
 	"windowbot/models"
 )
@@ -558,7 +559,7 @@ func cmdQR(ctx context.Context, a *app, args []string) error {
 		}
 		defer closeWx()
 		link = func(ctx context.Context, p string) (string, error) {
-			if no, ok := strings.CutPrefix(p, flows.StaffLinkPrefix); ok {
+			if no, ok := strings.CutPrefix(p, models.StaffLinkPrefix); ok {
 				return wx.StaffQRCodeURL(ctx, no)
 			}
 			return wx.QRCodeURL(ctx, strings.TrimPrefix(p, "w_"))
@@ -591,7 +592,8 @@ func cmdQR(ctx context.Context, a *app, args []string) error {
 			center = w.Center.Name
 		}
 		if err := writePoster(r, path, poster.Poster{
-			URL: url, Title: w.Name, Subtitle: "窗口 " + w.Code + " · " + center, Footer: "扫码评价 · Scan to rate",
+			URL: url, Title: w.Name, Subtitle: text.T(a.cfg.Language, "poster.window_subtitle", "Code", w.Code, "Center", center),
+			Footer: text.T(a.cfg.Language, "poster.window_footer"),
 		}); err != nil {
 			return err
 		}
@@ -625,7 +627,7 @@ func qrStaff(ctx context.Context, s *models.Store, no string) (*models.Staff, er
 	if st.Role != models.RoleStaff || st.Window == nil {
 		return nil, fmt.Errorf("qr: %s is a %s, not a window's staff member: only they are rated", no, st.Role)
 	}
-	if !flows.StaffLinkPattern.MatchString(st.StaffNo) {
+	if !models.StaffLinkPattern.MatchString(st.StaffNo) {
 		return nil, fmt.Errorf("qr: staff number %q cannot be put in a link (A-Z a-z 0-9 _ -, at most 40): print the window's poster instead", no)
 	}
 	return st, nil
@@ -634,14 +636,14 @@ func qrStaff(ctx context.Context, s *models.Store, no string) (*models.Staff, er
 // staffPoster writes a staff member's own poster (亮牌上岗): their name large, their number and
 // window under it.
 func (a *app) staffPoster(ctx context.Context, r *poster.Renderer, link linkFunc, st *models.Staff, path string) error {
-	url, err := link(ctx, flows.StaffLinkPrefix+st.StaffNo)
+	url, err := link(ctx, models.StaffLinkPrefix+st.StaffNo)
 	if err != nil {
 		return err
 	}
 	if err := writePoster(r, path, poster.Poster{
 		URL: url, Title: st.Name,
-		Subtitle: "工号 " + st.StaffNo + " · 窗口 " + st.Window.Code + " " + st.Window.Name,
-		Footer:   "扫码评价我的服务 · Scan to rate my service",
+		Subtitle: text.T(a.cfg.Language, "poster.staff_subtitle", "StaffNo", st.StaffNo, "Code", st.Window.Code, "Window", st.Window.Name),
+		Footer:   text.T(a.cfg.Language, "poster.staff_footer"),
 	}); err != nil {
 		return err
 	}
@@ -667,8 +669,8 @@ func (a *app) linkMaker(ctx context.Context, channel string) (linkFunc, error) {
 	}
 	base := strings.TrimSuffix(a.cfg.PublicURL, "/")
 	return func(_ context.Context, payload string) (string, error) {
-		if no, ok := strings.CutPrefix(payload, flows.StaffLinkPrefix); ok {
-			return base + "/?s=" + no, nil // StaffLinkPattern: nothing to escape
+		if no, ok := strings.CutPrefix(payload, models.StaffLinkPrefix); ok {
+			return base + "/?s=" + no, nil // models.StaffLinkPattern: nothing to escape
 		}
 		return base + "/?w=" + strings.TrimPrefix(payload, "w_"), nil
 	}, nil

@@ -18,15 +18,6 @@ import (
 // ComplainFlowName is the name of the complaint conversation (the "can't get it done" desk).
 const ComplainFlowName = "complain"
 
-// Limits of a complaint.
-const (
-	MaxDescriptionRunes = 1000
-	MaxPhotos           = 3
-	// MaxPhotoBytes bounds a photo whose size the platform tells us (Telegram), or whose bytes
-	// the adapter has (the web upload, a downloaded WeChat image).
-	MaxPhotoBytes = 10 << 20
-)
-
 // Steps of the complaint conversation.
 const (
 	cStepCategory = "category"
@@ -181,8 +172,8 @@ func (f *Complain) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 			return f.reprompt(ctx, t, "")
 		}
 		n := utf8.RuneCountInString(t.In.Text)
-		if n > MaxDescriptionRunes {
-			return []bot.Reply{{Text: t.T("c_desc_too_long", "Len", n, "Max", MaxDescriptionRunes)}}, nil
+		if n > models.MaxDescriptionRunes {
+			return []bot.Reply{{Text: t.T("c_desc_too_long", "Len", n, "Max", models.MaxDescriptionRunes)}}, nil
 		}
 		if strings.HasPrefix(t.In.Text, "/") {
 			return f.reprompt(ctx, t, "")
@@ -318,7 +309,7 @@ func (f *Complain) offerJoin(ctx context.Context, t *Turn) ([]bot.Reply, error) 
 func (f *Complain) askDescription(t *Turn) []bot.Reply {
 	t.Session.Goto(cStepDesc)
 	t.Session.FreeText = true
-	return []bot.Reply{{Text: t.T("c_ask_desc", "Max", MaxDescriptionRunes)}}
+	return []bot.Reply{{Text: t.T("c_ask_desc", "Max", models.MaxDescriptionRunes)}}
 }
 
 func (f *Complain) askPhotos(t *Turn, note string) []bot.Reply {
@@ -329,7 +320,7 @@ func (f *Complain) askPhotos(t *Turn, note string) []bot.Reply {
 	if len(st.Photos) > 0 {
 		label = t.T("btn_done")
 	}
-	text := t.T("c_ask_photos", "Max", MaxPhotos)
+	text := t.T("c_ask_photos", "Max", models.MaxPhotos)
 	if note != "" {
 		text = note
 	}
@@ -339,11 +330,11 @@ func (f *Complain) askPhotos(t *Turn, note string) []bot.Reply {
 func (f *Complain) addPhoto(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	st := t.Session.Complain
 	p := t.In.Photo
-	if len(st.Photos) >= MaxPhotos {
-		return f.askPhotos(t, t.T("c_photos_full", "Max", MaxPhotos)), nil
+	if len(st.Photos) >= models.MaxPhotos {
+		return f.askPhotos(t, t.T("c_photos_full", "Max", models.MaxPhotos)), nil
 	}
-	if p.Size > MaxPhotoBytes || int64(len(p.Data)) > MaxPhotoBytes {
-		return f.askPhotos(t, t.T("c_photo_too_big", "MB", MaxPhotoBytes>>20)), nil
+	if p.Size > models.MaxPhotoBytes || int64(len(p.Data)) > models.MaxPhotoBytes {
+		return f.askPhotos(t, t.T("c_photo_too_big", "MB", models.MaxPhotoBytes>>20)), nil
 	}
 	ph := Photo{FileID: p.FileID, MIMEType: p.MIMEType, Size: p.Size}
 	if len(p.Data) > 0 {
@@ -359,10 +350,10 @@ func (f *Complain) addPhoto(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		return f.askPhotos(t, t.T("c_photo_unsupported")), nil
 	}
 	st.Photos = append(st.Photos, ph)
-	if len(st.Photos) == MaxPhotos {
+	if len(st.Photos) == models.MaxPhotos {
 		return f.afterPhotos(t), nil
 	}
-	return f.askPhotos(t, t.T("c_photo_added", "Count", len(st.Photos), "Max", MaxPhotos)), nil
+	return f.askPhotos(t, t.T("c_photo_added", "Count", len(st.Photos), "Max", models.MaxPhotos)), nil
 }
 
 // afterPhotos asks how the citizen wants to be identified, or goes straight to the summary when

@@ -73,7 +73,7 @@ func centerByID(ctx context.Context, store places, idText string) (*models.Cente
 // windowByCode finds the window a link, a button or a typed code names; nil when the code is
 // malformed or unknown.
 func windowByCode(ctx context.Context, store places, code string) (*models.Window, error) {
-	if !WindowCodePattern.MatchString(code) {
+	if !models.WindowCodePattern.MatchString(code) {
 		return nil, nil
 	}
 	w, err := store.WindowByCode(ctx, code)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,9 +27,6 @@ const (
 	stepComment = "comment"
 )
 
-// MaxCommentRunes bounds a rating's free-text comment.
-const MaxCommentRunes = 500
-
 // RateState is the rating conversation's part of the session.
 type RateState struct {
 	WindowCode string `json:"window_code,omitempty"`
@@ -50,19 +46,6 @@ func (st *RateState) name(s *models.Staff) {
 	id := s.ID
 	st.StaffID, st.StaffName = &id, s.Name
 }
-
-// WindowCodePattern is what a window code may look like (it is printed on posters and typed).
-var WindowCodePattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
-
-// StaffLinkPrefix starts the rating argument (and the deep-link payload "/start s_<staff no>")
-// that names a staff member: their window is rated with them already chosen. Window codes have
-// no underscore, so the two forms cannot be confused.
-const StaffLinkPrefix = "s_"
-
-// StaffLinkPattern is what a staff number must look like to fit in a deep link: Telegram
-// allows 1–64 of A-Z a-z 0-9 _ - in a start payload, and "s_" takes two of them. Staff numbers
-// with other characters (an HR system's "/" or Chinese) have no personal link.
-var StaffLinkPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 
 // OnRated is called after a rating is stored, inside the same turn, for whatever else should
 // follow a rating (the bad-review ticket itself is opened by the store, in the rating's
@@ -94,11 +77,11 @@ var _ Flow = (*Rate)(nil)
 // Name implements Flow.
 func (f *Rate) Name() string { return RateFlowName }
 
-// Start begins rating; arg is a window code from a QR link, StaffLinkPrefix and a staff number
+// Start begins rating; arg is a window code from a QR link, models.StaffLinkPrefix and a staff number
 // from a staff member's own link, or empty to choose a window.
 func (f *Rate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
 	t.Session.Rate = &RateState{}
-	if no, ok := strings.CutPrefix(arg, StaffLinkPrefix); ok {
+	if no, ok := strings.CutPrefix(arg, models.StaffLinkPrefix); ok {
 		return f.startWithStaff(ctx, t, no)
 	}
 	if arg != "" {
@@ -185,8 +168,8 @@ func (f *Rate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		if isPress || t.In.Text == "" {
 			return f.reprompt(ctx, t, "")
 		}
-		if n := utf8.RuneCountInString(t.In.Text); n > MaxCommentRunes {
-			return []bot.Reply{{Text: t.T("comment_too_long", "Len", n, "Max", MaxCommentRunes)}}, nil
+		if n := utf8.RuneCountInString(t.In.Text); n > models.MaxCommentRunes {
+			return []bot.Reply{{Text: t.T("comment_too_long", "Len", n, "Max", models.MaxCommentRunes)}}, nil
 		}
 		return f.finish(ctx, t, t.In.Text)
 	}
@@ -239,7 +222,7 @@ func (f *Rate) askComment(t *Turn) []bot.Reply {
 	t.Session.Goto(stepComment)
 	t.Session.FreeText = true
 	return []bot.Reply{{
-		Text:    t.T("ask_comment", "Max", MaxCommentRunes),
+		Text:    t.T("ask_comment", "Max", models.MaxCommentRunes),
 		Buttons: [][]bot.Button{{{Label: t.T("btn_skip"), Payload: "rate:comment:skip"}}},
 	}}
 }
@@ -247,7 +230,7 @@ func (f *Rate) askComment(t *Turn) []bot.Reply {
 // startWithStaff begins rating the window of the staff member numbered no, with them chosen.
 // A number that names nobody at a window falls back to choosing the window.
 func (f *Rate) startWithStaff(ctx context.Context, t *Turn, no string) ([]bot.Reply, error) {
-	if StaffLinkPattern.MatchString(no) {
+	if models.StaffLinkPattern.MatchString(no) {
 		s, err := f.store.StaffByNo(ctx, no)
 		switch {
 		case err == nil && s.Role == models.RoleStaff && s.Window != nil:

@@ -22,9 +22,6 @@ const (
 // trackListLimit is how many tickets /track lists.
 const trackListLimit = 10
 
-// MaxReasonRunes bounds an appeal's reason.
-const MaxReasonRunes = 500
-
 // TicketRef is the ticket a short conversation (re-rate, appeal) is about.
 type TicketRef struct {
 	No string `json:"no"`
@@ -337,7 +334,7 @@ func (f *Appeal) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, e
 	}
 	t.Session.Goto("reason")
 	t.Session.FreeText = true
-	return []bot.Reply{{Text: t.T("appeal_ask", "No", tk.No, "Reason", tk.Reason, "Max", MaxReasonRunes)}}, nil
+	return []bot.Reply{{Text: t.T("appeal_ask", "No", tk.No, "Reason", tk.Reason, "Max", models.MaxReasonRunes)}}, nil
 }
 
 // Step implements Flow.
@@ -351,10 +348,10 @@ func (f *Appeal) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 
 func (f *Appeal) file(ctx context.Context, t *Turn, reason string) ([]bot.Reply, error) {
 	no := t.Session.Appeal.No
-	if n := utf8.RuneCountInString(reason); n > MaxReasonRunes {
+	if n := utf8.RuneCountInString(reason); n > models.MaxReasonRunes {
 		t.Session.Goto("reason")
 		t.Session.FreeText = true
-		return []bot.Reply{{Text: t.T("c_desc_too_long", "Len", n, "Max", MaxReasonRunes)}}, nil
+		return []bot.Reply{{Text: t.T("c_desc_too_long", "Len", n, "Max", models.MaxReasonRunes)}}, nil
 	}
 	t.Session.End()
 	_, _, err := f.store.Transition(ctx, no, models.Change{

@@ -78,8 +78,6 @@ type DeskOptions struct {
 
 // Limits of what staff and supervisors type.
 const (
-	maxNoteRunes     = 1000
-	maxReasonRunes   = flows.MaxReasonRunes
 	bindFailLimit    = 5
 	bindLockout      = time.Hour
 	moreTTL          = 30 * time.Minute
@@ -763,13 +761,13 @@ func (d *Desk) accept(ctx context.Context, c *call) ([]bot.Reply, error) {
 }
 
 func (d *Desk) plan(ctx context.Context, c *call) ([]bot.Reply, error) {
-	return d.actWithText(ctx, c, models.ActPlan, "usage_plan", maxNoteRunes, func(tk *models.Ticket) string {
+	return d.actWithText(ctx, c, models.ActPlan, "usage_plan", models.MaxNoteRunes, func(tk *models.Ticket) string {
 		return c.T("ok_plan", "No", tk.No)
 	})
 }
 
 func (d *Desk) done(ctx context.Context, c *call) ([]bot.Reply, error) {
-	return d.actWithText(ctx, c, models.ActDone, "usage_done", maxNoteRunes, func(tk *models.Ticket) string {
+	return d.actWithText(ctx, c, models.ActDone, "usage_done", models.MaxNoteRunes, func(tk *models.Ticket) string {
 		return c.T("ok_done", "No", tk.No)
 	})
 }
@@ -777,7 +775,7 @@ func (d *Desk) done(ctx context.Context, c *call) ([]bot.Reply, error) {
 // staffAppeal is /appeal from a staff account: contesting a bad review of their window as
 // mistaken or malicious (申诉). Citizens' /appeal is their own conversation.
 func (d *Desk) staffAppeal(ctx context.Context, c *call) ([]bot.Reply, error) {
-	return d.actWithText(ctx, c, models.ActAppeal, "usage_appeal", maxReasonRunes, func(tk *models.Ticket) string {
+	return d.actWithText(ctx, c, models.ActAppeal, "usage_appeal", models.MaxReasonRunes, func(tk *models.Ticket) string {
 		return c.T("ok_appeal", "No", tk.No)
 	})
 }

@@ -160,7 +160,7 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		if cmd.Name == "appeal" && acct.role() == models.RoleStaff {
 			return r.desk.staffAppeal(ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args})
 		}
-		deepLink := strings.HasPrefix(cmd.Args, "w_") || strings.HasPrefix(cmd.Args, flows.StaffLinkPrefix)
+		deepLink := strings.HasPrefix(cmd.Args, "w_") || strings.HasPrefix(cmd.Args, models.StaffLinkPrefix)
 		if cmd.Name == "rate" || cmd.Name == "complain" || (cmd.Name == "start" && deepLink) {
 			banned, err := r.desk.banned(ctx, t.Citizen.ID)
 			if err != nil {
@@ -180,7 +180,7 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		if code, ok := strings.CutPrefix(cmd.Args, "w_"); ok {
 			return r.engine.Start(ctx, t, flows.RateFlowName, code)
 		}
-		if strings.HasPrefix(cmd.Args, flows.StaffLinkPrefix) {
+		if strings.HasPrefix(cmd.Args, models.StaffLinkPrefix) {
 			return r.engine.Start(ctx, t, flows.RateFlowName, cmd.Args)
 		}
 		t.Session.End()

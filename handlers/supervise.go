@@ -342,7 +342,7 @@ func (d *Desk) verify(ctx context.Context, c *call) ([]bot.Reply, error) {
 	verdict, reason := noAndText(rest)
 	switch strings.ToLower(verdict) {
 	case "valid", "属实", "有效":
-		if r := c.tooLong(reason, maxReasonRunes); r != nil {
+		if r := c.tooLong(reason, models.MaxReasonRunes); r != nil {
 			return r, nil
 		}
 		return d.act(ctx, c, no, models.Change{Action: models.ActAccept, Note: reason}, func(tk *models.Ticket) string {
@@ -352,7 +352,7 @@ func (d *Desk) verify(ctx context.Context, c *call) ([]bot.Reply, error) {
 		if reason == "" {
 			break
 		}
-		if r := c.tooLong(reason, maxReasonRunes); r != nil {
+		if r := c.tooLong(reason, models.MaxReasonRunes); r != nil {
 			return r, nil
 		}
 		return d.act(ctx, c, no, models.Change{Action: models.ActReject, Note: reason}, func(tk *models.Ticket) string {
@@ -374,7 +374,7 @@ func (d *Desk) review(ctx context.Context, c *call) ([]bot.Reply, error) {
 	default:
 		return c.reply(c.T("usage_review")), nil
 	}
-	if r := c.tooLong(note, maxReasonRunes); r != nil {
+	if r := c.tooLong(note, models.MaxReasonRunes); r != nil {
 		return r, nil
 	}
 	return d.act(ctx, c, no, models.Change{Action: models.ActReview, Outcome: outcome, Note: note}, func(tk *models.Ticket) string {
@@ -393,7 +393,7 @@ func (d *Desk) escalate(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if no == "" {
 		return c.reply(c.T("usage_escalate")), nil
 	}
-	if r := c.tooLong(note, maxReasonRunes); r != nil {
+	if r := c.tooLong(note, models.MaxReasonRunes); r != nil {
 		return r, nil
 	}
 	return d.act(ctx, c, no, models.Change{Action: models.ActEscalate, Note: note}, func(tk *models.Ticket) string {
@@ -421,7 +421,7 @@ func (d *Desk) inspect(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if err != nil || n < 0 || n > 100 {
 		return c.reply(c.T("score_bad")), nil
 	}
-	if r := c.tooLong(findings, maxNoteRunes); r != nil {
+	if r := c.tooLong(findings, models.MaxNoteRunes); r != nil {
 		return r, nil
 	}
 	w, err := d.o.Store.WindowByCode(ctx, code)
@@ -479,7 +479,7 @@ func (d *Desk) ban(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if ref == "" || reason == "" {
 		return c.reply(c.T("usage_ban")), nil
 	}
-	if r := c.tooLong(reason, maxReasonRunes); r != nil {
+	if r := c.tooLong(reason, models.MaxReasonRunes); r != nil {
 		return r, nil
 	}
 	cit, reply, err := d.citizenByRef(ctx, c, ref)

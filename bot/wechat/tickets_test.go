@@ -130,8 +130,8 @@ func TestWeChatComplaintImages(t *testing.T) {
 		s.api.AddMedia("MEDIA-PNG", wechattest.PNG())
 		s.api.AddMedia("MEDIA-JPEG", jpeg)
 		s.api.AddMedia("MEDIA-TEXT", []byte("这不是图片"))
-		s.api.AddOversizedMedia("MEDIA-HUGE", flows.MaxPhotoBytes+1, true)
-		s.api.AddOversizedMedia("MEDIA-HUGE-CHUNKED", flows.MaxPhotoBytes+4096, false)
+		s.api.AddOversizedMedia("MEDIA-HUGE", models.MaxPhotoBytes+1, true)
+		s.api.AddOversizedMedia("MEDIA-HUGE-CHUNKED", models.MaxPhotoBytes+4096, false)
 		for i, tc := range []struct {
 			name   string
 			window string
