@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"windowbot/bot"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -149,7 +150,7 @@ func (f *Complain) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		if !isPress {
 			return f.reprompt(ctx, t, "")
 		}
-		if _, ok := models.CategoryByKey(value); !ok {
+		if !models.IsCategory(value) {
 			return f.reprompt(ctx, t, t.T("stale_choice"))
 		}
 		st.Category = value
@@ -272,7 +273,7 @@ func (f *Complain) askCategory(t *Turn) []bot.Reply {
 	t.Session.FreeText = false
 	var btns []bot.Button
 	for _, c := range models.Categories {
-		btns = append(btns, bot.Button{Label: c.Label(t.Lang), Payload: "complain:category:" + c.Key})
+		btns = append(btns, bot.Button{Label: text.Category(t.Lang, c), Payload: "complain:category:" + c})
 	}
 	rows := [][]bot.Button{btns[0:2], btns[2:4], btns[4:6]}
 	return []bot.Reply{{Text: t.T("c_ask_category", "Place", t.Session.Complain.Place), Buttons: rows}}
@@ -293,7 +294,7 @@ func (f *Complain) offerJoin(ctx context.Context, t *Turn) ([]bot.Reply, error) 
 			t.Session.FreeText = false
 			days := int(t.Now.Sub(dup.CreatedAt).Hours() / 24)
 			return []bot.Reply{{
-				Text: t.T("c_dup", "No", dup.No, "Days", days, "State", dup.State.Label(t.Lang)),
+				Text: t.T("c_dup", "No", dup.No, "Days", days, "State", text.State(t.Lang, string(dup.State))),
 				Buttons: bot.Column(
 					bot.Button{Label: t.T("c_btn_join", "No", dup.No), Payload: "complain:dup:join"},
 					bot.Button{Label: t.T("c_btn_new"), Payload: "complain:dup:new"},
@@ -320,11 +321,11 @@ func (f *Complain) askPhotos(t *Turn, note string) []bot.Reply {
 	if len(st.Photos) > 0 {
 		label = t.T("btn_done")
 	}
-	text := t.T("c_ask_photos", "Max", models.MaxPhotos)
+	question := t.T("c_ask_photos", "Max", models.MaxPhotos)
 	if note != "" {
-		text = note
+		question = note
 	}
-	return []bot.Reply{{Text: text, Buttons: [][]bot.Button{{{Label: label, Payload: "complain:photos:done"}}}}}
+	return []bot.Reply{{Text: question, Buttons: [][]bot.Button{{{Label: label, Payload: "complain:photos:done"}}}}}
 }
 
 func (f *Complain) addPhoto(ctx context.Context, t *Turn) ([]bot.Reply, error) {

@@ -160,7 +160,7 @@ func (f *Rate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	case stepAspects:
 		return f.multiSelect(ctx, t, &st.Aspects, value, isPress, problemKeys(), models.Level(st.Level).Bad(), f.aspectsReply)
 	case stepPraise:
-		return f.multiSelect(ctx, t, &st.Praise, value, isPress, praiseKeys(), false, f.praiseReply)
+		return f.multiSelect(ctx, t, &st.Praise, value, isPress, models.PraiseTags, false, f.praiseReply)
 	case stepComment:
 		if isPress && value == "skip" {
 			return f.finish(ctx, t, "")
@@ -404,6 +404,9 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 		Channel:   string(t.In.Platform),
 		CreatedAt: t.Now,
 	}
+	if models.Level(st.Level).Bad() {
+		r.TicketDescription = describeBadReview(st.Aspects, comment)
+	}
 	err := f.store.CreateRating(ctx, r, f.periodStart(t.Now))
 	switch {
 	case errors.Is(err, models.ErrAlreadyRated):
@@ -427,12 +430,12 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 		// The staff member chosen left the window before the rating was stored.
 		staffLine = t.T("thanks_staff_gone", "Staff", st.StaffName)
 	}
-	msg := t.T("thanks", "Window", st.WindowName, "StaffLine", staffLine, "Level", lvl.Label(t.Lang))
+	msg := t.T("thanks", "Window", st.WindowName, "StaffLine", staffLine, "Level", text.Level(t.Lang, st.Level))
 	if len(st.Aspects) > 0 {
-		msg += t.T("thanks_aspects", "Aspects", joinLabels(t.Lang, st.Aspects, models.ProblemByKey))
+		msg += t.T("thanks_aspects", "Aspects", joinLabels(t.Lang, st.Aspects, models.IsProblem, text.Aspect))
 	}
 	if len(st.Praise) > 0 {
-		msg += t.T("thanks_praise", "Praise", joinLabels(t.Lang, st.Praise, models.PraiseByKey))
+		msg += t.T("thanks_praise", "Praise", joinLabels(t.Lang, st.Praise, models.IsPraise, text.Praise))
 	}
 	if comment != "" {
 		msg += t.T("thanks_comment", "Comment", comment)
@@ -489,13 +492,13 @@ func (f *Rate) levelReply(t *Turn) bot.Reply {
 	var btns []bot.Button
 	for _, l := range models.Levels {
 		// Num: a citizen typing "5" means five stars, whatever line 非常满意 is shown on.
-		btns = append(btns, bot.Button{Label: l.Label(t.Lang), Payload: "rate:level:" + strconv.Itoa(int(l)), Num: int(l)})
+		btns = append(btns, bot.Button{Label: text.Level(t.Lang, int(l)), Payload: "rate:level:" + strconv.Itoa(int(l)), Num: int(l)})
 	}
-	text := t.T("ask_level", "Window", t.Session.Rate.WindowName)
+	question := t.T("ask_level", "Window", t.Session.Rate.WindowName)
 	if st := t.Session.Rate; st.StaffID != nil {
-		text = t.T("ask_level_staff", "Window", st.WindowName, "Staff", st.StaffName)
+		question = t.T("ask_level_staff", "Window", st.WindowName, "Staff", st.StaffName)
 	}
-	return bot.Reply{Text: text, Buttons: bot.Column(btns...)}
+	return bot.Reply{Text: question, Buttons: bot.Column(btns...)}
 }
 
 func (f *Rate) aspectsReply(t *Turn, edit bool) bot.Reply {
@@ -504,7 +507,7 @@ func (f *Rate) aspectsReply(t *Turn, edit bool) bot.Reply {
 	for _, a := range models.Aspects {
 		btns := make([]bot.Button, 0, len(a.Problems))
 		for _, p := range a.Problems {
-			btns = append(btns, checkButton(a.Label(t.Lang)+"·"+p.Label(t.Lang), "rate:aspects:"+p.Key, slices.Contains(sel, p.Key)))
+			btns = append(btns, checkButton(text.Aspect(t.Lang, a.Key)+"·"+text.Aspect(t.Lang, p), "rate:aspects:"+p, slices.Contains(sel, p)))
 		}
 		rows = append(rows, inRows(btns, 2)...)
 	}
@@ -516,7 +519,7 @@ func (f *Rate) praiseReply(t *Turn, edit bool) bot.Reply {
 	sel := t.Session.Rate.Praise
 	var row []bot.Button
 	for _, p := range models.PraiseTags {
-		row = append(row, checkButton(p.Label(t.Lang), "rate:praise:"+p.Key, slices.Contains(sel, p.Key)))
+		row = append(row, checkButton(text.Praise(t.Lang, p), "rate:praise:"+p, slices.Contains(sel, p)))
 	}
 	done := t.T("btn_skip")
 	if len(sel) > 0 {
@@ -545,29 +548,34 @@ func checkButton(label, payload string, on bool) bot.Button {
 func problemKeys() []string {
 	var keys []string
 	for _, a := range models.Aspects {
-		for _, p := range a.Problems {
-			keys = append(keys, p.Key)
-		}
+		keys = append(keys, a.Problems...)
 	}
 	return keys
 }
 
-func praiseKeys() []string {
-	keys := make([]string, len(models.PraiseTags))
-	for i, p := range models.PraiseTags {
-		keys[i] = p.Key
-	}
-	return keys
-}
-
-func joinLabels(lang string, keys []string, lookup func(string) (models.Tag, bool)) string {
+// joinLabels names the keys that known accepts, in lang, as one list.
+func joinLabels(lang string, keys []string, known func(string) bool, label func(lang, key string) string) string {
 	labels := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if tag, ok := lookup(k); ok {
-			labels = append(labels, tag.Label(lang))
+		if known(k) {
+			labels = append(labels, label(lang, k))
 		}
 	}
 	return strings.Join(labels, text.T(lang, "list_sep"))
+}
+
+// describeBadReview is the description of the ticket a bad review opens: the problems in words,
+// then the comment. It is stored once and read by staff and supervisors alike, so it is written
+// in the language of the hall's records, Chinese, whatever language the citizen used.
+func describeBadReview(problems []string, comment string) string {
+	d := joinLabels(text.ZH, problems, models.IsProblem, text.Aspect)
+	if comment != "" {
+		if d != "" {
+			d += text.T(text.ZH, "desc_comment_sep")
+		}
+		d += comment
+	}
+	return d
 }
 
 func choicesAsButtons(cs []bot.Button) [][]bot.Button {

@@ -14,6 +14,7 @@ import (
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -142,6 +143,10 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 			r.staffNo(got.StaffID) != "DEMO-001" {
 			t.Fatalf("stored rating = %+v", got)
 		}
+		// Its ticket says what went wrong in words (the hall's records are Chinese), then the comment.
+		if tk, err := r.store.TicketByNo(context.Background(), "T20261123-0001"); err != nil || tk.Description != "办事拖沓、离岗脱岗；等了一个小时没人" {
+			t.Fatalf("ticket description %q, %v", tk.Description, err)
+		}
 		// The conversation is over: a stale button answers politely.
 		out = r.press("100", "rate:level:5")
 		testenv.MustContain(t, out, "超时")
@@ -237,7 +242,7 @@ func TestRateTypedLevelNumber(t *testing.T) {
 					testenv.MustContain(t, out, "哪些方面让您满意")
 					r.say(chat, "跳过")
 				}
-				testenv.MustContain(t, r.say(chat, "跳过"), "感谢您的评价", models.Level(tc.want).Label(flows.LangZH))
+				testenv.MustContain(t, r.say(chat, "跳过"), "感谢您的评价", text.Level(text.ZH, tc.want))
 				rs := r.ratings()
 				if got := rs[len(rs)-1]; got.Level != tc.want {
 					t.Fatalf("typed %q recorded level %d, want %d", tc.typed, got.Level, tc.want)

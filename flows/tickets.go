@@ -40,22 +40,12 @@ type TicketStore interface {
 
 var _ TicketStore = (*models.Store)(nil)
 
-// dayLabel formats a deadline's day for a citizen in lang.
-func dayLabel(lang string, t time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	if lang == LangEN {
-		return t.Format("Mon 2 Jan 2006")
-	}
-	return t.Format("2006年1月2日") + " " + [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[t.Weekday()]
-}
+// dayLabel formats a deadline's day for a citizen in lang, in the hall's zone loc.
+func dayLabel(lang string, t time.Time, loc *time.Location) string { return text.Day(lang, t.In(loc)) }
 
-// stampLabel formats an event's time in lang.
+// stampLabel formats an event's time in lang, in the hall's zone loc.
 func stampLabel(lang string, t time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	if lang == LangEN {
-		return t.Format("2 Jan 15:04")
-	}
-	return t.Format("1月2日 15:04")
+	return text.Stamp(lang, t.In(loc))
 }
 
 // ticketPlace names where a ticket is: the window, or the whole center.
@@ -82,12 +72,7 @@ func ownerRole(lang string, t *models.Ticket) string {
 	return text.T(lang, "owner_staff")
 }
 
-func categoryLabel(lang, key string) string {
-	if c, ok := models.CategoryByKey(key); ok {
-		return c.Label(lang)
-	}
-	return key
-}
+func categoryLabel(lang, key string) string { return text.Category(lang, key) }
 
 // CitizenStore is everything the citizen conversations read and write. *models.Store
 // implements it.

@@ -59,7 +59,7 @@ func (f *Track) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, er
 	b.WriteString(t.T("track_list_head", "Count", len(ts)))
 	var btns []bot.Button
 	for i, tk := range ts {
-		fmt.Fprintf(&b, "\n%d. %s · %s · %s", i+1, tk.No, tk.State.Label(t.Lang), truncate(ticketPlace(t.Lang, &tk), 30))
+		fmt.Fprintf(&b, "\n%d. %s · %s · %s", i+1, tk.No, text.State(t.Lang, string(tk.State)), truncate(ticketPlace(t.Lang, &tk), 30))
 		if owner := ownerRole(t.Lang, &tk); owner != "—" {
 			b.WriteString(t.T("track_list_owner", "Owner", owner))
 		}
@@ -98,7 +98,7 @@ func (f *Track) one(ctx context.Context, t *Turn, no string) ([]bot.Reply, error
 	b.WriteString(t.T("track_head", "No", tk.No))
 	b.WriteString(t.T("track_place", "Place", ticketPlace(t.Lang, tk)))
 	b.WriteString(t.T("track_category", "Category", categoryLabel(t.Lang, tk.Category)))
-	state := tk.State.Label(t.Lang)
+	state := text.State(t.Lang, string(tk.State))
 	if tk.Escalated && tk.State.Open() {
 		state += t.T("track_escalated")
 	}
@@ -245,7 +245,7 @@ func (f *Rerate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, e
 	}
 	if tk.State != models.StateResolved || tk.CitizenID != t.Citizen.ID {
 		t.Session.End()
-		return []bot.Reply{{Text: t.T("rerate_not_now", "No", tk.No, "State", tk.State.Label(t.Lang))}}, nil
+		return []bot.Reply{{Text: t.T("rerate_not_now", "No", tk.No, "State", text.State(t.Lang, string(tk.State)))}}, nil
 	}
 	if len(fields) > 1 {
 		return f.apply(ctx, t, tk.No, parseOutcome(strings.Join(fields[1:], " ")))
@@ -253,11 +253,11 @@ func (f *Rerate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, e
 	t.Session.Rerate = &TicketRef{No: tk.No}
 	t.Session.Goto("verdict")
 	t.Session.FreeText = false
-	text := t.T("rerate_ask", "No", tk.No)
+	question := t.T("rerate_ask", "No", tk.No)
 	if tk.Result != "" {
-		text = t.T("rerate_result", "Result", truncate(tk.Result, 300)) + "\n\n" + text
+		question = t.T("rerate_result", "Result", truncate(tk.Result, 300)) + "\n\n" + question
 	}
-	return []bot.Reply{{Text: text, Buttons: rerateButtons(t.Lang, tk.No)}}, nil
+	return []bot.Reply{{Text: question, Buttons: rerateButtons(t.Lang, tk.No)}}, nil
 }
 
 // Step implements Flow.

@@ -443,7 +443,7 @@ func (d *Desk) todo(ctx context.Context, c *call) ([]bot.Reply, error) {
 // ticketLine is a ticket in a list: number, state, place, deadline, lateness.
 func (d *Desk) ticketLine(c *call, n int, tk *models.Ticket, rules models.TicketRules) string {
 	loc := rules.Location()
-	line := fmt.Sprintf("%d. %s · %s · %s", n, tk.No, tk.State.Label(c.lang()), flows.Truncate(flows.TicketPlace(c.lang(), tk), 30))
+	line := fmt.Sprintf("%d. %s · %s · %s", n, tk.No, text.State(c.lang(), string(tk.State)), flows.Truncate(flows.TicketPlace(c.lang(), tk), 30))
 	if due := tk.Due(); !due.IsZero() {
 		line += c.T("track_due", "Due", flows.DayLabel(c.lang(), due, loc))
 		if late := lateDays(rules, due, c.t.Now); late > 0 {
@@ -497,7 +497,7 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 	b.WriteString(c.T("t_head", "No", tk.No, "Kind", c.T("kind_"+tk.Kind)))
 	b.WriteString(c.T("track_place", "Place", flows.TicketPlace(lang, tk)))
 	b.WriteString(c.T("track_category", "Category", flows.CategoryLabel(lang, tk.Category)))
-	state := tk.State.Label(lang)
+	state := text.State(lang, string(tk.State))
 	if tk.Escalated && tk.State.Open() {
 		state += c.T("track_escalated")
 	}
@@ -719,7 +719,7 @@ func (d *Desk) refusal(c *call, tk *models.Ticket, ch models.Change, te *models.
 	case ch.Action == models.ActAppeal && tk.Kind != models.KindBadReview && tk.State.Open():
 		return c.T("err_not_bad_review", "No", tk.No)
 	}
-	return c.T("err_state", "No", tk.No, "State", tk.State.Label(c.lang()), "Action", act)
+	return c.T("err_state", "No", tk.No, "State", text.State(c.lang(), string(tk.State)), "Action", act)
 }
 
 // actionTexts are the catalog keys that name each action staff and supervisors take from chat

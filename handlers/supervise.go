@@ -87,7 +87,7 @@ func (d *Desk) statsText(c *call, head string, st models.RatingStats, tc *models
 	} else {
 		var levels []string
 		for _, l := range models.Levels {
-			levels = append(levels, fmt.Sprintf("%s %d", l.Label(c.lang()), st.ByLevel[int(l)]))
+			levels = append(levels, fmt.Sprintf("%s %d", text.Level(c.lang(), int(l)), st.ByLevel[int(l)]))
 		}
 		b.WriteString(c.T("stats_total", "Count", st.Total, "Levels", strings.Join(levels, " · ")))
 		verdict := c.T("target_missed")
@@ -314,7 +314,7 @@ func (d *Desk) overdue(ctx context.Context, c *call) ([]bot.Reply, error) {
 		if err != nil {
 			return nil, err
 		}
-		line := c.T("overdue_line", "N", i+1, "No", tk.No, "State", tk.State.Label(c.lang()), "Place", flows.Truncate(flows.TicketPlace(c.lang(), &tk), 30), "Owner", owner, "Due", flows.DayLabel(c.lang(), tk.Due(), rules.Location()), "Days", late[tk.ID])
+		line := c.T("overdue_line", "N", i+1, "No", tk.No, "State", text.State(c.lang(), string(tk.State)), "Place", flows.Truncate(flows.TicketPlace(c.lang(), &tk), 30), "Owner", owner, "Due", flows.DayLabel(c.lang(), tk.Due(), rules.Location()), "Days", late[tk.ID])
 		items[i] = listItem{line: line, button: &bot.Button{Label: tk.No, Payload: "cmd:/ticket " + tk.No}}
 	}
 	return d.list(ctx, c, c.T("overdue_head", "Count", len(ts)), items, c.T("list_hint"))
