@@ -378,7 +378,7 @@ func (f *Complain) confirm(t *Turn) []bot.Reply {
 	var b strings.Builder
 	b.WriteString(t.T("c_summary"))
 	b.WriteString(t.T("c_sum_place", "Place", st.Place))
-	b.WriteString(t.T("c_sum_category", "Category", categoryLabel(t.Lang, st.Category)))
+	b.WriteString(t.T("c_sum_category", "Category", text.Category(t.Lang, st.Category)))
 	b.WriteString(t.T("c_sum_desc", "Description", truncate(st.Description, 200)))
 	b.WriteString(t.T("c_sum_photos", "Count", len(st.Photos)))
 	switch {

@@ -122,7 +122,7 @@ func NewEngine(opts Options, flows ...Flow) *Engine {
 		opts.LockTTL = 30 * time.Second
 	}
 	if opts.Lang == "" {
-		opts.Lang = LangZH
+		opts.Lang = text.ZH
 	}
 	if opts.RatingPeriodDays <= 0 {
 		opts.RatingPeriodDays = 1
@@ -174,9 +174,9 @@ func (e *Engine) Run(ctx context.Context, in bot.Inbound, route RouteFunc) ([]bo
 	lang := e.opts.Lang
 	switch {
 	case in.Lang != "":
-		lang = NormLang(in.Lang)
+		lang = text.Lang(in.Lang)
 	case cit.Lang != "":
-		lang = NormLang(cit.Lang)
+		lang = text.Lang(cit.Lang)
 	}
 	t := &Turn{In: in, Citizen: cit, Session: sess, Lang: lang, Now: now, Resumed: resumed}
 	matchChoice(t)

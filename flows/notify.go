@@ -35,7 +35,7 @@ func NewNotifier(lang string, loc *time.Location) *Notifier {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Notifier{lang: NormLang(lang), loc: loc}
+	return &Notifier{lang: text.Lang(lang), loc: loc}
 }
 
 // Func returns n as a models.TicketNotifier.
@@ -46,18 +46,18 @@ func (n *Notifier) Func() models.TicketNotifier { return n.Pushes }
 func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 	t, ev := tn.Ticket, tn.Event
 	var out []*models.Push
-	add := func(to []models.Citizen, kind string, urgent bool, text func(lang string) string, buttons func(lang string, c models.Citizen) [][]bot.Button) {
+	add := func(to []models.Citizen, kind string, urgent bool, render func(lang string) string, buttons func(lang string, c models.Citizen) [][]bot.Button) {
 		for _, c := range to {
 			if ev.ActorCitizenID != nil && *ev.ActorCitizenID == c.ID {
 				continue
 			}
 			lang := n.lang
 			if c.Lang != "" {
-				lang = NormLang(c.Lang)
+				lang = text.Lang(c.Lang)
 			}
 			p := &models.Push{
 				DedupeKey: fmt.Sprintf("ticket:%s:e%d:c%d", t.No, ev.ID, c.ID),
-				Kind:      kind, CitizenID: c.ID, Text: text(lang), Urgent: urgent,
+				Kind:      kind, CitizenID: c.ID, Text: render(lang), Urgent: urgent,
 			}
 			if buttons != nil {
 				if bs := buttons(lang, c); len(bs) > 0 {
@@ -78,7 +78,7 @@ func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 			if t.Kind == models.KindBadReview {
 				key = "n_new_bad_review"
 			}
-			return text.T(lang, key, "No", t.No, "Place", n.place(lang, t), "Category", categoryLabel(lang, t.Category),
+			return text.T(lang, key, "No", t.No, "Place", n.place(lang, t), "Category", text.Category(lang, t.Category),
 				"Description", truncate(models.MaskPII(t.Description), 200), "Due", due(lang, t.CallbackDue))
 		}, nil)
 	case models.ActJoin:
@@ -97,9 +97,13 @@ func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 			return text.T(lang, "n_rejected", "No", t.No, "Reason", ev.Note)
 		}, nil)
 	case models.ActPlan:
-		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return text.T(lang, "n_plan", "No", t.No, "Plan", truncate(ev.Note, 300)) }, nil)
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string {
+			return text.T(lang, "n_plan", "No", t.No, "Plan", truncate(ev.Note, 300))
+		}, nil)
 	case models.ActDone:
-		add(tn.Reporters, KindRerateInvite, false, func(lang string) string { return text.T(lang, "n_done", "No", t.No, "Result", truncate(ev.Note, 300)) },
+		add(tn.Reporters, KindRerateInvite, false, func(lang string) string {
+			return text.T(lang, "n_done", "No", t.No, "Result", truncate(ev.Note, 300))
+		},
 			func(lang string, c models.Citizen) [][]bot.Button {
 				if c.ID != t.CitizenID {
 					return nil // only who filed it gives the verdict; joiners are kept informed
@@ -151,7 +155,8 @@ func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 			}
 		}
 		add(subs, KindRectification, false, func(lang string) string {
-			return text.T(lang, "n_published", "Place", n.place(lang, t), "Category", categoryLabel(lang, t.Category), "Plan", truncate(models.MaskPII(t.Plan), 300), "Result", truncate(models.MaskPII(t.Result), 300))
+			return text.T(lang, "n_published", "Place", n.place(lang, t), "Category", text.Category(lang, t.Category),
+				"Plan", truncate(models.MaskPII(t.Plan), 300), "Result", truncate(models.MaskPII(t.Result), 300))
 		}, nil)
 	case models.ActReview:
 		if t.AppealBy == models.RoleStaff {

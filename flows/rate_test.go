@@ -28,7 +28,7 @@ type rig struct {
 }
 
 func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock) *rig {
-	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
+	store.SetTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai,
 		SessionTTL: 30 * time.Minute,

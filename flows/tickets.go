@@ -72,8 +72,6 @@ func ownerRole(lang string, t *models.Ticket) string {
 	return text.T(lang, "owner_staff")
 }
 
-func categoryLabel(lang, key string) string { return text.Category(lang, key) }
-
 // CitizenStore is everything the citizen conversations read and write. *models.Store
 // implements it.
 type CitizenStore interface {

@@ -97,7 +97,7 @@ func (f *Track) one(ctx context.Context, t *Turn, no string) ([]bot.Reply, error
 	var b strings.Builder
 	b.WriteString(t.T("track_head", "No", tk.No))
 	b.WriteString(t.T("track_place", "Place", ticketPlace(t.Lang, tk)))
-	b.WriteString(t.T("track_category", "Category", categoryLabel(t.Lang, tk.Category)))
+	b.WriteString(t.T("track_category", "Category", text.Category(t.Lang, tk.Category)))
 	state := text.State(t.Lang, string(tk.State))
 	if tk.Escalated && tk.State.Open() {
 		state += t.T("track_escalated")

@@ -69,7 +69,7 @@ func (b *Board) notices(r *http.Request) ([]Notice, string, error) {
 	for i := range ts {
 		t := &ts[i]
 		out = append(out, Notice{
-			No: t.No, Place: flows.TicketPlace(lang, t), Category: flows.CategoryLabel(lang, t.Category),
+			No: t.No, Place: flows.TicketPlace(lang, t), Category: text.Category(lang, t.Category),
 			Plan: models.MaskPII(t.Plan), Result: models.MaskPII(t.Result), PublishedAt: t.PublishedAt.In(b.loc).Format(time.DateOnly),
 		})
 	}

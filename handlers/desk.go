@@ -496,7 +496,7 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 	var b strings.Builder
 	b.WriteString(c.T("t_head", "No", tk.No, "Kind", c.T("kind_"+tk.Kind)))
 	b.WriteString(c.T("track_place", "Place", flows.TicketPlace(lang, tk)))
-	b.WriteString(c.T("track_category", "Category", flows.CategoryLabel(lang, tk.Category)))
+	b.WriteString(c.T("track_category", "Category", text.Category(lang, tk.Category)))
 	state := text.State(lang, string(tk.State))
 	if tk.Escalated && tk.State.Open() {
 		state += c.T("track_escalated")

@@ -278,7 +278,8 @@ func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
 		if c.acct.actor.CenterID == nil && w.Center != nil {
 			name = w.Center.Name + " · " + name
 		}
-		items[i] = listItem{line: c.T("rank_line", "Rank", r.Rank, "Code", w.Code, "Name", name, "Score", pct(r.Score), "Rate", pct(r.SatisfactionRate()), "Count", r.Total)}
+		items[i] = listItem{line: c.T("rank_line", "Rank", r.Rank, "Code", w.Code, "Name", name, "Score", pct(r.Score),
+			"Rate", pct(r.SatisfactionRate()), "Count", r.Total)}
 	}
 	foot := c.T("rank_note", "Min", d.o.MinRatings, "Target", pct(d.o.Target))
 	if small > 0 {
@@ -314,7 +315,9 @@ func (d *Desk) overdue(ctx context.Context, c *call) ([]bot.Reply, error) {
 		if err != nil {
 			return nil, err
 		}
-		line := c.T("overdue_line", "N", i+1, "No", tk.No, "State", text.State(c.lang(), string(tk.State)), "Place", flows.Truncate(flows.TicketPlace(c.lang(), &tk), 30), "Owner", owner, "Due", flows.DayLabel(c.lang(), tk.Due(), rules.Location()), "Days", late[tk.ID])
+		line := c.T("overdue_line", "N", i+1, "No", tk.No, "State", text.State(c.lang(), string(tk.State)),
+			"Place", flows.Truncate(flows.TicketPlace(c.lang(), &tk), 30), "Owner", owner,
+			"Due", flows.DayLabel(c.lang(), tk.Due(), rules.Location()), "Days", late[tk.ID])
 		items[i] = listItem{line: line, button: &bot.Button{Label: tk.No, Payload: "cmd:/ticket " + tk.No}}
 	}
 	return d.list(ctx, c, c.T("overdue_head", "Count", len(ts)), items, c.T("list_hint"))
@@ -469,7 +472,8 @@ func (d *Desk) star(ctx context.Context, c *call) ([]bot.Reply, error) {
 		if p.Staff.Window != nil {
 			where = p.Staff.Window.Code + " " + p.Staff.Window.Name
 		}
-		items = append(items, listItem{line: strings.TrimPrefix(c.T("star_line", "Center", ct.Name, "Name", p.Staff.Name, "Window", where, "Score", pct(p.Score), "Count", p.Total), "\n")})
+		line := c.T("star_line", "Center", ct.Name, "Name", p.Staff.Name, "Window", where, "Score", pct(p.Score), "Count", p.Total)
+		items = append(items, listItem{line: strings.TrimPrefix(line, "\n")})
 	}
 	return d.list(ctx, c, c.T("star_head", "Period", per.label), items, strings.TrimSpace(c.T("star_note")))
 }

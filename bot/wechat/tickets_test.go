@@ -11,6 +11,7 @@ import (
 	"windowbot/flows"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -21,7 +22,7 @@ import (
 func TestWeChatComplaintDesk(t *testing.T) {
 	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
 		ctx := context.Background()
-		s.store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
+		s.store.SetTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())
 		c := s.client
 		photo := wechattest.PNG()
 		s.api.AddMedia("MEDIA-ID-1", photo)

@@ -101,9 +101,9 @@ var strict = testing.Testing
 //go:embed locales/*.yaml
 var locales embed.FS
 
-// parser executes every message with missing fields as errors. Without Funcs it is cacheable, so
+// textParser executes every message with missing fields as errors. Without Funcs it is cacheable, so
 // go-i18n parses each message once and keeps it.
-var parser = &template.TextParser{Option: "missingkey=error"}
+var textParser = &template.TextParser{Option: "missingkey=error"}
 
 // catalog is built once from the embedded files and never changes afterwards, so it is read
 // without locks.
@@ -179,7 +179,7 @@ func (b *book) render(lang, key string, kv []any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("text: %s: %w", key, err)
 	}
-	s, err := b.localizers[lang].Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data, TemplateParser: parser})
+	s, err := b.localizers[lang].Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data, TemplateParser: textParser})
 	if err != nil {
 		return "", fmt.Errorf("text: %s in %s: %w", key, lang, err)
 	}
