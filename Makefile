@@ -7,7 +7,7 @@ ARGS    ?=
 # Static, reproducible binary: the SQLite driver is pure Go, so no cgo is needed.
 BUILD_FLAGS := -trimpath -ldflags "-s -w"
 
-.PHONY: test run build lint bench tidy services
+.PHONY: test run build lint bench tidy services mutate mutate-models mutate-jobs
 
 test: services
 	$(GO) test -race ./...
@@ -30,3 +30,29 @@ bench: services
 
 tidy:
 	$(GO) mod tidy
+
+# Mutation testing (docs/testing.md): gremlins changes one operator at a time in the files that
+# hold the rules and runs the tests named below; a change no test notices is a LIVED mutant. Slow
+# (the tests run once per mutant) and so not part of CI. The tool runs at a pinned version
+# without entering go.mod. MUTATE_WORKERS mutants are tested at once.
+GREMLINS       ?= $(GO) run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+MUTATE_WORKERS ?= 1
+MUTATE_OUT     ?= dist/mutate
+# models: the ticket rules, the calendar, scoring and ranking, the masking of numbers.
+MUTATE_MODELS_SKIP  := ^(bans|binding|citizens|importcsv|jobqueries|jobruns|migrate|models|outbox|recipients|reports|seed|store|ticketstore)\.go$$
+MUTATE_MODELS_TESTS := ^(TestCalendar.*|TestTicketStateMachine|TestTicketScope|TestTicketOutcomes|TestTicketRulesDeadlinesPerCategory|TestTicketRulesLocation|TestTicketRuleOutcomes|TestTicketRuleRefusalsLeaveTicket|TestTicketCycleResolveReopenResolve|TestTransitionErrorText|TestMask.*|TestRates|TestBayesianScore|TestServiceStars|TestServiceStarPreview|TestRankBayesian|TestRankTies|TestTalliesAndRank|TestLevels|TestCatalogueLookups|TestTicketStatePredicates)$$
+# jobs: occurrences and claims (scheduler.go), the ticket jobs and their dedupe keys (tickets.go).
+MUTATE_JOBS_SKIP  := ^(catalog|dispatcher|doc|limit|marks|metrics|push|texts)\.go$$
+MUTATE_JOBS_TESTS := ^(TestOccurrences|TestList|TestExecuteOnce|TestExecuteReleasesRedisClaimWhenTheDatabaseFails|TestDeadlineReminders|TestOverdueEscalation|TestDailyDigest|TestRerating|TestReratingDefaultsAndOverdueFirst|TestRerateCycleInvitesAndRemindsAgain)$$
+
+mutate: mutate-models mutate-jobs
+
+mutate-models: services
+	@mkdir -p $(MUTATE_OUT)
+	CI=true GOFLAGS='-run=$(MUTATE_MODELS_TESTS)' $(GREMLINS) unleash --workers $(MUTATE_WORKERS) \
+		-E '$(MUTATE_MODELS_SKIP)' -o $(MUTATE_OUT)/models.json ./models
+
+mutate-jobs: services
+	@mkdir -p $(MUTATE_OUT)
+	CI=true GOFLAGS='-run=$(MUTATE_JOBS_TESTS)' $(GREMLINS) unleash --workers $(MUTATE_WORKERS) \
+		-E '$(MUTATE_JOBS_SKIP)' -o $(MUTATE_OUT)/jobs.json ./jobs

@@ -1,159 +1,19 @@
-// Command windowbot is the composition root: it reads the configuration, opens the stores,
-// builds the channels and the HTTP server, and runs the subcommand asked for. It holds no logic
-// of its own; every piece is constructed here and passed in.
+// Command windowbot rates government service windows and takes complaints (好差评) in chat apps.
+// Everything it does is in the packages; internal/cli reads the command line and wires them.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
-	"windowbot/flows/state"
+	"windowbot/internal/cli"
 )
 
 func main() {
-	// go-redis logs through a process-wide logger of its own: give it a structured one, once.
-	state.RouteRedisLogs(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	code := cli.Run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
-}
-
-// command is one subcommand of the binary.
-type command struct {
-	name    string
-	summary string
-	usage   string
-	run     func(ctx context.Context, a *app, args []string) error
-}
-
-func commands() []command {
-	return []command{
-		{"serve", "run the bot: HTTP server, web chat, Telegram, WeChat (the default)", "serve", cmdServe},
-		{"migrate", "apply pending database schema migrations", "migrate", cmdMigrate},
-		{"seed", "add the demo service center, windows and staff", "seed --demo", cmdSeed},
-		{"import", "import centers, windows and staff from CSV files", "import --windows FILE --staff FILE", cmdImport},
-		{"qr", "write QR code posters (PNG) for windows, or a staff member's own", "qr --window CODE --out FILE.png | qr --all --out DIR | qr --staff NO --out FILE.png [--channel telegram|wechat|web]", cmdQR},
-		{"wechat", "WeChat official account set-up: install the menu", "wechat menu", cmdWeChat},
-		{"jobs", "list the scheduled jobs, or run one occurrence now", "jobs list | jobs run NAME [--period 2026-10 | --at 2026-11-01T09:00:00+08:00] [--again]", cmdJobs},
-		{"push", "list the pushes that could not be delivered", "push failed [--limit N]", cmdPush},
-		{"staff", "bind staff chat accounts: a one-time code, or revoke every binding", "staff invite --staff-no NO [--valid 72h] | staff revoke --staff-no NO", cmdStaff},
-		{"help", "show this help", "help", nil},
-	}
-}
-
-// errUsage marks a command-line mistake: usage is printed and the exit code is 2.
-var errUsage = errors.New("usage")
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "windowbot — government service window ratings and complaints (好差评) in chat apps")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Usage: windowbot [--config FILE] <command> [flags]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Commands:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Settings come from --config (or WINDOWBOT_CONFIG) overlaid by WINDOWBOT_* variables;")
-	fmt.Fprintln(w, "see configs/windowbot.example.yaml. With none set, windowbot runs on a SQLite file")
-	fmt.Fprintln(w, "and in-process state with the built-in web chat.")
-}
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
-	global := flag.NewFlagSet("windowbot", flag.ContinueOnError)
-	global.SetOutput(stderr)
-	global.Usage = func() { usage(stderr) }
-	configPath := global.String("config", "", "YAML configuration file (default $WINDOWBOT_CONFIG)")
-	if err := global.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	args = global.Args()
-	name := "serve"
-	if len(args) > 0 {
-		name, args = args[0], args[1:]
-	}
-	if name == "help" || name == "-h" || name == "--help" {
-		usage(stdout)
-		return 0
-	}
-	var cmd *command
-	for _, c := range commands() {
-		if c.name == name {
-			cmd = &c
-			break
-		}
-	}
-	if cmd == nil || cmd.run == nil {
-		fmt.Fprintf(stderr, "windowbot: unknown command %q\n\n", name)
-		usage(stderr)
-		return 2
-	}
-	if *configPath == "" {
-		*configPath, _ = getenv("WINDOWBOT_CONFIG")
-	}
-	a, err := newApp(*configPath, getenv, stdout, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "windowbot: %v\n", err)
-		return 1
-	}
-	if err := cmd.run(ctx, a, args); err != nil {
-		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stderr, "usage: windowbot %s\n", cmd.usage)
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
-			return 2
-		}
-		// One line, at the edge: the command's errors already say where they come from.
-		msg := err.Error()
-		if !strings.HasPrefix(msg, cmd.name+":") && !strings.HasPrefix(msg, cmd.name+" ") {
-			msg = cmd.name + ": " + msg
-		}
-		fmt.Fprintf(stderr, "windowbot %s\n", msg)
-		return 1
-	}
-	return 0
-}
-
-// flags returns a flag set for a subcommand that reports mistakes as errUsage.
-func flags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	// The usage line itself is printed by run; here only the flags, if the command has any.
-	fs.Usage = func() {
-		n := 0
-		fs.VisitAll(func(*flag.Flag) { n++ })
-		if n > 0 {
-			fmt.Fprintln(stderr, "flags:")
-			fs.PrintDefaults()
-		}
-	}
-	return fs
-}
-
-// parse parses args and turns a flag mistake into errUsage.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
-		return errUsage
-	}
-	return nil
 }

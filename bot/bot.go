@@ -18,6 +18,7 @@ const (
 	Telegram Platform = "telegram"
 	WeChat   Platform = "wechat"
 	Web      Platform = "web"
+	SMS      Platform = "sms" // a phone number: pushes only, nobody chats over it
 )
 
 // Media is an attachment a user sent (a photo, for now). FileID is the platform's own reference;

@@ -28,11 +28,16 @@ type rig struct {
 }
 
 func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock) *rig {
+	return newRigPeriod(t, store, st, clk, 1)
+}
+
+// newRigPeriod is newRig with a rating period of periodDays days.
+func newRigPeriod(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock, periodDays int) *rig {
 	store.SetTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai,
-		SessionTTL: 30 * time.Minute,
-	}, flows.CitizenFlows(store, st, testenv.Shanghai, 1, 30*time.Minute)...)
+		SessionTTL: 30 * time.Minute, RatingPeriodDays: periodDays,
+	}, flows.CitizenFlows(store, st, testenv.Shanghai, periodDays, 30*time.Minute)...)
 	return &rig{t: t, store: store, state: st, clock: clk, router: handlers.NewRouter(eng, nil)}
 }
 

@@ -11,3 +11,12 @@ func SetCSVBatch(t testing.TB, n int) {
 	csvBatch = n
 	t.Cleanup(func() { csvBatch = old })
 }
+
+// DeskCommandNames lists the desk's commands, for the role table to cover every one.
+func DeskCommandNames() []string {
+	var out []string
+	for name := range deskCommands {
+		out = append(out, name)
+	}
+	return out
+}

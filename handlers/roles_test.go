@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"windowbot/handlers"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
@@ -137,6 +138,31 @@ var roleCases = []roleCase{
 // TestRoleCommandTable runs every staff and supervisor command as each of the six accounts and
 // checks it is done, refused exactly like an unknown command, or kept outside the scope.
 func TestRoleCommandTable(t *testing.T) {
+	// Every case says what every account gets: a missing role would read as the empty string,
+	// which every answer contains, and pass without checking anything.
+	for _, tc := range roleCases {
+		if len(tc.want) != len(roles) {
+			t.Errorf("case %s: expectations for %d roles, want one for each of the %d", tc.name, len(tc.want), len(roles))
+		}
+		for _, role := range roles {
+			if tc.want[role] == "" {
+				t.Errorf("case %s: no expectation for %s", tc.name, role)
+			}
+		}
+	}
+	// And every command of the desk has a case: a new command is not left out of the table.
+	for _, name := range handlers.DeskCommandNames() {
+		covered := false
+		for _, tc := range roleCases {
+			covered = covered || strings.HasPrefix(tc.cmd+" ", "/"+name+" ")
+		}
+		if !covered {
+			t.Errorf("the desk command /%s has no case in the role table", name)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
 	forEachDB(t, func(t *testing.T, r *rig) {
 		for _, tc := range roleCases {
 			for _, role := range roles {

@@ -83,12 +83,10 @@ func benchDispatch(b *testing.B, replicas int) {
 		for _, d := range ds {
 			go func() { done <- d.Run(runCtx) }()
 		}
-		for {
-			if delivered, _, _, _ := api.stats(); delivered >= n {
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		testenv.WaitFor(b, 10*time.Minute, fmt.Sprintf("all %d pushes delivered", n), func() bool {
+			delivered, _, _, _ := api.stats()
+			return delivered >= n
+		})
 		el := time.Since(start)
 		b.StopTimer()
 		cancel()

@@ -394,9 +394,7 @@ func TestDispatcherCancelMidBatch(t *testing.T) {
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() { done <- jobs.NewDispatcher(opts).Run(runCtx) }()
-		for sender.total() < 50 {
-			time.Sleep(time.Millisecond)
-		}
+		testenv.WaitFor(t, time.Minute, "the first 50 of 300 pushes sent", func() bool { return sender.total() >= 50 })
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatal(err)
@@ -419,12 +417,11 @@ func TestDispatcherCancelMidBatch(t *testing.T) {
 		ctx2, cancel2 := context.WithCancel(ctx)
 		defer cancel2()
 		go func() { done <- jobs.NewDispatcher(opts).Run(ctx2) }()
-		deadline := time.Now().Add(time.Minute)
-		for statesOf(t, s)[models.PushSent] < 300 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
+		testenv.WaitFor(t, time.Minute, "the restarted dispatcher to send all 300 pushes", func() bool { return statesOf(t, s)[models.PushSent] >= 300 })
 		cancel2()
-		<-done
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 		if st := statesOf(t, s); st[models.PushSent] != 300 {
 			t.Fatalf("after restart: states %v, want 300 sent", st)
 		}
@@ -544,15 +541,8 @@ func TestDispatcherTwoReplicas(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				d := jobs.NewDispatcher(jobs.DispatcherOptions{Outbox: s, Senders: jobs.Senders{bot.Telegram: sender}, Logger: testenv.Logger(), Batch: 25, Workers: 4})
-				for {
-					n, err := d.RunOnce(ctx)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if n == 0 {
-						return
-					}
+				if err := drainRounds(ctx, d, 400); err != nil {
+					t.Error(err)
 				}
 			}()
 		}

@@ -63,15 +63,26 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 // drain runs d round after round until one claims nothing, failing the test on an error.
 func drain(t testing.TB, ctx context.Context, d *jobs.Dispatcher) {
 	t.Helper()
-	for {
+	if err := drainRounds(ctx, d, 10000); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// drainRounds runs d round after round until one claims nothing. A dispatcher that claims
+// something in more than max rounds (it keeps claiming what it does not settle) is an error, not
+// a test that spins until its binary's timeout. It reports instead of failing so that goroutines
+// may call it.
+func drainRounds(ctx context.Context, d *jobs.Dispatcher, max int) error {
+	for range max {
 		n, err := d.RunOnce(ctx)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if n == 0 {
-			return
+			return nil
 		}
 	}
+	return fmt.Errorf("the outbox still had pushes to claim after %d rounds", max)
 }
 
 // citizen creates a platform identity.

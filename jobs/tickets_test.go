@@ -159,6 +159,12 @@ func TestDeadlineReminders(t *testing.T) {
 		if !strings.Contains(p.Text, "下一个工作日 2026-10-08") || !strings.Contains(p.Text, "W001") || !strings.Contains(p.Text, "回访") {
 			t.Errorf("reminder text = %q", p.Text)
 		}
+		// The whole-center complaint is described as such to the supervisors, not as a window.
+		var pe models.Push
+		s.DB().Where("dedupe_key LIKE ?", "deadline_reminder:"+e.No+":2026-09-30:remind_today:%").First(&pe)
+		if !strings.Contains(pe.Text, "（整个服务中心 · 服务态度）") {
+			t.Errorf("reminder of the whole-center complaint = %q, want it named 整个服务中心 · 服务态度", pe.Text)
+		}
 		// A forced re-run of a day queues nothing new.
 		if got := r.run(t, jobs.DeadlineReminders, day(9, 30, 9, 0), true, jobs.KindDeadlineReminder); len(got) != 0 {
 			t.Errorf("forced re-run queued %d", len(got))
@@ -180,7 +186,7 @@ func TestOverdueEscalation(t *testing.T) {
 			var before []uint
 			s.DB().Model(&models.Push{}).Where("kind = ?", flows.KindTicketAlert).Pluck("id", &before)
 			r.clock.Set(at)
-			runJob(t, r.sch, jobs.OverdueEscalation, "", at, force)
+			res := runJob(t, r.sch, jobs.OverdueEscalation, "", at, force)
 			var ps []models.Push
 			q := s.DB().Preload("Citizen").Where("kind = ?", flows.KindTicketAlert)
 			if len(before) > 0 {
@@ -196,6 +202,10 @@ func TestOverdueEscalation(t *testing.T) {
 				default:
 					t.Errorf("unexpected alert %q", p.Text)
 				}
+			}
+			// The job reports the tickets it escalated or chased: here one or none.
+			if want := min(len(esc)+len(chase), 1); res.Items != want {
+				t.Errorf("%s: the job reports %d items, want %d", at.Format(time.DateTime), res.Items, want)
 			}
 			return esc, chase
 		}
@@ -335,6 +345,109 @@ func TestRerating(t *testing.T) {
 		}
 		if tb, _ := s.TicketByNo(ctx, b.No); tb.CloseReason != models.CloseSatisfied {
 			t.Errorf("re-rated ticket: %s", tb.CloseReason)
+		}
+	})
+}
+
+// TestRerateCycleInvitesAndRemindsAgain: a fix the citizen finds wanting reopens the ticket, and
+// its second resolution is a new round — a second invitation to re-rate, a second reminder two
+// days after it (not swallowed as a duplicate of the first), a closing time counted from the
+// second resolution, and the "no reply" close only seven days after that.
+func TestRerateCycleInvitesAndRemindsAgain(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		r := newTicketRig(t, s)
+		ctx := ctxT(t)
+		tk := r.complain(t, day(11, 16, 9, 0), false)
+		invites := func() []models.Push {
+			t.Helper()
+			var ps []models.Push
+			if err := s.DB().Where("kind = ? AND citizen_id = ?", flows.KindRerateInvite, r.cit.ID).Order("id").Find(&ps).Error; err != nil {
+				t.Fatal(err)
+			}
+			return ps
+		}
+		for _, a := range []models.Action{models.ActAccept, models.ActPlan, models.ActDone} {
+			transition(t, s, tk.No, a, day(11, 17, 9, 0))
+		}
+		if n := len(invites()); n != 1 {
+			t.Fatalf("first resolution: %d invitations, want 1", n)
+		}
+		first := r.run(t, jobs.Rerating, day(11, 19, 10, 0), false, jobs.KindRerateReminder)
+		if fmt.Sprint(summary(first)) != fmt.Sprint([]string{"citizen:" + tk.No}) {
+			t.Fatalf("first reminder: %v, want one to the citizen", summary(first))
+		}
+		if !strings.Contains(first[0].Text, "2026-11-24 09:00") {
+			t.Errorf("first reminder %q, want the closing time 2026-11-24 09:00", first[0].Text)
+		}
+		if _, _, err := s.Transition(ctx, tk.No, models.Change{Action: models.ActRerate, Actor: models.Actor{Role: models.RoleCitizen, CitizenID: r.cit.ID},
+			Outcome: models.RerateUnsatisfied, At: day(11, 19, 12, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		// Reopened: nothing to re-rate, so no reminder while it is being fixed again.
+		if got := r.run(t, jobs.Rerating, day(11, 20, 10, 0), false, jobs.KindRerateReminder); len(got) != 0 {
+			t.Errorf("reminded of a reopened ticket: %v", summary(got))
+		}
+		transition(t, s, tk.No, models.ActPlan, day(11, 20, 11, 0))
+		transition(t, s, tk.No, models.ActDone, day(11, 23, 9, 0))
+		inv := invites()
+		if len(inv) != 2 || inv[0].DedupeKey == inv[1].DedupeKey || !strings.Contains(inv[1].Text, tk.No) || !strings.Contains(inv[1].Buttons, tk.No) {
+			t.Fatalf("second resolution: invitations %+v, want a second one with its buttons", inv)
+		}
+		if got := r.run(t, jobs.Rerating, day(11, 24, 10, 0), false, jobs.KindRerateReminder); len(got) != 0 {
+			t.Errorf("second round reminded one day after the fix: %v", summary(got))
+		}
+		second := r.run(t, jobs.Rerating, day(11, 25, 10, 0), false, jobs.KindRerateReminder)
+		if fmt.Sprint(summary(second)) != fmt.Sprint([]string{"citizen:" + tk.No}) {
+			t.Fatalf("second reminder: %v, want one to the citizen", summary(second))
+		}
+		if second[0].DedupeKey == first[0].DedupeKey || !strings.Contains(second[0].Text, "2026-11-30 09:00") {
+			t.Errorf("second reminder %q (key %s), want its own key and the closing time of the second round", second[0].Text, second[0].DedupeKey)
+		}
+		if got := r.run(t, jobs.Rerating, day(11, 26, 10, 0), false, jobs.KindRerateReminder); len(got) != 0 {
+			t.Errorf("second round reminded twice: %v", summary(got))
+		}
+		// The first round's closing time has passed: the ticket waits for the second round's.
+		r.run(t, jobs.Rerating, day(11, 27, 10, 0), false, jobs.KindRerateReminder)
+		if got, _ := s.TicketByNo(ctx, tk.No); got.State != models.StateResolved {
+			t.Fatalf("closed by the first round's clock: %s %s", got.State, got.CloseReason)
+		}
+		r.run(t, jobs.Rerating, day(11, 30, 9, 0), false, jobs.KindRerateReminder)
+		got, _ := s.TicketByNo(ctx, tk.No)
+		if got.State != models.StateClosed || got.CloseReason != models.CloseNoReply || !got.ClosedAt.Equal(day(11, 30, 9, 0)) {
+			t.Errorf("after the second round: %s %s at %v, want closed no_reply at 2026-11-30 09:00", got.State, got.CloseReason, got.ClosedAt)
+		}
+	})
+}
+
+// TestReratingDefaultsAndOverdueFirst: rules that leave RerateDays unset close after the default
+// seven days, and a ticket already past its closing time (resolved first, so listed first) is
+// closed without keeping the others waiting from their reminder.
+func TestReratingDefaultsAndOverdueFirst(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		r := newTicketRig(t, s)
+		rules := s.TicketRules()
+		rules.RerateDays = 0
+		s.SetTicketRules(rules)
+		old := r.complain(t, day(11, 9, 9, 0), false)
+		fresh := r.complain(t, day(11, 9, 9, 30), false)
+		for _, a := range []models.Action{models.ActAccept, models.ActPlan, models.ActDone} {
+			transition(t, s, old.No, a, day(11, 10, 9, 0))
+			transition(t, s, fresh.No, a, day(11, 16, 9, 0))
+		}
+		r.clock.Set(day(11, 18, 10, 0))
+		res := runJob(t, r.sch, jobs.Rerating, "", day(11, 18, 10, 0), false)
+		got := queued(t, s, jobs.KindRerateReminder)
+		if fmt.Sprint(summary(got)) != fmt.Sprint([]string{"citizen:" + fresh.No}) {
+			t.Fatalf("reminders %v, want one for %s only", summary(got), fresh.No)
+		}
+		if res.Items != 2 {
+			t.Errorf("the job reports %d items, want 2: one reminder queued, one ticket closed", res.Items)
+		}
+		if !strings.Contains(got[0].Text, "2026-11-23 09:00") {
+			t.Errorf("reminder %q, want the default closing time seven days after the fix, 2026-11-23 09:00", got[0].Text)
+		}
+		if tk, _ := s.TicketByNo(ctxT(t), old.No); tk.State != models.StateClosed || tk.CloseReason != models.CloseNoReply {
+			t.Errorf("the ticket resolved on 10 November: %s %s, want closed no_reply", tk.State, tk.CloseReason)
 		}
 	})
 }

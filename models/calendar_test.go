@@ -1,6 +1,8 @@
 package models
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,5 +117,127 @@ func TestCalendarWorkdaysLate(t *testing.T) {
 	}
 	if got := c.PrevWorkday(time.Date(2026, 2, 24, 12, 0, 0, 0, sh)); got.Format(time.DateOnly) != "2026-02-14" {
 		t.Errorf("PrevWorkday before 24 Feb = %s", got)
+	}
+}
+
+// notice2026 is the State Council's notice on the 2026 holiday arrangements
+// (国务院办公厅关于2026年部分节假日安排的通知, 4 November 2025), written out by hand from its
+// text and not from ChinaHolidays2026: each holiday as the whole stretch of days off the notice
+// gives, weekends included, and the weekend days it makes working days.
+var notice2026 = []struct {
+	name     string
+	off      [2]string // first and last day off
+	worked   []string  // weekend days worked (上班)
+	weekdays int       // how many of the days off fall on Monday to Friday
+}{
+	{"元旦: 1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。", [2]string{"2026-01-01", "2026-01-03"}, []string{"2026-01-04"}, 2},
+	{"春节: 2月15日（周日）至23日（周一）放假调休，共9天。2月14日（周六）、2月28日（周六）上班。", [2]string{"2026-02-15", "2026-02-23"}, []string{"2026-02-14", "2026-02-28"}, 6},
+	{"清明节: 4月4日（周六）至6日（周一）放假，共3天。", [2]string{"2026-04-04", "2026-04-06"}, nil, 1},
+	{"劳动节: 5月1日（周五）至5日（周二）放假调休，共5天。5月9日（周六）上班。", [2]string{"2026-05-01", "2026-05-05"}, []string{"2026-05-09"}, 3},
+	{"端午节: 6月19日（周五）至21日（周日）放假，共3天。", [2]string{"2026-06-19", "2026-06-21"}, nil, 1},
+	{"中秋节: 9月25日（周五）至27日（周日）放假，共3天。", [2]string{"2026-09-25", "2026-09-27"}, nil, 1},
+	{"国庆节: 10月1日（周四）至7日（周三）放假调休，共7天。9月20日（周日）、10月10日（周六）上班。", [2]string{"2026-10-01", "2026-10-07"}, []string{"2026-09-20", "2026-10-10"}, 5},
+}
+
+// TestCalendarFollowsTheNotice2026 asks the shipped calendar about every day of 2026: a day the
+// notice gives off is not a working day, a weekend day it makes worked is one, and every other
+// day is a working day exactly when it is Monday to Friday. A date of the shipped lists moved,
+// dropped or added by a day fails here with the notice's sentence.
+func TestCalendarFollowsTheNotice2026(t *testing.T) {
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := chinaCalendar(t, sh)
+	parse := func(s string) time.Time {
+		d, err := time.ParseInLocation(time.DateOnly, s, sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	why := map[string]string{} // date → the notice's sentence that decides it
+	off := map[string]bool{}
+	for _, h := range notice2026 {
+		weekdays := 0
+		for d := parse(h.off[0]); !d.After(parse(h.off[1])); d = d.AddDate(0, 0, 1) {
+			key := d.Format(time.DateOnly)
+			off[key], why[key] = true, h.name
+			if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+				weekdays++
+			}
+		}
+		if weekdays != h.weekdays { // guards the hand-written table itself against a typo
+			t.Errorf("%s: %d weekdays off in the table, the notice's stretch has %d", h.name, h.weekdays, weekdays)
+		}
+		for _, w := range h.worked {
+			if wd := parse(w).Weekday(); wd != time.Saturday && wd != time.Sunday {
+				t.Errorf("%s: worked day %s is a %s in the table", h.name, w, wd)
+			}
+			why[w] = h.name
+		}
+	}
+	worked := map[string]bool{}
+	for _, h := range notice2026 {
+		for _, w := range h.worked {
+			worked[w] = true
+		}
+	}
+	workdays := 0
+	for d := parse("2026-01-01"); d.Year() == 2026; d = d.AddDate(0, 0, 1) {
+		key := d.Format(time.DateOnly)
+		wd := d.Weekday()
+		want := (wd != time.Saturday && wd != time.Sunday && !off[key]) || worked[key]
+		// At several hours of the day, so a day boundary taken in the wrong zone shows too.
+		for _, h := range []int{0, 7, 12, 23} {
+			at := d.Add(time.Duration(h)*time.Hour + 30*time.Minute)
+			if got := c.IsWorkday(at); got != want {
+				reason := why[key]
+				if reason == "" {
+					reason = "an ordinary " + wd.String()
+				}
+				t.Errorf("%s %02d:30 (%s): working day %v, want %v — %s", key, h, wd, got, want, reason)
+			}
+		}
+		if want {
+			workdays++
+		}
+	}
+	// 2026 has 261 weekdays; the notice takes 19 of them off and adds 6 weekend days.
+	if workdays != 248 {
+		t.Errorf("the table gives %d working days in 2026, want 248", workdays)
+	}
+	// New Year's Day 2027 is the only 2027 date shipped: a statutory holiday every year.
+	if c.IsWorkday(parse("2027-01-01")) || !c.IsWorkday(parse("2026-12-31")) || !c.IsWorkday(parse("2027-01-04")) {
+		t.Error("the turn of 2026 to 2027: want 31 Dec and 4 Jan working, 1 Jan off")
+	}
+}
+
+// TestCalendarShippedListsMatchTheNotice checks the lists themselves against the notice table:
+// exactly the weekdays off, exactly the weekend days worked, and no date twice.
+func TestCalendarShippedListsMatchTheNotice(t *testing.T) {
+	var wantOff, wantWorked []string
+	for _, h := range notice2026 {
+		first, _ := time.Parse(time.DateOnly, h.off[0])
+		last, _ := time.Parse(time.DateOnly, h.off[1])
+		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+			if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+				wantOff = append(wantOff, d.Format(time.DateOnly))
+			}
+		}
+		wantWorked = append(wantWorked, h.worked...)
+	}
+	wantOff = append(wantOff, "2027-01-01")
+	sorted := func(s []string) string { s = slices.Clone(s); slices.Sort(s); return strings.Join(s, " ") }
+	if got, want := sorted(ChinaHolidays2026), sorted(wantOff); got != want {
+		t.Errorf("ChinaHolidays2026 = %s\nwant %s", got, want)
+	}
+	if got, want := sorted(ChinaWorkdays2026), sorted(wantWorked); got != want {
+		t.Errorf("ChinaWorkdays2026 = %s\nwant %s", got, want)
+	}
+	for _, l := range [][]string{ChinaHolidays2026, ChinaWorkdays2026} {
+		if len(slices.Compact(slices.Sorted(slices.Values(l)))) != len(l) {
+			t.Errorf("a date is listed twice: %v", l)
+		}
 	}
 }

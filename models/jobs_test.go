@@ -127,7 +127,13 @@ func TestClaimPushesConcurrent(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for {
+				// 200 pushes are 29 batches of 7: a replica that keeps claiming past that many
+				// rounds is claiming what it already holds, and must not spin forever.
+				for round := 0; ; round++ {
+					if round > 29 {
+						t.Errorf("replica r%d still claiming after %d rounds", i, round)
+						return
+					}
 					got, err := s.ClaimPushes(ctx, now, time.Minute, fmt.Sprint("r", i), 7)
 					if err != nil {
 						t.Error(err)

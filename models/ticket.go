@@ -236,10 +236,11 @@ func FormatTicketNo(day time.Time, n int) string {
 	return fmt.Sprintf("T%s-%04d", day.Format("20060102"), n)
 }
 
-// MaskPhone hides the middle of a phone number: 13812341234 → 138****1234.
+// MaskPhone hides the middle of a phone number: 13812341234 → 138****1234. A number too short
+// to keep three digits in front and four behind a hidden middle is hidden whole.
 func MaskPhone(p string) string {
 	r := []rune(p)
-	if len(r) < 7 {
+	if len(r) <= 7 {
 		return strings.Repeat("*", len(r))
 	}
 	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])

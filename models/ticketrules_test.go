@@ -173,12 +173,29 @@ func TestTicketOutcomes(t *testing.T) {
 	if _, err := tk.Apply(Change{Action: ActReview, Actor: sup, Outcome: ReviewUphold, At: at}, rules); err != nil || tk.State != StateAccepted {
 		t.Fatalf("citizen appeal upheld: %v %s", err, tk.State)
 	}
+	if got := tk.RectifyDue.In(sh).Format(time.DateOnly); got != "2026-12-16" {
+		t.Errorf("upheld citizen appeal: rectify deadline %s, want a fresh one, 2026-12-16 (15 working days)", got)
+	}
 	// Rejected again after the appeal: final.
 	if _, err := tk.Apply(Change{Action: ActReject, Actor: sup, Note: "duplicate", At: at}, rules); err != nil || tk.State != StateClosed || tk.CloseReason != CloseRejected {
 		t.Fatalf("second rejection: %v %+v", err, tk)
 	}
 
 	// A dismissed citizen appeal closes the ticket as rejected; there is no second appeal.
+	tk = fixture(StateRejected)
+	tk.Kind = KindComplaint
+	if _, err := tk.Apply(Change{Action: ActAppeal, Actor: cit, Note: "it was real", At: at}, rules); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tk.Apply(Change{Action: ActReview, Actor: sup, Outcome: ReviewDismiss, At: at}, rules); err != nil {
+		t.Fatal(err)
+	}
+	if tk.State != StateClosed || tk.CloseReason != CloseRejected || tk.ClosedAt == nil || !tk.ClosedAt.Equal(at) {
+		t.Errorf("dismissed citizen appeal: state %s, close reason %q, closed at %v; want closed as rejected", tk.State, tk.CloseReason, tk.ClosedAt)
+	}
+	if _, err := tk.Apply(Change{Action: ActAppeal, Actor: cit, Note: "again", At: at}, rules); !errors.Is(err, ErrIllegalTransition) {
+		t.Errorf("appeal after a dismissed appeal: %v", err)
+	}
 	tk = fixture(StateRejected)
 	tk.CitizenAppealed = true
 	if _, err := tk.Apply(Change{Action: ActAppeal, Actor: cit, Note: "again", At: at}, rules); !errors.Is(err, ErrAlreadyAppealed) {
@@ -220,6 +237,17 @@ func TestTicketOutcomes(t *testing.T) {
 	if _, err := tk.Apply(Change{Action: ActPublish, Actor: sup, At: at}, rules); !errors.Is(err, ErrBadInput) {
 		t.Errorf("publish without result: %v", err)
 	}
+	tk = fixture(StateResolved)
+	if _, err := tk.Apply(Change{Action: ActPublish, Actor: sup, At: at}, rules); err != nil || tk.PublishedAt == nil || !tk.PublishedAt.Equal(at) {
+		t.Fatalf("publish: %v, published at %v", err, tk.PublishedAt)
+	}
+	later := at.Add(time.Hour)
+	if _, err := tk.Apply(Change{Action: ActPublish, Actor: sup, At: later}, rules); !errors.Is(err, ErrIllegalTransition) {
+		t.Errorf("second publication: %v, want ErrIllegalTransition", err)
+	}
+	if !tk.PublishedAt.Equal(at) {
+		t.Errorf("second publication moved the publication time to %v", tk.PublishedAt)
+	}
 }
 
 func TestTicketRulesDeadlinesPerCategory(t *testing.T) {
@@ -243,8 +271,11 @@ func TestMaskPhoneAndNumbers(t *testing.T) {
 	if got := MaskPhone("13812341234"); got != "138****1234" {
 		t.Errorf("MaskPhone = %s", got)
 	}
-	if got := MaskPhone("12345"); got != "*****" {
-		t.Errorf("MaskPhone(short) = %s", got)
+	// Something always stays hidden: seven digits or fewer are hidden whole.
+	for in, want := range map[string]string{"12345": "*****", "1234567": "*******", "12345678": "123*5678", "": ""} {
+		if got := MaskPhone(in); got != want {
+			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
+		}
 	}
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	if got := FormatTicketNo(time.Date(2026, 11, 23, 0, 0, 0, 0, sh), 42); got != "T20261123-0042" || !TicketNoPattern.MatchString(got) {
@@ -255,12 +286,23 @@ func TestMaskPhoneAndNumbers(t *testing.T) {
 	}
 }
 
+// TestMaskPII: mobiles, resident IDs and landlines with or without the hyphen are masked in
+// free text; other numbers are left alone.
 func TestMaskPII(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"", ""},
 		{"打我电话13812345678谢谢", "打我电话138****5678谢谢"},
 		{"电话 13812345678，身份证 11010519491231002X", "电话 138****5678，身份证 110***********002X"},
 		{"座机 010-62345678 或 0755-8123456", "座机 010*****5678 或 075*****3456"},
+		// A landline is as often typed without the hyphen, with an area code of three or four digits.
+		{"座机01062345678", "座机010****5678"},
+		{"办公室 075581234567 找王科长", "办公室 075*****4567 找王科长"},
+		{"0215123456", "021***3456"},
+		// Not landlines: a local number cannot start with 0 or 1, an area code must start with 0.
+		{"编号 010-12345678", "编号 010-12345678"},
+		{"编号 01001234567", "编号 01001234567"},
+		{"1062345678", "1062345678"},
+		{"身份证11010519491231002x", "身份证110***********002x"},
 		{"两个号码13812345678和13987654321", "两个号码138****5678和139****4321"},
 		{"订单号 2026112312345678901 不是电话", "订单号 2026112312345678901 不是电话"},
 		{"排队 2 小时，叫号 A023", "排队 2 小时，叫号 A023"},

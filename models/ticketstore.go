@@ -397,7 +397,8 @@ func (s *Store) ResolvedAwaitingRerate(ctx context.Context, citizenID uint) ([]T
 }
 
 // CloseUnanswered closes, as "no reply", every resolved ticket whose citizen has not re-rated it
-// within the rules' RerateDays of its resolution. It returns how many it closed. Each ticket is
+// within the rules' RerateDays of its resolution: at the closing time the reminder announced
+// (resolution + RerateDays) the ticket is closed, not a run later. It returns how many it closed. Each ticket is
 // its own transition, so one failure does not hold back the others and a re-run closes only what
 // is left.
 func (s *Store) CloseUnanswered(ctx context.Context, now time.Time) (int, error) {
@@ -406,7 +407,7 @@ func (s *Store) CloseUnanswered(ctx context.Context, now time.Time) (int, error)
 		days = 7
 	}
 	var nos []string
-	err := s.db.WithContext(ctx).Model(&Ticket{}).Where("state = ? AND resolved_at < ?", StateResolved, now.UTC().AddDate(0, 0, -days)).
+	err := s.db.WithContext(ctx).Model(&Ticket{}).Where("state = ? AND resolved_at <= ?", StateResolved, now.UTC().AddDate(0, 0, -days)).
 		Order("resolved_at").Pluck("no", &nos).Error
 	if err != nil {
 		return 0, fmt.Errorf("store: close unanswered: %w", err)

@@ -321,9 +321,14 @@ func TestCloseUnanswered(t *testing.T) {
 			}
 			nos = append(nos, tk.No)
 		}
-		n, err := s.CloseUnanswered(ctx, testenv.Monday10.AddDate(0, 0, 8)) // 1 December: only the first is 7 days old
-		if err != nil || n != 1 {
-			t.Fatalf("closed %d, %v", n, err)
+		// The closing time the reminder announces is resolution + 7 days: not a second earlier, and
+		// at that instant, not a run later.
+		closing := testenv.Monday10.AddDate(0, 0, 7)
+		if n, err := s.CloseUnanswered(ctx, closing.Add(-time.Second)); err != nil || n != 0 {
+			t.Fatalf("a second before the closing time: closed %d, %v", n, err)
+		}
+		if n, err := s.CloseUnanswered(ctx, closing); err != nil || n != 1 {
+			t.Fatalf("at the closing time: closed %d, %v; want the first", n, err)
 		}
 		first, _ := s.TicketByNo(ctx, nos[0])
 		second, _ := s.TicketByNo(ctx, nos[1])

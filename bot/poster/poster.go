@@ -1,6 +1,9 @@
-// Package poster draws the QR poster printed for a service window: a QR code of the window's
-// rating link with the window's Chinese name under it. Go carries no CJK font, so the font comes
-// from the system (FindFont, LoadFont) and every character is checked before drawing.
+// Package poster makes the QR posters printed for a service window or worn by its staff: what
+// the code opens on each channel (Linker: the web chat's link, the Telegram deep link, the WeChat
+// account's permanent QR code), what the poster says (Spec, from a window or staff record), and
+// the picture itself, a QR code with the Chinese name under it (Renderer). Go carries no CJK
+// font, so the font comes from the system (FindFont, LoadFont) and every character is checked
+// before drawing.
 package poster
 
 import (
@@ -11,6 +14,7 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/skip2/go-qrcode"
@@ -228,4 +232,20 @@ func (r *Renderer) face(size float64) (font.Face, error) {
 		return nil, fmt.Errorf("poster: font face %.0fpx: %w", size, err)
 	}
 	return f, nil
+}
+
+// WriteFile renders p as a PNG file at path, created or truncated.
+func (r *Renderer) WriteFile(path string, p Poster) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("poster: %w", err)
+	}
+	if err := r.Render(f, p); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("poster: %w", err)
+	}
+	return nil
 }

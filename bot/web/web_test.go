@@ -15,7 +15,9 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"windowbot/bot"
 	"windowbot/bot/web"
@@ -710,66 +712,91 @@ func TestConcurrentVisitors(t *testing.T) {
 	rec := &testenv.Handler{Replies: []bot.Reply{{Text: "好", Buttons: bot.Column(bot.Button{Label: "满意", Payload: "rate:4"})}}}
 	srv, chat := newServer(t, web.Options{Handler: rec})
 	const visitors, rounds = 50, 5
+	// Every request and push has a deadline, and so has the whole test: a server that stalls fails
+	// it, naming the visitors that did not finish and the step they were at.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, visitors)
+	var mu sync.Mutex
+	var errs []error
+	report := func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() }
+	var step [visitors]atomic.Value
 	for v := range visitors {
 		wg.Add(1)
+		step[v].Store("not started")
 		go func() {
 			defer wg.Done()
+			defer step[v].Store("done")
+			fail := func(err error) { report(fmt.Errorf("visitor %d at %s: %w", v, step[v].Load(), err)) }
 			jar, _ := cookiejar.New(nil)
-			c := &http.Client{Jar: jar}
+			c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+			step[v].Store("opening the page")
 			res, err := c.Get(srv.URL + "/?w=W001")
 			if err != nil {
-				errs <- err
+				fail(err)
 				return
 			}
 			res.Body.Close()
 			id := visitorCookie(res).Value
 			seen := 0
 			for i := range rounds {
-				if err := chat.Send(context.Background(), bot.Recipient{Platform: bot.Web, ChatID: id}, bot.Reply{Text: fmt.Sprintf("%d %d", v, i)}); err != nil {
-					errs <- err
+				step[v].Store(fmt.Sprintf("round %d: push", i))
+				if err := chat.Send(ctx, bot.Recipient{Platform: bot.Web, ChatID: id}, bot.Reply{Text: fmt.Sprintf("%d %d", v, i)}); err != nil {
+					fail(err)
 					return
 				}
+				step[v].Store(fmt.Sprintf("round %d: message", i))
 				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/chat/api/message", strings.NewReader(fmt.Sprintf(`{"text":"v%d r%d"}`, v, i)))
 				req.Header.Set("Content-Type", "application/json")
 				res, err := c.Do(req)
 				if err != nil {
-					errs <- err
+					fail(err)
 					return
 				}
 				res.Body.Close()
 				if res.StatusCode != http.StatusOK {
-					errs <- fmt.Errorf("visitor %d: status %d", v, res.StatusCode)
+					report(fmt.Errorf("visitor %d: status %d", v, res.StatusCode))
 					return
 				}
+				step[v].Store(fmt.Sprintf("round %d: inbox", i))
 				res, err = c.Get(srv.URL + "/chat/api/inbox")
 				if err != nil {
-					errs <- err
+					fail(err)
 					return
 				}
 				var got replies
 				err = json.NewDecoder(res.Body).Decode(&got)
 				res.Body.Close()
 				if err != nil {
-					errs <- err
+					fail(err)
 					return
 				}
 				for _, r := range got.Replies {
 					if !strings.HasPrefix(r.Text, fmt.Sprintf("%d ", v)) {
-						errs <- fmt.Errorf("visitor %d got %q", v, r.Text)
+						report(fmt.Errorf("visitor %d got %q", v, r.Text))
 					}
 				}
 				seen += len(got.Replies)
 			}
 			if seen != rounds {
-				errs <- fmt.Errorf("visitor %d saw %d pushes, want %d", v, seen, rounds)
+				report(fmt.Errorf("visitor %d saw %d pushes, want %d", v, seen, rounds))
 			}
 		}()
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		var stuck []string
+		for v := range visitors {
+			if st := step[v].Load().(string); st != "done" {
+				stuck = append(stuck, fmt.Sprintf("visitor %d at %s", v, st))
+			}
+		}
+		t.Fatalf("gave up waiting for the visitors after 2m: %s", strings.Join(stuck, "; "))
+	}
+	for _, err := range errs {
 		t.Error(err)
 	}
 	if n := len(rec.Inbounds()); n != visitors*rounds {

@@ -128,6 +128,18 @@ func deliverAtOnce(t *testing.T, m wechattest.Message, clients ...*wechattest.Cl
 	return reps
 }
 
+// drain waits, through Close, until every reply the adapter is still working on or sending is
+// done, so that a check that nothing more went out looks at the final state rather than at the
+// state after some sleep. The adapter takes no more deliveries afterwards: call it last.
+func (e *env) drain(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.a.Close(ctx); err != nil {
+		t.Fatalf("replies still in flight after 10s: %v", err)
+	}
+}
+
 // waitFor polls cond until it holds or a few seconds pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -455,7 +467,7 @@ func TestRetries(t *testing.T) {
 			if passive == 0 {
 				t.Errorf("no delivery got the answer: %+v", reps)
 			}
-			time.Sleep(100 * time.Millisecond)
+			e.drain(t)
 			if c := e.api.Custom(); len(c) != 0 {
 				t.Errorf("answered in time, yet sent through the customer-service API: %+v", c)
 			}
@@ -580,7 +592,7 @@ func TestSlowStep(t *testing.T) {
 			if rep := e.send(t, msg); rep.Passive {
 				t.Errorf("retry after the customer-service message got %+v", rep)
 			}
-			time.Sleep(50 * time.Millisecond)
+			e.drain(t)
 			if n, calls := len(e.api.Custom()), len(e.h.calls()); n != 1 || calls != 1 {
 				t.Errorf("customer messages %d, handler calls %d, want 1 and 1", n, calls)
 			}
@@ -615,7 +627,8 @@ func TestRetryWhileWorking(t *testing.T) {
 				}
 				first <- rep
 			}()
-			time.Sleep(100 * time.Millisecond)
+			// The retry comes while the first delivery is being worked on.
+			waitFor(t, "the first delivery to reach the handler", func() bool { return len(e.h.calls()) == 1 })
 			retry := e.send(t, msg)
 			<-first
 			if retry.Passive != tc.wantPassive {
@@ -624,7 +637,7 @@ func TestRetryWhileWorking(t *testing.T) {
 			if tc.wantCustomer > 0 {
 				waitFor(t, "customer-service message", func() bool { return len(e.api.Custom()) == tc.wantCustomer })
 			}
-			time.Sleep(100 * time.Millisecond)
+			e.drain(t)
 			if n := len(e.api.Custom()); n != tc.wantCustomer {
 				t.Errorf("customer-service messages %d, want %d", n, tc.wantCustomer)
 			}

@@ -290,7 +290,7 @@ func TestSlowStepAndTokenExpiry(t *testing.T) {
 		}
 		release()
 		waitFor(t, "thanks through the customer-service API", func() bool { return len(s.api.Custom()) >= 1 })
-		time.Sleep(200 * time.Millisecond)
+		s.drain(t)
 		var thanks []string
 		for _, m := range s.api.Custom() {
 			if m.ToUser == user && strings.Contains(m.Text, "感谢您的评价") {

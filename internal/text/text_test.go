@@ -222,9 +222,26 @@ func TestDates(t *testing.T) {
 	}
 }
 
+// The national wording of the levels, and a few labels of the catalogues of models.
 func TestLabels(t *testing.T) {
-	if got := Level(ZH, 5); got != "非常满意" {
-		t.Errorf("Level(5) = %q", got)
+	for n, want := range map[int][2]string{
+		1: {"非常不满意", "Very dissatisfied"}, 2: {"不满意", "Dissatisfied"}, 3: {"基本满意", "Basically satisfied"},
+		4: {"满意", "Satisfied"}, 5: {"非常满意", "Very satisfied"},
+	} {
+		if zh, en := Level(ZH, n), Level("EN-gb", n); zh != want[0] || en != want[1] {
+			t.Errorf("Level(%d) = %q / %q, want %q / %q", n, zh, en, want[0], want[1])
+		}
+	}
+	if zh, en := Aspect(ZH, "conduct.favours"), Aspect(EN, "conduct.favours"); zh != "吃拿卡要" || en != "Asking for favours" {
+		t.Errorf("Aspect(conduct.favours) = %q / %q", zh, en)
+	}
+	if got := Praise(ZH, "one_visit"); got != "一次办成" {
+		t.Errorf("Praise(one_visit) = %q", got)
+	}
+	for _, s := range []string{"submitted", "accepted", "rectifying", "resolved", "closed", "rejected", "appealed", "reopened"} {
+		if zh, en := State(ZH, s), State(EN, s); zh == "" || en == "" || zh == en {
+			t.Errorf("State(%s) = %q / %q", s, zh, en)
+		}
 	}
 	if got := Category(EN, "not_done"); got != "Could not get it done" {
 		t.Errorf("Category(not_done) = %q", got)

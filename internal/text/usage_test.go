@@ -14,6 +14,9 @@ import (
 	"testing"
 
 	"windowbot/models"
+
+	// The go command passes -update to every test binary of the module; testenv defines it.
+	_ "windowbot/internal/testenv"
 )
 
 // dynamicKeys are the families of keys the program builds from a prefix and a domain code,

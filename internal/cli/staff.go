@@ -1,9 +1,7 @@
-package main
+package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -72,21 +70,4 @@ func cmdStaff(ctx context.Context, a *app, args []string) error {
 		st.StaffNo, st.Name, st.Role, now.Add(valid).In(a.loc).Format("2006-01-02 15:04 MST"))
 	fmt.Fprintln(a.stdout, code)
 	return nil
-}
-
-// pseudonyms returns the pseudonyms of citizens for supervisors and the admin API, keyed by
-// staff.pseudonym_secret, else by the admin token. With neither, a random key lasts until the
-// process ends, and the log says so: pseudonyms then change on restart and differ between replicas.
-func (a *app) pseudonyms() *models.Pseudonyms {
-	switch {
-	case a.cfg.Staff.PseudonymSecret != "":
-		return models.NewPseudonyms([]byte(a.cfg.Staff.PseudonymSecret))
-	case a.cfg.AdminToken != "":
-		sum := sha256.Sum256([]byte("windowbot pseudonyms\x00" + a.cfg.AdminToken))
-		return models.NewPseudonyms(sum[:])
-	}
-	a.logger.Warn("staff: neither staff.pseudonym_secret nor admin_token is set: citizen pseudonyms change on restart and differ between replicas")
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	return models.NewPseudonyms(key)
 }

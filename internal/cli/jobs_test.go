@@ -1,9 +1,7 @@
-package main
+package cli
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -76,49 +74,5 @@ func TestJobsCommands(t *testing.T) {
 	code, out, _ = runCmd(t, e, "push", "failed")
 	if code != 0 || !strings.Contains(out, "monthly_star") || !strings.Contains(out, "telegram") || !strings.Contains(out, "bad request") || strings.Contains(out, "hello") {
 		t.Errorf("push failed: %d\n%s", code, out)
-	}
-}
-
-func TestServeMetrics(t *testing.T) {
-	const token = "metrics-token-0123456789"
-	e := baseEnv(t, map[string]string{"WINDOWBOT_ADMIN_TOKEN": token})
-	// A push due tomorrow waits in the outbox and shows in the backlog gauge.
-	ctx := context.Background()
-	s, err := models.Open(ctx, e["WINDOWBOT_DATABASE_URL"], nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	c, _ := s.TouchCitizen(ctx, "wechat", "openid-1", "zh-CN", time.Now())
-	if err := s.EnqueuePushes(ctx, time.Now(), &models.Push{DedupeKey: "k", Kind: "daily_digest", CitizenID: c.ID, Text: "x", NotBefore: time.Now().Add(24 * time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	base, _ := startServe(t, e)
-	if got := getStatus(t, base+"/metrics"); got != http.StatusUnauthorized {
-		t.Errorf("GET /metrics without the token = %d, want 401", got)
-	}
-	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	buf := new(strings.Builder)
-	_, _ = io.Copy(buf, res.Body)
-	if res.StatusCode != 200 || !strings.Contains(buf.String(), `windowbot_pushes_queued{channel="wechat",kind="daily_digest"} 1`) {
-		t.Errorf("GET /metrics = %d:\n%.500s", res.StatusCode, buf.String())
-	}
-}
-
-// The shared pace of a bot is keyed by its public id, never by the secret part of the token.
-func TestTelegramBotID(t *testing.T) {
-	for token, want := range map[string]string{"123456:AAE-secret": "123456", "no-colon-secret": "", "": ""} {
-		if got := telegramBotID(token); got != want {
-			t.Errorf("telegramBotID(%q) = %q, want %q", token, got, want)
-		}
 	}
 }

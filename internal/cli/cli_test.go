@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"windowbot/internal/testenv"
+)
+
+// env is a fake environment: only what a test sets exists.
+func env(kv map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := kv[k]; return v, ok }
+}
+
+// baseEnv points the database at a fresh SQLite file and the web links at a fixed address.
+func baseEnv(t *testing.T, extra map[string]string) map[string]string {
+	m := map[string]string{
+		"WINDOWBOT_DATABASE_URL": testenv.SQLiteURL(t),
+		"WINDOWBOT_HTTP_ADDR":    "127.0.0.1:0",
+		"WINDOWBOT_LOG_LEVEL":    "warn",
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+func runCmd(t *testing.T, e map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb testenv.LogBuffer
+	code = Run(context.Background(), args, env(e), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestRunExitCodes(t *testing.T) {
+	cases := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		code     int
+		stdout   string // must contain
+		stderr   string // must contain
+		oneLine  bool   // stderr is exactly one line
+		noStdout bool
+	}{
+		{name: "help", args: []string{"help"}, code: 0, stdout: "Commands:"},
+		{name: "help lists every command", args: []string{"help"}, code: 0, stdout: "qr "},
+		{name: "-h", args: []string{"-h"}, code: 0, stderr: "Usage: windowbot"},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2, stderr: `unknown command "frobnicate"`, noStdout: true},
+		{name: "bad global flag", args: []string{"--nope"}, code: 2, stderr: "Usage: windowbot"},
+		{name: "bad subcommand flag", args: []string{"seed", "--nope"}, code: 2, stderr: "usage: windowbot seed --demo"},
+		{name: "seed without what", args: []string{"seed"}, code: 2, stderr: "usage: windowbot seed --demo"},
+		{name: "stray argument", args: []string{"migrate", "now"}, code: 2, stderr: `unexpected argument "now"`},
+		{name: "qr without target", args: []string{"qr", "--out", "x.png"}, code: 2, stderr: "usage: windowbot qr"},
+		{name: "import without files", args: []string{"import"}, code: 2, stderr: "usage: windowbot import"},
+		{name: "config error is one line naming the key",
+			args: []string{"migrate"},
+			env:  map[string]string{"WINDOWBOT_TELEGRAM_TOKEN": "1:abc", "WINDOWBOT_TELEGRAM_MODE": "webhook"},
+			code: 1, stderr: "WINDOWBOT_TELEGRAM_WEBHOOK_SECRET", oneLine: true},
+		{name: "unparsable database url",
+			args: []string{"migrate"}, env: map[string]string{"WINDOWBOT_DATABASE_URL": "mysql://x"},
+			code: 1, stderr: "WINDOWBOT_DATABASE_URL", oneLine: true},
+		{name: "missing config file", args: []string{"--config", "/nonexistent/windowbot.yaml", "migrate"}, code: 1, oneLine: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, baseEnv(t, c.env), c.args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, stdout, stderr)
+			}
+			if !strings.Contains(stdout, c.stdout) || !strings.Contains(stderr, c.stderr) {
+				t.Fatalf("stdout %q / stderr %q lack %q / %q", stdout, stderr, c.stdout, c.stderr)
+			}
+			if c.noStdout && stdout != "" {
+				t.Fatalf("stdout = %q", stdout)
+			}
+			if c.oneLine && strings.Count(strings.TrimSuffix(stderr, "\n"), "\n") != 0 {
+				t.Fatalf("stderr is not one line:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestMigrateSeedImport(t *testing.T) {
+	e := baseEnv(t, nil)
+	if code, out, errs := runCmd(t, e, "migrate"); code != 0 || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := runCmd(t, e, "seed", "--demo"); code != 0 || !strings.Contains(out, "/?w=W001") {
+		t.Fatalf("seed: %d %q %q", code, out, errs)
+	}
+	dir := t.TempDir()
+	windows := filepath.Join(dir, "windows.csv")
+	staff := filepath.Join(dir, "staff.csv")
+	write := func(p, s string) {
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(windows, "center_code,center_name,window_code,window_name,department\nC01,城关镇便民服务中心,C01-01,社保窗口,人社局\n")
+	write(staff, "staff_no,name,window_code,role\nS100,王芳,C01-01,staff\n")
+	code, out, errs := runCmd(t, e, "import", "--windows", windows, "--staff", staff)
+	if code != 0 || !strings.Contains(out, "windows 1 new") || !strings.Contains(out, "staff 1 new") {
+		t.Fatalf("import: %d %q %q", code, out, errs)
+	}
+	// One file alone is fine: staff of a window already in the database.
+	write(staff, "staff_no,name,window_code,role\nS101,赵六,W001,staff\n")
+	code, out, errs = runCmd(t, e, "import", "--staff", staff)
+	if code != 0 || !strings.Contains(out, "staff 1 new") {
+		t.Fatalf("import --staff alone: %d %q %q", code, out, errs)
+	}
+	// A bad row: reported as file:line, nothing written, exit 1.
+	write(staff, "staff_no,name,window_code,role\nS102,李雷,NOPE,staff\n")
+	code, _, errs = runCmd(t, e, "import", "--staff", staff)
+	if code != 1 || !strings.Contains(errs, "staff.csv:2:") {
+		t.Fatalf("bad import: %d %q", code, errs)
+	}
+}

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"windowbot/bot/poster"
+	"windowbot/models"
+)
+
+func TestQR(t *testing.T) {
+	if _, err := poster.FindFont(""); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no CJK font under CI (make test installs one): %v", err)
+		}
+		t.Skipf("no CJK font: %v", err)
+	}
+	e := baseEnv(t, map[string]string{"WINDOWBOT_PUBLIC_URL": "https://hall.example.cn"})
+	if code, _, errs := runCmd(t, e, "seed", "--demo"); code != 0 {
+		t.Fatal(errs)
+	}
+	out := filepath.Join(t.TempDir(), "w1.png")
+	code, stdout, errs := runCmd(t, e, "qr", "--window", "W001", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "https://hall.example.cn/?w=W001") {
+		t.Fatalf("qr: %d %q %q", code, stdout, errs)
+	}
+	checkPNG(t, out)
+	if code, _, errs := runCmd(t, e, "qr", "--window", "NOPE", "--out", out); code != 1 || !strings.Contains(errs, "no window") {
+		t.Fatalf("qr unknown window: %d %q", code, errs)
+	}
+
+	// A staff member's own poster (亮牌上岗) opens their window's rating with them chosen.
+	staffCSV := filepath.Join(t.TempDir(), "staff.csv")
+	if err := os.WriteFile(staffCSV, []byte("staff_no,name,window_code,role\nHR/17,韩梅,W002,staff\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCmd(t, e, "import", "--staff", staffCSV); code != 0 {
+		t.Fatal(errs)
+	}
+	mine := filepath.Join(t.TempDir(), "s2.png")
+	code, stdout, errs = runCmd(t, e, "qr", "--staff", "DEMO-002", "--out", mine)
+	if code != 0 || !strings.Contains(stdout, "https://hall.example.cn/?s=DEMO-002") {
+		t.Fatalf("qr --staff: %d %q %q", code, stdout, errs)
+	}
+	checkPNG(t, mine)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--staff", "NOPE", "--out", mine}, 1, "no staff member"},
+		{[]string{"--staff", models.DemoSupervisorNo, "--out", mine}, 1, "not a window's staff member"},
+		{[]string{"--staff", "HR/17", "--out", mine}, 1, "cannot be put in a link"},
+		{[]string{"--staff", "DEMO-002", "--window", "W001", "--out", mine}, 2, "one of --window CODE, --all or --staff NO"},
+		{[]string{"--staff", "DEMO-002"}, 2, "and --out"},
+	} {
+		if code, _, errs := runCmd(t, e, append([]string{"qr"}, tc.args...)...); code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("qr %v: %d %q, want %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+
+	// With a Telegram bot the posters carry its deep link; the username comes from getMe.
+	api := newFakeBotAPI(t)
+	e["WINDOWBOT_TELEGRAM_TOKEN"] = api.token
+	e["WINDOWBOT_TELEGRAM_API_URL"] = api.srv.URL
+	dir := t.TempDir()
+	code, stdout, errs = runCmd(t, e, "qr", "--all", "--out", dir)
+	if code != 0 || !strings.Contains(stdout, "https://t.me/HallRatingBot?start=w_W003") {
+		t.Fatalf("qr --all: %d %q %q", code, stdout, errs)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+	if len(files) != 5 {
+		t.Fatalf("posters = %v", files)
+	}
+	checkPNG(t, files[0])
+	code, stdout, errs = runCmd(t, e, "qr", "--staff", "DEMO-002", "--out", mine)
+	if code != 0 || !strings.Contains(stdout, "https://t.me/HallRatingBot?start=s_DEMO-002") {
+		t.Fatalf("qr --staff on Telegram: %d %q %q", code, stdout, errs)
+	}
+}
+
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}

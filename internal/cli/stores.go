@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+
+	"windowbot/flows"
+	"windowbot/flows/state"
+	"windowbot/jobs"
+	"windowbot/models"
+)
+
+// The database store is the one flows reads and writes through.
+var _ flows.Store = (*models.Store)(nil)
+
+// openStoreReading opens the database for a command that only reads: it migrates nothing and
+// refuses a database whose schema is behind.
+func (a *app) openStoreReading(ctx context.Context) (*models.Store, error) {
+	return a.openDatabase(ctx, (*models.Store).CheckSchema)
+}
+
+// openStore opens the database, applies pending migrations, and sets the ticket deadlines of the
+// configured calendar and the notices ticket events push.
+func (a *app) openStore(ctx context.Context) (*models.Store, error) {
+	rules, err := a.cfg.TicketRules(a.loc)
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.openDatabase(ctx, (*models.Store).Migrate)
+	if err != nil {
+		return nil, err
+	}
+	s.SetTicketRules(rules)
+	s.SetTicketNotifier(flows.NewNotifier(a.cfg.Language, a.loc).Func())
+	return s, nil
+}
+
+// openDatabase opens the database and readies it with prepare (a migration, a schema check),
+// closing it again if that fails.
+func (a *app) openDatabase(ctx context.Context, prepare func(*models.Store, context.Context) error) (*models.Store, error) {
+	s, err := models.Open(ctx, a.cfg.DatabaseURL, a.logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := prepare(s, ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sharedState is what the state stores of flows/state keep outside the database: the dialogs'
+// State, and the job claims and push sent log of package jobs.
+type sharedState interface {
+	flows.State
+	jobs.Marks
+}
+
+var (
+	_ sharedState = (*state.Redis)(nil)
+	_ sharedState = (*state.Memory)(nil)
+)
+
+// openState opens the state store for the server, warning that an in-process one confines the
+// deployment to a single replica.
+func (a *app) openState(ctx context.Context) (sharedState, error) {
+	if a.cfg.RedisURL == "" {
+		a.logger.Warn("state: in-process store (no redis_url): dialogs, dedupe keys and locks live in this process; run a single replica only")
+	}
+	return a.openStateQuiet(ctx)
+}
+
+// openStateQuiet is openState without the single-replica warning, for one-off commands.
+func (a *app) openStateQuiet(ctx context.Context) (sharedState, error) {
+	if a.cfg.RedisURL == "" {
+		return state.NewMemory(nil), nil
+	}
+	return state.OpenRedis(ctx, a.cfg.RedisURL, "wb:")
+}

@@ -1,0 +1,229 @@
+// Package transcript plays the main dialogs through each channel's real adapter and writes what
+// every side said as a golden transcript under the channel's testdata/transcripts/: one file per
+// dialog, compared byte for byte, so that a change of wording or rendering shows as a diff a
+// Chinese reader can review (go test ./... -update rewrites them).
+//
+// The dialogs are defined once, here, as lists of steps (open a window's link, type, press the
+// button labelled …, send a photo, let time pass, run the push dispatcher) acted by a citizen, a
+// staff member or a supervisor. Each channel's test implements Channel to carry a step out its
+// own way — a press is a callback query on Telegram, the typed number the bot showed on WeChat,
+// the button's payload posted by the web page — and Run plays every dialog on a fresh World.
+//
+// It stands apart from testenv because it wires flows, handlers and jobs, whose own tests use
+// testenv.
+package transcript
+
+import (
+	"fmt"
+	"time"
+
+	"windowbot/models"
+)
+
+// Actor is somebody in a dialog. Each channel gives every actor an account of its own.
+type Actor struct {
+	// Key names the actor in code and derives its accounts; it never changes.
+	Key string
+	// Name is how the transcript names the actor.
+	Name string
+	// StaffNo is the staff record the actor's account is bound to; empty for a citizen.
+	StaffNo string
+}
+
+// The actors of the dialogs: two citizens, the staff member of window W001 who is pushed its bad
+// reviews, and the demo center's supervisor.
+var (
+	Citizen    = Actor{Key: "citizen", Name: "市民"}
+	Neighbour  = Actor{Key: "neighbour", Name: "另一位市民"}
+	Staff      = Actor{Key: "staff", Name: "工作人员张伟", StaffNo: "DEMO-001"}
+	Supervisor = Actor{Key: "supervisor", Name: "督查周强", StaffNo: models.DemoSupervisorNo}
+)
+
+// Actors lists every actor, in the order pushes are read back.
+func Actors() []Actor { return []Actor{Citizen, Neighbour, Staff, Supervisor} }
+
+// Do is what a step does.
+type Do string
+
+// What steps do.
+const (
+	// Open opens the link of window Arg, as scanning its QR code does.
+	Open Do = "open"
+	// Say types Arg.
+	Say Do = "say"
+	// Press presses the button labelled Arg on the newest message that offers it.
+	Press Do = "press"
+	// Photo sends a photo, captioned Arg where the platform has captions.
+	Photo Do = "photo"
+	// Dispatch runs the push dispatcher until the outbox has nothing due.
+	Dispatch Do = "dispatch"
+	// Wait moves the clock by For.
+	Wait Do = "wait"
+)
+
+// Step is one thing done in a dialog.
+type Step struct {
+	Who Actor
+	Do  Do
+	Arg string
+	For time.Duration
+}
+
+// Opens is a step in which a opens window's link.
+func (a Actor) Opens(window string) Step { return Step{Who: a, Do: Open, Arg: window} }
+
+// Says is a step in which a types text.
+func (a Actor) Says(text string) Step { return Step{Who: a, Do: Say, Arg: text} }
+
+// Presses is a step in which a presses the button labelled label.
+func (a Actor) Presses(label string) Step { return Step{Who: a, Do: Press, Arg: label} }
+
+// SendsPhoto is a step in which a sends a photo captioned caption.
+func (a Actor) SendsPhoto(caption string) Step { return Step{Who: a, Do: Photo, Arg: caption} }
+
+// RunDispatcher is the step in which the push dispatcher sends what is due.
+func RunDispatcher() Step { return Step{Do: Dispatch} }
+
+// After is the step in which d passes.
+func After(d time.Duration) Step { return Step{Do: Wait, For: d} }
+
+// Scenario is one dialog and the name of its transcript file.
+type Scenario struct {
+	// Name is the transcript's file name without ".txt".
+	Name string
+	// About says in a line what the dialog shows; it heads the transcript.
+	About string
+	// Given is played first and left out of the transcript: what the dialog starts from.
+	Given []Step
+	// Steps are played and written down.
+	Steps []Step
+}
+
+// The ticket the first bad review or complaint of the day opens (testenv.Monday10).
+const firstTicket = "T20261123-0001"
+
+// goodRating: who rates window W001 five stars for 李娜, with praise and a comment.
+func goodRating(who Actor) []Step {
+	return []Step{
+		who.Opens("W001"),
+		who.Presses("李娜"),
+		who.Presses("非常满意"),
+		who.Presses("热情周到"),
+		who.Presses("一次办成"),
+		who.Presses("选好了"),
+		who.Says("李娜很耐心，材料一次就讲清楚了"),
+	}
+}
+
+// badRating: who rates window W001 不满意 without naming anyone, picks two problems and comments;
+// a bad-review ticket is opened for the window's staff.
+func badRating(who Actor) []Step {
+	return []Step{
+		who.Opens("W001"),
+		who.Presses("不确定/跳过"),
+		who.Presses("不满意"),
+		who.Presses("服务能力·未一次性告知材料"),
+		who.Presses("工作效能·让我多跑"),
+		who.Presses("选好了"),
+		who.Says("材料清单没有一次说清，跑了两趟"),
+	}
+}
+
+// complaint: who files a complaint about window W003 with a photo, under their real name.
+func complaint(who Actor) []Step {
+	return []Step{
+		who.Says("/complain"),
+		who.Presses("W003 户籍办理"),
+		who.Presses("服务能力"),
+		who.Says("办理户口迁移，一次性告知的材料不全，跑了三趟"),
+		who.SendsPhoto("受理回执"),
+		who.Presses("选好了"),
+		who.Presses("实名（留手机号，接受回访）"),
+		who.Says("13900001111"),
+		who.Presses("确认提交"),
+	}
+}
+
+// Scenarios returns the dialogs every channel writes a transcript of.
+func Scenarios() []Scenario {
+	return []Scenario{
+		{
+			Name:  "good_rating",
+			About: "A citizen scans window W001's code and rates 李娜 very satisfied, with praise and a comment.",
+			Steps: goodRating(Citizen),
+		},
+		{
+			Name:  "bad_rating",
+			About: "A citizen rates window W001 dissatisfied, picks what went wrong, comments, and gets a ticket number.",
+			Steps: badRating(Citizen),
+		},
+		{
+			Name:  "complaint",
+			About: "A citizen files a complaint about window W003 with a photo under their real name and confirms it.",
+			Steps: complaint(Citizen),
+		},
+		{
+			Name:  "track",
+			About: "The citizen who filed a complaint lists their tickets with /track and opens it.",
+			Given: complaint(Citizen),
+			Steps: []Step{
+				Citizen.Says("/track"),
+				Citizen.Presses(firstTicket),
+			},
+		},
+		{
+			Name:  "staff_todo",
+			About: "A bad review is pushed to the window's staff and the supervisor; the staff member opens it from /todo.",
+			Given: badRating(Citizen),
+			Steps: []Step{
+				RunDispatcher(),
+				Staff.Says("/todo"),
+				Staff.Presses(firstTicket),
+			},
+		},
+		{
+			Name: "rerate",
+			About: "The staff member accepts, plans and finishes a bad review; the citizen is told of each step, " +
+				"invited to re-rate the fix, and is satisfied.",
+			Given: append(badRating(Citizen), RunDispatcher()),
+			Steps: []Step{
+				After(time.Hour),
+				Staff.Says("/accept " + firstTicket),
+				Staff.Says("/plan " + firstTicket + " 制作一次性告知清单，在窗口张贴"),
+				RunDispatcher(),
+				After(24 * time.Hour),
+				Staff.Says("/done " + firstTicket + " 清单已张贴，窗口人员已培训"),
+				RunDispatcher(),
+				Citizen.Presses("满意"),
+				RunDispatcher(),
+			},
+		},
+		{
+			Name:  "supervisor_stats",
+			About: "After a good rating, a bad rating and a complaint, the supervisor asks for /stats.",
+			Given: append(append(goodRating(Neighbour), badRating(Citizen)...), complaint(Citizen)...),
+			Steps: []Step{
+				Supervisor.Says("/stats"),
+			},
+		},
+	}
+}
+
+// String describes s in a line.
+func (s Step) String() string {
+	switch s.Do {
+	case Dispatch:
+		return "the push dispatcher runs"
+	case Wait:
+		return fmt.Sprintf("%s pass", s.For)
+	case Open:
+		return fmt.Sprintf("%s opens the link of window %s", s.Who.Name, s.Arg)
+	case Say:
+		return fmt.Sprintf("%s types %s", s.Who.Name, s.Arg)
+	case Press:
+		return fmt.Sprintf("%s presses [%s]", s.Who.Name, s.Arg)
+	case Photo:
+		return fmt.Sprintf("%s sends a photo captioned %s", s.Who.Name, s.Arg)
+	}
+	return fmt.Sprintf("%s %s %q", s.Who.Name, s.Do, s.Arg)
+}

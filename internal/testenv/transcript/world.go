@@ -1,0 +1,107 @@
+package transcript
+
+import (
+	"context"
+	"testing"
+
+	"windowbot/bot"
+	"windowbot/configs"
+	"windowbot/flows"
+	"windowbot/flows/state"
+	"windowbot/handlers"
+	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/statetest"
+	"windowbot/jobs"
+	"windowbot/models"
+)
+
+// World is windowbot wired as `windowbot serve` wires it with the default configuration
+// (configs.Default) — engine with the citizens' flows, staff desk, router, ticket deadlines and
+// notices, the push dispatcher's quiet hours — on a fresh SQLite database with the demo center,
+// the in-process state store, and a clock standing at testenv.Monday10 that only the dialog moves.
+//
+// SQLite only: the texts are the same on PostgreSQL, which the flows' own tests cover. The
+// in-process state rather than Redis: a transcript records what is said, not where the session
+// is kept (the state stores share one contract test suite), and a store on the test clock
+// keeps every expiry in the dialog's own time.
+type World struct {
+	Store *models.Store
+	State *state.Memory
+	Clock *testenv.Clock
+	// Handler is what the channel's adapter is given.
+	Handler bot.Handler
+
+	quiet jobs.QuietHours
+	// reported holds the pushes already returned as not sent.
+	reported map[uint]bool
+}
+
+// NewWorld builds a world for one dialog.
+func NewWorld(t testing.TB) *World {
+	t.Helper()
+	cfg := configs.Default()
+	rules, err := cfg.TicketRules(testenv.Shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet, err := jobs.ParseQuietHours(cfg.Push.QuietHours, testenv.Shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := testenv.NewClock(testenv.Monday10)
+	store := testenv.OpenDemoStore(t, testenv.SQLiteURL(t))
+	store.SetTicketRules(rules)
+	store.SetTicketNotifier(flows.NewNotifier(cfg.Language, testenv.Shanghai).Func())
+	st := statetest.Memory(t, clk.Now)
+	engine := flows.NewEngine(flows.Options{
+		State: st, Store: store, Logger: testenv.Logger(), Now: clk.Now, Location: testenv.Shanghai,
+		SessionTTL: cfg.SessionTTL, Lang: cfg.Language,
+	}, flows.CitizenFlows(store, st, testenv.Shanghai, cfg.RatingPeriodDays, cfg.SessionTTL)...)
+	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Logger: testenv.Logger(),
+		Pseudonyms: models.NewPseudonyms([]byte("transcript pseudonym key")),
+		Target:     cfg.Jobs.Target(), MinRatings: cfg.Jobs.MinRatings})
+	router := handlers.NewRouter(engine, testenv.Logger(), handlers.WithDesk(desk), handlers.WithSubscriptions(store))
+	return &World{Store: store, State: st, Clock: clk, Handler: router, quiet: quiet, reported: map[uint]bool{}}
+}
+
+// Bind makes the platform account chat act as the staff record staffNo, as redeeming an
+// invitation code would.
+func (w *World) Bind(t testing.TB, platform bot.Platform, chat, staffNo string) {
+	t.Helper()
+	c, err := w.Store.TouchCitizen(context.Background(), string(platform), chat, "", w.Clock.Now())
+	if err != nil {
+		t.Fatalf("transcript: bind %s: %v", staffNo, err)
+	}
+	testenv.BindStaff(t, w.Store, c, staffNo)
+}
+
+// Dispatch runs the push dispatcher with sender for platform until nothing is due, one push at a
+// time so the order of sends is the order of the outbox; it does not pace sends, which would
+// only make the test wait. It returns the pushes left unsent that
+// it has not returned before, for the transcript to show.
+func (w *World) Dispatch(t testing.TB, platform bot.Platform, sender bot.Sender) []models.Push {
+	t.Helper()
+	ctx := context.Background()
+	d := jobs.NewDispatcher(jobs.DispatcherOptions{
+		Outbox: w.Store, Senders: jobs.Senders{platform: sender}, Marks: w.State,
+		Quiet: w.quiet, Announcements: jobs.Announcements,
+		Now: w.Clock.Now, Logger: testenv.Logger(), Workers: 1,
+	})
+	for {
+		n, err := d.RunOnce(ctx)
+		if err != nil {
+			t.Fatalf("transcript: dispatch: %v", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	var unsent []models.Push
+	for _, p := range testenv.All[models.Push](t, w.Store) {
+		if p.State != models.PushSent && !w.reported[p.ID] {
+			w.reported[p.ID] = true
+			unsent = append(unsent, p)
+		}
+	}
+	return unsent
+}
