@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"windowbot/flows"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -564,7 +564,7 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	now := a.now()
 	raw := r.URL.Query().Get("period")
-	per, ok := parsePeriod(flows.LangEN, raw, now, a.loc)
+	per, ok := parsePeriod(text.EN, raw, now, a.loc)
 	if !ok || strings.Contains(raw, "月") {
 		a.answer(w, badRequest("period must be YYYY-MM, YYYY, month, last or year"))
 		return
