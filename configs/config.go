@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"windowbot/internal/text"
 	"windowbot/models"
 
 	// The runtime image may have no /usr/share/zoneinfo (scratch, distroless); embedding the
@@ -310,10 +311,10 @@ func parseCategoryDays(v string) (callback, rectify int, err error) {
 	return callback, rectify, nil
 }
 
-// Languages the bot has texts for.
+// Languages the bot has texts for: those of the text catalog.
 const (
-	LanguageChinese = "zh-CN"
-	LanguageEnglish = "en"
+	LanguageChinese = text.ZH
+	LanguageEnglish = text.EN
 )
 
 // Telegram update delivery modes.

@@ -264,12 +264,8 @@ func (c Config) validateTickets(bad func(key, format string, args ...any)) {
 		bad("tickets.rectify_days", "must be between 1 and 365 working days, got %d", t.RectifyDays)
 	}
 	for cat, v := range t.CategoryDays {
-		if _, ok := models.CategoryByKey(cat); !ok {
-			var keys []string
-			for _, k := range models.Categories {
-				keys = append(keys, k.Key)
-			}
-			bad("tickets.category_days", "unknown category %q (use %s)", cat, strings.Join(keys, ", "))
+		if !models.IsCategory(cat) {
+			bad("tickets.category_days", "unknown category %q (use %s)", cat, strings.Join(models.Categories, ", "))
 			continue
 		}
 		if _, _, err := parseCategoryDays(v); err != nil {

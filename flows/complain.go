@@ -12,20 +12,12 @@ import (
 	"unicode/utf8"
 
 	"windowbot/bot"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
 // ComplainFlowName is the name of the complaint conversation (the "can't get it done" desk).
 const ComplainFlowName = "complain"
-
-// Limits of a complaint.
-const (
-	MaxDescriptionRunes = 1000
-	MaxPhotos           = 3
-	// MaxPhotoBytes bounds a photo whose size the platform tells us (Telegram), or whose bytes
-	// the adapter has (the web upload, a downloaded WeChat image).
-	MaxPhotoBytes = 10 << 20
-)
 
 // Steps of the complaint conversation.
 const (
@@ -115,7 +107,7 @@ func (f *Complain) listWindows(ctx context.Context, t *Turn, c *models.Center) (
 		return nil, fmt.Errorf("flows: complain: %w", err)
 	}
 	t.Session.Complain.CenterID = c.ID
-	whole := bot.Button{Label: t.T("c_whole_center", c.Name), Payload: "complain:window:*" + strconv.FormatUint(uint64(c.ID), 10)}
+	whole := bot.Button{Label: t.T("c_whole_center", "Center", c.Name), Payload: "complain:window:*" + strconv.FormatUint(uint64(c.ID), 10)}
 	return askWindow(t, ComplainFlowName, t.T("c_intro")+"\n\n"+t.T("c_choose_window"), ws, whole), nil
 }
 
@@ -158,7 +150,7 @@ func (f *Complain) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		if !isPress {
 			return f.reprompt(ctx, t, "")
 		}
-		if _, ok := models.CategoryByKey(value); !ok {
+		if !models.IsCategory(value) {
 			return f.reprompt(ctx, t, t.T("stale_choice"))
 		}
 		st.Category = value
@@ -181,8 +173,8 @@ func (f *Complain) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 			return f.reprompt(ctx, t, "")
 		}
 		n := utf8.RuneCountInString(t.In.Text)
-		if n > MaxDescriptionRunes {
-			return []bot.Reply{{Text: t.T("c_desc_too_long", n, MaxDescriptionRunes)}}, nil
+		if n > models.MaxDescriptionRunes {
+			return []bot.Reply{{Text: t.T("c_desc_too_long", "Len", n, "Max", models.MaxDescriptionRunes)}}, nil
 		}
 		if strings.HasPrefix(t.In.Text, "/") {
 			return f.reprompt(ctx, t, "")
@@ -281,10 +273,10 @@ func (f *Complain) askCategory(t *Turn) []bot.Reply {
 	t.Session.FreeText = false
 	var btns []bot.Button
 	for _, c := range models.Categories {
-		btns = append(btns, bot.Button{Label: c.Label(t.Lang), Payload: "complain:category:" + c.Key})
+		btns = append(btns, bot.Button{Label: text.Category(t.Lang, c), Payload: "complain:category:" + c})
 	}
 	rows := [][]bot.Button{btns[0:2], btns[2:4], btns[4:6]}
-	return []bot.Reply{{Text: t.T("c_ask_category", t.Session.Complain.Place), Buttons: rows}}
+	return []bot.Reply{{Text: t.T("c_ask_category", "Place", t.Session.Complain.Place), Buttons: rows}}
 }
 
 // offerJoin looks for an open ticket on the same window and category; if there is one, the
@@ -302,9 +294,9 @@ func (f *Complain) offerJoin(ctx context.Context, t *Turn) ([]bot.Reply, error) 
 			t.Session.FreeText = false
 			days := int(t.Now.Sub(dup.CreatedAt).Hours() / 24)
 			return []bot.Reply{{
-				Text: t.T("c_dup", dup.No, days, dup.State.Label(t.Lang)),
+				Text: t.T("c_dup", "No", dup.No, "Days", days, "State", text.State(t.Lang, string(dup.State))),
 				Buttons: bot.Column(
-					bot.Button{Label: t.T("c_btn_join", dup.No), Payload: "complain:dup:join"},
+					bot.Button{Label: t.T("c_btn_join", "No", dup.No), Payload: "complain:dup:join"},
 					bot.Button{Label: t.T("c_btn_new"), Payload: "complain:dup:new"},
 				),
 			}}, nil
@@ -318,7 +310,7 @@ func (f *Complain) offerJoin(ctx context.Context, t *Turn) ([]bot.Reply, error) 
 func (f *Complain) askDescription(t *Turn) []bot.Reply {
 	t.Session.Goto(cStepDesc)
 	t.Session.FreeText = true
-	return []bot.Reply{{Text: t.T("c_ask_desc", MaxDescriptionRunes)}}
+	return []bot.Reply{{Text: t.T("c_ask_desc", "Max", models.MaxDescriptionRunes)}}
 }
 
 func (f *Complain) askPhotos(t *Turn, note string) []bot.Reply {
@@ -329,21 +321,21 @@ func (f *Complain) askPhotos(t *Turn, note string) []bot.Reply {
 	if len(st.Photos) > 0 {
 		label = t.T("btn_done")
 	}
-	text := t.T("c_ask_photos", MaxPhotos)
+	question := t.T("c_ask_photos", "Max", models.MaxPhotos)
 	if note != "" {
-		text = note
+		question = note
 	}
-	return []bot.Reply{{Text: text, Buttons: [][]bot.Button{{{Label: label, Payload: "complain:photos:done"}}}}}
+	return []bot.Reply{{Text: question, Buttons: [][]bot.Button{{{Label: label, Payload: "complain:photos:done"}}}}}
 }
 
 func (f *Complain) addPhoto(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	st := t.Session.Complain
 	p := t.In.Photo
-	if len(st.Photos) >= MaxPhotos {
-		return f.askPhotos(t, t.T("c_photos_full", MaxPhotos)), nil
+	if len(st.Photos) >= models.MaxPhotos {
+		return f.askPhotos(t, t.T("c_photos_full", "Max", models.MaxPhotos)), nil
 	}
-	if p.Size > MaxPhotoBytes || int64(len(p.Data)) > MaxPhotoBytes {
-		return f.askPhotos(t, t.T("c_photo_too_big", MaxPhotoBytes>>20)), nil
+	if p.Size > models.MaxPhotoBytes || int64(len(p.Data)) > models.MaxPhotoBytes {
+		return f.askPhotos(t, t.T("c_photo_too_big", "MB", models.MaxPhotoBytes>>20)), nil
 	}
 	ph := Photo{FileID: p.FileID, MIMEType: p.MIMEType, Size: p.Size}
 	if len(p.Data) > 0 {
@@ -359,10 +351,10 @@ func (f *Complain) addPhoto(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		return f.askPhotos(t, t.T("c_photo_unsupported")), nil
 	}
 	st.Photos = append(st.Photos, ph)
-	if len(st.Photos) == MaxPhotos {
+	if len(st.Photos) == models.MaxPhotos {
 		return f.afterPhotos(t), nil
 	}
-	return f.askPhotos(t, t.T("c_photo_added", len(st.Photos), MaxPhotos)), nil
+	return f.askPhotos(t, t.T("c_photo_added", "Count", len(st.Photos), "Max", models.MaxPhotos)), nil
 }
 
 // afterPhotos asks how the citizen wants to be identified, or goes straight to the summary when
@@ -385,17 +377,17 @@ func (f *Complain) confirm(t *Turn) []bot.Reply {
 	t.Session.FreeText = false
 	var b strings.Builder
 	b.WriteString(t.T("c_summary"))
-	b.WriteString(t.T("c_sum_place", st.Place))
-	b.WriteString(t.T("c_sum_category", categoryLabel(t.Lang, st.Category)))
-	b.WriteString(t.T("c_sum_desc", truncate(st.Description, 200)))
-	b.WriteString(t.T("c_sum_photos", len(st.Photos)))
+	b.WriteString(t.T("c_sum_place", "Place", st.Place))
+	b.WriteString(t.T("c_sum_category", "Category", text.Category(t.Lang, st.Category)))
+	b.WriteString(t.T("c_sum_desc", "Description", truncate(st.Description, 200)))
+	b.WriteString(t.T("c_sum_photos", "Count", len(st.Photos)))
 	switch {
 	case st.JoinNo != "":
-		b.WriteString(t.T("c_sum_join", st.JoinNo))
+		b.WriteString(t.T("c_sum_join", "No", st.JoinNo))
 	case st.Anonymous:
 		b.WriteString(t.T("c_sum_anonymous"))
 	default:
-		b.WriteString(t.T("c_sum_realname", models.MaskPhone(st.Phone)))
+		b.WriteString(t.T("c_sum_realname", "Phone", models.MaskPhone(st.Phone)))
 	}
 	submit := t.T("c_btn_submit")
 	if st.JoinNo != "" {
@@ -433,7 +425,7 @@ func (f *Complain) submit(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		if err != nil {
 			return nil, fmt.Errorf("flows: complain: %w", err)
 		}
-		return f.finish(ctx, t, t.T("c_joined", tk.No)), nil
+		return f.finish(ctx, t, t.T("c_joined", "No", tk.No)), nil
 	}
 	tk, err := f.store.CreateComplaint(ctx, models.NewComplaint{
 		CitizenID: t.Citizen.ID, CenterID: st.CenterID, WindowID: st.WindowID, Category: st.Category,
@@ -446,11 +438,11 @@ func (f *Complain) submit(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flows: complain: %w", err)
 	}
-	msg := t.T("c_filed", tk.No, dayLabel(t.Lang, tk.CallbackDue, rules.Location()))
+	msg := t.T("c_filed", "No", tk.No, "Due", dayLabel(t.Lang, tk.CallbackDue, rules.Location()))
 	if st.Anonymous {
 		msg += t.T("c_filed_anonymous")
 	}
-	return f.finish(ctx, t, msg+t.T("c_filed_track", tk.No)), nil
+	return f.finish(ctx, t, msg+t.T("c_filed_track", "No", tk.No)), nil
 }
 
 // loadPhotos turns the session's photos into attachments; nil (with photos in the session)
@@ -500,7 +492,7 @@ func (f *Complain) reprompt(ctx context.Context, t *Turn, note string) ([]bot.Re
 	case cStepCategory:
 		rs = f.askCategory(t)
 	case cStepDup:
-		rs = []bot.Reply{{Text: t.T("c_dup_again", st.DupNo), Buttons: choicesAsButtons(t.Session.Choices)}}
+		rs = []bot.Reply{{Text: t.T("c_dup_again", "No", st.DupNo), Buttons: choicesAsButtons(t.Session.Choices)}}
 	case cStepDesc:
 		rs = f.askDescription(t)
 	case cStepPhotos:

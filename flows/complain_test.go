@@ -75,7 +75,7 @@ func TestComplainWithPhotoAndPhone(t *testing.T) {
 		out = r.photo("100", "too-early", 1000)
 		testenv.MustContain(t, out, "问题类别")
 		r.press("100", "complain:category:not_done")
-		out = r.say("100", strings.Repeat("长", flows.MaxDescriptionRunes+1))
+		out = r.say("100", strings.Repeat("长", models.MaxDescriptionRunes+1))
 		testenv.MustContain(t, out, "内容太长了")
 		out = r.say("100", "材料齐全，窗口说系统不支持，让我下周再来")
 		testenv.MustContain(t, out, "照片")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"windowbot/bot"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -60,8 +61,9 @@ type Turn struct {
 	Resumed bool
 }
 
-// T returns the text for key in the turn's language.
-func (t *Turn) T(key string, args ...any) string { return T(t.Lang, key, args...) }
+// T returns the message key of the text catalog in the turn's language, its fields filled from
+// kv: name/value pairs, as text.T takes them.
+func (t *Turn) T(key string, kv ...any) string { return text.T(t.Lang, key, kv...) }
 
 // Flow is one conversation. Start begins it with an optional argument (a window code for
 // rating); Step handles the next input at the session's current step.
@@ -120,7 +122,7 @@ func NewEngine(opts Options, flows ...Flow) *Engine {
 		opts.LockTTL = 30 * time.Second
 	}
 	if opts.Lang == "" {
-		opts.Lang = LangZH
+		opts.Lang = text.ZH
 	}
 	if opts.RatingPeriodDays <= 0 {
 		opts.RatingPeriodDays = 1
@@ -172,9 +174,9 @@ func (e *Engine) Run(ctx context.Context, in bot.Inbound, route RouteFunc) ([]bo
 	lang := e.opts.Lang
 	switch {
 	case in.Lang != "":
-		lang = NormLang(in.Lang)
+		lang = text.Lang(in.Lang)
 	case cit.Lang != "":
-		lang = NormLang(cit.Lang)
+		lang = text.Lang(cit.Lang)
 	}
 	t := &Turn{In: in, Citizen: cit, Session: sess, Lang: lang, Now: now, Resumed: resumed}
 	matchChoice(t)

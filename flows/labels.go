@@ -20,9 +20,6 @@ func StampLabel(lang string, t time.Time, loc *time.Location) string {
 // TicketPlace names where a ticket is: the window, or the whole center.
 func TicketPlace(lang string, t *models.Ticket) string { return ticketPlace(lang, t) }
 
-// CategoryLabel is a complaint category's wording in lang.
-func CategoryLabel(lang, key string) string { return categoryLabel(lang, key) }
-
 // EventLabel says what a ticket event was, in lang.
 func EventLabel(lang string, ev *models.TicketEvent) string { return eventLabel(lang, ev) }
 

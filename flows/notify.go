@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"windowbot/bot"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -34,7 +35,7 @@ func NewNotifier(lang string, loc *time.Location) *Notifier {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Notifier{lang: NormLang(lang), loc: loc}
+	return &Notifier{lang: text.Lang(lang), loc: loc}
 }
 
 // Func returns n as a models.TicketNotifier.
@@ -45,18 +46,18 @@ func (n *Notifier) Func() models.TicketNotifier { return n.Pushes }
 func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 	t, ev := tn.Ticket, tn.Event
 	var out []*models.Push
-	add := func(to []models.Citizen, kind string, urgent bool, text func(lang string) string, buttons func(lang string, c models.Citizen) [][]bot.Button) {
+	add := func(to []models.Citizen, kind string, urgent bool, render func(lang string) string, buttons func(lang string, c models.Citizen) [][]bot.Button) {
 		for _, c := range to {
 			if ev.ActorCitizenID != nil && *ev.ActorCitizenID == c.ID {
 				continue
 			}
 			lang := n.lang
 			if c.Lang != "" {
-				lang = NormLang(c.Lang)
+				lang = text.Lang(c.Lang)
 			}
 			p := &models.Push{
 				DedupeKey: fmt.Sprintf("ticket:%s:e%d:c%d", t.No, ev.ID, c.ID),
-				Kind:      kind, CitizenID: c.ID, Text: text(lang), Urgent: urgent,
+				Kind:      kind, CitizenID: c.ID, Text: render(lang), Urgent: urgent,
 			}
 			if buttons != nil {
 				if bs := buttons(lang, c); len(bs) > 0 {
@@ -77,23 +78,32 @@ func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 			if t.Kind == models.KindBadReview {
 				key = "n_new_bad_review"
 			}
-			return T(lang, key, t.No, n.place(lang, t), categoryLabel(lang, t.Category), truncate(models.MaskPII(t.Description), 200), due(lang, t.CallbackDue))
+			return text.T(lang, key, "No", t.No, "Place", n.place(lang, t), "Category", text.Category(lang, t.Category),
+				"Description", truncate(models.MaskPII(t.Description), 200), "Due", due(lang, t.CallbackDue))
 		}, nil)
 	case models.ActJoin:
-		add(staffAndSups, KindTicketAlert, false, func(lang string) string { return T(lang, "n_joined", t.No, truncate(models.MaskPII(ev.Note), 200)) }, nil)
+		add(staffAndSups, KindTicketAlert, false, func(lang string) string {
+			return text.T(lang, "n_joined", "No", t.No, "Note", truncate(models.MaskPII(ev.Note), 200))
+		}, nil)
 	case models.ActAccept:
-		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_accepted", t.No, due(lang, t.RectifyDue)) }, nil)
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string {
+			return text.T(lang, "n_accepted", "No", t.No, "Due", due(lang, t.RectifyDue))
+		}, nil)
 	case models.ActReject:
 		add(tn.Reporters, KindTicketStatus, false, func(lang string) string {
 			if t.State == models.StateClosed {
-				return T(lang, "n_rejected_final", t.No, ev.Note)
+				return text.T(lang, "n_rejected_final", "No", t.No, "Reason", ev.Note)
 			}
-			return T(lang, "n_rejected", t.No, ev.Note)
+			return text.T(lang, "n_rejected", "No", t.No, "Reason", ev.Note)
 		}, nil)
 	case models.ActPlan:
-		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_plan", t.No, truncate(ev.Note, 300)) }, nil)
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string {
+			return text.T(lang, "n_plan", "No", t.No, "Plan", truncate(ev.Note, 300))
+		}, nil)
 	case models.ActDone:
-		add(tn.Reporters, KindRerateInvite, false, func(lang string) string { return T(lang, "n_done", t.No, truncate(ev.Note, 300)) },
+		add(tn.Reporters, KindRerateInvite, false, func(lang string) string {
+			return text.T(lang, "n_done", "No", t.No, "Result", truncate(ev.Note, 300))
+		},
 			func(lang string, c models.Citizen) [][]bot.Button {
 				if c.ID != t.CitizenID {
 					return nil // only who filed it gives the verdict; joiners are kept informed
@@ -102,30 +112,38 @@ func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 			})
 	case models.ActRerate:
 		if t.State == models.StateReopened {
-			add(staffAndSups, KindTicketAlert, true, func(lang string) string { return T(lang, "n_reopened", t.No, due(lang, t.RectifyDue)) }, nil)
+			add(staffAndSups, KindTicketAlert, true, func(lang string) string {
+				return text.T(lang, "n_reopened", "No", t.No, "Due", due(lang, t.RectifyDue))
+			}, nil)
 		}
-		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_closed", t.No) }, nil)
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return text.T(lang, "n_closed", "No", t.No) }, nil)
 	case models.ActExpire:
-		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_closed_no_reply", t.No) }, nil)
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return text.T(lang, "n_closed_no_reply", "No", t.No) }, nil)
 	case models.ActAssign:
-		add(tn.Staff, KindTicketAlert, false, func(lang string) string { return T(lang, "n_assigned", t.No, n.place(lang, t), due(lang, t.Due())) }, nil)
+		add(tn.Staff, KindTicketAlert, false, func(lang string) string {
+			return text.T(lang, "n_assigned", "No", t.No, "Place", n.place(lang, t), "Due", due(lang, t.Due()))
+		}, nil)
 	case models.ActEscalate:
-		add(staffAndSups, KindTicketAlert, true, func(lang string) string { return T(lang, "n_escalated", t.No, n.place(lang, t), ev.Note) }, nil)
-		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_escalated_citizen", t.No) }, nil)
+		add(staffAndSups, KindTicketAlert, true, func(lang string) string {
+			return text.T(lang, "n_escalated", "No", t.No, "Place", n.place(lang, t), "Note", ev.Note)
+		}, nil)
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return text.T(lang, "n_escalated_citizen", "No", t.No) }, nil)
 	case models.ActChase:
-		add(staffAndSups, KindTicketAlert, true, func(lang string) string { return T(lang, "n_chase", t.No, n.place(lang, t), ev.Note) }, nil)
+		add(staffAndSups, KindTicketAlert, true, func(lang string) string {
+			return text.T(lang, "n_chase", "No", t.No, "Place", n.place(lang, t), "Note", ev.Note)
+		}, nil)
 	case models.ActAppeal:
 		if ev.ActorRole == models.RoleCitizen {
 			add(tn.Supervisors, KindTicketAlert, false, func(lang string) string {
-				return T(lang, "n_citizen_appeal", t.No, truncate(models.MaskPII(ev.Note), 300))
+				return text.T(lang, "n_citizen_appeal", "No", t.No, "Reason", truncate(models.MaskPII(ev.Note), 300))
 			}, nil)
 		} else {
 			add(tn.Supervisors, KindTicketAlert, false, func(lang string) string {
-				return T(lang, "n_staff_appeal", t.No, n.place(lang, t), truncate(ev.Note, 300))
+				return text.T(lang, "n_staff_appeal", "No", t.No, "Place", n.place(lang, t), "Reason", truncate(ev.Note, 300))
 			}, nil)
 		}
 	case models.ActPublish:
-		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_published_reporter", t.No) }, nil)
+		add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return text.T(lang, "n_published_reporter", "No", t.No) }, nil)
 		reporters := map[uint]bool{}
 		for _, c := range tn.Reporters {
 			reporters[c.ID] = true
@@ -137,28 +155,32 @@ func (n *Notifier) Pushes(tn models.TicketNotice) []*models.Push {
 			}
 		}
 		add(subs, KindRectification, false, func(lang string) string {
-			return T(lang, "n_published", n.place(lang, t), categoryLabel(lang, t.Category), truncate(models.MaskPII(t.Plan), 300), truncate(models.MaskPII(t.Result), 300))
+			return text.T(lang, "n_published", "Place", n.place(lang, t), "Category", text.Category(lang, t.Category),
+				"Plan", truncate(models.MaskPII(t.Plan), 300), "Result", truncate(models.MaskPII(t.Result), 300))
 		}, nil)
 	case models.ActReview:
 		if t.AppealBy == models.RoleStaff {
-			add(tn.Staff, KindTicketAlert, false, func(lang string) string { return T(lang, "n_review_staff_"+reviewKey(ev), t.No) }, nil)
+			key := "n_review_staff_dismiss"
+			if upheld(ev) {
+				key = "n_review_staff_uphold"
+			}
+			add(tn.Staff, KindTicketAlert, false, func(lang string) string { return text.T(lang, key, "No", t.No) }, nil)
 			if t.State == models.StateClosed {
-				add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_closed_reviewed", t.No) }, nil)
+				add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return text.T(lang, "n_closed_reviewed", "No", t.No) }, nil)
 			}
 		} else {
-			add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return T(lang, "n_review_citizen_"+reviewKey(ev), t.No) }, nil)
+			key := "n_review_citizen_dismiss"
+			if upheld(ev) {
+				key = "n_review_citizen_uphold"
+			}
+			add(tn.Reporters, KindTicketStatus, false, func(lang string) string { return text.T(lang, key, "No", t.No) }, nil)
 		}
 	}
 	return out
 }
 
-// reviewKey is "uphold" or "dismiss" from a review event's note ("uphold" or "uphold: …").
-func reviewKey(ev *models.TicketEvent) string {
-	if strings.HasPrefix(ev.Note, models.ReviewUphold) {
-		return models.ReviewUphold
-	}
-	return models.ReviewDismiss
-}
+// upheld reports whether a review event upheld the appeal: its note is "uphold" or "uphold: …".
+func upheld(ev *models.TicketEvent) bool { return strings.HasPrefix(ev.Note, models.ReviewUphold) }
 
 func (n *Notifier) place(lang string, t *models.Ticket) string {
 	if p := ticketPlace(lang, t); p != "" {

@@ -6,6 +6,7 @@ import (
 
 	"windowbot/flows"
 	"windowbot/internal/testenv"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -14,7 +15,7 @@ import (
 // a second event of the same action — the second chase, the second resolution after a reopening —
 // gives new ones and reaches the recipients again. Every recipient of one event has their own key.
 func TestNoticeDedupeKeyIsTheEvent(t *testing.T) {
-	n := flows.NewNotifier(flows.LangZH, testenv.Shanghai)
+	n := flows.NewNotifier(text.ZH, testenv.Shanghai)
 	at := time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
 	w := uint(7)
 	tk := &models.Ticket{ID: 1, No: "T20261123-0001", Kind: models.KindComplaint, State: models.StateResolved, CenterID: 3,

@@ -73,7 +73,7 @@ func centerByID(ctx context.Context, store places, idText string) (*models.Cente
 // windowByCode finds the window a link, a button or a typed code names; nil when the code is
 // malformed or unknown.
 func windowByCode(ctx context.Context, store places, code string) (*models.Window, error) {
-	if !WindowCodePattern.MatchString(code) {
+	if !models.WindowCodePattern.MatchString(code) {
 		return nil, nil
 	}
 	w, err := store.WindowByCode(ctx, code)
@@ -90,7 +90,7 @@ func unknownWindow(t *Turn, code string) []bot.Reply {
 		t.Session.Goto(stepWindow)
 		t.Session.FreeText = false
 	}
-	return []bot.Reply{{Text: t.T("window_unknown", truncate(code, 40))}}
+	return []bot.Reply{{Text: t.T("window_unknown", "Code", truncate(code, 40))}}
 }
 
 // windowLabel names a window with its center for the citizen.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"windowbot/bot"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -26,9 +26,6 @@ const (
 	stepPraise  = "praise"
 	stepComment = "comment"
 )
-
-// MaxCommentRunes bounds a rating's free-text comment.
-const MaxCommentRunes = 500
 
 // RateState is the rating conversation's part of the session.
 type RateState struct {
@@ -49,19 +46,6 @@ func (st *RateState) name(s *models.Staff) {
 	id := s.ID
 	st.StaffID, st.StaffName = &id, s.Name
 }
-
-// WindowCodePattern is what a window code may look like (it is printed on posters and typed).
-var WindowCodePattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,40}$`)
-
-// StaffLinkPrefix starts the rating argument (and the deep-link payload "/start s_<staff no>")
-// that names a staff member: their window is rated with them already chosen. Window codes have
-// no underscore, so the two forms cannot be confused.
-const StaffLinkPrefix = "s_"
-
-// StaffLinkPattern is what a staff number must look like to fit in a deep link: Telegram
-// allows 1–64 of A-Z a-z 0-9 _ - in a start payload, and "s_" takes two of them. Staff numbers
-// with other characters (an HR system's "/" or Chinese) have no personal link.
-var StaffLinkPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 
 // OnRated is called after a rating is stored, inside the same turn, for whatever else should
 // follow a rating (the bad-review ticket itself is opened by the store, in the rating's
@@ -93,11 +77,11 @@ var _ Flow = (*Rate)(nil)
 // Name implements Flow.
 func (f *Rate) Name() string { return RateFlowName }
 
-// Start begins rating; arg is a window code from a QR link, StaffLinkPrefix and a staff number
+// Start begins rating; arg is a window code from a QR link, models.StaffLinkPrefix and a staff number
 // from a staff member's own link, or empty to choose a window.
 func (f *Rate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
 	t.Session.Rate = &RateState{}
-	if no, ok := strings.CutPrefix(arg, StaffLinkPrefix); ok {
+	if no, ok := strings.CutPrefix(arg, models.StaffLinkPrefix); ok {
 		return f.startWithStaff(ctx, t, no)
 	}
 	if arg != "" {
@@ -176,7 +160,7 @@ func (f *Rate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	case stepAspects:
 		return f.multiSelect(ctx, t, &st.Aspects, value, isPress, problemKeys(), models.Level(st.Level).Bad(), f.aspectsReply)
 	case stepPraise:
-		return f.multiSelect(ctx, t, &st.Praise, value, isPress, praiseKeys(), false, f.praiseReply)
+		return f.multiSelect(ctx, t, &st.Praise, value, isPress, models.PraiseTags, false, f.praiseReply)
 	case stepComment:
 		if isPress && value == "skip" {
 			return f.finish(ctx, t, "")
@@ -184,8 +168,8 @@ func (f *Rate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		if isPress || t.In.Text == "" {
 			return f.reprompt(ctx, t, "")
 		}
-		if n := utf8.RuneCountInString(t.In.Text); n > MaxCommentRunes {
-			return []bot.Reply{{Text: t.T("comment_too_long", n, MaxCommentRunes)}}, nil
+		if n := utf8.RuneCountInString(t.In.Text); n > models.MaxCommentRunes {
+			return []bot.Reply{{Text: t.T("comment_too_long", "Len", n, "Max", models.MaxCommentRunes)}}, nil
 		}
 		return f.finish(ctx, t, t.In.Text)
 	}
@@ -238,7 +222,7 @@ func (f *Rate) askComment(t *Turn) []bot.Reply {
 	t.Session.Goto(stepComment)
 	t.Session.FreeText = true
 	return []bot.Reply{{
-		Text:    t.T("ask_comment", MaxCommentRunes),
+		Text:    t.T("ask_comment", "Max", models.MaxCommentRunes),
 		Buttons: [][]bot.Button{{{Label: t.T("btn_skip"), Payload: "rate:comment:skip"}}},
 	}}
 }
@@ -246,7 +230,7 @@ func (f *Rate) askComment(t *Turn) []bot.Reply {
 // startWithStaff begins rating the window of the staff member numbered no, with them chosen.
 // A number that names nobody at a window falls back to choosing the window.
 func (f *Rate) startWithStaff(ctx context.Context, t *Turn, no string) ([]bot.Reply, error) {
-	if StaffLinkPattern.MatchString(no) {
+	if models.StaffLinkPattern.MatchString(no) {
 		s, err := f.store.StaffByNo(ctx, no)
 		switch {
 		case err == nil && s.Role == models.RoleStaff && s.Window != nil:
@@ -259,7 +243,7 @@ func (f *Rate) startWithStaff(ctx context.Context, t *Turn, no string) ([]bot.Re
 	if err != nil {
 		return nil, err
 	}
-	return append([]bot.Reply{{Text: t.T("staff_unknown", truncate(no, 40))}}, out...), nil
+	return append([]bot.Reply{{Text: t.T("staff_unknown", "StaffNo", truncate(no, 40))}}, out...), nil
 }
 
 // chooseWindow checks a window code and, if it can be rated, asks who served the citizen (or
@@ -369,7 +353,7 @@ func staffReply(t *Turn, staff []models.Staff) bot.Reply {
 	}
 	rows := inRows(btns, 3)
 	rows = append(rows, []bot.Button{{Label: t.T("btn_staff_skip"), Payload: "rate:staff:skip"}})
-	return bot.Reply{Text: t.T("ask_staff", t.Session.Rate.WindowName), Buttons: rows}
+	return bot.Reply{Text: t.T("ask_staff", "Window", t.Session.Rate.WindowName), Buttons: rows}
 }
 
 func (f *Rate) askLevel(t *Turn) []bot.Reply {
@@ -380,9 +364,9 @@ func (f *Rate) askLevel(t *Turn) []bot.Reply {
 
 func (f *Rate) alreadyRated(t *Turn, label string) string {
 	if f.periodDays == 1 {
-		return t.T("already_rated", label)
+		return t.T("already_rated", "Window", label)
 	}
-	return t.T("already_rated_period", f.periodDays, label)
+	return t.T("already_rated_period", "Days", f.periodDays, "Window", label)
 }
 
 func (f *Rate) ownWindow(ctx context.Context, t *Turn, windowID uint) (bool, error) {
@@ -420,6 +404,9 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 		Channel:   string(t.In.Platform),
 		CreatedAt: t.Now,
 	}
+	if models.Level(st.Level).Bad() {
+		r.TicketDescription = describeBadReview(st.Aspects, comment)
+	}
 	err := f.store.CreateRating(ctx, r, f.periodStart(t.Now))
 	switch {
 	case errors.Is(err, models.ErrAlreadyRated):
@@ -438,23 +425,23 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 	staffLine := ""
 	switch {
 	case r.StaffID != nil:
-		staffLine = t.T("thanks_staff", st.StaffName)
+		staffLine = t.T("thanks_staff", "Staff", st.StaffName)
 	case st.StaffID != nil:
 		// The staff member chosen left the window before the rating was stored.
-		staffLine = t.T("thanks_staff_gone", st.StaffName)
+		staffLine = t.T("thanks_staff_gone", "Staff", st.StaffName)
 	}
-	msg := t.T("thanks", st.WindowName, staffLine, lvl.Label(t.Lang))
+	msg := t.T("thanks", "Window", st.WindowName, "StaffLine", staffLine, "Level", text.Level(t.Lang, st.Level))
 	if len(st.Aspects) > 0 {
-		msg += t.T("thanks_aspects", joinLabels(t.Lang, st.Aspects, models.ProblemByKey))
+		msg += t.T("thanks_aspects", "Aspects", joinLabels(t.Lang, st.Aspects, models.IsProblem, text.Aspect))
 	}
 	if len(st.Praise) > 0 {
-		msg += t.T("thanks_praise", joinLabels(t.Lang, st.Praise, models.PraiseByKey))
+		msg += t.T("thanks_praise", "Praise", joinLabels(t.Lang, st.Praise, models.IsPraise, text.Praise))
 	}
 	if comment != "" {
-		msg += t.T("thanks_comment", comment)
+		msg += t.T("thanks_comment", "Comment", comment)
 	}
 	if r.Ticket != nil {
-		msg += t.T("thanks_bad_ticket", r.Ticket.No, dayLabel(t.Lang, r.Ticket.CallbackDue, f.loc))
+		msg += t.T("thanks_bad_ticket", "No", r.Ticket.No, "Due", dayLabel(t.Lang, r.Ticket.CallbackDue, f.loc))
 	}
 	replies := []bot.Reply{{Text: msg}}
 	t.Session.End()
@@ -505,13 +492,13 @@ func (f *Rate) levelReply(t *Turn) bot.Reply {
 	var btns []bot.Button
 	for _, l := range models.Levels {
 		// Num: a citizen typing "5" means five stars, whatever line 非常满意 is shown on.
-		btns = append(btns, bot.Button{Label: l.Label(t.Lang), Payload: "rate:level:" + strconv.Itoa(int(l)), Num: int(l)})
+		btns = append(btns, bot.Button{Label: text.Level(t.Lang, int(l)), Payload: "rate:level:" + strconv.Itoa(int(l)), Num: int(l)})
 	}
-	text := t.T("ask_level", t.Session.Rate.WindowName)
+	question := t.T("ask_level", "Window", t.Session.Rate.WindowName)
 	if st := t.Session.Rate; st.StaffID != nil {
-		text = t.T("ask_level_staff", st.WindowName, st.StaffName)
+		question = t.T("ask_level_staff", "Window", st.WindowName, "Staff", st.StaffName)
 	}
-	return bot.Reply{Text: text, Buttons: bot.Column(btns...)}
+	return bot.Reply{Text: question, Buttons: bot.Column(btns...)}
 }
 
 func (f *Rate) aspectsReply(t *Turn, edit bool) bot.Reply {
@@ -520,7 +507,7 @@ func (f *Rate) aspectsReply(t *Turn, edit bool) bot.Reply {
 	for _, a := range models.Aspects {
 		btns := make([]bot.Button, 0, len(a.Problems))
 		for _, p := range a.Problems {
-			btns = append(btns, checkButton(a.Label(t.Lang)+"·"+p.Label(t.Lang), "rate:aspects:"+p.Key, slices.Contains(sel, p.Key)))
+			btns = append(btns, checkButton(text.Aspect(t.Lang, a.Key)+"·"+text.Aspect(t.Lang, p), "rate:aspects:"+p, slices.Contains(sel, p)))
 		}
 		rows = append(rows, inRows(btns, 2)...)
 	}
@@ -532,7 +519,7 @@ func (f *Rate) praiseReply(t *Turn, edit bool) bot.Reply {
 	sel := t.Session.Rate.Praise
 	var row []bot.Button
 	for _, p := range models.PraiseTags {
-		row = append(row, checkButton(p.Label(t.Lang), "rate:praise:"+p.Key, slices.Contains(sel, p.Key)))
+		row = append(row, checkButton(text.Praise(t.Lang, p), "rate:praise:"+p, slices.Contains(sel, p)))
 	}
 	done := t.T("btn_skip")
 	if len(sel) > 0 {
@@ -561,29 +548,34 @@ func checkButton(label, payload string, on bool) bot.Button {
 func problemKeys() []string {
 	var keys []string
 	for _, a := range models.Aspects {
-		for _, p := range a.Problems {
-			keys = append(keys, p.Key)
-		}
+		keys = append(keys, a.Problems...)
 	}
 	return keys
 }
 
-func praiseKeys() []string {
-	keys := make([]string, len(models.PraiseTags))
-	for i, p := range models.PraiseTags {
-		keys[i] = p.Key
-	}
-	return keys
-}
-
-func joinLabels(lang string, keys []string, lookup func(string) (models.Tag, bool)) string {
+// joinLabels names the keys that known accepts, in lang, as one list.
+func joinLabels(lang string, keys []string, known func(string) bool, label func(lang, key string) string) string {
 	labels := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if tag, ok := lookup(k); ok {
-			labels = append(labels, tag.Label(lang))
+		if known(k) {
+			labels = append(labels, label(lang, k))
 		}
 	}
-	return strings.Join(labels, T(lang, "list_sep"))
+	return strings.Join(labels, text.T(lang, "list_sep"))
+}
+
+// describeBadReview is the description of the ticket a bad review opens: the problems in words,
+// then the comment. It is stored once and read by staff and supervisors alike, so it is written
+// in the language of the hall's records, Chinese, whatever language the citizen used.
+func describeBadReview(problems []string, comment string) string {
+	d := joinLabels(text.ZH, problems, models.IsProblem, text.Aspect)
+	if comment != "" {
+		if d != "" {
+			d += text.T(text.ZH, "desc_comment_sep")
+		}
+		d += comment
+	}
+	return d
 }
 
 func choicesAsButtons(cs []bot.Button) [][]bot.Button {

@@ -14,6 +14,7 @@ import (
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -32,7 +33,7 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Cloc
 
 // newRigPeriod is newRig with a rating period of periodDays days.
 func newRigPeriod(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock, periodDays int) *rig {
-	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
+	store.SetTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai,
 		SessionTTL: 30 * time.Minute, RatingPeriodDays: periodDays,
@@ -147,6 +148,10 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 			r.staffNo(got.StaffID) != "DEMO-001" {
 			t.Fatalf("stored rating = %+v", got)
 		}
+		// Its ticket says what went wrong in words (the hall's records are Chinese), then the comment.
+		if tk, err := r.store.TicketByNo(context.Background(), "T20261123-0001"); err != nil || tk.Description != "办事拖沓、离岗脱岗；等了一个小时没人" {
+			t.Fatalf("ticket description %q, %v", tk.Description, err)
+		}
 		// The conversation is over: a stale button answers politely.
 		out = r.press("100", "rate:level:5")
 		testenv.MustContain(t, out, "超时")
@@ -242,7 +247,7 @@ func TestRateTypedLevelNumber(t *testing.T) {
 					testenv.MustContain(t, out, "哪些方面让您满意")
 					r.say(chat, "跳过")
 				}
-				testenv.MustContain(t, r.say(chat, "跳过"), "感谢您的评价", models.Level(tc.want).Label(flows.LangZH))
+				testenv.MustContain(t, r.say(chat, "跳过"), "感谢您的评价", text.Level(text.ZH, tc.want))
 				rs := r.ratings()
 				if got := rs[len(rs)-1]; got.Level != tc.want {
 					t.Fatalf("typed %q recorded level %d, want %d", tc.typed, got.Level, tc.want)

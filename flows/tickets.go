@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -39,22 +40,12 @@ type TicketStore interface {
 
 var _ TicketStore = (*models.Store)(nil)
 
-// dayLabel formats a deadline's day for a citizen in lang.
-func dayLabel(lang string, t time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	if lang == LangEN {
-		return t.Format("Mon 2 Jan 2006")
-	}
-	return t.Format("2006年1月2日") + " " + [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[t.Weekday()]
-}
+// dayLabel formats a deadline's day for a citizen in lang, in the hall's zone loc.
+func dayLabel(lang string, t time.Time, loc *time.Location) string { return text.Day(lang, t.In(loc)) }
 
-// stampLabel formats an event's time in lang.
+// stampLabel formats an event's time in lang, in the hall's zone loc.
 func stampLabel(lang string, t time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	if lang == LangEN {
-		return t.Format("2 Jan 15:04")
-	}
-	return t.Format("1月2日 15:04")
+	return text.Stamp(lang, t.In(loc))
 }
 
 // ticketPlace names where a ticket is: the window, or the whole center.
@@ -63,7 +54,7 @@ func ticketPlace(lang string, t *models.Ticket) string {
 	case t.Window != nil:
 		return windowLabel(t.Window)
 	case t.Center != nil:
-		return t.Center.Name + " · " + T(lang, "whole_center")
+		return t.Center.Name + " · " + text.T(lang, "whole_center")
 	}
 	return ""
 }
@@ -74,18 +65,11 @@ func ownerRole(lang string, t *models.Ticket) string {
 	case !t.State.Open() && t.State != models.StateResolved:
 		return "—"
 	case t.Escalated || t.State == models.StateAppealed:
-		return T(lang, "owner_supervisor")
+		return text.T(lang, "owner_supervisor")
 	case t.WindowID == nil:
-		return T(lang, "owner_center")
+		return text.T(lang, "owner_center")
 	}
-	return T(lang, "owner_staff")
-}
-
-func categoryLabel(lang, key string) string {
-	if c, ok := models.CategoryByKey(key); ok {
-		return c.Label(lang)
-	}
-	return key
+	return text.T(lang, "owner_staff")
 }
 
 // CitizenStore is everything the citizen conversations read and write. *models.Store

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"windowbot/bot"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -20,9 +21,6 @@ const (
 
 // trackListLimit is how many tickets /track lists.
 const trackListLimit = 10
-
-// MaxReasonRunes bounds an appeal's reason.
-const MaxReasonRunes = 500
 
 // TicketRef is the ticket a short conversation (re-rate, appeal) is about.
 type TicketRef struct {
@@ -58,15 +56,15 @@ func (f *Track) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, er
 	}
 	loc := f.store.TicketRules().Location()
 	var b strings.Builder
-	b.WriteString(t.T("track_list_head", len(ts)))
+	b.WriteString(t.T("track_list_head", "Count", len(ts)))
 	var btns []bot.Button
 	for i, tk := range ts {
-		fmt.Fprintf(&b, "\n%d. %s · %s · %s", i+1, tk.No, tk.State.Label(t.Lang), truncate(ticketPlace(t.Lang, &tk), 30))
+		fmt.Fprintf(&b, "\n%d. %s · %s · %s", i+1, tk.No, text.State(t.Lang, string(tk.State)), truncate(ticketPlace(t.Lang, &tk), 30))
 		if owner := ownerRole(t.Lang, &tk); owner != "—" {
-			b.WriteString(t.T("track_list_owner", owner))
+			b.WriteString(t.T("track_list_owner", "Owner", owner))
 		}
 		if due := tk.Due(); !due.IsZero() {
-			b.WriteString(t.T("track_due", dayLabel(t.Lang, due, loc)))
+			b.WriteString(t.T("track_due", "Due", dayLabel(t.Lang, due, loc)))
 		}
 		evs, err := f.store.TicketEvents(ctx, tk.ID, true)
 		if err != nil {
@@ -74,7 +72,7 @@ func (f *Track) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, er
 		}
 		if len(evs) > 0 {
 			ev := evs[len(evs)-1]
-			b.WriteString(t.T("track_latest", stampLabel(t.Lang, ev.CreatedAt, loc), eventLabel(t.Lang, &ev)))
+			b.WriteString(t.T("track_latest", "Time", stampLabel(t.Lang, ev.CreatedAt, loc), "Event", eventLabel(t.Lang, &ev)))
 		}
 		btns = append(btns, bot.Button{Label: tk.No, Payload: "cmd:/track " + tk.No})
 	}
@@ -86,7 +84,7 @@ func (f *Track) one(ctx context.Context, t *Turn, no string) ([]bot.Reply, error
 	tk, err := f.store.CitizenTicket(ctx, t.Citizen.ID, no)
 	if errors.Is(err, models.ErrNotFound) {
 		t.Session.End()
-		return []bot.Reply{{Text: t.T("ticket_unknown", truncate(no, 24))}}, nil
+		return []bot.Reply{{Text: t.T("ticket_unknown", "No", truncate(no, 24))}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("flows: track: %w", err)
@@ -97,37 +95,37 @@ func (f *Track) one(ctx context.Context, t *Turn, no string) ([]bot.Reply, error
 	}
 	loc := f.store.TicketRules().Location()
 	var b strings.Builder
-	b.WriteString(t.T("track_head", tk.No))
-	b.WriteString(t.T("track_place", ticketPlace(t.Lang, tk)))
-	b.WriteString(t.T("track_category", categoryLabel(t.Lang, tk.Category)))
-	state := tk.State.Label(t.Lang)
+	b.WriteString(t.T("track_head", "No", tk.No))
+	b.WriteString(t.T("track_place", "Place", ticketPlace(t.Lang, tk)))
+	b.WriteString(t.T("track_category", "Category", text.Category(t.Lang, tk.Category)))
+	state := text.State(t.Lang, string(tk.State))
 	if tk.Escalated && tk.State.Open() {
 		state += t.T("track_escalated")
 	}
-	b.WriteString(t.T("track_state", state))
-	b.WriteString(t.T("track_owner", ownerRole(t.Lang, tk)))
+	b.WriteString(t.T("track_state", "State", state))
+	b.WriteString(t.T("track_owner", "Owner", ownerRole(t.Lang, tk)))
 	if due := tk.Due(); !due.IsZero() {
-		b.WriteString(t.T("track_deadline", dayLabel(t.Lang, due, loc)))
+		b.WriteString(t.T("track_deadline", "Due", dayLabel(t.Lang, due, loc)))
 	}
 	if tk.State == models.StateRejected && tk.Reason != "" {
-		b.WriteString(t.T("track_reason", tk.Reason))
+		b.WriteString(t.T("track_reason", "Reason", tk.Reason))
 	}
 	if len(evs) > 0 {
 		b.WriteString(t.T("track_timeline"))
 		for _, ev := range evs {
 			fmt.Fprintf(&b, "\n%s %s", stampLabel(t.Lang, ev.CreatedAt, loc), eventLabel(t.Lang, &ev))
 			if note := publicNote(&ev); note != "" {
-				b.WriteString(t.T("track_note", truncate(note, 200)))
+				b.WriteString(t.T("track_note", "Note", truncate(note, 200)))
 			}
 		}
 	}
 	r := bot.Reply{Text: b.String()}
 	switch {
 	case tk.State == models.StateResolved && tk.CitizenID == t.Citizen.ID:
-		r.Text += "\n\n" + t.T("rerate_ask", tk.No)
+		r.Text += "\n\n" + t.T("rerate_ask", "No", tk.No)
 		r.Buttons = rerateButtons(t.Lang, tk.No)
 	case tk.State == models.StateRejected && tk.CitizenID == t.Citizen.ID && !tk.CitizenAppealed:
-		r.Text += "\n\n" + t.T("appeal_hint", tk.No)
+		r.Text += "\n\n" + t.T("appeal_hint", "No", tk.No)
 		t.Session.End()
 	default:
 		t.Session.End()
@@ -143,16 +141,31 @@ func (f *Track) Step(_ context.Context, t *Turn) ([]bot.Reply, error) {
 
 // eventLabel says what an event was, for citizens.
 func eventLabel(lang string, ev *models.TicketEvent) string {
-	switch ev.Action {
-	case models.ActRerate:
-		if ev.ToState == models.StateReopened {
-			return T(lang, "ev_reopened")
-		}
-		return T(lang, "ev_rerated")
-	case models.ActReview:
-		return T(lang, "ev_review_"+string(ev.ToState))
+	switch {
+	case ev.Action == models.ActRerate && ev.ToState == models.StateReopened:
+		return text.T(lang, "ev_reopened")
+	case ev.Action == models.ActRerate:
+		return text.T(lang, "ev_rerated")
+	case ev.Action == models.ActReview && ev.ToState == models.StateAccepted:
+		return text.T(lang, "ev_review_accepted")
+	case ev.Action == models.ActReview && ev.ToState == models.StateClosed:
+		return text.T(lang, "ev_review_closed")
+	case ev.Action == models.ActReview:
+		// A staff member's appeal dismissed: the ticket goes back to where it was.
+		return text.T(lang, "ev_review_resumed")
 	}
-	return T(lang, "ev_"+string(ev.Action))
+	if key, ok := eventKeys[ev.Action]; ok {
+		return text.T(lang, key)
+	}
+	return string(ev.Action)
+}
+
+// eventKeys are the catalog keys of the events whose label depends on the action alone.
+var eventKeys = map[models.Action]string{
+	models.ActSubmit: "ev_submit", models.ActAccept: "ev_accept", models.ActReject: "ev_reject",
+	models.ActPlan: "ev_plan", models.ActDone: "ev_done", models.ActExpire: "ev_expire",
+	models.ActAppeal: "ev_appeal", models.ActEscalate: "ev_escalate", models.ActPublish: "ev_publish",
+	models.ActAssign: "ev_assign", models.ActChase: "ev_chase", models.ActJoin: "ev_join",
 }
 
 // publicNote is the part of an event's note a citizen may read: the plan, the result, a
@@ -167,9 +180,9 @@ func publicNote(ev *models.TicketEvent) string {
 
 func rerateButtons(lang, no string) [][]bot.Button {
 	return bot.Column(
-		bot.Button{Label: T(lang, "rerate_satisfied"), Payload: "cmd:/rerate " + no + " " + models.RerateSatisfied},
-		bot.Button{Label: T(lang, "rerate_basic"), Payload: "cmd:/rerate " + no + " " + models.RerateBasic},
-		bot.Button{Label: T(lang, "rerate_unsatisfied"), Payload: "cmd:/rerate " + no + " " + models.RerateUnsatisfied},
+		bot.Button{Label: text.T(lang, "rerate_satisfied"), Payload: "cmd:/rerate " + no + " " + models.RerateSatisfied},
+		bot.Button{Label: text.T(lang, "rerate_basic"), Payload: "cmd:/rerate " + no + " " + models.RerateBasic},
+		bot.Button{Label: text.T(lang, "rerate_unsatisfied"), Payload: "cmd:/rerate " + no + " " + models.RerateUnsatisfied},
 	)
 }
 
@@ -225,14 +238,14 @@ func (f *Rerate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, e
 	tk, err := f.store.CitizenTicket(ctx, t.Citizen.ID, no)
 	if errors.Is(err, models.ErrNotFound) {
 		t.Session.End()
-		return []bot.Reply{{Text: t.T("ticket_unknown", truncate(no, 24))}}, nil
+		return []bot.Reply{{Text: t.T("ticket_unknown", "No", truncate(no, 24))}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("flows: rerate: %w", err)
 	}
 	if tk.State != models.StateResolved || tk.CitizenID != t.Citizen.ID {
 		t.Session.End()
-		return []bot.Reply{{Text: t.T("rerate_not_now", tk.No, tk.State.Label(t.Lang))}}, nil
+		return []bot.Reply{{Text: t.T("rerate_not_now", "No", tk.No, "State", text.State(t.Lang, string(tk.State)))}}, nil
 	}
 	if len(fields) > 1 {
 		return f.apply(ctx, t, tk.No, parseOutcome(strings.Join(fields[1:], " ")))
@@ -240,11 +253,11 @@ func (f *Rerate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, e
 	t.Session.Rerate = &TicketRef{No: tk.No}
 	t.Session.Goto("verdict")
 	t.Session.FreeText = false
-	text := t.T("rerate_ask", tk.No)
+	question := t.T("rerate_ask", "No", tk.No)
 	if tk.Result != "" {
-		text = t.T("rerate_result", truncate(tk.Result, 300)) + "\n\n" + text
+		question = t.T("rerate_result", "Result", truncate(tk.Result, 300)) + "\n\n" + question
 	}
-	return []bot.Reply{{Text: text, Buttons: rerateButtons(t.Lang, tk.No)}}, nil
+	return []bot.Reply{{Text: question, Buttons: rerateButtons(t.Lang, tk.No)}}, nil
 }
 
 // Step implements Flow.
@@ -253,7 +266,7 @@ func (f *Rerate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		if o := parseOutcome(t.In.Text); o != "" {
 			return f.apply(ctx, t, t.Session.Rerate.No, o)
 		}
-		return []bot.Reply{{Text: t.T("rerate_ask", t.Session.Rerate.No), Buttons: rerateButtons(t.Lang, t.Session.Rerate.No)}}, nil
+		return []bot.Reply{{Text: t.T("rerate_ask", "No", t.Session.Rerate.No), Buttons: rerateButtons(t.Lang, t.Session.Rerate.No)}}, nil
 	}
 	t.Session.End()
 	return []bot.Reply{{Text: t.T("not_understood")}}, nil
@@ -262,7 +275,7 @@ func (f *Rerate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 func (f *Rerate) apply(ctx context.Context, t *Turn, no, outcome string) ([]bot.Reply, error) {
 	t.Session.End()
 	if outcome == "" {
-		return []bot.Reply{{Text: t.T("rerate_ask", no), Buttons: rerateButtons(t.Lang, no)}}, nil
+		return []bot.Reply{{Text: t.T("rerate_ask", "No", no), Buttons: rerateButtons(t.Lang, no)}}, nil
 	}
 	tk, _, err := f.store.Transition(ctx, no, models.Change{
 		Action: models.ActRerate, Actor: models.Actor{Role: models.RoleCitizen, CitizenID: t.Citizen.ID},
@@ -271,17 +284,17 @@ func (f *Rerate) apply(ctx context.Context, t *Turn, no, outcome string) ([]bot.
 	var te *models.TransitionError
 	switch {
 	case errors.Is(err, models.ErrNotFound), errors.Is(err, models.ErrForbidden):
-		return []bot.Reply{{Text: t.T("ticket_unknown", truncate(no, 24))}}, nil
+		return []bot.Reply{{Text: t.T("ticket_unknown", "No", truncate(no, 24))}}, nil
 	case errors.As(err, &te):
 		// Pressed twice, or re-rated from another device: the first verdict stands.
-		return []bot.Reply{{Text: t.T("rerate_done_already", no)}}, nil
+		return []bot.Reply{{Text: t.T("rerate_done_already", "No", no)}}, nil
 	case err != nil:
 		return nil, fmt.Errorf("flows: rerate: %w", err)
 	}
 	if tk.State == models.StateReopened {
-		return []bot.Reply{{Text: t.T("rerate_reopened", tk.No, dayLabel(t.Lang, tk.RectifyDue, f.store.TicketRules().Location()))}}, nil
+		return []bot.Reply{{Text: t.T("rerate_reopened", "No", tk.No, "Due", dayLabel(t.Lang, tk.RectifyDue, f.store.TicketRules().Location()))}}, nil
 	}
-	return []bot.Reply{{Text: t.T("rerate_thanks", tk.No)}}, nil
+	return []bot.Reply{{Text: t.T("rerate_thanks", "No", tk.No)}}, nil
 }
 
 // Appeal lets a citizen contest the rejection of their complaint, once, with a reason.
@@ -306,14 +319,14 @@ func (f *Appeal) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, e
 	tk, err := f.store.CitizenTicket(ctx, t.Citizen.ID, no)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && tk.CitizenID != t.Citizen.ID) {
 		t.Session.End()
-		return []bot.Reply{{Text: t.T("ticket_unknown", truncate(no, 24))}}, nil
+		return []bot.Reply{{Text: t.T("ticket_unknown", "No", truncate(no, 24))}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("flows: appeal: %w", err)
 	}
 	if tk.State != models.StateRejected || tk.CitizenAppealed {
 		t.Session.End()
-		return []bot.Reply{{Text: t.T("appeal_not_now", tk.No)}}, nil
+		return []bot.Reply{{Text: t.T("appeal_not_now", "No", tk.No)}}, nil
 	}
 	t.Session.Appeal = &TicketRef{No: tk.No}
 	if reason = strings.TrimSpace(reason); reason != "" {
@@ -321,7 +334,7 @@ func (f *Appeal) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, e
 	}
 	t.Session.Goto("reason")
 	t.Session.FreeText = true
-	return []bot.Reply{{Text: t.T("appeal_ask", tk.No, tk.Reason, MaxReasonRunes)}}, nil
+	return []bot.Reply{{Text: t.T("appeal_ask", "No", tk.No, "Reason", tk.Reason, "Max", models.MaxReasonRunes)}}, nil
 }
 
 // Step implements Flow.
@@ -335,10 +348,10 @@ func (f *Appeal) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 
 func (f *Appeal) file(ctx context.Context, t *Turn, reason string) ([]bot.Reply, error) {
 	no := t.Session.Appeal.No
-	if n := utf8.RuneCountInString(reason); n > MaxReasonRunes {
+	if n := utf8.RuneCountInString(reason); n > models.MaxReasonRunes {
 		t.Session.Goto("reason")
 		t.Session.FreeText = true
-		return []bot.Reply{{Text: t.T("c_desc_too_long", n, MaxReasonRunes)}}, nil
+		return []bot.Reply{{Text: t.T("c_desc_too_long", "Len", n, "Max", models.MaxReasonRunes)}}, nil
 	}
 	t.Session.End()
 	_, _, err := f.store.Transition(ctx, no, models.Change{
@@ -348,9 +361,9 @@ func (f *Appeal) file(ctx context.Context, t *Turn, reason string) ([]bot.Reply,
 	var te *models.TransitionError
 	switch {
 	case errors.As(err, &te):
-		return []bot.Reply{{Text: t.T("appeal_not_now", no)}}, nil
+		return []bot.Reply{{Text: t.T("appeal_not_now", "No", no)}}, nil
 	case err != nil:
 		return nil, fmt.Errorf("flows: appeal: %w", err)
 	}
-	return []bot.Reply{{Text: t.T("appeal_filed", no)}}, nil
+	return []bot.Reply{{Text: t.T("appeal_filed", "No", no)}}, nil
 }

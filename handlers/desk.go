@@ -13,6 +13,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/flows"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -42,8 +43,6 @@ type DeskOptions struct {
 
 // Limits of what staff and supervisors type.
 const (
-	maxNoteRunes     = 1000
-	maxReasonRunes   = flows.MaxReasonRunes
 	bindFailLimit    = 5
 	bindLockout      = time.Hour
 	moreTTL          = 30 * time.Minute
@@ -119,7 +118,7 @@ type call struct {
 }
 
 func (c *call) lang() string                  { return c.t.Lang }
-func (c *call) T(k string, a ...any) string   { return c.t.T(k, a...) }
+func (c *call) T(k string, kv ...any) string  { return c.t.T(k, kv...) }
 func (c *call) reply(text string) []bot.Reply { return []bot.Reply{{Text: text}} }
 
 // line is the command as typed, which a page button or /more runs again.
@@ -192,9 +191,9 @@ func allowed(name, role string) bool {
 func (d *Desk) help(lang, role string) string {
 	switch role {
 	case models.RoleStaff:
-		return flows.T(lang, "help_staff")
+		return text.T(lang, "help_staff")
 	case models.RoleSupervisor, models.RoleAdmin:
-		return flows.T(lang, "help_supervisor")
+		return text.T(lang, "help_supervisor")
 	}
 	return ""
 }
@@ -215,7 +214,7 @@ func bindLockKey(id uint) string { return "bindlock:" + strconv.FormatUint(uint6
 
 func (d *Desk) bind(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if c.acct.staff != nil {
-		return c.reply(c.T("bind_already", roleLabel(c.lang(), c.acct.role()), c.acct.staff.Name)), nil
+		return c.reply(c.T("bind_already", "Role", roleLabel(c.lang(), c.acct.role()), "Name", c.acct.staff.Name)), nil
 	}
 	code := models.NormInviteCode(c.args)
 	if code == "" {
@@ -249,7 +248,7 @@ func (d *Desk) bind(ctx context.Context, c *call) ([]bot.Reply, error) {
 	}
 	d.o.Logger.InfoContext(ctx, "chat account bound to staff", "platform", c.t.In.Platform, "citizen_id", id,
 		"staff_no", st.StaffNo, "role", st.Role)
-	return c.reply(c.T("bind_ok", roleLabel(c.lang(), st.Role), st.Name, d.staffPlace(c.lang(), st))), nil
+	return c.reply(c.T("bind_ok", "Role", roleLabel(c.lang(), st.Role), "Name", st.Name, "Place", d.staffPlace(c.lang(), st))), nil
 }
 
 func (d *Desk) unbind(ctx context.Context, c *call) ([]bot.Reply, error) {
@@ -261,7 +260,7 @@ func (d *Desk) unbind(ctx context.Context, c *call) ([]bot.Reply, error) {
 	return c.reply(c.T("unbind_ok")), nil
 }
 
-func roleLabel(lang, role string) string { return flows.T(lang, "role_"+role) }
+func roleLabel(lang, role string) string { return text.T(lang, "role_"+role) }
 
 // staffPlace names where a staff record works: the window, the supervised center, or all.
 func (d *Desk) staffPlace(lang string, st *models.Staff) string {
@@ -273,7 +272,7 @@ func (d *Desk) staffPlace(lang string, st *models.Staff) string {
 	case st.Role == models.RoleSupervisor && st.Window != nil:
 		return st.Window.Code
 	}
-	return flows.T(lang, "all_centers")
+	return text.T(lang, "all_centers")
 }
 
 // Lists.
@@ -295,7 +294,7 @@ func (d *Desk) list(ctx context.Context, c *call, head string, items []listItem,
 	var b strings.Builder
 	b.WriteString(head)
 	if pages > 1 {
-		b.WriteString(c.T("page", p, pages))
+		b.WriteString(c.T("page", "Page", p, "Pages", pages))
 	}
 	var btns []bot.Button
 	for _, it := range items[(p-1)*size : min(p*size, len(items))] {
@@ -364,7 +363,7 @@ func (d *Desk) visible(ctx context.Context, c *call, no string) (*models.Ticket,
 }
 
 func (c *call) unknownTicket(no string) []bot.Reply {
-	return c.reply(c.T("ticket_unknown_staff", flows.Truncate(models.NormTicketNo(no), 24)))
+	return c.reply(c.T("ticket_unknown_staff", "No", flows.Truncate(models.NormTicketNo(no), 24)))
 }
 
 // urgency orders tickets by the deadline that applies now, the earliest first; tickets without
@@ -404,17 +403,17 @@ func (d *Desk) todo(ctx context.Context, c *call) ([]bot.Reply, error) {
 	for i, tk := range ts {
 		items[i] = listItem{line: d.ticketLine(c, i+1, &tk, rules), button: &bot.Button{Label: tk.No, Payload: "cmd:/ticket " + tk.No}}
 	}
-	return d.list(ctx, c, c.T(head, len(ts)), items, c.T("list_hint"))
+	return d.list(ctx, c, c.T(head, "Count", len(ts)), items, c.T("list_hint"))
 }
 
 // ticketLine is a ticket in a list: number, state, place, deadline, lateness.
 func (d *Desk) ticketLine(c *call, n int, tk *models.Ticket, rules models.TicketRules) string {
 	loc := rules.Location()
-	line := fmt.Sprintf("%d. %s · %s · %s", n, tk.No, tk.State.Label(c.lang()), flows.Truncate(flows.TicketPlace(c.lang(), tk), 30))
+	line := fmt.Sprintf("%d. %s · %s · %s", n, tk.No, text.State(c.lang(), string(tk.State)), flows.Truncate(flows.TicketPlace(c.lang(), tk), 30))
 	if due := tk.Due(); !due.IsZero() {
-		line += c.T("track_due", flows.DayLabel(c.lang(), due, loc))
+		line += c.T("track_due", "Due", flows.DayLabel(c.lang(), due, loc))
 		if late := lateDays(rules, due, c.t.Now); late > 0 {
-			line += c.T("list_late", late)
+			line += c.T("list_late", "Days", late)
 		}
 	}
 	if tk.Escalated && c.acct.role() == models.RoleStaff {
@@ -461,31 +460,31 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 		return nil, fmt.Errorf("handlers: ticket: %w", err)
 	}
 	var b strings.Builder
-	b.WriteString(c.T("t_head", tk.No, c.T("kind_"+tk.Kind)))
-	b.WriteString(c.T("track_place", flows.TicketPlace(lang, tk)))
-	b.WriteString(c.T("track_category", flows.CategoryLabel(lang, tk.Category)))
-	state := tk.State.Label(lang)
+	b.WriteString(c.T("t_head", "No", tk.No, "Kind", c.T("kind_"+tk.Kind)))
+	b.WriteString(c.T("track_place", "Place", flows.TicketPlace(lang, tk)))
+	b.WriteString(c.T("track_category", "Category", text.Category(lang, tk.Category)))
+	state := text.State(lang, string(tk.State))
 	if tk.Escalated && tk.State.Open() {
 		state += c.T("track_escalated")
 	}
-	b.WriteString(c.T("track_state", state))
+	b.WriteString(c.T("track_state", "State", state))
 	owner, err := d.owner(ctx, lang, tk)
 	if err != nil {
 		return nil, err
 	}
-	b.WriteString(c.T("t_owner", owner))
-	b.WriteString(c.T("t_created", flows.StampLabel(lang, tk.CreatedAt, loc)))
+	b.WriteString(c.T("t_owner", "Owner", owner))
+	b.WriteString(c.T("t_created", "Time", flows.StampLabel(lang, tk.CreatedAt, loc)))
 	if due := tk.Due(); !due.IsZero() {
-		b.WriteString(c.T("track_deadline", flows.DayLabel(lang, due, loc)))
+		b.WriteString(c.T("track_deadline", "Due", flows.DayLabel(lang, due, loc)))
 		if late := lateDays(rules, due, c.t.Now); late > 0 {
-			b.WriteString(c.T("list_late", late))
+			b.WriteString(c.T("list_late", "Days", late))
 		}
 	}
 	if tk.Description != "" {
-		b.WriteString(c.T("t_desc", flows.Truncate(models.MaskPII(tk.Description), 500)))
+		b.WriteString(c.T("t_desc", "Description", flows.Truncate(models.MaskPII(tk.Description), 500)))
 	}
 	if len(photos) > 0 {
-		b.WriteString(c.T("t_photos", len(photos)))
+		b.WriteString(c.T("t_photos", "Count", len(photos)))
 	}
 	ref := d.o.Pseudonyms.Citizen(tk.CitizenID)
 	if sup {
@@ -493,46 +492,46 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 		if tk.Anonymous || tk.Phone == "" {
 			ident = c.T("t_anonymous")
 		}
-		b.WriteString(c.T("t_citizen", ref, ident))
+		b.WriteString(c.T("t_citizen", "Citizen", ref, "Identity", ident))
 		switch {
 		case tk.Phone != "" && tk.CallbackConsent:
-			b.WriteString(c.T("t_phone", tk.Phone))
+			b.WriteString(c.T("t_phone", "Phone", tk.Phone))
 		case tk.Phone != "":
-			b.WriteString(c.T("t_phone_masked", models.MaskPhone(tk.Phone)))
+			b.WriteString(c.T("t_phone_masked", "Phone", models.MaskPhone(tk.Phone)))
 		}
 		n, err := d.o.Store.CountFollowers(ctx, tk.ID)
 		if err != nil {
 			return nil, fmt.Errorf("handlers: ticket: %w", err)
 		}
 		if n > 0 {
-			b.WriteString(c.T("t_followers", n))
+			b.WriteString(c.T("t_followers", "Count", n))
 		}
 	}
 	if tk.State == models.StateRejected && tk.Reason != "" {
-		b.WriteString(c.T("track_reason", tk.Reason))
+		b.WriteString(c.T("track_reason", "Reason", tk.Reason))
 	}
 	if tk.Plan != "" {
-		b.WriteString(c.T("t_plan", flows.Truncate(tk.Plan, 300)))
+		b.WriteString(c.T("t_plan", "Plan", flows.Truncate(tk.Plan, 300)))
 	}
 	if tk.Result != "" {
-		b.WriteString(c.T("t_result", flows.Truncate(tk.Result, 300)))
+		b.WriteString(c.T("t_result", "Result", flows.Truncate(tk.Result, 300)))
 	}
 	if tk.AppealBy != "" {
-		b.WriteString(c.T("t_appeal", c.T("actor_"+tk.AppealBy), flows.Truncate(models.MaskPII(tk.AppealReason), 300)))
+		b.WriteString(c.T("t_appeal", "By", c.T("actor_"+tk.AppealBy), "Reason", flows.Truncate(models.MaskPII(tk.AppealReason), 300)))
 	}
 	if tk.Rerate != "" {
-		b.WriteString(c.T("t_rerate", c.T("rerate_"+tk.Rerate)))
+		b.WriteString(c.T("t_rerate", "Verdict", c.T("rerate_"+tk.Rerate)))
 	}
 	if tk.PublishedAt != nil {
-		b.WriteString(c.T("t_published", flows.StampLabel(lang, *tk.PublishedAt, loc)))
+		b.WriteString(c.T("t_published", "Time", flows.StampLabel(lang, *tk.PublishedAt, loc)))
 	}
 	if len(evs) > 0 {
 		b.WriteString(c.T("track_timeline"))
 		for _, ev := range evs {
 			fmt.Fprintf(&b, "\n%s %s", flows.StampLabel(lang, ev.CreatedAt, loc), flows.EventLabel(lang, &ev))
-			b.WriteString(c.T("t_event_actor", c.T("actor_"+ev.ActorRole)))
+			b.WriteString(c.T("t_event_actor", "Actor", c.T("actor_"+ev.ActorRole)))
 			if note := eventNote(lang, &ev); note != "" && ev.Action != models.ActSubmit && (sup || ev.Public) {
-				b.WriteString(c.T("track_note", flows.Truncate(note, 200)))
+				b.WriteString(c.T("track_note", "Note", flows.Truncate(note, 200)))
 			}
 		}
 	}
@@ -548,14 +547,14 @@ func eventNote(lang string, ev *models.TicketEvent) string {
 	switch ev.Action {
 	case models.ActRerate:
 		outcome, rest, _ := strings.Cut(ev.Note, ": ")
-		return joinNote(flows.T(lang, "rerate_"+outcome), rest)
+		return joinNote(text.T(lang, "rerate_"+outcome), rest)
 	case models.ActReview:
 		outcome, rest, _ := strings.Cut(ev.Note, ": ")
 		key := "btn_dismiss"
 		if outcome == models.ReviewUphold {
 			key = "btn_uphold"
 		}
-		return joinNote(flows.T(lang, key), models.MaskPII(rest))
+		return joinNote(text.T(lang, key), models.MaskPII(rest))
 	}
 	return models.MaskPII(ev.Note)
 }
@@ -575,30 +574,30 @@ func (d *Desk) nextSteps(c *call, tk *models.Ticket, ref string) (hints []string
 	case models.RoleStaff:
 		switch tk.State {
 		case models.StateSubmitted:
-			hints = append(hints, c.T("hint_accept", tk.No))
+			hints = append(hints, c.T("hint_accept", "No", tk.No))
 			buttons = append(buttons, bot.Button{Label: c.T("btn_accept"), Payload: "cmd:/accept " + tk.No})
 		case models.StateAccepted, models.StateReopened:
-			hints = append(hints, c.T("hint_plan", tk.No))
+			hints = append(hints, c.T("hint_plan", "No", tk.No))
 		case models.StateRectifying:
-			hints = append(hints, c.T("hint_done", tk.No))
+			hints = append(hints, c.T("hint_done", "No", tk.No))
 		}
 		if working && tk.Kind == models.KindBadReview && !tk.StaffAppealed {
-			hints = append(hints, c.T("hint_appeal", tk.No))
+			hints = append(hints, c.T("hint_appeal", "No", tk.No))
 		}
 	default:
 		switch tk.State {
 		case models.StateSubmitted:
-			hints = append(hints, c.T("hint_verify", tk.No))
+			hints = append(hints, c.T("hint_verify", "No", tk.No))
 			buttons = append(buttons, bot.Button{Label: c.T("btn_accept"), Payload: "cmd:/verify " + tk.No + " valid"})
 		case models.StateAppealed:
-			hints = append(hints, c.T("hint_review", tk.No))
+			hints = append(hints, c.T("hint_review", "No", tk.No))
 			buttons = append(buttons,
 				bot.Button{Label: c.T("btn_uphold"), Payload: "cmd:/review " + tk.No + " uphold"},
 				bot.Button{Label: c.T("btn_dismiss"), Payload: "cmd:/review " + tk.No + " dismiss"})
 		case models.StateAccepted, models.StateReopened:
-			hints = append(hints, c.T("hint_plan", tk.No))
+			hints = append(hints, c.T("hint_plan", "No", tk.No))
 		case models.StateRectifying:
-			hints = append(hints, c.T("hint_done", tk.No))
+			hints = append(hints, c.T("hint_done", "No", tk.No))
 		}
 		if working && !tk.Escalated {
 			buttons = append(buttons, bot.Button{Label: c.T("btn_escalate"), Payload: "cmd:/escalate " + tk.No})
@@ -606,7 +605,7 @@ func (d *Desk) nextSteps(c *call, tk *models.Ticket, ref string) (hints []string
 		if (tk.State == models.StateResolved || tk.State == models.StateClosed) && tk.PublishedAt == nil && tk.Plan != "" && tk.Result != "" {
 			buttons = append(buttons, bot.Button{Label: c.T("btn_publish"), Payload: "cmd:/publish " + tk.No})
 		}
-		hints = append(hints, c.T("hint_ban", ref))
+		hints = append(hints, c.T("hint_ban", "Citizen", ref))
 	}
 	return hints, buttons
 }
@@ -623,16 +622,16 @@ func (d *Desk) owner(ctx context.Context, lang string, tk *models.Ticket) (strin
 			return "", fmt.Errorf("handlers: owner: %w", err)
 		}
 		if tk.Escalated {
-			return st.Name + " " + st.StaffNo + " · " + flows.T(lang, "owner_supervisor"), nil
+			return st.Name + " " + st.StaffNo + " · " + text.T(lang, "owner_supervisor"), nil
 		}
 		return st.Name + " " + st.StaffNo, nil
 	case tk.Escalated || tk.State == models.StateAppealed:
-		return flows.T(lang, "owner_supervisor"), nil
+		return text.T(lang, "owner_supervisor"), nil
 	}
 	if tk.Window != nil {
-		return flows.T(lang, "owner_window", tk.Window.Code), nil
+		return text.T(lang, "owner_window", "Code", tk.Window.Code), nil
 	}
-	return flows.T(lang, "owner_center"), nil
+	return text.T(lang, "owner_center"), nil
 }
 
 // Transitions.
@@ -663,30 +662,44 @@ func (d *Desk) act(ctx context.Context, c *call, no string, ch models.Change, ok
 // refusal is the sentence for a refused change: the state does not allow it, the role may not,
 // or something it needs is missing.
 func (d *Desk) refusal(c *call, tk *models.Ticket, ch models.Change, te *models.TransitionError) string {
-	act := c.T("act_" + string(ch.Action))
+	act := c.T(actionTexts[ch.Action].name)
 	switch {
 	case errors.Is(te, models.ErrAlreadyAppealed):
-		return c.T("err_appealed", tk.No)
+		return c.T("err_appealed", "No", tk.No)
 	case errors.Is(te, models.ErrForbidden):
-		return c.T("err_forbidden", tk.No, act)
+		return c.T("err_forbidden", "No", tk.No, "Action", act)
 	case errors.Is(te, models.ErrBadInput):
 		switch ch.Action {
 		case models.ActPublish:
-			return c.T("err_publish_unfinished", tk.No)
+			return c.T("err_publish_unfinished", "No", tk.No)
 		case models.ActAssign:
-			return c.T("err_other_center", ch.Note, tk.No)
+			return c.T("err_other_center", "StaffNo", ch.Note, "No", tk.No)
 		}
-		return c.T("usage_" + string(ch.Action))
+		return c.T(actionTexts[ch.Action].usage)
 	}
 	switch {
 	case ch.Action == models.ActEscalate && tk.Escalated:
-		return c.T("err_escalated", tk.No)
+		return c.T("err_escalated", "No", tk.No)
 	case ch.Action == models.ActPublish && tk.PublishedAt != nil:
-		return c.T("err_published", tk.No)
+		return c.T("err_published", "No", tk.No)
 	case ch.Action == models.ActAppeal && tk.Kind != models.KindBadReview && tk.State.Open():
-		return c.T("err_not_bad_review", tk.No)
+		return c.T("err_not_bad_review", "No", tk.No)
 	}
-	return c.T("err_state", tk.No, tk.State.Label(c.lang()), act)
+	return c.T("err_state", "No", tk.No, "State", text.State(c.lang(), string(tk.State)), "Action", act)
+}
+
+// actionTexts are the catalog keys that name each action staff and supervisors take from chat
+// ("you cannot accept it now"), and of the usage line shown when the command lacks something.
+var actionTexts = map[models.Action]struct{ name, usage string }{
+	models.ActAccept:   {"act_accept", "usage_accept"},
+	models.ActReject:   {"act_reject", "usage_reject"},
+	models.ActAssign:   {"act_assign", "usage_assign"},
+	models.ActPlan:     {"act_plan", "usage_plan"},
+	models.ActDone:     {"act_done", "usage_done"},
+	models.ActAppeal:   {"act_appeal", "usage_appeal"},
+	models.ActReview:   {"act_review", "usage_review"},
+	models.ActEscalate: {"act_escalate", "usage_escalate"},
+	models.ActPublish:  {"act_publish", "usage_publish"},
 }
 
 // noAndText splits "NUMBER text…".
@@ -698,7 +711,7 @@ func noAndText(args string) (no, text string) {
 // tooLong answers text over limit characters, or nil.
 func (c *call) tooLong(text string, limit int) []bot.Reply {
 	if n := utf8.RuneCountInString(text); n > limit {
-		return c.reply(c.T("err_too_long", n, limit))
+		return c.reply(c.T("err_too_long", "Len", n, "Max", limit))
 	}
 	return nil
 }
@@ -709,27 +722,27 @@ func (d *Desk) accept(ctx context.Context, c *call) ([]bot.Reply, error) {
 		return c.reply(c.T("usage_accept")), nil
 	}
 	return d.act(ctx, c, no, models.Change{Action: models.ActAccept}, func(tk *models.Ticket) string {
-		return c.T("ok_accept", tk.No, flows.DayLabel(c.lang(), tk.RectifyDue, d.o.Store.TicketRules().Location()), tk.No)
+		return c.T("ok_accept", "No", tk.No, "Due", flows.DayLabel(c.lang(), tk.RectifyDue, d.o.Store.TicketRules().Location()))
 	})
 }
 
 func (d *Desk) plan(ctx context.Context, c *call) ([]bot.Reply, error) {
-	return d.actWithText(ctx, c, models.ActPlan, "usage_plan", maxNoteRunes, func(tk *models.Ticket) string {
-		return c.T("ok_plan", tk.No, tk.No)
+	return d.actWithText(ctx, c, models.ActPlan, "usage_plan", models.MaxNoteRunes, func(tk *models.Ticket) string {
+		return c.T("ok_plan", "No", tk.No)
 	})
 }
 
 func (d *Desk) done(ctx context.Context, c *call) ([]bot.Reply, error) {
-	return d.actWithText(ctx, c, models.ActDone, "usage_done", maxNoteRunes, func(tk *models.Ticket) string {
-		return c.T("ok_done", tk.No)
+	return d.actWithText(ctx, c, models.ActDone, "usage_done", models.MaxNoteRunes, func(tk *models.Ticket) string {
+		return c.T("ok_done", "No", tk.No)
 	})
 }
 
 // staffAppeal is /appeal from a staff account: contesting a bad review of their window as
 // mistaken or malicious (申诉). Citizens' /appeal is their own conversation.
 func (d *Desk) staffAppeal(ctx context.Context, c *call) ([]bot.Reply, error) {
-	return d.actWithText(ctx, c, models.ActAppeal, "usage_appeal", maxReasonRunes, func(tk *models.Ticket) string {
-		return c.T("ok_appeal", tk.No)
+	return d.actWithText(ctx, c, models.ActAppeal, "usage_appeal", models.MaxReasonRunes, func(tk *models.Ticket) string {
+		return c.T("ok_appeal", "No", tk.No)
 	})
 }
 

@@ -216,6 +216,8 @@ func TestRefusedTransitionsExplained(t *testing.T) {
 		// One appeal per side.
 		testenv.MustContain(t, r.say(staff, "/appeal "+no+" 恶意差评"), "申诉已提交")
 		testenv.MustContain(t, r.say(sup, "/review "+no+" dismiss"), "已驳回")
+		// The timeline says in words that the dismissed appeal sent the ticket back to work.
+		testenv.MustContain(t, r.say(sup, "/ticket "+no), "复核完成，继续办理")
 		testenv.MustContain(t, r.say(staff, "/appeal "+no+" 再申诉"), "已申诉过一次")
 		// Staff can appeal bad reviews only.
 		w, _ := r.store.WindowByCode(context.Background(), "W001")

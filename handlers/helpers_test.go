@@ -14,6 +14,7 @@ import (
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -47,7 +48,7 @@ func openStore(t testing.TB, url string) *models.Store {
 }
 
 func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock) *rig {
-	store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
+	store.SetTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai, SessionTTL: 30 * time.Minute,
 	}, flows.NewRate(store, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),

@@ -13,6 +13,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/flows"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -61,7 +62,7 @@ func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]bot.Reply, error
 	replies, err := r.engine.Run(ctx, in, r.route)
 	if errors.Is(err, flows.ErrBusy) || errors.Is(err, flows.ErrConflict) {
 		r.logger.Warn("handlers: conversation busy", "platform", in.Platform, "err", err)
-		return []bot.Reply{{Text: flows.T(flows.NormLang(in.Lang), "busy")}}, nil
+		return []bot.Reply{{Text: text.T(in.Lang, "busy")}}, nil
 	}
 	return replies, err
 }
@@ -159,7 +160,7 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		if cmd.Name == "appeal" && acct.role() == models.RoleStaff {
 			return r.desk.staffAppeal(ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args})
 		}
-		deepLink := strings.HasPrefix(cmd.Args, "w_") || strings.HasPrefix(cmd.Args, flows.StaffLinkPrefix)
+		deepLink := strings.HasPrefix(cmd.Args, "w_") || strings.HasPrefix(cmd.Args, models.StaffLinkPrefix)
 		if cmd.Name == "rate" || cmd.Name == "complain" || (cmd.Name == "start" && deepLink) {
 			banned, err := r.desk.banned(ctx, t.Citizen.ID)
 			if err != nil {
@@ -179,7 +180,7 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		if code, ok := strings.CutPrefix(cmd.Args, "w_"); ok {
 			return r.engine.Start(ctx, t, flows.RateFlowName, code)
 		}
-		if strings.HasPrefix(cmd.Args, flows.StaffLinkPrefix) {
+		if strings.HasPrefix(cmd.Args, models.StaffLinkPrefix) {
 			return r.engine.Start(ctx, t, flows.RateFlowName, cmd.Args)
 		}
 		t.Session.End()
@@ -221,7 +222,7 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 // unknown answers a command that does not exist, or is not the account's to use: the two must
 // read the same. Unknown commands keep the conversation under way: the user can carry on.
 func (r *Router) unknown(t *flows.Turn, acct account, cmd Command) []bot.Reply {
-	return append([]bot.Reply{{Text: t.T("unknown_command", "/"+cmd.Name)}}, r.help(t, acct)...)
+	return append([]bot.Reply{{Text: t.T("unknown_command", "Command", "/"+cmd.Name)}}, r.help(t, acct)...)
 }
 
 // more continues the last paged list of this chat with its next page.

@@ -13,6 +13,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/flows"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -22,28 +23,20 @@ type period struct {
 	label string
 }
 
+// The periods a supervisor may type: Chinese forms are input vocabulary, read here, never shown.
 var (
-	monthRE      = regexp.MustCompile(`^(\d{4})[-/.年](\d{1,2})月?$`)
-	yearRE       = regexp.MustCompile(`^(\d{4})年?$`)
-	monthOnlyRE  = regexp.MustCompile(`^(\d{1,2})月$`)
-	enMonthNames = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+	monthRE     = regexp.MustCompile(`^(\d{4})[-/.年](\d{1,2})月?$`)
+	yearRE      = regexp.MustCompile(`^(\d{4})年?$`)
+	monthOnlyRE = regexp.MustCompile(`^(\d{1,2})月$`)
 )
 
 func monthOf(lang string, y int, m time.Month, loc *time.Location) period {
 	p := models.MonthPeriod(y, m, loc)
-	label := fmt.Sprintf("%d年%d月", p.From.Year(), int(p.From.Month()))
-	if lang == flows.LangEN {
-		label = fmt.Sprintf("%s %d", enMonthNames[p.From.Month()-1], p.From.Year())
-	}
-	return period{Period: p, label: label}
+	return period{Period: p, label: text.MonthYearShort(lang, p.From.Year(), p.From.Month())}
 }
 
 func yearOf(lang string, y int, loc *time.Location) period {
-	label := fmt.Sprintf("%d年", y)
-	if lang == flows.LangEN {
-		label = strconv.Itoa(y)
-	}
-	return period{Period: models.YearPeriod(y, loc), label: label}
+	return period{Period: models.YearPeriod(y, loc), label: text.Year(lang, y)}
 }
 
 // parsePeriod reads the period argument of a chat command: month (the default), last, year, 2026-11, 2026 or 11月.
@@ -92,22 +85,22 @@ func (d *Desk) statsText(c *call, head string, st models.Tally, tc *models.Ticke
 	} else {
 		var levels []string
 		for _, l := range models.Levels {
-			levels = append(levels, fmt.Sprintf("%s %d", l.Label(c.lang()), st.Count(l)))
+			levels = append(levels, fmt.Sprintf("%s %d", text.Level(c.lang(), int(l)), st.Count(l)))
 		}
-		b.WriteString(c.T("stats_total", st.Total(), strings.Join(levels, " · ")))
+		b.WriteString(c.T("stats_total", "Count", st.Total(), "Levels", strings.Join(levels, " · ")))
 		verdict := c.T("target_missed")
 		if st.MeetsTarget(d.o.Target) {
 			verdict = c.T("target_met")
 		}
-		b.WriteString(c.T("stats_rate", pct(st.SatisfactionRate()), pct(d.o.Target), verdict))
-		b.WriteString(c.T("stats_good", pct(st.GoodRate())))
-		b.WriteString(c.T("stats_bad", st.Bad()))
+		b.WriteString(c.T("stats_rate", "Rate", pct(st.SatisfactionRate()), "Target", pct(d.o.Target), "Verdict", verdict))
+		b.WriteString(c.T("stats_good", "Rate", pct(st.GoodRate())))
+		b.WriteString(c.T("stats_bad", "Count", st.Bad()))
 	}
 	if tc != nil {
-		b.WriteString(c.T("stats_tickets", tc.Open, tc.Overdue))
+		b.WriteString(c.T("stats_tickets", "Open", tc.Open, "Overdue", tc.Overdue))
 	}
 	if insp != nil && insp.Count > 0 {
-		b.WriteString(c.T("stats_inspect", insp.Count, insp.AverageScore))
+		b.WriteString(c.T("stats_inspect", "Count", insp.Count, "Average", fmt.Sprintf("%.1f", insp.AverageScore)))
 	}
 	return b.String()
 }
@@ -115,7 +108,7 @@ func (d *Desk) statsText(c *call, head string, st models.Tally, tc *models.Ticke
 func (d *Desk) mystats(ctx context.Context, c *call) ([]bot.Reply, error) {
 	per, ok := parsePeriod(c.lang(), c.args, c.t.Now, d.loc())
 	if !ok {
-		return c.reply(c.T("bad_period", flows.Truncate(c.args, 20))), nil
+		return c.reply(c.T("bad_period", "Period", flows.Truncate(c.args, 20))), nil
 	}
 	st := c.acct.staff
 	w := st.Window
@@ -131,13 +124,13 @@ func (d *Desk) mystats(ctx context.Context, c *call) ([]bot.Reply, error) {
 		return nil, fmt.Errorf("handlers: mystats: %w", err)
 	}
 	tc := models.SumTicketCounts(counts, &w.ID)
-	text := d.statsText(c, c.T("mystats_head", w.Code+" "+w.Name, per.label), stats, &tc, nil)
+	text := d.statsText(c, c.T("mystats_head", "Window", w.Code+" "+w.Name, "Period", per.label), stats, &tc, nil)
 	named, err := d.o.Store.StatsIn(ctx, models.Scope{StaffID: &st.ID}, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: mystats: %w", err)
 	}
 	if named.Total() > 0 {
-		text += c.T("mystats_named", named.Total(), pct(named.SatisfactionRate()))
+		text += c.T("mystats_named", "Count", named.Total(), "Rate", pct(named.SatisfactionRate()))
 	}
 	return c.reply(text), nil
 }
@@ -171,7 +164,7 @@ func (d *Desk) stats(ctx context.Context, c *call) ([]bot.Reply, error) {
 			continue
 		}
 		if code != "" {
-			return c.reply(c.T("bad_period", flows.Truncate(arg, 20))), nil
+			return c.reply(c.T("bad_period", "Period", flows.Truncate(arg, 20))), nil
 		}
 		code = arg
 	}
@@ -186,7 +179,7 @@ func (d *Desk) stats(ctx context.Context, c *call) ([]bot.Reply, error) {
 		case err == nil || errors.Is(err, models.ErrNotFound):
 			ct, err := d.o.Store.CenterByCode(ctx, code)
 			if errors.Is(err, models.ErrNotFound) || (err == nil && !covers(c.acct.actor, ct.ID)) {
-				return c.reply(c.T("code_unknown", flows.Truncate(code, 40))), nil
+				return c.reply(c.T("code_unknown", "Code", flows.Truncate(code, 40))), nil
 			}
 			if err != nil {
 				return nil, fmt.Errorf("handlers: stats: %w", err)
@@ -214,7 +207,7 @@ func (d *Desk) stats(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handlers: stats: %w", err)
 	}
-	return c.reply(d.statsText(c, c.T("stats_head", title, per.label), st, &tc, &insp)), nil
+	return c.reply(d.statsText(c, c.T("stats_head", "Scope", title, "Period", per.label), st, &tc, &insp)), nil
 }
 
 func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
@@ -262,7 +255,7 @@ func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
 	}
 	ranked := models.Rank(tallies, d.o.MinRatings)
 	if len(ranked) == 0 {
-		return c.reply(c.T("rank_none", d.o.MinRatings)), nil
+		return c.reply(c.T("rank_none", "Min", d.o.MinRatings)), nil
 	}
 	if bottom {
 		slices.Reverse(ranked)
@@ -272,9 +265,9 @@ func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	head := c.T("rank_head_top", scope, per.label, len(ranked))
+	head := c.T("rank_head_top", "Scope", scope, "Period", per.label, "Count", len(ranked))
 	if bottom {
-		head = c.T("rank_head_bot", scope, per.label, len(ranked))
+		head = c.T("rank_head_bot", "Scope", scope, "Period", per.label, "Count", len(ranked))
 	}
 	items := make([]listItem, len(ranked))
 	for i, r := range ranked {
@@ -283,11 +276,12 @@ func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
 		if c.acct.actor.CenterID == nil && w.Center != nil {
 			name = w.Center.Name + " · " + name
 		}
-		items[i] = listItem{line: c.T("rank_line", r.Rank, w.Code, name, pct(r.Score), pct(r.SatisfactionRate()), r.Total())}
+		items[i] = listItem{line: c.T("rank_line", "Rank", r.Rank, "Code", w.Code, "Name", name, "Score", pct(r.Score),
+			"Rate", pct(r.SatisfactionRate()), "Count", r.Total())}
 	}
-	foot := c.T("rank_note", d.o.MinRatings, pct(d.o.Target))
+	foot := c.T("rank_note", "Min", d.o.MinRatings, "Target", pct(d.o.Target))
 	if small > 0 {
-		foot = c.T("rank_small", small, d.o.MinRatings) + "\n" + foot
+		foot = c.T("rank_small", "Count", small, "Min", d.o.MinRatings) + "\n" + foot
 	}
 	return d.list(ctx, c, head, items, foot)
 }
@@ -319,11 +313,12 @@ func (d *Desk) overdue(ctx context.Context, c *call) ([]bot.Reply, error) {
 		if err != nil {
 			return nil, err
 		}
-		line := c.T("overdue_line", i+1, tk.No, tk.State.Label(c.lang()), flows.Truncate(flows.TicketPlace(c.lang(), &tk), 30),
-			owner, flows.DayLabel(c.lang(), tk.Due(), rules.Location()), late[tk.ID])
+		line := c.T("overdue_line", "N", i+1, "No", tk.No, "State", text.State(c.lang(), string(tk.State)),
+			"Place", flows.Truncate(flows.TicketPlace(c.lang(), &tk), 30), "Owner", owner,
+			"Due", flows.DayLabel(c.lang(), tk.Due(), rules.Location()), "Days", late[tk.ID])
 		items[i] = listItem{line: line, button: &bot.Button{Label: tk.No, Payload: "cmd:/ticket " + tk.No}}
 	}
-	return d.list(ctx, c, c.T("overdue_head", len(ts)), items, c.T("list_hint"))
+	return d.list(ctx, c, c.T("overdue_head", "Count", len(ts)), items, c.T("list_hint"))
 }
 
 func (d *Desk) assign(ctx context.Context, c *call) ([]bot.Reply, error) {
@@ -333,13 +328,13 @@ func (d *Desk) assign(ctx context.Context, c *call) ([]bot.Reply, error) {
 	}
 	st, err := d.o.Store.StaffByNo(ctx, staffNo)
 	if errors.Is(err, models.ErrNotFound) {
-		return c.reply(c.T("err_no_staff", flows.Truncate(staffNo, 40))), nil
+		return c.reply(c.T("err_no_staff", "StaffNo", flows.Truncate(staffNo, 40))), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("handlers: assign: %w", err)
 	}
 	return d.act(ctx, c, no, models.Change{Action: models.ActAssign, AssignTo: &st.ID, Note: st.StaffNo}, func(tk *models.Ticket) string {
-		return c.T("ok_assign", tk.No, st.Name, st.StaffNo)
+		return c.T("ok_assign", "No", tk.No, "Name", st.Name, "StaffNo", st.StaffNo)
 	})
 }
 
@@ -348,21 +343,21 @@ func (d *Desk) verify(ctx context.Context, c *call) ([]bot.Reply, error) {
 	verdict, reason := noAndText(rest)
 	switch strings.ToLower(verdict) {
 	case "valid", "属实", "有效":
-		if r := c.tooLong(reason, maxReasonRunes); r != nil {
+		if r := c.tooLong(reason, models.MaxReasonRunes); r != nil {
 			return r, nil
 		}
 		return d.act(ctx, c, no, models.Change{Action: models.ActAccept, Note: reason}, func(tk *models.Ticket) string {
-			return c.T("ok_accept", tk.No, flows.DayLabel(c.lang(), tk.RectifyDue, d.loc()), tk.No)
+			return c.T("ok_accept", "No", tk.No, "Due", flows.DayLabel(c.lang(), tk.RectifyDue, d.loc()))
 		})
 	case "invalid", "不属实", "无效":
 		if reason == "" {
 			break
 		}
-		if r := c.tooLong(reason, maxReasonRunes); r != nil {
+		if r := c.tooLong(reason, models.MaxReasonRunes); r != nil {
 			return r, nil
 		}
 		return d.act(ctx, c, no, models.Change{Action: models.ActReject, Note: reason}, func(tk *models.Ticket) string {
-			return c.T("ok_reject", tk.No)
+			return c.T("ok_reject", "No", tk.No)
 		})
 	}
 	return c.reply(c.T("usage_verify")), nil
@@ -380,17 +375,17 @@ func (d *Desk) review(ctx context.Context, c *call) ([]bot.Reply, error) {
 	default:
 		return c.reply(c.T("usage_review")), nil
 	}
-	if r := c.tooLong(note, maxReasonRunes); r != nil {
+	if r := c.tooLong(note, models.MaxReasonRunes); r != nil {
 		return r, nil
 	}
 	return d.act(ctx, c, no, models.Change{Action: models.ActReview, Outcome: outcome, Note: note}, func(tk *models.Ticket) string {
 		switch {
 		case outcome == models.ReviewDismiss:
-			return c.T("ok_review_dismiss", tk.No)
+			return c.T("ok_review_dismiss", "No", tk.No)
 		case tk.AppealBy == models.RoleStaff:
-			return c.T("ok_review_staff", tk.No)
+			return c.T("ok_review_staff", "No", tk.No)
 		}
-		return c.T("ok_review_citizen", tk.No)
+		return c.T("ok_review_citizen", "No", tk.No)
 	})
 }
 
@@ -399,11 +394,11 @@ func (d *Desk) escalate(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if no == "" {
 		return c.reply(c.T("usage_escalate")), nil
 	}
-	if r := c.tooLong(note, maxReasonRunes); r != nil {
+	if r := c.tooLong(note, models.MaxReasonRunes); r != nil {
 		return r, nil
 	}
 	return d.act(ctx, c, no, models.Change{Action: models.ActEscalate, Note: note}, func(tk *models.Ticket) string {
-		return c.T("ok_escalate", tk.No)
+		return c.T("ok_escalate", "No", tk.No)
 	})
 }
 
@@ -413,7 +408,7 @@ func (d *Desk) publish(ctx context.Context, c *call) ([]bot.Reply, error) {
 		return c.reply(c.T("usage_publish")), nil
 	}
 	return d.act(ctx, c, no, models.Change{Action: models.ActPublish}, func(tk *models.Ticket) string {
-		return c.T("ok_publish", tk.No)
+		return c.T("ok_publish", "No", tk.No)
 	})
 }
 
@@ -427,12 +422,12 @@ func (d *Desk) inspect(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if err != nil || n < 0 || n > 100 {
 		return c.reply(c.T("score_bad")), nil
 	}
-	if r := c.tooLong(findings, maxNoteRunes); r != nil {
+	if r := c.tooLong(findings, models.MaxNoteRunes); r != nil {
 		return r, nil
 	}
 	w, err := d.o.Store.WindowByCode(ctx, code)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && !covers(c.acct.actor, w.CenterID)) {
-		return c.reply(c.T("window_scope", flows.Truncate(code, 40))), nil
+		return c.reply(c.T("window_scope", "Code", flows.Truncate(code, 40))), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("handlers: inspect: %w", err)
@@ -441,13 +436,13 @@ func (d *Desk) inspect(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if err := d.o.Store.RecordInspection(ctx, &models.Inspection{WindowID: w.ID, StaffID: &by, Score: n, Findings: findings, CreatedAt: c.t.Now}); err != nil {
 		return nil, fmt.Errorf("handlers: inspect: %w", err)
 	}
-	return c.reply(c.T("inspect_ok", flows.WindowLabel(w), n)), nil
+	return c.reply(c.T("inspect_ok", "Window", flows.WindowLabel(w), "Score", n)), nil
 }
 
 func (d *Desk) star(ctx context.Context, c *call) ([]bot.Reply, error) {
 	per, ok := parsePeriod(c.lang(), strings.TrimSpace(c.args), c.t.Now, d.loc())
 	if !ok || per.Year {
-		return c.reply(c.T("bad_period", flows.Truncate(c.args, 20))), nil
+		return c.reply(c.T("bad_period", "Period", flows.Truncate(c.args, 20))), nil
 	}
 	picks, err := d.o.Store.ServiceStarPreview(ctx, c.acct.actor.CenterID, per.From, per.To, d.o.MinRatings)
 	if err != nil {
@@ -468,16 +463,17 @@ func (d *Desk) star(ctx context.Context, c *call) ([]bot.Reply, error) {
 		}
 		p, ok := byCenter[ct.ID]
 		if !ok {
-			items = append(items, listItem{line: strings.TrimPrefix(c.T("star_nobody", ct.Name, d.o.MinRatings), "\n")})
+			items = append(items, listItem{line: strings.TrimPrefix(c.T("star_nobody", "Center", ct.Name, "Min", d.o.MinRatings), "\n")})
 			continue
 		}
 		where := p.Staff.StaffNo
 		if p.Staff.Window != nil {
 			where = p.Staff.Window.Code + " " + p.Staff.Window.Name
 		}
-		items = append(items, listItem{line: strings.TrimPrefix(c.T("star_line", ct.Name, p.Staff.Name, where, pct(p.Score), p.Total()), "\n")})
+		line := c.T("star_line", "Center", ct.Name, "Name", p.Staff.Name, "Window", where, "Score", pct(p.Score), "Count", p.Total())
+		items = append(items, listItem{line: strings.TrimPrefix(line, "\n")})
 	}
-	return d.list(ctx, c, c.T("star_head", per.label), items, strings.TrimSpace(c.T("star_note")))
+	return d.list(ctx, c, c.T("star_head", "Period", per.label), items, strings.TrimSpace(c.T("star_note")))
 }
 
 func (d *Desk) ban(ctx context.Context, c *call) ([]bot.Reply, error) {
@@ -485,7 +481,7 @@ func (d *Desk) ban(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if ref == "" || reason == "" {
 		return c.reply(c.T("usage_ban")), nil
 	}
-	if r := c.tooLong(reason, maxReasonRunes); r != nil {
+	if r := c.tooLong(reason, models.MaxReasonRunes); r != nil {
 		return r, nil
 	}
 	cit, reply, err := d.citizenByRef(ctx, c, ref)
@@ -496,12 +492,12 @@ func (d *Desk) ban(ctx context.Context, c *call) ([]bot.Reply, error) {
 	err = d.o.Store.BanCitizen(ctx, cit.ID, c.acct.actor.StaffID, reason, c.t.Now)
 	switch {
 	case errors.Is(err, models.ErrAlreadyBanned):
-		return c.reply(c.T("ban_already", ref)), nil
+		return c.reply(c.T("ban_already", "Citizen", ref)), nil
 	case err != nil:
 		return nil, fmt.Errorf("handlers: ban: %w", err)
 	}
 	d.o.Logger.InfoContext(ctx, "citizen banned", "citizen_ref", ref, "staff_id", c.acct.actor.StaffID)
-	return c.reply(c.T("ban_ok", ref, reason)), nil
+	return c.reply(c.T("ban_ok", "Citizen", ref, "Reason", reason)), nil
 }
 
 func (d *Desk) unban(ctx context.Context, c *call) ([]bot.Reply, error) {
@@ -517,12 +513,12 @@ func (d *Desk) unban(ctx context.Context, c *call) ([]bot.Reply, error) {
 	err = d.o.Store.UnbanCitizen(ctx, cit.ID, c.acct.actor.StaffID, c.t.Now)
 	switch {
 	case errors.Is(err, models.ErrNotBanned):
-		return c.reply(c.T("unban_not", ref)), nil
+		return c.reply(c.T("unban_not", "Citizen", ref)), nil
 	case err != nil:
 		return nil, fmt.Errorf("handlers: unban: %w", err)
 	}
 	d.o.Logger.InfoContext(ctx, "citizen unbanned", "citizen_ref", ref, "staff_id", c.acct.actor.StaffID)
-	return c.reply(c.T("unban_ok", ref)), nil
+	return c.reply(c.T("unban_ok", "Citizen", ref)), nil
 }
 
 // citizenByRef finds a citizen by pseudonym within the account's scope; with a nil citizen it
@@ -530,7 +526,7 @@ func (d *Desk) unban(ctx context.Context, c *call) ([]bot.Reply, error) {
 func (d *Desk) citizenByRef(ctx context.Context, c *call, ref string) (*models.Citizen, []bot.Reply, error) {
 	cit, err := d.o.Store.CitizenByRef(ctx, d.o.Pseudonyms, ref, c.acct.actor.CenterID)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, c.reply(c.T("ref_unknown", flows.Truncate(ref, 20))), nil
+		return nil, c.reply(c.T("ref_unknown", "Citizen", flows.Truncate(ref, 20))), nil
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("handlers: %s: %w", c.name, err)

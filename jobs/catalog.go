@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -77,11 +78,12 @@ func Catalog(d *Deps) []Job {
 
 func (d *Deps) loc() *time.Location { return d.Calendar.Location() }
 
+// langOf is the language of the catalog a recipient reads: theirs, else the hall's.
 func (d *Deps) langOf(c models.Citizen) string {
 	if c.Lang != "" {
-		return c.Lang
+		return text.Lang(c.Lang)
 	}
-	return d.Lang
+	return text.Lang(d.Lang)
 }
 
 // enqueue queues pushes in one transaction and returns how many were new (a re-run's are not).
@@ -180,17 +182,17 @@ func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center
 		}
 		for _, r := range recipients {
 			lang := d.langOf(r)
-			text := tr(lang, "star", c.Name, monthName(lang, from.Year(), int(from.Month())), st.Name, window,
-				percent(stored.SatisfactionRate), stored.Ratings)
+			msg := text.T(lang, "job.star", "Center", c.Name, "Month", text.MonthYear(lang, from.Year(), from.Month()),
+				"Name", st.Name, "Window", window, "Rate", percent(stored.SatisfactionRate), "Count", stored.Ratings)
 			if len(quotes) > 0 {
-				text += "\n" + tr(lang, "star_praise")
+				msg += "\n" + text.T(lang, "job.star_praise")
 				for _, q := range quotes {
-					text += "\n“" + q + "”"
+					msg += "\n“" + q + "”"
 				}
 			}
 			pushes = append(pushes, &models.Push{
 				DedupeKey: fmt.Sprintf("%s:%s:%s:c%d", KindMonthlyStar, occ.Period, c.Code, r.ID),
-				Kind:      KindMonthlyStar, CitizenID: r.ID, Text: text,
+				Kind:      KindMonthlyStar, CitizenID: r.ID, Text: msg,
 			})
 		}
 		return pushes
@@ -263,42 +265,43 @@ func topBottom(rs []models.Ranked) (top, bottom []models.Ranked) {
 // rankingText writes the figures and the lists of a ranking.
 func (d *Deps) rankingText(lang string, r ranking, windows map[uint]models.Window, centers map[uint]models.Center) string {
 	if r.total.Total() == 0 {
-		return tr(lang, "no_ratings")
+		return text.T(lang, "job.no_ratings")
 	}
 	var b strings.Builder
-	verdict := tr(lang, "missed")
+	verdict := text.T(lang, "job.missed")
 	if r.total.MeetsTarget(d.Target) {
-		verdict = tr(lang, "met")
+		verdict = text.T(lang, "job.met")
 	}
-	b.WriteString(tr(lang, "summary", r.total.Total(), percent(r.total.SatisfactionRate()), int(d.Target*100+0.5), verdict,
-		percent(r.total.GoodRate()), r.total.Bad()))
+	b.WriteString(text.T(lang, "job.summary", "Count", r.total.Total(), "Rate", percent(r.total.SatisfactionRate()),
+		"Target", int(d.Target*100+0.5), "Verdict", verdict, "Good", percent(r.total.GoodRate()), "Bad", r.total.Bad()))
 	list := func(title string, rs []models.Ranked, name func(id uint) (string, string)) {
 		if len(rs) == 0 {
 			return
 		}
-		b.WriteString("\n\n" + tr(lang, title))
+		b.WriteString("\n\n" + text.T(lang, title))
 		for _, x := range rs {
 			code, n := name(x.ID)
-			b.WriteString("\n" + tr(lang, "rank_line", x.Rank, code, n, percent(x.SatisfactionRate()), x.Total()))
+			b.WriteString("\n" + text.T(lang, "job.rank_line", "Rank", x.Rank, "Code", code, "Name", n,
+				"Rate", percent(x.SatisfactionRate()), "Count", x.Total()))
 		}
 	}
 	windowName := func(id uint) (string, string) { w := windows[id]; return w.Code, w.Name }
 	centerName := func(id uint) (string, string) { c := centers[id]; return c.Code, c.Name }
 	top, bottom := topBottom(r.windows)
-	list("top_windows", top, windowName)
-	list("bottom_windows", bottom, windowName)
+	list("job.top_windows", top, windowName)
+	list("job.bottom_windows", bottom, windowName)
 	ctop, cbottom := topBottom(r.centers)
-	list("top_centers", ctop, centerName)
-	list("bottom_centers", cbottom, centerName)
+	list("job.top_centers", ctop, centerName)
+	list("job.bottom_centers", cbottom, centerName)
 	if len(r.windows) > 0 {
-		b.WriteString("\n" + tr(lang, "too_few", d.MinRatings))
+		b.WriteString("\n" + text.T(lang, "job.too_few", "Min", d.MinRatings))
 	}
 	return b.String()
 }
 
 func (d *Deps) scopeName(lang string, scope uint, centers map[uint]models.Center) string {
 	if scope == 0 {
-		return tr(lang, "all_centers")
+		return text.T(lang, "all_centers")
 	}
 	return centers[scope].Name
 }
@@ -367,7 +370,7 @@ func (d *Deps) monthlyReport(ctx context.Context, occ Occurrence) (int, error) {
 		return badOutcomes(lang, scope, outcomes) + inspectionLine(lang, inspections[scope])
 	}
 	title := func(lang, scope string) string {
-		return tr(lang, "report_title", monthName(lang, from.Year(), int(from.Month())), scope)
+		return text.T(lang, "job.report_title", "Month", text.MonthYear(lang, from.Year(), from.Month()), "Scope", scope)
 	}
 	return d.sendRankings(ctx, occ, KindMonthlyReport, sd, windows, title, extra)
 }
@@ -375,9 +378,9 @@ func (d *Deps) monthlyReport(ctx context.Context, occ Occurrence) (int, error) {
 // inspectionLine reports the month's inspections, or says there were none.
 func inspectionLine(lang string, s models.InspectionSummary) string {
 	if s.Count == 0 {
-		return "\n\n" + tr(lang, "inspections_none")
+		return "\n\n" + text.T(lang, "job.inspections_none")
 	}
-	return "\n\n" + tr(lang, "inspections", s.Count, s.AverageScore)
+	return "\n\n" + text.T(lang, "job.inspections", "Count", s.Count, "Average", fmt.Sprintf("%.1f", s.AverageScore))
 }
 
 // badOutcomes says how the period's bad reviews in scope (0: all centers) ended.
@@ -401,13 +404,9 @@ func badOutcomes(lang string, scope uint, outcomes []models.TicketOutcome) strin
 		return ""
 	}
 	for _, l := range order {
-		parts = append(parts, tr(lang, "outcome_line", l, counts[l]))
+		parts = append(parts, text.T(lang, "job.outcome_line", "Outcome", l, "Count", counts[l]))
 	}
-	sep := "，"
-	if english(lang) {
-		sep = ", "
-	}
-	return "\n\n" + tr(lang, "bad_outcomes", n, strings.Join(parts, sep))
+	return "\n\n" + text.T(lang, "job.bad_outcomes", "Count", n, "Outcomes", strings.Join(parts, text.T(lang, "job.outcome_sep")))
 }
 
 // yearlyRanking sends supervisors the year's best and worst windows and centers, and tells the
@@ -418,7 +417,7 @@ func (d *Deps) yearlyRanking(ctx context.Context, occ Occurrence) (int, error) {
 		return 0, err
 	}
 	title := func(lang, scope string) string {
-		return tr(lang, "yearly_title", tr(lang, "year", from.Year()), scope)
+		return text.T(lang, "job.yearly_title", "Year", text.T(lang, "job.year", "Year", from.Year()), "Scope", scope)
 	}
 	sd, err := d.loadSupervisorData(ctx, from, to)
 	if err != nil {
@@ -443,15 +442,9 @@ func (d *Deps) yearlyRanking(ctx context.Context, occ Occurrence) (int, error) {
 			w := windows[r.ID]
 			for _, a := range accs {
 				lang := d.langOf(a.Citizen)
-				var text string
-				if key == "yearly_top" {
-					text = tr(lang, key, w.Code+" "+w.Name, w.Center.Name, tr(lang, "year", from.Year()), r.Rank, percent(r.SatisfactionRate()))
-				} else {
-					text = tr(lang, key, w.Code+" "+w.Name, w.Center.Name, tr(lang, "year", from.Year()), percent(r.SatisfactionRate()))
-				}
 				pushes = append(pushes, &models.Push{
 					DedupeKey: fmt.Sprintf("%s:%s:%s:w%d:c%d", KindYearlyRanking, occ.Period, key, r.ID, a.Citizen.ID),
-					Kind:      KindYearlyRanking, CitizenID: a.Citizen.ID, Text: text,
+					Kind:      KindYearlyRanking, CitizenID: a.Citizen.ID, Text: yearlyText(lang, key, w, r, from.Year()),
 				})
 			}
 		}
@@ -465,6 +458,16 @@ func (d *Deps) yearlyRanking(ctx context.Context, occ Occurrence) (int, error) {
 	}
 	m, err := d.enqueue(ctx, occ.At, pushes)
 	return n + m, err
+}
+
+// yearlyText congratulates the staff of a window among the year's best ("yearly_top") or warns
+// those of one among the worst; only the best are told their place.
+func yearlyText(lang, which string, w models.Window, r models.Ranked, year int) string {
+	name, yr, rate := w.Code+" "+w.Name, text.T(lang, "job.year", "Year", year), percent(r.SatisfactionRate())
+	if which == "yearly_top" {
+		return text.T(lang, "job.yearly_top", "Window", name, "Center", w.Center.Name, "Year", yr, "Rank", r.Rank, "Rate", rate)
+	}
+	return text.T(lang, "job.yearly_bottom", "Window", name, "Center", w.Center.Name, "Year", yr, "Rate", rate)
 }
 
 // sendRankings queues one ranking message per supervisor account, for the supervisor's scope.

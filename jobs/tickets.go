@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"windowbot/bot"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -17,22 +18,19 @@ import (
 // deadlineKind names the deadline a ticket is working against.
 func deadlineKind(lang string, t *models.Ticket) string {
 	if t.State == models.StateSubmitted {
-		return tr(lang, "deadline_callback")
+		return text.T(lang, "job.deadline_callback")
 	}
-	return tr(lang, "deadline_rectify")
+	return text.T(lang, "job.deadline_rectify")
 }
 
 // where describes a ticket to staff: its window, or the whole center; never the citizen.
 func where(lang string, t *models.Ticket) string {
-	cat := t.Category
-	if tag, ok := models.CategoryByKey(t.Category); ok {
-		cat = tag.Label(lang)
-	}
+	cat := text.Category(lang, t.Category)
 	if t.Window != nil {
 		return t.Window.Code + " " + t.Window.Name + " · " + cat
 	}
 	if t.WindowID == nil {
-		return tr(lang, "whole_center") + " · " + cat
+		return text.T(lang, "whole_center") + " · " + cat
 	}
 	return cat
 }
@@ -60,8 +58,9 @@ func (d *Deps) deadlineReminders(ctx context.Context, occ Occurrence) (int, erro
 		t := &tickets[i]
 		due := t.Due()
 		which := "remind_next"
+		key := "job.remind_next"
 		if due.Before(today.AddDate(0, 0, 1)) {
-			which = "remind_today"
+			which, key = "remind_today", "job.remind_today"
 		}
 		accs, err := d.handlers(ctx, t)
 		if err != nil {
@@ -72,7 +71,7 @@ func (d *Deps) deadlineReminders(ctx context.Context, occ Occurrence) (int, erro
 			pushes = append(pushes, &models.Push{
 				DedupeKey: fmt.Sprintf("%s:%s:%s:%s:c%d", KindDeadlineReminder, t.No, dateIn(due, d.loc()), which, a.Citizen.ID),
 				Kind:      KindDeadlineReminder, CitizenID: a.Citizen.ID,
-				Text: tr(lang, which, t.No, where(lang, t), deadlineKind(lang, t), dateIn(due, d.loc())),
+				Text: text.T(lang, key, "No", t.No, "Where", where(lang, t), "Deadline", deadlineKind(lang, t), "Day", dateIn(due, d.loc())),
 			})
 		}
 	}
@@ -117,7 +116,7 @@ func (d *Deps) overdueEscalation(ctx context.Context, occ Occurrence) (int, erro
 	for _, t := range overdue {
 		late := d.Calendar.WorkdaysLate(t.Due(), now)
 		c := models.Change{Actor: models.Actor{Role: models.RoleSystem}, At: now,
-			Note: tr(d.Lang, "overdue_note", deadlineKind(d.Lang, &t), late)}
+			Note: text.T(d.Lang, "job.overdue_note", "Deadline", deadlineKind(d.Lang, &t), "Days", late)}
 		switch {
 		case !t.Escalated:
 			c.Action = models.ActEscalate
@@ -167,24 +166,24 @@ func (d *Deps) dailyDigest(ctx context.Context, occ Occurrence) (int, error) {
 	for _, a := range sd.sups {
 		scope := models.SupervisorScope(a.Staff)
 		lang := d.langOf(a.Citizen)
-		text := tr(lang, "digest_title", dateIn(now, d.loc()), d.scopeName(lang, scope, sd.centers))
+		msg := text.T(lang, "job.digest_title", "Day", dateIn(now, d.loc()), "Scope", d.scopeName(lang, scope, sd.centers))
 		badHere, lateHere := ticketsIn(bad, scope), ticketsIn(overdue, scope)
-		text += "\n" + tr(lang, "digest_bad", len(badHere))
-		text += digestLines(lang, badHere, func(t *models.Ticket) string {
-			return tr(lang, "digest_line", t.No, where(lang, t))
+		msg += "\n" + text.T(lang, "job.digest_bad", "Count", len(badHere))
+		msg += digestLines(lang, badHere, func(t *models.Ticket) string {
+			return text.T(lang, "job.digest_line", "No", t.No, "Where", where(lang, t))
 		})
-		text += "\n" + tr(lang, "digest_overdue", len(lateHere))
-		text += digestLines(lang, lateHere, func(t *models.Ticket) string {
-			return tr(lang, "digest_late", t.No, where(lang, t), cal.WorkdaysLate(t.Due(), now))
+		msg += "\n" + text.T(lang, "job.digest_overdue", "Count", len(lateHere))
+		msg += digestLines(lang, lateHere, func(t *models.Ticket) string {
+			return text.T(lang, "job.digest_late", "No", t.No, "Where", where(lang, t), "Days", cal.WorkdaysLate(t.Due(), now))
 		})
 		if sum := models.Sum(talliesIn(sd.tallies, scope)); sum.Total() == 0 {
-			text += "\n" + tr(lang, "digest_no_sat", dateIn(prev, d.loc()))
+			msg += "\n" + text.T(lang, "job.digest_no_sat", "Day", dateIn(prev, d.loc()))
 		} else {
-			text += "\n" + tr(lang, "digest_sat", dateIn(prev, d.loc()), percent(sum.SatisfactionRate()), sum.Total())
+			msg += "\n" + text.T(lang, "job.digest_sat", "Day", dateIn(prev, d.loc()), "Rate", percent(sum.SatisfactionRate()), "Count", sum.Total())
 		}
 		pushes = append(pushes, &models.Push{
 			DedupeKey: fmt.Sprintf("%s:%s:c%d", KindDailyDigest, dateIn(now, d.loc()), a.Citizen.ID),
-			Kind:      KindDailyDigest, CitizenID: a.Citizen.ID, Text: text,
+			Kind:      KindDailyDigest, CitizenID: a.Citizen.ID, Text: msg,
 		})
 	}
 	return d.enqueue(ctx, occ.At, pushes)
@@ -203,15 +202,15 @@ func ticketsIn(ts []models.Ticket, scope uint) []*models.Ticket {
 
 // digestLines writes a line for each of the first ten tickets, then how many more there are.
 func digestLines(lang string, ts []*models.Ticket, line func(t *models.Ticket) string) string {
-	var text string
+	var out string
 	for i, t := range ts {
 		if i == 10 {
-			text += "\n" + tr(lang, "digest_more", len(ts)-10)
+			out += "\n" + text.T(lang, "job.digest_more", "Count", len(ts)-10)
 			break
 		}
-		text += "\n" + line(t)
+		out += "\n" + line(t)
 	}
-	return text
+	return out
 }
 
 // rerating reminds, once, the citizens of tickets resolved RerateReminderDays ago or more that
@@ -243,11 +242,11 @@ func (d *Deps) rerating(ctx context.Context, occ Occurrence) (int, error) {
 			p := &models.Push{
 				DedupeKey: fmt.Sprintf("%s:%s:%d:c%d", KindRerateReminder, t.No, t.ResolvedAt.Unix(), c.ID),
 				Kind:      KindRerateReminder, CitizenID: c.ID,
-				Text: tr(lang, "rerate_remind", t.No, t.No, closeAt.In(d.loc()).Format("2006-01-02 15:04")),
+				Text: text.T(lang, "job.rerate_remind", "No", t.No, "Closes", closeAt.In(d.loc()).Format("2006-01-02 15:04")),
 			}
 			if c.ID == t.CitizenID {
 				// Only who filed it gives the verdict; the button is the router's /rerate command.
-				raw, _ := json.Marshal(bot.Column(bot.Button{Label: tr(lang, "rerate_button"), Payload: "cmd:/rerate " + t.No}))
+				raw, _ := json.Marshal(bot.Column(bot.Button{Label: text.T(lang, "job.rerate_button"), Payload: "cmd:/rerate " + t.No}))
 				p.Buttons = string(raw)
 			}
 			pushes = append(pushes, p)

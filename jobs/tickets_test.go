@@ -162,8 +162,8 @@ func TestDeadlineReminders(t *testing.T) {
 		// The whole-center complaint is described as such to the supervisors, not as a window.
 		var pe models.Push
 		s.DB().Where("dedupe_key LIKE ?", "deadline_reminder:"+e.No+":2026-09-30:remind_today:%").First(&pe)
-		if !strings.Contains(pe.Text, "（全中心 · 服务态度）") {
-			t.Errorf("reminder of the whole-center complaint = %q, want it named 全中心 · 服务态度", pe.Text)
+		if !strings.Contains(pe.Text, "（整个服务中心 · 服务态度）") {
+			t.Errorf("reminder of the whole-center complaint = %q, want it named 整个服务中心 · 服务态度", pe.Text)
 		}
 		// A forced re-run of a day queues nothing new.
 		if got := r.run(t, jobs.DeadlineReminders, day(9, 30, 9, 0), true, jobs.KindDeadlineReminder); len(got) != 0 {

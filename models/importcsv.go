@@ -25,7 +25,6 @@ const (
 )
 
 const (
-	maxCodeLen = 40  // window and center codes, staff numbers
 	maxNameLen = 200 // names and departments, in runes
 	importIN   = 500 // codes per IN (…) list and rows per INSERT: far below both databases' limits
 )
@@ -233,9 +232,9 @@ func (v *importValidation) windows(rows []csvRow) {
 				ok = false
 			}
 		}
-		check(validCode(centerCode), "center_code %q: want 1–%d letters, digits or '-'", centerCode, maxCodeLen)
+		check(validCode(centerCode), "center_code %q: want 1–%d letters, digits or '-'", centerCode, MaxCodeLen)
 		check(validName(centerName), "center_name: want 1–%d characters, got %d", maxNameLen, utf8.RuneCountInString(centerName))
-		check(validCode(code), "window_code %q: want 1–%d letters, digits or '-'", code, maxCodeLen)
+		check(validCode(code), "window_code %q: want 1–%d letters, digits or '-'", code, MaxCodeLen)
 		check(validName(name), "window_name: want 1–%d characters, got %d", maxNameLen, utf8.RuneCountInString(name))
 		check(utf8.RuneCountInString(dept) <= maxNameLen, "department: want at most %d characters, got %d", maxNameLen, utf8.RuneCountInString(dept))
 		if validCode(centerCode) && centerName != "" {
@@ -274,7 +273,7 @@ func (v *importValidation) staff(rows []csvRow) {
 				ok = false
 			}
 		}
-		check(validStaffNo(no), "staff_no %q: want 1–%d characters without spaces", no, maxCodeLen)
+		check(validStaffNo(no), "staff_no %q: want 1–%d characters without spaces", no, MaxCodeLen)
 		check(validName(name), "name: want 1–%d characters, got %d", maxNameLen, utf8.RuneCountInString(name))
 		switch role {
 		case RoleStaff:
@@ -283,7 +282,7 @@ func (v *importValidation) staff(rows []csvRow) {
 		default:
 			check(false, "role %q: want staff, supervisor or admin", r.fields[3])
 		}
-		check(code == "" || validCode(code), "window_code %q: want 1–%d letters, digits or '-'", code, maxCodeLen)
+		check(code == "" || validCode(code), "window_code %q: want 1–%d letters, digits or '-'", code, MaxCodeLen)
 		if no != "" {
 			if first, seen := byNo[no]; seen {
 				check(false, "duplicate staff_no %q (first on line %d)", no, first)
@@ -517,23 +516,13 @@ func sameID(a, b *uint) bool {
 	return *a == *b
 }
 
-// validCode reports whether s is a window or center code: 1–40 of [A-Za-z0-9-]. Codes are printed
+// validCode reports whether s is a window or center code (WindowCodePattern): codes are printed
 // on posters and typed by citizens, so nothing else is allowed.
-func validCode(s string) bool {
-	if s == "" || len(s) > maxCodeLen {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
+func validCode(s string) bool { return WindowCodePattern.MatchString(s) }
 
 // validStaffNo allows any printable characters except spaces: HR systems differ in format.
 func validStaffNo(s string) bool {
-	if s == "" || utf8.RuneCountInString(s) > maxCodeLen {
+	if s == "" || utf8.RuneCountInString(s) > MaxCodeLen {
 		return false
 	}
 	for _, r := range s {

@@ -15,6 +15,9 @@ const (
 	RoleAdmin      = "admin"
 )
 
+// StaffRoles lists the roles a staff record can hold.
+var StaffRoles = []string{RoleStaff, RoleSupervisor, RoleAdmin}
+
 // Center is a service hall (服务中心/便民服务中心).
 type Center struct {
 	ID        uint   `gorm:"primaryKey"`
@@ -90,6 +93,10 @@ type Rating struct {
 	CreatedAt time.Time `gorm:"not null;index:idx_rating_window_time,priority:2;index:idx_rating_citizen_window,priority:3;index:idx_rating_time_cover,priority:1"`
 	// Ticket is the bad-review ticket the rating opened (levels 1–2), where loaded.
 	Ticket *Ticket `gorm:"foreignKey:RatingID"`
+	// TicketDescription is what that ticket says happened, in words: the rating dialog writes the
+	// problems and the comment. Without it the ticket carries the comment alone. It is not a
+	// column of ratings.
+	TicketDescription string `gorm:"-"`
 }
 
 // Sentinel errors of the store, checked with errors.Is.

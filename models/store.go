@@ -353,10 +353,14 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 			return err
 		}
 		id := r.ID
+		desc := r.TicketDescription
+		if desc == "" {
+			desc = r.Comment
+		}
 		t, err := s.openTicket(tx, &Ticket{
 			Kind: KindBadReview, CenterID: win.CenterID, WindowID: &win.ID, Category: badReviewCategory(r),
-			Description: describeRating(r), RatingID: &id, CitizenID: r.CitizenID, Channel: r.Channel,
-		}, r.CreatedAt, describeRating(r))
+			Description: desc, RatingID: &id, CitizenID: r.CitizenID, Channel: r.Channel,
+		}, r.CreatedAt, desc)
 		if err != nil {
 			return fmt.Errorf("bad-review ticket: %w", err)
 		}

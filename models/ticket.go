@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -57,48 +58,21 @@ func (s TicketState) Open() bool {
 // citizen's one appeal).
 func (s TicketState) Final() bool { return s == StateClosed }
 
-// Label is the state's wording for citizens and staff in lang.
-func (s TicketState) Label(lang string) string {
-	zh := map[TicketState]string{
-		StateSubmitted: "待受理", StateAccepted: "已受理", StateRectifying: "整改中", StateResolved: "已办结待评价",
-		StateClosed: "已关闭", StateRejected: "不予受理", StateAppealed: "复核中", StateReopened: "重新办理",
-	}
-	en := map[TicketState]string{
-		StateSubmitted: "Submitted", StateAccepted: "Accepted", StateRectifying: "Being fixed",
-		StateResolved: "Resolved, awaiting your rating", StateClosed: "Closed", StateRejected: "Rejected",
-		StateAppealed: "Under review", StateReopened: "Reopened",
-	}
-	if isEnglish(lang) {
-		return en[s]
-	}
-	return zh[s]
-}
-
 // Complaint categories: the four aspects, "could not get it done" (办不成事) and other.
 const (
 	CategoryNotDone = "not_done"
 	CategoryOther   = "other"
 )
 
-// Categories lists the complaint categories in the order the dialog offers them.
-var Categories = []Tag{
-	{"efficiency", "工作效能", "Efficiency"},
-	{"attitude", "服务态度", "Attitude"},
-	{"capability", "服务能力", "Capability"},
-	{"conduct", "工作作风", "Conduct"},
-	{CategoryNotDone, "办不成事", "Could not get it done"},
-	{CategoryOther, "其他", "Other"},
-}
+// Categories lists the complaint categories in the order the dialog offers them: the four
+// aspects, then 办不成事 and other.
+var Categories = []string{"efficiency", "attitude", "capability", "conduct", CategoryNotDone, CategoryOther}
 
-// CategoryByKey finds a complaint category.
-func CategoryByKey(key string) (Tag, bool) {
-	for _, c := range Categories {
-		if c.Key == key {
-			return c, true
-		}
-	}
-	return Tag{}, false
-}
+// IsCategory reports whether key is a complaint category.
+func IsCategory(key string) bool { return slices.Contains(Categories, key) }
+
+// TicketKinds lists the kinds of ticket.
+var TicketKinds = []string{KindBadReview, KindComplaint}
 
 // Close reasons recorded on a closed ticket.
 const (
@@ -109,12 +83,18 @@ const (
 	CloseAppealUpheld = "appeal_upheld"
 )
 
+// CloseReasons lists the close reasons.
+var CloseReasons = []string{CloseSatisfied, CloseBasic, CloseNoReply, CloseRejected, CloseAppealUpheld}
+
 // Re-rating outcomes (追评) of a resolved ticket.
 const (
 	RerateSatisfied   = "satisfied"
 	RerateBasic       = "basic"
 	RerateUnsatisfied = "unsatisfied"
 )
+
+// RerateOutcomes lists the re-rating outcomes, best first.
+var RerateOutcomes = []string{RerateSatisfied, RerateBasic, RerateUnsatisfied}
 
 // Appeal decisions.
 const (

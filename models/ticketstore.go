@@ -63,7 +63,7 @@ type NewComplaint struct {
 // CreateComplaint opens a complaint ticket with its attachments, its first event and the pushes
 // it causes, in one transaction; ErrBanned if a ban is in force on the citizen.
 func (s *Store) CreateComplaint(ctx context.Context, in NewComplaint) (*Ticket, error) {
-	if _, ok := CategoryByKey(in.Category); !ok {
+	if !IsCategory(in.Category) {
 		return nil, fmt.Errorf("store: create complaint: unknown category %q", in.Category)
 	}
 	if in.Phone != "" && !PhonePattern.MatchString(in.Phone) {
@@ -498,24 +498,6 @@ func (s *Store) CountTickets(ctx context.Context, f TicketFilter) (int, error) {
 // OpenStates returns the states in which work is still due.
 func OpenStates() []TicketState {
 	return slices.DeleteFunc(slices.Clone(TicketStates), func(s TicketState) bool { return !s.Open() })
-}
-
-// describeRating is the description of a bad-review ticket: the aspects and the comment.
-func describeRating(r *Rating) string {
-	var parts []string
-	for _, k := range SplitKeys(r.Aspects) {
-		if tag, ok := ProblemByKey(k); ok {
-			parts = append(parts, tag.Zh)
-		}
-	}
-	d := strings.Join(parts, "、")
-	if r.Comment != "" {
-		if d != "" {
-			d += "；"
-		}
-		d += r.Comment
-	}
-	return d
 }
 
 // badReviewCategory is the category of a bad review's ticket: the aspect of its first problem.

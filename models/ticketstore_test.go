@@ -65,7 +65,7 @@ func TestBadReviewOpensTicketInTheSameTransaction(t *testing.T) {
 		supAcct, _ := r.bind(t, "sup-1", models.DemoSupervisorNo)
 		c := r.citizen(t, "c1")
 		rating := &models.Rating{WindowID: w1.ID, CitizenID: c.ID, Level: 1, Aspects: "efficiency.slow,conduct.away",
-			Comment: "等了一小时", Channel: "telegram", CreatedAt: testenv.Monday10}
+			Comment: "等了一小时", Channel: "telegram", CreatedAt: testenv.Monday10, TicketDescription: "办事拖沓、离岗脱岗；等了一小时"}
 		if err := s.CreateRating(ctx, rating, testenv.Monday10.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func TestBadReviewOpensTicketInTheSameTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 		if tk.Kind != models.KindBadReview || tk.State != models.StateSubmitted || *tk.RatingID != rating.ID ||
-			tk.Category != "efficiency" || !strings.Contains(tk.Description, "办事拖沓") || !strings.Contains(tk.Description, "等了一小时") {
+			tk.Category != "efficiency" || tk.Description != rating.TicketDescription {
 			t.Errorf("ticket = %+v", tk)
 		}
 		// Call back by the end of Tuesday, rectify within 15 working days (14 December).
@@ -109,6 +109,12 @@ func TestBadReviewOpensTicketInTheSameTransaction(t *testing.T) {
 		}
 		if count(t, s, &models.Ticket{}) != 1 {
 			t.Error("a good review opened a ticket")
+		}
+		// Without the dialog's words the ticket carries the citizen's comment.
+		bare := &models.Rating{WindowID: w1.ID, CitizenID: r.citizen(t, "c3").ID, Level: 2, Aspects: "attitude.cold",
+			Comment: "太慢", Channel: "web", CreatedAt: testenv.Monday10}
+		if err := s.CreateRating(ctx, bare, testenv.Monday10.Add(-time.Hour)); err != nil || bare.Ticket == nil || bare.Ticket.Description != "太慢" {
+			t.Fatalf("bad review without a description: %v, ticket %+v", err, bare.Ticket)
 		}
 	})
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"strings"
 
-	"windowbot/flows"
+	"windowbot/models"
 )
 
 // Target is what a poster's QR code opens: the rating of a window, or, with StaffNo set, the
@@ -17,14 +17,14 @@ type Target struct {
 }
 
 // windowPayload starts the deep-link payload and the WeChat scene of a window's poster. Window
-// codes have no underscore, so it cannot be taken for flows.StaffLinkPrefix.
+// codes have no underscore, so it cannot be taken for models.StaffLinkPrefix.
 const windowPayload = "w_"
 
 // Payload returns the payload the chat channels start the rating with: "w_<window code>", or
-// flows.StaffLinkPrefix and the staff number.
+// models.StaffLinkPrefix and the staff number.
 func (t Target) Payload() string {
 	if t.StaffNo != "" {
-		return flows.StaffLinkPrefix + t.StaffNo
+		return models.StaffLinkPrefix + t.StaffNo
 	}
 	return windowPayload + t.WindowCode
 }
@@ -70,9 +70,9 @@ func DefaultChannel(telegram, wechat bool) Channel {
 func WebLink(publicURL string, t Target) string {
 	base := strings.TrimSuffix(publicURL, "/")
 	if t.StaffNo != "" {
-		return base + "/?s=" + t.StaffNo // flows.StaffLinkPattern: nothing to escape
+		return base + "/?s=" + t.StaffNo // models.StaffLinkPattern: nothing to escape
 	}
-	return base + "/?w=" + t.WindowCode // flows.WindowCodePattern: nothing to escape
+	return base + "/?w=" + t.WindowCode // models.WindowCodePattern: nothing to escape
 }
 
 // WebLinks opens the built-in web chat served at publicURL (WebLink).

@@ -12,6 +12,7 @@ import (
 	"windowbot/bot/wechat/wechattest"
 	"windowbot/flows/state"
 	"windowbot/internal/testenv"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -121,7 +122,7 @@ func TestChannels(t *testing.T) {
 
 func TestForWindow(t *testing.T) {
 	w := &models.Window{Code: "W001", Name: "不动产登记", Center: &models.Center{Name: "示范政务服务中心"}}
-	s := poster.ForWindow(w)
+	s := poster.ForWindow(text.ZH, w)
 	if s.Name != "W001" || s.Target != window || s.Title != "不动产登记" || s.Subtitle != "窗口 W001 · 示范政务服务中心" || s.Footer == "" {
 		t.Fatalf("spec %+v", s)
 	}
@@ -133,7 +134,7 @@ func TestForWindow(t *testing.T) {
 
 func TestForStaff(t *testing.T) {
 	w := &models.Window{Code: "W002", Name: "社保医保"}
-	s, err := poster.ForStaff(&models.Staff{StaffNo: "DEMO-002", Name: "李娜", Role: models.RoleStaff, Window: w})
+	s, err := poster.ForStaff(text.ZH, &models.Staff{StaffNo: "DEMO-002", Name: "李娜", Role: models.RoleStaff, Window: w})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestForStaff(t *testing.T) {
 		{models.Staff{StaffNo: "HR/17", Role: models.RoleStaff, Window: w}, "cannot be put in a link"},
 		{models.Staff{StaffNo: strings.Repeat("A", 41), Role: models.RoleStaff, Window: w}, "cannot be put in a link"},
 	} {
-		if _, err := poster.ForStaff(&c.st); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := poster.ForStaff(text.ZH, &c.st); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("ForStaff(%s %s): %v, want %q", c.st.StaffNo, c.st.Role, err, c.want)
 		}
 	}

@@ -21,6 +21,8 @@ import (
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	"windowbot/internal/text"
 )
 
 // Poster size in pixels: 4:5, prints sharply on A5/A6 at about 200 dpi.
@@ -28,9 +30,6 @@ const (
 	Width  = 800
 	Height = 1000
 )
-
-// DefaultFooter is printed when Poster.Footer is empty.
-const DefaultFooter = "扫码评价 · Scan to rate"
 
 // Layout, in pixels. The QR box includes the 4-module quiet zone scanners need.
 const (
@@ -69,7 +68,7 @@ type Poster struct {
 	Title string
 	// Subtitle is printed under the title, e.g. "窗口 W001 · 示范政务服务中心".
 	Subtitle string
-	// Footer is the call to action at the bottom; empty prints DefaultFooter.
+	// Footer is the call to action at the bottom; empty prints the window poster's footer.
 	Footer string
 }
 
@@ -118,7 +117,8 @@ func (r *Renderer) Image(p Poster) (*image.RGBA, error) {
 		return nil, errors.New("poster: empty title")
 	}
 	if p.Footer == "" {
-		p.Footer = DefaultFooter
+		// The hall's posters are Chinese, with a line of English for visitors.
+		p.Footer = text.T(text.ZH, "poster.window_footer")
 	}
 	if err := r.font.check(p.Title + p.Subtitle + p.Footer); err != nil {
 		return nil, err

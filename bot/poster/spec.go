@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"windowbot/flows"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -20,35 +20,37 @@ type Spec struct {
 }
 
 // ForWindow returns the poster of a window, hung at its counter: the window's name large, its
-// code and center (when w.Center is loaded) under it.
-func ForWindow(w *models.Window) Spec {
+// code and center (when w.Center is loaded) under it, worded in lang.
+func ForWindow(lang string, w *models.Window) Spec {
 	center := ""
 	if w.Center != nil {
 		center = w.Center.Name
 	}
 	return Spec{
 		Name: w.Code, Target: Target{WindowCode: w.Code},
-		Title: w.Name, Subtitle: "窗口 " + w.Code + " · " + center, Footer: "扫码评价 · Scan to rate",
+		Title:    w.Name,
+		Subtitle: text.T(lang, "poster.window_subtitle", "Code", w.Code, "Center", center),
+		Footer:   text.T(lang, "poster.window_footer"),
 	}
 }
 
 // ForStaff returns a staff member's own poster (亮牌上岗), for a badge or the counter: their name
 // large, their number and window under it. Only a window's staff members (role staff, with their
 // window loaded) are rated, so only they have one; and only a staff number that fits in a link
-// (flows.StaffLinkPattern) can be printed — the others are chosen by name from the window's
-// poster.
-func ForStaff(st *models.Staff) (Spec, error) {
+// (models.StaffLinkPattern) can be printed — the others are chosen by name from the window's
+// poster. Its words are in lang.
+func ForStaff(lang string, st *models.Staff) (Spec, error) {
 	if st.Role != models.RoleStaff || st.Window == nil {
 		return Spec{}, fmt.Errorf("poster: %s is a %s, not a window's staff member: only they are rated", st.StaffNo, st.Role)
 	}
-	if !flows.StaffLinkPattern.MatchString(st.StaffNo) {
+	if !models.StaffLinkPattern.MatchString(st.StaffNo) {
 		return Spec{}, fmt.Errorf("poster: staff number %q cannot be put in a link (A-Z a-z 0-9 _ -, at most 40): print the window's poster instead", st.StaffNo)
 	}
 	return Spec{
 		Name: st.StaffNo, Target: Target{WindowCode: st.Window.Code, StaffNo: st.StaffNo},
 		Title:    st.Name,
-		Subtitle: "工号 " + st.StaffNo + " · 窗口 " + st.Window.Code + " " + st.Window.Name,
-		Footer:   "扫码评价我的服务 · Scan to rate my service",
+		Subtitle: text.T(lang, "poster.staff_subtitle", "StaffNo", st.StaffNo, "Code", st.Window.Code, "Window", st.Window.Name),
+		Footer:   text.T(lang, "poster.staff_footer"),
 	}, nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -29,7 +30,7 @@ func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 func openStore(t *testing.T, url string) *models.Store {
 	t.Helper()
 	s := testenv.OpenDemoStore(t, url)
-	s.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
+	s.SetTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())
 	return s
 }
 

@@ -14,7 +14,7 @@ import (
 	tgmodels "github.com/go-telegram/bot/models"
 
 	"windowbot/bot"
-	"windowbot/flows"
+	"windowbot/internal/text"
 )
 
 // onPolled receives each polled update from the library and queues it behind the same chat's
@@ -73,7 +73,7 @@ func (a *Adapter) handle(ctx context.Context, upd *tgmodels.Update) {
 	replies, err := a.opts.Handler.Handle(ctx, in)
 	if err != nil {
 		a.log.Error("telegram: handle update", "update_id", upd.ID, "kind", kind(in), "err", err)
-		replies = []bot.Reply{{Text: flows.T(flows.NormLang(in.Lang), "busy")}}
+		replies = []bot.Reply{{Text: text.T(in.Lang, "busy")}}
 	}
 	a.deliver(ctx, chatID, msgID, replies)
 }

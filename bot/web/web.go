@@ -21,12 +21,15 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"windowbot/bot"
+	"windowbot/internal/text"
+	"windowbot/models"
 )
 
 // assets holds the page and its script and style sheet. They are split into files (not one inline
@@ -38,14 +41,10 @@ var assets embed.FS
 // CookieName is the cookie that carries a web visitor's id.
 const CookieName = "wb_visitor"
 
-// MaxPhotoSize is the largest photo a visitor may upload, in bytes.
-const MaxPhotoSize = 5 << 20
-
 // InboxLimit is how many pushed messages one visitor's inbox keeps; older ones are dropped first.
 const InboxLimit = 50
 
 const (
-	defaultLang    = "zh-CN"
 	defaultMaxBody = 64 << 10
 	// visitorIDLen is the base64url length of a 128-bit id; anything else in the cookie is replaced.
 	visitorIDLen = 22
@@ -92,6 +91,7 @@ type Chat struct {
 	page    *template.Template
 	static  http.Handler
 	version string
+	texts   map[string]pageTexts
 
 	mu      sync.Mutex
 	inboxes map[string]*inbox
@@ -109,16 +109,14 @@ func New(opts Options) *Chat {
 	c := &Chat{
 		h:       opts.Handler,
 		log:     opts.Logger,
-		lang:    normLang(opts.Lang),
+		lang:    text.Lang(opts.Lang),
 		title:   strings.TrimSpace(opts.Title),
 		maxBody: opts.MaxBody,
 		inboxes: make(map[string]*inbox),
+		texts:   scriptTexts(),
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
-	}
-	if c.lang == "" {
-		c.lang = defaultLang
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = defaultMaxBody
@@ -152,44 +150,80 @@ func (c *Chat) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /chat/api/inbox", c.serveInbox)
 }
 
-// ValidWindowCode reports whether code may name a window in a deep link (/?w=W001): letters,
-// digits and hyphens, 1 to 40 of them. Anything else never reaches the dialog engine.
-func ValidWindowCode(code string) bool { return isToken(code, 40, false) }
+// ValidWindowCode reports whether code may name a window in a deep link (/?w=W001): a window
+// code as models.WindowCodePattern has it. Anything else never reaches the dialog engine.
+func ValidWindowCode(code string) bool { return models.WindowCodePattern.MatchString(code) }
 
 // ValidStaffNo reports whether no may name a staff member in a deep link (/?s=S001, which
-// the page sends as "/start s_S001"): letters, digits, hyphens and underscores, 1 to 40 of them,
-// what fits in a Telegram start payload after "s_". Anything else never reaches the dialog engine.
-func ValidStaffNo(no string) bool { return isToken(no, 40, true) }
+// the page sends as "/start s_S001"): a staff number as models.StaffLinkPattern has it, what fits
+// in a Telegram start payload after "s_". Anything else never reaches the dialog engine.
+func ValidStaffNo(no string) bool { return models.StaffLinkPattern.MatchString(no) }
 
-// isToken reports whether s is 1 to maxLen ASCII letters, digits and hyphens, and underscores
-// where underscore allows them.
-func isToken(s string, maxLen int, underscore bool) bool {
-	if len(s) < 1 || len(s) > maxLen {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || underscore && r == '_') {
-			return false
-		}
-	}
-	return true
-}
+// messageIDPattern is what the id of a message the page shows looks like (newMessageID makes
+// them); a pressed button names its message with it.
+var messageIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// pageData fills assets/index.html.
+// pageData fills assets/index.html. The page's script takes its words, the limit it checks
+// before uploading and the patterns of deep links from here, so that they are the server's.
 type pageData struct {
 	Lang        string
-	DefaultLang string
 	Title       string
 	CustomTitle string
 	Version     string
+	Noscript    string
+	Texts       pageTexts
+	MaxPhoto    int
+	MaxText     int
+	WindowCode  string
+	StaffNo     string
+}
+
+// pageTexts are the words of the page's script in one language.
+type pageTexts struct {
+	Title       string `json:"title"`
+	Subtitle    string `json:"subtitle"`
+	Transcript  string `json:"transcript"`
+	InputLabel  string `json:"inputLabel"`
+	Placeholder string `json:"placeholder"`
+	Send        string `json:"send"`
+	Photo       string `json:"photo"`
+	PhotoAlt    string `json:"photoAlt"`
+	Choices     string `json:"choices"`
+	Offline     string `json:"offline"`
+	TooBig      string `json:"tooBig"`
+}
+
+// scriptTexts returns the script's words in every language of the catalog, made once: they
+// depend on nothing but the language.
+func scriptTexts() map[string]pageTexts {
+	out := make(map[string]pageTexts, len(text.Langs()))
+	for _, l := range text.Langs() {
+		out[l] = pageTexts{
+			Title:       text.T(l, "web.title"),
+			Subtitle:    text.T(l, "web.page.subtitle"),
+			Transcript:  text.T(l, "web.page.transcript"),
+			InputLabel:  text.T(l, "web.page.input_label"),
+			Placeholder: text.T(l, "web.page.placeholder"),
+			Send:        text.T(l, "web.page.send"),
+			Photo:       text.T(l, "web.page.photo"),
+			PhotoAlt:    text.T(l, "web.page.photo_alt"),
+			Choices:     text.T(l, "web.page.choices"),
+			Offline:     text.T(l, "web.page.offline"),
+			TooBig:      text.T(l, "web.page.too_big", "MB", models.MaxPhotoBytes>>20),
+		}
+	}
+	return out
 }
 
 func (c *Chat) servePage(w http.ResponseWriter, r *http.Request) {
 	c.visitor(w, r)
 	lang := c.requestLang(r)
-	d := pageData{Lang: lang, DefaultLang: c.lang, Title: c.title, CustomTitle: c.title, Version: c.version}
+	d := pageData{Lang: lang, Title: c.title, CustomTitle: c.title, Version: c.version,
+		Noscript: text.T(lang, "web.page.noscript"), Texts: c.texts[lang], MaxPhoto: models.MaxPhotoBytes,
+		MaxText: models.MaxDescriptionRunes, WindowCode: models.WindowCodePattern.String(),
+		StaffNo: models.StaffLinkPattern.String()}
 	if d.Title == "" {
-		d.Title = msg(lang, "title")
+		d.Title = text.T(lang, "web.title")
 	}
 	var buf bytes.Buffer
 	if err := c.page.Execute(&buf, d); err != nil {
@@ -329,7 +363,7 @@ func (c *Chat) readJSON(w http.ResponseWriter, r *http.Request) (bot.Inbound, in
 // readPhoto reads a multipart upload with a "photo" file and an optional "text" caption. It
 // streams the parts instead of calling ParseMultipartForm, which would spill to temporary files.
 func (c *Chat) readPhoto(w http.ResponseWriter, r *http.Request) (bot.Inbound, int, string) {
-	limit := int64(MaxPhotoSize) + multipartSlack
+	limit := int64(models.MaxPhotoBytes) + multipartSlack
 	if r.ContentLength > limit {
 		return bot.Inbound{}, http.StatusRequestEntityTooLarge, "too_large"
 	}
@@ -349,11 +383,11 @@ func (c *Chat) readPhoto(w http.ResponseWriter, r *http.Request) (bot.Inbound, i
 		}
 		switch p.FormName() {
 		case "photo":
-			data, err := io.ReadAll(io.LimitReader(p, MaxPhotoSize+1))
+			data, err := io.ReadAll(io.LimitReader(p, models.MaxPhotoBytes+1))
 			if err != nil {
 				return bot.Inbound{}, tooLargeOr(err, http.StatusBadRequest), "bad_multipart"
 			}
-			if len(data) > MaxPhotoSize {
+			if len(data) > models.MaxPhotoBytes {
 				return bot.Inbound{}, http.StatusRequestEntityTooLarge, "too_large"
 			}
 			ct := http.DetectContentType(data)
@@ -400,7 +434,7 @@ func validStart(text string) (bool, string) {
 	return true, ""
 }
 
-func validMessageID(id string) bool { return isToken(id, 64, true) }
+func validMessageID(id string) bool { return messageIDPattern.MatchString(id) }
 
 func kind(in bot.Inbound) string {
 	switch {
@@ -501,7 +535,7 @@ func toWire(id string, r bot.Reply) wireReply {
 // Accept-Language, then the configured default. Chinese of any region maps to "zh-CN"; any other
 // named language gets English, which more foreign visitors read than Chinese.
 func (c *Chat) requestLang(r *http.Request) string {
-	if l := normLang(r.URL.Query().Get("lang")); l != "" {
+	if l, ok := text.Parse(r.URL.Query().Get("lang")); ok {
 		return l
 	}
 	if l := acceptLang(r.Header.Get("Accept-Language")); l != "" {
@@ -510,19 +544,8 @@ func (c *Chat) requestLang(r *http.Request) string {
 	return c.lang
 }
 
-func normLang(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	switch {
-	case tag == "zh" || strings.HasPrefix(tag, "zh-") || strings.HasPrefix(tag, "zh_"):
-		return "zh-CN"
-	case tag == "en" || strings.HasPrefix(tag, "en-") || strings.HasPrefix(tag, "en_"):
-		return "en"
-	}
-	return ""
-}
-
-// acceptLang returns "zh-CN" or "en" for the highest-weighted Chinese or English entry, "en" when
-// the header names only other languages, and "" when it names none.
+// acceptLang returns text.ZH or text.EN for the highest-weighted Chinese or English entry, EN
+// when the header names only other languages, and "" when it names none.
 func acceptLang(header string) string {
 	type entry struct {
 		tag string
@@ -557,61 +580,44 @@ func acceptLang(header string) string {
 		return 0
 	})
 	for _, e := range es {
-		if l := normLang(e.tag); l != "" {
+		if l, ok := text.Parse(e.tag); ok {
 			return l
 		}
 	}
 	if len(es) > 0 {
-		return "en"
+		return text.EN
 	}
 	return ""
 }
 
-// messages are the few sentences the server itself says, in both languages.
-var messages = map[string]map[string]string{
-	"zh-CN": {
-		"title":                  "窗口服务评价",
-		"handler_failed":         "抱歉，系统暂时出了点问题，请稍后再试。",
-		"too_large":              "内容太大了。照片请不要超过 5 MB。",
-		"bad_json":               "请求格式不正确，请刷新页面后重试。",
-		"unsupported_media_type": "请求格式不正确，请刷新页面后重试。",
-		"cross_origin":           "请直接在本页面中操作。",
-		"empty":                  "请输入内容后再发送。",
-		"text_and_payload":       "请求格式不正确，请刷新页面后重试。",
-		"bad_message_id":         "请求格式不正确，请刷新页面后重试。",
-		"bad_window_code":        "窗口编号不正确，请重新扫描窗口上的二维码。",
-		"bad_staff_no":           "工号不正确，请重新扫描工作人员的二维码。",
-		"bad_multipart":          "照片上传失败，请重试。",
-		"no_photo":               "没有收到照片，请重新选择。",
-		"not_an_image":           "只能上传 JPEG、PNG、GIF 或 WebP 格式的照片。",
-	},
-	"en": {
-		"title":                  "Rate a service window",
-		"handler_failed":         "Sorry, something went wrong on our side. Please try again in a moment.",
-		"too_large":              "That is too large. Photos can be up to 5 MB.",
-		"bad_json":               "The request was not understood. Please reload the page and try again.",
-		"unsupported_media_type": "The request was not understood. Please reload the page and try again.",
-		"cross_origin":           "Please use this page directly.",
-		"empty":                  "Please type a message first.",
-		"text_and_payload":       "The request was not understood. Please reload the page and try again.",
-		"bad_message_id":         "The request was not understood. Please reload the page and try again.",
-		"bad_window_code":        "That window code is not valid. Please scan the QR code at the window again.",
-		"bad_staff_no":           "That staff number is not valid. Please scan the staff member's QR code again.",
-		"bad_multipart":          "The photo upload failed. Please try again.",
-		"no_photo":               "No photo arrived. Please choose it again.",
-		"not_an_image":           "Only JPEG, PNG, GIF or WebP photos can be uploaded.",
-	},
+// errorTexts are the catalog keys of the sentence that goes with each error code.
+var errorTexts = map[string]string{
+	"handler_failed":         "web.error.handler_failed",
+	"too_large":              "web.error.too_large",
+	"bad_json":               "web.error.bad_request",
+	"unsupported_media_type": "web.error.bad_request",
+	"text_and_payload":       "web.error.bad_request",
+	"bad_message_id":         "web.error.bad_request",
+	"cross_origin":           "web.error.cross_origin",
+	"empty":                  "web.error.empty",
+	"bad_window_code":        "web.error.bad_window_code",
+	"bad_staff_no":           "web.error.bad_staff_no",
+	"bad_multipart":          "web.error.bad_multipart",
+	"no_photo":               "web.error.no_photo",
+	"not_an_image":           "web.error.not_an_image",
 }
 
-func msg(lang, key string) string {
-	if m, ok := messages[lang][key]; ok {
-		return m
+// errorText is the sentence for an error code in lang; the photo limit is the one the upload is
+// held to.
+func errorText(lang, code string) string {
+	if code == "too_large" {
+		return text.T(lang, errorTexts[code], "MB", models.MaxPhotoBytes>>20)
 	}
-	return messages[defaultLang][key]
+	return text.T(lang, errorTexts[code])
 }
 
 func writeError(w http.ResponseWriter, status int, code, lang string) {
-	writeJSON(w, status, errorResponse{Error: code, Message: msg(lang, code)})
+	writeJSON(w, status, errorResponse{Error: code, Message: errorText(lang, code)})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -22,6 +22,7 @@ import (
 	"windowbot/bot"
 	"windowbot/bot/web"
 	"windowbot/internal/testenv"
+	"windowbot/models"
 )
 
 // last returns the last Inbound h was given, failing the test if it was given none.
@@ -199,10 +200,17 @@ func TestStaticAssets(t *testing.T) {
 		})
 	}
 
-	// The deep link is posted by the script; check the pieces are there and agree with the server.
+	// The deep link is posted by the script; check the pieces are there and agree with the server:
+	// the page carries the server's patterns, and the script checks against them.
+	for _, want := range []string{`data-window-code="` + models.WindowCodePattern.String() + `"`,
+		`data-staff-no="` + models.StaffLinkPattern.String() + `"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
 	_, js := get(t, client(t), srv.URL+"/chat/static/app.js")
-	for _, want := range []string{`/^[A-Za-z0-9-]{1,40}$/`, `'/start w_' + w`, `'/start'`, `params.get('w')`,
-		`/^[A-Za-z0-9_-]{1,40}$/`, `'/start s_' + s`, `params.get('s')`} {
+	for _, want := range []string{`new RegExp(root.getAttribute('data-window-code'))`, `'/start w_' + w`, `'/start'`, `params.get('w')`,
+		`new RegExp(root.getAttribute('data-staff-no'))`, `'/start s_' + s`, `params.get('s')`} {
 		if !strings.Contains(js, want) {
 			t.Errorf("app.js lacks %q", want)
 		}
@@ -688,7 +696,7 @@ func TestPhoto(t *testing.T) {
 	}
 
 	before := len(rec.Inbounds())
-	big := append(append([]byte{}, pngBytes...), make([]byte, web.MaxPhotoSize)...)
+	big := append(append([]byte{}, pngBytes...), make([]byte, models.MaxPhotoBytes)...)
 	if res := postPhoto(t, c, url, big, ""); res.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized photo: status %d", res.StatusCode)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/flows"
+	"windowbot/internal/text"
 )
 
 // How a retried delivery and the first one share the answer (all keys in the shared State, so a
@@ -322,11 +323,11 @@ type storedReply struct {
 
 // work hands the message to the engine and renders the answer. It never fails: an error becomes
 // an apology the user can act on, so the retry gets that too instead of running the step again.
-func (a *Adapter) work(ctx context.Context, cb *callback, in bot.Inbound, subscribe bool) (text string) {
+func (a *Adapter) work(ctx context.Context, cb *callback, in bot.Inbound, subscribe bool) (answer string) {
 	defer func() {
 		if p := recover(); p != nil {
 			a.log.ErrorContext(ctx, "wechat: handler panicked", "panic", fmt.Sprint(p), "msg_type", cb.msg.MsgType)
-			text = flows.T(a.lang, "busy")
+			answer = text.T(a.lang, "busy")
 		}
 	}()
 	if subscribe {
@@ -340,7 +341,7 @@ func (a *Adapter) work(ctx context.Context, cb *callback, in bot.Inbound, subscr
 	replies, err := a.opts.Handler.Handle(ctx, in)
 	if err != nil {
 		a.log.ErrorContext(ctx, "wechat: handle message", "err", err, "msg_type", cb.msg.MsgType, "event", cb.msg.Event)
-		return flows.T(a.lang, "busy")
+		return text.T(a.lang, "busy")
 	}
 	return render(replies, a.lang)
 }

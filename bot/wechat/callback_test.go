@@ -21,7 +21,6 @@ import (
 	"windowbot/bot"
 	"windowbot/bot/wechat"
 	"windowbot/bot/wechat/wechattest"
-	"windowbot/flows"
 	"windowbot/flows/state"
 	"windowbot/models"
 )
@@ -500,9 +499,9 @@ func TestImageDownload(t *testing.T) {
 		e := newEnv(t, m.safe, func(o *wechat.Options) { o.ReplyBudget = time.Minute })
 		e.api.AddMedia("M-PNG", img)
 		e.api.AddMedia("M-TEXT", []byte("{\"not\": \"an image\"}"))
-		e.api.AddMedia("M-EXACT", append(append([]byte{}, img...), make([]byte, flows.MaxPhotoBytes-len(img))...))
-		e.api.AddOversizedMedia("M-HUGE", flows.MaxPhotoBytes+1, true)
-		e.api.AddOversizedMedia("M-HUGE-CHUNKED", 3*flows.MaxPhotoBytes, false)
+		e.api.AddMedia("M-EXACT", append(append([]byte{}, img...), make([]byte, models.MaxPhotoBytes-len(img))...))
+		e.api.AddOversizedMedia("M-HUGE", models.MaxPhotoBytes+1, true)
+		e.api.AddOversizedMedia("M-HUGE-CHUNKED", 3*models.MaxPhotoBytes, false)
 		for i, tc := range []struct {
 			name    string
 			media   string
@@ -514,8 +513,8 @@ func TestImageDownload(t *testing.T) {
 			{"unknown media id", "M-GONE", nil, &bot.Media{}},
 			{"not an image", "M-TEXT", nil, &bot.Media{}},
 			{"download refused", "M-PNG", func() { e.api.Fail("/cgi-bin/media/get", "", 45009, 1) }, &bot.Media{}},
-			{"over the limit, declared", "M-HUGE", nil, &bot.Media{Size: flows.MaxPhotoBytes + 1}},
-			{"over the limit, chunked", "M-HUGE-CHUNKED", nil, &bot.Media{Size: flows.MaxPhotoBytes + 1}},
+			{"over the limit, declared", "M-HUGE", nil, &bot.Media{Size: models.MaxPhotoBytes + 1}},
+			{"over the limit, chunked", "M-HUGE-CHUNKED", nil, &bot.Media{Size: models.MaxPhotoBytes + 1}},
 		} {
 			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
 				if tc.prepare != nil {
@@ -544,7 +543,7 @@ func TestImageDownload(t *testing.T) {
 		t.Run(m.name+"/exactly the limit", func(t *testing.T) {
 			e.send(t, e.client.Image(testOpenID, "M-EXACT", 3999))
 			got := e.h.calls()
-			if p := got[len(got)-1].Photo; p == nil || p.Size != flows.MaxPhotoBytes || len(p.Data) != flows.MaxPhotoBytes || p.MIMEType != "image/png" {
+			if p := got[len(got)-1].Photo; p == nil || p.Size != models.MaxPhotoBytes || len(p.Data) != models.MaxPhotoBytes || p.MIMEType != "image/png" {
 				t.Errorf("photo %+v", summary(p))
 			}
 		})

@@ -17,6 +17,7 @@ import (
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -197,7 +198,7 @@ func TestTypedLevelOnWeChat(t *testing.T) {
 					mustSay(t, rep, "哪些方面让您满意")
 					s.send(t, c.Text(user, "跳过", id+2))
 				}
-				mustSay(t, s.send(t, c.Text(user, "跳过", id+4)), "感谢您的评价", "评价："+models.Level(tc.want).Label(flows.LangZH))
+				mustSay(t, s.send(t, c.Text(user, "跳过", id+4)), "感谢您的评价", "评价："+text.Level(text.ZH, tc.want))
 				cit, err := s.store.CitizenByExternalID(context.Background(), "wechat", user)
 				if err != nil {
 					t.Fatal(err)

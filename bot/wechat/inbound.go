@@ -6,7 +6,7 @@ import (
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 
 	"windowbot/bot"
-	"windowbot/flows"
+	"windowbot/models"
 )
 
 // action is what a callback calls for.
@@ -25,7 +25,7 @@ const (
 
 // Scene prefixes of the window QR codes: the scene of window W001 is "w_W001"; a user who follows
 // the account by scanning it arrives with "qrscene_w_W001". A staff member's own code has the
-// scene "s_<staff no>" (flows.StaffLinkPrefix).
+// scene "s_<staff no>" (models.StaffLinkPrefix).
 const (
 	scenePrefix    = "w_"
 	newScenePrefix = "qrscene_"
@@ -85,10 +85,10 @@ func eventAction(m *message.MixMessage, in bot.Inbound) (action, bot.Inbound) {
 // "/start s_S001"); a scene that is neither a window's nor a staff member's greets instead of
 // reaching the engine as arbitrary text.
 func startCommand(scene string) string {
-	if code, ok := strings.CutPrefix(scene, scenePrefix); ok && flows.WindowCodePattern.MatchString(code) {
+	if code, ok := strings.CutPrefix(scene, scenePrefix); ok && models.WindowCodePattern.MatchString(code) {
 		return "/start " + scene
 	}
-	if no, ok := strings.CutPrefix(scene, flows.StaffLinkPrefix); ok && flows.StaffLinkPattern.MatchString(no) {
+	if no, ok := strings.CutPrefix(scene, models.StaffLinkPrefix); ok && models.StaffLinkPattern.MatchString(no) {
 		return "/start " + scene
 	}
 	return "/start"
@@ -98,4 +98,4 @@ func startCommand(scene string) string {
 func Scene(windowCode string) string { return scenePrefix + windowCode }
 
 // StaffScene returns the QR scene string of a staff member: "s_" and their staff number.
-func StaffScene(staffNo string) string { return flows.StaffLinkPrefix + staffNo }
+func StaffScene(staffNo string) string { return models.StaffLinkPrefix + staffNo }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"windowbot/bot"
-	"windowbot/flows"
+	"windowbot/models"
 )
 
 // imageTypes are the image types accepted, decided by sniffing the bytes rather than by trusting
@@ -26,18 +26,18 @@ const mediaTimeout = 15 * time.Second
 // customer-service API, like any slow step; retries never download again.
 //
 // What it hands the engine: the image (FileID the MediaId, sniffed MIMEType, Size, Data); for
-// one over flows.MaxPhotoBytes only its size, which the step refuses as too large; for anything
+// one over models.MaxPhotoBytes only its size, which the step refuses as too large; for anything
 // else (no such media, a failed download, not an image) an empty Media, which the step answers as
 // a photo it could not receive.
 func (a *Adapter) fetchPhoto(ctx context.Context, mediaID string) *bot.Media {
 	ctx, cancel := context.WithTimeout(ctx, mediaTimeout)
 	defer cancel()
-	data, err := a.api.media(ctx, mediaID, flows.MaxPhotoBytes)
+	data, err := a.api.media(ctx, mediaID, models.MaxPhotoBytes)
 	var tl *tooLargeError
 	switch {
 	case errors.As(err, &tl):
-		a.log.InfoContext(ctx, "wechat: image over the size limit", "size", tl.Size, "limit", flows.MaxPhotoBytes)
-		return &bot.Media{Size: max(tl.Size, flows.MaxPhotoBytes+1)}
+		a.log.InfoContext(ctx, "wechat: image over the size limit", "size", tl.Size, "limit", models.MaxPhotoBytes)
+		return &bot.Media{Size: max(tl.Size, models.MaxPhotoBytes+1)}
 	case err != nil:
 		a.log.WarnContext(ctx, "wechat: download image", "err", err)
 		return &bot.Media{}

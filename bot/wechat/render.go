@@ -6,29 +6,13 @@ import (
 	"unicode/utf8"
 
 	"windowbot/bot"
-	"windowbot/flows"
+	"windowbot/internal/text"
 )
 
-// hints close a list of choices: WeChat shows no buttons, so the user types the number or the
-// label, which the engine matches to the offered choice.
-var hints = map[string]string{
-	flows.LangZH: "（回复编号或选项文字即可）",
-	flows.LangEN: "(Reply with the number or the text of your choice.)",
-}
-
-// multiHints close a checklist, where several numbers may be sent at once.
-var multiHints = map[string]string{
-	flows.LangZH: "（可多选：回复编号，多个编号用空格隔开，如“1 3”；最后一项结束选择）",
-	flows.LangEN: "(Choose any: reply with numbers, several separated by spaces, e.g. \"1 3\"; the last one finishes.)",
-}
-
-// commandHints show a one-tap action of another platform as the command to send.
-var commandHints = map[string]string{
-	flows.LangZH: "发送 %s",
-	flows.LangEN: "send %s",
-}
-
-// render turns replies into one text message. The choices of the last reply that offers any are
+// render turns replies into one text message. WeChat shows no buttons, so the user types the
+// number or the label of a choice, which the engine matches to the offered one; a hint closes the
+// list (wechat.hint_choose, or wechat.hint_multi for a checklist, where several numbers may be
+// sent at once). The choices of the last reply that offers any are
 // numbered as the engine will match a typed number against them (bot.ChoiceNumbers: their own
 // number where they carry one, as the rating levels 5 … 1 do, else their place with rows
 // flattened); earlier replies' choices are listed without numbers. Buttons
@@ -56,7 +40,8 @@ func render(replies []bot.Reply, lang string) string {
 				b.WriteByte('\n')
 			}
 			if cmd, ok := strings.CutPrefix(btn.Payload, "cmd:"); ok && !(i == last && r.Pick) {
-				b.WriteString("• " + btn.Label + "：" + strings.Replace(commandHints[lang], "%s", cmd, 1))
+				// A one-tap action of another platform is shown as the command to send.
+				b.WriteString("• " + btn.Label + "：" + text.T(lang, "wechat.hint_command", "Command", cmd))
 				continue
 			}
 			if i == last && nums[k] > 0 {
@@ -68,9 +53,9 @@ func render(replies []bot.Reply, lang string) string {
 		}
 		switch {
 		case numbered && r.Multi:
-			b.WriteString("\n" + multiHints[lang])
+			b.WriteString("\n" + text.T(lang, "wechat.hint_multi"))
 		case numbered:
-			b.WriteString("\n" + hints[lang])
+			b.WriteString("\n" + text.T(lang, "wechat.hint_choose"))
 		}
 		if s := b.String(); s != "" {
 			parts = append(parts, s)

@@ -7,22 +7,17 @@ import (
 	"github.com/silenceper/wechat/v2/officialaccount/basic"
 	"github.com/silenceper/wechat/v2/officialaccount/menu"
 
-	"windowbot/flows"
+	"windowbot/internal/text"
+	"windowbot/models"
 )
 
-// menuNames are the labels of the menu's three buttons (at most 4 Chinese characters each fit).
-var menuNames = map[string][3]string{
-	flows.LangZH: {"评价窗口", "我要投诉", "进度查询"},
-	flows.LangEN: {"Rate", "Complain", "Track"},
-}
-
-// InstallMenu replaces the account's menu with the three buttons rate, complain and track.
+// InstallMenu replaces the account's menu with the three buttons rate, complain and track, named
+// in the channel's language (a menu button fits at most 4 Chinese characters).
 func (a *Adapter) InstallMenu(ctx context.Context) error {
-	names := menuNames[a.lang]
 	buttons := []*menu.Button{
-		new(menu.Button).SetClickButton(names[0], "rate"),
-		new(menu.Button).SetClickButton(names[1], "complain"),
-		new(menu.Button).SetClickButton(names[2], "track"),
+		new(menu.Button).SetClickButton(text.T(a.lang, "wechat.menu_rate"), "rate"),
+		new(menu.Button).SetClickButton(text.T(a.lang, "wechat.menu_complain"), "complain"),
+		new(menu.Button).SetClickButton(text.T(a.lang, "wechat.menu_track"), "track"),
 	}
 	if err := a.api.call(ctx, "/cgi-bin/menu/create", map[string]any{"button": buttons}, nil); err != nil {
 		return fmt.Errorf("wechat: install menu: %w", err)
@@ -34,7 +29,7 @@ func (a *Adapter) InstallMenu(ctx context.Context) error {
 // "w_<code>", and returns the URL to encode in the poster's QR code. Asking again for the same
 // scene returns the same code, so printing posters twice is harmless.
 func (a *Adapter) QRCodeURL(ctx context.Context, windowCode string) (string, error) {
-	if !flows.WindowCodePattern.MatchString(windowCode) {
+	if !models.WindowCodePattern.MatchString(windowCode) {
 		return "", fmt.Errorf("wechat: QR code: %q is not a window code", windowCode)
 	}
 	return a.qrCode(ctx, Scene(windowCode), "window "+windowCode)
@@ -42,10 +37,10 @@ func (a *Adapter) QRCodeURL(ctx context.Context, windowCode string) (string, err
 
 // StaffQRCodeURL creates the permanent parametric QR code of a staff member's own poster, scene
 // "s_<staff no>": scanning it rates their window with them chosen. Staff numbers outside
-// flows.StaffLinkPattern have none. Permanent codes are limited per account (100 000), so
+// models.StaffLinkPattern have none. Permanent codes are limited per account (100 000), so
 // personal codes are made for the people who ask for a poster, not for everybody at once.
 func (a *Adapter) StaffQRCodeURL(ctx context.Context, staffNo string) (string, error) {
-	if !flows.StaffLinkPattern.MatchString(staffNo) {
+	if !models.StaffLinkPattern.MatchString(staffNo) {
 		return "", fmt.Errorf("wechat: QR code: staff number %q cannot be put in a QR scene (A-Z a-z 0-9 _ -, at most 40)", staffNo)
 	}
 	return a.qrCode(ctx, StaffScene(staffNo), "staff member "+staffNo)

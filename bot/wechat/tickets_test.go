@@ -11,6 +11,7 @@ import (
 	"windowbot/flows"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -21,7 +22,7 @@ import (
 func TestWeChatComplaintDesk(t *testing.T) {
 	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
 		ctx := context.Background()
-		s.store.SetTicketNotifier(flows.NewNotifier(flows.LangZH, testenv.Shanghai).Func())
+		s.store.SetTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())
 		c := s.client
 		photo := wechattest.PNG()
 		s.api.AddMedia("MEDIA-ID-1", photo)
@@ -130,8 +131,8 @@ func TestWeChatComplaintImages(t *testing.T) {
 		s.api.AddMedia("MEDIA-PNG", wechattest.PNG())
 		s.api.AddMedia("MEDIA-JPEG", jpeg)
 		s.api.AddMedia("MEDIA-TEXT", []byte("这不是图片"))
-		s.api.AddOversizedMedia("MEDIA-HUGE", flows.MaxPhotoBytes+1, true)
-		s.api.AddOversizedMedia("MEDIA-HUGE-CHUNKED", flows.MaxPhotoBytes+4096, false)
+		s.api.AddOversizedMedia("MEDIA-HUGE", models.MaxPhotoBytes+1, true)
+		s.api.AddOversizedMedia("MEDIA-HUGE-CHUNKED", models.MaxPhotoBytes+4096, false)
 		for i, tc := range []struct {
 			name   string
 			window string

@@ -46,6 +46,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/flows"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -186,7 +187,7 @@ func New(opts Options) (*Adapter, error) {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = NewHTTPClient()
 	}
-	a := &Adapter{opts: opts, log: opts.Logger, now: opts.Now, lang: flows.NormLang(opts.Lang)}
+	a := &Adapter{opts: opts, log: opts.Logger, now: opts.Now, lang: text.Lang(opts.Lang)}
 	if opts.AESKey != "" {
 		c, err := NewCrypto(opts.AppID, opts.AESKey)
 		if err != nil {

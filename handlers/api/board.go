@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"windowbot/flows"
+	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -50,9 +51,9 @@ type Notice struct {
 }
 
 func (b *Board) notices(r *http.Request) ([]Notice, string, error) {
-	lang := flows.NormLang(r.Header.Get("Accept-Language"))
+	lang := text.Lang(r.Header.Get("Accept-Language"))
 	if q := r.URL.Query().Get("lang"); q != "" {
-		lang = flows.NormLang(q)
+		lang = text.Lang(q)
 	}
 	ts, err := b.store.PublishedTickets(r.Context(), boardLimit)
 	if err != nil {
@@ -62,7 +63,7 @@ func (b *Board) notices(r *http.Request) ([]Notice, string, error) {
 	for i := range ts {
 		t := &ts[i]
 		out = append(out, Notice{
-			No: t.No, Place: flows.TicketPlace(lang, t), Category: flows.CategoryLabel(lang, t.Category),
+			No: t.No, Place: flows.TicketPlace(lang, t), Category: text.Category(lang, t.Category),
 			Plan: models.MaskPII(t.Plan), Result: models.MaskPII(t.Result), PublishedAt: t.PublishedAt.In(b.loc).Format(time.DateOnly),
 		})
 	}
@@ -96,7 +97,7 @@ func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 		Plan    string
 		Result  string
 		Notices []Notice
-	}{lang, flows.T(lang, "board_title"), flows.T(lang, "board_empty"), flows.T(lang, "board_plan"), flows.T(lang, "board_result"), ns}
+	}{lang, text.T(lang, "board_title"), text.T(lang, "board_empty"), text.T(lang, "board_plan"), text.T(lang, "board_result"), ns}
 	if err := boardPage.Execute(w, data); err != nil {
 		b.logger.Error("api: board page", "err", err)
 	}

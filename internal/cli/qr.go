@@ -27,6 +27,8 @@ type qrRequest struct {
 	all           bool
 	out           string
 	channel       poster.Channel
+	// lang is the language of the posters' words: the bot's.
+	lang string
 }
 
 // cmdQR is `windowbot qr`: it writes the poster of a window, of every window, or a staff
@@ -116,6 +118,7 @@ func (a *app) qrFlags(args []string) (qrRequest, error) {
 		fmt.Fprintln(a.stderr, "qr: name one of --window CODE, --all or --staff NO, and --out")
 		return q, errUsage
 	}
+	q.lang = a.cfg.Language
 	q.channel = poster.Channel(*channel)
 	if q.channel == "" {
 		q.channel = poster.DefaultChannel(a.cfg.Telegram.Token != "", a.cfg.WeChat.AppID != "")
@@ -138,10 +141,10 @@ func qrSpecs(ctx context.Context, s *models.Store, q qrRequest) ([]poster.Spec, 
 		if err != nil {
 			return nil, err
 		}
-		spec, err := poster.ForStaff(st)
+		spec, err := poster.ForStaff(q.lang, st)
 		return []poster.Spec{spec}, err
 	case q.all:
-		return allWindowSpecs(ctx, s)
+		return allWindowSpecs(ctx, s, q.lang)
 	}
 	w, err := s.WindowByCode(ctx, q.window)
 	if errors.Is(err, models.ErrNotFound) {
@@ -150,11 +153,11 @@ func qrSpecs(ctx context.Context, s *models.Store, q qrRequest) ([]poster.Spec, 
 	if err != nil {
 		return nil, err
 	}
-	return []poster.Spec{poster.ForWindow(w)}, nil
+	return []poster.Spec{poster.ForWindow(q.lang, w)}, nil
 }
 
-// allWindowSpecs returns the posters of every window, center by center.
-func allWindowSpecs(ctx context.Context, s *models.Store) ([]poster.Spec, error) {
+// allWindowSpecs returns the posters of every window, center by center, worded in lang.
+func allWindowSpecs(ctx context.Context, s *models.Store, lang string) ([]poster.Spec, error) {
 	centers, err := s.Centers(ctx)
 	if err != nil {
 		return nil, err
@@ -167,7 +170,7 @@ func allWindowSpecs(ctx context.Context, s *models.Store) ([]poster.Spec, error)
 		}
 		for _, w := range ws {
 			w.Center = &c
-			specs = append(specs, poster.ForWindow(&w))
+			specs = append(specs, poster.ForWindow(lang, &w))
 		}
 	}
 	return specs, nil

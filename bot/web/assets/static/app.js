@@ -3,43 +3,19 @@
 (function () {
   'use strict';
 
-  var TEXTS = {
-    'zh-CN': {
-      title: '窗口服务评价',
-      subtitle: '您的身份不会透露给窗口工作人员',
-      transcript: '对话记录',
-      inputLabel: '输入消息',
-      placeholder: '输入消息…',
-      send: '发送',
-      photo: '发送照片',
-      photoAlt: '我发送的照片',
-      choices: '请选择',
-      offline: '网络连接失败，请检查网络后重试。',
-      tooBig: '照片不能超过 5 MB，请换一张。'
-    },
-    en: {
-      title: 'Rate a service window',
-      subtitle: 'Your identity is never shown to the window staff',
-      transcript: 'Conversation',
-      inputLabel: 'Type a message',
-      placeholder: 'Type a message…',
-      send: 'Send',
-      photo: 'Send a photo',
-      photoAlt: 'Photo I sent',
-      choices: 'Choose one',
-      offline: 'Could not reach the server. Please check your connection and try again.',
-      tooBig: 'Photos can be up to 5 MB. Please choose another one.'
-    }
-  };
-  var WINDOW_CODE = /^[A-Za-z0-9-]{1,40}$/;
-  var STAFF_NO = /^[A-Za-z0-9_-]{1,40}$/;
-  var MAX_PHOTO = 5 * 1024 * 1024;
+  // The words, the photo limit and the deep-link patterns are the server's (the page carries
+  // them), so the script never disagrees with what the server checks and says.
+  var root = document.documentElement;
+  var t = JSON.parse(document.getElementById('texts').textContent);
+  var WINDOW_CODE = new RegExp(root.getAttribute('data-window-code'));
+  var STAFF_NO = new RegExp(root.getAttribute('data-staff-no'));
+  var MAX_PHOTO = Number(root.getAttribute('data-max-photo'));
   var POLL_MS = 10000;
 
-  var root = document.documentElement;
+  // The server chose the language (?lang=, then the browser's languages, then its default) and
+  // wrote the page in it; requests ask for the same.
+  var lang = root.lang;
   var params = new URLSearchParams(location.search);
-  var lang = pickLang();
-  var t = TEXTS[lang];
 
   var main = document.querySelector('.main');
   var log = document.getElementById('log');
@@ -54,27 +30,6 @@
   // The last bot message that carried buttons: a reply with edit:true replaces it (multi-select ticks).
   var lastButtons = null;
   var polling = false;
-
-  // pickLang: ?lang= wins, then the browser's languages; Chinese of any region is zh-CN, any
-  // other named language gets English, and with none the server's default applies.
-  function norm(tag) {
-    tag = String(tag || '').toLowerCase();
-    if (tag === 'zh' || /^zh[-_]/.test(tag)) return 'zh-CN';
-    if (tag === 'en' || /^en[-_]/.test(tag)) return 'en';
-    return '';
-  }
-  function pickLang() {
-    var l = norm(params.get('lang'));
-    if (l) return l;
-    var list = navigator.languages && navigator.languages.length ? navigator.languages
-      : (navigator.language ? [navigator.language] : []);
-    for (var i = 0; i < list.length; i++) {
-      l = norm(list[i]);
-      if (l) return l;
-    }
-    if (list.length) return 'en';
-    return norm(root.getAttribute('data-default-lang')) || 'zh-CN';
-  }
 
   // Relative URLs work from both / and /chat, and behind a path prefix.
   function api(name) {
