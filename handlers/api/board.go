@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"windowbot/flows"
 	"windowbot/internal/text"
 	"windowbot/models"
 )
@@ -63,11 +62,25 @@ func (b *Board) notices(r *http.Request) ([]Notice, string, error) {
 	for i := range ts {
 		t := &ts[i]
 		out = append(out, Notice{
-			No: t.No, Place: flows.TicketPlace(lang, t), Category: text.Category(lang, t.Category),
+			No: t.No, Place: ticketPlace(lang, t), Category: text.Category(lang, t.Category),
 			Plan: models.MaskPII(t.Plan), Result: models.MaskPII(t.Result), PublishedAt: t.PublishedAt.In(b.loc).Format(time.DateOnly),
 		})
 	}
 	return out, lang, nil
+}
+
+// ticketPlace names where a ticket is, in the words of the chat's ticket cards: the window with
+// its center, or the center as a whole.
+func ticketPlace(lang string, t *models.Ticket) string {
+	switch {
+	case t.Window != nil && t.Window.Center != nil && t.Window.Center.Name != "":
+		return t.Window.Center.Name + " · " + t.Window.Code + " " + t.Window.Name
+	case t.Window != nil:
+		return t.Window.Code + " " + t.Window.Name
+	case t.Center != nil:
+		return t.Center.Name + " · " + text.T(lang, "whole_center")
+	}
+	return ""
 }
 
 func (b *Board) json(w http.ResponseWriter, r *http.Request) {

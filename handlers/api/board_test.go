@@ -70,6 +70,35 @@ func TestPublicBoard(t *testing.T) {
 		if code != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got.Notices) != 1 || got.Notices[0].Category != "Attitude" || got.Notices[0].Result != "已完成培训" {
 			t.Fatalf("json: %d %s", code, body)
 		}
+		if got.Notices[0].Place != "W002 社保医保" {
+			t.Errorf("place = %q", got.Notices[0].Place)
+		}
+		// A complaint about the center as a whole is placed at the center.
+		whole, err := r.store.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, CenterID: w.CenterID, Category: "not_done",
+			Description: "跑了三次", Channel: "telegram", At: r.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "设立帮办窗口"},
+			{Action: models.ActDone, Note: "已设立"}, {Action: models.ActPublish}} {
+			ch.Actor, ch.At = admin, r.clock.Now()
+			if _, _, err := r.store.Transition(ctx, whole.No, ch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for lang, want := range map[string]string{"zh-CN": "示范政务服务中心 · 整个服务中心", "en": "示范政务服务中心 · whole center"} {
+			code, body = get("/api/v1/public/notices", lang)
+			if code != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got.Notices) != 2 {
+				t.Fatalf("json: %d %s", code, body)
+			}
+			places := map[string]string{}
+			for _, n := range got.Notices {
+				places[n.No] = n.Place
+			}
+			if places[whole.No] != want {
+				t.Errorf("%s: whole-center place = %q, want %q", lang, places[whole.No], want)
+			}
+		}
 	})
 }
 
