@@ -261,7 +261,7 @@ func TestServiceStarFromDialogs(t *testing.T) {
 		byNo := map[string]int{}
 		for _, tl := range tallies {
 			id := tl.ID
-			byNo[r.staffNo(&id)] = tl.Total
+			byNo[r.staffNo(&id)] = tl.Total()
 		}
 		if want := map[string]int{"DEMO-001": 4, "DEMO-002": 4, "DEMO-003": 2}; fmt.Sprint(byNo) != fmt.Sprint(want) {
 			t.Fatalf("staff tallies = %v, want %v", byNo, want)
@@ -273,7 +273,7 @@ func TestServiceStarFromDialogs(t *testing.T) {
 		stars := models.ServiceStars(tallies, barred, 3)
 		w, _ := r.store.WindowByCode(ctx, "W001")
 		star, ok := stars[w.CenterID]
-		if !ok || r.staffNo(&star.ID) != "DEMO-002" || star.Total != 4 {
+		if !ok || r.staffNo(&star.ID) != "DEMO-002" || star.Total() != 4 {
 			t.Fatalf("stars = %+v, want 李娜 with 4 ratings", stars)
 		}
 	})

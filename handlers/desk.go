@@ -17,42 +17,6 @@ import (
 	"windowbot/models"
 )
 
-// DeskStore is what the staff and supervisor commands read and write. *models.Store implements
-// it.
-type DeskStore interface {
-	StaffByID(ctx context.Context, id uint) (*models.Staff, error)
-	StaffByNo(ctx context.Context, staffNo string) (*models.Staff, error)
-	WindowByCode(ctx context.Context, code string) (*models.Window, error)
-	CenterByCode(ctx context.Context, code string) (*models.Center, error)
-	Centers(ctx context.Context) ([]models.Center, error)
-	Windows(ctx context.Context, centerID *uint) ([]models.Window, error)
-
-	RedeemInvite(ctx context.Context, code string, citizenID uint, now time.Time) (*models.Staff, error)
-	Unbind(ctx context.Context, citizenID uint, now time.Time) error
-
-	TicketByNo(ctx context.Context, no string) (*models.Ticket, error)
-	TicketEvents(ctx context.Context, ticketID uint, publicOnly bool) ([]models.TicketEvent, error)
-	TicketAttachments(ctx context.Context, ticketID uint) ([]models.TicketAttachment, error)
-	CountFollowers(ctx context.Context, ticketID uint) (int, error)
-	Tickets(ctx context.Context, f models.TicketFilter) ([]models.Ticket, error)
-	Transition(ctx context.Context, no string, c models.Change) (*models.Ticket, *models.TicketEvent, error)
-	TicketRules() models.TicketRules
-
-	StatsIn(ctx context.Context, scope models.Scope, from, to time.Time) (models.RatingStats, error)
-	WindowTallies(ctx context.Context, from, to time.Time) ([]models.Tally, error)
-	TicketCounts(ctx context.Context, centerID *uint, now time.Time) ([]models.TicketCount, error)
-	Inspections(ctx context.Context, scope models.Scope, from, to time.Time) (models.InspectionSummary, error)
-	RecordInspection(ctx context.Context, in *models.Inspection) error
-	ServiceStarPreview(ctx context.Context, centerID *uint, from, to time.Time, minRatings int) ([]models.StarPick, error)
-
-	Banned(ctx context.Context, citizenID uint) (bool, error)
-	BanCitizen(ctx context.Context, citizenID, byStaffID uint, reason string, now time.Time) error
-	UnbanCitizen(ctx context.Context, citizenID, byStaffID uint, now time.Time) error
-	CitizenByRef(ctx context.Context, p *models.Pseudonyms, ref string, centerID *uint) (*models.Citizen, error)
-}
-
-var _ DeskStore = (*models.Store)(nil)
-
 // DeskState is what the commands keep outside the database: the /bind lock-out and where
 // /more continues. flows.State provides it.
 type DeskState interface {
@@ -62,12 +26,13 @@ type DeskState interface {
 
 // DeskOptions configures a Desk. Zero values take the documented defaults.
 type DeskOptions struct {
-	Store DeskStore
+	Store *models.Store
 	State DeskState
 	// Pseudonyms names citizens to supervisors without revealing them; required.
 	Pseudonyms *models.Pseudonyms
 	Logger     *slog.Logger
-	// Target is the campaign's satisfaction target, a rate in (0, 1] (default 0.95).
+	// Target is the campaign's satisfaction target, a rate in (0, 1]; required, from the
+	// configuration (configs.Jobs.Target), like the reports' and the admin API's.
 	Target float64
 	// MinRatings is the least number of ratings a window or person needs to be ranked or made
 	// service star, and the weight of the prior in the adjusted score (default 20).
@@ -92,13 +57,11 @@ type Desk struct {
 	o DeskOptions
 }
 
-// NewDesk returns the staff and supervisor commands.
+// NewDesk returns the staff and supervisor commands. It panics without Pseudonyms or without a
+// Target in (0, 1].
 func NewDesk(o DeskOptions) *Desk {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Target <= 0 || o.Target > 1 {
-		o.Target = 0.95
 	}
 	if o.MinRatings <= 0 {
 		o.MinRatings = 20
@@ -108,6 +71,9 @@ func NewDesk(o DeskOptions) *Desk {
 	}
 	if o.Pseudonyms == nil {
 		panic("handlers: NewDesk needs Pseudonyms")
+	}
+	if o.Target <= 0 || o.Target > 1 {
+		panic("handlers: NewDesk needs a Target in (0, 1]")
 	}
 	return &Desk{o: o}
 }

@@ -17,11 +17,10 @@ import (
 	"windowbot/models"
 )
 
-// period is a month or a year in the hall's zone.
+// period is a month or a year in the hall's zone, named in the chat's language.
 type period struct {
-	from, to time.Time
-	label    string
-	year     bool
+	models.Period
+	label string
 }
 
 // The periods a supervisor may type: Chinese forms are input vocabulary, read here, never shown.
@@ -32,16 +31,15 @@ var (
 )
 
 func monthOf(lang string, y int, m time.Month, loc *time.Location) period {
-	from := time.Date(y, m, 1, 0, 0, 0, 0, loc)
-	return period{from: from, to: from.AddDate(0, 1, 0), label: text.MonthYearShort(lang, from.Year(), from.Month())}
+	p := models.MonthPeriod(y, m, loc)
+	return period{Period: p, label: text.MonthYearShort(lang, p.From.Year(), p.From.Month())}
 }
 
 func yearOf(lang string, y int, loc *time.Location) period {
-	from := time.Date(y, 1, 1, 0, 0, 0, 0, loc)
-	return period{from: from, to: from.AddDate(1, 0, 0), label: text.Year(lang, y), year: true}
+	return period{Period: models.YearPeriod(y, loc), label: text.Year(lang, y)}
 }
 
-// parsePeriod reads a period argument: month (the default), last, year, 2026-11, 2026 or 11月.
+// parsePeriod reads the period argument of a chat command: month (the default), last, year, 2026-11, 2026 or 11月.
 func parsePeriod(lang, s string, now time.Time, loc *time.Location) (period, bool) {
 	n := now.In(loc)
 	switch strings.ToLower(strings.TrimSpace(s)) {
@@ -79,23 +77,23 @@ func (d *Desk) loc() *time.Location { return d.o.Store.TicketRules().Location() 
 func pct(r float64) string { return fmt.Sprintf("%.1f%%", r*100) }
 
 // statsText renders rating figures, and ticket and inspection figures where given.
-func (d *Desk) statsText(c *call, head string, st models.RatingStats, tc *models.TicketCount, insp *models.InspectionSummary) string {
+func (d *Desk) statsText(c *call, head string, st models.Tally, tc *models.TicketCount, insp *models.InspectionSummary) string {
 	var b strings.Builder
 	b.WriteString(head)
-	if st.Total == 0 {
+	if st.Total() == 0 {
 		b.WriteString(c.T("stats_none"))
 	} else {
 		var levels []string
 		for _, l := range models.Levels {
-			levels = append(levels, fmt.Sprintf("%s %d", text.Level(c.lang(), int(l)), st.ByLevel[int(l)]))
+			levels = append(levels, fmt.Sprintf("%s %d", text.Level(c.lang(), int(l)), st.Count(l)))
 		}
-		b.WriteString(c.T("stats_total", "Count", st.Total, "Levels", strings.Join(levels, " · ")))
+		b.WriteString(c.T("stats_total", "Count", st.Total(), "Levels", strings.Join(levels, " · ")))
 		verdict := c.T("target_missed")
-		if st.SatisfactionRate >= d.o.Target {
+		if st.MeetsTarget(d.o.Target) {
 			verdict = c.T("target_met")
 		}
-		b.WriteString(c.T("stats_rate", "Rate", pct(st.SatisfactionRate), "Target", pct(d.o.Target), "Verdict", verdict))
-		b.WriteString(c.T("stats_good", "Rate", pct(st.GoodRate)))
+		b.WriteString(c.T("stats_rate", "Rate", pct(st.SatisfactionRate()), "Target", pct(d.o.Target), "Verdict", verdict))
+		b.WriteString(c.T("stats_good", "Rate", pct(st.GoodRate())))
 		b.WriteString(c.T("stats_bad", "Count", st.Bad()))
 	}
 	if tc != nil {
@@ -117,7 +115,7 @@ func (d *Desk) mystats(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if w == nil {
 		return c.reply(c.T("todo_none")), nil
 	}
-	stats, err := d.o.Store.StatsIn(ctx, models.Scope{WindowID: &w.ID}, per.from, per.to)
+	stats, err := d.o.Store.StatsIn(ctx, models.Scope{WindowID: &w.ID}, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: mystats: %w", err)
 	}
@@ -127,12 +125,12 @@ func (d *Desk) mystats(ctx context.Context, c *call) ([]bot.Reply, error) {
 	}
 	tc := models.SumTicketCounts(counts, &w.ID)
 	text := d.statsText(c, c.T("mystats_head", "Window", w.Code+" "+w.Name, "Period", per.label), stats, &tc, nil)
-	named, err := d.o.Store.StatsIn(ctx, models.Scope{StaffID: &st.ID}, per.from, per.to)
+	named, err := d.o.Store.StatsIn(ctx, models.Scope{StaffID: &st.ID}, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: mystats: %w", err)
 	}
-	if named.Total > 0 {
-		text += c.T("mystats_named", "Count", named.Total, "Rate", pct(named.SatisfactionRate))
+	if named.Total() > 0 {
+		text += c.T("mystats_named", "Count", named.Total(), "Rate", pct(named.SatisfactionRate()))
 	}
 	return c.reply(text), nil
 }
@@ -196,7 +194,7 @@ func (d *Desk) stats(ctx context.Context, c *call) ([]bot.Reply, error) {
 			return nil, err
 		}
 	}
-	st, err := d.o.Store.StatsIn(ctx, scope, per.from, per.to)
+	st, err := d.o.Store.StatsIn(ctx, scope, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: stats: %w", err)
 	}
@@ -205,7 +203,7 @@ func (d *Desk) stats(ctx context.Context, c *call) ([]bot.Reply, error) {
 		return nil, fmt.Errorf("handlers: stats: %w", err)
 	}
 	tc := models.SumTicketCounts(counts, scope.WindowID)
-	insp, err := d.o.Store.Inspections(ctx, scope, per.from, per.to)
+	insp, err := d.o.Store.Inspections(ctx, scope, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: stats: %w", err)
 	}
@@ -240,7 +238,7 @@ func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
 	for _, w := range ws {
 		windows[w.ID] = w
 	}
-	all, err := d.o.Store.WindowTallies(ctx, per.from, per.to)
+	all, err := d.o.Store.WindowTallies(ctx, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: rank: %w", err)
 	}
@@ -250,7 +248,7 @@ func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
 	for _, t := range all {
 		if _, ok := windows[t.ID]; ok {
 			tallies = append(tallies, t)
-			if t.Total < d.o.MinRatings {
+			if t.Total() < d.o.MinRatings {
 				small++
 			}
 		}
@@ -279,7 +277,7 @@ func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
 			name = w.Center.Name + " · " + name
 		}
 		items[i] = listItem{line: c.T("rank_line", "Rank", r.Rank, "Code", w.Code, "Name", name, "Score", pct(r.Score),
-			"Rate", pct(r.SatisfactionRate()), "Count", r.Total)}
+			"Rate", pct(r.SatisfactionRate()), "Count", r.Total())}
 	}
 	foot := c.T("rank_note", "Min", d.o.MinRatings, "Target", pct(d.o.Target))
 	if small > 0 {
@@ -443,10 +441,10 @@ func (d *Desk) inspect(ctx context.Context, c *call) ([]bot.Reply, error) {
 
 func (d *Desk) star(ctx context.Context, c *call) ([]bot.Reply, error) {
 	per, ok := parsePeriod(c.lang(), strings.TrimSpace(c.args), c.t.Now, d.loc())
-	if !ok || per.year {
+	if !ok || per.Year {
 		return c.reply(c.T("bad_period", "Period", flows.Truncate(c.args, 20))), nil
 	}
-	picks, err := d.o.Store.ServiceStarPreview(ctx, c.acct.actor.CenterID, per.from, per.to, d.o.MinRatings)
+	picks, err := d.o.Store.ServiceStarPreview(ctx, c.acct.actor.CenterID, per.From, per.To, d.o.MinRatings)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: star: %w", err)
 	}
@@ -472,7 +470,7 @@ func (d *Desk) star(ctx context.Context, c *call) ([]bot.Reply, error) {
 		if p.Staff.Window != nil {
 			where = p.Staff.Window.Code + " " + p.Staff.Window.Name
 		}
-		line := c.T("star_line", "Center", ct.Name, "Name", p.Staff.Name, "Window", where, "Score", pct(p.Score), "Count", p.Total)
+		line := c.T("star_line", "Center", ct.Name, "Name", p.Staff.Name, "Window", where, "Score", pct(p.Score), "Count", p.Total())
 		items = append(items, listItem{line: strings.TrimPrefix(line, "\n")})
 	}
 	return d.list(ctx, c, c.T("star_head", "Period", per.label), items, strings.TrimSpace(c.T("star_note")))

@@ -167,7 +167,7 @@ func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center
 	}
 	star := &models.ServiceStar{
 		Period: occ.Period, CenterID: c.ID, StaffID: best.ID, WindowID: st.WindowID,
-		Ratings: best.Total, SatisfactionRate: best.SatisfactionRate(), GoodRate: best.GoodRate(),
+		Ratings: best.Total(), SatisfactionRate: best.SatisfactionRate(), GoodRate: best.GoodRate(),
 		Score: best.Score, Praise: string(praiseJSON), CreatedAt: occ.At.UTC(),
 	}
 	// An earlier run may have chosen somebody else (late ratings since): the store hands back
@@ -225,7 +225,7 @@ func (d *Deps) rank(tallies []models.Tally, scope uint) ranking {
 			c = &models.Tally{ID: t.CenterID, CenterID: t.CenterID}
 			byCenter[t.CenterID] = c
 		}
-		c.Total, c.Satisfied, c.Good, c.Bad = c.Total+t.Total, c.Satisfied+t.Satisfied, c.Good+t.Good, c.Bad+t.Bad
+		c.Add(t)
 	}
 	if len(byCenter) > 1 {
 		var cs []models.Tally
@@ -264,16 +264,16 @@ func topBottom(rs []models.Ranked) (top, bottom []models.Ranked) {
 
 // rankingText writes the figures and the lists of a ranking.
 func (d *Deps) rankingText(lang string, r ranking, windows map[uint]models.Window, centers map[uint]models.Center) string {
-	if r.total.Total == 0 {
+	if r.total.Total() == 0 {
 		return text.T(lang, "job.no_ratings")
 	}
 	var b strings.Builder
 	verdict := text.T(lang, "job.missed")
-	if r.total.SatisfactionRate() >= d.Target {
+	if r.total.MeetsTarget(d.Target) {
 		verdict = text.T(lang, "job.met")
 	}
-	b.WriteString(text.T(lang, "job.summary", "Count", r.total.Total, "Rate", percent(r.total.SatisfactionRate()),
-		"Target", int(d.Target*100+0.5), "Verdict", verdict, "Good", percent(r.total.GoodRate()), "Bad", r.total.Bad))
+	b.WriteString(text.T(lang, "job.summary", "Count", r.total.Total(), "Rate", percent(r.total.SatisfactionRate()),
+		"Target", int(d.Target*100+0.5), "Verdict", verdict, "Good", percent(r.total.GoodRate()), "Bad", r.total.Bad()))
 	list := func(title string, rs []models.Ranked, name func(id uint) (string, string)) {
 		if len(rs) == 0 {
 			return
@@ -282,7 +282,7 @@ func (d *Deps) rankingText(lang string, r ranking, windows map[uint]models.Windo
 		for _, x := range rs {
 			code, n := name(x.ID)
 			b.WriteString("\n" + text.T(lang, "job.rank_line", "Rank", x.Rank, "Code", code, "Name", n,
-				"Rate", percent(x.SatisfactionRate()), "Count", x.Total))
+				"Rate", percent(x.SatisfactionRate()), "Count", x.Total()))
 		}
 	}
 	windowName := func(id uint) (string, string) { w := windows[id]; return w.Code, w.Name }

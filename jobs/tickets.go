@@ -176,10 +176,10 @@ func (d *Deps) dailyDigest(ctx context.Context, occ Occurrence) (int, error) {
 		msg += digestLines(lang, lateHere, func(t *models.Ticket) string {
 			return text.T(lang, "job.digest_late", "No", t.No, "Where", where(lang, t), "Days", cal.WorkdaysLate(t.Due(), now))
 		})
-		if sum := models.Sum(talliesIn(sd.tallies, scope)); sum.Total == 0 {
+		if sum := models.Sum(talliesIn(sd.tallies, scope)); sum.Total() == 0 {
 			msg += "\n" + text.T(lang, "job.digest_no_sat", "Day", dateIn(prev, d.loc()))
 		} else {
-			msg += "\n" + text.T(lang, "job.digest_sat", "Day", dateIn(prev, d.loc()), "Rate", percent(sum.SatisfactionRate()), "Count", sum.Total)
+			msg += "\n" + text.T(lang, "job.digest_sat", "Day", dateIn(prev, d.loc()), "Rate", percent(sum.SatisfactionRate()), "Count", sum.Total())
 		}
 		pushes = append(pushes, &models.Push{
 			DedupeKey: fmt.Sprintf("%s:%s:c%d", KindDailyDigest, dateIn(now, d.loc()), a.Citizen.ID),

@@ -261,15 +261,15 @@ func TestReports(t *testing.T) {
 		}
 		from, to := testenv.Monday10.AddDate(0, 0, -1), testenv.Monday10.AddDate(0, 0, 1)
 		st, err := s.StatsIn(ctx, models.Scope{CenterID: &w1.CenterID}, from, to)
-		if err != nil || st.Total != 5 || st.Bad() != 2 || st.SatisfactionRate != 0.6 {
+		if err != nil || st.Total() != 5 || st.Bad() != 2 || st.SatisfactionRate() != 0.6 {
 			t.Fatalf("center stats = %+v, %v", st, err)
 		}
 		st, _ = s.StatsIn(ctx, models.Scope{WindowID: &w1.ID}, from, to)
-		if st.Total != 4 || st.GoodRate != 0.5 {
+		if st.Total() != 4 || st.GoodRate() != 0.5 {
 			t.Fatalf("window stats = %+v", st)
 		}
-		by, err := s.StatsByWindow(ctx, models.Scope{}, from, to)
-		if err != nil || by[w1.ID].Total != 4 || by[w2.ID].ByLevel[2] != 1 {
+		by, err := s.WindowTallies(ctx, from, to)
+		if err != nil || len(by) != 2 || by[0].ID != w1.ID || by[0].Total() != 4 || by[1].ID != w2.ID || by[1].Count(models.Dissatisfied) != 1 {
 			t.Fatalf("by window = %+v, %v", by, err)
 		}
 		// Two bad-review tickets: one overdue once its call-back day has passed.

@@ -96,11 +96,11 @@ func TestTicketStatePredicates(t *testing.T) {
 // then to the lower ID; ranks count from 1; tallies below the minimum are left out.
 func TestRankTies(t *testing.T) {
 	ts := []Tally{
-		{ID: 9, Total: 10, Satisfied: 10, Good: 5},
-		{ID: 6, Total: 2, Satisfied: 2, Good: 2}, // below the minimum; those after it still count
-		{ID: 4, Total: 20, Satisfied: 20, Good: 10},
-		{ID: 3, Total: 20, Satisfied: 20, Good: 10},
-		{ID: 5, Total: 10, Satisfied: 10, Good: 9},
+		{ID: 9, ByLevel: [5]int{0, 0, 5, 0, 5}},
+		{ID: 6, ByLevel: [5]int{0, 0, 0, 0, 2}}, // below the minimum; those after it still count
+		{ID: 4, ByLevel: [5]int{0, 0, 10, 0, 10}},
+		{ID: 3, ByLevel: [5]int{0, 0, 10, 0, 10}},
+		{ID: 5, ByLevel: [5]int{0, 0, 1, 0, 9}},
 	}
 	r := Rank(ts, 3)
 	var ids []uint
@@ -119,13 +119,13 @@ func TestRankTies(t *testing.T) {
 	if got := Rank([]Tally{{ID: 1}}, 0); len(got) != 0 {
 		t.Errorf("a tally without ratings ranked: %+v", got)
 	}
-	if s := Sum(ts); s.Total != 62 || s.Satisfied != 62 || s.Good != 36 || s.Bad != 0 {
+	if s := Sum(ts); s.Total() != 62 || s.Satisfied() != 62 || s.Good() != 36 || s.Bad() != 0 {
 		t.Errorf("Sum = %+v", s)
 	}
-	if s := Sum([]Tally{{ID: 1, CenterID: 2, Total: 4, Satisfied: 3, Good: 1, Bad: 1}, {ID: 2, Total: 2, Satisfied: 1, Good: 1, Bad: 1}}); s != (Tally{Total: 6, Satisfied: 4, Good: 2, Bad: 2}) {
+	if s := Sum([]Tally{{ID: 1, CenterID: 2, ByLevel: [5]int{1, 0, 2, 0, 1}}, {ID: 2, ByLevel: [5]int{1, 0, 0, 0, 1}}}); s != (Tally{ByLevel: [5]int{2, 0, 2, 0, 2}}) {
 		t.Errorf("Sum = %+v, want 6 ratings, 4 satisfied, 2 good, 2 bad, no ID", s)
 	}
-	if (Tally{}).SatisfactionRate() != 0 || (Tally{Total: 4, Satisfied: 3, Good: 1}).GoodRate() != 0.25 {
+	if (Tally{}).SatisfactionRate() != 0 || (Tally{ByLevel: [5]int{1, 0, 2, 0, 1}}).GoodRate() != 0.25 {
 		t.Error("tally rates")
 	}
 }

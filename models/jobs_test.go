@@ -246,14 +246,14 @@ func TestTalliesAndRank(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []models.Tally{
-			{ID: w1.ID, CenterID: w1.CenterID, Total: 5, Satisfied: 4, Good: 3, Bad: 1},
-			{ID: w2.ID, CenterID: w2.CenterID, Total: 2, Satisfied: 1, Good: 1, Bad: 1},
+			{ID: w1.ID, CenterID: w1.CenterID, ByLevel: [5]int{0, 1, 1, 1, 2}},
+			{ID: w2.ID, CenterID: w2.CenterID, ByLevel: [5]int{1, 0, 0, 0, 1}},
 		}
 		if fmt.Sprint(ts) != fmt.Sprint(want) {
 			t.Errorf("WindowTallies = %+v, want %+v", ts, want)
 		}
 		staff, err := s.StaffTallies(ctx, oct, oct.AddDate(0, 1, 0))
-		if err != nil || len(staff) != 1 || staff[0].ID != st.ID || staff[0].Total != 5 {
+		if err != nil || len(staff) != 1 || staff[0].ID != st.ID || staff[0].Total() != 5 {
 			t.Errorf("StaffTallies = %+v, %v", staff, err)
 		}
 		ranked := models.Rank(ts, 2)
@@ -273,16 +273,16 @@ func TestTalliesAndRank(t *testing.T) {
 func TestRankBayesian(t *testing.T) {
 	// Three perfect votes do not beat 300 votes at 98% once shrunk towards the pool.
 	ts := []models.Tally{
-		{ID: 1, Total: 3, Satisfied: 3, Good: 3},
-		{ID: 2, Total: 300, Satisfied: 294, Good: 280},
-		{ID: 3, Total: 200, Satisfied: 150, Good: 100},
+		tallyOf(1, 0, 3, 3, 3),
+		tallyOf(2, 0, 300, 294, 280),
+		tallyOf(3, 0, 200, 150, 100),
 	}
 	r := models.Rank(ts, 3)
 	if r[0].ID != 2 {
 		t.Errorf("best = %d, want 2: %+v", r[0].ID, r)
 	}
 	// Ties go to the good-review rate, then to more ratings.
-	tie := models.Rank([]models.Tally{{ID: 1, Total: 10, Satisfied: 10, Good: 5}, {ID: 2, Total: 10, Satisfied: 10, Good: 9}}, 0)
+	tie := models.Rank([]models.Tally{tallyOf(1, 0, 10, 10, 5), tallyOf(2, 0, 10, 10, 9)}, 0)
 	if tie[0].ID != 2 {
 		t.Errorf("tie broken to %d, want 2", tie[0].ID)
 	}

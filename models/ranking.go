@@ -8,54 +8,20 @@ import (
 	"time"
 )
 
-// Tally counts the ratings of one window or one staff member in a period, leaving out excluded
-// ones (upheld appeals).
-type Tally struct {
-	// ID is the window's or the staff member's ID.
-	ID uint
-	// CenterID is the center of the rated window.
-	CenterID uint
-	// Total counts all ratings; Satisfied levels 3–5, Good levels 4–5, Bad levels 1–2.
-	Total, Satisfied, Good, Bad int
-}
-
-// SatisfactionRate is Satisfied / Total, 0 without ratings.
-func (t Tally) SatisfactionRate() float64 { return ratio(t.Satisfied, t.Total) }
-
-// GoodRate is Good / Total, 0 without ratings.
-func (t Tally) GoodRate() float64 { return ratio(t.Good, t.Total) }
-
-func ratio(a, b int) float64 {
-	if b <= 0 {
-		return 0
-	}
-	return float64(a) / float64(b)
-}
-
-// Sum adds tallies up into one (ID and CenterID zero).
-func Sum(ts []Tally) Tally {
-	var out Tally
-	for _, t := range ts {
-		out.Total += t.Total
-		out.Satisfied += t.Satisfied
-		out.Good += t.Good
-		out.Bad += t.Bad
-	}
-	return out
-}
-
 // tallySQL counts by the given key column. The rated window's center is taken from the window,
 // so a staff member who moved during the period is counted in each center they served. Ratings
 // are aggregated before the join, so the database reads the period's slice of
 // idx_rating_time_cover alone (an index-only scan) rather than visiting each window's ratings
 // through the table. SQLite is told to (%[3]s): with statistics it prefers a skip-scan of
 // idx_rating_window_time that looks every rating up in the table, ten times slower over a year.
-const tallySQL = `SELECT t.id AS id, w.center_id AS center_id, SUM(t.total) AS total,
- SUM(t.satisfied) AS satisfied, SUM(t.good) AS good, SUM(t.bad) AS bad
-FROM (SELECT %[1]s AS id, r.window_id AS window_id, COUNT(*) AS total,
-  SUM(CASE WHEN r.level >= 3 THEN 1 ELSE 0 END) AS satisfied,
-  SUM(CASE WHEN r.level >= 4 THEN 1 ELSE 0 END) AS good,
-  SUM(CASE WHEN r.level <= 2 THEN 1 ELSE 0 END) AS bad
+const tallySQL = `SELECT t.id AS id, w.center_id AS center_id,
+ SUM(t.l1) AS l1, SUM(t.l2) AS l2, SUM(t.l3) AS l3, SUM(t.l4) AS l4, SUM(t.l5) AS l5
+FROM (SELECT %[1]s AS id, r.window_id AS window_id,
+  SUM(CASE WHEN r.level = 1 THEN 1 ELSE 0 END) AS l1,
+  SUM(CASE WHEN r.level = 2 THEN 1 ELSE 0 END) AS l2,
+  SUM(CASE WHEN r.level = 3 THEN 1 ELSE 0 END) AS l3,
+  SUM(CASE WHEN r.level = 4 THEN 1 ELSE 0 END) AS l4,
+  SUM(CASE WHEN r.level = 5 THEN 1 ELSE 0 END) AS l5
  FROM ratings r%[3]s
  WHERE r.created_at >= ? AND r.created_at < ? AND r.excluded = ?%[2]s
  GROUP BY %[1]s, r.window_id) t
@@ -83,9 +49,16 @@ func (s *Store) StaffTallies(ctx context.Context, from, to time.Time) ([]Tally, 
 
 // tallies runs the tally query of TallySQL(staff) over [from, to).
 func (s *Store) tallies(ctx context.Context, staff bool, from, to time.Time) ([]Tally, error) {
-	var out []Tally
-	if err := s.db.WithContext(ctx).Raw(s.TallySQL(staff), from.UTC(), to.UTC(), false).Scan(&out).Error; err != nil {
+	var rows []struct {
+		ID, CenterID       uint
+		L1, L2, L3, L4, L5 int
+	}
+	if err := s.db.WithContext(ctx).Raw(s.TallySQL(staff), from.UTC(), to.UTC(), false).Scan(&rows).Error; err != nil {
 		return nil, err
+	}
+	out := make([]Tally, len(rows))
+	for i, r := range rows {
+		out[i] = Tally{ID: r.ID, CenterID: r.CenterID, ByLevel: [5]int{r.L1, r.L2, r.L3, r.L4, r.L5}}
 	}
 	return out, nil
 }
@@ -93,7 +66,7 @@ func (s *Store) tallies(ctx context.Context, staff bool, from, to time.Time) ([]
 // Ranked is a tally with its adjusted score and its place (1 = best).
 type Ranked struct {
 	Tally
-	// Score is the satisfaction rate shrunk towards the pooled rate (BayesianScore).
+	// Score is the satisfaction rate shrunk towards the pooled rate (Tally.Adjusted).
 	Score float64
 	Rank  int
 }
@@ -107,10 +80,10 @@ func Rank(ts []Tally, minN int) []Ranked {
 	prior := Sum(ts).SatisfactionRate()
 	out := make([]Ranked, 0, len(ts))
 	for _, t := range ts {
-		if t.Total < max(minN, 1) {
+		if t.Total() < max(minN, 1) {
 			continue
 		}
-		out = append(out, Ranked{Tally: t, Score: BayesianScore(t.SatisfactionRate(), t.Total, prior, minN)})
+		out = append(out, Ranked{Tally: t, Score: t.Adjusted(prior, minN)})
 	}
 	slices.SortFunc(out, func(a, b Ranked) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
@@ -119,7 +92,7 @@ func Rank(ts []Tally, minN int) []Ranked {
 		if c := cmp.Compare(b.GoodRate(), a.GoodRate()); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(b.Total, a.Total); c != 0 {
+		if c := cmp.Compare(b.Total(), a.Total()); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.ID, b.ID)

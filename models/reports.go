@@ -83,28 +83,16 @@ type Scope struct {
 	StaffID  *uint
 }
 
-// newStats returns empty stats with every level present.
-func newStats() RatingStats {
-	return RatingStats{ByLevel: map[int]int{1: 0, 2: 0, 3: 0, 4: 0, 5: 0}}
-}
-
-// add counts n ratings at level.
-func (st *RatingStats) add(level, n int) {
-	st.ByLevel[level] += n
-	st.Total += n
-}
-
-func (st *RatingStats) finish() {
-	st.SatisfactionRate = SatisfactionRate(st.ByLevel)
-	st.GoodRate = GoodRate(st.ByLevel)
-}
-
-// Bad counts the bad reviews (levels 1–2).
-func (st RatingStats) Bad() int { return st.ByLevel[1] + st.ByLevel[2] }
-
-// ratingsIn selects the counted (not excluded) ratings in scope created in [from, to).
+// ratingsIn selects the counted (not excluded) ratings in scope created in [from, to). A zero
+// bound is open: from the first rating, or until now.
 func ratingsIn(db *gorm.DB, scope Scope, from, to time.Time) *gorm.DB {
-	q := db.Table("ratings").Where("ratings.excluded = ? AND ratings.created_at >= ? AND ratings.created_at < ?", false, from.UTC(), to.UTC())
+	q := db.Table("ratings").Where("ratings.excluded = ?", false)
+	if !from.IsZero() {
+		q = q.Where("ratings.created_at >= ?", from.UTC())
+	}
+	if !to.IsZero() {
+		q = q.Where("ratings.created_at < ?", to.UTC())
+	}
 	if scope.CenterID != nil {
 		q = q.Joins("JOIN windows ON windows.id = ratings.window_id").Where("windows.center_id = ?", *scope.CenterID)
 	}
@@ -117,8 +105,9 @@ func ratingsIn(db *gorm.DB, scope Scope, from, to time.Time) *gorm.DB {
 	return q
 }
 
-// StatsIn summarises the ratings in scope created in [from, to), leaving out excluded ones.
-func (s *Store) StatsIn(ctx context.Context, scope Scope, from, to time.Time) (RatingStats, error) {
+// StatsIn tallies the ratings in scope created in [from, to), leaving out excluded ones. A zero
+// bound is open: a zero to counts until now.
+func (s *Store) StatsIn(ctx context.Context, scope Scope, from, to time.Time) (Tally, error) {
 	var rows []struct {
 		Level int
 		N     int
@@ -126,45 +115,13 @@ func (s *Store) StatsIn(ctx context.Context, scope Scope, from, to time.Time) (R
 	err := ratingsIn(s.db.WithContext(ctx), scope, from, to).Select("ratings.level AS level, COUNT(*) AS n").
 		Group("ratings.level").Scan(&rows).Error
 	if err != nil {
-		return RatingStats{}, fmt.Errorf("store: stats: %w", err)
+		return Tally{}, fmt.Errorf("store: stats: %w", err)
 	}
-	st := newStats()
+	var t Tally
 	for _, r := range rows {
-		st.add(r.Level, r.N)
+		t.Record(Level(r.Level), r.N)
 	}
-	st.finish()
-	return st, nil
-}
-
-// StatsByWindow summarises the ratings of every window in scope (its WindowID and StaffID are
-// ignored) created in [from, to), by window ID; windows without ratings are absent.
-func (s *Store) StatsByWindow(ctx context.Context, scope Scope, from, to time.Time) (map[uint]RatingStats, error) {
-	scope.WindowID, scope.StaffID = nil, nil
-	var rows []struct {
-		WindowID uint
-		Level    int
-		N        int
-	}
-	err := ratingsIn(s.db.WithContext(ctx), scope, from, to).
-		Select("ratings.window_id AS window_id, ratings.level AS level, COUNT(*) AS n").
-		Group("ratings.window_id, ratings.level").Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("store: stats by window: %w", err)
-	}
-	out := map[uint]RatingStats{}
-	for _, r := range rows {
-		st, ok := out[r.WindowID]
-		if !ok {
-			st = newStats()
-		}
-		st.add(r.Level, r.N)
-		out[r.WindowID] = st
-	}
-	for id, st := range out {
-		st.finish()
-		out[id] = st
-	}
-	return out, nil
+	return t, nil
 }
 
 // overdueSQL selects tickets past the deadline that applies to them at a time (see Ticket.Due):

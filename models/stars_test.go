@@ -11,13 +11,13 @@ import (
 
 func TestServiceStars(t *testing.T) {
 	tallies := []models.Tally{
-		{ID: 1, CenterID: 1, Total: 3, Satisfied: 3, Good: 3},       // three perfect votes
-		{ID: 2, CenterID: 1, Total: 300, Satisfied: 294, Good: 280}, // 300 at 98%
-		{ID: 3, CenterID: 1, Total: 200, Satisfied: 150, Good: 100}, // pulls the pool down
-		{ID: 7, CenterID: 1, Total: 50, Satisfied: 50, Good: 50},    // best, but barred
-		{ID: 4, CenterID: 2, Total: 10, Satisfied: 10, Good: 5},
-		{ID: 5, CenterID: 2, Total: 10, Satisfied: 10, Good: 9}, // tie on score: more good reviews
-		{ID: 6, CenterID: 3, Total: 2, Satisfied: 2, Good: 2},   // below the minimum
+		tallyOf(1, 1, 3, 3, 3),       // three perfect votes
+		tallyOf(2, 1, 300, 294, 280), // 300 at 98%
+		tallyOf(3, 1, 200, 150, 100), // pulls the pool down
+		tallyOf(7, 1, 50, 50, 50),    // best, but barred
+		tallyOf(4, 2, 10, 10, 5),
+		tallyOf(5, 2, 10, 10, 9), // tie on score: more good reviews
+		tallyOf(6, 3, 2, 2, 2),   // below the minimum
 	}
 	stars := models.ServiceStars(tallies, map[uint]bool{7: true}, 3)
 	if len(stars) != 2 || stars[1].ID != 2 || stars[2].ID != 5 {
@@ -63,7 +63,7 @@ func TestServiceStarPreview(t *testing.T) {
 		}
 		from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, testenv.Shanghai), time.Date(2026, 12, 1, 0, 0, 0, 0, testenv.Shanghai)
 		picks, err := s.ServiceStarPreview(ctx, &w1.CenterID, from, to, 3)
-		if err != nil || len(picks) != 1 || picks[0].ID != wang.ID || picks[0].Staff.Window.Code != "W002" || picks[0].Total != 4 {
+		if err != nil || len(picks) != 1 || picks[0].ID != wang.ID || picks[0].Staff.Window.Code != "W002" || picks[0].Total() != 4 {
 			t.Fatalf("preview = %+v, %v", picks, err)
 		}
 		// A verified complaint on W002 takes 王芳 out; 张伟 is next.
@@ -76,7 +76,7 @@ func TestServiceStarPreview(t *testing.T) {
 			t.Fatal(err)
 		}
 		picks, _ = s.ServiceStarPreview(ctx, nil, from, to, 3)
-		if len(picks) != 1 || picks[0].ID != zhang.ID || picks[0].Total != 4 {
+		if len(picks) != 1 || picks[0].ID != zhang.ID || picks[0].Total() != 4 {
 			t.Fatalf("preview after the complaint = %+v", picks)
 		}
 		// Another month has nobody.

@@ -373,26 +373,6 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 	return nil
 }
 
-// RatingStats summarises the ratings of a period.
-type RatingStats struct {
-	// Total counts the ratings that count (not excluded).
-	Total int
-	// ByLevel counts them per level; keys 1..5 are always present.
-	ByLevel map[int]int
-	// SatisfactionRate is levels 3–5 / Total; GoodRate is 4–5 / Total; both 0 without ratings.
-	SatisfactionRate, GoodRate float64
-}
-
-// WindowStats summarises the window's ratings created in [from, to), leaving out Excluded ones
-// (upheld appeals).
-func (s *Store) WindowStats(ctx context.Context, windowID uint, from, to time.Time) (RatingStats, error) {
-	st, err := s.StatsIn(ctx, Scope{WindowID: &windowID}, from, to)
-	if err != nil {
-		return RatingStats{}, fmt.Errorf("store: window stats %d: %w", windowID, err)
-	}
-	return st, nil
-}
-
 // notFound maps gorm's not-found error to ErrNotFound and leaves others alone.
 func notFound(err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {

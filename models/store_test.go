@@ -345,7 +345,7 @@ func TestCreateRatingConcurrent(t *testing.T) {
 	})
 }
 
-func TestWindowStats(t *testing.T) {
+func TestStatsInWindow(t *testing.T) {
 	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 1, 0)
 	forEachDB(t, func(t *testing.T, s *models.Store) {
@@ -378,20 +378,33 @@ func TestWindowStats(t *testing.T) {
 		add(w1, 2, to, false)                             // end is exclusive
 		add(w1, 2, from.Add(-time.Second), false)         // before the period
 		add(w2, 1, from.Add(time.Hour), false)            // another window
-		st, err := s.WindowStats(ctx, w1.ID, from, to)
+		window := models.Scope{WindowID: &w1.ID}
+		st, err := s.StatsIn(ctx, window, from, to)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := models.RatingStats{Total: 5, ByLevel: map[int]int{1: 1, 2: 0, 3: 1, 4: 1, 5: 2}, SatisfactionRate: 0.8, GoodRate: 0.6}
-		if fmt.Sprint(st) != fmt.Sprint(want) {
-			t.Errorf("WindowStats = %+v, want %+v", st, want)
+		if want := (models.Tally{ByLevel: [5]int{1, 0, 1, 1, 2}}); st != want || st.SatisfactionRate() != 0.8 || st.GoodRate() != 0.6 {
+			t.Errorf("StatsIn = %+v, want %+v", st, want)
 		}
-		empty, err := s.WindowStats(ctx, w1.ID, to.AddDate(1, 0, 0), to.AddDate(2, 0, 0))
+		empty, err := s.StatsIn(ctx, window, to.AddDate(1, 0, 0), to.AddDate(2, 0, 0))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if empty.Total != 0 || len(empty.ByLevel) != 5 || empty.SatisfactionRate != 0 {
+		if empty != (models.Tally{}) || empty.SatisfactionRate() != 0 {
 			t.Errorf("empty period = %+v", empty)
+		}
+		// A zero bound is open: until now, from the first rating.
+		for _, tc := range []struct {
+			from, to time.Time
+			want     [5]int
+		}{
+			{from, time.Time{}, [5]int{1, 1, 1, 1, 2}},
+			{time.Time{}, to, [5]int{1, 1, 1, 1, 2}},
+			{time.Time{}, time.Time{}, [5]int{1, 2, 1, 1, 2}},
+		} {
+			if st, err := s.StatsIn(ctx, window, tc.from, tc.to); err != nil || st.ByLevel != tc.want {
+				t.Errorf("StatsIn from %v to %v = %v, %v; want %v", tc.from, tc.to, st.ByLevel, err, tc.want)
+			}
 		}
 	})
 }

@@ -234,8 +234,8 @@ func TestStaffAppealUpheldExcludesTheRating(t *testing.T) {
 		if !got.Excluded {
 			t.Error("rating not excluded")
 		}
-		stats, _ := s.WindowStats(ctx, w1.ID, testenv.Monday10.Add(-time.Hour), testenv.Monday10.Add(time.Hour))
-		if stats.Total != 0 {
+		stats, _ := s.StatsIn(ctx, models.Scope{WindowID: &w1.ID}, testenv.Monday10.Add(-time.Hour), testenv.Monday10.Add(time.Hour))
+		if stats.Total() != 0 {
 			t.Errorf("excluded rating still counted: %+v", stats)
 		}
 		// The appeal's reason is internal: the citizen's public trail does not show it.

@@ -22,7 +22,7 @@ func TestTelegramStaffStory(t *testing.T) {
 			clk := newClock()
 			st := statetest.Memory(t, clk.Now)
 			store := openStore(t, db.url(t))
-			desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: models.NewPseudonyms([]byte("e2e secret"))})
+			desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: models.NewPseudonyms([]byte("e2e secret")), Target: 0.95})
 			r := newRig(t, store, st, clk, handlers.WithDesk(desk))
 			ctx := context.Background()
 

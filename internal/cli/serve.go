@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"windowbot/bot"
 	"windowbot/bot/poster"
@@ -25,6 +23,7 @@ import (
 	"windowbot/configs"
 	"windowbot/flows"
 	"windowbot/handlers"
+	"windowbot/handlers/api"
 	"windowbot/jobs"
 	"windowbot/models"
 )
@@ -82,9 +81,10 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 	router := handlers.NewRouter(engine, a.logger, handlers.WithDesk(desk), handlers.WithSubscriptions(store))
 
 	mux := http.NewServeMux()
-	handlers.Health(mux, map[string]handlers.Pinger{"database": store, "state": st})
-	handlers.NewAPI(store, a.cfg.AdminToken, a.loc, a.logger, handlers.WithPseudonyms(refs), handlers.WithTarget(target)).Routes(mux)
-	handlers.NewBoard(store, a.loc, a.logger).Routes(mux)
+	api.Health(mux, map[string]api.Pinger{"database": store, "state": st})
+	api.NewAdmin(api.Options{Store: store, Token: a.cfg.AdminToken, Target: target, Location: a.loc,
+		Pseudonyms: refs, Logger: a.logger}).Routes(mux)
+	api.NewBoard(store, a.loc, a.logger).Routes(mux)
 
 	s := &server{a: a}
 	senders, err := s.channels(mux, router, store, st)
@@ -96,7 +96,8 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 	// job claims and the push sent log: in Redis, shared by the replicas; in process otherwise.
 	reg := prometheus.NewRegistry()
 	metrics := jobs.NewMetrics(reg, store, a.logger)
-	mux.Handle("GET /metrics", a.metricsHandler(reg))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux.Handle("GET /metrics", api.Metrics(reg, a.cfg.AdminToken))
 	if s.dispatcher, err = a.dispatcher(store, senders, st, metrics); err != nil {
 		return nil, err
 	}
@@ -266,22 +267,6 @@ func localURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
-}
-
-// metricsHandler serves reg at /metrics to callers with the admin token; without an admin
-// token it is not served at all, like the admin API.
-func (a *app) metricsHandler(reg *prometheus.Registry) http.Handler {
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if a.cfg.AdminToken == "" || !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.cfg.AdminToken)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="windowbot"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 // pseudonyms returns the pseudonyms of citizens for supervisors and the admin API, keyed by

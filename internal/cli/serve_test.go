@@ -231,3 +231,20 @@ func TestServeMetrics(t *testing.T) {
 		t.Errorf("GET /metrics = %d:\n%.500s", res.StatusCode, buf.String())
 	}
 }
+
+// TestServeTarget: the satisfaction target the admin API reports is the configured one.
+func TestServeTarget(t *testing.T) {
+	const token = "target-token-0123456789"
+	base, _ := startServe(t, baseEnv(t, map[string]string{"WINDOWBOT_ADMIN_TOKEN": token, "WINDOWBOT_JOBS_SATISFACTION_TARGET": "80"}))
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/stats", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var stats struct{ Target float64 }
+	if err := json.NewDecoder(res.Body).Decode(&stats); err != nil || res.StatusCode != http.StatusOK || stats.Target != 0.8 {
+		t.Fatalf("GET /api/v1/stats = %d, target %v (%v); want 0.8 from jobs.satisfaction_target", res.StatusCode, stats.Target, err)
+	}
+}

@@ -1,21 +1,14 @@
-package handlers
+package api
 
 import (
-	"context"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"windowbot/flows"
 	"windowbot/internal/text"
 	"windowbot/models"
 )
-
-// BoardStore is what the public rectification board reads. *models.Store implements it.
-type BoardStore interface {
-	PublishedTickets(ctx context.Context, limit int) ([]models.Ticket, error)
-}
 
 // boardLimit is how many notices the board shows.
 const boardLimit = 100
@@ -24,13 +17,13 @@ const boardLimit = 100
 // supervisor published, with the window and the kind of problem, never who complained. It needs
 // no login: it is meant for the hall's screens and its website.
 type Board struct {
-	store  BoardStore
+	store  *models.Store
 	loc    *time.Location
 	logger *slog.Logger
 }
 
 // NewBoard returns the board.
-func NewBoard(store BoardStore, loc *time.Location, logger *slog.Logger) *Board {
+func NewBoard(store *models.Store, loc *time.Location, logger *slog.Logger) *Board {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -69,17 +62,31 @@ func (b *Board) notices(r *http.Request) ([]Notice, string, error) {
 	for i := range ts {
 		t := &ts[i]
 		out = append(out, Notice{
-			No: t.No, Place: flows.TicketPlace(lang, t), Category: text.Category(lang, t.Category),
+			No: t.No, Place: ticketPlace(lang, t), Category: text.Category(lang, t.Category),
 			Plan: models.MaskPII(t.Plan), Result: models.MaskPII(t.Result), PublishedAt: t.PublishedAt.In(b.loc).Format(time.DateOnly),
 		})
 	}
 	return out, lang, nil
 }
 
+// ticketPlace names where a ticket is, in the words of the chat's ticket cards: the window with
+// its center, or the center as a whole.
+func ticketPlace(lang string, t *models.Ticket) string {
+	switch {
+	case t.Window != nil && t.Window.Center != nil && t.Window.Center.Name != "":
+		return t.Window.Center.Name + " · " + t.Window.Code + " " + t.Window.Name
+	case t.Window != nil:
+		return t.Window.Code + " " + t.Window.Name
+	case t.Center != nil:
+		return t.Center.Name + " · " + text.T(lang, "whole_center")
+	}
+	return ""
+}
+
 func (b *Board) json(w http.ResponseWriter, r *http.Request) {
 	ns, _, err := b.notices(r)
 	if err != nil {
-		b.logger.Error("handlers: board", "err", err)
+		b.logger.Error("api: board", "err", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
 		return
 	}
@@ -89,7 +96,7 @@ func (b *Board) json(w http.ResponseWriter, r *http.Request) {
 func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 	ns, lang, err := b.notices(r)
 	if err != nil {
-		b.logger.Error("handlers: board", "err", err)
+		b.logger.Error("api: board", "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
@@ -105,7 +112,7 @@ func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 		Notices []Notice
 	}{lang, text.T(lang, "board_title"), text.T(lang, "board_empty"), text.T(lang, "board_plan"), text.T(lang, "board_result"), ns}
 	if err := boardPage.Execute(w, data); err != nil {
-		b.logger.Error("handlers: board page", "err", err)
+		b.logger.Error("api: board page", "err", err)
 	}
 }
 

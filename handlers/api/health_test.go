@@ -1,4 +1,4 @@
-package handlers_test
+package api_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"windowbot/flows/state"
-	"windowbot/handlers"
+	"windowbot/handlers/api"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
 )
@@ -28,17 +28,17 @@ func TestReadyz(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		deps map[string]handlers.Pinger
+		deps map[string]api.Pinger
 		code int
 		want map[string]string
 	}{
-		{"all up", map[string]handlers.Pinger{"database": store, "state": redisUp}, 200, map[string]string{"database": "ok", "state": "ok"}},
-		{"redis down", map[string]handlers.Pinger{"database": store, "state": down}, 503, map[string]string{"database": "ok", "state": "unavailable"}},
-		{"database closed", map[string]handlers.Pinger{"database": closed, "state": redisUp}, 503, map[string]string{"database": "unavailable", "state": "ok"}},
+		{"all up", map[string]api.Pinger{"database": store, "state": redisUp}, 200, map[string]string{"database": "ok", "state": "ok"}},
+		{"redis down", map[string]api.Pinger{"database": store, "state": down}, 503, map[string]string{"database": "ok", "state": "unavailable"}},
+		{"database closed", map[string]api.Pinger{"database": closed, "state": redisUp}, 503, map[string]string{"database": "unavailable", "state": "ok"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mux := http.NewServeMux()
-			handlers.Health(mux, tc.deps)
+			api.Health(mux, tc.deps)
 			rec := httptest.NewRecorder()
 			mux.ServeHTTP(rec, httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/readyz", nil))
 			var got map[string]string

@@ -1,4 +1,4 @@
-package handlers_test
+package api_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"windowbot/handlers"
+	"windowbot/handlers/api"
 	"windowbot/internal/testenv"
 	"windowbot/models"
 )
@@ -18,7 +18,7 @@ func TestPublicBoard(t *testing.T) {
 	forEachDB(t, func(t *testing.T, r *rig) {
 		ctx := context.Background()
 		mux := http.NewServeMux()
-		handlers.NewBoard(r.store, testenv.Shanghai, nil).Routes(mux)
+		api.NewBoard(r.store, testenv.Shanghai, nil).Routes(mux)
 		srv := httptest.NewServer(mux)
 		defer srv.Close()
 		get := func(path, lang string) (int, string) {
@@ -66,9 +66,38 @@ func TestPublicBoard(t *testing.T) {
 			}
 		}
 		code, body = get("/api/v1/public/notices", "en")
-		var got struct{ Notices []handlers.Notice }
+		var got struct{ Notices []api.Notice }
 		if code != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got.Notices) != 1 || got.Notices[0].Category != "Attitude" || got.Notices[0].Result != "已完成培训" {
 			t.Fatalf("json: %d %s", code, body)
+		}
+		if got.Notices[0].Place != "W002 社保医保" {
+			t.Errorf("place = %q", got.Notices[0].Place)
+		}
+		// A complaint about the center as a whole is placed at the center.
+		whole, err := r.store.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, CenterID: w.CenterID, Category: "not_done",
+			Description: "跑了三次", Channel: "telegram", At: r.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "设立帮办窗口"},
+			{Action: models.ActDone, Note: "已设立"}, {Action: models.ActPublish}} {
+			ch.Actor, ch.At = admin, r.clock.Now()
+			if _, _, err := r.store.Transition(ctx, whole.No, ch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for lang, want := range map[string]string{"zh-CN": "示范政务服务中心 · 整个服务中心", "en": "示范政务服务中心 · whole center"} {
+			code, body = get("/api/v1/public/notices", lang)
+			if code != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got.Notices) != 2 {
+				t.Fatalf("json: %d %s", code, body)
+			}
+			places := map[string]string{}
+			for _, n := range got.Notices {
+				places[n.No] = n.Place
+			}
+			if places[whole.No] != want {
+				t.Errorf("%s: whole-center place = %q, want %q", lang, places[whole.No], want)
+			}
 		}
 	})
 }
@@ -84,7 +113,7 @@ func TestCSVCellsCannotBeFormulas(t *testing.T) {
 		"窗口态度差":                    "窗口态度差",
 		"":                         "",
 	} {
-		if got := handlers.CSVSafe(in); got != want {
+		if got := api.CSVSafe(in); got != want {
 			t.Errorf("CSVSafe(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -33,7 +32,7 @@ type badRequest string
 
 func (e badRequest) Error() string { return string(e) }
 
-func (a *API) answer(w http.ResponseWriter, err error) {
+func (a *Admin) answer(w http.ResponseWriter, err error) {
 	var br badRequest
 	switch {
 	case errors.As(err, &br):
@@ -91,7 +90,7 @@ type Page[T any] struct {
 }
 
 // place reads ?center= and ?window= codes.
-func (a *API) place(ctx context.Context, r *http.Request) (centerID, windowID *uint, err error) {
+func (a *Admin) place(ctx context.Context, r *http.Request) (centerID, windowID *uint, err error) {
 	if code := r.URL.Query().Get("center"); code != "" {
 		c, err := a.store.CenterByCode(ctx, code)
 		if errors.Is(err, models.ErrNotFound) {
@@ -115,14 +114,14 @@ func (a *API) place(ctx context.Context, r *http.Request) (centerID, windowID *u
 	return centerID, windowID, nil
 }
 
-func (a *API) stamp(t time.Time) string {
+func (a *Admin) stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return t.In(a.loc).Format(time.RFC3339)
 }
 
-func (a *API) stampPtr(t *time.Time) string {
+func (a *Admin) stampPtr(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
@@ -228,7 +227,7 @@ func (t TicketJSON) csv() []string {
 
 // staffNos remembers staff numbers looked up for one answer.
 type staffNos struct {
-	a  *API
+	a  *Admin
 	no map[uint]string
 }
 
@@ -251,7 +250,7 @@ func (s *staffNos) of(ctx context.Context, id *uint) (string, error) {
 	return no, nil
 }
 
-func (a *API) ticketJSON(ctx context.Context, t *models.Ticket, nos *staffNos) (TicketJSON, error) {
+func (a *Admin) ticketJSON(ctx context.Context, t *models.Ticket, nos *staffNos) (TicketJSON, error) {
 	owner, err := nos.of(ctx, t.OwnerStaffID)
 	if err != nil {
 		return TicketJSON{}, err
@@ -277,7 +276,7 @@ func (a *API) ticketJSON(ctx context.Context, t *models.Ticket, nos *staffNos) (
 }
 
 // ticketFilter reads ?state=a,b&center=&window=&from=&to=.
-func (a *API) ticketFilter(ctx context.Context, r *http.Request) (models.TicketFilter, error) {
+func (a *Admin) ticketFilter(ctx context.Context, r *http.Request) (models.TicketFilter, error) {
 	var f models.TicketFilter
 	if raw := r.URL.Query().Get("state"); raw != "" {
 		for s := range strings.SplitSeq(raw, ",") {
@@ -292,13 +291,13 @@ func (a *API) ticketFilter(ctx context.Context, r *http.Request) (models.TicketF
 	if f.CenterID, f.WindowID, err = a.place(ctx, r); err != nil {
 		return f, err
 	}
-	if f.From, f.To, err = a.period(r); err != nil {
+	if f.From, f.To, err = a.dates(r); err != nil {
 		return f, badRequest(err.Error())
 	}
 	return f, nil
 }
 
-func (a *API) tickets(w http.ResponseWriter, r *http.Request) {
+func (a *Admin) tickets(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f, err := a.ticketFilter(ctx, r)
 	if err != nil {
@@ -328,7 +327,7 @@ func (a *API) tickets(w http.ResponseWriter, r *http.Request) {
 
 // serveList answers a list endpoint: as CSV, every row, fetched csvBatch at a time; as JSON,
 // the page asked for with the count of all rows. fetch returns at most limit rows from offset.
-func serveList[J any](a *API, w http.ResponseWriter, r *http.Request, name string, header []string, row func(J) []string,
+func serveList[J any](a *Admin, w http.ResponseWriter, r *http.Request, name string, header []string, row func(J) []string,
 	count func() (int, error), fetch func(limit, offset int) ([]J, error)) {
 	if wantsCSV(r) {
 		err := writeCSV(w, name+".csv", header, func(emit func([]string) error) error {
@@ -348,7 +347,7 @@ func serveList[J any](a *API, w http.ResponseWriter, r *http.Request, name strin
 			}
 		})
 		if err != nil {
-			a.logger.Error("handlers: api: "+name+" csv", "err", err)
+			a.logger.Error("api: admin: "+name+" csv", "err", err)
 		}
 		return
 	}
@@ -370,7 +369,7 @@ func serveList[J any](a *API, w http.ResponseWriter, r *http.Request, name strin
 	writeJSON(w, http.StatusOK, Page[J]{Items: append([]J{}, items...), Page: page, PerPage: perPage, Total: total})
 }
 
-func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
+func (a *Admin) ticket(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t, err := a.store.TicketByNo(ctx, r.PathValue("no"))
 	if err != nil {
@@ -429,7 +428,7 @@ func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		a.logger.Error("handlers: api: ticket csv", "err", err)
+		a.logger.Error("api: admin: ticket csv", "err", err)
 	}
 }
 
@@ -452,7 +451,7 @@ type RatingJSON struct {
 
 var ratingCSVHeader = []string{"id", "created_at", "center_code", "window_code", "window_name", "level", "aspects", "praise", "comment", "channel", "excluded", "ticket_no", "citizen"}
 
-func (a *API) ratingJSON(r models.RatingRow) RatingJSON {
+func (a *Admin) ratingJSON(r models.RatingRow) RatingJSON {
 	keys := func(s string) []string {
 		if out := models.SplitKeys(s); out != nil {
 			return out
@@ -470,7 +469,7 @@ func (j RatingJSON) csv() []string {
 		strconv.FormatBool(j.Excluded), j.TicketNo, j.Citizen}
 }
 
-func (a *API) ratings(w http.ResponseWriter, r *http.Request) {
+func (a *Admin) ratings(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var f models.RatingFilter
 	var err error
@@ -478,7 +477,7 @@ func (a *API) ratings(w http.ResponseWriter, r *http.Request) {
 		a.answer(w, err)
 		return
 	}
-	if f.From, f.To, err = a.period(r); err != nil {
+	if f.From, f.To, err = a.dates(r); err != nil {
 		a.answer(w, badRequest(err.Error()))
 		return
 	}
@@ -535,38 +534,30 @@ type StatsJSON struct {
 	Centers []CenterFigures `json:"centers"`
 }
 
-func (a *API) figures(st models.RatingStats, tc models.TicketCount) StatsFigures {
-	out := StatsFigures{Ratings: st.Total, ByLevel: map[string]int{}, SatisfactionRate: st.SatisfactionRate,
-		GoodRate: st.GoodRate, Bad: st.Bad(), MeetsTarget: st.Total > 0 && st.SatisfactionRate >= a.target,
+func (a *Admin) figures(t models.Tally, tc models.TicketCount) StatsFigures {
+	return StatsFigures{Ratings: t.Total(), ByLevel: byLevel(t), SatisfactionRate: t.SatisfactionRate(),
+		GoodRate: t.GoodRate(), Bad: t.Bad(), MeetsTarget: t.MeetsTarget(a.target),
 		OpenTickets: tc.Open, OverdueTickets: tc.Overdue}
-	for l := 1; l <= 5; l++ {
-		out.ByLevel[strconv.Itoa(l)] = st.ByLevel[l]
-	}
-	return out
 }
 
-func addStats(sum *models.RatingStats, st models.RatingStats) {
-	if sum.ByLevel == nil {
-		sum.ByLevel = map[int]int{1: 0, 2: 0, 3: 0, 4: 0, 5: 0}
+// byLevel is the JSON of a tally's counts by level: every level from "1" to "5".
+func byLevel(t models.Tally) map[string]int {
+	out := make(map[string]int, len(t.ByLevel))
+	for _, l := range models.Levels {
+		out[strconv.Itoa(int(l))] = t.Count(l)
 	}
-	for l, n := range st.ByLevel {
-		sum.ByLevel[l] += n
-	}
-	sum.Total += st.Total
-	sum.SatisfactionRate = models.SatisfactionRate(sum.ByLevel)
-	sum.GoodRate = models.GoodRate(sum.ByLevel)
+	return out
 }
 
 // stats answers GET /api/v1/stats?center=CODE&period=2026-11|2026|month|year|last: every center
 // (or the one asked for) with its windows, their ratings against the target and their open and
 // overdue tickets now.
-func (a *API) stats(w http.ResponseWriter, r *http.Request) {
+func (a *Admin) stats(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	now := a.now()
-	raw := r.URL.Query().Get("period")
-	per, ok := parsePeriod(text.EN, raw, now, a.loc)
-	if !ok || strings.Contains(raw, "月") {
-		a.answer(w, badRequest("period must be YYYY-MM, YYYY, month, last or year"))
+	per, err := a.calendarPeriod(r, now)
+	if err != nil {
+		a.answer(w, err)
 		return
 	}
 	var centers []models.Center
@@ -583,7 +574,6 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) {
 		}
 		centers, centerID = []models.Center{*c}, &c.ID
 	} else {
-		var err error
 		if centers, err = a.store.Centers(ctx); err != nil {
 			a.answer(w, err)
 			return
@@ -594,27 +584,26 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) {
 		a.answer(w, err)
 		return
 	}
-	byWindow, err := a.store.StatsByWindow(ctx, models.Scope{CenterID: centerID}, per.from, per.to)
+	tallies, err := a.store.WindowTallies(ctx, per.From, per.To)
 	if err != nil {
 		a.answer(w, err)
 		return
+	}
+	byWindow := make(map[uint]models.Tally, len(tallies))
+	for _, t := range tallies {
+		byWindow[t.ID] = t
 	}
 	counts, err := a.store.TicketCounts(ctx, centerID, now)
 	if err != nil {
 		a.answer(w, err)
 		return
 	}
-	label := per.from.Format("2006-01")
-	if per.year {
-		label = per.from.Format("2006")
-	}
-	out := StatsJSON{Period: label, From: a.stamp(per.from), To: a.stamp(per.to), Target: a.target, Centers: []CenterFigures{}}
-	var all models.RatingStats
+	out := StatsJSON{Period: per.Key(), From: a.stamp(per.From), To: a.stamp(per.To), Target: a.target, Centers: []CenterFigures{}}
+	var all models.Tally
 	var allTickets models.TicketCount
 	for _, c := range centers {
 		cf := CenterFigures{Code: c.Code, Name: c.Name, Windows: []WindowFigures{}}
-		var sum models.RatingStats
-		addStats(&sum, models.RatingStats{})
+		var sum models.Tally
 		var ctc models.TicketCount
 		for _, tc := range counts {
 			if tc.CenterID == c.ID {
@@ -626,20 +615,16 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) {
 			if win.CenterID != c.ID {
 				continue
 			}
-			st, ok := byWindow[win.ID]
-			if !ok {
-				addStats(&st, models.RatingStats{})
-			}
-			addStats(&sum, st)
+			st := byWindow[win.ID] // a window without ratings counts zero
+			sum.Add(st)
 			cf.Windows = append(cf.Windows, WindowFigures{Code: win.Code, Name: win.Name, StatsFigures: a.figures(st, models.SumTicketCounts(counts, &win.ID))})
 		}
 		cf.StatsFigures = a.figures(sum, ctc)
-		addStats(&all, sum)
+		all.Add(sum)
 		allTickets.Open += ctc.Open
 		allTickets.Overdue += ctc.Overdue
 		out.Centers = append(out.Centers, cf)
 	}
-	addStats(&all, models.RatingStats{})
 	out.Total = a.figures(all, allTickets)
 	if !wantsCSV(r) {
 		writeJSON(w, http.StatusOK, out)
@@ -670,7 +655,7 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		a.logger.Error("handlers: api: stats csv", "err", err)
+		a.logger.Error("api: admin: stats csv", "err", err)
 	}
 }
 
@@ -686,7 +671,7 @@ type AttachmentJSON struct {
 }
 
 // attachment serves the bytes of a complaint's photo.
-func (a *API) attachment(w http.ResponseWriter, r *http.Request) {
+func (a *Admin) attachment(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t, err := a.store.TicketByNo(ctx, r.PathValue("no"))
 	if err != nil {
