@@ -56,7 +56,7 @@ type Photo struct {
 // Complain is the complaint conversation: place → category → (join a similar one?) →
 // description → photos → real name or anonymous → confirm → ticket number.
 type Complain struct {
-	store TicketStore
+	store *models.Store
 	blobs Blobs
 	ttl   time.Duration
 }
@@ -69,7 +69,7 @@ type Blobs interface {
 
 // NewComplain returns the complaint flow. blobs holds uploaded photo bytes for up to ttl (the
 // session's lifetime) until the complaint is filed.
-func NewComplain(store TicketStore, blobs Blobs, ttl time.Duration) *Complain {
+func NewComplain(store *models.Store, blobs Blobs, ttl time.Duration) *Complain {
 	if ttl <= 0 {
 		ttl = 30 * time.Minute
 	}

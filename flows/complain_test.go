@@ -151,7 +151,7 @@ func TestComplainAnonymousWithWebUpload(t *testing.T) {
 			t.Fatalf("ticket = %+v", tk)
 		}
 		var as []models.TicketAttachment
-		r.store.DB().Where("ticket_id = ?", tk.ID).Find(&as)
+		testenv.DB(t, r.store).Where("ticket_id = ?", tk.ID).Find(&as)
 		if len(as) != 1 || !bytes.Equal(as[0].Data, png) || as[0].MIMEType != "image/png" {
 			t.Fatalf("attachment = %d rows", len(as))
 		}
@@ -237,7 +237,7 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 		// Resolved: the citizen is pushed the result with the three verdicts.
 		move(no, models.Change{Action: models.ActDone, Note: "已增设两个窗口"})
 		var invite models.Push
-		r.store.DB().Where("kind = ?", flows.KindRerateInvite).First(&invite)
+		testenv.DB(t, r.store).Where("kind = ?", flows.KindRerateInvite).First(&invite)
 		var btns [][]bot.Button
 		if err := json.Unmarshal([]byte(invite.Buttons), &btns); err != nil || len(btns) != 3 || btns[2][0].Payload != "cmd:/rerate "+no+" unsatisfied" {
 			t.Fatalf("invite = %+v (%v)", invite, err)
@@ -306,7 +306,7 @@ func TestSubscribersGetRectificationNotices(t *testing.T) {
 		byChat := map[string][]models.Push{}
 		for _, p := range r.pushes() {
 			var c models.Citizen
-			r.store.DB().First(&c, p.CitizenID)
+			testenv.DB(t, r.store).First(&c, p.CitizenID)
 			byChat[c.ExternalID] = append(byChat[c.ExternalID], p)
 		}
 		subs := byChat["sub"]
@@ -331,7 +331,7 @@ func TestStaffNoticeMasksNumbersTyped(t *testing.T) {
 		staff := r.bindStaff("staff-1", "DEMO-001")
 		r.fileComplaint("c1", "conduct", "工作人员索要好处费，请打13912345678联系我")
 		var ps []models.Push
-		r.store.DB().Where("citizen_id = ?", staff.ID).Find(&ps)
+		testenv.DB(t, r.store).Where("citizen_id = ?", staff.ID).Find(&ps)
 		if len(ps) != 1 || !strings.Contains(ps[0].Text, "139****5678") || strings.Contains(ps[0].Text, "13912345678") {
 			t.Fatalf("staff notice = %+v", ps)
 		}

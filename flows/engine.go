@@ -80,7 +80,7 @@ type RouteFunc func(ctx context.Context, t *Turn) ([]bot.Reply, error)
 // Options configures an Engine. Zero values take the documented defaults.
 type Options struct {
 	State  State
-	Store  Store
+	Store  *models.Store
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -135,7 +135,7 @@ func NewEngine(opts Options, flows ...Flow) *Engine {
 }
 
 // Store returns the record store the engine's flows use.
-func (e *Engine) Store() Store { return e.opts.Store }
+func (e *Engine) Store() *models.Store { return e.opts.Store }
 
 // Options returns the engine's settings with defaults applied.
 func (e *Engine) Options() Options { return e.opts }

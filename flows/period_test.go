@@ -43,7 +43,7 @@ func mustRate(t *testing.T, r *rig, chat, window, level string) {
 func TestRatingDayIsTheHallsDay(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
 		clk := testenv.NewClock(shanghai(23, 23, 30)) // Monday 23:30, 15:30 UTC
-		r := newRig(t, testenv.OpenDemoStore(t, url), statetest.Memory(t, clk.Now), clk)
+		r := newRig(t, openStore(t, url), statetest.Memory(t, clk.Now), clk)
 		mustRate(t, r, "700", "W001", "4")
 		clk.Set(shanghai(24, 7, 30)) // Tuesday 07:30, still Monday 23:30 in UTC
 		mustRate(t, r, "700", "W001", "5")
@@ -68,7 +68,7 @@ func TestRatingDayIsTheHallsDay(t *testing.T) {
 func TestRatingPeriodOfSeveralDays(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
 		clk := testenv.NewClock(shanghai(23, 7, 30))
-		r := newRigPeriod(t, testenv.OpenDemoStore(t, url), statetest.Memory(t, clk.Now), clk, 3)
+		r := newRigPeriod(t, openStore(t, url), statetest.Memory(t, clk.Now), clk, 3)
 		mustRate(t, r, "710", "W001", "4")
 		for _, at := range []time.Time{shanghai(24, 12, 0), shanghai(25, 23, 30)} {
 			clk.Set(at)

@@ -18,13 +18,6 @@ const (
 	stepWindow = "window"
 )
 
-// places is what choosing a window reads.
-type places interface {
-	WindowByCode(ctx context.Context, code string) (*models.Window, error)
-	Centers(ctx context.Context) ([]models.Center, error)
-	WindowsOfCenter(ctx context.Context, centerID uint) ([]models.Window, error)
-}
-
 // askCenter moves to the center step and offers the centers as buttons.
 func askCenter(t *Turn, flow, intro string, centers []models.Center) []bot.Reply {
 	t.Session.Goto(stepCenter)
@@ -53,7 +46,7 @@ func askWindow(t *Turn, flow, text string, ws []models.Window, first ...bot.Butt
 
 // centerByID finds the center a pressed button names; nil when it no longer exists or the
 // payload is not a number (a stale or forged button).
-func centerByID(ctx context.Context, store places, idText string) (*models.Center, error) {
+func centerByID(ctx context.Context, store *models.Store, idText string) (*models.Center, error) {
 	id, err := strconv.ParseUint(idText, 10, 64)
 	if err != nil {
 		return nil, nil
@@ -72,7 +65,7 @@ func centerByID(ctx context.Context, store places, idText string) (*models.Cente
 
 // windowByCode finds the window a link, a button or a typed code names; nil when the code is
 // malformed or unknown.
-func windowByCode(ctx context.Context, store places, code string) (*models.Window, error) {
+func windowByCode(ctx context.Context, store *models.Store, code string) (*models.Window, error) {
 	if !models.WindowCodePattern.MatchString(code) {
 		return nil, nil
 	}

@@ -55,14 +55,14 @@ type OnRated func(ctx context.Context, t *Turn, r *models.Rating) ([]bot.Reply, 
 // Rate is the rating conversation (一次一评): window → who served you (where the window has
 // several staff members) → level → aspects or praise → comment → thanks.
 type Rate struct {
-	store      Store
+	store      *models.Store
 	loc        *time.Location
 	periodDays int
 	onRated    OnRated
 }
 
 // NewRate returns the rating flow. periodDays is how often one citizen may rate one window.
-func NewRate(store Store, loc *time.Location, periodDays int, onRated OnRated) *Rate {
+func NewRate(store *models.Store, loc *time.Location, periodDays int, onRated OnRated) *Rate {
 	if loc == nil {
 		loc = time.UTC
 	}

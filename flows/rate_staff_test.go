@@ -209,7 +209,7 @@ func TestRateStaffDeepLink(t *testing.T) {
 			t.Fatal(err)
 		}
 		st, _ := r.store.StaffByNo(context.Background(), "DEMO-001")
-		if err := r.store.DB().Model(c).Update("staff_id", st.ID).Error; err != nil {
+		if err := testenv.DB(t, r.store).Model(c).Update("staff_id", st.ID).Error; err != nil {
 			t.Fatal(err)
 		}
 		testenv.MustContain(t, r.say("own-badge", "/start s_DEMO-002"), "不能评价自己的窗口")

@@ -33,12 +33,17 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Cloc
 
 // newRigPeriod is newRig with a rating period of periodDays days.
 func newRigPeriod(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock, periodDays int) *rig {
-	store.SetTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai,
 		SessionTTL: 30 * time.Minute, RatingPeriodDays: periodDays,
 	}, flows.CitizenFlows(store, st, testenv.Shanghai, periodDays, 30*time.Minute)...)
 	return &rig{t: t, store: store, state: st, clock: clk, router: handlers.NewRouter(eng, nil)}
+}
+
+// openStore is the demo store, its notices in Chinese.
+func openStore(t testing.TB, url string) *models.Store {
+	t.Helper()
+	return testenv.OpenDemoStore(t, url, models.WithTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func()))
 }
 
 func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
@@ -47,11 +52,11 @@ func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 func forEachBackend(t *testing.T, fn func(t *testing.T, r *rig)) {
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
 		clk := newClock()
-		fn(t, newRig(t, testenv.OpenDemoStore(t, url), statetest.Memory(t, clk.Now), clk))
+		fn(t, newRig(t, openStore(t, url), statetest.Memory(t, clk.Now), clk))
 	})
 	t.Run("sqlite+redis", func(t *testing.T) {
 		clk := newClock()
-		fn(t, newRig(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), statetest.Redis(t), clk))
+		fn(t, newRig(t, openStore(t, testenv.SQLiteURL(t)), statetest.Redis(t), clk))
 	})
 }
 
@@ -325,7 +330,7 @@ func TestRateCancelExpiryAndStaleButtons(t *testing.T) {
 
 func TestRateSessionExpiresAfterTTL(t *testing.T) {
 	clk := newClock()
-	r := newRig(t, testenv.OpenDemoStore(t, testenv.SQLiteURL(t)), statetest.Memory(t, clk.Now), clk)
+	r := newRig(t, openStore(t, testenv.SQLiteURL(t)), statetest.Memory(t, clk.Now), clk)
 	r.say("600", "/start w_W001")
 	clk.Add(31 * time.Minute)
 	out := r.press("600", "rate:level:4")
@@ -358,14 +363,14 @@ func TestStaffCannotRateOwnWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		var staff models.Staff
-		if err := r.store.DB().Where("window_id = ?", w.ID).First(&staff).Error; err != nil {
+		if err := testenv.DB(t, r.store).Where("window_id = ?", w.ID).First(&staff).Error; err != nil {
 			t.Fatal(err)
 		}
 		c, err := r.store.TouchCitizen(ctx, "telegram", "800", "", r.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := r.store.DB().Model(c).Update("staff_id", staff.ID).Error; err != nil {
+		if err := testenv.DB(t, r.store).Model(c).Update("staff_id", staff.ID).Error; err != nil {
 			t.Fatal(err)
 		}
 		out := r.say("800", "/start w_W001")
@@ -403,7 +408,7 @@ func TestConcurrentDeliveriesRecordOnce(t *testing.T) {
 // TestResumeAfterRestart: a dialog carries on in a new engine (another replica, or the same
 // process after a crash) because its state is in Redis.
 func TestResumeAfterRestart(t *testing.T) {
-	store := testenv.OpenDemoStore(t, testenv.PostgresURL(t))
+	store := openStore(t, testenv.PostgresURL(t))
 	st := statetest.Redis(t)
 	clk := newClock()
 	first := newRig(t, store, st, clk)
@@ -422,7 +427,7 @@ func TestResumeAfterRestart(t *testing.T) {
 }
 
 func BenchmarkRateStepRedis(b *testing.B) {
-	store := testenv.OpenDemoStore(b, testenv.SQLiteURL(b))
+	store := openStore(b, testenv.SQLiteURL(b))
 	st, err := state.OpenRedis(context.Background(), testenv.RedisURL(b), testenv.KeyPrefix(b))
 	if err != nil {
 		b.Fatal(err)
@@ -458,7 +463,7 @@ func BenchmarkRateStepRedis(b *testing.B) {
 func BenchmarkRateFlowRedis(b *testing.B) {
 	for name, url := range map[string]string{"sqlite": testenv.SQLiteURL(b), "postgres": testenv.PostgresURL(b)} {
 		b.Run(name, func(b *testing.B) {
-			store := testenv.OpenDemoStore(b, url)
+			store := openStore(b, url)
 			st, err := state.OpenRedis(context.Background(), testenv.RedisURL(b), testenv.KeyPrefix(b))
 			if err != nil {
 				b.Fatal(err)

@@ -1,44 +1,11 @@
 package flows
 
 import (
-	"context"
 	"time"
 
 	"windowbot/internal/text"
 	"windowbot/models"
 )
-
-// TicketStore is what the ticket conversations (complain, track, re-rate, appeal) read and
-// write. *models.Store implements it.
-type TicketStore interface {
-	// WindowByCode returns a window with its Center, or models.ErrNotFound.
-	WindowByCode(ctx context.Context, code string) (*models.Window, error)
-	// Centers lists all centers by code.
-	Centers(ctx context.Context) ([]models.Center, error)
-	// WindowsOfCenter lists a center's windows by code.
-	WindowsOfCenter(ctx context.Context, centerID uint) ([]models.Window, error)
-	// CreateComplaint opens a complaint ticket with its photos in one transaction.
-	CreateComplaint(ctx context.Context, in models.NewComplaint) (*models.Ticket, error)
-	// JoinTicket adds a citizen's complaint to an open ticket (并单).
-	JoinTicket(ctx context.Context, no string, citizenID uint, description string, photos []models.TicketAttachment, at time.Time) (*models.Ticket, error)
-	// SimilarOpenTicket finds an open ticket on the same window (or center) and category created
-	// at or after since, or models.ErrNotFound.
-	SimilarOpenTicket(ctx context.Context, centerID uint, windowID *uint, category string, since time.Time) (*models.Ticket, error)
-	// CitizenTicket returns a ticket the citizen filed or joined, else models.ErrNotFound.
-	CitizenTicket(ctx context.Context, citizenID uint, no string) (*models.Ticket, error)
-	// TicketsOfCitizen lists the citizen's tickets, newest first.
-	TicketsOfCitizen(ctx context.Context, citizenID uint, limit int) ([]models.Ticket, error)
-	// TicketEvents returns a ticket's audit trail, oldest first.
-	TicketEvents(ctx context.Context, ticketID uint, publicOnly bool) ([]models.TicketEvent, error)
-	// ResolvedAwaitingRerate lists the citizen's resolved tickets waiting for their verdict.
-	ResolvedAwaitingRerate(ctx context.Context, citizenID uint) ([]models.Ticket, error)
-	// Transition applies a change to a ticket (see models.Ticket.Apply).
-	Transition(ctx context.Context, no string, c models.Change) (*models.Ticket, *models.TicketEvent, error)
-	// TicketRules returns the deadlines in force.
-	TicketRules() models.TicketRules
-}
-
-var _ TicketStore = (*models.Store)(nil)
 
 // dayLabel formats a deadline's day for a citizen in lang, in the hall's zone loc.
 func dayLabel(lang string, t time.Time, loc *time.Location) string { return text.Day(lang, t.In(loc)) }
@@ -72,16 +39,9 @@ func ownerRole(lang string, t *models.Ticket) string {
 	return text.T(lang, "owner_staff")
 }
 
-// CitizenStore is everything the citizen conversations read and write. *models.Store
-// implements it.
-type CitizenStore interface {
-	Store
-	TicketStore
-}
-
 // CitizenFlows returns every conversation a citizen can have: rate, complain, track, re-rate and
 // appeal. blobs keeps uploaded photos for the length of a session.
-func CitizenFlows(store CitizenStore, blobs Blobs, loc *time.Location, ratingPeriodDays int, sessionTTL time.Duration) []Flow {
+func CitizenFlows(store *models.Store, blobs Blobs, loc *time.Location, ratingPeriodDays int, sessionTTL time.Duration) []Flow {
 	return []Flow{
 		NewRate(store, loc, ratingPeriodDays, nil),
 		NewComplain(store, blobs, sessionTTL),

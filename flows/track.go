@@ -29,10 +29,10 @@ type TicketRef struct {
 
 // Track shows a citizen their tickets: all of them, or one with its public timeline. It stays in
 // the session only so that the numbered choices it offers can be answered by number on WeChat.
-type Track struct{ store TicketStore }
+type Track struct{ store *models.Store }
 
 // NewTrack returns the tracking conversation.
-func NewTrack(store TicketStore) *Track { return &Track{store: store} }
+func NewTrack(store *models.Store) *Track { return &Track{store: store} }
 
 var _ Flow = (*Track)(nil)
 
@@ -200,10 +200,10 @@ func parseOutcome(s string) string {
 }
 
 // Rerate asks a citizen for their verdict on a resolved ticket (追评).
-type Rerate struct{ store TicketStore }
+type Rerate struct{ store *models.Store }
 
 // NewRerate returns the re-rating conversation.
-func NewRerate(store TicketStore) *Rerate { return &Rerate{store: store} }
+func NewRerate(store *models.Store) *Rerate { return &Rerate{store: store} }
 
 var _ Flow = (*Rerate)(nil)
 
@@ -298,10 +298,10 @@ func (f *Rerate) apply(ctx context.Context, t *Turn, no, outcome string) ([]bot.
 }
 
 // Appeal lets a citizen contest the rejection of their complaint, once, with a reason.
-type Appeal struct{ store TicketStore }
+type Appeal struct{ store *models.Store }
 
 // NewAppeal returns the citizen's appeal conversation.
-func NewAppeal(store TicketStore) *Appeal { return &Appeal{store: store} }
+func NewAppeal(store *models.Store) *Appeal { return &Appeal{store: store} }
 
 var _ Flow = (*Appeal)(nil)
 

@@ -109,7 +109,7 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 
 		// The staff member's chat account was pushed the new bad review, without the citizen.
 		var pushes []models.Push
-		r.store.DB().Where("citizen_id = ?", r.citizen(staff).ID).Find(&pushes)
+		testenv.DB(t, r.store).Where("citizen_id = ?", r.citizen(staff).ID).Find(&pushes)
 		if len(pushes) != 1 || !strings.Contains(pushes[0].Text, no) || strings.Contains(pushes[0].Text, citizen) {
 			t.Fatalf("staff pushes = %+v", pushes)
 		}
@@ -131,7 +131,7 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 
 		// The citizen is asked to re-rate through the existing notifier, and re-rates.
 		var invite models.Push
-		r.store.DB().Where("citizen_id = ? AND kind = ?", r.citizen(citizen).ID, flows.KindRerateInvite).First(&invite)
+		testenv.DB(t, r.store).Where("citizen_id = ? AND kind = ?", r.citizen(citizen).ID, flows.KindRerateInvite).First(&invite)
 		if !strings.Contains(invite.Text, "已批评教育并调整岗位") || !strings.Contains(invite.Buttons, "/rerate "+no+" satisfied") {
 			t.Fatalf("re-rate invitation = %+v", invite)
 		}
@@ -176,7 +176,7 @@ func TestTicketViewPrivacy(t *testing.T) {
 		testenv.MustContain(t, out, "回访电话：13812345678", ref+"（实名）", "/verify "+named.No, "/ban "+ref)
 
 		// A number without the call-back consent is masked even for supervisors.
-		r.store.DB().Model(&models.Ticket{}).Where("id = ?", named.ID).Update("callback_consent", false)
+		testenv.DB(t, r.store).Model(&models.Ticket{}).Where("id = ?", named.ID).Update("callback_consent", false)
 		out = r.say(sup, "/ticket "+named.No)
 		testenv.MustContain(t, out, "电话：138****5678")
 		testenv.MustNotContain(t, out, "13812345678")

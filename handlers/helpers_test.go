@@ -39,7 +39,7 @@ type rig struct {
 // openStore is the demo store with the city's center and administrator on top.
 func openStore(t testing.TB, url string) *models.Store {
 	t.Helper()
-	s := testenv.OpenDemoStore(t, url)
+	s := testenv.OpenDemoStore(t, url, models.WithTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func()))
 	ctx := context.Background()
 	if _, err := s.Import(ctx, strings.NewReader(cityWindowsCSV), "city windows", strings.NewReader(cityStaffCSV), "city staff"); err != nil {
 		t.Fatalf("import: %v", err)
@@ -48,7 +48,6 @@ func openStore(t testing.TB, url string) *models.Store {
 }
 
 func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock) *rig {
-	store.SetTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai, SessionTTL: 30 * time.Minute,
 	}, flows.NewRate(store, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),

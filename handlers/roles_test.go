@@ -108,7 +108,7 @@ var roleCases = []roleCase{
 	{name: "rank", cmd: "/rank bottom 5", setup: fresh, want: supervisorCommand("不动产登记 · 调整后", "暂不排名")},
 	{name: "overdue", cmd: "/overdue", setup: func(r *rig) vars {
 		v := fresh(r)
-		r.store.DB().Model(&models.Ticket{}).Where("no = ?", v.no).Update("callback_due", r.clock.Now().Add(-72*time.Hour))
+		testenv.DB(r.t, r.store).Model(&models.Ticket{}).Where("no = ?", v.no).Update("callback_due", r.clock.Now().Add(-72*time.Hour))
 		return v
 	}, want: supervisorCommand("{no}", "目前没有逾期工单")},
 	{name: "assign", cmd: "/assign {no} DEMO-002", setup: fresh, want: supervisorCommand("已指派给 李娜", notFound)},

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"windowbot/bot"
 	"windowbot/flows"
@@ -22,17 +21,12 @@ type Router struct {
 	engine *flows.Engine
 	logger *slog.Logger
 	desk   *Desk
-	subs   Subscriptions
+	subs   *models.Store
 }
 
-// Subscriptions records a citizen's opt-in to announcements (the monthly service stars,
-// rectification notices). *models.Store implements it.
-type Subscriptions interface {
-	SetSubscribed(ctx context.Context, citizenID uint, on bool, now time.Time) error
-}
-
-// WithSubscriptions adds /subscribe and /unsubscribe (订阅, 退订) for citizens.
-func WithSubscriptions(s Subscriptions) RouterOption { return func(r *Router) { r.subs = s } }
+// WithSubscriptions adds /subscribe and /unsubscribe (订阅, 退订) for citizens, recording their
+// opt-in to announcements (the monthly service stars, rectification notices) in s.
+func WithSubscriptions(s *models.Store) RouterOption { return func(r *Router) { r.subs = s } }
 
 var _ bot.Handler = (*Router)(nil)
 

@@ -33,7 +33,7 @@ func rate(t testing.TB, s *models.Store, window, staffNo string, level int, at t
 	r := &models.Rating{WindowID: w.ID, CitizenID: c.ID, Level: level, Channel: "web", CreatedAt: at, Comment: comment}
 	if staffNo != "" {
 		var st models.Staff
-		if err := s.DB().Where("staff_no = ?", staffNo).First(&st).Error; err != nil {
+		if err := testenv.DB(t, s).Where("staff_no = ?", staffNo).First(&st).Error; err != nil {
 			t.Fatal(err)
 		}
 		r.StaffID = &st.ID
@@ -47,7 +47,7 @@ func rate(t testing.TB, s *models.Store, window, staffNo string, level int, at t
 func ticketOfRating(t testing.TB, s *models.Store, r *models.Rating) *models.Ticket {
 	t.Helper()
 	var tk models.Ticket
-	if err := s.DB().Where("rating_id = ?", r.ID).First(&tk).Error; err != nil {
+	if err := testenv.DB(t, s).Where("rating_id = ?", r.ID).First(&tk).Error; err != nil {
 		t.Fatalf("ticket of rating %d: %v", r.ID, err)
 	}
 	return &tk
@@ -69,7 +69,6 @@ type starFixture struct {
 func newStarFixture(t testing.TB, s *models.Store) *starFixture {
 	t.Helper()
 	ctx := context.Background()
-	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
 	if err := s.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +111,7 @@ func newStarFixture(t testing.TB, s *models.Store) *starFixture {
 		fx.recipients = append(fx.recipients, staffAccount(t, s, b.platform, b.chat, b.staffNo))
 	}
 	gone := staffAccount(t, s, bot.Telegram, "s007", "DEMO-007")
-	s.DB().Model(gone).Update("inactive", true)
+	testenv.DB(t, s).Model(gone).Update("inactive", true)
 	// A subscriber who rated in the center gets it; one who did not, and a rater who did not
 	// subscribe, do not.
 	fx.fan = citizen(t, s, bot.Telegram, "fan")
@@ -136,7 +135,7 @@ func newStarFixture(t testing.TB, s *models.Store) *starFixture {
 func queued(t testing.TB, s *models.Store, kind string) []models.Push {
 	t.Helper()
 	var ps []models.Push
-	if err := s.DB().Preload("Citizen").Where("kind = ?", kind).Order("citizen_id").Find(&ps).Error; err != nil {
+	if err := testenv.DB(t, s).Preload("Citizen").Where("kind = ?", kind).Order("citizen_id").Find(&ps).Error; err != nil {
 		t.Fatal(err)
 	}
 	return ps

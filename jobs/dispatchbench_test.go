@@ -36,10 +36,10 @@ func benchDispatch(b *testing.B, replicas int) {
 	}
 	const limit = 30
 	url := testenv.PostgresURL(b)
-	s := testenv.OpenStore(b, url)
+	s := openStore(b, url)
 	ctx := context.Background()
 	chats := min(2000, n)
-	db := s.DB().WithContext(ctx)
+	db := testenv.DB(b, s).WithContext(ctx)
 	if err := db.Exec(`INSERT INTO citizens (platform, external_id, lang, inactive, subscribed, last_seen_at, created_at, updated_at)
 		SELECT 'telegram', (100000 + g)::text, 'zh-CN', false, false, now(), now(), now() FROM generate_series(1, ?) g`, chats).Error; err != nil {
 		b.Fatal(err)
@@ -69,7 +69,7 @@ func benchDispatch(b *testing.B, replicas int) {
 			store := s
 			if replicas > 1 {
 				pace = jobs.NewSharedLimiter(paces[r], "telegram:bench"+strconv.Itoa(i), limit, time.Second, testenv.Logger())
-				store = testenv.OpenStore(b, url)
+				store = openStore(b, url)
 			}
 			ds = append(ds, jobs.NewDispatcher(jobs.DispatcherOptions{
 				Outbox: store, Senders: jobs.Senders{bot.Telegram: api.adapter(b)}, Logger: testenv.Logger(),

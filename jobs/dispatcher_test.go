@@ -309,7 +309,7 @@ func TestDispatcherOutcomes(t *testing.T) {
 			t.Errorf("429 push due %s, want retry_after later", p.NotBefore.In(testenv.Shanghai))
 		}
 		var g models.Citizen
-		s.DB().First(&g, gone.ID)
+		testenv.DB(t, s).First(&g, gone.ID)
 		if !g.Inactive {
 			t.Error("blocked chat not marked inactive")
 		}
@@ -406,7 +406,7 @@ func TestDispatcherCancelMidBatch(t *testing.T) {
 		}
 		// The stopped dispatcher released its claims: all left are due now, none leased.
 		var leased int64
-		s.DB().Model(&models.Push{}).Where("lease <> '' OR (state = ? AND not_before > ?)", models.PushQueued, time.Now().UTC()).Count(&leased)
+		testenv.DB(t, s).Model(&models.Push{}).Where("lease <> '' OR (state = ? AND not_before > ?)", models.PushQueued, time.Now().UTC()).Count(&leased)
 		if leased != 0 {
 			t.Errorf("%d pushes still leased after a graceful stop", leased)
 		}
@@ -479,7 +479,7 @@ func TestDispatcherStopDuringClaim(t *testing.T) {
 			t.Fatal("the dispatcher never claimed the batch")
 		}
 		var leased int64
-		s.DB().Model(&models.Push{}).Where("lease <> '' OR not_before > ?", time.Now().UTC()).Count(&leased)
+		testenv.DB(t, s).Model(&models.Push{}).Where("lease <> '' OR not_before > ?", time.Now().UTC()).Count(&leased)
 		if leased != 0 {
 			t.Errorf("%d of 5 pushes left leased (for the hour's lease) after a stop during the claim", leased)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"windowbot/bot"
+	"windowbot/flows"
 	"windowbot/internal/testenv"
 	"windowbot/jobs"
 	"windowbot/models"
@@ -22,10 +23,24 @@ func ctxT(t testing.TB) context.Context {
 }
 
 // forEachDB runs fn against a fresh SQLite and a fresh PostgreSQL database.
+// openStore opens the database at url on the ticket rules of a hall in Shanghai, its ticket
+// events notified by the conversations' notifier, as in production.
+func openStore(t testing.TB, url string, opts ...models.Option) *models.Store {
+	t.Helper()
+	return testenv.OpenStore(t, url, append(storeOptions(), opts...)...)
+}
+
+func storeOptions() []models.Option {
+	return []models.Option{
+		models.WithTicketRules(models.DefaultTicketRules(testenv.Shanghai)),
+		models.WithTicketNotifier(flows.NewNotifier("zh-CN", testenv.Shanghai).Func()),
+	}
+}
+
 func forEachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 	t.Helper()
 	testenv.ForEachDB(t, func(t *testing.T, url string) {
-		s := testenv.OpenStore(t, url)
+		s := openStore(t, url)
 		fn(t, s)
 		checkKinds(t, s)
 	})
@@ -36,7 +51,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 func checkKinds(t *testing.T, s *models.Store) {
 	t.Helper()
 	var kinds []string
-	if err := s.DB().Model(&models.Push{}).Distinct().Pluck("kind", &kinds).Error; err != nil {
+	if err := testenv.DB(t, s).Model(&models.Push{}).Distinct().Pluck("kind", &kinds).Error; err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range kinds {
@@ -119,7 +134,7 @@ func push(key string, c *models.Citizen) *models.Push {
 func pushByKey(t testing.TB, s *models.Store, key string) models.Push {
 	t.Helper()
 	var p models.Push
-	if err := s.DB().Where("dedupe_key = ?", key).First(&p).Error; err != nil {
+	if err := testenv.DB(t, s).Where("dedupe_key = ?", key).First(&p).Error; err != nil {
 		t.Fatalf("push %s: %v", key, err)
 	}
 	return p
@@ -131,7 +146,7 @@ func statesOf(t testing.TB, s *models.Store) map[string]int {
 		State string
 		N     int
 	}
-	if err := s.DB().Table("pushes").Select("state, COUNT(*) AS n").Group("state").Scan(&rows).Error; err != nil {
+	if err := testenv.DB(t, s).Table("pushes").Select("state, COUNT(*) AS n").Group("state").Scan(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]int{}

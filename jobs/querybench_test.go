@@ -38,7 +38,7 @@ func seedRatings(tb testing.TB, s *models.Store, n int) {
 	if _, err := s.Import(ctx, strings.NewReader(wcsv.String()), "w.csv", strings.NewReader(scsv.String()), "s.csv"); err != nil {
 		tb.Fatal(err)
 	}
-	db := s.DB().WithContext(ctx)
+	db := testenv.DB(tb, s).WithContext(ctx)
 	var minW, minS int
 	db.Raw("SELECT MIN(id) FROM windows").Scan(&minW)
 	db.Raw("SELECT MIN(id) FROM staffs").Scan(&minS)
@@ -87,7 +87,7 @@ func explain(tb testing.TB, s *models.Store, q string, args ...any) string {
 	if s.Dialect() == models.DialectPostgres {
 		prefix = "EXPLAIN "
 	}
-	rows, err := s.DB().Raw(prefix+q, args...).Rows()
+	rows, err := testenv.DB(tb, s).Raw(prefix+q, args...).Rows()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -118,13 +118,13 @@ func BenchmarkRankingQueries(b *testing.B) {
 			if dialect == "postgres" {
 				url = testenv.PostgresURL(b)
 			}
-			s := testenv.OpenStore(b, url)
+			s := openStore(b, url)
 			seedRatings(b, s, n)
 			ctx := context.Background()
 			oct := time.Date(2026, 10, 1, 0, 0, 0, 0, testenv.Shanghai)
 			nov, jan, jan27 := oct.AddDate(0, 1, 0), time.Date(2026, 1, 1, 0, 0, 0, 0, testenv.Shanghai), time.Date(2027, 1, 1, 0, 0, 0, 0, testenv.Shanghai)
 			var staffID uint
-			s.DB().Raw("SELECT MIN(id) FROM staffs").Scan(&staffID)
+			testenv.DB(b, s).Raw("SELECT MIN(id) FROM staffs").Scan(&staffID)
 			for _, q := range []struct {
 				name string
 				run  func() (int, error)

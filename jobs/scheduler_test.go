@@ -38,8 +38,7 @@ func redisMarks(t testing.TB) (*state.Redis, string) {
 
 // testDeps returns the jobs' dependencies on the default Chinese calendar in Shanghai.
 func testDeps(s *models.Store) *jobs.Deps {
-	rules := models.DefaultTicketRules(testenv.Shanghai)
-	s.SetTicketRules(rules)
+	rules := s.TicketRules()
 	return &jobs.Deps{Store: s, Calendar: rules.Calendar, Lang: "zh-CN", MinRatings: 5, Target: 0.95,
 		RerateReminderDays: 2, Logger: testenv.Logger()}
 }
@@ -202,7 +201,7 @@ func TestExecuteOnce(t *testing.T) {
 			_, _ = sch.Execute(ctx, pocc, false)
 		}()
 		var run models.JobRun
-		s.DB().Where("name = ?", "panics").First(&run)
+		testenv.DB(t, s).Where("name = ?", "panics").First(&run)
 		if run.Status != models.JobFailed || !strings.Contains(run.Error, "boom") || run.FinishedAt == nil {
 			t.Errorf("panicked run recorded as %+v", run)
 		}
@@ -222,7 +221,7 @@ var everySecond = jobs.Period{
 // inside SkipIfStillRunning), and a job still running when its next time comes is skipped, not
 // run twice at once.
 func TestCronChain(t *testing.T) {
-	s := testenv.OpenStore(t, testenv.SQLiteURL(t))
+	s := openStore(t, testenv.SQLiteURL(t))
 	var panicky, slow, concurrent, maxConcurrent atomic.Int32
 	js := []jobs.Job{
 		{Name: "panicky", Period: everySecond, Run: func(ctx context.Context, occ jobs.Occurrence) (int, error) {
@@ -264,7 +263,7 @@ func TestCronChain(t *testing.T) {
 // moment, sharing Redis and PostgreSQL: each recipient gets exactly one announcement.
 func TestTwoReplicasMonthlyStar(t *testing.T) {
 	url := testenv.PostgresURL(t)
-	a, b := testenv.OpenStore(t, url), testenv.OpenStore(t, url)
+	a, b := openStore(t, url), openStore(t, url)
 	ctx := ctxT(t)
 	fx := newStarFixture(t, a)
 	marksA, prefix := redisMarks(t)
@@ -311,7 +310,7 @@ func TestTwoReplicasMonthlyStar(t *testing.T) {
 		CitizenID uint
 		N         int
 	}
-	a.DB().Table("pushes").Select("citizen_id, COUNT(*) AS n").Where("kind = ?", jobs.KindMonthlyStar).Group("citizen_id").Scan(&rows)
+	testenv.DB(t, a).Table("pushes").Select("citizen_id, COUNT(*) AS n").Where("kind = ?", jobs.KindMonthlyStar).Group("citizen_id").Scan(&rows)
 	if len(rows) != len(fx.recipients) {
 		t.Errorf("%d recipients queued, want %d", len(rows), len(fx.recipients))
 	}
@@ -347,7 +346,7 @@ func TestTwoReplicasMonthlyStar(t *testing.T) {
 		}
 	}
 	var stars int64
-	a.DB().Model(&models.ServiceStar{}).Count(&stars)
+	testenv.DB(t, a).Model(&models.ServiceStar{}).Count(&stars)
 	if stars != 1 {
 		t.Errorf("%d stars stored, want 1", stars)
 	}
@@ -365,7 +364,7 @@ func (brokenClaims) FinishJobRun(context.Context, uint, int, error, time.Time) e
 // A claim taken in Redis whose database row could not be written is given back: nothing ran, and
 // otherwise no replica would ever run that occurrence.
 func TestExecuteReleasesRedisClaimWhenTheDatabaseFails(t *testing.T) {
-	s := testenv.OpenStore(t, testenv.SQLiteURL(t))
+	s := openStore(t, testenv.SQLiteURL(t))
 	marks, _ := redisMarks(t)
 	ran := 0
 	js := []jobs.Job{{Name: "j", Period: jobs.Day, Run: func(context.Context, jobs.Occurrence) (int, error) { ran++; return 0, nil }}}

@@ -123,7 +123,7 @@ func TestSharedLimiter(t *testing.T) {
 func TestTwoReplicasShareTelegramPace(t *testing.T) {
 	ctx := ctxT(t)
 	url := testenv.PostgresURL(t)
-	stores := []*models.Store{testenv.OpenStore(t, url), testenv.OpenStore(t, url)}
+	stores := []*models.Store{openStore(t, url), openStore(t, url)}
 	rs := paceStores(t, 2)
 	// A bucket of 10 lets requests that a stalled, loaded test machine releases together arrive
 	// at once (up to ~330 ms of stall); two replicas pacing alone would send 60/s and meet the

@@ -156,7 +156,7 @@ func waitSettled(tb testing.TB, s *models.Store, d time.Duration) {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		var n int64
-		s.DB().Model(&models.Push{}).Where("state = ?", models.PushQueued).Count(&n)
+		testenv.DB(tb, s).Model(&models.Push{}).Where("state = ?", models.PushQueued).Count(&n)
 		if n == 0 {
 			return
 		}
@@ -224,7 +224,7 @@ func TestTelegramFloodAndBlockedChat(t *testing.T) {
 			t.Errorf("the blocked chat got %v", api.delivered[blocked])
 		}
 		var gone models.Citizen
-		s.DB().First(&gone, citizens[blocked].ID)
+		testenv.DB(t, s).First(&gone, citizens[blocked].ID)
 		if !gone.Inactive {
 			t.Error("blocked chat not marked inactive")
 		}
@@ -268,7 +268,7 @@ func TestBlockedRecipientReachableAfterWriting(t *testing.T) {
 			t.Fatalf("push to the blocked chat: %s (%s)", p.State, p.LastError)
 		}
 		var got models.Citizen
-		s.DB().First(&got, c.ID)
+		testenv.DB(t, s).First(&got, c.ID)
 		if !got.Inactive {
 			t.Fatal("the 403 did not mark the chat inactive")
 		}

@@ -32,7 +32,6 @@ func newTicketRig(t *testing.T, s *models.Store) *ticketRig {
 	t.Helper()
 	ctx := context.Background()
 	deps := testDeps(s)
-	s.SetTicketNotifier(flows.NewNotifier("zh-CN", testenv.Shanghai).Func())
 	if err := s.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +69,11 @@ func (r *ticketRig) complain(t *testing.T, at time.Time, wholeCenter bool) *mode
 func (r *ticketRig) run(t *testing.T, job string, at time.Time, force bool, kind string) []models.Push {
 	t.Helper()
 	var before []uint
-	r.s.DB().Model(&models.Push{}).Where("kind = ?", kind).Pluck("id", &before)
+	testenv.DB(t, r.s).Model(&models.Push{}).Where("kind = ?", kind).Pluck("id", &before)
 	r.clock.Set(at)
 	runJob(t, r.sch, job, "", at, force)
 	var out []models.Push
-	q := r.s.DB().Preload("Citizen").Where("kind = ?", kind)
+	q := testenv.DB(t, r.s).Preload("Citizen").Where("kind = ?", kind)
 	if len(before) > 0 {
 		q = q.Where("id NOT IN ?", before)
 	}
@@ -155,13 +154,13 @@ func TestDeadlineReminders(t *testing.T) {
 		}
 		// The reminder of 30 September about b names the deadline and the window, not the citizen.
 		var p models.Push
-		s.DB().Where("dedupe_key LIKE ?", "deadline_reminder:"+b.No+":2026-10-08:remind_next:%").First(&p)
+		testenv.DB(t, s).Where("dedupe_key LIKE ?", "deadline_reminder:"+b.No+":2026-10-08:remind_next:%").First(&p)
 		if !strings.Contains(p.Text, "下一个工作日 2026-10-08") || !strings.Contains(p.Text, "W001") || !strings.Contains(p.Text, "回访") {
 			t.Errorf("reminder text = %q", p.Text)
 		}
 		// The whole-center complaint is described as such to the supervisors, not as a window.
 		var pe models.Push
-		s.DB().Where("dedupe_key LIKE ?", "deadline_reminder:"+e.No+":2026-09-30:remind_today:%").First(&pe)
+		testenv.DB(t, s).Where("dedupe_key LIKE ?", "deadline_reminder:"+e.No+":2026-09-30:remind_today:%").First(&pe)
 		if !strings.Contains(pe.Text, "（整个服务中心 · 服务态度）") {
 			t.Errorf("reminder of the whole-center complaint = %q, want it named 整个服务中心 · 服务态度", pe.Text)
 		}
@@ -184,11 +183,11 @@ func TestOverdueEscalation(t *testing.T) {
 		run := func(at time.Time, force bool) (esc, chase []models.Push) {
 			t.Helper()
 			var before []uint
-			s.DB().Model(&models.Push{}).Where("kind = ?", flows.KindTicketAlert).Pluck("id", &before)
+			testenv.DB(t, s).Model(&models.Push{}).Where("kind = ?", flows.KindTicketAlert).Pluck("id", &before)
 			r.clock.Set(at)
 			res := runJob(t, r.sch, jobs.OverdueEscalation, "", at, force)
 			var ps []models.Push
-			q := s.DB().Preload("Citizen").Where("kind = ?", flows.KindTicketAlert)
+			q := testenv.DB(t, s).Preload("Citizen").Where("kind = ?", flows.KindTicketAlert)
 			if len(before) > 0 {
 				q = q.Where("id NOT IN ?", before)
 			}
@@ -230,7 +229,7 @@ func TestOverdueEscalation(t *testing.T) {
 			t.Errorf("after escalation: escalated %v, state %s", tk.Escalated, tk.State)
 		}
 		var told models.Push
-		if err := s.DB().Where("kind = ? AND citizen_id = ? AND text LIKE ?", flows.KindTicketStatus, r.cit.ID, "%督办%").First(&told).Error; err != nil {
+		if err := testenv.DB(t, s).Where("kind = ? AND citizen_id = ? AND text LIKE ?", flows.KindTicketStatus, r.cit.ID, "%督办%").First(&told).Error; err != nil {
 			t.Errorf("the citizen was not told of the escalation: %v", err)
 		}
 		evs, _ := s.TicketEvents(ctxT(t), a.ID, false)
@@ -361,7 +360,7 @@ func TestRerateCycleInvitesAndRemindsAgain(t *testing.T) {
 		invites := func() []models.Push {
 			t.Helper()
 			var ps []models.Push
-			if err := s.DB().Where("kind = ? AND citizen_id = ?", flows.KindRerateInvite, r.cit.ID).Order("id").Find(&ps).Error; err != nil {
+			if err := testenv.DB(t, s).Where("kind = ? AND citizen_id = ?", flows.KindRerateInvite, r.cit.ID).Order("id").Find(&ps).Error; err != nil {
 				t.Fatal(err)
 			}
 			return ps
@@ -424,10 +423,10 @@ func TestRerateCycleInvitesAndRemindsAgain(t *testing.T) {
 // closed without keeping the others waiting from their reminder.
 func TestReratingDefaultsAndOverdueFirst(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
-		r := newTicketRig(t, s)
 		rules := s.TicketRules()
 		rules.RerateDays = 0
-		s.SetTicketRules(rules)
+		s = testenv.Reopen(t, s, append(storeOptions(), models.WithTicketRules(rules))...)
+		r := newTicketRig(t, s)
 		old := r.complain(t, day(11, 9, 9, 0), false)
 		fresh := r.complain(t, day(11, 9, 9, 30), false)
 		for _, a := range []models.Action{models.ActAccept, models.ActPlan, models.ActDone} {

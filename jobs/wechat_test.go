@@ -74,7 +74,7 @@ func TestWeChatThroughDispatcher(t *testing.T) {
 			t.Errorf("minute quota: due %s, want a minute later", p.NotBefore)
 		}
 		var g models.Citizen
-		s.DB().First(&g, gone.ID)
+		testenv.DB(t, s).First(&g, gone.ID)
 		if !g.Inactive {
 			t.Error("unfollowed citizen not marked inactive")
 		}

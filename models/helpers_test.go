@@ -5,13 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"windowbot/flows"
 	"windowbot/internal/testenv"
 	"windowbot/models"
 )
-
-// The store must satisfy the interface the conversations declare.
-var _ flows.Store = (*models.Store)(nil)
 
 // forEachDB runs fn against a fresh, migrated SQLite and PostgreSQL database each.
 func forEachDB(t *testing.T, fn func(t *testing.T, s *models.Store)) {

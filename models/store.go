@@ -49,13 +49,23 @@ type Store struct {
 	notify  TicketNotifier
 }
 
+// Option configures a Store when it is opened.
+type Option func(*Store)
+
+// WithTicketRules sets the deadlines and the calendar of tickets (default: DefaultTicketRules in
+// UTC).
+func WithTicketRules(r TicketRules) Option { return func(s *Store) { s.rules = r } }
+
+// WithTicketNotifier sets what turns ticket events into pushes (default: none are queued).
+func WithTicketNotifier(n TicketNotifier) Option { return func(s *Store) { s.notify = n } }
+
 // Open connects to the database named by databaseURL and checks that it answers. It does not
 // migrate: call Migrate. Accepted forms:
 //
 //	""                                  SQLite file windowbot.db in the working directory
 //	sqlite:PATH, sqlite://PATH, PATH    SQLite file PATH (pure Go driver, no cgo)
 //	postgres://… or postgresql://…      PostgreSQL
-func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts ...Option) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -95,6 +105,9 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 		sqlDB.SetMaxOpenConns(1)
 	}
 	s := &Store{db: db, dialect: dialect, logger: logger, rules: DefaultTicketRules(time.UTC)}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -165,10 +178,6 @@ func (s *Store) Close() error {
 	}
 	return nil
 }
-
-// DB returns the underlying gorm handle, for tests and for other packages' queries that have no
-// method here yet. Callers must pass their ctx with WithContext.
-func (s *Store) DB() *gorm.DB { return s.db }
 
 // Dialect returns DialectSQLite or DialectPostgres.
 func (s *Store) Dialect() string { return s.dialect }

@@ -33,16 +33,8 @@ type TicketNotice struct {
 // event does. It must not do I/O of its own.
 type TicketNotifier func(n TicketNotice) []*Push
 
-// SetTicketRules sets the deadlines and calendar for tickets opened or reopened from now on.
-// Call it once at start-up, before the store is shared.
-func (s *Store) SetTicketRules(r TicketRules) { s.rules = r }
-
 // TicketRules returns the rules in force.
 func (s *Store) TicketRules() TicketRules { return s.rules }
-
-// SetTicketNotifier sets what turns ticket events into pushes; nil queues none. Call it once at
-// start-up, before the store is shared.
-func (s *Store) SetTicketNotifier(n TicketNotifier) { s.notify = n }
 
 // NewComplaint is a complaint as the citizen filed it.
 type NewComplaint struct {

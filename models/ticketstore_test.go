@@ -22,8 +22,7 @@ type ticketRig struct {
 
 func newTicketRig(t *testing.T, s *models.Store) *ticketRig {
 	r := &ticketRig{s: s}
-	s.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
-	s.SetTicketNotifier(func(n models.TicketNotice) []*models.Push {
+	models.Configure(s, models.WithTicketRules(models.DefaultTicketRules(testenv.Shanghai)), models.WithTicketNotifier(func(n models.TicketNotice) []*models.Push {
 		r.mu.Lock()
 		r.notices = append(r.notices, n)
 		r.mu.Unlock()
@@ -35,7 +34,7 @@ func newTicketRig(t *testing.T, s *models.Store) *ticketRig {
 			})
 		}
 		return ps
-	})
+	}))
 	seeded(t, s)
 	return r
 }
@@ -347,7 +346,7 @@ func TestConcurrentComplaintsGetDistinctNumbers(t *testing.T) {
 	url := testenv.PostgresURL(t)
 	a, b := testenv.OpenStore(t, url), testenv.OpenStore(t, url)
 	newTicketRig(t, a)
-	b.SetTicketRules(models.DefaultTicketRules(testenv.Shanghai))
+	models.Configure(b, models.WithTicketRules(models.DefaultTicketRules(testenv.Shanghai)))
 	ctx := ctxT(t)
 	w1 := mustWindow(t, a, "W001")
 	var wg sync.WaitGroup

@@ -29,9 +29,7 @@ func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 // openStore is the demo store, its notices in Chinese.
 func openStore(t *testing.T, url string) *models.Store {
 	t.Helper()
-	s := testenv.OpenDemoStore(t, url)
-	s.SetTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())
-	return s
+	return testenv.OpenDemoStore(t, url, models.WithTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func()))
 }
 
 // rig is the real adapter polling a fake Bot API, in front of the real router, engine, rating
@@ -509,7 +507,7 @@ func TestWebhookRatingFlow(t *testing.T) {
 	thanks := oneSend(t, post(u.pressUpdate(praise.MsgID, "rate:comment:skip")))
 	mustContain(t, thanks.Params["text"], "感谢您的评价", "非常满意")
 	var n int64
-	if err := store.DB().Model(&models.Rating{}).Where("level = 5 AND praise = ?", "fast").Count(&n).Error; err != nil || n != 1 {
+	if err := testenv.DB(t, store).Model(&models.Rating{}).Where("level = 5 AND praise = ?", "fast").Count(&n).Error; err != nil || n != 1 {
 		t.Fatalf("stored = %d, %v", n, err)
 	}
 }

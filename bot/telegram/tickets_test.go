@@ -37,7 +37,7 @@ func (r *rig) pushTo(u tgUser, kind string) []apiCall {
 		r.t.Fatal(err)
 	}
 	var ps []models.Push
-	r.store.DB().Where("citizen_id = ? AND kind = ?", c.ID, kind).Order("id").Find(&ps)
+	testenv.DB(r.t, r.store).Where("citizen_id = ? AND kind = ?", c.ID, kind).Order("id").Find(&ps)
 	if len(ps) == 0 {
 		r.t.Fatalf("no %s push queued for %d", kind, u.ID)
 	}
@@ -84,7 +84,7 @@ func TestTelegramComplainWithPhotoThenTrack(t *testing.T) {
 			t.Fatalf("tickets = %+v", ts)
 		}
 		var as []models.TicketAttachment
-		r.store.DB().Where("ticket_id = ?", ts[0].ID).Find(&as)
+		testenv.DB(t, r.store).Where("ticket_id = ?", ts[0].ID).Find(&as)
 		if len(as) != 1 || as[0].FileID != "large" {
 			t.Fatalf("attachments = %+v, want the largest size", as)
 		}

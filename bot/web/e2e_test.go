@@ -139,14 +139,14 @@ func TestWebChatRatingEndToEnd(t *testing.T) {
 			}
 
 			var rs []models.Rating
-			if err := r.store.DB().Find(&rs).Error; err != nil {
+			if err := testenv.DB(t, r.store).Find(&rs).Error; err != nil {
 				t.Fatal(err)
 			}
 			if len(rs) != 1 || rs[0].Level != 1 || rs[0].Aspects != "attitude.cold" || rs[0].Comment != "窗口人员态度冷漠" || rs[0].Channel != "web" || rs[0].StaffID == nil {
 				t.Fatalf("ratings = %+v", rs)
 			}
 			var cit models.Citizen
-			if err := r.store.DB().First(&cit, rs[0].CitizenID).Error; err != nil {
+			if err := testenv.DB(t, r.store).First(&cit, rs[0].CitizenID).Error; err != nil {
 				t.Fatal(err)
 			}
 			u, _ := http.NewRequest(http.MethodGet, r.srv.URL, nil)

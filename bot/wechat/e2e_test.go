@@ -21,48 +21,48 @@ import (
 	"windowbot/models"
 )
 
-// slowStore holds CreateRating, the step that records, to push a turn over the reply budget for
+// slowHandler holds a turn before it reaches the router, to push it over the reply budget for
 // as long as the test wants.
-type slowStore struct {
-	*models.Store
+type slowHandler struct {
+	bot.Handler
 	gate atomic.Pointer[chan struct{}]
 }
 
-// hold makes CreateRating wait until the returned release is called.
-func (s *slowStore) hold() (release func()) {
+// hold makes the next turns wait until the returned release is called.
+func (s *slowHandler) hold() (release func()) {
 	gate := make(chan struct{})
 	s.gate.Store(&gate)
 	return sync.OnceFunc(func() { s.gate.Store(nil); close(gate) })
 }
 
-func (s *slowStore) CreateRating(ctx context.Context, r *models.Rating, since time.Time) error {
+func (s *slowHandler) Handle(ctx context.Context, in bot.Inbound) ([]bot.Reply, error) {
 	if gate := s.gate.Load(); gate != nil {
 		select {
 		case <-*gate:
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
-	return s.Store.CreateRating(ctx, r, since)
+	return s.Handler.Handle(ctx, in)
 }
 
 // stack is the real channel: adapter → router → engine → rate flow → store and state.
 type stack struct {
 	*env
 	store *models.Store
-	slow  *slowStore
+	slow  *slowHandler
 	st    flows.State // the conversations and the channel's keys
 }
 
 func newStack(t *testing.T, store *models.Store, st flows.State, safe bool, budget time.Duration) *stack {
 	t.Helper()
-	s := &stack{store: store, slow: &slowStore{Store: store}, st: st}
-	eng := flows.NewEngine(flows.Options{State: st, Store: s.slow, Location: testenv.Shanghai},
-		flows.NewRate(s.slow, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
+	s := &stack{store: store, st: st}
+	eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: testenv.Shanghai},
+		flows.NewRate(store, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
 		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
-	router := handlers.NewRouter(eng, nil)
+	s.slow = &slowHandler{Handler: handlers.NewRouter(eng, nil)}
 	s.env = newEnv(t, safe, func(o *wechat.Options) {
-		o.Handler, o.State, o.Citizens = router, st, store
+		o.Handler, o.State, o.Citizens = s.slow, st, store
 		o.ReplyBudget = budget
 	})
 	return s
@@ -84,7 +84,7 @@ func backends(t *testing.T, budget time.Duration, fn func(t *testing.T, s *stack
 					if db == "postgres" {
 						url = testenv.PostgresURL(t)
 					}
-					fn(t, newStack(t, testenv.OpenDemoStore(t, url), fs, m.safe, budget))
+					fn(t, newStack(t, testenv.OpenDemoStore(t, url, models.WithTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())), fs, m.safe, budget))
 				})
 			}
 		}
@@ -204,12 +204,12 @@ func TestTypedLevelOnWeChat(t *testing.T) {
 					t.Fatal(err)
 				}
 				var rs []models.Rating
-				s.store.DB().Where("citizen_id = ?", cit.ID).Find(&rs)
+				testenv.DB(t, s.store).Where("citizen_id = ?", cit.ID).Find(&rs)
 				if len(rs) != 1 || rs[0].Level != tc.want {
 					t.Fatalf("typed %q recorded %+v, want level %d", tc.typed, rs, tc.want)
 				}
 				var tickets int64
-				s.store.DB().Model(&models.Ticket{}).Where("citizen_id = ?", cit.ID).Count(&tickets)
+				testenv.DB(t, s.store).Model(&models.Ticket{}).Where("citizen_id = ?", cit.ID).Count(&tickets)
 				if bad := models.Level(tc.want).Bad(); tickets != map[bool]int64{true: 1, false: 0}[bad] {
 					t.Errorf("level %d opened %d tickets", tc.want, tickets)
 				}
@@ -266,7 +266,7 @@ func TestSlowStepAndTokenExpiry(t *testing.T) {
 		s.send(t, c.Text(user, "4", 302))                    // 满意
 		mustSay(t, s.send(t, c.Text(user, "跳过", 303)), "留言") // no praise
 		s.api.ExpireToken()                                  // expires before the late answer goes out
-		// Recording waits until release.
+		// The turn waits until release.
 		release := s.slow.hold()
 		defer release()
 		msg := c.Text(user, "跳过", 304)

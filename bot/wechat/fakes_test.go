@@ -25,7 +25,7 @@ func putCitizen(t testing.TB, s *models.Store, openID string, lastSeen time.Time
 		t.Fatal(err)
 	}
 	// TouchCitizen keeps the latest time; a test that goes back in time sets it outright.
-	if err := s.DB().Model(&models.Citizen{}).Where("platform = ? AND external_id = ?", "wechat", openID).
+	if err := testenv.DB(t, s).Model(&models.Citizen{}).Where("platform = ? AND external_id = ?", "wechat", openID).
 		Update("last_seen_at", lastSeen.UTC()).Error; err != nil {
 		t.Fatal(err)
 	}

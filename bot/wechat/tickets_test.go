@@ -8,10 +8,8 @@ import (
 	"time"
 
 	"windowbot/bot/wechat/wechattest"
-	"windowbot/flows"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
-	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -22,7 +20,6 @@ import (
 func TestWeChatComplaintDesk(t *testing.T) {
 	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
 		ctx := context.Background()
-		s.store.SetTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())
 		c := s.client
 		photo := wechattest.PNG()
 		s.api.AddMedia("MEDIA-ID-1", photo)
@@ -46,13 +43,13 @@ func TestWeChatComplaintDesk(t *testing.T) {
 			t.Fatalf("retry answered differently:\n%s", again.Text)
 		}
 		var ts []models.Ticket
-		s.store.DB().Order("id").Find(&ts)
+		testenv.DB(t, s.store).Order("id").Find(&ts)
 		if len(ts) != 1 || ts[0].Channel != "wechat" || ts[0].Category != models.CategoryNotDone || ts[0].Phone != "13800138000" {
 			t.Fatalf("tickets = %+v", ts)
 		}
 		no := ts[0].No
 		var as []models.TicketAttachment
-		s.store.DB().Where("ticket_id = ?", ts[0].ID).Find(&as)
+		testenv.DB(t, s.store).Where("ticket_id = ?", ts[0].ID).Find(&as)
 		if len(as) != 1 || as[0].FileID != "MEDIA-ID-1" || as[0].Platform != "wechat" || as[0].MIMEType != "image/png" ||
 			as[0].Size != int64(len(photo)) || !bytes.Equal(as[0].Data, photo) {
 			t.Fatalf("attachments = %+v", as)
@@ -80,7 +77,7 @@ func TestWeChatComplaintDesk(t *testing.T) {
 			t.Fatalf("tickets before: %d", n)
 		}
 		var count int64
-		s.store.DB().Model(&models.Ticket{}).Count(&count)
+		testenv.DB(t, s.store).Model(&models.Ticket{}).Count(&count)
 		if count != 2 {
 			t.Fatalf("tickets = %d, want 2 (one joined, one declined)", count)
 		}
@@ -106,7 +103,7 @@ func TestWeChatComplaintDesk(t *testing.T) {
 			t.Fatal(err)
 		}
 		var toBob []models.Push
-		s.store.DB().Where("citizen_id = ?", bobAcct.ID).Order("id").Find(&toBob)
+		testenv.DB(t, s.store).Where("citizen_id = ?", bobAcct.ID).Order("id").Find(&toBob)
 		var kinds []string
 		for _, p := range toBob {
 			kinds = append(kinds, p.Kind)
@@ -183,11 +180,11 @@ func TestWeChatComplaintImages(t *testing.T) {
 					t.Fatal(err)
 				}
 				var tk models.Ticket
-				if err := s.store.DB().Where("citizen_id = ?", cit.ID).First(&tk).Error; err != nil {
+				if err := testenv.DB(t, s.store).Where("citizen_id = ?", cit.ID).First(&tk).Error; err != nil {
 					t.Fatal(err)
 				}
 				var as []models.TicketAttachment
-				s.store.DB().Where("ticket_id = ?", tk.ID).Find(&as)
+				testenv.DB(t, s.store).Where("ticket_id = ?", tk.ID).Find(&as)
 				if tc.want == nil {
 					if len(as) != 0 {
 						t.Fatalf("attachments %+v, want none", as)
@@ -240,7 +237,7 @@ func TestWeChatSlowImageDownload(t *testing.T) {
 	s.send(t, c.Text(user, "匿名反映", 6))
 	mustSay(t, s.send(t, c.Text(user, "确认提交", 7)), "工单编号")
 	var as []models.TicketAttachment
-	s.store.DB().Find(&as)
+	testenv.DB(t, s.store).Find(&as)
 	if len(as) != 1 || !bytes.Equal(as[0].Data, photo) {
 		t.Fatalf("attachments %+v", as)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"windowbot/internal/testenv"
 	"windowbot/models"
 )
 
@@ -32,7 +33,7 @@ func TestStaffInviteAndRevoke(t *testing.T) {
 	}
 	defer s.Close()
 	var inv models.StaffInvite
-	s.DB().Order("id DESC").First(&inv)
+	testenv.OpenDB(t, e["WINDOWBOT_DATABASE_URL"]).Order("id DESC").First(&inv)
 	if d := inv.ExpiresAt.Sub(inv.CreatedAt); d != 2*time.Hour {
 		t.Fatalf("validity = %s, want the configured 2h", d)
 	}
@@ -53,7 +54,7 @@ func TestStaffInviteAndRevoke(t *testing.T) {
 		t.Fatal("still bound after revoke")
 	}
 	var unused models.StaffInvite
-	s.DB().Order("id DESC").First(&unused)
+	testenv.OpenDB(t, e["WINDOWBOT_DATABASE_URL"]).Order("id DESC").First(&unused)
 	if unused.RevokedAt == nil {
 		t.Fatal("the unused code was not revoked")
 	}

@@ -9,9 +9,6 @@ import (
 	"windowbot/models"
 )
 
-// The database store is the one flows reads and writes through.
-var _ flows.Store = (*models.Store)(nil)
-
 // openStoreReading opens the database for a command that only reads: it migrates nothing and
 // refuses a database whose schema is behind.
 func (a *app) openStoreReading(ctx context.Context) (*models.Store, error) {
@@ -25,19 +22,14 @@ func (a *app) openStore(ctx context.Context) (*models.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := a.openDatabase(ctx, (*models.Store).Migrate)
-	if err != nil {
-		return nil, err
-	}
-	s.SetTicketRules(rules)
-	s.SetTicketNotifier(flows.NewNotifier(a.cfg.Language, a.loc).Func())
-	return s, nil
+	return a.openDatabase(ctx, (*models.Store).Migrate,
+		models.WithTicketRules(rules), models.WithTicketNotifier(flows.NewNotifier(a.cfg.Language, a.loc).Func()))
 }
 
 // openDatabase opens the database and readies it with prepare (a migration, a schema check),
 // closing it again if that fails.
-func (a *app) openDatabase(ctx context.Context, prepare func(*models.Store, context.Context) error) (*models.Store, error) {
-	s, err := models.Open(ctx, a.cfg.DatabaseURL, a.logger)
+func (a *app) openDatabase(ctx context.Context, prepare func(*models.Store, context.Context) error, opts ...models.Option) (*models.Store, error) {
+	s, err := models.Open(ctx, a.cfg.DatabaseURL, a.logger, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -49,9 +49,8 @@ func NewWorld(t testing.TB) *World {
 		t.Fatal(err)
 	}
 	clk := testenv.NewClock(testenv.Monday10)
-	store := testenv.OpenDemoStore(t, testenv.SQLiteURL(t))
-	store.SetTicketRules(rules)
-	store.SetTicketNotifier(flows.NewNotifier(cfg.Language, testenv.Shanghai).Func())
+	store := testenv.OpenDemoStore(t, testenv.SQLiteURL(t), models.WithTicketRules(rules),
+		models.WithTicketNotifier(flows.NewNotifier(cfg.Language, testenv.Shanghai).Func()))
 	st := statetest.Memory(t, clk.Now)
 	engine := flows.NewEngine(flows.Options{
 		State: st, Store: store, Logger: testenv.Logger(), Now: clk.Now, Location: testenv.Shanghai,
