@@ -12,6 +12,7 @@ import (
 	"windowbot/flows"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/pushtest"
 	"windowbot/models"
 )
 
@@ -22,7 +23,7 @@ func (r *rig) tickets() []models.Ticket {
 
 func (r *rig) pushes() []models.Push {
 	r.t.Helper()
-	return testenv.All[models.Push](r.t, r.store)
+	return pushtest.Worded(r.t, testenv.All[models.Push](r.t, r.store)...)
 }
 
 // bindStaff makes chat act as staff member staffNo.
@@ -112,7 +113,7 @@ func TestComplainWithPhotoAndPhone(t *testing.T) {
 				toStaff = append(toStaff, p)
 			}
 		}
-		if len(toStaff) != 1 || toStaff[0].Kind != flows.KindTicketNew || !strings.Contains(toStaff[0].Text, "T20261123-0001") {
+		if len(toStaff) != 1 || toStaff[0].Kind != models.KindTicketNew || !strings.Contains(toStaff[0].Text, "T20261123-0001") {
 			t.Fatalf("staff pushes = %+v", toStaff)
 		}
 		if strings.Contains(toStaff[0].Text, "5678") || strings.Contains(toStaff[0].Text, "100") {
@@ -237,7 +238,8 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 		// Resolved: the citizen is pushed the result with the three verdicts.
 		move(no, models.Change{Action: models.ActDone, Note: "已增设两个窗口"})
 		var invite models.Push
-		testenv.DB(t, r.store).Where("kind = ?", flows.KindRerateInvite).First(&invite)
+		testenv.DB(t, r.store).Where("kind = ?", models.KindRerateInvite).First(&invite)
+		invite = pushtest.Worded(t, invite)[0]
 		var btns [][]bot.Button
 		if err := json.Unmarshal([]byte(invite.Buttons), &btns); err != nil || len(btns) != 3 || btns[2][0].Payload != "cmd:/rerate "+no+" unsatisfied" {
 			t.Fatalf("invite = %+v (%v)", invite, err)
@@ -320,7 +322,7 @@ func TestSubscribersGetRectificationNotices(t *testing.T) {
 			t.Errorf("unsubscribed or never subscribed got %+v %+v", byChat["gone"], byChat["other"])
 		}
 		last := byChat["alice"][len(byChat["alice"])-1]
-		if last.Kind != flows.KindTicketStatus || !strings.Contains(last.Text, "已公开公示") {
+		if last.Kind != models.KindTicketStatus || !strings.Contains(last.Text, "已公开公示") {
 			t.Errorf("reporter's last push = %+v", last)
 		}
 	})
@@ -332,6 +334,7 @@ func TestStaffNoticeMasksNumbersTyped(t *testing.T) {
 		r.fileComplaint("c1", "conduct", "工作人员索要好处费，请打13912345678联系我")
 		var ps []models.Push
 		testenv.DB(t, r.store).Where("citizen_id = ?", staff.ID).Find(&ps)
+		ps = pushtest.Worded(t, ps...)
 		if len(ps) != 1 || !strings.Contains(ps[0].Text, "139****5678") || strings.Contains(ps[0].Text, "13912345678") {
 			t.Fatalf("staff notice = %+v", ps)
 		}

@@ -43,7 +43,7 @@ func newRigPeriod(t *testing.T, store *models.Store, st flows.State, clk *testen
 // openStore is the demo store, its notices in Chinese.
 func openStore(t testing.TB, url string) *models.Store {
 	t.Helper()
-	return testenv.OpenDemoStore(t, url, models.WithTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func()))
+	return testenv.OpenDemoStore(t, url)
 }
 
 func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"windowbot/bot"
-	"windowbot/flows"
 	"windowbot/flows/state"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/pushtest"
 	"windowbot/models"
 )
 
@@ -110,6 +110,7 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 		// The staff member's chat account was pushed the new bad review, without the citizen.
 		var pushes []models.Push
 		testenv.DB(t, r.store).Where("citizen_id = ?", r.citizen(staff).ID).Find(&pushes)
+		pushes = pushtest.Worded(t, pushes...)
 		if len(pushes) != 1 || !strings.Contains(pushes[0].Text, no) || strings.Contains(pushes[0].Text, citizen) {
 			t.Fatalf("staff pushes = %+v", pushes)
 		}
@@ -129,9 +130,10 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 		out = r.say(staff, "/done "+no+" 已批评教育并调整岗位")
 		testenv.MustContain(t, out, "已办结")
 
-		// The citizen is asked to re-rate through the existing notifier, and re-rates.
+		// The citizen is asked to re-rate through the ticket notices, and re-rates.
 		var invite models.Push
-		testenv.DB(t, r.store).Where("citizen_id = ? AND kind = ?", r.citizen(citizen).ID, flows.KindRerateInvite).First(&invite)
+		testenv.DB(t, r.store).Where("citizen_id = ? AND kind = ?", r.citizen(citizen).ID, models.KindRerateInvite).First(&invite)
+		invite = pushtest.Worded(t, invite)[0]
 		if !strings.Contains(invite.Text, "已批评教育并调整岗位") || !strings.Contains(invite.Buttons, "/rerate "+no+" satisfied") {
 			t.Fatalf("re-rate invitation = %+v", invite)
 		}

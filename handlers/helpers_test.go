@@ -14,7 +14,6 @@ import (
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
-	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -39,7 +38,7 @@ type rig struct {
 // openStore is the demo store with the city's center and administrator on top.
 func openStore(t testing.TB, url string) *models.Store {
 	t.Helper()
-	s := testenv.OpenDemoStore(t, url, models.WithTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func()))
+	s := testenv.OpenDemoStore(t, url)
 	ctx := context.Background()
 	if _, err := s.Import(ctx, strings.NewReader(cityWindowsCSV), "city windows", strings.NewReader(cityStaffCSV), "city staff"); err != nil {
 		t.Fatalf("import: %v", err)

@@ -36,6 +36,10 @@ type DispatcherOptions struct {
 	// Now is the clock of due times, leases and quiet hours (default time.Now).
 	Now   func() time.Time
 	Quiet QuietHours
+	// Lang is the language of recipients who never said theirs, Location the hall's zone: the
+	// messages queued as data are worded in them when sent (Renderer).
+	Lang     string
+	Location *time.Location
 	// Announcements lists the kinds citizens get only while subscribed.
 	Announcements []string
 	Retry         RetryPolicy
@@ -56,9 +60,9 @@ type DispatcherOptions struct {
 }
 
 // Dispatcher sends the outbox: it claims due pushes in batches and runs each through the
-// pipeline mute → dedupe → rate limit → send, then records the outcome. A push is marked sent
-// only after the platform accepted it. Several dispatchers (replicas) can run against one
-// database: each claims its own batches.
+// pipeline mute → dedupe → render → rate limit → send, then records the outcome. A push is
+// marked sent only after the platform accepted it. Several dispatchers (replicas) can run
+// against one database: each claims its own batches.
 type Dispatcher struct {
 	o      DispatcherOptions
 	stages []Stage
@@ -108,6 +112,7 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	d.stages = []Stage{
 		&MuteStage{Quiet: o.Quiet, Announcements: ann, Now: o.Now},
 		&DedupeStage{Marks: o.Marks, Logger: o.Logger},
+		&RenderStage{Renderer: Renderer{Lang: o.Lang, Location: o.Location}},
 		&LimitStage{Limits: o.Limits},
 		&SendStage{Senders: o.Senders, Limits: o.Limits, Retry: o.Retry, Marks: o.Marks,
 			SentTTL: o.SentTTL, Timeout: o.SendTimeout, Now: o.Now, Logger: o.Logger},

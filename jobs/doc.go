@@ -1,7 +1,9 @@
 // Package jobs runs the hall's scheduled jobs (reminders, escalations, digests, the monthly
 // star, reports and rankings), each occurrence once across replicas, and the push pipeline that
-// delivers what they and the ticket events queue in the outbox: mute → dedupe → rate limit →
-// send with retry → record. It reaches the database only through models and Redis only
+// delivers what they and the ticket events queue in the outbox: mute → dedupe → render → rate
+// limit → send with retry → record. The jobs queue their texts written out; a ticket event
+// queues its message as data (models.PushMessage), which the render stage words in the
+// recipient's language when the push is sent. It reaches the database only through models and Redis only
 // through the interfaces declared here (Marks, PaceStore), which flows/state implements.
 //
 // # Platform limits across replicas

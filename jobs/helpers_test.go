@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"windowbot/bot"
-	"windowbot/flows"
 	"windowbot/internal/testenv"
 	"windowbot/jobs"
 	"windowbot/models"
@@ -23,8 +22,7 @@ func ctxT(t testing.TB) context.Context {
 }
 
 // forEachDB runs fn against a fresh SQLite and a fresh PostgreSQL database.
-// openStore opens the database at url on the ticket rules of a hall in Shanghai, its ticket
-// events notified by the conversations' notifier, as in production.
+// openStore opens the database at url on the ticket rules of a hall in Shanghai.
 func openStore(t testing.TB, url string, opts ...models.Option) *models.Store {
 	t.Helper()
 	return testenv.OpenStore(t, url, append(storeOptions(), opts...)...)
@@ -33,7 +31,6 @@ func openStore(t testing.TB, url string, opts ...models.Option) *models.Store {
 func storeOptions() []models.Option {
 	return []models.Option{
 		models.WithTicketRules(models.DefaultTicketRules(testenv.Shanghai)),
-		models.WithTicketNotifier(flows.NewNotifier("zh-CN", testenv.Shanghai).Func()),
 	}
 }
 

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,6 +46,8 @@ type Delivery struct {
 	To   bot.Recipient
 	// Lease is the dispatcher's claim on the push (models.ClaimPushes).
 	Lease string
+	// Msg is the message as it is sent, set by the render stage.
+	Msg bot.Reply
 
 	// Outcome is set by the stage that decides the pass; the later stages are skipped.
 	Outcome Outcome
@@ -76,6 +77,7 @@ type Stage interface {
 var (
 	_ Stage = (*MuteStage)(nil)
 	_ Stage = (*DedupeStage)(nil)
+	_ Stage = (*RenderStage)(nil)
 	_ Stage = (*LimitStage)(nil)
 	_ Stage = (*SendStage)(nil)
 )
@@ -190,6 +192,23 @@ func (s *DedupeStage) Exec(ctx context.Context, d *Delivery) error {
 	return nil
 }
 
+// RenderStage words the push for its recipient (Renderer). A push that cannot be worded never
+// will be: it fails.
+type RenderStage struct {
+	Renderer Renderer
+}
+
+// Exec renders.
+func (s *RenderStage) Exec(_ context.Context, d *Delivery) error {
+	msg, err := s.Renderer.Reply(&d.Push)
+	if err != nil {
+		d.decide(Failed, time.Time{}, err.Error())
+		return nil
+	}
+	d.Msg = msg
+	return nil
+}
+
 // LimitStage waits for the platform's pace (Pacer) before a push goes out.
 type LimitStage struct {
 	Limits map[bot.Platform]Pacer
@@ -249,15 +268,8 @@ func (s *SendStage) Exec(ctx context.Context, d *Delivery) error {
 		d.decide(Failed, time.Time{}, fmt.Sprintf("no sender for channel %q on this server", d.To.Platform))
 		return nil
 	}
-	msg := bot.Reply{Text: d.Push.Text, Kind: d.Push.Kind}
-	if d.Push.Buttons != "" {
-		if err := json.Unmarshal([]byte(d.Push.Buttons), &msg.Buttons); err != nil {
-			d.decide(Failed, time.Time{}, "buttons are not valid JSON: "+err.Error())
-			return nil
-		}
-	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Timeout)
-	err := sender.Send(sctx, d.To, msg)
+	err := sender.Send(sctx, d.To, d.Msg)
 	cancel()
 	var ra *bot.RetryAfterError
 	errors.As(err, &ra) // nil unless the platform asked to wait

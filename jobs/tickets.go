@@ -90,8 +90,8 @@ func (d *Deps) handlers(ctx context.Context, t *models.Ticket) ([]models.Account
 // overdueEscalation, on working days, escalates every ticket past its current deadline to the
 // supervisors (the ticket is then escalated), and chases (催办) those already escalated, once a
 // working day. Both go through Store.Transition as system actions, so the audit trail records
-// them and the store's ticket notifier (flows.Notifier) queues the notices to the handlers and
-// supervisors in the same transaction; the event's note says how late the ticket is.
+// them and the store queues the notices to the handlers and supervisors in the same
+// transaction; the event's note says how late the ticket is.
 func (d *Deps) overdueEscalation(ctx context.Context, occ Occurrence) (int, error) {
 	now := occ.At.In(d.loc())
 	if !d.Calendar.IsWorkday(now) {

@@ -10,15 +10,15 @@ import (
 	"time"
 
 	"windowbot/bot"
-	"windowbot/flows"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/pushtest"
 	"windowbot/jobs"
 	"windowbot/models"
 )
 
 // ticketRig is the demo center on the 2026 Chinese calendar with chat accounts for the staff of
-// W001, the center's supervisor and a supervisor of all centers; ticket events are notified by
-// the conversations' notifier, as in production.
+// W001, the center's supervisor and a supervisor of all centers; ticket events queue their
+// notices, as in production.
 type ticketRig struct {
 	s     *models.Store
 	deps  *jobs.Deps
@@ -78,7 +78,7 @@ func (r *ticketRig) run(t *testing.T, job string, at time.Time, force bool, kind
 		q = q.Where("id NOT IN ?", before)
 	}
 	q.Order("id").Find(&out)
-	return out
+	return pushtest.Worded(t, out...)
 }
 
 var ticketNoRE = regexp.MustCompile(`T\d{8}-\d{4,}`)
@@ -183,16 +183,16 @@ func TestOverdueEscalation(t *testing.T) {
 		run := func(at time.Time, force bool) (esc, chase []models.Push) {
 			t.Helper()
 			var before []uint
-			testenv.DB(t, s).Model(&models.Push{}).Where("kind = ?", flows.KindTicketAlert).Pluck("id", &before)
+			testenv.DB(t, s).Model(&models.Push{}).Where("kind = ?", models.KindTicketAlert).Pluck("id", &before)
 			r.clock.Set(at)
 			res := runJob(t, r.sch, jobs.OverdueEscalation, "", at, force)
 			var ps []models.Push
-			q := testenv.DB(t, s).Preload("Citizen").Where("kind = ?", flows.KindTicketAlert)
+			q := testenv.DB(t, s).Preload("Citizen").Where("kind = ?", models.KindTicketAlert)
 			if len(before) > 0 {
 				q = q.Where("id NOT IN ?", before)
 			}
 			q.Order("id").Find(&ps)
-			for _, p := range ps {
+			for _, p := range pushtest.Worded(t, ps...) {
 				switch {
 				case strings.Contains(p.Text, "升级督办"):
 					esc = append(esc, p)
@@ -228,9 +228,10 @@ func TestOverdueEscalation(t *testing.T) {
 		if !tk.Escalated || tk.State != models.StateSubmitted {
 			t.Errorf("after escalation: escalated %v, state %s", tk.Escalated, tk.State)
 		}
-		var told models.Push
-		if err := testenv.DB(t, s).Where("kind = ? AND citizen_id = ? AND text LIKE ?", flows.KindTicketStatus, r.cit.ID, "%督办%").First(&told).Error; err != nil {
-			t.Errorf("the citizen was not told of the escalation: %v", err)
+		var toCitizen []models.Push
+		testenv.DB(t, s).Where("kind = ? AND citizen_id = ?", models.KindTicketStatus, r.cit.ID).Find(&toCitizen)
+		if !slices.ContainsFunc(pushtest.Worded(t, toCitizen...), func(p models.Push) bool { return strings.Contains(p.Text, "督办") }) {
+			t.Errorf("the citizen was not told of the escalation: %+v", toCitizen)
 		}
 		evs, _ := s.TicketEvents(ctxT(t), a.ID, false)
 		if last := evs[len(evs)-1]; last.Action != models.ActEscalate || last.ActorRole != models.RoleSystem {
@@ -360,10 +361,10 @@ func TestRerateCycleInvitesAndRemindsAgain(t *testing.T) {
 		invites := func() []models.Push {
 			t.Helper()
 			var ps []models.Push
-			if err := testenv.DB(t, s).Where("kind = ? AND citizen_id = ?", flows.KindRerateInvite, r.cit.ID).Order("id").Find(&ps).Error; err != nil {
+			if err := testenv.DB(t, s).Where("kind = ? AND citizen_id = ?", models.KindRerateInvite, r.cit.ID).Order("id").Find(&ps).Error; err != nil {
 				t.Fatal(err)
 			}
-			return ps
+			return pushtest.Worded(t, ps...)
 		}
 		for _, a := range []models.Action{models.ActAccept, models.ActPlan, models.ActDone} {
 			transition(t, s, tk.No, a, day(11, 17, 9, 0))

@@ -38,6 +38,7 @@ func migrations() []migration {
 		{version: 3, name: "create tickets, ticket events, attachments, followers, counters", up: migrateV3},
 		{version: 4, name: "push leases, citizen opt-in, job runs, service stars, rating period index", up: migrateV4},
 		{version: 5, name: "create staff invites, citizen bans, inspections", up: migrateV5},
+		{version: 6, name: "pushes carry message data", up: migrateV6},
 	}
 }
 
@@ -463,6 +464,19 @@ func (inspectionV5) TableName() string { return "inspections" }
 
 func migrateV5(tx *gorm.DB) error {
 	return tx.Migrator().CreateTable(&staffInviteV5{}, &citizenBanV5{}, &inspectionV5{})
+}
+
+// Version 6: a push caused in a transaction carries its message as data (PushMessage, JSON),
+// worded when it is sent.
+
+type pushV6 struct {
+	Message string `gorm:"type:text"`
+}
+
+func (pushV6) TableName() string { return "pushes" }
+
+func migrateV6(tx *gorm.DB) error {
+	return tx.Migrator().AddColumn(&pushV6{}, "Message")
 }
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.

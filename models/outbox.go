@@ -73,10 +73,12 @@ type Push struct {
 	// CitizenID is the recipient: a platform identity (a staff member's bound account is one).
 	CitizenID uint `gorm:"not null;index"`
 	Citizen   *Citizen
-	// Text is the message, already in the recipient's language.
+	// Text is the message, already in the recipient's language; empty when Message holds it.
 	Text string `gorm:"size:4000;not null"`
-	// Buttons is the JSON of [][]bot.Button, empty for none.
+	// Buttons is the JSON of [][]bot.Button of Text, empty for none.
 	Buttons string `gorm:"size:2000"`
+	// Message is the message as data, worded when the push is sent; nil when Text holds it.
+	Message *PushMessage `gorm:"serializer:json"`
 	// Urgent pushes are not held back during quiet hours.
 	Urgent bool   `gorm:"not null;default:false"`
 	State  string `gorm:"size:20;not null;index:idx_push_due,priority:1"`
@@ -107,8 +109,8 @@ func EnqueueNew(tx *gorm.DB, now time.Time, pushes ...*Push) (int, error) {
 		return 0, nil
 	}
 	for _, p := range pushes {
-		if p.DedupeKey == "" || p.CitizenID == 0 || p.Kind == "" || p.Text == "" {
-			return 0, fmt.Errorf("store: enqueue: push needs a dedupe key, kind, recipient and text (%q)", p.DedupeKey)
+		if p.DedupeKey == "" || p.CitizenID == 0 || p.Kind == "" || (p.Text == "") == (p.Message == nil) {
+			return 0, fmt.Errorf("store: enqueue: push needs a dedupe key, kind, recipient, and a text or a message (%q)", p.DedupeKey)
 		}
 		if p.State == "" {
 			p.State = PushQueued

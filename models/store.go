@@ -46,7 +46,6 @@ type Store struct {
 	dialect string
 	logger  *slog.Logger
 	rules   TicketRules
-	notify  TicketNotifier
 }
 
 // Option configures a Store when it is opened.
@@ -55,9 +54,6 @@ type Option func(*Store)
 // WithTicketRules sets the deadlines and the calendar of tickets (default: DefaultTicketRules in
 // UTC).
 func WithTicketRules(r TicketRules) Option { return func(s *Store) { s.rules = r } }
-
-// WithTicketNotifier sets what turns ticket events into pushes (default: none are queued).
-func WithTicketNotifier(n TicketNotifier) Option { return func(s *Store) { s.notify = n } }
 
 // Open connects to the database named by databaseURL and checks that it answers. It does not
 // migrate: call Migrate. Accepted forms:

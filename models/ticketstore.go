@@ -12,27 +12,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// TicketNotice is what a ticket event means for the people around it; the notifier turns it into
-// pushes.
-type TicketNotice struct {
-	Ticket *Ticket
-	Event  *TicketEvent
-	// Reporters are the citizen who filed the ticket and those who joined it.
-	Reporters []Citizen
-	// Staff are the chat accounts of the window's staff (or of the assigned owner).
-	Staff []Citizen
-	// Supervisors are the chat accounts of the supervisors and admins whose scope covers the ticket.
-	Supervisors []Citizen
-	// Subscribers are the citizens who opted in to announcements; loaded only for a publication
-	// (整改公示), the one notice that goes to them.
-	Subscribers []Citizen
-}
-
-// TicketNotifier returns the pushes a ticket event causes. It is called inside the transaction
-// that records the event, and its pushes are queued in it, so they exist exactly when the
-// event does. It must not do I/O of its own.
-type TicketNotifier func(n TicketNotice) []*Push
-
 // TicketRules returns the rules in force.
 func (s *Store) TicketRules() TicketRules { return s.rules }
 
@@ -233,11 +212,10 @@ func (s *Store) JoinTicket(ctx context.Context, no string, citizenID uint, descr
 	return &t, nil
 }
 
-// queueNotices asks the notifier for the pushes of ev and queues them in tx.
+// queueNotices works out who hears of ev and queues their pushes in tx, so that they exist
+// exactly when the event does. The pushes carry their messages as data; the dispatcher words
+// them when they are sent.
 func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Time) error {
-	if s.notify == nil {
-		return nil
-	}
 	// Notices name the place: load it where the caller has not.
 	if t.Window == nil && t.WindowID != nil {
 		var w Window
@@ -288,7 +266,7 @@ func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Ti
 			return fmt.Errorf("subscribers: %w", err)
 		}
 	}
-	return Enqueue(tx, at, s.notify(n)...)
+	return Enqueue(tx, at, n.Pushes()...)
 }
 
 // TicketByNo returns a ticket with its Center and Window, or ErrNotFound.

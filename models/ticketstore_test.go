@@ -3,6 +3,7 @@ package models_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,29 +13,14 @@ import (
 	"windowbot/models"
 )
 
-// ticketRig is a seeded store on Shanghai rules whose notifier records every notice and queues a
-// push per recipient.
+// ticketRig is a seeded store on Shanghai rules.
 type ticketRig struct {
-	s       *models.Store
-	mu      sync.Mutex
-	notices []models.TicketNotice
+	s *models.Store
 }
 
 func newTicketRig(t *testing.T, s *models.Store) *ticketRig {
 	r := &ticketRig{s: s}
-	models.Configure(s, models.WithTicketRules(models.DefaultTicketRules(testenv.Shanghai)), models.WithTicketNotifier(func(n models.TicketNotice) []*models.Push {
-		r.mu.Lock()
-		r.notices = append(r.notices, n)
-		r.mu.Unlock()
-		var ps []*models.Push
-		for _, c := range append(append(append([]models.Citizen{}, n.Reporters...), n.Staff...), n.Supervisors...) {
-			ps = append(ps, &models.Push{
-				DedupeKey: fmt.Sprintf("ticket:%s:%d:c%d", n.Ticket.No, n.Event.ID, c.ID),
-				Kind:      "ticket_" + string(n.Event.Action), CitizenID: c.ID, Text: string(n.Event.Action),
-			})
-		}
-		return ps
-	}))
+	models.Configure(s, models.WithTicketRules(models.DefaultTicketRules(testenv.Shanghai)))
 	seeded(t, s)
 	return r
 }
@@ -90,16 +76,13 @@ func TestBadReviewOpensTicketInTheSameTransaction(t *testing.T) {
 		if len(evs) != 1 || evs[0].Action != models.ActSubmit || !evs[0].Public {
 			t.Errorf("events = %+v", evs)
 		}
-		// The window's staff and the center's supervisor were notified; nobody else.
-		if len(r.notices) != 1 {
-			t.Fatalf("notices = %d", len(r.notices))
+		// The window's staff and the center's supervisor were notified, in the same transaction;
+		// nobody else.
+		if got, want := audience(t, s, models.KindTicketNew), []uint{staffAcct.ID, supAcct.ID}; !slices.Equal(got, want) {
+			t.Errorf("told of the new ticket: %v, want the staff member and the supervisor %v", got, want)
 		}
-		n := r.notices[0]
-		if len(n.Staff) != 1 || n.Staff[0].ID != staffAcct.ID || len(n.Supervisors) != 1 || n.Supervisors[0].ID != supAcct.ID {
-			t.Errorf("audience: staff %+v supervisors %+v", n.Staff, n.Supervisors)
-		}
-		if count(t, s, &models.Push{}) != 3 {
-			t.Errorf("pushes = %d, want 3 (reporter, staff, supervisor)", count(t, s, &models.Push{}))
+		if count(t, s, &models.Push{}) != 2 {
+			t.Errorf("pushes = %d, want 2 (staff, supervisor)", count(t, s, &models.Push{}))
 		}
 		// A good review opens nothing.
 		good := &models.Rating{WindowID: w1.ID, CitizenID: r.citizen(t, "c2").ID, Level: 4, Channel: "web", CreatedAt: testenv.Monday10}
@@ -116,6 +99,16 @@ func TestBadReviewOpensTicketInTheSameTransaction(t *testing.T) {
 			t.Fatalf("bad review without a description: %v, ticket %+v", err, bare.Ticket)
 		}
 	})
+}
+
+// audience lists the recipients of the pushes of kind queued so far, by citizen id.
+func audience(t *testing.T, s *models.Store, kind string) []uint {
+	t.Helper()
+	var ids []uint
+	if err := s.DB().Model(&models.Push{}).Where("kind = ?", kind).Order("citizen_id").Pluck("citizen_id", &ids).Error; err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
 
 func mustWindow(t *testing.T, s *models.Store, code string) *models.Window {
@@ -292,9 +285,8 @@ func TestCitizenSeesOnlyTheirTickets(t *testing.T) {
 		if _, _, err := s.Transition(ctx, tk.No, models.Change{Action: models.ActAccept, Actor: models.Actor{Role: models.RoleAdmin}, At: testenv.Monday10.Add(3 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		last := r.notices[len(r.notices)-1]
-		if len(last.Reporters) != 2 {
-			t.Errorf("reporters = %+v, want alice and carol", last.Reporters)
+		if got, want := audience(t, s, models.KindTicketStatus), []uint{alice.ID, carol.ID}; !slices.Equal(got, want) {
+			t.Errorf("told of the acceptance: %v, want alice and carol %v", got, want)
 		}
 	})
 }

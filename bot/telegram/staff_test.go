@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"windowbot/flows"
 	"windowbot/handlers"
 	"windowbot/internal/testenv/statetest"
 	"windowbot/models"
@@ -46,7 +45,7 @@ func TestTelegramStaffStory(t *testing.T) {
 			no := "T20261123-0001"
 
 			// The window's staff are told in their chat, without who rated.
-			pushed := r.pushTo(staff, flows.KindTicketNew)
+			pushed := r.pushTo(staff, models.KindTicketNew)
 			mustContain(t, pushed[0].Params["text"], "【新差评】工单 "+no, "未一次性告知材料")
 			if got := pushed[0].Params["text"]; strings.Contains(got, strconv.FormatInt(citizen.ID, 10)) || strings.Contains(got, "C-") {
 				t.Fatalf("the push reveals the citizen: %s", got)
@@ -65,7 +64,7 @@ func TestTelegramStaffStory(t *testing.T) {
 			mustContain(t, oneSend(t, r.step(staff.textUpdate("/done "+no+" 清单已张贴并培训"))).Params["text"], "已办结")
 
 			// The citizen re-rates the fix from the pushed invitation.
-			invite := r.pushTo(citizen, flows.KindRerateInvite)[0]
+			invite := r.pushTo(citizen, models.KindRerateInvite)[0]
 			mustContain(t, invite.Params["text"], "清单已张贴并培训")
 			mustContain(t, r.press(citizen, invite.MsgID, "cmd:/rerate "+no+" satisfied").Params["text"], "已关闭")
 

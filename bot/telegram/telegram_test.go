@@ -19,7 +19,6 @@ import (
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/statetest"
-	"windowbot/internal/text"
 	"windowbot/models"
 )
 
@@ -29,7 +28,7 @@ func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
 // openStore is the demo store, its notices in Chinese.
 func openStore(t *testing.T, url string) *models.Store {
 	t.Helper()
-	return testenv.OpenDemoStore(t, url, models.WithTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func()))
+	return testenv.OpenDemoStore(t, url)
 }
 
 // rig is the real adapter polling a fake Bot API, in front of the real router, engine, rating

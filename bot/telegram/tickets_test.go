@@ -8,6 +8,7 @@ import (
 
 	"windowbot/bot"
 	"windowbot/internal/testenv"
+	"windowbot/internal/testenv/pushtest"
 	"windowbot/models"
 )
 
@@ -43,6 +44,7 @@ func (r *rig) pushTo(u tgUser, kind string) []apiCall {
 	}
 	n := r.api.count()
 	for _, p := range ps {
+		p = pushtest.Worded(r.t, p)[0]
 		msg := bot.Reply{Text: p.Text, Kind: p.Kind}
 		if p.Buttons != "" {
 			if err := json.Unmarshal([]byte(p.Buttons), &msg.Buttons); err != nil {

@@ -84,7 +84,7 @@ func backends(t *testing.T, budget time.Duration, fn func(t *testing.T, s *stack
 					if db == "postgres" {
 						url = testenv.PostgresURL(t)
 					}
-					fn(t, newStack(t, testenv.OpenDemoStore(t, url, models.WithTicketNotifier(flows.NewNotifier(text.ZH, testenv.Shanghai).Func())), fs, m.safe, budget))
+					fn(t, newStack(t, testenv.OpenDemoStore(t, url), fs, m.safe, budget))
 				})
 			}
 		}

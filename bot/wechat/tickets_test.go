@@ -107,7 +107,7 @@ func TestWeChatComplaintDesk(t *testing.T) {
 		var kinds []string
 		for _, p := range toBob {
 			kinds = append(kinds, p.Kind)
-			if p.Buttons != "" {
+			if p.Buttons != "" || (p.Message != nil && len(p.Message.Buttons) > 0) {
 				t.Errorf("a joiner was offered buttons: %+v", p)
 			}
 		}

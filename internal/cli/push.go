@@ -67,7 +67,7 @@ func (a *app) dispatcher(store *models.Store, senders jobs.Senders, st sharedSta
 	}
 	return jobs.NewDispatcher(jobs.DispatcherOptions{
 		Outbox: store, Senders: senders, Marks: st, Metrics: metrics, Logger: a.logger,
-		Quiet: quiet, Announcements: jobs.Announcements,
+		Quiet: quiet, Announcements: jobs.Announcements, Lang: a.cfg.Language, Location: a.loc,
 		Limits: map[bot.Platform]jobs.Pacer{
 			// Keyed by the bot and the account, whose limits they are: deployments that share a
 			// Redis with different bots do not slow each other down.

@@ -16,14 +16,13 @@ func (a *app) openStoreReading(ctx context.Context) (*models.Store, error) {
 }
 
 // openStore opens the database, applies pending migrations, and sets the ticket deadlines of the
-// configured calendar and the notices ticket events push.
+// configured calendar.
 func (a *app) openStore(ctx context.Context) (*models.Store, error) {
 	rules, err := a.cfg.TicketRules(a.loc)
 	if err != nil {
 		return nil, err
 	}
-	return a.openDatabase(ctx, (*models.Store).Migrate,
-		models.WithTicketRules(rules), models.WithTicketNotifier(flows.NewNotifier(a.cfg.Language, a.loc).Func()))
+	return a.openDatabase(ctx, (*models.Store).Migrate, models.WithTicketRules(rules))
 }
 
 // openDatabase opens the database and readies it with prepare (a migration, a schema check),

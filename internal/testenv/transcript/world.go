@@ -32,6 +32,7 @@ type World struct {
 	Handler bot.Handler
 
 	quiet jobs.QuietHours
+	lang  string
 	// reported holds the pushes already returned as not sent.
 	reported map[uint]bool
 }
@@ -49,8 +50,7 @@ func NewWorld(t testing.TB) *World {
 		t.Fatal(err)
 	}
 	clk := testenv.NewClock(testenv.Monday10)
-	store := testenv.OpenDemoStore(t, testenv.SQLiteURL(t), models.WithTicketRules(rules),
-		models.WithTicketNotifier(flows.NewNotifier(cfg.Language, testenv.Shanghai).Func()))
+	store := testenv.OpenDemoStore(t, testenv.SQLiteURL(t), models.WithTicketRules(rules))
 	st := statetest.Memory(t, clk.Now)
 	engine := flows.NewEngine(flows.Options{
 		State: st, Store: store, Logger: testenv.Logger(), Now: clk.Now, Location: testenv.Shanghai,
@@ -60,7 +60,7 @@ func NewWorld(t testing.TB) *World {
 		Pseudonyms: models.NewPseudonyms([]byte("transcript pseudonym key")),
 		Target:     cfg.Jobs.Target(), MinRatings: cfg.Jobs.MinRatings})
 	router := handlers.NewRouter(engine, testenv.Logger(), handlers.WithDesk(desk), handlers.WithSubscriptions(store))
-	return &World{Store: store, State: st, Clock: clk, Handler: router, quiet: quiet, reported: map[uint]bool{}}
+	return &World{Store: store, State: st, Clock: clk, Handler: router, quiet: quiet, lang: cfg.Language, reported: map[uint]bool{}}
 }
 
 // Bind makes the platform account chat act as the staff record staffNo, as redeeming an
@@ -83,7 +83,7 @@ func (w *World) Dispatch(t testing.TB, platform bot.Platform, sender bot.Sender)
 	ctx := context.Background()
 	d := jobs.NewDispatcher(jobs.DispatcherOptions{
 		Outbox: w.Store, Senders: jobs.Senders{platform: sender}, Marks: w.State,
-		Quiet: w.quiet, Announcements: jobs.Announcements,
+		Quiet: w.quiet, Announcements: jobs.Announcements, Lang: w.lang, Location: testenv.Shanghai,
 		Now: w.Clock.Now, Logger: testenv.Logger(), Workers: 1,
 	})
 	for {

@@ -1,21 +1,17 @@
-package flows_test
+package models_test
 
 import (
 	"testing"
 	"time"
 
-	"windowbot/flows"
-	"windowbot/internal/testenv"
-	"windowbot/internal/text"
 	"windowbot/models"
 )
 
 // TestNoticeDedupeKeyIsTheEvent: a push of a ticket notice is deduplicated by the event that
-// caused it, so the same event rendered twice (a retried transaction) gives the same keys, while
+// caused it, so the same event worked out twice (a retried transaction) gives the same keys, while
 // a second event of the same action — the second chase, the second resolution after a reopening —
 // gives new ones and reaches the recipients again. Every recipient of one event has their own key.
 func TestNoticeDedupeKeyIsTheEvent(t *testing.T) {
-	n := flows.NewNotifier(text.ZH, testenv.Shanghai)
 	at := time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
 	w := uint(7)
 	tk := &models.Ticket{ID: 1, No: "T20261123-0001", Kind: models.KindComplaint, State: models.StateResolved, CenterID: 3,
@@ -34,7 +30,7 @@ func TestNoticeDedupeKeyIsTheEvent(t *testing.T) {
 	keys := func(tn models.TicketNotice) map[uint]string {
 		t.Helper()
 		out := map[uint]string{}
-		for _, p := range n.Pushes(tn) {
+		for _, p := range tn.Pushes() {
 			if _, dup := out[p.CitizenID]; dup {
 				t.Fatalf("event %d: two pushes to citizen %d", tn.Event.ID, p.CitizenID)
 			}
@@ -68,7 +64,7 @@ func TestNoticeDedupeKeyIsTheEvent(t *testing.T) {
 			first, again, second := keys(notice(41, tc.action, tc.role)), keys(notice(41, tc.action, tc.role)), keys(notice(57, tc.action, tc.role))
 			for c, k := range first {
 				if again[c] != k {
-					t.Errorf("citizen %d: event 41 rendered twice gives keys %s and %s", c, k, again[c])
+					t.Errorf("citizen %d: event 41 worked out twice gives keys %s and %s", c, k, again[c])
 				}
 				if second[c] == k {
 					t.Errorf("citizen %d: events 41 and 57 (both %s) share the key %s: the second would be dropped as a duplicate", c, tc.action, k)
