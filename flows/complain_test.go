@@ -288,7 +288,7 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 func TestSubscribersGetRectificationNotices(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		ctx := context.Background()
-		eng := flows.NewEngine(flows.Options{State: r.state, Store: r.store, Now: r.clock.Now, Location: testenv.Shanghai},
+		eng := flows.NewEngine(flows.Options{State: r.state, Store: r.store, Now: r.clock.Now},
 			flows.CitizenFlows(r.store, r.state, testenv.Shanghai, 1, 30*time.Minute)...)
 		r.router = handlers.NewRouter(eng, nil, handlers.WithSubscriptions(r.store))
 

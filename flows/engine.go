@@ -1,6 +1,8 @@
-// Package flows is the platform-neutral dialog engine and the conversations it runs (rate,
-// and later complain, track, re-rate, bind). An adapter hands in a bot.Inbound and gets
-// bot.Replies back; sessions live in a State (Redis or in-process), records in a Store.
+// Package flows is the platform-neutral dialog engine and the conversations it runs: rating a
+// window, the complaint desk, tracking one's tickets, re-rating a fix and appealing a rejection.
+// The caller (handlers) begins a turn for each bot.Inbound, decides what to do with it — a
+// command, or the conversation under way — and commits the turn with the replies it shows.
+// Sessions live in a State (Redis or in process), records in *models.Store.
 package flows
 
 import (
@@ -18,8 +20,8 @@ import (
 	"windowbot/models"
 )
 
-// Session is the whole state of one conversation, stored as one JSON value under one key.
-type Session struct {
+// session is the whole state of one conversation, stored as one JSON value under one key.
+type session struct {
 	// Version increases with every save; a save that expects an older version is refused.
 	Version int64  `json:"version"`
 	Flow    string `json:"flow,omitempty"`
@@ -30,71 +32,126 @@ type Session struct {
 	// FreeText marks a step that takes typed text, where a bare number is text, not a choice.
 	// Steps that offer choices but also accept a typed value (a window code) leave it false: a
 	// number within the list picks a choice, anything else reaches the flow as text.
-	FreeText  bool           `json:"free_text,omitempty"`
-	Rate      *RateState     `json:"rate,omitempty"`
-	Complain  *ComplainState `json:"complain,omitempty"`
-	Rerate    *TicketRef     `json:"rerate,omitempty"`
-	Appeal    *TicketRef     `json:"appeal,omitempty"`
-	UpdatedAt time.Time      `json:"updated_at"`
+	FreeText bool `json:"free_text,omitempty"`
+	// Data holds the state of the flow under way (Define's S), under the flow's name.
+	Data      map[string]json.RawMessage `json:"data,omitempty"`
+	UpdatedAt time.Time                  `json:"updated_at"`
 }
 
-// Active reports whether a flow is under way.
-func (s *Session) Active() bool { return s.Flow != "" }
+// end finishes the flow: the session is deleted when the turn is committed.
+func (s *session) end() { *s = session{Version: s.Version} }
 
-// Goto moves the session to step of the current flow.
-func (s *Session) Goto(step string) { s.Step = step }
-
-// End finishes the flow: the session is deleted when the turn is saved.
-func (s *Session) End() {
-	v := s.Version
-	*s = Session{Version: v}
-}
-
-// Turn is one inbound message being handled: what came in, who sent it, and their session.
-type Turn struct {
-	In      bot.Inbound
-	Citizen *models.Citizen
-	Session *Session
-	Lang    string
-	Now     time.Time
-	// Resumed is true when the session was loaded from the store (not a new conversation).
-	Resumed bool
-}
-
-// T returns the message key of the text catalog in the turn's language, its fields filled from
-// kv: name/value pairs, as text.T takes them.
-func (t *Turn) T(key string, kv ...any) string { return text.T(t.Lang, key, kv...) }
-
-// Flow is one conversation. Start begins it with an optional argument (a window code for
-// rating); Step handles the next input at the session's current step.
+// Flow is one conversation the engine runs. Define makes one from the steps of a conversation
+// and the type of the state it keeps between turns.
 type Flow interface {
+	// Name is the flow's name: the first part of its buttons' payloads, and its key in the
+	// session.
 	Name() string
-	Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error)
-	Step(ctx context.Context, t *Turn) ([]bot.Reply, error)
+	start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error)
+	step(ctx context.Context, t *Turn) ([]bot.Reply, error)
 }
 
-// RouteFunc decides what to do with a turn: a command, the active flow, or help. The handlers
-// package provides it; the engine runs it under the conversation's lock.
-type RouteFunc func(ctx context.Context, t *Turn) ([]bot.Reply, error)
+// Steps is what a conversation does with its state S, which the engine keeps in the session
+// between turns as S's JSON.
+type Steps[S any] interface {
+	// Start begins the conversation with an optional argument (a window code for rating); st
+	// is a new S.
+	Start(ctx context.Context, t *Turn, st *S, arg string) ([]bot.Reply, error)
+	// Step handles the next message at the session's current step. A press of one of the
+	// flow's own buttons reaches it only when the button is of the current step.
+	Step(ctx context.Context, t *Turn, st *S, in Input) ([]bot.Reply, error)
+	// Ask asks the current step's question again: after a button of an earlier question.
+	Ask(ctx context.Context, t *Turn, st *S) ([]bot.Reply, error)
+}
+
+// Input is what reached a step besides t.In: whether it is a press of one of the flow's own
+// buttons ("<flow>:<step>:<value>"), and the press's value.
+type Input struct {
+	Pressed bool
+	Value   string
+}
+
+// errExpired is what a step returns when the session names a step the flow does not know: the
+// engine ends the conversation with the expired answer.
+var errExpired = errors.New("flows: step unknown")
+
+// Define makes the flow named name from steps over the state S.
+func Define[S any](name string, steps Steps[S]) Flow { return &defined[S]{name: name, steps: steps} }
+
+type defined[S any] struct {
+	name  string
+	steps Steps[S]
+}
+
+func (d *defined[S]) Name() string { return d.name }
+
+func (d *defined[S]) start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
+	st := new(S)
+	replies, err := d.steps.Start(ctx, t, st, arg)
+	return d.keep(t, st, replies, err)
+}
+
+// step loads the flow's state and hands the turn to the current step, or asks the step's
+// question again after a stale button. These answers, and the expired one, are given here for
+// every flow.
+func (d *defined[S]) step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
+	st := new(S)
+	raw, ok := t.sess.Data[d.name]
+	if !ok || json.Unmarshal(raw, st) != nil {
+		// A session of an older release, or one that lost its state: start over.
+		return t.expired(), nil
+	}
+	in := Input{}
+	if rest, ok := strings.CutPrefix(t.In.Payload, d.name+":"); ok {
+		step, value, _ := strings.Cut(rest, ":")
+		if step != t.sess.Step {
+			// A button from an earlier message (a double tap, an old keyboard): say so, re-ask.
+			replies, err := d.steps.Ask(ctx, t, st)
+			if err == nil {
+				replies = append([]bot.Reply{{Text: t.T("stale_choice")}}, replies...)
+			}
+			return d.keep(t, st, replies, err)
+		}
+		in = Input{Pressed: true, Value: value}
+	}
+	replies, err := d.steps.Step(ctx, t, st, in)
+	return d.keep(t, st, replies, err)
+}
+
+// keep stores st in the session while the flow is under way, and turns errExpired into the
+// expired answer.
+func (d *defined[S]) keep(t *Turn, st *S, replies []bot.Reply, err error) ([]bot.Reply, error) {
+	if errors.Is(err, errExpired) {
+		return t.expired(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.sess.Flow != d.name {
+		return replies, nil
+	}
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("flows: %s: encode state: %w", d.name, err)
+	}
+	t.sess.Data = map[string]json.RawMessage{d.name: raw}
+	return replies, nil
+}
 
 // Options configures an Engine. Zero values take the documented defaults.
 type Options struct {
-	State  State
+	State State
+	// Store records the citizen of every turn.
 	Store  *models.Store
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Location is the hall's time zone, for "one rating per day"; nil means UTC.
-	Location *time.Location
 	// SessionTTL is how long an idle conversation is kept (default 30 min).
 	SessionTTL time.Duration
 	// LockTTL bounds how long one turn may hold its conversation (default 30 s).
 	LockTTL time.Duration
 	// Lang is the default language ("zh-CN").
 	Lang string
-	// RatingPeriodDays is the rating period: one rating per citizen per window per this many
-	// days (default 1: per calendar day in Location).
-	RatingPeriodDays int
 }
 
 // Engine runs conversations: one turn at a time per conversation, its session saved with a
@@ -112,9 +169,6 @@ func NewEngine(opts Options, flows ...Flow) *Engine {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Location == nil {
-		opts.Location = time.UTC
-	}
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = 30 * time.Minute
 	}
@@ -124,9 +178,6 @@ func NewEngine(opts Options, flows ...Flow) *Engine {
 	if opts.Lang == "" {
 		opts.Lang = text.ZH
 	}
-	if opts.RatingPeriodDays <= 0 {
-		opts.RatingPeriodDays = 1
-	}
 	e := &Engine{opts: opts, flows: map[string]Flow{}}
 	for _, f := range flows {
 		e.flows[f.Name()] = f
@@ -134,21 +185,32 @@ func NewEngine(opts Options, flows ...Flow) *Engine {
 	return e
 }
 
-// Store returns the record store the engine's flows use.
-func (e *Engine) Store() *models.Store { return e.opts.Store }
-
-// Options returns the engine's settings with defaults applied.
-func (e *Engine) Options() Options { return e.opts }
-
 // SessionKey is where a conversation's session lives: dlg:{platform}:{chat}.
 func SessionKey(p bot.Platform, chatID string) string { return "dlg:" + string(p) + ":" + chatID }
 
 // ErrBusy means the conversation's lock could not be had before the context ended.
 var ErrBusy = errors.New("flows: conversation busy")
 
-// Run handles one inbound message: it takes the conversation's lock, loads the session, records
-// the citizen, maps a typed choice to its button, calls route, and saves the session.
-func (e *Engine) Run(ctx context.Context, in bot.Inbound, route RouteFunc) ([]bot.Reply, error) {
+// Turn is one inbound message being handled, under its conversation's lock: what came in, who
+// sent it, in which language to answer, and the conversation's session. Begin starts it; the
+// caller decides what to do with it (Start a flow, Continue the one under way, End it, or answer
+// itself) and then calls Commit with the replies it shows, or Close to give up.
+type Turn struct {
+	In      bot.Inbound
+	Citizen *models.Citizen
+	Lang    string
+	Now     time.Time
+
+	e      *Engine
+	key    string
+	sess   *session
+	unlock func()
+}
+
+// Begin starts the turn of one inbound message: it takes the conversation's lock, loads the
+// session, records the citizen, picks the language and maps a typed choice to its button. The
+// turn holds the lock until Commit or Close.
+func (e *Engine) Begin(ctx context.Context, in bot.Inbound) (*Turn, error) {
 	if in.ChatID == "" || in.Platform == "" {
 		return nil, fmt.Errorf("flows: inbound without platform or chat id")
 	}
@@ -160,15 +222,15 @@ func (e *Engine) Run(ctx context.Context, in bot.Inbound, route RouteFunc) ([]bo
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBusy, err)
 	}
-	defer unlock()
-
 	now := e.opts.Now()
-	sess, resumed, err := e.load(ctx, key)
+	sess, err := e.load(ctx, key)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	cit, err := e.opts.Store.TouchCitizen(ctx, string(in.Platform), in.UserID, in.Lang, now)
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("flows: touch citizen: %w", err)
 	}
 	lang := e.opts.Lang
@@ -178,28 +240,20 @@ func (e *Engine) Run(ctx context.Context, in bot.Inbound, route RouteFunc) ([]bo
 	case cit.Lang != "":
 		lang = text.Lang(cit.Lang)
 	}
-	t := &Turn{In: in, Citizen: cit, Session: sess, Lang: lang, Now: now, Resumed: resumed}
-	matchChoice(t)
-
-	replies, err := route(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.save(ctx, key, sess, replies, now); err != nil {
-		return nil, err
-	}
-	return replies, nil
+	t := &Turn{In: in, Citizen: cit, Lang: lang, Now: now, e: e, key: key, sess: sess, unlock: unlock}
+	t.matchChoice()
+	return t, nil
 }
 
-func (e *Engine) load(ctx context.Context, key string) (*Session, bool, error) {
+func (e *Engine) load(ctx context.Context, key string) (*session, error) {
 	raw, err := e.opts.State.Load(ctx, key)
-	if errors.Is(err, ErrNotFound) {
-		return &Session{}, false, nil
+	if errors.Is(err, bot.ErrNotFound) {
+		return &session{}, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("flows: load session: %w", err)
+		return nil, fmt.Errorf("flows: load session: %w", err)
 	}
-	var s Session
+	var s session
 	if err := json.Unmarshal(raw, &s); err != nil {
 		// A session written by an incompatible release: start over rather than fail forever.
 		e.opts.Logger.Warn("flows: unreadable session, starting over", "key", key, "err", err)
@@ -207,17 +261,60 @@ func (e *Engine) load(ctx context.Context, key string) (*Session, bool, error) {
 			Version int64 `json:"version"`
 		}
 		_ = json.Unmarshal(raw, &v)
-		return &Session{Version: v.Version}, false, nil
+		return &session{Version: v.Version}, nil
 	}
-	return &s, true, nil
+	return &s, nil
 }
 
-func (e *Engine) save(ctx context.Context, key string, s *Session, replies []bot.Reply, now time.Time) error {
-	if !s.Active() {
+// T returns the message key of the text catalog in the turn's language, its fields filled from
+// kv: name/value pairs, as text.T takes them.
+func (t *Turn) T(key string, kv ...any) string { return text.T(t.Lang, key, kv...) }
+
+// Active reports whether a flow is under way.
+func (t *Turn) Active() bool { return t.sess.Flow != "" }
+
+// End finishes the flow under way, if any: the session is deleted when the turn is committed.
+func (t *Turn) End() { t.sess.end() }
+
+// Start begins flow name for the turn, replacing any flow under way.
+func (t *Turn) Start(ctx context.Context, name, arg string) ([]bot.Reply, error) {
+	f, ok := t.e.flows[name]
+	if !ok {
+		return nil, fmt.Errorf("flows: no flow %q", name)
+	}
+	t.sess.end()
+	t.sess.Flow = name
+	return f.start(ctx, t, arg)
+}
+
+// Continue hands the turn to the flow under way. A conversation that cannot go on — its flow
+// is gone after an upgrade, its state does not load, its step is unknown — ends with the
+// expired answer.
+func (t *Turn) Continue(ctx context.Context) ([]bot.Reply, error) {
+	f, ok := t.e.flows[t.sess.Flow]
+	if !ok {
+		return t.expired(), nil
+	}
+	return f.step(ctx, t)
+}
+
+// expired ends the conversation and says that it expired.
+func (t *Turn) expired() []bot.Reply {
+	t.sess.end()
+	return []bot.Reply{{Text: t.T("expired")}}
+}
+
+// Commit saves the session (or deletes it when no flow is under way any more), remembering the
+// buttons of replies as the choices a typed answer can name, and releases the conversation. A
+// save that lost the race to another delivery of the same conversation returns ErrConflict.
+func (t *Turn) Commit(ctx context.Context, replies []bot.Reply) error {
+	defer t.Close()
+	s := t.sess
+	if !t.Active() {
 		if s.Version == 0 {
 			return nil
 		}
-		if err := e.opts.State.Delete(ctx, key); err != nil {
+		if err := t.e.opts.State.Delete(ctx, t.key); err != nil {
 			return fmt.Errorf("flows: end session: %w", err)
 		}
 		return nil
@@ -235,59 +332,62 @@ func (e *Engine) save(ctx context.Context, key string, s *Session, replies []bot
 	}
 	expect := s.Version
 	s.Version++
-	s.UpdatedAt = now
+	s.UpdatedAt = t.Now
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("flows: encode session: %w", err)
 	}
-	if err := e.opts.State.Save(ctx, key, expect, data, e.opts.SessionTTL); err != nil {
+	if err := t.e.opts.State.Save(ctx, t.key, expect, data, t.e.opts.SessionTTL); err != nil {
 		return fmt.Errorf("flows: save session: %w", err)
 	}
 	return nil
 }
 
-// Start begins flow name for the turn, replacing any flow under way.
-func (e *Engine) Start(ctx context.Context, t *Turn, name, arg string) ([]bot.Reply, error) {
-	f, ok := e.flows[name]
-	if !ok {
-		return nil, fmt.Errorf("flows: no flow %q", name)
+// Close releases the conversation without saving anything; after Commit it does nothing.
+func (t *Turn) Close() {
+	if t.unlock != nil {
+		t.unlock()
+		t.unlock = nil
 	}
-	t.Session.End()
-	t.Session.Flow = name
-	return f.Start(ctx, t, arg)
 }
 
-// Continue hands the turn to the active flow.
-func (e *Engine) Continue(ctx context.Context, t *Turn) ([]bot.Reply, error) {
-	f, ok := e.flows[t.Session.Flow]
-	if !ok {
-		// A flow removed by an upgrade: drop the session politely.
-		t.Session.End()
-		return []bot.Reply{{Text: t.T("expired")}}, nil
+// step returns the current step of the flow under way.
+func (t *Turn) step() string { return t.sess.Step }
+
+// ask moves the flow to step, where typed numbers pick one of the choices offered.
+func (t *Turn) ask(step string) { t.sess.Step, t.sess.FreeText = step, false }
+
+// askText moves the flow to step, where typed text is taken as it is, numbers included.
+func (t *Turn) askText(step string) { t.sess.Step, t.sess.FreeText = step, true }
+
+// choices are the buttons last offered, as one column.
+func (t *Turn) choices() [][]bot.Button {
+	if len(t.sess.Choices) == 0 {
+		return nil
 	}
-	return f.Step(ctx, t)
+	return bot.Column(t.sess.Choices...)
 }
 
 // matchChoice turns typed text into a button press when it names an offered choice: its label,
 // or its number where the step does not take free text — the choice's own number where the
 // choices carry one (the rating levels: "5" is 非常满意), else its position in the list. This is
 // what lets WeChat, which shows choices as numbered lines, share every flow with Telegram.
-func matchChoice(t *Turn) {
+func (t *Turn) matchChoice() {
 	in := &t.In
-	if in.Payload != "" || in.Text == "" || len(t.Session.Choices) == 0 {
+	if in.Payload != "" || in.Text == "" || len(t.sess.Choices) == 0 {
 		return
 	}
-	text := strings.TrimSpace(in.Text)
-	if !t.Session.FreeText {
-		if n, err := strconv.Atoi(text); err == nil {
-			if c, ok := bot.ChoiceByNumber(t.Session.Choices, n); ok {
+	typed := strings.TrimSpace(in.Text)
+	if !t.sess.FreeText {
+		if n, err := strconv.Atoi(typed); err == nil {
+			if c, ok := bot.ChoiceByNumber(t.sess.Choices, n); ok {
 				in.Payload = c.Payload
 				return
 			}
 		}
 	}
-	for _, c := range t.Session.Choices {
-		if strings.EqualFold(text, c.Label) || strings.EqualFold(text, StripMark(c.Label)) {
+	for _, c := range t.sess.Choices {
+		if strings.EqualFold(typed, c.Label) || strings.EqualFold(typed, StripMark(c.Label)) {
 			in.Payload = c.Payload
 			return
 		}

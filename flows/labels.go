@@ -22,9 +22,3 @@ func TicketPlace(lang string, t *models.Ticket) string { return ticketPlace(lang
 
 // EventLabel says what a ticket event was, in lang.
 func EventLabel(lang string, ev *models.TicketEvent) string { return eventLabel(lang, ev) }
-
-// WindowLabel names a window with its center, as the dialogs show it.
-func WindowLabel(w *models.Window) string { return windowLabel(w) }
-
-// Truncate shortens s to n characters, marking the cut with an ellipsis.
-func Truncate(s string, n int) string { return truncate(s, n) }

@@ -20,8 +20,7 @@ const (
 
 // askCenter moves to the center step and offers the centers as buttons.
 func askCenter(t *Turn, flow, intro string, centers []models.Center) []bot.Reply {
-	t.Session.Goto(stepCenter)
-	t.Session.FreeText = false
+	t.ask(stepCenter)
 	btns := make([]bot.Button, 0, len(centers))
 	for _, c := range centers {
 		btns = append(btns, bot.Button{Label: c.Name, Payload: flow + ":center:" + strconv.FormatUint(uint64(c.ID), 10)})
@@ -35,8 +34,7 @@ func askCenter(t *Turn, flow, intro string, centers []models.Center) []bot.Reply
 
 // askWindow moves to the window step and offers first, then the windows of a center.
 func askWindow(t *Turn, flow, text string, ws []models.Window, first ...bot.Button) []bot.Reply {
-	t.Session.Goto(stepWindow)
-	t.Session.FreeText = false
+	t.ask(stepWindow)
 	btns := append(make([]bot.Button, 0, len(first)+len(ws)), first...)
 	for _, w := range ws {
 		btns = append(btns, bot.Button{Label: w.Code + " " + w.Name, Payload: flow + ":window:" + w.Code})
@@ -79,17 +77,8 @@ func windowByCode(ctx context.Context, store *models.Store, code string) (*model
 // unknownWindow says a code names no window. Started from a link with a bad code, the
 // conversation moves to the window step so the citizen can type one.
 func unknownWindow(t *Turn, code string) []bot.Reply {
-	if t.Session.Step == "" {
-		t.Session.Goto(stepWindow)
-		t.Session.FreeText = false
+	if t.step() == "" {
+		t.ask(stepWindow)
 	}
-	return []bot.Reply{{Text: t.T("window_unknown", "Code", truncate(code, 40))}}
-}
-
-// windowLabel names a window with its center for the citizen.
-func windowLabel(w *models.Window) string {
-	if w.Center != nil && w.Center.Name != "" {
-		return w.Center.Name + " · " + w.Code + " " + w.Name
-	}
-	return w.Code + " " + w.Name
+	return []bot.Reply{{Text: t.T("window_unknown", "Code", models.Truncate(code, 40))}}
 }

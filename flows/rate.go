@@ -47,45 +47,36 @@ func (st *RateState) name(s *models.Staff) {
 	st.StaffID, st.StaffName = &id, s.Name
 }
 
-// OnRated is called after a rating is stored, inside the same turn, for whatever else should
-// follow a rating (the bad-review ticket itself is opened by the store, in the rating's
-// transaction). It may add replies.
-type OnRated func(ctx context.Context, t *Turn, r *models.Rating) ([]bot.Reply, error)
-
-// Rate is the rating conversation (一次一评): window → who served you (where the window has
+// rate is the rating conversation (一次一评): window → who served you (where the window has
 // several staff members) → level → aspects or praise → comment → thanks.
-type Rate struct {
-	store      *models.Store
+type rate struct {
+	store *models.Store
+	// loc is the hall's zone, in which the rating period's days begin.
 	loc        *time.Location
 	periodDays int
-	onRated    OnRated
 }
 
-// NewRate returns the rating flow. periodDays is how often one citizen may rate one window.
-func NewRate(store *models.Store, loc *time.Location, periodDays int, onRated OnRated) *Rate {
+// NewRate returns the rating flow. periodDays is the rating period: one rating per citizen per
+// window per this many days (at least 1: per calendar day in loc).
+func NewRate(store *models.Store, loc *time.Location, periodDays int) Flow {
 	if loc == nil {
 		loc = time.UTC
 	}
 	if periodDays <= 0 {
 		periodDays = 1
 	}
-	return &Rate{store: store, loc: loc, periodDays: periodDays, onRated: onRated}
+	return Define[RateState](RateFlowName, &rate{store: store, loc: loc, periodDays: periodDays})
 }
 
-var _ Flow = (*Rate)(nil)
-
-// Name implements Flow.
-func (f *Rate) Name() string { return RateFlowName }
-
-// Start begins rating; arg is a window code from a QR link, models.StaffLinkPrefix and a staff number
-// from a staff member's own link, or empty to choose a window.
-func (f *Rate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
-	t.Session.Rate = &RateState{}
+// Start begins rating; arg is a window code from a QR link, models.StaffLinkPrefix and a staff
+// number from a staff member's own link, or empty to choose a window.
+func (f *rate) Start(ctx context.Context, t *Turn, st *RateState, arg string) ([]bot.Reply, error) {
+	*st = RateState{}
 	if no, ok := strings.CutPrefix(arg, models.StaffLinkPrefix); ok {
-		return f.startWithStaff(ctx, t, no)
+		return f.startWithStaff(ctx, t, st, no)
 	}
 	if arg != "" {
-		return f.chooseWindow(ctx, t, arg, nil)
+		return f.chooseWindow(ctx, t, st, arg, nil)
 	}
 	centers, err := f.store.Centers(ctx)
 	if err != nil {
@@ -93,7 +84,7 @@ func (f *Rate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, err
 	}
 	switch len(centers) {
 	case 0:
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: t.T("no_windows")}}, nil
 	case 1:
 		return f.listWindows(ctx, t, centers[0].ID)
@@ -101,31 +92,22 @@ func (f *Rate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, err
 	return askCenter(t, RateFlowName, "", centers), nil
 }
 
-func (f *Rate) listWindows(ctx context.Context, t *Turn, centerID uint) ([]bot.Reply, error) {
+func (f *rate) listWindows(ctx context.Context, t *Turn, centerID uint) ([]bot.Reply, error) {
 	ws, err := f.store.WindowsOfCenter(ctx, centerID)
 	if err != nil {
 		return nil, fmt.Errorf("flows: rate: %w", err)
 	}
 	if len(ws) == 0 {
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: t.T("no_windows")}}, nil
 	}
 	return askWindow(t, RateFlowName, t.T("choose_window"), ws), nil
 }
 
-// Step implements Flow.
-func (f *Rate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
-	st := t.Session.Rate
-	if st == nil {
-		t.Session.End()
-		return []bot.Reply{{Text: t.T("expired")}}, nil
-	}
-	step, value, isPress := parsePayload(t.In.Payload, RateFlowName)
-	if isPress && step != t.Session.Step {
-		// A button from an earlier message (a double tap, an old keyboard): say so, re-ask.
-		return f.reprompt(ctx, t, t.T("stale_choice"))
-	}
-	switch t.Session.Step {
+// Step implements Steps.
+func (f *rate) Step(ctx context.Context, t *Turn, st *RateState, in Input) ([]bot.Reply, error) {
+	value, isPress := in.Value, in.Pressed
+	switch t.step() {
 	case stepCenter:
 		if isPress {
 			c, err := centerByID(ctx, f.store, value)
@@ -133,81 +115,80 @@ func (f *Rate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 				return nil, fmt.Errorf("flows: rate: %w", err)
 			}
 			if c == nil {
-				return f.reprompt(ctx, t, t.T("stale_choice"))
+				return f.reprompt(ctx, t, st, t.T("stale_choice"))
 			}
 			return f.listWindows(ctx, t, c.ID)
 		}
-		return f.chooseWindow(ctx, t, t.In.Text, nil)
+		return f.chooseWindow(ctx, t, st, t.In.Text, nil)
 	case stepWindow:
 		if isPress {
-			return f.chooseWindow(ctx, t, value, nil)
+			return f.chooseWindow(ctx, t, st, value, nil)
 		}
-		return f.chooseWindow(ctx, t, t.In.Text, nil)
+		return f.chooseWindow(ctx, t, st, t.In.Text, nil)
 	case stepStaff:
-		return f.chooseStaff(ctx, t, value, isPress)
+		return f.chooseStaff(ctx, t, st, value, isPress)
 	case stepLevel:
 		lvl, err := strconv.Atoi(value)
 		if !isPress || err != nil || !models.Level(lvl).Valid() {
-			return f.reprompt(ctx, t, "")
+			return f.reprompt(ctx, t, st, "")
 		}
 		st.Level = lvl
 		if models.Level(lvl).AsksAspects() {
-			t.Session.Goto(stepAspects)
-			return []bot.Reply{f.aspectsReply(t, false)}, nil
+			t.ask(stepAspects)
+			return []bot.Reply{aspectsReply(t, st, false)}, nil
 		}
-		t.Session.Goto(stepPraise)
-		return []bot.Reply{f.praiseReply(t, false)}, nil
+		t.ask(stepPraise)
+		return []bot.Reply{praiseReply(t, st, false)}, nil
 	case stepAspects:
-		return f.multiSelect(ctx, t, &st.Aspects, value, isPress, problemKeys(), models.Level(st.Level).Bad(), f.aspectsReply)
+		return f.multiSelect(ctx, t, st, &st.Aspects, in, problemKeys(), models.Level(st.Level).Bad(), aspectsReply)
 	case stepPraise:
-		return f.multiSelect(ctx, t, &st.Praise, value, isPress, models.PraiseTags, false, f.praiseReply)
+		return f.multiSelect(ctx, t, st, &st.Praise, in, models.PraiseTags, false, praiseReply)
 	case stepComment:
 		if isPress && value == "skip" {
-			return f.finish(ctx, t, "")
+			return f.finish(ctx, t, st, "")
 		}
 		if isPress || t.In.Text == "" {
-			return f.reprompt(ctx, t, "")
+			return f.reprompt(ctx, t, st, "")
 		}
 		if n := utf8.RuneCountInString(t.In.Text); n > models.MaxCommentRunes {
 			return []bot.Reply{{Text: t.T("comment_too_long", "Len", n, "Max", models.MaxCommentRunes)}}, nil
 		}
-		return f.finish(ctx, t, t.In.Text)
+		return f.finish(ctx, t, st, t.In.Text)
 	}
-	t.Session.End()
-	return []bot.Reply{{Text: t.T("expired")}}, nil
+	return nil, errExpired
 }
 
 // multiSelect toggles keys of a checklist; "done" moves on to the comment.
-func (f *Rate) multiSelect(ctx context.Context, t *Turn, sel *[]string, value string, isPress bool,
-	valid []string, required bool, render func(*Turn, bool) bot.Reply) ([]bot.Reply, error) {
-	if !isPress {
+func (f *rate) multiSelect(ctx context.Context, t *Turn, st *RateState, sel *[]string, in Input,
+	valid []string, required bool, render func(*Turn, *RateState, bool) bot.Reply) ([]bot.Reply, error) {
+	if !in.Pressed {
 		// Typed numbers ("1 3") toggle several at once; anything else re-asks.
 		nums := strings.FieldsFunc(t.In.Text, func(r rune) bool { return r == ' ' || r == ',' || r == '，' || r == '、' })
 		if len(nums) == 0 {
-			return f.reprompt(ctx, t, "")
+			return f.reprompt(ctx, t, st, "")
 		}
 		for _, s := range nums {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 || n > len(valid) {
-				return f.reprompt(ctx, t, "")
+				return f.reprompt(ctx, t, st, "")
 			}
 			toggle(sel, valid[n-1])
 		}
-		return []bot.Reply{render(t, false)}, nil
+		return []bot.Reply{render(t, st, false)}, nil
 	}
-	if value == "done" {
+	if in.Value == "done" {
 		if required && len(*sel) == 0 {
-			r := render(t, false)
+			r := render(t, st, false)
 			r.Text = t.T("aspects_required")
 			return []bot.Reply{r}, nil
 		}
-		return f.askComment(t), nil
+		return askComment(t), nil
 	}
-	if !slices.Contains(valid, value) {
-		return f.reprompt(ctx, t, t.T("stale_choice"))
+	if !slices.Contains(valid, in.Value) {
+		return f.reprompt(ctx, t, st, t.T("stale_choice"))
 	}
-	toggle(sel, value)
-	return []bot.Reply{render(t, true)}, nil
+	toggle(sel, in.Value)
+	return []bot.Reply{render(t, st, true)}, nil
 }
 
 func toggle(sel *[]string, key string) {
@@ -218,9 +199,8 @@ func toggle(sel *[]string, key string) {
 	*sel = append(*sel, key)
 }
 
-func (f *Rate) askComment(t *Turn) []bot.Reply {
-	t.Session.Goto(stepComment)
-	t.Session.FreeText = true
+func askComment(t *Turn) []bot.Reply {
+	t.askText(stepComment)
 	return []bot.Reply{{
 		Text:    t.T("ask_comment", "Max", models.MaxCommentRunes),
 		Buttons: [][]bot.Button{{{Label: t.T("btn_skip"), Payload: "rate:comment:skip"}}},
@@ -229,26 +209,26 @@ func (f *Rate) askComment(t *Turn) []bot.Reply {
 
 // startWithStaff begins rating the window of the staff member numbered no, with them chosen.
 // A number that names nobody at a window falls back to choosing the window.
-func (f *Rate) startWithStaff(ctx context.Context, t *Turn, no string) ([]bot.Reply, error) {
+func (f *rate) startWithStaff(ctx context.Context, t *Turn, st *RateState, no string) ([]bot.Reply, error) {
 	if models.StaffLinkPattern.MatchString(no) {
 		s, err := f.store.StaffByNo(ctx, no)
 		switch {
 		case err == nil && s.Role == models.RoleStaff && s.Window != nil:
-			return f.chooseWindow(ctx, t, s.Window.Code, s)
+			return f.chooseWindow(ctx, t, st, s.Window.Code, s)
 		case err != nil && !errors.Is(err, models.ErrNotFound):
 			return nil, fmt.Errorf("flows: rate: %w", err)
 		}
 	}
-	out, err := f.Start(ctx, t, "")
+	out, err := f.Start(ctx, t, st, "")
 	if err != nil {
 		return nil, err
 	}
-	return append([]bot.Reply{{Text: t.T("staff_unknown", "StaffNo", truncate(no, 40))}}, out...), nil
+	return append([]bot.Reply{{Text: t.T("staff_unknown", "StaffNo", models.Truncate(no, 40))}}, out...), nil
 }
 
 // chooseWindow checks a window code and, if it can be rated, asks who served the citizen (or
 // names staff, the person of a personal link) and then the level.
-func (f *Rate) chooseWindow(ctx context.Context, t *Turn, code string, staff *models.Staff) ([]bot.Reply, error) {
+func (f *rate) chooseWindow(ctx context.Context, t *Turn, st *RateState, code string, staff *models.Staff) ([]bot.Reply, error) {
 	code = strings.TrimSpace(code)
 	w, err := windowByCode(ctx, f.store, code)
 	if err != nil {
@@ -257,11 +237,11 @@ func (f *Rate) chooseWindow(ctx context.Context, t *Turn, code string, staff *mo
 	if w == nil {
 		return unknownWindow(t, code), nil
 	}
-	label := windowLabel(w)
+	label := w.Place()
 	if own, err := f.ownWindow(ctx, t, w.ID); err != nil {
 		return nil, err
 	} else if own {
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: t.T("own_window")}}, nil
 	}
 	rated, err := f.store.RatedSince(ctx, t.Citizen.ID, w.ID, f.periodStart(t.Now))
@@ -269,56 +249,54 @@ func (f *Rate) chooseWindow(ctx context.Context, t *Turn, code string, staff *mo
 		return nil, fmt.Errorf("flows: rate: %w", err)
 	}
 	if rated {
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: f.alreadyRated(t, label)}}, nil
 	}
-	t.Session.Rate = &RateState{WindowCode: w.Code, WindowID: w.ID, WindowName: label}
+	*st = RateState{WindowCode: w.Code, WindowID: w.ID, WindowName: label}
 	if staff != nil {
-		t.Session.Rate.name(staff)
-		return f.askLevel(t), nil
+		st.name(staff)
+		return askLevel(t, st), nil
 	}
-	return f.askStaff(ctx, t)
+	return f.askStaff(ctx, t, st)
 }
 
 // askStaff finds out who served the citizen (亮牌上岗: staff wear name badges). A window with one
 // staff member names them without asking; with none, nobody is named; with several, the citizen
 // is asked, and may say they are not sure.
-func (f *Rate) askStaff(ctx context.Context, t *Turn) ([]bot.Reply, error) {
-	staff, err := f.store.StaffOfWindow(ctx, t.Session.Rate.WindowID)
+func (f *rate) askStaff(ctx context.Context, t *Turn, st *RateState) ([]bot.Reply, error) {
+	staff, err := f.store.StaffOfWindow(ctx, st.WindowID)
 	if err != nil {
 		return nil, fmt.Errorf("flows: rate: %w", err)
 	}
 	switch len(staff) {
 	case 0:
-		return f.askLevel(t), nil
+		return askLevel(t, st), nil
 	case 1:
-		t.Session.Rate.name(&staff[0])
-		return f.askLevel(t), nil
+		st.name(&staff[0])
+		return askLevel(t, st), nil
 	}
-	t.Session.Goto(stepStaff)
 	// Choices, not free text: WeChat users answer with the number or the name.
-	t.Session.FreeText = false
-	return []bot.Reply{staffReply(t, staff)}, nil
+	t.ask(stepStaff)
+	return []bot.Reply{staffReply(t, st, staff)}, nil
 }
 
 // chooseStaff takes the answer to "who served you": a staff member of the window, or skip. A
 // staff member who left the window since the question was asked is not taken; the question is
 // asked again with the staff there now.
-func (f *Rate) chooseStaff(ctx context.Context, t *Turn, value string, isPress bool) ([]bot.Reply, error) {
-	st := t.Session.Rate
+func (f *rate) chooseStaff(ctx context.Context, t *Turn, st *RateState, value string, isPress bool) ([]bot.Reply, error) {
 	if !isPress {
 		if !skipWords[strings.ToLower(strings.TrimSpace(t.In.Text))] {
-			return f.reprompt(ctx, t, "")
+			return f.reprompt(ctx, t, st, "")
 		}
 		value = "skip"
 	}
 	if value == "skip" {
 		st.StaffID, st.StaffName = nil, ""
-		return f.askLevel(t), nil
+		return askLevel(t, st), nil
 	}
 	id, err := strconv.ParseUint(value, 10, 64)
 	if err != nil {
-		return f.reprompt(ctx, t, t.T("stale_choice"))
+		return f.reprompt(ctx, t, st, t.T("stale_choice"))
 	}
 	staff, err := f.store.StaffOfWindow(ctx, st.WindowID)
 	if err != nil {
@@ -327,10 +305,10 @@ func (f *Rate) chooseStaff(ctx context.Context, t *Turn, value string, isPress b
 	for i := range staff {
 		if uint64(staff[i].ID) == id {
 			st.name(&staff[i])
-			return f.askLevel(t), nil
+			return askLevel(t, st), nil
 		}
 	}
-	return []bot.Reply{{Text: t.T("stale_choice")}, staffReply(t, staff)}, nil
+	return []bot.Reply{{Text: t.T("stale_choice")}, staffReply(t, st, staff)}, nil
 }
 
 // skipWords typed at the staff question mean "not sure", as the skip button does.
@@ -338,7 +316,7 @@ var skipWords = map[string]bool{"跳过": true, "不确定": true, "不知道": 
 
 // staffReply asks who served the citizen: one button per staff member by name (with the staff
 // number where two share a name), then "not sure".
-func staffReply(t *Turn, staff []models.Staff) bot.Reply {
+func staffReply(t *Turn, st *RateState, staff []models.Staff) bot.Reply {
 	names := map[string]int{}
 	for _, s := range staff {
 		names[s.Name]++
@@ -353,23 +331,22 @@ func staffReply(t *Turn, staff []models.Staff) bot.Reply {
 	}
 	rows := inRows(btns, 3)
 	rows = append(rows, []bot.Button{{Label: t.T("btn_staff_skip"), Payload: "rate:staff:skip"}})
-	return bot.Reply{Text: t.T("ask_staff", "Window", t.Session.Rate.WindowName), Buttons: rows}
+	return bot.Reply{Text: t.T("ask_staff", "Window", st.WindowName), Buttons: rows}
 }
 
-func (f *Rate) askLevel(t *Turn) []bot.Reply {
-	t.Session.Goto(stepLevel)
-	t.Session.FreeText = false
-	return []bot.Reply{f.levelReply(t)}
+func askLevel(t *Turn, st *RateState) []bot.Reply {
+	t.ask(stepLevel)
+	return []bot.Reply{levelReply(t, st)}
 }
 
-func (f *Rate) alreadyRated(t *Turn, label string) string {
+func (f *rate) alreadyRated(t *Turn, label string) string {
 	if f.periodDays == 1 {
 		return t.T("already_rated", "Window", label)
 	}
 	return t.T("already_rated_period", "Days", f.periodDays, "Window", label)
 }
 
-func (f *Rate) ownWindow(ctx context.Context, t *Turn, windowID uint) (bool, error) {
+func (f *rate) ownWindow(ctx context.Context, t *Turn, windowID uint) (bool, error) {
 	if t.Citizen.StaffID == nil {
 		return false, nil
 	}
@@ -385,14 +362,13 @@ func (f *Rate) ownWindow(ctx context.Context, t *Turn, windowID uint) (bool, err
 
 // periodStart is the start of the rating period containing now: midnight in the hall's zone,
 // periodDays-1 days back.
-func (f *Rate) periodStart(now time.Time) time.Time {
+func (f *rate) periodStart(now time.Time) time.Time {
 	l := now.In(f.loc)
 	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, f.loc)
 	return day.AddDate(0, 0, -(f.periodDays - 1))
 }
 
-func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply, error) {
-	st := t.Session.Rate
+func (f *rate) finish(ctx context.Context, t *Turn, st *RateState, comment string) ([]bot.Reply, error) {
 	r := &models.Rating{
 		WindowID:  st.WindowID,
 		CitizenID: t.Citizen.ID,
@@ -410,13 +386,13 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 	err := f.store.CreateRating(ctx, r, f.periodStart(t.Now))
 	switch {
 	case errors.Is(err, models.ErrAlreadyRated):
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: f.alreadyRated(t, st.WindowName)}}, nil
 	case errors.Is(err, models.ErrOwnWindow):
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: t.T("own_window")}}, nil
 	case errors.Is(err, models.ErrBanned):
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: t.T("banned")}}, nil
 	case err != nil:
 		return nil, fmt.Errorf("flows: rate: %w", err)
@@ -443,44 +419,40 @@ func (f *Rate) finish(ctx context.Context, t *Turn, comment string) ([]bot.Reply
 	if r.Ticket != nil {
 		msg += t.T("thanks_bad_ticket", "No", r.Ticket.No, "Due", dayLabel(t.Lang, r.Ticket.CallbackDue, f.loc))
 	}
-	replies := []bot.Reply{{Text: msg}}
-	t.Session.End()
-	if f.onRated != nil {
-		more, err := f.onRated(ctx, t, r)
-		if err != nil {
-			return nil, err
-		}
-		replies = append(replies, more...)
-	}
+	t.End()
 	if lvl.Bad() && r.Ticket == nil {
-		replies[0].Text += t.T("thanks_bad")
+		msg += t.T("thanks_bad")
 	}
-	return replies, nil
+	return []bot.Reply{{Text: msg}}, nil
+}
+
+// Ask implements Steps: the current step's question again.
+func (f *rate) Ask(ctx context.Context, t *Turn, st *RateState) ([]bot.Reply, error) {
+	return f.reprompt(ctx, t, st, "")
 }
 
 // reprompt shows the current step's question again, after an optional note.
-func (f *Rate) reprompt(ctx context.Context, t *Turn, note string) ([]bot.Reply, error) {
+func (f *rate) reprompt(ctx context.Context, t *Turn, st *RateState, note string) ([]bot.Reply, error) {
 	var r bot.Reply
-	switch t.Session.Step {
+	switch t.step() {
 	case stepStaff:
-		staff, err := f.store.StaffOfWindow(ctx, t.Session.Rate.WindowID)
+		staff, err := f.store.StaffOfWindow(ctx, st.WindowID)
 		if err != nil {
 			return nil, fmt.Errorf("flows: rate: %w", err)
 		}
-		r = staffReply(t, staff)
+		r = staffReply(t, st, staff)
 	case stepLevel:
-		r = f.levelReply(t)
+		r = levelReply(t, st)
 	case stepAspects:
-		r = f.aspectsReply(t, false)
+		r = aspectsReply(t, st, false)
 	case stepPraise:
-		r = f.praiseReply(t, false)
+		r = praiseReply(t, st, false)
 	case stepComment:
-		r = f.askComment(t)[0]
+		r = askComment(t)[0]
 	case stepCenter, stepWindow:
-		r = bot.Reply{Text: t.T("type_window_code"), Buttons: choicesAsButtons(t.Session.Choices)}
+		r = bot.Reply{Text: t.T("type_window_code"), Buttons: t.choices()}
 	default:
-		t.Session.End()
-		return []bot.Reply{{Text: t.T("expired")}}, nil
+		return nil, errExpired
 	}
 	if note != "" {
 		return []bot.Reply{{Text: note}, r}, nil
@@ -488,21 +460,21 @@ func (f *Rate) reprompt(ctx context.Context, t *Turn, note string) ([]bot.Reply,
 	return []bot.Reply{r}, nil
 }
 
-func (f *Rate) levelReply(t *Turn) bot.Reply {
+func levelReply(t *Turn, st *RateState) bot.Reply {
 	var btns []bot.Button
 	for _, l := range models.Levels {
 		// Num: a citizen typing "5" means five stars, whatever line 非常满意 is shown on.
 		btns = append(btns, bot.Button{Label: text.Level(t.Lang, int(l)), Payload: "rate:level:" + strconv.Itoa(int(l)), Num: int(l)})
 	}
-	question := t.T("ask_level", "Window", t.Session.Rate.WindowName)
-	if st := t.Session.Rate; st.StaffID != nil {
+	question := t.T("ask_level", "Window", st.WindowName)
+	if st.StaffID != nil {
 		question = t.T("ask_level_staff", "Window", st.WindowName, "Staff", st.StaffName)
 	}
 	return bot.Reply{Text: question, Buttons: bot.Column(btns...)}
 }
 
-func (f *Rate) aspectsReply(t *Turn, edit bool) bot.Reply {
-	sel := t.Session.Rate.Aspects
+func aspectsReply(t *Turn, st *RateState, edit bool) bot.Reply {
+	sel := st.Aspects
 	var rows [][]bot.Button
 	for _, a := range models.Aspects {
 		btns := make([]bot.Button, 0, len(a.Problems))
@@ -515,8 +487,8 @@ func (f *Rate) aspectsReply(t *Turn, edit bool) bot.Reply {
 	return bot.Reply{Text: t.T("ask_aspects"), Buttons: rows, Edit: edit, Multi: true}
 }
 
-func (f *Rate) praiseReply(t *Turn, edit bool) bot.Reply {
-	sel := t.Session.Rate.Praise
+func praiseReply(t *Turn, st *RateState, edit bool) bot.Reply {
+	sel := st.Praise
 	var row []bot.Button
 	for _, p := range models.PraiseTags {
 		row = append(row, checkButton(text.Praise(t.Lang, p), "rate:praise:"+p, slices.Contains(sel, p)))
@@ -576,28 +548,4 @@ func describeBadReview(problems []string, comment string) string {
 		d += comment
 	}
 	return d
-}
-
-func choicesAsButtons(cs []bot.Button) [][]bot.Button {
-	if len(cs) == 0 {
-		return nil
-	}
-	return bot.Column(cs...)
-}
-
-// parsePayload splits "flow:step:value"; isPress is false when the payload is not this flow's.
-func parsePayload(payload, flow string) (step, value string, isPress bool) {
-	rest, ok := strings.CutPrefix(payload, flow+":")
-	if !ok {
-		return "", "", false
-	}
-	step, value, _ = strings.Cut(rest, ":")
-	return step, value, true
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -34,9 +35,7 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Cloc
 // newRigPeriod is newRig with a rating period of periodDays days.
 func newRigPeriod(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock, periodDays int) *rig {
 	eng := flows.NewEngine(flows.Options{
-		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai,
-		SessionTTL: 30 * time.Minute, RatingPeriodDays: periodDays,
-	}, flows.CitizenFlows(store, st, testenv.Shanghai, periodDays, 30*time.Minute)...)
+		State: st, Store: store, Now: clk.Now, SessionTTL: 30 * time.Minute}, flows.CitizenFlows(store, st, testenv.Shanghai, periodDays, 30*time.Minute)...)
 	return &rig{t: t, store: store, state: st, clock: clk, router: handlers.NewRouter(eng, nil)}
 }
 
@@ -434,8 +433,8 @@ func BenchmarkRateStepRedis(b *testing.B) {
 	}
 	defer st.Close()
 	clk := newClock()
-	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai},
-		flows.NewRate(store, testenv.Shanghai, 1, nil))
+	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now},
+		flows.NewRate(store, testenv.Shanghai, 1))
 	router := handlers.NewRouter(eng, nil)
 	ctx := context.Background()
 	in := bot.Inbound{Platform: bot.Telegram, ChatID: "b1"}
@@ -470,8 +469,8 @@ func BenchmarkRateFlowRedis(b *testing.B) {
 			}
 			defer st.Close()
 			clk := newClock()
-			eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai},
-				flows.NewRate(store, testenv.Shanghai, 1, nil))
+			eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now},
+				flows.NewRate(store, testenv.Shanghai, 1))
 			router := handlers.NewRouter(eng, nil)
 			ctx := context.Background()
 			steps := []bot.Inbound{
@@ -492,4 +491,35 @@ func BenchmarkRateFlowRedis(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestSessionOfAnOlderReleaseExpires: a session stored by a release that kept each flow's state
+// in a field of its own ("rate": {…}) has no state the rating flow can load. The conversation
+// gets the usual expired answer and ends, rather than failing or carrying on without its state;
+// the next message starts afresh.
+func TestSessionOfAnOlderReleaseExpires(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		ctx := context.Background()
+		key := flows.SessionKey(bot.Telegram, "old")
+		old := `{"version":3,"flow":"rate","step":"level",` +
+			`"choices":[{"label":"非常满意","payload":"rate:level:5","num":5},{"label":"满意","payload":"rate:level:4","num":4}],` +
+			`"rate":{"window_code":"W001","window_id":1,"window_name":"示范政务服务中心 · W001 不动产登记"},` +
+			`"updated_at":"2026-11-23T01:55:00Z"}`
+		for _, in := range []bot.Inbound{{Text: "5"}, {Payload: "rate:level:4"}} {
+			if err := r.state.Save(ctx, key, 0, []byte(old), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			out := r.send("old", in)
+			if got, want := out, text.T(text.ZH, "expired"); len(got) != 1 || got[0].Text != want {
+				t.Fatalf("%+v on an old session: %+v, want the expired answer %q", in, got, want)
+			}
+			if _, err := r.state.Load(ctx, key); !errors.Is(err, bot.ErrNotFound) {
+				t.Fatalf("%+v: the old session is still stored: %v", in, err)
+			}
+		}
+		if rs := r.ratings(); len(rs) != 0 {
+			t.Fatalf("rated from an old session: %+v", rs)
+		}
+		testenv.MustContain(t, r.say("old", "/start w_W003"), "W003")
+	})
 }

@@ -19,7 +19,7 @@ func stampLabel(lang string, t time.Time, loc *time.Location) string {
 func ticketPlace(lang string, t *models.Ticket) string {
 	switch {
 	case t.Window != nil:
-		return windowLabel(t.Window)
+		return t.Window.Place()
 	case t.Center != nil:
 		return t.Center.Name + " · " + text.T(lang, "whole_center")
 	}
@@ -43,7 +43,7 @@ func ownerRole(lang string, t *models.Ticket) string {
 // appeal. blobs keeps uploaded photos for the length of a session.
 func CitizenFlows(store *models.Store, blobs Blobs, loc *time.Location, ratingPeriodDays int, sessionTTL time.Duration) []Flow {
 	return []Flow{
-		NewRate(store, loc, ratingPeriodDays, nil),
+		NewRate(store, loc, ratingPeriodDays),
 		NewComplain(store, blobs, sessionTTL),
 		NewTrack(store), NewRerate(store), NewAppeal(store),
 	}

@@ -27,22 +27,17 @@ type TicketRef struct {
 	No string `json:"no"`
 }
 
-// Track shows a citizen their tickets: all of them, or one with its public timeline. It stays in
-// the session only so that the numbered choices it offers can be answered by number on WeChat.
-type Track struct{ store *models.Store }
+// track shows a citizen their tickets: all of them, or one with its public timeline. It stays in
+// the session, with no state of its own, only so that the numbered choices it offers can be
+// answered by number on WeChat.
+type track struct{ store *models.Store }
 
 // NewTrack returns the tracking conversation.
-func NewTrack(store *models.Store) *Track { return &Track{store: store} }
-
-var _ Flow = (*Track)(nil)
-
-// Name implements Flow.
-func (f *Track) Name() string { return TrackFlowName }
+func NewTrack(store *models.Store) Flow { return Define[struct{}](TrackFlowName, &track{store: store}) }
 
 // Start lists the citizen's tickets, or shows the one numbered arg.
-func (f *Track) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
-	t.Session.Goto("view")
-	t.Session.FreeText = false
+func (f *track) Start(ctx context.Context, t *Turn, _ *struct{}, arg string) ([]bot.Reply, error) {
+	t.ask("view")
 	if no := models.NormTicketNo(arg); no != "" {
 		return f.one(ctx, t, no)
 	}
@@ -51,7 +46,7 @@ func (f *Track) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, er
 		return nil, fmt.Errorf("flows: track: %w", err)
 	}
 	if len(ts) == 0 {
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: t.T("track_none")}}, nil
 	}
 	loc := f.store.TicketRules().Location()
@@ -59,7 +54,7 @@ func (f *Track) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, er
 	b.WriteString(t.T("track_list_head", "Count", len(ts)))
 	var btns []bot.Button
 	for i, tk := range ts {
-		fmt.Fprintf(&b, "\n%d. %s · %s · %s", i+1, tk.No, text.State(t.Lang, string(tk.State)), truncate(ticketPlace(t.Lang, &tk), 30))
+		fmt.Fprintf(&b, "\n%d. %s · %s · %s", i+1, tk.No, text.State(t.Lang, string(tk.State)), models.Truncate(ticketPlace(t.Lang, &tk), 30))
 		if owner := ownerRole(t.Lang, &tk); owner != "—" {
 			b.WriteString(t.T("track_list_owner", "Owner", owner))
 		}
@@ -80,11 +75,11 @@ func (f *Track) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, er
 	return []bot.Reply{{Text: b.String(), Buttons: bot.Column(btns...)}}, nil
 }
 
-func (f *Track) one(ctx context.Context, t *Turn, no string) ([]bot.Reply, error) {
+func (f *track) one(ctx context.Context, t *Turn, no string) ([]bot.Reply, error) {
 	tk, err := f.store.CitizenTicket(ctx, t.Citizen.ID, no)
 	if errors.Is(err, models.ErrNotFound) {
-		t.Session.End()
-		return []bot.Reply{{Text: t.T("ticket_unknown", "No", truncate(no, 24))}}, nil
+		t.End()
+		return []bot.Reply{{Text: t.T("ticket_unknown", "No", models.Truncate(no, 24))}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("flows: track: %w", err)
@@ -115,7 +110,7 @@ func (f *Track) one(ctx context.Context, t *Turn, no string) ([]bot.Reply, error
 		for _, ev := range evs {
 			fmt.Fprintf(&b, "\n%s %s", stampLabel(t.Lang, ev.CreatedAt, loc), eventLabel(t.Lang, &ev))
 			if note := publicNote(&ev); note != "" {
-				b.WriteString(t.T("track_note", "Note", truncate(note, 200)))
+				b.WriteString(t.T("track_note", "Note", models.Truncate(note, 200)))
 			}
 		}
 	}
@@ -126,17 +121,23 @@ func (f *Track) one(ctx context.Context, t *Turn, no string) ([]bot.Reply, error
 		r.Buttons = rerateButtons(t.Lang, tk.No)
 	case tk.State == models.StateRejected && tk.CitizenID == t.Citizen.ID && !tk.CitizenAppealed:
 		r.Text += "\n\n" + t.T("appeal_hint", "No", tk.No)
-		t.Session.End()
+		t.End()
 	default:
-		t.Session.End()
+		t.End()
 	}
 	return []bot.Reply{r}, nil
 }
 
-// Step implements Flow: anything but one of the offered choices ends the view.
-func (f *Track) Step(_ context.Context, t *Turn) ([]bot.Reply, error) {
-	t.Session.End()
+// Step implements Steps: anything but one of the offered choices (commands, which never reach
+// it) ends the view.
+func (f *track) Step(_ context.Context, t *Turn, _ *struct{}, _ Input) ([]bot.Reply, error) {
+	t.End()
 	return []bot.Reply{{Text: t.T("not_understood")}}, nil
+}
+
+// Ask implements Steps; the view has no buttons of its own to go stale.
+func (f *track) Ask(ctx context.Context, t *Turn, st *struct{}) ([]bot.Reply, error) {
+	return f.Step(ctx, t, st, Input{})
 }
 
 // eventLabel says what an event was, for citizens.
@@ -199,20 +200,17 @@ func parseOutcome(s string) string {
 	return ""
 }
 
-// Rerate asks a citizen for their verdict on a resolved ticket (追评).
-type Rerate struct{ store *models.Store }
+// rerate asks a citizen for their verdict on a resolved ticket (追评).
+type rerate struct{ store *models.Store }
 
 // NewRerate returns the re-rating conversation.
-func NewRerate(store *models.Store) *Rerate { return &Rerate{store: store} }
-
-var _ Flow = (*Rerate)(nil)
-
-// Name implements Flow.
-func (f *Rerate) Name() string { return RerateFlowName }
+func NewRerate(store *models.Store) Flow {
+	return Define[TicketRef](RerateFlowName, &rerate{store: store})
+}
 
 // Start takes "NO OUTCOME" (from a button), "NO" (ask), or nothing (the citizen's resolved
 // tickets).
-func (f *Rerate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
+func (f *rerate) Start(ctx context.Context, t *Turn, st *TicketRef, arg string) ([]bot.Reply, error) {
 	fields := strings.Fields(arg)
 	if len(fields) == 0 {
 		ts, err := f.store.ResolvedAwaitingRerate(ctx, t.Citizen.ID)
@@ -221,15 +219,15 @@ func (f *Rerate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, e
 		}
 		switch len(ts) {
 		case 0:
-			t.Session.End()
+			t.End()
 			return []bot.Reply{{Text: t.T("rerate_none")}}, nil
 		case 1:
 			fields = []string{ts[0].No}
 		default:
-			t.Session.Goto("pick")
+			t.ask("pick")
 			var btns []bot.Button
 			for _, tk := range ts {
-				btns = append(btns, bot.Button{Label: tk.No + " " + truncate(ticketPlace(t.Lang, &tk), 20), Payload: "cmd:/rerate " + tk.No})
+				btns = append(btns, bot.Button{Label: tk.No + " " + models.Truncate(ticketPlace(t.Lang, &tk), 20), Payload: "cmd:/rerate " + tk.No})
 			}
 			return []bot.Reply{{Text: t.T("rerate_pick"), Buttons: bot.Column(btns...)}}, nil
 		}
@@ -237,43 +235,47 @@ func (f *Rerate) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, e
 	no := models.NormTicketNo(fields[0])
 	tk, err := f.store.CitizenTicket(ctx, t.Citizen.ID, no)
 	if errors.Is(err, models.ErrNotFound) {
-		t.Session.End()
-		return []bot.Reply{{Text: t.T("ticket_unknown", "No", truncate(no, 24))}}, nil
+		t.End()
+		return []bot.Reply{{Text: t.T("ticket_unknown", "No", models.Truncate(no, 24))}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("flows: rerate: %w", err)
 	}
 	if tk.State != models.StateResolved || tk.CitizenID != t.Citizen.ID {
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: t.T("rerate_not_now", "No", tk.No, "State", text.State(t.Lang, string(tk.State)))}}, nil
 	}
 	if len(fields) > 1 {
 		return f.apply(ctx, t, tk.No, parseOutcome(strings.Join(fields[1:], " ")))
 	}
-	t.Session.Rerate = &TicketRef{No: tk.No}
-	t.Session.Goto("verdict")
-	t.Session.FreeText = false
+	st.No = tk.No
+	t.ask("verdict")
 	question := t.T("rerate_ask", "No", tk.No)
 	if tk.Result != "" {
-		question = t.T("rerate_result", "Result", truncate(tk.Result, 300)) + "\n\n" + question
+		question = t.T("rerate_result", "Result", models.Truncate(tk.Result, 300)) + "\n\n" + question
 	}
 	return []bot.Reply{{Text: question, Buttons: rerateButtons(t.Lang, tk.No)}}, nil
 }
 
-// Step implements Flow.
-func (f *Rerate) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
-	if t.Session.Step == "verdict" && t.Session.Rerate != nil {
+// Step implements Steps.
+func (f *rerate) Step(ctx context.Context, t *Turn, st *TicketRef, _ Input) ([]bot.Reply, error) {
+	if t.step() == "verdict" && st.No != "" {
 		if o := parseOutcome(t.In.Text); o != "" {
-			return f.apply(ctx, t, t.Session.Rerate.No, o)
+			return f.apply(ctx, t, st.No, o)
 		}
-		return []bot.Reply{{Text: t.T("rerate_ask", "No", t.Session.Rerate.No), Buttons: rerateButtons(t.Lang, t.Session.Rerate.No)}}, nil
+		return []bot.Reply{{Text: t.T("rerate_ask", "No", st.No), Buttons: rerateButtons(t.Lang, st.No)}}, nil
 	}
-	t.Session.End()
+	t.End()
 	return []bot.Reply{{Text: t.T("not_understood")}}, nil
 }
 
-func (f *Rerate) apply(ctx context.Context, t *Turn, no, outcome string) ([]bot.Reply, error) {
-	t.Session.End()
+// Ask implements Steps; the verdict's buttons are commands, which never go stale here.
+func (f *rerate) Ask(ctx context.Context, t *Turn, st *TicketRef) ([]bot.Reply, error) {
+	return f.Step(ctx, t, st, Input{})
+}
+
+func (f *rerate) apply(ctx context.Context, t *Turn, no, outcome string) ([]bot.Reply, error) {
+	t.End()
 	if outcome == "" {
 		return []bot.Reply{{Text: t.T("rerate_ask", "No", no), Buttons: rerateButtons(t.Lang, no)}}, nil
 	}
@@ -284,7 +286,7 @@ func (f *Rerate) apply(ctx context.Context, t *Turn, no, outcome string) ([]bot.
 	var te *models.TransitionError
 	switch {
 	case errors.Is(err, models.ErrNotFound), errors.Is(err, models.ErrForbidden):
-		return []bot.Reply{{Text: t.T("ticket_unknown", "No", truncate(no, 24))}}, nil
+		return []bot.Reply{{Text: t.T("ticket_unknown", "No", models.Truncate(no, 24))}}, nil
 	case errors.As(err, &te):
 		// Pressed twice, or re-rated from another device: the first verdict stands.
 		return []bot.Reply{{Text: t.T("rerate_done_already", "No", no)}}, nil
@@ -297,63 +299,60 @@ func (f *Rerate) apply(ctx context.Context, t *Turn, no, outcome string) ([]bot.
 	return []bot.Reply{{Text: t.T("rerate_thanks", "No", tk.No)}}, nil
 }
 
-// Appeal lets a citizen contest the rejection of their complaint, once, with a reason.
-type Appeal struct{ store *models.Store }
+// appeal lets a citizen contest the rejection of their complaint, once, with a reason.
+type appeal struct{ store *models.Store }
 
 // NewAppeal returns the citizen's appeal conversation.
-func NewAppeal(store *models.Store) *Appeal { return &Appeal{store: store} }
-
-var _ Flow = (*Appeal)(nil)
-
-// Name implements Flow.
-func (f *Appeal) Name() string { return AppealFlowName }
+func NewAppeal(store *models.Store) Flow {
+	return Define[TicketRef](AppealFlowName, &appeal{store: store})
+}
 
 // Start takes "NO reason…" or "NO" (then asks for the reason).
-func (f *Appeal) Start(ctx context.Context, t *Turn, arg string) ([]bot.Reply, error) {
+func (f *appeal) Start(ctx context.Context, t *Turn, st *TicketRef, arg string) ([]bot.Reply, error) {
 	no, reason, _ := strings.Cut(strings.TrimSpace(arg), " ")
 	no = models.NormTicketNo(no)
 	if no == "" {
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: t.T("appeal_usage")}}, nil
 	}
 	tk, err := f.store.CitizenTicket(ctx, t.Citizen.ID, no)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && tk.CitizenID != t.Citizen.ID) {
-		t.Session.End()
-		return []bot.Reply{{Text: t.T("ticket_unknown", "No", truncate(no, 24))}}, nil
+		t.End()
+		return []bot.Reply{{Text: t.T("ticket_unknown", "No", models.Truncate(no, 24))}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("flows: appeal: %w", err)
 	}
 	if tk.State != models.StateRejected || tk.CitizenAppealed {
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: t.T("appeal_not_now", "No", tk.No)}}, nil
 	}
-	t.Session.Appeal = &TicketRef{No: tk.No}
+	st.No = tk.No
 	if reason = strings.TrimSpace(reason); reason != "" {
-		return f.file(ctx, t, reason)
+		return f.file(ctx, t, st, reason)
 	}
-	t.Session.Goto("reason")
-	t.Session.FreeText = true
+	t.askText("reason")
 	return []bot.Reply{{Text: t.T("appeal_ask", "No", tk.No, "Reason", tk.Reason, "Max", models.MaxReasonRunes)}}, nil
 }
 
-// Step implements Flow.
-func (f *Appeal) Step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
-	if t.Session.Step != "reason" || t.Session.Appeal == nil || t.In.Text == "" {
-		t.Session.End()
-		return []bot.Reply{{Text: t.T("expired")}}, nil
+// Step implements Steps.
+func (f *appeal) Step(ctx context.Context, t *Turn, st *TicketRef, _ Input) ([]bot.Reply, error) {
+	if t.step() != "reason" || st.No == "" || t.In.Text == "" {
+		return nil, errExpired
 	}
-	return f.file(ctx, t, t.In.Text)
+	return f.file(ctx, t, st, t.In.Text)
 }
 
-func (f *Appeal) file(ctx context.Context, t *Turn, reason string) ([]bot.Reply, error) {
-	no := t.Session.Appeal.No
+// Ask implements Steps; the reason is typed, there are no buttons to go stale.
+func (f *appeal) Ask(context.Context, *Turn, *TicketRef) ([]bot.Reply, error) { return nil, errExpired }
+
+func (f *appeal) file(ctx context.Context, t *Turn, st *TicketRef, reason string) ([]bot.Reply, error) {
+	no := st.No
 	if n := utf8.RuneCountInString(reason); n > models.MaxReasonRunes {
-		t.Session.Goto("reason")
-		t.Session.FreeText = true
+		t.askText("reason")
 		return []bot.Reply{{Text: t.T("c_desc_too_long", "Len", n, "Max", models.MaxReasonRunes)}}, nil
 	}
-	t.Session.End()
+	t.End()
 	_, _, err := f.store.Transition(ctx, no, models.Change{
 		Action: models.ActAppeal, Actor: models.Actor{Role: models.RoleCitizen, CitizenID: t.Citizen.ID},
 		Note: reason, At: t.Now,

@@ -20,7 +20,7 @@ import (
 // DeskState is what the commands keep outside the database: the /bind lock-out and where
 // /more continues. flows.State provides it.
 type DeskState interface {
-	flows.KV
+	bot.KV
 	flows.Counter
 }
 
@@ -223,7 +223,7 @@ func (d *Desk) bind(ctx context.Context, c *call) ([]bot.Reply, error) {
 	id := c.t.Citizen.ID
 	if _, err := d.o.State.Get(ctx, bindLockKey(id)); err == nil {
 		return c.reply(c.T("bind_locked")), nil
-	} else if !errors.Is(err, flows.ErrNotFound) {
+	} else if !errors.Is(err, bot.ErrNotFound) {
 		return nil, fmt.Errorf("handlers: bind: %w", err)
 	}
 	st, err := d.o.Store.RedeemInvite(ctx, code, id, c.t.Now)
@@ -326,7 +326,7 @@ func (d *Desk) list(ctx context.Context, c *call, head string, items []listItem,
 // nothing more.
 func (d *Desk) more(ctx context.Context, t *flows.Turn) (page int, line string, ok bool, err error) {
 	raw, err := d.o.State.Get(ctx, moreKey(t))
-	if errors.Is(err, flows.ErrNotFound) {
+	if errors.Is(err, bot.ErrNotFound) {
 		return 0, "", false, nil
 	}
 	if err != nil {
@@ -363,7 +363,7 @@ func (d *Desk) visible(ctx context.Context, c *call, no string) (*models.Ticket,
 }
 
 func (c *call) unknownTicket(no string) []bot.Reply {
-	return c.reply(c.T("ticket_unknown_staff", "No", flows.Truncate(models.NormTicketNo(no), 24)))
+	return c.reply(c.T("ticket_unknown_staff", "No", models.Truncate(models.NormTicketNo(no), 24)))
 }
 
 // urgency orders tickets by the deadline that applies now, the earliest first; tickets without
@@ -409,7 +409,7 @@ func (d *Desk) todo(ctx context.Context, c *call) ([]bot.Reply, error) {
 // ticketLine is a ticket in a list: number, state, place, deadline, lateness.
 func (d *Desk) ticketLine(c *call, n int, tk *models.Ticket, rules models.TicketRules) string {
 	loc := rules.Location()
-	line := fmt.Sprintf("%d. %s · %s · %s", n, tk.No, text.State(c.lang(), string(tk.State)), flows.Truncate(flows.TicketPlace(c.lang(), tk), 30))
+	line := fmt.Sprintf("%d. %s · %s · %s", n, tk.No, text.State(c.lang(), string(tk.State)), models.Truncate(flows.TicketPlace(c.lang(), tk), 30))
 	if due := tk.Due(); !due.IsZero() {
 		line += c.T("track_due", "Due", flows.DayLabel(c.lang(), due, loc))
 		if late := lateDays(rules, due, c.t.Now); late > 0 {
@@ -481,7 +481,7 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 		}
 	}
 	if tk.Description != "" {
-		b.WriteString(c.T("t_desc", "Description", flows.Truncate(models.MaskPII(tk.Description), 500)))
+		b.WriteString(c.T("t_desc", "Description", models.Truncate(models.MaskPII(tk.Description), 500)))
 	}
 	if len(photos) > 0 {
 		b.WriteString(c.T("t_photos", "Count", len(photos)))
@@ -511,13 +511,13 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 		b.WriteString(c.T("track_reason", "Reason", tk.Reason))
 	}
 	if tk.Plan != "" {
-		b.WriteString(c.T("t_plan", "Plan", flows.Truncate(tk.Plan, 300)))
+		b.WriteString(c.T("t_plan", "Plan", models.Truncate(tk.Plan, 300)))
 	}
 	if tk.Result != "" {
-		b.WriteString(c.T("t_result", "Result", flows.Truncate(tk.Result, 300)))
+		b.WriteString(c.T("t_result", "Result", models.Truncate(tk.Result, 300)))
 	}
 	if tk.AppealBy != "" {
-		b.WriteString(c.T("t_appeal", "By", c.T("actor_"+tk.AppealBy), "Reason", flows.Truncate(models.MaskPII(tk.AppealReason), 300)))
+		b.WriteString(c.T("t_appeal", "By", c.T("actor_"+tk.AppealBy), "Reason", models.Truncate(models.MaskPII(tk.AppealReason), 300)))
 	}
 	if tk.Rerate != "" {
 		b.WriteString(c.T("t_rerate", "Verdict", c.T("rerate_"+tk.Rerate)))
@@ -531,7 +531,7 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 			fmt.Fprintf(&b, "\n%s %s", flows.StampLabel(lang, ev.CreatedAt, loc), flows.EventLabel(lang, &ev))
 			b.WriteString(c.T("t_event_actor", "Actor", c.T("actor_"+ev.ActorRole)))
 			if note := eventNote(lang, &ev); note != "" && ev.Action != models.ActSubmit && (sup || ev.Public) {
-				b.WriteString(c.T("track_note", "Note", flows.Truncate(note, 200)))
+				b.WriteString(c.T("track_note", "Note", models.Truncate(note, 200)))
 			}
 		}
 	}

@@ -48,8 +48,8 @@ func openStore(t testing.TB, url string) *models.Store {
 
 func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock) *rig {
 	eng := flows.NewEngine(flows.Options{
-		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai, SessionTTL: 30 * time.Minute,
-	}, flows.NewRate(store, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
+		State: st, Store: store, Now: clk.Now, SessionTTL: 30 * time.Minute,
+	}, flows.NewRate(store, testenv.Shanghai, 1), flows.NewComplain(store, st, 30*time.Minute),
 		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
 	logs := &testenv.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -49,16 +49,34 @@ func NewRouter(engine *flows.Engine, logger *slog.Logger, opts ...RouterOption) 
 	return r
 }
 
-// Handle implements bot.Handler. A conversation that is busy for too long gets a polite
+// Handle implements bot.Handler: it begins the message's turn in the engine, routes it, and
+// commits the turn with the replies. A conversation that is busy for too long gets a polite
 // "try again" rather than an error, because the user can act on it.
 func (r *Router) Handle(ctx context.Context, in bot.Inbound) ([]bot.Reply, error) {
 	in.Text = strings.TrimSpace(in.Text)
-	replies, err := r.engine.Run(ctx, in, r.route)
+	replies, err := r.turn(ctx, in)
 	if errors.Is(err, flows.ErrBusy) || errors.Is(err, flows.ErrConflict) {
 		r.logger.Warn("handlers: conversation busy", "platform", in.Platform, "err", err)
 		return []bot.Reply{{Text: text.T(in.Lang, "busy")}}, nil
 	}
 	return replies, err
+}
+
+// turn runs one message through the engine: Begin, route, Commit.
+func (r *Router) turn(ctx context.Context, in bot.Inbound) ([]bot.Reply, error) {
+	t, err := r.engine.Begin(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	replies, err := r.route(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Commit(ctx, replies); err != nil {
+		return nil, err
+	}
+	return replies, nil
 }
 
 // Command is a parsed "/name args" message.
@@ -109,8 +127,8 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 			}
 		}
 	}
-	if t.Session.Active() {
-		return r.engine.Continue(ctx, t)
+	if t.Active() {
+		return t.Continue(ctx)
 	}
 	if t.In.Payload != "" {
 		// A button pressed after its conversation expired.
@@ -161,7 +179,7 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 				return nil, err
 			}
 			if banned {
-				t.Session.End()
+				t.End()
 				return []bot.Reply{{Text: t.T("banned")}}, nil
 			}
 		}
@@ -172,28 +190,28 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		// /start s_<staff no> from a staff member's own poster (the web ?s= link), which rates their
 		// window with them chosen.
 		if code, ok := strings.CutPrefix(cmd.Args, "w_"); ok {
-			return r.engine.Start(ctx, t, flows.RateFlowName, code)
+			return t.Start(ctx, flows.RateFlowName, code)
 		}
 		if strings.HasPrefix(cmd.Args, models.StaffLinkPrefix) {
-			return r.engine.Start(ctx, t, flows.RateFlowName, cmd.Args)
+			return t.Start(ctx, flows.RateFlowName, cmd.Args)
 		}
-		t.Session.End()
+		t.End()
 		return r.help(t, acct), nil
 	case "rate":
-		return r.engine.Start(ctx, t, flows.RateFlowName, cmd.Args)
+		return t.Start(ctx, flows.RateFlowName, cmd.Args)
 	case "complain":
-		return r.engine.Start(ctx, t, flows.ComplainFlowName, cmd.Args)
+		return t.Start(ctx, flows.ComplainFlowName, cmd.Args)
 	case "track":
-		return r.engine.Start(ctx, t, flows.TrackFlowName, cmd.Args)
+		return t.Start(ctx, flows.TrackFlowName, cmd.Args)
 	case "rerate":
-		return r.engine.Start(ctx, t, flows.RerateFlowName, cmd.Args)
+		return t.Start(ctx, flows.RerateFlowName, cmd.Args)
 	case "appeal":
-		return r.engine.Start(ctx, t, flows.AppealFlowName, cmd.Args)
+		return t.Start(ctx, flows.AppealFlowName, cmd.Args)
 	case "cancel":
-		if !t.Session.Active() {
+		if !t.Active() {
 			return []bot.Reply{{Text: t.T("nothing_to_cancel")}}, nil
 		}
-		t.Session.End()
+		t.End()
 		return []bot.Reply{{Text: t.T("cancelled")}}, nil
 	case "help":
 		return r.help(t, acct), nil

@@ -108,7 +108,7 @@ func (d *Desk) statsText(c *call, head string, st models.Tally, tc *models.Ticke
 func (d *Desk) mystats(ctx context.Context, c *call) ([]bot.Reply, error) {
 	per, ok := parsePeriod(c.lang(), c.args, c.t.Now, d.loc())
 	if !ok {
-		return c.reply(c.T("bad_period", "Period", flows.Truncate(c.args, 20))), nil
+		return c.reply(c.T("bad_period", "Period", models.Truncate(c.args, 20))), nil
 	}
 	st := c.acct.staff
 	w := st.Window
@@ -164,7 +164,7 @@ func (d *Desk) stats(ctx context.Context, c *call) ([]bot.Reply, error) {
 			continue
 		}
 		if code != "" {
-			return c.reply(c.T("bad_period", "Period", flows.Truncate(arg, 20))), nil
+			return c.reply(c.T("bad_period", "Period", models.Truncate(arg, 20))), nil
 		}
 		code = arg
 	}
@@ -175,11 +175,11 @@ func (d *Desk) stats(ctx context.Context, c *call) ([]bot.Reply, error) {
 		w, err := d.o.Store.WindowByCode(ctx, code)
 		switch {
 		case err == nil && covers(c.acct.actor, w.CenterID):
-			scope, title = models.Scope{CenterID: &w.CenterID, WindowID: &w.ID}, flows.WindowLabel(w)
+			scope, title = models.Scope{CenterID: &w.CenterID, WindowID: &w.ID}, w.Place()
 		case err == nil || errors.Is(err, models.ErrNotFound):
 			ct, err := d.o.Store.CenterByCode(ctx, code)
 			if errors.Is(err, models.ErrNotFound) || (err == nil && !covers(c.acct.actor, ct.ID)) {
-				return c.reply(c.T("code_unknown", "Code", flows.Truncate(code, 40))), nil
+				return c.reply(c.T("code_unknown", "Code", models.Truncate(code, 40))), nil
 			}
 			if err != nil {
 				return nil, fmt.Errorf("handlers: stats: %w", err)
@@ -314,7 +314,7 @@ func (d *Desk) overdue(ctx context.Context, c *call) ([]bot.Reply, error) {
 			return nil, err
 		}
 		line := c.T("overdue_line", "N", i+1, "No", tk.No, "State", text.State(c.lang(), string(tk.State)),
-			"Place", flows.Truncate(flows.TicketPlace(c.lang(), &tk), 30), "Owner", owner,
+			"Place", models.Truncate(flows.TicketPlace(c.lang(), &tk), 30), "Owner", owner,
 			"Due", flows.DayLabel(c.lang(), tk.Due(), rules.Location()), "Days", late[tk.ID])
 		items[i] = listItem{line: line, button: &bot.Button{Label: tk.No, Payload: "cmd:/ticket " + tk.No}}
 	}
@@ -328,7 +328,7 @@ func (d *Desk) assign(ctx context.Context, c *call) ([]bot.Reply, error) {
 	}
 	st, err := d.o.Store.StaffByNo(ctx, staffNo)
 	if errors.Is(err, models.ErrNotFound) {
-		return c.reply(c.T("err_no_staff", "StaffNo", flows.Truncate(staffNo, 40))), nil
+		return c.reply(c.T("err_no_staff", "StaffNo", models.Truncate(staffNo, 40))), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("handlers: assign: %w", err)
@@ -427,7 +427,7 @@ func (d *Desk) inspect(ctx context.Context, c *call) ([]bot.Reply, error) {
 	}
 	w, err := d.o.Store.WindowByCode(ctx, code)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && !covers(c.acct.actor, w.CenterID)) {
-		return c.reply(c.T("window_scope", "Code", flows.Truncate(code, 40))), nil
+		return c.reply(c.T("window_scope", "Code", models.Truncate(code, 40))), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("handlers: inspect: %w", err)
@@ -436,13 +436,13 @@ func (d *Desk) inspect(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if err := d.o.Store.RecordInspection(ctx, &models.Inspection{WindowID: w.ID, StaffID: &by, Score: n, Findings: findings, CreatedAt: c.t.Now}); err != nil {
 		return nil, fmt.Errorf("handlers: inspect: %w", err)
 	}
-	return c.reply(c.T("inspect_ok", "Window", flows.WindowLabel(w), "Score", n)), nil
+	return c.reply(c.T("inspect_ok", "Window", w.Place(), "Score", n)), nil
 }
 
 func (d *Desk) star(ctx context.Context, c *call) ([]bot.Reply, error) {
 	per, ok := parsePeriod(c.lang(), strings.TrimSpace(c.args), c.t.Now, d.loc())
 	if !ok || per.Year {
-		return c.reply(c.T("bad_period", "Period", flows.Truncate(c.args, 20))), nil
+		return c.reply(c.T("bad_period", "Period", models.Truncate(c.args, 20))), nil
 	}
 	picks, err := d.o.Store.ServiceStarPreview(ctx, c.acct.actor.CenterID, per.From, per.To, d.o.MinRatings)
 	if err != nil {
@@ -526,7 +526,7 @@ func (d *Desk) unban(ctx context.Context, c *call) ([]bot.Reply, error) {
 func (d *Desk) citizenByRef(ctx context.Context, c *call, ref string) (*models.Citizen, []bot.Reply, error) {
 	cit, err := d.o.Store.CitizenByRef(ctx, d.o.Pseudonyms, ref, c.acct.actor.CenterID)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, c.reply(c.T("ref_unknown", "Citizen", flows.Truncate(ref, 20))), nil
+		return nil, c.reply(c.T("ref_unknown", "Citizen", models.Truncate(ref, 20))), nil
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("handlers: %s: %w", c.name, err)

@@ -25,7 +25,6 @@ import (
 	tgmodels "github.com/go-telegram/bot/models"
 
 	"windowbot/bot"
-	"windowbot/flows"
 )
 
 // Update delivery modes, as configured.
@@ -88,7 +87,7 @@ type Options struct {
 	Handler bot.Handler
 	// Dedupe remembers update_ids, so a redelivered update is handled once. Share it between
 	// replicas (Redis) when several run. Nil handles every delivery.
-	Dedupe flows.Deduper
+	Dedupe bot.Deduper
 	// Logger receives the adapter's log; nil discards it.
 	Logger *slog.Logger
 	// PollTimeout is the long-polling timeout of getUpdates (default 50s).

@@ -47,7 +47,7 @@ type rig struct {
 func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Clock, opts ...handlers.RouterOption) *rig {
 	t.Helper()
 	eng := flows.NewEngine(flows.Options{
-		State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai, SessionTTL: 30 * time.Minute,
+		State: st, Store: store, Now: clk.Now, SessionTTL: 30 * time.Minute,
 	}, flows.CitizenFlows(store, st, testenv.Shanghai, 1, 30*time.Minute)...)
 	api := newFakeAPI(t)
 	logs := &testenv.LogBuffer{}
@@ -364,7 +364,7 @@ func TestPollingKeepsChatOrder(t *testing.T) {
 
 const secret = "s3cret-Webhook_token"
 
-func webhookAdapter(t *testing.T, api *fakeAPI, h bot.Handler, dedupe flows.Deduper) (*Adapter, *httptest.Server) {
+func webhookAdapter(t *testing.T, api *fakeAPI, h bot.Handler, dedupe bot.Deduper) (*Adapter, *httptest.Server) {
 	t.Helper()
 	ad, err := New(Options{
 		Token: api.token, APIURL: api.URL(), Mode: ModeWebhook, WebhookSecret: secret,
@@ -483,8 +483,8 @@ func TestWebhookRatingFlow(t *testing.T) {
 	clk := newClock()
 	st := statetest.Memory(t, clk.Now)
 	store := openStore(t, testenv.SQLiteURL(t))
-	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, Location: testenv.Shanghai},
-		flows.NewRate(store, testenv.Shanghai, 1, nil))
+	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now},
+		flows.NewRate(store, testenv.Shanghai, 1))
 	api := newFakeAPI(t)
 	_, srv := webhookAdapter(t, api, handlers.NewRouter(eng, nil), st)
 	u := tgUser{ID: 88, Lang: "zh-CN"}

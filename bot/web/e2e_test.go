@@ -26,8 +26,8 @@ func newChatRig(t *testing.T, url string) *chatRig {
 	t.Helper()
 	store := testenv.OpenDemoStore(t, url)
 	st := statetest.Memory(t, nil)
-	eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: testenv.Shanghai},
-		flows.NewRate(store, testenv.Shanghai, 1, nil))
+	eng := flows.NewEngine(flows.Options{State: st, Store: store},
+		flows.NewRate(store, testenv.Shanghai, 1))
 	srv, _ := newServer(t, web.Options{Handler: handlers.NewRouter(eng, nil)})
 	return &chatRig{srv: srv, store: store}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/util"
 
-	"windowbot/flows"
+	"windowbot/bot"
 )
 
 // Error codes of the WeChat API that change what the channel does.
@@ -274,7 +274,7 @@ func scrub(err error) error {
 	return err
 }
 
-// Token keys in the State. The lock key is the one flows.Locker implementations expect a caller
+// Token keys in the State. The lock key is the one bot.Locker implementations expect a caller
 // to choose; it never collides with a conversation's "lock:dlg:…".
 func (c *api) tokenKey() string     { return "wechat:" + c.appID + ":token" }
 func (c *api) tokenLockKey() string { return "lock:wechat:" + c.appID + ":token" }
@@ -287,7 +287,7 @@ const tokenLockTTL = 20 * time.Second
 func (c *api) token(ctx context.Context) (string, error) {
 	if v, err := c.state.Get(ctx, c.tokenKey()); err == nil && len(v) > 0 {
 		return string(v), nil
-	} else if err != nil && !errors.Is(err, flows.ErrNotFound) {
+	} else if err != nil && !errors.Is(err, bot.ErrNotFound) {
 		return "", fmt.Errorf("wechat: read access token: %w", err)
 	}
 	unlock, err := c.state.Lock(ctx, c.tokenLockKey(), tokenLockTTL)

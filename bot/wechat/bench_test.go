@@ -85,8 +85,8 @@ func benchServer(b *testing.B, kind string) string {
 		var citizens wechat.Citizens = citizenStore(b)
 		if kind == "full" {
 			store := testenv.OpenStore(b, testenv.PostgresURL(b))
-			eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: testenv.Shanghai},
-				flows.NewRate(store, testenv.Shanghai, 1, nil))
+			eng := flows.NewEngine(flows.Options{State: st, Store: store},
+				flows.NewRate(store, testenv.Shanghai, 1))
 			handler, citizens = handlers.NewRouter(eng, nil), store
 		}
 		a, err := wechat.New(wechat.Options{AppID: testAppID, AppSecret: testSecret, Token: testToken,

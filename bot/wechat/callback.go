@@ -17,7 +17,6 @@ import (
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 
 	"windowbot/bot"
-	"windowbot/flows"
 	"windowbot/internal/text"
 )
 
@@ -407,7 +406,7 @@ func (a *Adapter) answerRetry(w http.ResponseWriter, r *http.Request, cb *callba
 			writeSuccess(w)
 			return
 		}
-	} else if _, err := a.opts.State.Get(ctx, a.key(keyOut, cb.id)); !errors.Is(err, flows.ErrNotFound) {
+	} else if _, err := a.opts.State.Get(ctx, a.key(keyOut, cb.id)); !errors.Is(err, bot.ErrNotFound) {
 		writeSuccess(w) // sent through the customer-service API, or the State cannot tell
 		return
 	}

@@ -57,8 +57,8 @@ type stack struct {
 func newStack(t *testing.T, store *models.Store, st flows.State, safe bool, budget time.Duration) *stack {
 	t.Helper()
 	s := &stack{store: store, st: st}
-	eng := flows.NewEngine(flows.Options{State: st, Store: store, Location: testenv.Shanghai},
-		flows.NewRate(store, testenv.Shanghai, 1, nil), flows.NewComplain(store, st, 30*time.Minute),
+	eng := flows.NewEngine(flows.Options{State: st, Store: store},
+		flows.NewRate(store, testenv.Shanghai, 1), flows.NewComplain(store, st, 30*time.Minute),
 		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
 	s.slow = &slowHandler{Handler: handlers.NewRouter(eng, nil)}
 	s.env = newEnv(t, safe, func(o *wechat.Options) {
@@ -334,7 +334,7 @@ func TestBadSignatureChangesNothing(t *testing.T) {
 		if rs := s.ratings(t); len(rs) != 0 {
 			t.Errorf("ratings %d", len(rs))
 		}
-		if _, err := s.st.Load(context.Background(), flows.SessionKey(bot.WeChat, user)); !errors.Is(err, flows.ErrNotFound) {
+		if _, err := s.st.Load(context.Background(), flows.SessionKey(bot.WeChat, user)); !errors.Is(err, bot.ErrNotFound) {
 			t.Errorf("a forged callback left a session behind (%v)", err)
 		}
 	})

@@ -10,7 +10,6 @@ import (
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 
 	"windowbot/bot"
-	"windowbot/flows"
 	"windowbot/models"
 )
 
@@ -98,7 +97,7 @@ func (a *Adapter) sendTemplate(ctx context.Context, openID, kind, text string) e
 		return fmt.Errorf("wechat: send %q outside the 48-hour window: %w", kind, ErrNoTemplate)
 	}
 	if utf8.RuneCountInString(text) > maxTemplateValue {
-		text = flows.Truncate(text, maxTemplateValue-1)
+		text = models.Truncate(text, maxTemplateValue-1)
 	}
 	tm := &message.TemplateMessage{
 		ToUser:     openID,

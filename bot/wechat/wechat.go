@@ -45,7 +45,6 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"windowbot/bot"
-	"windowbot/flows"
 	"windowbot/internal/text"
 	"windowbot/models"
 )
@@ -67,9 +66,9 @@ const (
 // State is what the channel keeps where every replica sees it: delivery claims, the answers
 // already given, the access token and the lock around fetching it. flows.State implements it.
 type State interface {
-	flows.Deduper
-	flows.KV
-	flows.Locker
+	bot.Deduper
+	bot.KV
+	bot.Locker
 	// Delete removes key; a missing key is not an error.
 	Delete(ctx context.Context, key string) error
 }

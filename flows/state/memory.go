@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"windowbot/bot"
 	"windowbot/flows"
 )
 
@@ -140,7 +141,7 @@ func (m *Memory) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// Lock implements flows.Locker.
+// Lock implements bot.Locker.
 func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
 	if err := checkTTL("lock", key, ttl); err != nil {
 		return nil, err
@@ -185,7 +186,7 @@ func (m *Memory) unlocker(key string, token []byte) func() {
 	}
 }
 
-// Claim implements flows.Deduper.
+// Claim implements bot.Deduper.
 func (m *Memory) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	if err := checkTTL("claim", key, ttl); err != nil {
 		return false, err
@@ -213,7 +214,7 @@ func (m *Memory) Has(ctx context.Context, key string) (bool, error) {
 	return ok, nil
 }
 
-// Get implements flows.KV.
+// Get implements bot.KV.
 func (m *Memory) Get(ctx context.Context, key string) ([]byte, error) {
 	now, err := m.begin(ctx)
 	if err != nil {
@@ -222,12 +223,12 @@ func (m *Memory) Get(ctx context.Context, key string) ([]byte, error) {
 	defer m.mu.Unlock()
 	e, ok := m.getLocked(key, now)
 	if !ok {
-		return nil, flows.ErrNotFound
+		return nil, bot.ErrNotFound
 	}
 	return bytes.Clone(e.val), nil
 }
 
-// Set implements flows.KV.
+// Set implements bot.KV.
 func (m *Memory) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := checkTTL("set", key, ttl); err != nil {
 		return err

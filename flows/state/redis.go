@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"windowbot/bot"
 	"windowbot/flows"
 )
 
@@ -124,7 +125,7 @@ func ms(ttl time.Duration) int64 {
 func (r *Redis) Load(ctx context.Context, key string) ([]byte, error) {
 	b, err := r.client.Get(ctx, r.k(key)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, flows.ErrNotFound
+		return nil, bot.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("state: load %s: %w", key, err)
@@ -155,7 +156,7 @@ func (r *Redis) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// Lock implements flows.Locker with SET NX PX and a random token; waiting retries with a short,
+// Lock implements bot.Locker with SET NX PX and a random token; waiting retries with a short,
 // growing, jittered backoff until ctx ends.
 func (r *Redis) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
 	if err := checkTTL("lock", key, ttl); err != nil {
@@ -194,7 +195,7 @@ func (r *Redis) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 	}
 }
 
-// Claim implements flows.Deduper with SET NX and a ttl.
+// Claim implements bot.Deduper with SET NX and a ttl.
 func (r *Redis) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	if err := checkTTL("claim", key, ttl); err != nil {
 		return false, err
@@ -215,11 +216,11 @@ func (r *Redis) Has(ctx context.Context, key string) (bool, error) {
 	return n > 0, nil
 }
 
-// Get implements flows.KV.
+// Get implements bot.KV.
 func (r *Redis) Get(ctx context.Context, key string) ([]byte, error) {
 	b, err := r.client.Get(ctx, r.k(key)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, flows.ErrNotFound
+		return nil, bot.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("state: get %s: %w", key, err)
@@ -227,7 +228,7 @@ func (r *Redis) Get(ctx context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
-// Set implements flows.KV.
+// Set implements bot.KV.
 func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := checkTTL("set", key, ttl); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"windowbot/bot"
 	"windowbot/flows"
 	"windowbot/internal/testenv"
 )
@@ -102,7 +103,7 @@ func TestContract(t *testing.T) {
 func testSessionVersions(t *testing.T, st flows.State, _ func(time.Duration)) {
 	ctx := context.Background()
 	const key = "dlg:telegram:1"
-	if _, err := st.Load(ctx, key); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := st.Load(ctx, key); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("load of nothing: %v, want ErrNotFound", err)
 	}
 	steps := []struct {
@@ -145,7 +146,7 @@ func testSessionExpires(t *testing.T, st flows.State, advance func(time.Duration
 		t.Fatalf("load before expiry: %v", err)
 	}
 	advance(ttl + ttl/2)
-	if _, err := st.Load(ctx, key); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := st.Load(ctx, key); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("load after expiry: %v, want ErrNotFound", err)
 	}
 	if err := st.Save(ctx, key, 1, session(2), ttl); !errors.Is(err, flows.ErrConflict) {
@@ -363,7 +364,7 @@ func testHas(t *testing.T, st flows.State, advance func(time.Duration)) {
 
 func testKV(t *testing.T, st flows.State, advance func(time.Duration)) {
 	ctx := context.Background()
-	if _, err := st.Get(ctx, "kv:a"); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := st.Get(ctx, "kv:a"); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("get of nothing: %v", err)
 	}
 	val := []byte("值 one")
@@ -382,7 +383,7 @@ func testKV(t *testing.T, st flows.State, advance func(time.Duration)) {
 		t.Fatalf("overwritten get = %q", got)
 	}
 	advance(ttl + ttl/2)
-	if _, err := st.Get(ctx, "kv:a"); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := st.Get(ctx, "kv:a"); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("get after ttl: %v", err)
 	}
 }

@@ -69,8 +69,7 @@ type server struct {
 // schedules over store and st. Nothing runs yet.
 func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 	engine := flows.NewEngine(flows.Options{
-		State: st, Store: store, Logger: a.logger, Location: a.loc,
-		SessionTTL: a.cfg.SessionTTL, Lang: a.cfg.Language, RatingPeriodDays: a.cfg.RatingPeriodDays,
+		State: st, Store: store, Logger: a.logger, SessionTTL: a.cfg.SessionTTL, Lang: a.cfg.Language,
 	}, flows.CitizenFlows(store, st, a.loc, a.cfg.RatingPeriodDays, a.cfg.SessionTTL)...)
 	refs := a.pseudonyms()
 	// The desk ranks and picks stars with the thresholds of the jobs, so /rank and /star agree

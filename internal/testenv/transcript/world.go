@@ -53,7 +53,7 @@ func NewWorld(t testing.TB) *World {
 	store := testenv.OpenDemoStore(t, testenv.SQLiteURL(t), models.WithTicketRules(rules))
 	st := statetest.Memory(t, clk.Now)
 	engine := flows.NewEngine(flows.Options{
-		State: st, Store: store, Logger: testenv.Logger(), Now: clk.Now, Location: testenv.Shanghai,
+		State: st, Store: store, Logger: testenv.Logger(), Now: clk.Now,
 		SessionTTL: cfg.SessionTTL, Lang: cfg.Language,
 	}, flows.CitizenFlows(store, st, testenv.Shanghai, cfg.RatingPeriodDays, cfg.SessionTTL)...)
 	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Logger: testenv.Logger(),
