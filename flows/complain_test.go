@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"windowbot/bot"
 	"windowbot/flows"
-	"windowbot/handlers"
 	"windowbot/internal/testenv"
 	"windowbot/internal/testenv/pushtest"
 	"windowbot/models"
@@ -62,7 +62,7 @@ func (r *rig) fileComplaint(chat, category, desc string) string {
 func TestComplainWithPhotoAndPhone(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		staff := r.bindStaff("staff-1", "DEMO-001")
-		out := r.say("100", "投诉") // the keyword works like /complain
+		out := r.say("100", "/complain")
 		// One demo center: the windows are offered at once, with the whole center first.
 		if !testenv.HasButton(last(out), "complain:window:W001") || !strings.HasPrefix(buttonLabels(last(out))[0], "整个服务中心") {
 			t.Fatalf("window choice: %+v", out)
@@ -119,9 +119,10 @@ func TestComplainWithPhotoAndPhone(t *testing.T) {
 		if strings.Contains(toStaff[0].Text, "5678") || strings.Contains(toStaff[0].Text, "100") {
 			t.Fatalf("staff push reveals the citizen: %s", toStaff[0].Text)
 		}
-		// The dialog is over.
-		out = r.say("100", "还有吗")
-		testenv.MustContain(t, out, "没看懂")
+		// The dialog is over: its session is gone.
+		if _, err := r.state.Load(context.Background(), flows.SessionKey(bot.Telegram, "100")); !errors.Is(err, bot.ErrNotFound) {
+			t.Fatalf("session after filing: %v, want none", err)
+		}
 	})
 }
 
@@ -130,7 +131,7 @@ func TestComplainAnonymousWithWebUpload(t *testing.T) {
 		png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 2048)...)
 		web := func(in bot.Inbound) []bot.Reply {
 			in.Platform, in.ChatID = bot.Web, "visitor-1"
-			out, err := r.router.Handle(context.Background(), in)
+			out, err := r.driver.Handle(context.Background(), in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -255,8 +256,8 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 
 		move(no, models.Change{Action: models.ActPlan, Note: "督查科介入"})
 		move(no, models.Change{Action: models.ActDone, Note: "已整改"})
-		// On WeChat: the keyword, then the number of the choice.
-		out = r.say("alice", "追评")
+		// On WeChat: the command, then the number of the choice.
+		out = r.say("alice", "/rerate")
 		testenv.MustContain(t, out, "请对工单 "+no)
 		out = r.say("alice", "1")
 		testenv.MustContain(t, out, "感谢您的评价", "已关闭")
@@ -288,14 +289,18 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 func TestSubscribersGetRectificationNotices(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		ctx := context.Background()
-		eng := flows.NewEngine(flows.Options{State: r.state, Store: r.store, Now: r.clock.Now},
-			flows.CitizenFlows(r.store, r.state, testenv.Shanghai, 1, 30*time.Minute)...)
-		r.router = handlers.NewRouter(eng, nil, handlers.WithSubscriptions(r.store))
-
-		testenv.MustContain(t, r.say("sub", "订阅"), "已订阅")
-		testenv.MustContain(t, r.say("gone", "/subscribe"), "已订阅")
-		testenv.MustContain(t, r.say("gone", "退订"), "已退订")
-		r.say("other", "/help")
+		// Subscribing is a command of handlers (/subscribe, 订阅), tested there.
+		for chat, choices := range map[string][]bool{"sub": {true}, "gone": {true, false}, "other": nil} {
+			c, err := r.store.TouchCitizen(ctx, string(bot.Telegram), chat, "", r.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, on := range choices {
+				if err := r.store.SetSubscribed(ctx, c.ID, on, r.clock.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		no := r.fileComplaint("alice", "attitude", "态度冷淡")
 		admin := models.Actor{Role: models.RoleAdmin}
 		for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "开展文明用语培训"},

@@ -216,7 +216,7 @@ func TestRateStaffDeepLink(t *testing.T) {
 	})
 }
 
-// TestServiceStarFromDialogs: ratings given through the router, naming staff by button, typed
+// TestServiceStarFromDialogs: ratings given through the engine, naming staff by button, typed
 // name, personal link and silently, make models.ServiceStars find the staff member citizens
 // rated best.
 func TestServiceStarFromDialogs(t *testing.T) {

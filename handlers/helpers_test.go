@@ -56,7 +56,7 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Cloc
 	refs := models.NewPseudonyms([]byte("test secret"))
 	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: refs, Logger: logger, Target: 0.95, MinRatings: 3, PageSize: 5})
 	return &rig{t: t, store: store, state: st, clock: clk, refs: refs, logs: logs,
-		router: handlers.NewRouter(eng, logger, handlers.WithDesk(desk))}
+		router: handlers.NewRouter(eng, logger, handlers.WithDesk(desk), handlers.WithSubscriptions(store))}
 }
 
 func newClock() *testenv.Clock { return testenv.NewClock(testenv.Monday10) }
