@@ -98,7 +98,7 @@ func (n TicketNotice) Pushes() []*Push {
 			if kind == KindRerateInvite && c.ID == t.CitizenID {
 				// Only who filed it gives the verdict; joiners are kept informed.
 				cp := *m
-				cp.Buttons = rerateButtons(t.No)
+				cp.Buttons = RerateButtons(t.No)
 				p.Message = &cp
 			}
 			out = append(out, p)
@@ -200,8 +200,9 @@ func (n TicketNotice) place(m *PushMessage) *PushMessage {
 	return m.set("Place", t.No)
 }
 
-// rerateButtons are the three verdicts on a fix (追评), each a command the citizen's chat runs.
-func rerateButtons(no string) [][]PushButton {
+// RerateButtons are the three verdicts on the fix of ticket no (追评), one a row, each a command
+// the citizen's chat runs: under the invitation pushed and wherever the dialog asks again.
+func RerateButtons(no string) [][]PushButton {
 	return [][]PushButton{
 		{{Key: "rerate_satisfied", Payload: "cmd:/rerate " + no + " " + RerateSatisfied}},
 		{{Key: "rerate_basic", Payload: "cmd:/rerate " + no + " " + RerateBasic}},
