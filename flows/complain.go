@@ -81,18 +81,9 @@ func (f *complain) Start(ctx context.Context, t *Turn, st *ComplainState, arg st
 	if arg != "" {
 		return f.chooseWindow(ctx, t, st, arg)
 	}
-	centers, err := f.store.Centers(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("flows: complain: %w", err)
-	}
-	switch len(centers) {
-	case 0:
-		t.End()
-		return []bot.Reply{{Text: t.T("no_windows")}}, nil
-	case 1:
-		return f.listWindows(ctx, t, st, &centers[0])
-	}
-	return askCenter(t, ComplainFlowName, t.T("c_intro"), centers), nil
+	return choosePlace(ctx, t, f.store, ComplainFlowName, t.T("c_intro"), func(c *models.Center) ([]bot.Reply, error) {
+		return f.listWindows(ctx, t, st, c)
+	})
 }
 
 func (f *complain) listWindows(ctx context.Context, t *Turn, st *ComplainState, c *models.Center) ([]bot.Reply, error) {

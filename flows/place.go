@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"windowbot/bot"
@@ -17,6 +18,25 @@ const (
 	stepCenter = "center"
 	stepWindow = "window"
 )
+
+// choosePlace begins the choice of a window in flow: with no center there is nothing to choose
+// and the conversation ends; with one, its windows are offered (windowsOf); with several, the
+// centers are, after intro.
+func choosePlace(ctx context.Context, t *Turn, store *models.Store, flow, intro string,
+	windowsOf func(*models.Center) ([]bot.Reply, error)) ([]bot.Reply, error) {
+	centers, err := store.Centers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("flows: %s: %w", flow, err)
+	}
+	switch len(centers) {
+	case 0:
+		t.End()
+		return []bot.Reply{{Text: t.T("no_windows")}}, nil
+	case 1:
+		return windowsOf(&centers[0])
+	}
+	return askCenter(t, flow, intro, centers), nil
+}
 
 // askCenter moves to the center step and offers the centers as buttons.
 func askCenter(t *Turn, flow, intro string, centers []models.Center) []bot.Reply {

@@ -78,18 +78,9 @@ func (f *rate) Start(ctx context.Context, t *Turn, st *RateState, arg string) ([
 	if arg != "" {
 		return f.chooseWindow(ctx, t, st, arg, nil)
 	}
-	centers, err := f.store.Centers(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("flows: rate: %w", err)
-	}
-	switch len(centers) {
-	case 0:
-		t.End()
-		return []bot.Reply{{Text: t.T("no_windows")}}, nil
-	case 1:
-		return f.listWindows(ctx, t, centers[0].ID)
-	}
-	return askCenter(t, RateFlowName, "", centers), nil
+	return choosePlace(ctx, t, f.store, RateFlowName, "", func(c *models.Center) ([]bot.Reply, error) {
+		return f.listWindows(ctx, t, c.ID)
+	})
 }
 
 func (f *rate) listWindows(ctx context.Context, t *Turn, centerID uint) ([]bot.Reply, error) {

@@ -64,7 +64,8 @@ const (
 )
 
 // State is what the channel keeps where every replica sees it: delivery claims, the answers
-// already given, the access token and the lock around fetching it. flows.State implements it.
+// already given, the access token and the lock around fetching it. The state stores of
+// flows/state implement it.
 type State interface {
 	bot.Deduper
 	bot.KV
