@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -358,15 +357,7 @@ func (c Config) Redacted() Config {
 		}
 	}
 	// Credentials may hide in URLs too (postgres://user:pass@host, redis://:pass@host).
-	out.DatabaseURL = redactURL(out.DatabaseURL)
-	out.RedisURL = redactURL(out.RedisURL)
+	out.DatabaseURL = models.RedactURL(out.DatabaseURL)
+	out.RedisURL = models.RedactURL(out.RedisURL)
 	return out
-}
-
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
 }

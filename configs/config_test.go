@@ -449,6 +449,9 @@ func TestValidate(t *testing.T) {
 			want: `configs: WINDOWBOT_PUSH_WECHAT_CHAT_INTERVAL (push.wechat_chat_interval): must be 0 (no limit) or a duration such as 1s, got -1s`},
 		{name: "secrets stay out of messages", modify: func(c *Config) { c.RedisURL = "http://:hunter2@x" },
 			want: `configs: WINDOWBOT_REDIS_URL (redis_url): "http://:xxxxx@x" must start with redis:// or rediss:// or unix:// (leave empty for in-process state)`},
+		// A URL that does not parse: the password is not quoted either.
+		{name: "secrets stay out of unparsable URLs", modify: func(c *Config) { c.RedisURL = "redis://:hun%zzter2@localhost:6379/0" },
+			want: `configs: WINDOWBOT_REDIS_URL (redis_url): cannot parse "redis://xxxxx@localhost:6379/0" as a URL (leave empty for in-process state)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -516,6 +519,11 @@ func TestRedacted(t *testing.T) {
 	}
 	if strings.Contains(r.DatabaseURL, "dbpass") {
 		t.Errorf("database password shown: %s", r.DatabaseURL)
+	}
+	// Nor when the URL does not parse.
+	c.DatabaseURL, c.RedisURL = "postgres://wb:db%zzpass@db/wb", "redis://:re%zzpass@localhost:6379/0"
+	if r := c.Redacted(); strings.Contains(r.DatabaseURL+r.RedisURL, "zzpass") {
+		t.Errorf("password of an unparsable URL shown: %s %s", r.DatabaseURL, r.RedisURL)
 	}
 	if c.Telegram.Token != "1:secret" {
 		t.Error("Redacted modified the original")

@@ -224,21 +224,21 @@ func checkURL(s string, schemes ...string) string {
 	}
 	mustStart := "must start with " + strings.Join(schemes, ":// or ") + "://"
 	if !strings.Contains(s, "://") {
-		return fmt.Sprintf("%q %s", redactURL(s), mustStart)
+		return fmt.Sprintf("%q %s", models.RedactURL(s), mustStart)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Sprintf("cannot parse %q as a URL", redactURL(s))
+		return fmt.Sprintf("cannot parse %q as a URL", models.RedactURL(s))
 	}
 	for _, sc := range schemes {
 		if strings.EqualFold(u.Scheme, sc) {
 			if u.Host == "" && sc != "unix" {
-				return fmt.Sprintf("%q has no host", u.Redacted())
+				return fmt.Sprintf("%q has no host", models.RedactURL(s))
 			}
 			return ""
 		}
 	}
-	return fmt.Sprintf("%q %s", u.Redacted(), mustStart)
+	return fmt.Sprintf("%q %s", models.RedactURL(s), mustStart)
 }
 
 func (c Config) validateTickets(bad func(key, format string, args ...any)) {

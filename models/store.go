@@ -80,6 +80,9 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
 	}
+	if err := registerStoreCleaning(db); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
@@ -422,4 +425,14 @@ func (l *gormSlog) Trace(ctx context.Context, begin time.Time, fc func() (string
 // ParamsFilter drops the parameters from logged SQL.
 func (l *gormSlog) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
 	return sql, nil
+}
+
+// gorm's Scan (what Raw(…).Scan runs) does not ask the logger to filter: it records the
+// statement with logger.Recorder, which fills the parameters in unless RecorderParamsFilter
+// drops them, and then hands the finished text to Trace. The hook is gorm's, process-wide, so it
+// is set once here rather than by each Open.
+func init() {
+	gormlogger.RecorderParamsFilter = func(_ context.Context, sql string, _ ...any) (string, []any) {
+		return sql, nil
+	}
 }
