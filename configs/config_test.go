@@ -339,6 +339,9 @@ func TestValidate(t *testing.T) {
 			c.PublicURL, c.Telegram.Username = "https://wb.example.gov.cn", "windowbot_bot"
 		}},
 		{name: "redis", modify: func(c *Config) { c.RedisURL = "redis://:pw@127.0.0.1:6379/0" }},
+		{name: "trusted proxies", modify: func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "192.168.1.7", "::1"} }},
+		{name: "bad trusted proxy", modify: func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "proxy.local"} },
+			want: `configs: WINDOWBOT_TRUSTED_PROXIES (trusted_proxies): trusted proxy "proxy.local" is neither an IP address nor a CIDR prefix`},
 
 		{name: "webhook without secret", modify: func(c *Config) { c.Telegram.Mode, c.PublicURL = "webhook", "https://x.example" },
 			want: `configs: WINDOWBOT_TELEGRAM_WEBHOOK_SECRET (telegram.webhook_secret): required when telegram mode is "webhook"`},

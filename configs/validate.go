@@ -90,6 +90,9 @@ func (c Config) Validate() error {
 	if reason := checkURL(c.PublicURL, "http", "https"); reason != "" {
 		bad("public_url", "%s", reason)
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		bad("trusted_proxies", "%s", strings.TrimPrefix(err.Error(), "configs: "))
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		bad("admin_token", "too short (%d characters; use at least 16, e.g. openssl rand -hex 24)", len(c.AdminToken))
 	}

@@ -119,10 +119,13 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 // router, adds their routes to mux, and returns them as the senders of pushes.
 func (s *server) channels(mux *http.ServeMux, router bot.Handler, store *models.Store, st sharedState) (jobs.Senders, error) {
 	a := s.a
-	webChat := web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language})
+	proxies, err := a.cfg.TrustedProxyPrefixes() // checked by Validate
+	if err != nil {
+		return nil, err
+	}
+	webChat := web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language, TrustedProxies: proxies})
 	webChat.Routes(mux)
 	senders := jobs.Senders{bot.Web: webChat}
-	var err error
 	if a.cfg.WeChat.AppID != "" {
 		if s.wx, err = a.wechat(router, st, store); err != nil {
 			return nil, err
