@@ -82,3 +82,15 @@ func TestStoreCleansWhatPostgresRefuses(t *testing.T) {
 		}
 	})
 }
+
+func TestNormInviteCodeFolds(t *testing.T) {
+	for in, want := range map[string]string{
+		"abcd-efgh-jkmn": "ABCDEFGHJKMN",
+		"ＡＢＣＤ　ＥＦＧＨ－２３４５":           "ABCDEFGH2345",
+		"ABCD\u200bEFGH\u2060JKMN": "ABCDEFGHJKMN",
+	} {
+		if got := models.NormInviteCode(in); got != want {
+			t.Errorf("NormInviteCode(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -217,12 +217,12 @@ func (s *Store) StaffByID(ctx context.Context, id uint) (*Staff, error) {
 	return &st, nil
 }
 
-// WindowByCode returns a window with its Center, or ErrNotFound. Codes match case-insensitively
-// because citizens type them from a poster; the expression index of migration 1 serves the lookup.
+// WindowByCode returns a window with its Center, or ErrNotFound. Codes match case-insensitively,
+// full-width letters and digits folded, because citizens type them from a poster; the expression index of migration 1 serves the lookup.
 func (s *Store) WindowByCode(ctx context.Context, code string) (*Window, error) {
 	var w Window
 	err := s.db.WithContext(ctx).Preload("Center").
-		Where("UPPER(code) = ?", strings.ToUpper(strings.TrimSpace(code))).First(&w).Error
+		Where("UPPER(code) = ?", strings.ToUpper(strings.TrimSpace(FoldWidth(code)))).First(&w).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: window by code %q: %w", code, notFound(err))
 	}

@@ -229,8 +229,8 @@ func (ticketCounter) TableName() string { return "ticket_counters" }
 // TicketNoPattern is what a ticket number looks like, e.g. T20261123-0042.
 var TicketNoPattern = regexp.MustCompile(`^T\d{8}-\d{4,}$`)
 
-// NormTicketNo upper-cases and trims a typed ticket number.
-func NormTicketNo(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+// NormTicketNo folds full-width characters, upper-cases and trims a typed ticket number.
+func NormTicketNo(s string) string { return strings.ToUpper(strings.TrimSpace(FoldWidth(s))) }
 
 // FormatTicketNo builds the number of the n-th ticket of day (in the hall's zone).
 func FormatTicketNo(day time.Time, n int) string {

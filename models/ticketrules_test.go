@@ -281,7 +281,7 @@ func TestMaskPhoneAndNumbers(t *testing.T) {
 	if got := FormatTicketNo(time.Date(2026, 11, 23, 0, 0, 0, 0, sh), 42); got != "T20261123-0042" || !TicketNoPattern.MatchString(got) {
 		t.Errorf("FormatTicketNo = %s", got)
 	}
-	if NormTicketNo(" t20261123-0042 ") != "T20261123-0042" {
+	if NormTicketNo(" t20261123-0042 ") != "T20261123-0042" || NormTicketNo("ｔ２０２６１１２３－００４２") != "T20261123-0042" {
 		t.Error("NormTicketNo")
 	}
 }
