@@ -534,13 +534,13 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 		}
 	}
 	if tk.State == models.StateRejected && tk.Reason != "" {
-		b.WriteString(c.T("track_reason", "Reason", tk.Reason))
+		b.WriteString(c.T("track_reason", "Reason", models.MaskPII(tk.Reason)))
 	}
 	if tk.Plan != "" {
-		b.WriteString(c.T("t_plan", "Plan", flows.Truncate(tk.Plan, 300)))
+		b.WriteString(c.T("t_plan", "Plan", flows.Truncate(models.MaskPII(tk.Plan), 300)))
 	}
 	if tk.Result != "" {
-		b.WriteString(c.T("t_result", "Result", flows.Truncate(tk.Result, 300)))
+		b.WriteString(c.T("t_result", "Result", flows.Truncate(models.MaskPII(tk.Result), 300)))
 	}
 	if tk.AppealBy != "" {
 		b.WriteString(c.T("t_appeal", "By", c.T("actor_"+tk.AppealBy), "Reason", flows.Truncate(models.MaskPII(tk.AppealReason), 300)))

@@ -293,9 +293,20 @@ func (e *TransitionError) Unwrap() error { return e.Err }
 // such separators — one space or hyphen (ASCII or full-width) between groups of digits, and
 // any invisible character (see Invisible) — and masked when some consecutive groups of it are a
 // mobile number, a resident ID or a landline with its area code. Groups are never split, so a
-// longer number (an order number, a date) is left alone. Invisible characters inside a masked
-// number are dropped with it.
+// longer number (an order number, a date) is left alone.
+//
+// Bidirectional and zero-width characters (see Invisible) are dropped from the whole text: the
+// channels clean them away as text comes in, but a text stored before they did may hold them,
+// and an override must not turn a supervisor's screen or an export around.
 func MaskPII(s string) string {
+	if strings.IndexFunc(s, Invisible) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if Invisible(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
 	groups := numberGroups(s)
 	if len(groups) == 0 {
 		return s
@@ -303,7 +314,7 @@ func MaskPII(s string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(groups); {
-		j := piiSpan(groups, i)
+		j, keep := piiSpan(groups, i)
 		if j < 0 {
 			i++
 			continue
@@ -313,7 +324,7 @@ func MaskPII(s string) string {
 			start = groups[i].plus
 		}
 		b.WriteString(s[last:start])
-		b.WriteString(maskNumber(s[start:end]))
+		b.WriteString(maskNumber(s[start:end], keep))
 		last = end
 		i = j + 1
 	}
@@ -324,10 +335,10 @@ func MaskPII(s string) string {
 	return b.String()
 }
 
-// maskNumber masks a number found by MaskPII as MaskPhone masks a phone number: the first three
-// and the last four digits stay, the digits between them and the separators among those become
-// "*", and invisible characters go.
-func maskNumber(span string) string {
+// maskNumber masks a number found by MaskPII as MaskPhone masks a phone number: the first keep
+// digits (three, and a mobile's country code) and the last four stay, the digits between them
+// and the separators next to those become "*", and invisible characters go.
+func maskNumber(span string, keep int) string {
 	n := 0
 	for _, r := range span {
 		if _, ok := asciiDigit(r); ok || r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ' {
@@ -341,13 +352,13 @@ func maskNumber(span string) string {
 		digit = digit || r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ'
 		switch {
 		case Invisible(r):
-		case digit && (k < 3 || k >= n-4):
+		case digit && (k < keep || k >= n-4):
 			b.WriteRune(r)
 			k++
 		case digit:
 			b.WriteByte('*')
 			k++
-		case k == 0 || k < 3 || k > n-4:
+		case k < keep || k > n-4:
 			b.WriteRune(r) // a leading +, or a separator among the digits shown
 		default:
 			b.WriteByte('*')
@@ -378,8 +389,9 @@ var (
 )
 
 // piiSpan returns the last index j ≥ i such that groups i…j, each joined to the one before, are
-// one identifying number, preferring the longest; -1 if none is.
-func piiSpan(groups []digitGroup, i int) int {
+// one identifying number, preferring the longest, and how many of its leading digits stay
+// visible; -1 if none is.
+func piiSpan(groups []digitGroup, i int) (int, int) {
 	end := i
 	for end+1 < len(groups) && groups[end+1].joined {
 		end++
@@ -394,16 +406,18 @@ func piiSpan(groups []digitGroup, i int) int {
 			continue // only an ID number ends in X, and only its last group may
 		}
 		switch {
-		case mobileDigits.MatchString(all), residentDigits.MatchString(all):
-			return j
+		case mobileDigits.MatchString(all):
+			return j, len(all) - 11 + 3 // the country code and the network's three digits
+		case residentDigits.MatchString(all):
+			return j, 3
 		case i == j && landlineDigits.MatchString(all):
-			return j
+			return j, 3
 		case i < j && areaCode.MatchString(groups[i].digits) && localNumber.MatchString(all[len(groups[i].digits):]):
 			// 010-62345678, 0755 8123 4567: the first group is the area code, the rest the number.
-			return j
+			return j, 3
 		}
 	}
-	return -1
+	return -1, 0
 }
 
 // numberGroups finds the groups of digits in s (see digitGroup).
