@@ -39,3 +39,16 @@ func (s *Store) StaffList(ctx context.Context) ([]StaffListing, error) {
 	}
 	return out, nil
 }
+
+// FirstWindowCode returns the code of the first window by code, "" when there is none: a window
+// that really exists, to show a newcomer where to start.
+func (s *Store) FirstWindowCode(ctx context.Context) (string, error) {
+	var codes []string
+	if err := s.db.WithContext(ctx).Model(&Window{}).Order("code").Limit(1).Pluck("code", &codes).Error; err != nil {
+		return "", fmt.Errorf("store: first window: %w", err)
+	}
+	if len(codes) == 0 {
+		return "", nil
+	}
+	return codes[0], nil
+}
