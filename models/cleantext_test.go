@@ -94,3 +94,25 @@ func TestNormInviteCodeFolds(t *testing.T) {
 		}
 	}
 }
+
+// TestImportCleansNames: names in an administrator's files are cleaned like text from a
+// channel, so an override or a NUL byte reaches no button, no staff view and no PostgreSQL.
+func TestImportCleansNames(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		windows := windowsHeader + "C01,城东\u202e中心,A01,综合\x00窗口,政务\u200b办\n"
+		staff := staffHeader + "S1,张\u2066三,A01,staff\n"
+		if _, err := importStrings(t, s, windows, staff); err != nil {
+			t.Fatal(err)
+		}
+		w, err := s.WindowByCode(ctxT(t), "A01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Name != "综合窗口" || w.Center.Name != "城东中心" || w.Department != "政务办" {
+			t.Errorf("window %q, center %q, department %q", w.Name, w.Center.Name, w.Department)
+		}
+		if st, err := s.StaffByNo(ctxT(t), "S1"); err != nil || st.Name != "张三" {
+			t.Errorf("staff = %+v, %v", st, err)
+		}
+	})
+}
