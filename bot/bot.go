@@ -7,7 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
+
+	"windowbot/models"
 )
 
 // Platform names a chat channel. The value is stored with citizens and sessions, so it never changes.
@@ -60,6 +64,43 @@ type Inbound struct {
 	MessageID string
 	Photo     *Media
 	Location  *Location
+	// ClientAddr is the network address the message came from, where the channel knows it (the
+	// web chat: the visitor's IP address, taken from X-Forwarded-For only behind a trusted
+	// proxy); empty for channels whose updates come from the platform's servers.
+	ClientAddr string
+}
+
+// Clean makes a text a person sent safe to store and to show (models.CleanText: no NUL or other
+// control characters but newline and tab, no bidirectional or zero-width characters, broken
+// UTF-8 repaired) and trims it. Each adapter calls it once, through CleanInbound, where it
+// builds an Inbound; nothing inward of the adapters sees raw platform text.
+func Clean(s string) string { return strings.TrimSpace(models.CleanText(s)) }
+
+// Fold folds full-width digits and letters to ASCII (models.FoldWidth): use it wherever a code or
+// a number a person typed is matched.
+func Fold(s string) string { return models.FoldWidth(s) }
+
+// CleanInbound returns in with its Text, Payload and UserName cleaned (Clean). A Text that is all
+// code — every character ASCII once folded, like "Ｗ００１", "１３７１２３４５６７８" or "５" — is
+// folded too, so the dialogs that match a window code, a phone number or a choice's number
+// understand what a Chinese input method typed. Other text keeps its full-width punctuation.
+func CleanInbound(in Inbound) Inbound {
+	in.Text = Clean(in.Text)
+	if f := Fold(in.Text); f != in.Text && ascii(f) {
+		in.Text = f
+	}
+	in.Payload = Clean(in.Payload)
+	in.UserName = Clean(in.UserName)
+	return in
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Button is one choice offered to the user. Payload comes back in Inbound.Payload when pressed.

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/url"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +50,10 @@ type Config struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// QRFont is a CJK-capable font file for QR posters; empty searches the usual system paths.
 	QRFont string `yaml:"qr_font"`
+	// TrustedProxies lists the reverse proxies in front of the server (IP addresses or CIDR
+	// prefixes). A web request from one of them names its client in X-Forwarded-For; requests
+	// from anywhere else are taken to come from their peer address. Empty trusts no header.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 
 	Telegram Telegram `yaml:"telegram"`
 	WeChat   WeChat   `yaml:"wechat"`
@@ -348,6 +352,7 @@ func (c Config) Redacted() Config {
 	out.WeChat.Templates = maps.Clone(c.WeChat.Templates)
 	out.Tickets.CategoryDays = maps.Clone(c.Tickets.CategoryDays)
 	out.Calendar.Holidays = slices.Clone(c.Calendar.Holidays)
+	out.TrustedProxies = slices.Clone(c.TrustedProxies)
 	out.Calendar.Workdays = slices.Clone(c.Calendar.Workdays)
 	for _, e := range EnvVars() {
 		if !e.Secret {
@@ -358,15 +363,26 @@ func (c Config) Redacted() Config {
 		}
 	}
 	// Credentials may hide in URLs too (postgres://user:pass@host, redis://:pass@host).
-	out.DatabaseURL = redactURL(out.DatabaseURL)
-	out.RedisURL = redactURL(out.RedisURL)
+	out.DatabaseURL = models.RedactURL(out.DatabaseURL)
+	out.RedisURL = models.RedactURL(out.RedisURL)
 	return out
 }
 
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
+// TrustedProxyPrefixes parses TrustedProxies: a bare address is a prefix of its own length.
+func (c Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(c.TrustedProxies))
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("configs: trusted proxy %q is neither an IP address nor a CIDR prefix", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
-	return u.Redacted()
+	return out, nil
 }

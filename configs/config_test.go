@@ -339,6 +339,9 @@ func TestValidate(t *testing.T) {
 			c.PublicURL, c.Telegram.Username = "https://wb.example.gov.cn", "windowbot_bot"
 		}},
 		{name: "redis", modify: func(c *Config) { c.RedisURL = "redis://:pw@127.0.0.1:6379/0" }},
+		{name: "trusted proxies", modify: func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "192.168.1.7", "::1"} }},
+		{name: "bad trusted proxy", modify: func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "proxy.local"} },
+			want: `configs: WINDOWBOT_TRUSTED_PROXIES (trusted_proxies): trusted proxy "proxy.local" is neither an IP address nor a CIDR prefix`},
 
 		{name: "webhook without secret", modify: func(c *Config) { c.Telegram.Mode, c.PublicURL = "webhook", "https://x.example" },
 			want: `configs: WINDOWBOT_TELEGRAM_WEBHOOK_SECRET (telegram.webhook_secret): required when telegram mode is "webhook"`},
@@ -449,6 +452,9 @@ func TestValidate(t *testing.T) {
 			want: `configs: WINDOWBOT_PUSH_WECHAT_CHAT_INTERVAL (push.wechat_chat_interval): must be 0 (no limit) or a duration such as 1s, got -1s`},
 		{name: "secrets stay out of messages", modify: func(c *Config) { c.RedisURL = "http://:hunter2@x" },
 			want: `configs: WINDOWBOT_REDIS_URL (redis_url): "http://:xxxxx@x" must start with redis:// or rediss:// or unix:// (leave empty for in-process state)`},
+		// A URL that does not parse: the password is not quoted either.
+		{name: "secrets stay out of unparsable URLs", modify: func(c *Config) { c.RedisURL = "redis://:hun%zzter2@localhost:6379/0" },
+			want: `configs: WINDOWBOT_REDIS_URL (redis_url): cannot parse "redis://xxxxx@localhost:6379/0" as a URL (leave empty for in-process state)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -516,6 +522,11 @@ func TestRedacted(t *testing.T) {
 	}
 	if strings.Contains(r.DatabaseURL, "dbpass") {
 		t.Errorf("database password shown: %s", r.DatabaseURL)
+	}
+	// Nor when the URL does not parse.
+	c.DatabaseURL, c.RedisURL = "postgres://wb:db%zzpass@db/wb", "redis://:re%zzpass@localhost:6379/0"
+	if r := c.Redacted(); strings.Contains(r.DatabaseURL+r.RedisURL, "zzpass") {
+		t.Errorf("password of an unparsable URL shown: %s %s", r.DatabaseURL, r.RedisURL)
 	}
 	if c.Telegram.Token != "1:secret" {
 		t.Error("Redacted modified the original")

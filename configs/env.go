@@ -42,6 +42,7 @@ func EnvVars() []EnvVar {
 		{Name: "WINDOWBOT_RATING_PERIOD_DAYS", Key: "rating_period_days", field: func(c *Config) any { return &c.RatingPeriodDays }},
 		{Name: "WINDOWBOT_SHUTDOWN_TIMEOUT", Key: "shutdown_timeout", field: func(c *Config) any { return &c.ShutdownTimeout }},
 		{Name: "WINDOWBOT_QR_FONT", Key: "qr_font", field: func(c *Config) any { return &c.QRFont }},
+		{Name: "WINDOWBOT_TRUSTED_PROXIES", Key: "trusted_proxies", field: func(c *Config) any { return &c.TrustedProxies }},
 
 		{Name: "WINDOWBOT_TELEGRAM_TOKEN", Key: "telegram.token", Secret: true, field: func(c *Config) any { return &c.Telegram.Token }},
 		{Name: "WINDOWBOT_TELEGRAM_API_URL", Key: "telegram.api_url", field: func(c *Config) any { return &c.Telegram.APIURL }},

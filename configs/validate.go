@@ -90,6 +90,9 @@ func (c Config) Validate() error {
 	if reason := checkURL(c.PublicURL, "http", "https"); reason != "" {
 		bad("public_url", "%s", reason)
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		bad("trusted_proxies", "%s", strings.TrimPrefix(err.Error(), "configs: "))
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		bad("admin_token", "too short (%d characters; use at least 16, e.g. openssl rand -hex 24)", len(c.AdminToken))
 	}
@@ -224,21 +227,21 @@ func checkURL(s string, schemes ...string) string {
 	}
 	mustStart := "must start with " + strings.Join(schemes, ":// or ") + "://"
 	if !strings.Contains(s, "://") {
-		return fmt.Sprintf("%q %s", redactURL(s), mustStart)
+		return fmt.Sprintf("%q %s", models.RedactURL(s), mustStart)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Sprintf("cannot parse %q as a URL", redactURL(s))
+		return fmt.Sprintf("cannot parse %q as a URL", models.RedactURL(s))
 	}
 	for _, sc := range schemes {
 		if strings.EqualFold(u.Scheme, sc) {
 			if u.Host == "" && sc != "unix" {
-				return fmt.Sprintf("%q has no host", u.Redacted())
+				return fmt.Sprintf("%q has no host", models.RedactURL(s))
 			}
 			return ""
 		}
 	}
-	return fmt.Sprintf("%q %s", u.Redacted(), mustStart)
+	return fmt.Sprintf("%q %s", models.RedactURL(s), mustStart)
 }
 
 func (c Config) validateTickets(bad func(key, format string, args ...any)) {

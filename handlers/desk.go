@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -209,8 +211,21 @@ func (d *Desk) banned(ctx context.Context, citizenID uint) (bool, error) {
 
 // Binding.
 
-func bindFailKey(id uint) string { return "bindfail:" + strconv.FormatUint(uint64(id), 10) }
-func bindLockKey(id uint) string { return "bindlock:" + strconv.FormatUint(uint64(id), 10) }
+// bindSubjects are what wrong binding codes are counted against, each locked out of /bind on
+// its own after bindFailLimit failures: the chat account, the code tried (guessing one known
+// code from many accounts), and the client's address where the channel knows it (a web visitor
+// gets a new account with each new cookie, but not a new address).
+func bindSubjects(c *call, code string) []string {
+	sum := sha256.Sum256([]byte(code))
+	subjects := []string{strconv.FormatUint(uint64(c.t.Citizen.ID), 10), "code:" + hex.EncodeToString(sum[:12])}
+	if addr := c.t.In.ClientAddr; addr != "" {
+		subjects = append(subjects, "addr:"+addr)
+	}
+	return subjects
+}
+
+func bindFailKey(subject string) string { return "bindfail:" + subject }
+func bindLockKey(subject string) string { return "bindlock:" + subject }
 
 func (d *Desk) bind(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if c.acct.staff != nil {
@@ -221,23 +236,34 @@ func (d *Desk) bind(ctx context.Context, c *call) ([]bot.Reply, error) {
 		return c.reply(c.T("bind_usage")), nil
 	}
 	id := c.t.Citizen.ID
-	if _, err := d.o.State.Get(ctx, bindLockKey(id)); err == nil {
-		return c.reply(c.T("bind_locked")), nil
-	} else if !errors.Is(err, bot.ErrNotFound) {
-		return nil, fmt.Errorf("handlers: bind: %w", err)
+	subjects := bindSubjects(c, code)
+	for _, s := range subjects {
+		if _, err := d.o.State.Get(ctx, bindLockKey(s)); err == nil {
+			return c.reply(c.T("bind_locked")), nil
+		} else if !errors.Is(err, bot.ErrNotFound) {
+			return nil, fmt.Errorf("handlers: bind: %w", err)
+		}
 	}
 	st, err := d.o.Store.RedeemInvite(ctx, code, id, c.t.Now)
 	switch {
 	case errors.Is(err, models.ErrInvalidCode):
-		n, err := d.o.State.Incr(ctx, bindFailKey(id), bindLockout)
-		if err != nil {
-			return nil, fmt.Errorf("handlers: bind: %w", err)
-		}
-		d.o.Logger.InfoContext(ctx, "binding code refused", "platform", c.t.In.Platform, "citizen_id", id, "failures", n)
-		if n >= bindFailLimit {
-			if err := d.o.State.Set(ctx, bindLockKey(id), []byte("1"), bindLockout); err != nil {
+		locked := false
+		most := int64(0)
+		for _, s := range subjects {
+			n, err := d.o.State.Incr(ctx, bindFailKey(s), bindLockout)
+			if err != nil {
 				return nil, fmt.Errorf("handlers: bind: %w", err)
 			}
+			most = max(most, n)
+			if n >= bindFailLimit {
+				if err := d.o.State.Set(ctx, bindLockKey(s), []byte("1"), bindLockout); err != nil {
+					return nil, fmt.Errorf("handlers: bind: %w", err)
+				}
+				locked = true
+			}
+		}
+		d.o.Logger.InfoContext(ctx, "binding code refused", "platform", c.t.In.Platform, "citizen_id", id, "failures", most)
+		if locked {
 			return c.reply(c.T("bind_invalid") + "\n" + c.T("bind_locked")), nil
 		}
 		return c.reply(c.T("bind_invalid")), nil
@@ -508,13 +534,13 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 		}
 	}
 	if tk.State == models.StateRejected && tk.Reason != "" {
-		b.WriteString(c.T("track_reason", "Reason", tk.Reason))
+		b.WriteString(c.T("track_reason", "Reason", models.MaskPII(tk.Reason)))
 	}
 	if tk.Plan != "" {
-		b.WriteString(c.T("t_plan", "Plan", models.Truncate(tk.Plan, 300)))
+		b.WriteString(c.T("t_plan", "Plan", models.Truncate(models.MaskPII(tk.Plan), 300)))
 	}
 	if tk.Result != "" {
-		b.WriteString(c.T("t_result", "Result", models.Truncate(tk.Result, 300)))
+		b.WriteString(c.T("t_result", "Result", models.Truncate(models.MaskPII(tk.Result), 300)))
 	}
 	if tk.AppealBy != "" {
 		b.WriteString(c.T("t_appeal", "By", c.T("actor_"+tk.AppealBy), "Reason", models.Truncate(models.MaskPII(tk.AppealReason), 300)))

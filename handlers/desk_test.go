@@ -76,6 +76,47 @@ func TestBindRefusalsAndLockout(t *testing.T) {
 	})
 }
 
+// TestBindLockoutPerAddressAndCode: wrong codes count against the client's address and the code
+// tried as well as the account, so a web visitor who takes a new cookie for every try, or many
+// accounts guessing the same code, are locked out after five all the same.
+func TestBindLockoutPerAddressAndCode(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		web := func(chat, addr, text string) string {
+			return testenv.Text(r.send(chat, bot.Inbound{Text: text, ClientAddr: addr}))
+		}
+		// Five fresh visitors from one address, one wrong code each.
+		codes := []string{"ABCDEFGHJKM2", "ABCDEFGHJKM3", "ABCDEFGHJKM4", "ABCDEFGHJKM5", "ABCDEFGHJKM6"}
+		for i, code := range codes {
+			out := web(r.chat("cookie"), "198.51.100.7", "/bind "+code)
+			if locked := strings.Contains(out, "暂停一小时"); locked != (i == len(codes)-1) {
+				t.Fatalf("try %d from one address: %q", i+1, out)
+			}
+		}
+		good, _, _ := r.store.CreateInvite(context.Background(), "DEMO-005", 0, r.clock.Now())
+		newcomer := r.chat("cookie")
+		if out := web(newcomer, "198.51.100.7", "/bind "+good); !strings.Contains(out, "暂停一小时") {
+			t.Fatalf("a new cookie from the locked address: %q", out)
+		}
+		if c := r.citizen(newcomer); c.StaffID != nil {
+			t.Fatal("bound from a locked-out address")
+		}
+		// Another address is not locked.
+		if out := web(r.chat("cookie"), "198.51.100.8", "/bind "+good); !strings.Contains(out, "绑定成功") {
+			t.Fatalf("another address: %q", out)
+		}
+		// One code tried from five accounts and addresses is locked for all.
+		for i := range 5 {
+			out := web(r.chat("guess"), fmt.Sprintf("203.0.113.%d", i+1), "/bind ZZZZ-ZZZZ-ZZZZ")
+			if locked := strings.Contains(out, "暂停一小时"); locked != (i == 4) {
+				t.Fatalf("try %d of one code: %q", i+1, out)
+			}
+		}
+		if out := r.say(r.chat("guess"), "/bind zzzzzzzzzzzz"); !strings.Contains(out[0].Text, "暂停一小时") {
+			t.Fatalf("the locked code from a new account: %q", out[0].Text)
+		}
+	})
+}
+
 func TestBindSupervisorAndAdmin(t *testing.T) {
 	forEachDB(t, func(t *testing.T, r *rig) {
 		code, _, _ := r.store.CreateInvite(context.Background(), models.DemoSupervisorNo, 0, r.clock.Now())

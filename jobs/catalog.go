@@ -59,11 +59,11 @@ func Catalog(d *Deps) []Job {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	return []Job{
-		{Name: DeadlineReminders, Period: Day, Run: d.deadlineReminders,
+		{Name: DeadlineReminders, Period: Day, Run: d.deadlineReminders, Workdays: true,
 			Doc: "working days: remind the owning staff of tickets due the next working day and today"},
-		{Name: OverdueEscalation, Period: Day, Run: d.overdueEscalation,
+		{Name: OverdueEscalation, Period: Day, Run: d.overdueEscalation, Workdays: true,
 			Doc: "working days: escalate tickets past their deadline to supervisors, chase (催办) the escalated ones"},
-		{Name: DailyDigest, Period: Day, Run: d.dailyDigest,
+		{Name: DailyDigest, Period: Day, Run: d.dailyDigest, Workdays: true,
 			Doc: "working days: supervisors' digest of new bad reviews, overdue tickets, satisfaction"},
 		{Name: Rerating, Period: Day, Run: d.rerating,
 			Doc: "remind citizens to re-rate resolved tickets; close unanswered ones as no reply"},

@@ -24,6 +24,9 @@ type Job struct {
 	Doc string
 	// Period names the occurrences.
 	Period Period
+	// Workdays means the job does its work on working days only (its Run does nothing on other
+	// days), so its next run that counts is the next one on a working day.
+	Workdays bool
 	// Run does the work of one occurrence and returns how many items it queued or changed
 	// (pushes, escalations, closed tickets). It must be safe
 	// to run again for the same occurrence (forced re-runs): pushes carry dedupe keys that name
@@ -103,6 +106,9 @@ var _ Claims = (*models.Store)(nil)
 type SchedulerOptions struct {
 	// Location is the hall's zone: schedules and periods are read in it.
 	Location *time.Location
+	// Calendar says which days are working days, for the next run of a Workdays job in List;
+	// nil takes every day as one.
+	Calendar *models.Calendar
 	Claims   Claims
 	// Marks, when set (Redis), is asked first, so replicas settle a race without the database.
 	Marks Marks
@@ -142,6 +148,9 @@ type entry struct {
 
 // ErrUnknownJob is returned for a job name the scheduler does not have.
 var ErrUnknownJob = errors.New("jobs: unknown job")
+
+// ErrNotDue is returned by Due for an occurrence whose time has not come.
+var ErrNotDue = errors.New("jobs: occurrence not due yet")
 
 // NewScheduler prepares jobs on schedules (job name → cron line or "off"); a job without a
 // schedule is off. Start starts the clock.
@@ -211,7 +220,8 @@ func (s *Scheduler) Stop() context.Context { return s.cron.Stop() }
 // Listing is one line of `windowbot jobs list`.
 type Listing struct {
 	Name, Schedule, Doc string
-	// Next is the next scheduled run in the hall's zone; zero when the job is off.
+	// Next is the next scheduled run in the hall's zone — for a job of working days, the next
+	// on a working day; zero when the job is off.
 	Next time.Time
 }
 
@@ -224,11 +234,28 @@ func (s *Scheduler) List(now time.Time) []Listing {
 		if e.schedule == nil {
 			l.Schedule = "off"
 		} else {
-			l.Next = e.schedule.Next(now.In(s.o.Location))
+			l.Next = s.next(e, now.In(s.o.Location))
 		}
 		out = append(out, l)
 	}
 	return out
+}
+
+// next returns e's next scheduled run after t that does work: the next one on a working day for
+// a job of working days (looking a year ahead at most), else simply the next one.
+func (s *Scheduler) next(e entry, t time.Time) time.Time {
+	n := e.schedule.Next(t)
+	if !e.job.Workdays || s.o.Calendar == nil {
+		return n
+	}
+	limit := t.AddDate(1, 0, 0)
+	for !n.IsZero() && n.Before(limit) {
+		if s.o.Calendar.IsWorkday(n) {
+			return n
+		}
+		n = e.schedule.Next(n)
+	}
+	return e.schedule.Next(t)
 }
 
 // Occurrence returns the occurrence of a job for a period name, placed at the time it is (or
@@ -258,6 +285,23 @@ func (s *Scheduler) Occurrence(name, period string, at time.Time) (Occurrence, e
 		}
 	}
 	return Occurrence{Job: name, Period: period, At: occAt}, nil
+}
+
+// Due checks that occ's time has come, for a run by hand: an occurrence run before it is due
+// would count a period that is not over (this month's report on its first days' ratings), hold
+// its pushes until their time, and be recorded as done, so that the scheduled run on the real
+// date would find it claimed and do nothing. The scheduler's own runs are due by definition.
+func (s *Scheduler) Due(occ Occurrence) error {
+	now := s.o.Now()
+	if !occ.At.After(now) {
+		return nil
+	}
+	what := "the period it counts is not over"
+	if e, ok := s.jobs[occ.Job]; ok && !e.job.Period.Closing {
+		what = "its time has not come"
+	}
+	return fmt.Errorf("%w: %s %s is due at %s and %s; run it then, or leave it to the schedule",
+		ErrNotDue, occ.Job, occ.Period, occ.At.In(s.o.Location).Format("2006-01-02 15:04 MST"), what)
 }
 
 // Outcome of Execute.

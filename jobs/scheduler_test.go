@@ -98,7 +98,8 @@ func TestList(t *testing.T) {
 	cat := jobs.Catalog(&jobs.Deps{Calendar: models.DefaultTicketRules(testenv.Shanghai).Calendar})
 	sched := configs.Default().Jobs.Schedules()
 	sched[jobs.Rerating] = "off"
-	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai}, cat, sched)
+	cal := models.DefaultTicketRules(testenv.Shanghai).Calendar
+	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai, Calendar: cal}, cat, sched)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,11 @@ func TestList(t *testing.T) {
 	want := map[string]time.Time{
 		jobs.MonthlyStar:   time.Date(2027, 1, 1, 9, 0, 0, 0, testenv.Shanghai),
 		jobs.YearlyRanking: time.Date(2027, 1, 2, 10, 0, 0, 0, testenv.Shanghai),
-		jobs.DailyDigest:   time.Date(2027, 1, 1, 8, 30, 0, 0, testenv.Shanghai),
+		// The jobs of working days next run after New Year's Day and the weekend; the others
+		// run every day.
+		jobs.DailyDigest:       time.Date(2027, 1, 4, 8, 30, 0, 0, testenv.Shanghai),
+		jobs.DeadlineReminders: time.Date(2027, 1, 4, 9, 0, 0, 0, testenv.Shanghai),
+		jobs.OverdueEscalation: time.Date(2027, 1, 4, 9, 15, 0, 0, testenv.Shanghai),
 	}
 	for n, w := range want {
 		if !next[n].Equal(w) {
@@ -125,6 +130,18 @@ func TestList(t *testing.T) {
 	}
 	if len(next) != 7 {
 		t.Errorf("listed %d jobs, want 7", len(next))
+	}
+	// A Friday morning after the digest: Monday's, not Saturday's; Sunday 20 September 2026,
+	// an adjusted working day, has one.
+	for _, tc := range []struct{ now, want time.Time }{
+		{time.Date(2026, 12, 4, 10, 0, 0, 0, testenv.Shanghai), time.Date(2026, 12, 7, 8, 30, 0, 0, testenv.Shanghai)},
+		{time.Date(2026, 9, 18, 10, 0, 0, 0, testenv.Shanghai), time.Date(2026, 9, 20, 8, 30, 0, 0, testenv.Shanghai)},
+	} {
+		for _, l := range sch.List(tc.now) {
+			if l.Name == jobs.DailyDigest && !l.Next.Equal(tc.want) {
+				t.Errorf("at %s the next digest is %s, want %s", tc.now, l.Next, tc.want)
+			}
+		}
 	}
 	if _, err := jobs.NewScheduler(jobs.SchedulerOptions{}, cat, map[string]string{jobs.MonthlyStar: "every day"}); err == nil {
 		t.Error("a bad schedule was accepted")

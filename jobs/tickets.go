@@ -142,7 +142,8 @@ func (d *Deps) overdueEscalation(ctx context.Context, occ Occurrence) (int, erro
 
 // dailyDigest, on working days, sends each supervisor for their scope: the bad reviews opened
 // since the previous working day began, the tickets overdue now, and the previous working day's
-// satisfaction rate.
+// satisfaction rate. It is headed with the days it counts, not the day it is sent: a digest
+// sent on 12-04 is about 12-03, one sent on a Monday about Friday to Sunday.
 func (d *Deps) dailyDigest(ctx context.Context, occ Occurrence) (int, error) {
 	cal := d.Calendar
 	now := occ.At.In(d.loc())
@@ -166,7 +167,7 @@ func (d *Deps) dailyDigest(ctx context.Context, occ Occurrence) (int, error) {
 	for _, a := range sd.sups {
 		scope := models.SupervisorScope(a.Staff)
 		lang := d.langOf(a.Citizen)
-		msg := text.T(lang, "job.digest_title", "Day", dateIn(now, d.loc()), "Scope", d.scopeName(lang, scope, sd.centers))
+		msg := text.T(lang, "job.digest_title", "Day", digestDays(lang, prev, today), "Scope", d.scopeName(lang, scope, sd.centers))
 		badHere, lateHere := ticketsIn(bad, scope), ticketsIn(overdue, scope)
 		msg += "\n" + text.T(lang, "job.digest_bad", "Count", len(badHere))
 		msg += digestLines(lang, badHere, func(t *models.Ticket) string {
@@ -187,6 +188,15 @@ func (d *Deps) dailyDigest(ctx context.Context, occ Occurrence) (int, error) {
 		})
 	}
 	return d.enqueue(ctx, occ.At, pushes)
+}
+
+// digestDays names the days from the start of from to the end of the day before until.
+func digestDays(lang string, from, until time.Time) string {
+	last := until.AddDate(0, 0, -1)
+	if !last.After(from) {
+		return dateIn(from, from.Location())
+	}
+	return text.T(lang, "job.digest_days", "From", dateIn(from, from.Location()), "To", dateIn(last, from.Location()))
 }
 
 // ticketsIn returns the tickets of scope (a center, or 0 for all).

@@ -263,7 +263,8 @@ func TestOverdueEscalation(t *testing.T) {
 }
 
 // TestDailyDigest: on Monday 12 October the digest covers the worked Saturday and the Sunday
-// (since the previous working day began), the overdue tickets, and Saturday's satisfaction.
+// (since the previous working day began), the overdue tickets, and Saturday's satisfaction; it
+// is headed with those days, not with the Monday. Tuesday's covers Monday and says so.
 func TestDailyDigest(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		r := newTicketRig(t, s)
@@ -281,12 +282,20 @@ func TestDailyDigest(t *testing.T) {
 			t.Fatalf("digests %d, want 2 (center and city supervisors)", len(got))
 		}
 		for _, p := range got {
-			for _, want := range []string{"每日简报", "2026-10-12", "新增差评 2 件", ticketOfRating(t, s, sat).No, ticketOfRating(t, s, sun).No,
+			if strings.Contains(p.Text, "2026-10-12") {
+				t.Errorf("Monday's digest is headed with the day it is sent:\n%s", p.Text)
+			}
+			for _, want := range []string{"【每日简报】2026-10-10 至 2026-10-11 · ", "新增差评 2 件", ticketOfRating(t, s, sat).No, ticketOfRating(t, s, sun).No,
 				"超期工单 2 件", overdue.No + " W001 不动产登记 · 服务态度 超期 4 个工作日", ticketOfRating(t, s, fri).No + " W002 社保医保 · 其他 超期 1 个工作日",
 				"2026-10-10 满意率 66.7%（3 条评价）"} {
 				if !strings.Contains(p.Text, want) {
 					t.Errorf("digest to %s lacks %q:\n%s", p.Citizen.ExternalID, want, p.Text)
 				}
+			}
+		}
+		for _, p := range r.run(t, jobs.DailyDigest, day(10, 13, 8, 30), false, jobs.KindDailyDigest) {
+			if !strings.Contains(p.Text, "【每日简报】2026-10-12 · ") || strings.Contains(p.Text, "2026-10-13") {
+				t.Errorf("Tuesday's digest is not headed with Monday alone:\n%s", p.Text)
 			}
 		}
 	})

@@ -69,17 +69,18 @@ func newInviteCode() (string, error) {
 	return string(out), nil
 }
 
-// NormInviteCode upper-cases a typed code and drops spaces and dashes people add when copying.
+// NormInviteCode upper-cases a typed code, folds full-width letters and digits, and drops the
+// spaces, dashes and invisible characters people add when copying.
 func NormInviteCode(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
-		case r == ' ' || r == '-' || r == '\t':
+		case r == ' ' || r == '-' || r == '\t' || Invisible(r):
 			return -1
 		case r >= 'a' && r <= 'z':
 			return r - 'a' + 'A'
 		}
 		return r
-	}, s)
+	}, FoldWidth(s))
 }
 
 func hashInviteCode(code string) string {

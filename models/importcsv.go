@@ -163,6 +163,12 @@ func readCSV(r io.Reader, name, header string, problems *[]ImportProblem) ([]csv
 		}
 		line, _ := cr.FieldPos(0)
 		for i := range rec {
+			// Names reach citizens' buttons and staff views: cleaned like text from a channel.
+			// Bytes that are not UTF-8 are left for the check below, which names the file's
+			// encoding as the problem.
+			if utf8.ValidString(rec[i]) {
+				rec[i] = CleanText(rec[i])
+			}
 			rec[i] = strings.TrimSpace(rec[i])
 		}
 		if first {

@@ -258,7 +258,7 @@ func (s *Store) CountRatings(ctx context.Context, f RatingFilter) (int, error) {
 // CenterByCode returns a center, or ErrNotFound; codes match case-insensitively.
 func (s *Store) CenterByCode(ctx context.Context, code string) (*Center, error) {
 	var c Center
-	err := s.db.WithContext(ctx).Where("UPPER(code) = ?", strings.ToUpper(strings.TrimSpace(code))).First(&c).Error
+	err := s.db.WithContext(ctx).Where("UPPER(code) = ?", strings.ToUpper(strings.TrimSpace(FoldWidth(code)))).First(&c).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: center by code %q: %w", code, notFound(err))
 	}

@@ -86,6 +86,9 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts ...
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
 	}
+	if err := registerStoreCleaning(db); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
@@ -219,12 +222,12 @@ func (s *Store) StaffByID(ctx context.Context, id uint) (*Staff, error) {
 	return &st, nil
 }
 
-// WindowByCode returns a window with its Center, or ErrNotFound. Codes match case-insensitively
-// because citizens type them from a poster; the expression index of migration 1 serves the lookup.
+// WindowByCode returns a window with its Center, or ErrNotFound. Codes match case-insensitively,
+// full-width letters and digits folded, because citizens type them from a poster; the expression index of migration 1 serves the lookup.
 func (s *Store) WindowByCode(ctx context.Context, code string) (*Window, error) {
 	var w Window
 	err := s.db.WithContext(ctx).Preload("Center").
-		Where("UPPER(code) = ?", strings.ToUpper(strings.TrimSpace(code))).First(&w).Error
+		Where("UPPER(code) = ?", strings.ToUpper(strings.TrimSpace(FoldWidth(code)))).First(&w).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: window by code %q: %w", code, notFound(err))
 	}
@@ -427,4 +430,14 @@ func (l *gormSlog) Trace(ctx context.Context, begin time.Time, fc func() (string
 // ParamsFilter drops the parameters from logged SQL.
 func (l *gormSlog) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
 	return sql, nil
+}
+
+// gorm's Scan (what Raw(…).Scan runs) does not ask the logger to filter: it records the
+// statement with logger.Recorder, which fills the parameters in unless RecorderParamsFilter
+// drops them, and then hands the finished text to Trace. The hook is gorm's, process-wide, so it
+// is set once here rather than by each Open.
+func init() {
+	gormlogger.RecorderParamsFilter = func(_ context.Context, sql string, _ ...any) (string, []any) {
+		return sql, nil
+	}
 }

@@ -89,7 +89,7 @@ func TestWindowByCode(t *testing.T) {
 		if err := s.SeedDemo(ctx); err != nil {
 			t.Fatal(err)
 		}
-		for _, code := range []string{"W003", "w003", " W003 "} {
+		for _, code := range []string{"W003", "w003", " W003 ", "Ｗ００３"} {
 			w, err := s.WindowByCode(ctx, code)
 			if err != nil {
 				t.Fatalf("WindowByCode(%q): %v", code, err)

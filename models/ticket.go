@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Ticket kinds: a bad review opens one automatically, a citizen files a complaint.
@@ -228,8 +229,8 @@ func (ticketCounter) TableName() string { return "ticket_counters" }
 // TicketNoPattern is what a ticket number looks like, e.g. T20261123-0042.
 var TicketNoPattern = regexp.MustCompile(`^T\d{8}-\d{4,}$`)
 
-// NormTicketNo upper-cases and trims a typed ticket number.
-func NormTicketNo(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+// NormTicketNo folds full-width characters, upper-cases and trims a typed ticket number.
+func NormTicketNo(s string) string { return strings.ToUpper(strings.TrimSpace(FoldWidth(s))) }
 
 // FormatTicketNo builds the number of the n-th ticket of day (in the hall's zone).
 func FormatTicketNo(day time.Time, n int) string {
@@ -282,28 +283,208 @@ func (e *TransitionError) Error() string {
 // Unwrap returns the sentinel.
 func (e *TransitionError) Unwrap() error { return e.Err }
 
-// numberRun is a maximal run of digits (with the hyphen of a landline and the X that may end an
-// ID number); piiPatterns decide whether a whole run identifies somebody. Matching whole runs
-// leaves longer numbers (an order number, a date) alone.
-var (
-	numberRun   = regexp.MustCompile(`[0-9][0-9-]*[0-9Xx]`)
-	piiPatterns = []*regexp.Regexp{
-		regexp.MustCompile(`^1[3-9][0-9]{9}$`),                    // mobile
-		regexp.MustCompile(`^[1-9][0-9]{16}[0-9Xx]$`),             // resident ID
-		regexp.MustCompile(`^0[1-9][0-9]{1,2}-?[2-9][0-9]{6,7}$`), // landline with area code
-	}
-)
-
 // MaskPII hides phone and ID numbers in free text typed by a citizen, as MaskPhone does, before
 // the text is shown to staff or supervisors, exported, or published. Only a ticket's own Phone,
 // given for a call-back the citizen agreed to, is ever shown in full, and only to supervisors.
+//
+// People write numbers every way: with a country code (+86, 86, 0086), in groups separated by
+// spaces or hyphens (138 1234 5678, 138-1234-5678, an ID number in three groups), in full-width
+// digits (１３８…), or with zero-width characters between the digits. A number is read across
+// such separators — one space or hyphen (ASCII or full-width) between groups of digits, and
+// any invisible character (see Invisible) — and masked when some consecutive groups of it are a
+// mobile number, a resident ID or a landline with its area code. Groups are never split, so a
+// longer number (an order number, a date) is left alone.
+//
+// Bidirectional and zero-width characters (see Invisible) are dropped from the whole text: the
+// channels clean them away as text comes in, but a text stored before they did may hold them,
+// and an override must not turn a supervisor's screen or an export around.
 func MaskPII(s string) string {
-	return numberRun.ReplaceAllStringFunc(s, func(run string) string {
-		for _, p := range piiPatterns {
-			if p.MatchString(run) {
-				return MaskPhone(run)
+	if strings.IndexFunc(s, Invisible) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if Invisible(r) {
+				return -1
 			}
+			return r
+		}, s)
+	}
+	groups := numberGroups(s)
+	if len(groups) == 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(groups); {
+		j, keep := piiSpan(groups, i)
+		if j < 0 {
+			i++
+			continue
 		}
-		return run
-	})
+		start, end := groups[i].start, groups[j].end
+		if groups[i].plus >= 0 {
+			start = groups[i].plus
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(maskNumber(s[start:end], keep))
+		last = end
+		i = j + 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// maskNumber masks a number found by MaskPII as MaskPhone masks a phone number: the first keep
+// digits (three, and a mobile's country code) and the last four stay, the digits between them
+// and the separators next to those become "*", and invisible characters go.
+func maskNumber(span string, keep int) string {
+	n := 0
+	for _, r := range span {
+		if _, ok := asciiDigit(r); ok || r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ' {
+			n++
+		}
+	}
+	var b strings.Builder
+	k := 0 // digits written so far
+	for _, r := range span {
+		_, digit := asciiDigit(r)
+		digit = digit || r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ'
+		switch {
+		case Invisible(r):
+		case digit && (k < keep || k >= n-4):
+			b.WriteRune(r)
+			k++
+		case digit:
+			b.WriteByte('*')
+			k++
+		case k < keep || k > n-4:
+			b.WriteRune(r) // a leading +, or a separator among the digits shown
+		default:
+			b.WriteByte('*')
+		}
+	}
+	return b.String()
+}
+
+// digitGroup is a run of digits (ASCII or full-width, possibly with invisible characters
+// between them and an X ending an ID number) at s[start:end]; digits holds them in ASCII.
+// joined says that a single separator links it to the previous group; plus is the index of a
+// "+" right before it, or -1.
+type digitGroup struct {
+	start, end int
+	digits     string
+	joined     bool
+	plus       int
+}
+
+// Patterns of the digits of a number (separators and invisible characters removed, digits
+// folded to ASCII).
+var (
+	mobileDigits   = regexp.MustCompile(`^(?:00)?(?:86)?1[3-9][0-9]{9}$`)
+	residentDigits = regexp.MustCompile(`^[1-9][0-9]{16}[0-9Xx]$`)
+	landlineDigits = regexp.MustCompile(`^0[1-9][0-9]{1,2}[2-9][0-9]{6,7}$`)
+	areaCode       = regexp.MustCompile(`^0[1-9][0-9]{1,2}$`)
+	localNumber    = regexp.MustCompile(`^[2-9][0-9]{6,7}$`)
+)
+
+// piiSpan returns the last index j ≥ i such that groups i…j, each joined to the one before, are
+// one identifying number, preferring the longest, and how many of its leading digits stay
+// visible; -1 if none is.
+func piiSpan(groups []digitGroup, i int) (int, int) {
+	end := i
+	for end+1 < len(groups) && groups[end+1].joined {
+		end++
+	}
+	for j := end; j >= i; j-- {
+		var d strings.Builder
+		for _, g := range groups[i : j+1] {
+			d.WriteString(g.digits)
+		}
+		all := d.String()
+		if strings.ContainsAny(all[:len(all)-1], "Xx") {
+			continue // only an ID number ends in X, and only its last group may
+		}
+		switch {
+		case mobileDigits.MatchString(all):
+			return j, len(all) - 11 + 3 // the country code and the network's three digits
+		case residentDigits.MatchString(all):
+			return j, 3
+		case i == j && landlineDigits.MatchString(all):
+			return j, 3
+		case i < j && areaCode.MatchString(groups[i].digits) && localNumber.MatchString(all[len(groups[i].digits):]):
+			// 010-62345678, 0755 8123 4567: the first group is the area code, the rest the number.
+			return j, 3
+		}
+	}
+	return -1, 0
+}
+
+// numberGroups finds the groups of digits in s (see digitGroup).
+func numberGroups(s string) []digitGroup {
+	var (
+		groups []digitGroup
+		cur    *digitGroup
+		digits strings.Builder
+		// sepAt is where a separator after the current group began, -1 if none; seps counts the
+		// visible separators since the group's last digit.
+		sepAt = -1
+		seps  int
+	)
+	flush := func() {
+		if cur != nil {
+			cur.digits = digits.String()
+			groups = append(groups, *cur)
+			cur = nil
+			digits.Reset()
+		}
+	}
+	for i, r := range s {
+		d, isDigit := asciiDigit(r)
+		switch {
+		case isDigit:
+			if cur == nil {
+				joined := len(groups) > 0 && sepAt >= 0 && seps <= 1
+				plus := -1
+				if i > 0 && s[i-1] == '+' {
+					plus = i - 1
+				} else if i >= 3 && s[i-3:i] == "＋" {
+					plus = i - 3
+				}
+				cur = &digitGroup{start: i, joined: joined && plus < 0, plus: plus}
+			}
+			digits.WriteByte(d)
+			cur.end = i + utf8.RuneLen(r)
+		case cur != nil && (r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ') && (cur.end == i):
+			digits.WriteByte('X')
+			cur.end = i + utf8.RuneLen(r)
+			flush()
+			sepAt, seps = -1, 2 // nothing joins an ID number's X
+		case Invisible(r):
+			// Neither breaks a group nor counts as a separator.
+		case r == ' ' || r == '　' || r == ' ' || r == '-' || r == '－' || r == '‐' || r == '‑' || r == '–':
+			if cur != nil {
+				end := cur.end
+				flush()
+				sepAt, seps = end, 0
+			}
+			seps++
+		default:
+			flush()
+			sepAt, seps = -1, 0
+		}
+	}
+	flush()
+	return groups
+}
+
+// asciiDigit returns the ASCII digit of an ASCII or full-width digit.
+func asciiDigit(r rune) (byte, bool) {
+	switch {
+	case r >= '0' && r <= '9':
+		return byte(r), true
+	case r >= '０' && r <= '９':
+		return byte('0' + r - '０'), true
+	}
+	return 0, false
 }

@@ -48,3 +48,28 @@ func TestParseDatabaseURL(t *testing.T) {
 		})
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"windowbot.db", "windowbot.db"},
+		{"sqlite:data/wb.db", "sqlite:data/wb.db"},
+		{"redis://localhost:6379/0", "redis://localhost:6379/0"},
+		{"redis://:s3cret@localhost:6379/0", "redis://:xxxxx@localhost:6379/0"},
+		{"postgres://wb:s3cret@db/wb?sslmode=disable", "postgres://wb:xxxxx@db/wb?sslmode=disable"},
+		{"postgres://db/wb?user=wb&password=s3cret", "postgres://db/wb?password=xxxxx&user=wb"},
+		// Does not parse: the parser's error would quote the password.
+		{"redis://:s3cr%zzet@localhost:6379/0", "redis://xxxxx@localhost:6379/0"},
+		{"redis://:p@ss%@localhost:6379/0?password=s3cret%", "redis://xxxxx@localhost:6379/0"},
+		{"rediss://u:s3cret@host:port:bad", "rediss://xxxxx@host:port:bad"},
+		{":s3cret@host", "xxxxx@host"},
+	} {
+		got := RedactURL(tc.in)
+		if got != tc.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if strings.Contains(got, "s3cr") {
+			t.Errorf("RedactURL(%q) = %q keeps the password", tc.in, got)
+		}
+	}
+}

@@ -537,6 +537,13 @@ func TestInbound(t *testing.T) {
 		{"group chat", group, nil},
 		{"group button", groupPress, nil},
 		{"sticker", sticker, nil},
+		// Cleaned at the boundary: no NUL, bidirectional or zero-width characters; a code typed
+		// full-width is folded; nothing but invisible characters is nothing.
+		{"nul and bidi", u.textUpdate("态度\u0000冷漠\u202e好\u200b"), &bot.Inbound{Text: "态度冷漠好"}},
+		{"full-width code", u.textUpdate("Ｗ００１"), &bot.Inbound{Text: "W001"}},
+		{"invisible only", u.textUpdate("\u0000\u200b"), nil},
+		{"caption", u.photoUpdate("柜台\u0000没人"), &bot.Inbound{Text: "柜台没人", Photo: &bot.Media{FileID: "large", MIMEType: "image/jpeg", Size: 98000}}},
+		{"payload", u.pressUpdate(12, "rate:level:3\u0000"), &bot.Inbound{Payload: "rate:level:3", MessageID: "12"}},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -105,6 +105,7 @@ func (a *Adapter) inbound(upd *tgmodels.Update) (in bot.Inbound, ok bool) {
 		if m.Location != nil {
 			in.Location = &bot.Location{Lat: m.Location.Latitude, Lon: m.Location.Longitude}
 		}
+		in = bot.CleanInbound(in)
 		if in.Text == "" && in.Photo == nil && in.Location == nil {
 			return in, false // stickers, voice, contacts…: nothing the dialogs read
 		}
@@ -131,7 +132,7 @@ func (a *Adapter) inbound(upd *tgmodels.Update) (in bot.Inbound, ok bool) {
 		fillUser(&in, &cq.From)
 		in.Payload = cq.Data
 		in.MessageID = strconv.Itoa(msgID)
-		return in, true
+		return bot.CleanInbound(in), true
 	}
 	return in, false
 }

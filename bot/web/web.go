@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -76,6 +77,10 @@ type Options struct {
 	Title string
 	// MaxBody limits a JSON request body in bytes; default 64 KiB. Photos have their own limit.
 	MaxBody int64
+	// TrustedProxies are the addresses of the reverse proxies in front of the server. Only a
+	// request that comes from one of them has its client taken from X-Forwarded-For; otherwise
+	// anybody could name any address and slip past the limits kept per address.
+	TrustedProxies []netip.Prefix
 }
 
 // Chat serves the web chat page and its API, and implements bot.Sender for pushes to visitors.
@@ -88,6 +93,7 @@ type Chat struct {
 	lang    string
 	title   string
 	maxBody int64
+	proxies []netip.Prefix
 	page    *template.Template
 	static  http.Handler
 	version string
@@ -112,6 +118,7 @@ func New(opts Options) *Chat {
 		lang:    text.Lang(opts.Lang),
 		title:   strings.TrimSpace(opts.Title),
 		maxBody: opts.MaxBody,
+		proxies: opts.TrustedProxies,
 		inboxes: make(map[string]*inbox),
 		texts:   scriptTexts(),
 	}
@@ -306,7 +313,9 @@ func (c *Chat) serveMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := c.visitor(w, r)
+	in = bot.CleanInbound(in)
 	in.Platform, in.ChatID, in.UserID, in.Lang = bot.Web, id, id, lang
+	in.ClientAddr = ClientAddr(r, c.proxies)
 
 	replies, err := c.h.Handle(r.Context(), in)
 	if err != nil {
@@ -342,7 +351,10 @@ func (c *Chat) readJSON(w http.ResponseWriter, r *http.Request) (bot.Inbound, in
 		}
 		return bot.Inbound{}, http.StatusBadRequest, "bad_json"
 	}
-	text := strings.TrimSpace(req.Text)
+	// Cleaned before it is judged, so a text of NUL bytes is as empty as it will be to the engine.
+	cleaned := bot.CleanInbound(bot.Inbound{Text: req.Text, Payload: req.Payload})
+	text := cleaned.Text
+	req.Payload = cleaned.Payload
 	switch {
 	case req.Payload != "" && text != "":
 		return bot.Inbound{}, http.StatusBadRequest, "text_and_payload"
@@ -400,7 +412,7 @@ func (c *Chat) readPhoto(w http.ResponseWriter, r *http.Request) (bot.Inbound, i
 			if err != nil {
 				return bot.Inbound{}, tooLargeOr(err, http.StatusBadRequest), "bad_multipart"
 			}
-			in.Text = strings.TrimSpace(string(b))
+			in.Text = bot.Clean(string(b))
 		}
 		_ = p.Close()
 	}
@@ -408,6 +420,49 @@ func (c *Chat) readPhoto(w http.ResponseWriter, r *http.Request) (bot.Inbound, i
 		return bot.Inbound{}, http.StatusBadRequest, "no_photo"
 	}
 	return in, 0, ""
+}
+
+// ClientAddr returns the IP address of the client that sent r: the peer of the connection, or,
+// when that peer is one of the trusted proxies, the last address in X-Forwarded-For that is not
+// itself a trusted proxy (the nearest hop no proxy of ours vouches for). Empty if none parses.
+func ClientAddr(r *http.Request, trusted []netip.Prefix) string {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	var addr netip.Addr
+	if err == nil {
+		addr = peer.Addr()
+	} else if a, err := netip.ParseAddr(r.RemoteAddr); err == nil {
+		addr = a
+	} else {
+		return ""
+	}
+	addr = addr.Unmap()
+	isTrusted := func(a netip.Addr) bool {
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	if !isTrusted(addr) {
+		return addr.String()
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a hop we cannot read: trust nothing before it
+		}
+		a = a.Unmap()
+		if !isTrusted(a) {
+			return a.String()
+		}
+		addr = a
+	}
+	return addr.String()
 }
 
 func tooLargeOr(err error, status int) int {

@@ -236,7 +236,7 @@ func TestMessageRoundTrip(t *testing.T) {
 	}
 	got := decode[replies](t, res)
 	in := last(t, rec)
-	want := bot.Inbound{Platform: bot.Web, ChatID: ck.Value, UserID: ck.Value, Lang: "zh-CN", Text: "/start w_W001"}
+	want := bot.Inbound{Platform: bot.Web, ChatID: ck.Value, UserID: ck.Value, Lang: "zh-CN", Text: "/start w_W001", ClientAddr: "127.0.0.1"}
 	if fmt.Sprint(in) != fmt.Sprint(want) {
 		t.Errorf("Inbound = %+v\nwant      %+v", in, want)
 	}
@@ -261,7 +261,7 @@ func TestMessageRoundTrip(t *testing.T) {
 		t.Fatalf("status %d", res.StatusCode)
 	}
 	in = last(t, rec)
-	want = bot.Inbound{Platform: bot.Web, ChatID: ck.Value, UserID: ck.Value, Lang: "en", Payload: "rate:5", MessageID: r0.ID}
+	want = bot.Inbound{Platform: bot.Web, ChatID: ck.Value, UserID: ck.Value, Lang: "en", Payload: "rate:5", MessageID: r0.ID, ClientAddr: "127.0.0.1"}
 	if fmt.Sprint(in) != fmt.Sprint(want) {
 		t.Errorf("Inbound = %+v\nwant      %+v", in, want)
 	}

@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 
@@ -166,13 +168,37 @@ func envelope(body []byte) (string, error) {
 // parseMessage decodes a plaintext message and checks the fields every message has.
 func parseMessage(b []byte) (*message.MixMessage, error) {
 	var m message.MixMessage
-	if err := xml.Unmarshal(b, &m); err != nil {
+	if err := xml.Unmarshal(xmlChars(b), &m); err != nil {
 		return nil, err
 	}
 	if !validOpenID(string(m.FromUserName)) || m.ToUserName == "" || len(m.ToUserName) > 64 || m.MsgType == "" {
 		return nil, errors.New("wechat: message without a valid sender, receiver or type")
 	}
 	return &m, nil
+}
+
+// xmlChars drops from an authenticated message the bytes XML does not allow — NUL and other
+// control characters, broken UTF-8 — which a user can type into a text message. The parser
+// would refuse the whole message for one of them, WeChat would retry it in vain and then tell
+// the user the account is out of service; without them the text goes on to be cleaned like any
+// other (bot.CleanInbound).
+func xmlChars(b []byte) []byte {
+	ok := utf8.Valid(b)
+	for i := 0; ok && i < len(b); i++ {
+		ok = b[i] >= 0x20 || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'
+	}
+	if ok && !bytes.Contains(b, []byte("\uFFFE")) && !bytes.Contains(b, []byte("\uFFFF")) {
+		return b
+	}
+	return bytes.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r < 0x20, r == utf8.RuneError, r == 0xFFFE, r == 0xFFFF, r >= 0xD800 && r <= 0xDFFF:
+			return -1
+		}
+		return r
+	}, b)
 }
 
 // deliveryID is what WeChat keeps the same across retries: MsgId for messages, sender and

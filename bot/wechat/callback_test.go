@@ -303,6 +303,11 @@ func TestInbound(t *testing.T) {
 				{"menu unknown", c.Event(testOpenID, "CLICK", "other", ct+9), nil, false},
 				{"menu link", c.Event(testOpenID, "VIEW", "https://example.org", ct+10), nil, false},
 				{"location report", c.Event(testOpenID, "LOCATION", "", ct+11), nil, false},
+				// Cleaned at the boundary: no NUL, bidirectional or zero-width characters; a code
+				// or a number typed full-width is folded.
+				{"nul and bidi", c.Text(testOpenID, "态度\x00冷漠\u202e好\u200b", 1003), &bot.Inbound{Text: "态度冷漠好"}, true},
+				{"full-width number", c.Text(testOpenID, "１", 1004), &bot.Inbound{Text: "1"}, true},
+				{"full-width phone", c.Text(testOpenID, "１３７\u200b１２３４５６７８", 1005), &bot.Inbound{Text: "13712345678"}, true},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					before := len(e.h.calls())

@@ -56,7 +56,7 @@ func (a *Adapter) action(m *message.MixMessage) (action, bot.Inbound) {
 	default:
 		// Video, links, files: the step under way asks again for what it needs.
 	}
-	return actHandle, in
+	return actHandle, bot.CleanInbound(in)
 }
 
 func eventAction(m *message.MixMessage, in bot.Inbound) (action, bot.Inbound) {

@@ -260,7 +260,7 @@ func (a *Admin) ticketJSON(ctx context.Context, t *models.Ticket, nos *staffNos)
 		Citizen: a.refs.Citizen(t.CitizenID), Anonymous: t.Anonymous, CallbackConsent: t.CallbackConsent,
 		Owner: owner, Escalated: t.Escalated, CreatedAt: a.stamp(t.CreatedAt), CallbackDue: a.stamp(t.CallbackDue),
 		RectifyDue: a.stamp(t.RectifyDue), AcceptedAt: a.stampPtr(t.AcceptedAt), ResolvedAt: a.stampPtr(t.ResolvedAt),
-		ClosedAt: a.stampPtr(t.ClosedAt), CloseReason: t.CloseReason, Plan: t.Plan, Result: t.Result, Reason: t.Reason,
+		ClosedAt: a.stampPtr(t.ClosedAt), CloseReason: t.CloseReason, Plan: models.MaskPII(t.Plan), Result: models.MaskPII(t.Result), Reason: models.MaskPII(t.Reason),
 		Rerate: t.Rerate, AppealBy: t.AppealBy, PublishedAt: a.stampPtr(t.PublishedAt),
 	}
 	if t.Phone != "" {

@@ -37,7 +37,7 @@ func commands() []command {
 		{"wechat", "WeChat official account set-up: install the menu", "wechat menu", cmdWeChat},
 		{"jobs", "list the scheduled jobs, or run one occurrence now", "jobs list | jobs run NAME [--period 2026-10 | --at 2026-11-01T09:00:00+08:00] [--again]", cmdJobs},
 		{"push", "list the pushes that could not be delivered", "push failed [--limit N]", cmdPush},
-		{"staff", "bind staff chat accounts: a one-time code, or revoke every binding", "staff invite --staff-no NO [--valid 72h] | staff revoke --staff-no NO", cmdStaff},
+		{"staff", "list the staff; bind their chat accounts: a one-time code, or revoke every binding", "staff list | staff invite --staff-no NO [--valid 72h] | staff revoke --staff-no NO", cmdStaff},
 		{"help", "show this help", "help", nil},
 	}
 }

@@ -85,9 +85,16 @@ func TestRunExitCodes(t *testing.T) {
 }
 
 func TestMigrateSeedImport(t *testing.T) {
-	e := baseEnv(t, nil)
-	if code, out, errs := runCmd(t, e, "migrate"); code != 0 || !strings.Contains(out, "up to date") {
+	e := baseEnv(t, map[string]string{"WINDOWBOT_LOG_LEVEL": "info"})
+	// The first run applies the migrations, logs each, and says so once — not "up to date".
+	code, out, errs := runCmd(t, e, "migrate")
+	if code != 0 || !strings.Contains(out, "database schema migrated from version 0 to ") || strings.Contains(out+errs, "up to date") ||
+		!strings.Contains(errs, "schema migration applied") || strings.Count(out, "\n") != 1 {
 		t.Fatalf("migrate: %d %q %q", code, out, errs)
+	}
+	// The second has nothing to do and says that.
+	if code, out, errs := runCmd(t, e, "migrate"); code != 0 || !strings.Contains(out, "database schema is up to date (version ") || strings.Contains(errs, "schema migration applied") {
+		t.Fatalf("migrate again: %d %q %q", code, out, errs)
 	}
 	if code, out, errs := runCmd(t, e, "seed", "--demo"); code != 0 || !strings.Contains(out, "/?w=W001") {
 		t.Fatalf("seed: %d %q %q", code, out, errs)
@@ -102,7 +109,7 @@ func TestMigrateSeedImport(t *testing.T) {
 	}
 	write(windows, "center_code,center_name,window_code,window_name,department\nC01,城关镇便民服务中心,C01-01,社保窗口,人社局\n")
 	write(staff, "staff_no,name,window_code,role\nS100,王芳,C01-01,staff\n")
-	code, out, errs := runCmd(t, e, "import", "--windows", windows, "--staff", staff)
+	code, out, errs = runCmd(t, e, "import", "--windows", windows, "--staff", staff)
 	if code != 0 || !strings.Contains(out, "windows 1 new") || !strings.Contains(out, "staff 1 new") {
 		t.Fatalf("import: %d %q %q", code, out, errs)
 	}

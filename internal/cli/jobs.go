@@ -22,7 +22,7 @@ func (a *app) scheduler(store *models.Store, marks jobs.Marks, metrics *jobs.Met
 		RerateReminderDays: a.cfg.Jobs.RerateReminderDays,
 	}
 	return jobs.NewScheduler(jobs.SchedulerOptions{
-		Location: a.loc, Claims: store, Marks: marks, Timeout: a.cfg.Jobs.Timeout,
+		Location: a.loc, Calendar: rules.Calendar, Claims: store, Marks: marks, Timeout: a.cfg.Jobs.Timeout,
 		Logger: a.logger, Metrics: metrics, Queued: queued,
 	}, jobs.Catalog(deps), a.cfg.Jobs.Schedules())
 }
@@ -124,6 +124,9 @@ func (a *app) jobsRun(ctx context.Context, name, period string, at time.Time, ag
 	if err != nil {
 		fmt.Fprintf(a.stderr, "jobs run: %v\n", strings.TrimPrefix(err.Error(), "jobs: "))
 		return errUsage
+	}
+	if err := sch.Due(occ); err != nil {
+		return fmt.Errorf("jobs run: refused: %s", strings.TrimPrefix(err.Error(), jobs.ErrNotDue.Error()+": "))
 	}
 	res, err := sch.Execute(ctx, occ, again)
 	if err != nil {

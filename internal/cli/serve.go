@@ -52,6 +52,9 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if srv.sampleWindow, err = store.FirstWindowCode(ctx); err != nil {
+		return err
+	}
 	return srv.run(ctx)
 }
 
@@ -63,6 +66,8 @@ type server struct {
 	wx         *wechat.Adapter   // nil without an app id
 	dispatcher *jobs.Dispatcher
 	scheduler  *jobs.Scheduler
+	// sampleWindow is a window the start-up banner links to, "" when there is none yet.
+	sampleWindow string
 }
 
 // newServer builds the dialogs, the channels, the HTTP routes, the push pipeline and the
@@ -118,10 +123,13 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 // router, adds their routes to mux, and returns them as the senders of pushes.
 func (s *server) channels(mux *http.ServeMux, router bot.Handler, store *models.Store, st sharedState) (jobs.Senders, error) {
 	a := s.a
-	webChat := web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language})
+	proxies, err := a.cfg.TrustedProxyPrefixes() // checked by Validate
+	if err != nil {
+		return nil, err
+	}
+	webChat := web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language, TrustedProxies: proxies})
 	webChat.Routes(mux)
 	senders := jobs.Senders{bot.Web: webChat}
-	var err error
 	if a.cfg.WeChat.AppID != "" {
 		if s.wx, err = a.wechat(router, st, store); err != nil {
 			return nil, err
@@ -153,8 +161,14 @@ func (s *server) run(ctx context.Context) error {
 		return fmt.Errorf("serve: listen %s: %w", s.http.Addr, err)
 	}
 	a.logger.Info("windowbot: serving", "addr", ln.Addr().String(), "web_chat", localURL(ln.Addr()))
-	fmt.Fprintf(a.stderr, "\n  web chat: %s\n  rate the demo window: %s\n\n", localURL(ln.Addr()),
-		poster.WebLink(localURL(ln.Addr()), poster.Target{WindowCode: models.DemoWindowCodes[0]}))
+	banner := fmt.Sprintf("\n  web chat: %s\n", localURL(ln.Addr()))
+	if s.sampleWindow != "" {
+		banner += fmt.Sprintf("  rate window %s: %s\n\n", s.sampleWindow,
+			poster.WebLink(localURL(ln.Addr()), poster.Target{WindowCode: s.sampleWindow}))
+	} else {
+		banner += "  no windows yet: add them with `windowbot import` (or `windowbot seed --demo`)\n\n"
+	}
+	fmt.Fprint(a.stderr, banner)
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -134,6 +136,33 @@ func TestServeDefault(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "in-process store") {
 		t.Error("the log does not say the state is in-process")
+	}
+	if !strings.Contains(stderr.String(), "rate window W001: "+base+"/?w=W001") {
+		t.Errorf("the banner does not link the demo window:\n%s", stderr.String())
+	}
+}
+
+// TestServeBannerNamesARealWindow: the start-up banner links to a window the database has — the
+// first imported one — or to none, never to a demo code that does not exist there.
+func TestServeBannerNamesARealWindow(t *testing.T) {
+	e := baseEnv(t, nil)
+	dir := t.TempDir()
+	windows := filepath.Join(dir, "windows.csv")
+	if err := os.WriteFile(windows, []byte(models.WindowsCSVHeader+"\nC01,城关镇便民服务中心,C01-02,社保窗口,人社局\nC01,城关镇便民服务中心,C01-01,医保窗口,医保局\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCmd(t, e, "import", "--windows", windows); code != 0 {
+		t.Fatalf("import: %s", errs)
+	}
+	base, stderr := startServe(t, e)
+	if s := stderr.String(); !strings.Contains(s, "rate window C01-01: "+base+"/?w=C01-01") || strings.Contains(s, "W001") {
+		t.Errorf("banner:\n%s", s)
+	}
+
+	// An empty PostgreSQL database is not seeded: the banner names no window.
+	_, stderr = startServe(t, baseEnv(t, map[string]string{"WINDOWBOT_DATABASE_URL": testenv.PostgresURL(t)}))
+	if s := stderr.String(); !strings.Contains(s, "no windows yet") || strings.Contains(s, "?w=") {
+		t.Errorf("banner on an empty database:\n%s", s)
 	}
 }
 

@@ -9,8 +9,9 @@ import (
 	"windowbot/models"
 )
 
-// cmdStaff issues binding codes and revokes bindings:
+// cmdStaff lists the staff, issues binding codes and revokes bindings:
 //
+//	windowbot staff list                                  a table of every staff record
 //	windowbot staff invite --staff-no NO [--valid 72h]   prints a one-time code alone on stdout
 //	windowbot staff revoke --staff-no NO                  unbinds every chat account of NO
 func cmdStaff(ctx context.Context, a *app, args []string) error {
@@ -18,6 +19,12 @@ func cmdStaff(ctx context.Context, a *app, args []string) error {
 		return errUsage
 	}
 	sub, args := args[0], args[1:]
+	if sub == "list" {
+		if err := parse(flags("staff list", a.stderr), args); err != nil {
+			return err
+		}
+		return a.staffList(ctx)
+	}
 	fs := flags("staff "+sub, a.stderr)
 	staffNo := fs.String("staff-no", "", "the staff number (工号) as imported")
 	valid := a.cfg.Staff.InviteValidity
@@ -25,7 +32,7 @@ func cmdStaff(ctx context.Context, a *app, args []string) error {
 		fs.DurationVar(&valid, "valid", valid, "how long the code can be used")
 	}
 	if sub != "invite" && sub != "revoke" {
-		fmt.Fprintf(a.stderr, "staff: unknown subcommand %q (invite or revoke)\n", sub)
+		fmt.Fprintf(a.stderr, "staff: unknown subcommand %q (list, invite or revoke)\n", sub)
 		return errUsage
 	}
 	if err := parse(fs, args); err != nil {
@@ -70,4 +77,41 @@ func cmdStaff(ctx context.Context, a *app, args []string) error {
 		st.StaffNo, st.Name, st.Role, now.Add(valid).In(a.loc).Format("2006-01-02 15:04 MST"))
 	fmt.Fprintln(a.stdout, code)
 	return nil
+}
+
+// staffList prints every staff record: the staff number to give `staff invite`, the name, the
+// role, the window (and center) they work at, and whether a chat account is bound to them.
+func (a *app) staffList(ctx context.Context) error {
+	s, err := a.openStoreReading(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	list, err := s.StaffList(ctx)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(a.stdout, "no staff yet: import them with `windowbot import --staff staff.csv` (or `windowbot seed --demo`)")
+		return nil
+	}
+	rows := [][]string{{"STAFF NO", "NAME", "ROLE", "WINDOW", "CENTER", "BOUND"}}
+	for _, l := range list {
+		window, center := "-", "-"
+		if w := l.Window; w != nil {
+			window = w.Code + " " + w.Name
+			if w.Center != nil {
+				center = w.Center.Code
+			}
+		}
+		if l.Center != nil {
+			center = l.Center.Code
+		}
+		bound := "no"
+		if l.Accounts > 0 {
+			bound = fmt.Sprintf("yes (%d)", l.Accounts)
+		}
+		rows = append(rows, []string{l.StaffNo, l.Name, l.Role, window, center, bound})
+	}
+	return writeTable(a.stdout, rows)
 }

@@ -1,0 +1,139 @@
+package models
+
+import (
+	"reflect"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/width"
+	"gorm.io/gorm"
+)
+
+// CleanText is what every channel does to a person's text before anything reads it: bytes that
+// are not UTF-8 become U+FFFD, line breaks become "\n", and control characters other than "\n"
+// and "\t" (NUL above all, which PostgreSQL refuses in text), bidirectional controls and
+// zero-width characters are removed. Those last two are invisible where the text is shown, yet
+// an override (U+202E) turns "差评" round on a supervisor's screen and a zero-width space hides a
+// phone number from MaskPII. The adapters call it through bot.Clean; the store applies its part
+// that PostgreSQL needs once more (see cleanForStore).
+func CleanText(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.Contains(s, "\r\n") {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r == '\r' || r == '\u2028' || r == '\u2029':
+			return '\n'
+		case unicode.IsControl(r), Invisible(r):
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// Invisible reports whether r is a bidirectional control (U+061C, U+200E, U+200F,
+// U+202A–U+202E, U+2066–U+2069) or a zero-width character (U+200B–U+200D, U+2060, U+FEFF):
+// characters that change how text reads without being seen.
+func Invisible(r rune) bool {
+	switch {
+	case r == '\u061c', r == '\u200e', r == '\u200f',
+		r >= '\u202a' && r <= '\u202e',
+		r >= '\u2066' && r <= '\u2069',
+		r >= '\u200b' && r <= '\u200d',
+		r == '\u2060', r == '\ufeff':
+		return true
+	}
+	return false
+}
+
+// FoldWidth folds full-width characters to their ASCII forms (Ｗ００１ → W001, the ideographic
+// space to a space) and half-width katakana to full width. Chinese input methods type
+// full-width digits and letters easily, so every code and number a person types (window codes,
+// staff numbers, ticket numbers, binding codes, phone numbers) is folded before it is matched.
+// It is not applied to free text, whose full-width punctuation is the Chinese norm.
+func FoldWidth(s string) string { return width.Fold.String(s) }
+
+// cleanForStore removes what PostgreSQL refuses in a text column: NUL and bytes that are not
+// UTF-8. SQLite would store them, so without this a text could be saved on one database and
+// fail with an error on the other.
+func cleanForStore(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
+// registerStoreCleaning makes every insert and update clean the strings it writes with
+// cleanForStore: the channels clean text where it comes in (bot.Clean), and this second line
+// holds for what reaches the store another way (an import, a test, a channel added later).
+func registerStoreCleaning(db *gorm.DB) error {
+	if err := db.Callback().Create().Before("gorm:create").Register("windowbot:clean_text", cleanStatement); err != nil {
+		return err
+	}
+	return db.Callback().Update().Before("gorm:update").Register("windowbot:clean_text", cleanStatement)
+}
+
+func cleanStatement(db *gorm.DB) {
+	switch d := db.Statement.Dest.(type) {
+	case map[string]any:
+		for k, v := range d {
+			if s, ok := v.(string); ok {
+				d[k] = cleanForStore(s)
+			}
+		}
+		return
+	case *map[string]any:
+		if d != nil {
+			for k, v := range *d {
+				if s, ok := v.(string); ok {
+					(*d)[k] = cleanForStore(s)
+				}
+			}
+		}
+		return
+	}
+	cleanValue(reflect.ValueOf(db.Statement.Dest), 0)
+}
+
+// cleanValue cleans the settable strings of v: a struct's string and *string fields, its
+// embedded structs', and those of each element of a slice of them. Associations are cleaned by
+// the statements that save them.
+func cleanValue(v reflect.Value, depth int) {
+	if depth > 3 || !v.IsValid() {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			cleanValue(v.Elem(), depth)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			cleanValue(v.Index(i), depth+1)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range v.NumField() {
+			f, sf := v.Field(i), t.Field(i)
+			switch {
+			case !sf.IsExported():
+			case f.Kind() == reflect.String:
+				if f.CanSet() {
+					f.SetString(cleanForStore(f.String()))
+				}
+			case f.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.String:
+				if !f.IsNil() && f.Elem().CanSet() {
+					f.Elem().SetString(cleanForStore(f.Elem().String()))
+				}
+			case sf.Anonymous && (f.Kind() == reflect.Struct || f.Kind() == reflect.Pointer):
+				cleanValue(f, depth+1)
+			}
+		}
+	}
+}
