@@ -38,6 +38,7 @@ func migrations() []migration {
 		{version: 3, name: "create tickets, ticket events, attachments, followers, counters", up: migrateV3},
 		{version: 4, name: "push leases, citizen opt-in, job runs, service stars, rating period index", up: migrateV4},
 		{version: 5, name: "create staff invites, citizen bans, inspections", up: migrateV5},
+		{version: 6, name: "board: index tickets by resolution and publication, events by action", up: migrateV6},
 	}
 }
 
@@ -463,6 +464,23 @@ func (inspectionV5) TableName() string { return "inspections" }
 
 func migrateV5(tx *gorm.DB) error {
 	return tx.Migrator().CreateTable(&staffInviteV5{}, &citizenBanV5{}, &inspectionV5{})
+}
+
+// Version 6: what the public board counts. The board reads the rectifications finished in a
+// period (resolved_at), the published notices newest first (published_at) and the re-ratings
+// given in a period (ticket events by action and time); without these indexes each is a scan of
+// its whole table.
+func migrateV6(tx *gorm.DB) error {
+	for _, q := range []string{
+		"CREATE INDEX idx_ticket_resolved ON tickets (resolved_at)",
+		"CREATE INDEX idx_ticket_published ON tickets (published_at)",
+		"CREATE INDEX idx_event_action_time ON ticket_events (action, created_at)",
+	} {
+		if err := tx.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.

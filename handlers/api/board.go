@@ -54,7 +54,7 @@ func (b *Board) notices(r *http.Request) ([]Notice, string, error) {
 	if q := r.URL.Query().Get("lang"); q != "" {
 		lang = text.Lang(q)
 	}
-	ts, err := b.store.PublishedTickets(r.Context(), boardLimit)
+	ts, err := b.store.PublishedTickets(r.Context(), nil, boardLimit)
 	if err != nil {
 		return nil, lang, err
 	}
