@@ -511,10 +511,10 @@ func badReviewCategory(r *Rating) string {
 }
 
 // PublishedTickets returns the rectification notices made public (整改公示) in the center given
-// or (nil) in all, newest first, with Center and Window, at most limit.
+// or (nil) in all, newest first, with Center and Window (with its Center), at most limit.
 func (s *Store) PublishedTickets(ctx context.Context, centerID *uint, limit int) ([]Ticket, error) {
 	var ts []Ticket
-	q := s.db.WithContext(ctx).Preload("Center").Preload("Window").Where("published_at IS NOT NULL")
+	q := s.db.WithContext(ctx).Preload("Center").Preload("Window.Center").Where("published_at IS NOT NULL")
 	if centerID != nil {
 		q = q.Where("center_id = ?", *centerID)
 	}

@@ -84,7 +84,8 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 	api.Health(mux, map[string]api.Pinger{"database": store, "state": st})
 	api.NewAdmin(api.Options{Store: store, Token: a.cfg.AdminToken, Target: target, Location: a.loc,
 		Pseudonyms: refs, Logger: a.logger}).Routes(mux)
-	api.NewBoard(store, a.loc, a.logger).Routes(mux)
+	api.NewBoard(api.BoardOptions{Store: store, Target: target, MinRatings: a.cfg.Jobs.MinRatings, CacheTTL: a.cfg.Board.CacheTTL,
+		StaffNames: a.cfg.Board.StaffNames, Location: a.loc, Logger: a.logger}).Routes(mux)
 
 	s := &server{a: a}
 	senders, err := s.channels(mux, router, store, st)
