@@ -16,6 +16,7 @@ var boardPage = template.Must(template.New("board").Parse(`<!doctype html>
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;font:16px/1.55 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#222;background:#f4f5f7;overflow-wrap:anywhere}
 header{background:#b22222;color:#fff;padding:1rem 1rem .6rem}
+header .in{max-width:51rem;margin:0 auto}
 header h1{margin:0;font-size:1.3rem;line-height:1.3}
 header .scope{margin:.2rem 0 .5rem;font-size:1rem;opacity:.95}
 nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.35rem}
@@ -36,7 +37,8 @@ figcaption,.note{font-size:.85rem;color:#555}
 table{width:100%;border-collapse:collapse;font-size:.92rem}
 th,td{text-align:left;padding:.35rem .3rem;border-bottom:1px solid #eee;vertical-align:top}
 th{font-weight:600;color:#555;font-size:.85rem}
-td.n,th.n{text-align:right;white-space:nowrap}
+td.n,th.n{text-align:right;white-space:nowrap;width:4.5rem}
+th.n:first-child,td.n:first-child{width:2.6rem}
 td small{display:block;color:#666;font-size:.8rem}
 tr.gap td{border-top:2px dashed #ccc}
 details summary{cursor:pointer;font-size:.9rem;color:#1b5fa8;margin:.3rem 0}
@@ -65,11 +67,11 @@ footer{max-width:52rem;margin:0 auto;padding:0 1rem 1.5rem;color:#666;font-size:
 }
 </style></head>
 <body>
-<header>
+<header><div class="in">
 <h1>{{.Title}}</h1>
 <p class="scope">{{.Scope}} · {{.Month}}</p>
 <nav aria-label="{{.W.Nav}}"><ul>{{range .Centers}}<li><a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Name}}</a></li>{{end}}</ul></nav>
-</header>
+</div></header>
 <main>
 <section id="satisfaction">
 <h2>{{.W.MonthHeading}}</h2>
@@ -94,7 +96,8 @@ footer{max-width:52rem;margin:0 auto;padding:0 1rem 1.5rem;color:#666;font-size:
 <tbody>{{range .Ranked}}<tr{{if .Gap}} class="gap"{{end}}><td class="n">{{.Rank}}</td><td>{{.Code}} {{.Name}}{{if .Where}}<small>{{.Where}}</small>{{end}}</td><td class="n">{{.Count}}</td><td class="n {{if .Met}}ok{{else}}bad{{end}}">{{.Rate}}</td></tr>{{end}}</tbody>
 </table>{{if .RankedCut}}<p class="note">{{.W.MoreInCenters}}</p>{{end}}{{else}}<p>{{.W.NoneRanked}}</p>{{end}}
 {{if .Few}}<h3>{{.W.TooFew}}</h3>
-<table><tbody>{{range .Few}}<tr><td>{{.Code}} {{.Name}}{{if .Where}}<small>{{.Where}}</small>{{end}}</td><td class="n">{{.Count}}</td><td class="n">{{if .Rate}}{{.Rate}}{{else}}–{{end}}</td></tr>{{end}}</tbody></table>{{end}}
+<table><thead><tr><th>{{.W.Window}}</th><th class="n">{{.W.Ratings}}</th><th class="n">{{.W.Satisfaction}}</th></tr></thead>
+<tbody>{{range .Few}}<tr><td>{{.Code}} {{.Name}}{{if .Where}}<small>{{.Where}}</small>{{end}}</td><td class="n">{{.Count}}</td><td class="n">{{if .Rate}}{{.Rate}}{{else}}–{{end}}</td></tr>{{end}}</tbody></table>{{end}}
 {{with .W.FewHidden}}<p class="note">{{.}} {{$.W.MoreInCenters}}</p>{{end}}
 </section>
 
@@ -105,7 +108,8 @@ footer{max-width:52rem;margin:0 auto;padding:0 1rem 1.5rem;color:#666;font-size:
 <tbody>{{range .CenterRanked}}<tr><td class="n">{{.Rank}}</td><td><a href="/board/{{.Code}}">{{.Name}}</a></td><td class="n">{{.Count}}</td><td class="n {{if .Met}}ok{{else}}bad{{end}}">{{.Rate}}</td></tr>{{end}}</tbody>
 </table>{{end}}
 {{if .CenterFew}}<h3>{{.W.TooFew}}</h3>
-<table><tbody>{{range .CenterFew}}<tr><td><a href="/board/{{.Code}}">{{.Name}}</a></td><td class="n">{{.Count}}</td><td class="n">{{if .Rate}}{{.Rate}}{{else}}–{{end}}</td></tr>{{end}}</tbody></table>{{end}}
+<table><thead><tr><th>{{.W.Center}}</th><th class="n">{{.W.Ratings}}</th><th class="n">{{.W.Satisfaction}}</th></tr></thead>
+<tbody>{{range .CenterFew}}<tr><td><a href="/board/{{.Code}}">{{.Name}}</a></td><td class="n">{{.Count}}</td><td class="n">{{if .Rate}}{{.Rate}}{{else}}–{{end}}</td></tr>{{end}}</tbody></table>{{end}}
 </section>{{end}}{{end}}
 
 <section id="stars">
@@ -115,8 +119,8 @@ footer{max-width:52rem;margin:0 auto;padding:0 1rem 1.5rem;color:#666;font-size:
 
 <section id="year">
 <div class="cols">
-<div><h2>{{.W.YearTop}}</h2>{{if .YearTop}}<ol class="rank">{{range .YearTop}}<li>{{.Code}} {{.Name}} <span class="note">{{.Rate}} · {{.Count}}{{if .Where}} · {{.Where}}{{end}}</span></li>{{end}}</ol>{{else}}<p>{{.W.NoneRanked}}</p>{{end}}</div>
-<div><h2>{{.W.YearBottom}}</h2>{{if .YearBottom}}<ol class="rank">{{range .YearBottom}}<li>{{.Code}} {{.Name}} <span class="note">{{.Rate}} · {{.Count}}{{if .Where}} · {{.Where}}{{end}}</span></li>{{end}}</ol>{{else}}<p>{{.W.NoneRanked}}</p>{{end}}</div>
+<div><h2>{{.W.YearTop}}</h2>{{if .YearTop}}<ol class="rank">{{range .YearTop}}<li>{{.Code}} {{.Name}} <span class="note">{{.Rate}} · {{.Counted}}{{if .Where}} · {{.Where}}{{end}}</span></li>{{end}}</ol>{{else}}<p>{{.W.NoneRanked}}</p>{{end}}</div>
+<div><h2>{{.W.YearBottom}}</h2>{{if .YearBottom}}<ol class="rank">{{range .YearBottom}}<li>{{.Code}} {{.Name}} <span class="note">{{.Rate}} · {{.Counted}}{{if .Where}} · {{.Where}}{{end}}</span></li>{{end}}</ol>{{else}}<p>{{.W.NoneRanked}}</p>{{end}}</div>
 </div>
 <p class="note">{{.W.YearNote}}</p>
 </section>

@@ -137,8 +137,10 @@ type boardRow struct {
 	Name  string
 	Where string
 	Count int
-	Rate  string
-	Met   bool
+	// Counted is Count in words: "129条".
+	Counted string
+	Rate    string
+	Met     bool
 	// Gap marks the first row after the cut between the best and the worst of a long ranking.
 	Gap bool
 }
@@ -254,7 +256,8 @@ func (b *Board) view(st *boardStats, lang string, center *models.Center, notices
 	// The windows of this month: ranked, and those with too few ratings apart.
 	windowRow := func(r models.Ranked, t models.Tally) boardRow {
 		w := windows[t.ID]
-		row := boardRow{Rank: r.Rank, Code: w.Code, Name: w.Name, Count: t.Total(), Rate: pct(t.SatisfactionRate()), Met: t.MeetsTarget(b.o.Target)}
+		row := boardRow{Rank: r.Rank, Code: w.Code, Name: w.Name, Count: t.Total(), Rate: pct(t.SatisfactionRate()), Met: t.MeetsTarget(b.o.Target),
+			Counted: text.T(lang, "board.count", "Count", t.Total())}
 		if center == nil {
 			row.Where = centers[w.CenterID].Name
 		}
