@@ -49,6 +49,7 @@ func Browser(t testing.TB) context.Context {
 			chromedp.NoSandbox, // tests may run as root, where Chromium's sandbox refuses to start
 			chromedp.DisableGPU,
 			chromedp.Flag("lang", "zh-CN"),
+			chromedp.Flag("accept-lang", "zh-CN,zh"), // what pages see in Accept-Language and navigator.languages
 			chromedp.Flag("hide-scrollbars", true),
 			chromedp.Flag("font-render-hinting", "none"),
 		)
