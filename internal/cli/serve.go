@@ -97,7 +97,8 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 	// job claims and the push sent log: in Redis, shared by the replicas; in process otherwise.
 	reg := prometheus.NewRegistry()
 	metrics := jobs.NewMetrics(reg, store, a.logger)
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		api.NewBusinessCollector(api.BusinessOptions{Store: store, Logger: a.logger}))
 	mux.Handle("GET /metrics", api.Metrics(reg, a.cfg.AdminToken))
 	if s.dispatcher, err = a.dispatcher(store, senders, st, metrics); err != nil {
 		return nil, err
