@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"windowbot/handlers/api"
@@ -91,5 +92,25 @@ func TestBoardInBrowser(t *testing.T) {
 				t.Logf("wrote %s (%d KB)", name, len(png)/1024)
 			}
 		})
+	}
+
+	// Printed (A4 is 794 px wide at 96 dpi): no navigation, nothing wider than the paper.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(794, 1123), chromedp.Navigate(srv.URL+"/board/DEMO")); err != nil {
+		t.Fatal(err)
+	}
+	printed, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
+		Nav    string
+		Width  int64
+		Points int
+	}](`({Nav: getComputedStyle(document.querySelector('nav')).display, Width: document.documentElement.scrollWidth,
+		Points: document.querySelectorAll('#satisfaction svg circle').length})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if printed.Nav != "none" || printed.Width > 794 || printed.Points != 13 {
+		t.Errorf("printed: %+v", printed)
 	}
 }
