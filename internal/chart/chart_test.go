@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"windowbot/internal/chart"
+	// The go command passes -update to every test binary of the module; testenv defines it.
+	_ "windowbot/internal/testenv"
 )
 
 var nan = math.NaN()
