@@ -34,5 +34,9 @@ ENV TZ=Asia/Shanghai \
     WINDOWBOT_QR_FONT=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 USER windowbot
 EXPOSE 8080
+# The image has no curl or wget: the binary asks its own /healthz (127.0.0.1 and the port of
+# WINDOWBOT_HTTP_ADDR). /readyz, which also checks the database and Redis, is for load balancers.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["/usr/local/bin/windowbot", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/windowbot"]
 CMD ["serve"]

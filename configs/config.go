@@ -62,6 +62,7 @@ type Config struct {
 	Jobs     Jobs     `yaml:"jobs"`
 	Push     Push     `yaml:"push"`
 	Staff    Staff    `yaml:"staff"`
+	Board    Board    `yaml:"board"`
 }
 
 // ScheduleOff switches a scheduled job off.
@@ -159,6 +160,18 @@ type Staff struct {
 	// and in the admin API. Keep it stable: a new secret gives every citizen a new pseudonym.
 	// Empty derives it from admin_token.
 	PseudonymSecret string `yaml:"pseudonym_secret"`
+}
+
+// Board configures the public board (/board): the satisfaction, rankings, stars and
+// rectification notices anybody may read without logging in.
+type Board struct {
+	// CacheTTL is how long the board's figures are reused before the database is asked again;
+	// however many visitors come meanwhile, it is asked once. 0 asks at every visit (concurrent
+	// visits still share one set of queries).
+	CacheTTL time.Duration `yaml:"cache_ttl"`
+	// StaffNames shows the service stars by name, for halls that publish their stars; without it
+	// the board names their windows only.
+	StaffNames bool `yaml:"staff_names"`
 }
 
 // Calendar lists the exceptions to "Monday to Friday" on which ticket deadlines are counted:
@@ -276,6 +289,7 @@ func Default() Config {
 			WeChatRate: 50,
 		},
 		Staff: Staff{InviteValidity: 72 * time.Hour},
+		Board: Board{CacheTTL: time.Minute},
 	}
 }
 

@@ -104,6 +104,8 @@ func sampleValue(t *testing.T, v reflect.Value) (string, any) {
 		return "sample-value", "sample-value"
 	case int:
 		return "7", 7
+	case bool:
+		return "true", true
 	case time.Duration:
 		return "42s", 42 * time.Second
 	case map[string]string:
@@ -367,6 +369,8 @@ func TestValidate(t *testing.T) {
 			want: `configs: WINDOWBOT_STAFF_INVITE_VALIDITY (staff.invite_validity): must be between 1m and 2160h (90 days), got 1s`},
 		{name: "short pseudonym secret", modify: func(c *Config) { c.Staff.PseudonymSecret = "abc" },
 			want: `configs: WINDOWBOT_STAFF_PSEUDONYM_SECRET (staff.pseudonym_secret): too short (3 characters; use at least 16, e.g. openssl rand -hex 24)`},
+		{name: "negative board cache", modify: func(c *Config) { c.Board.CacheTTL = -time.Second },
+			want: `configs: WINDOWBOT_BOARD_CACHE_TTL (board.cache_ttl): must be between 0s (no cache) and 24h, got -1s`},
 		{name: "bad timezone", modify: func(c *Config) { c.Timezone = "Asia/Peking" },
 			want: `configs: WINDOWBOT_TIMEZONE (timezone): unknown time zone "Asia/Peking" (use an IANA name such as Asia/Shanghai)`},
 		{name: "empty timezone", modify: func(c *Config) { c.Timezone = "" },

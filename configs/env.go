@@ -21,7 +21,7 @@ type EnvVar struct {
 	// Secret marks values that must never be printed or logged.
 	Secret bool
 	// field returns a pointer to the leaf inside c: *string, *int, *time.Duration,
-	// *map[string]string or *[]string.
+	// *bool, *map[string]string or *[]string.
 	field func(c *Config) any
 }
 
@@ -95,6 +95,9 @@ func EnvVars() []EnvVar {
 
 		{Name: "WINDOWBOT_STAFF_INVITE_VALIDITY", Key: "staff.invite_validity", field: func(c *Config) any { return &c.Staff.InviteValidity }},
 		{Name: "WINDOWBOT_STAFF_PSEUDONYM_SECRET", Key: "staff.pseudonym_secret", Secret: true, field: func(c *Config) any { return &c.Staff.PseudonymSecret }},
+
+		{Name: "WINDOWBOT_BOARD_CACHE_TTL", Key: "board.cache_ttl", field: func(c *Config) any { return &c.Board.CacheTTL }},
+		{Name: "WINDOWBOT_BOARD_STAFF_NAMES", Key: "board.staff_names", field: func(c *Config) any { return &c.Board.StaffNames }},
 	}
 }
 
@@ -125,6 +128,12 @@ func (e EnvVar) setString(c *Config, raw string) error {
 			return fmt.Errorf("not a whole number: %q", raw)
 		}
 		*p = n
+	case *bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(raw))
+		if err != nil {
+			return fmt.Errorf("not true or false: %q", raw)
+		}
+		*p = b
 	case *time.Duration:
 		d, err := parseDuration(raw)
 		if err != nil {

@@ -125,6 +125,10 @@ func (c Config) Validate() error {
 		bad("staff.pseudonym_secret", "too short (%d characters; use at least 16, e.g. openssl rand -hex 24)", len(s))
 	}
 
+	if c.Board.CacheTTL < 0 || c.Board.CacheTTL > 24*time.Hour {
+		bad("board.cache_ttl", "must be between 0s (no cache) and 24h, got %s", c.Board.CacheTTL)
+	}
+
 	switch len(errs) {
 	case 0:
 		return nil

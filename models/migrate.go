@@ -39,6 +39,7 @@ func migrations() []migration {
 		{version: 4, name: "push leases, citizen opt-in, job runs, service stars, rating period index", up: migrateV4},
 		{version: 5, name: "create staff invites, citizen bans, inspections", up: migrateV5},
 		{version: 6, name: "pushes carry message data", up: migrateV6},
+		{version: 7, name: "board: index tickets by resolution and publication, events by action", up: migrateV7},
 	}
 }
 
@@ -477,6 +478,23 @@ func (pushV6) TableName() string { return "pushes" }
 
 func migrateV6(tx *gorm.DB) error {
 	return tx.Migrator().AddColumn(&pushV6{}, "Message")
+}
+
+// Version 7: what the public board counts. The board reads the rectifications finished in a
+// period (resolved_at), the published notices newest first (published_at) and the re-ratings
+// given in a period (ticket events by action and time); without these indexes each is a scan of
+// its whole table.
+func migrateV7(tx *gorm.DB) error {
+	for _, q := range []string{
+		"CREATE INDEX idx_ticket_resolved ON tickets (resolved_at)",
+		"CREATE INDEX idx_ticket_published ON tickets (published_at)",
+		"CREATE INDEX idx_event_action_time ON ticket_events (action, created_at)",
+	} {
+		if err := tx.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.

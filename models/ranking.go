@@ -103,6 +103,18 @@ func Rank(ts []Tally, minN int) []Ranked {
 	return out
 }
 
+// TopBottom splits a ranking (best first, as Rank returns it) into its best and its worst
+// (worst first), at most n each and never overlapping: the 十佳 and 十差 for n = 10. With fewer
+// than 2n ranked, the better half is the top and the rest the bottom.
+func TopBottom(rs []Ranked, n int) (top, bottom []Ranked) {
+	nt, nb := min(n, (len(rs)+1)/2), min(n, len(rs)/2)
+	top = rs[:nt]
+	for i := len(rs) - 1; i >= len(rs)-nb; i-- {
+		bottom = append(bottom, rs[i])
+	}
+	return top, bottom
+}
+
 // PraiseComments returns up to limit comments of good ratings (levels 4–5, not excluded) naming
 // the staff member in [from, to): the best and then the most recent first.
 func (s *Store) PraiseComments(ctx context.Context, staffID uint, from, to time.Time, limit int) ([]string, error) {

@@ -46,6 +46,7 @@ type Store struct {
 	dialect string
 	logger  *slog.Logger
 	rules   TicketRules
+	observe func(context.Context)
 }
 
 // Option configures a Store when it is opened.
@@ -54,6 +55,13 @@ type Option func(*Store)
 // WithTicketRules sets the deadlines and the calendar of tickets (default: DefaultTicketRules in
 // UTC).
 func WithTicketRules(r TicketRules) Option { return func(s *Store) { s.rules = r } }
+
+// WithQueryObserver has the store call observe before each statement that reads (a query or a
+// raw row scan), with the statement's context: a count of the reads a page or a job costs, for a
+// metric or for a test that checks a cache. observe must be safe for concurrent use.
+func WithQueryObserver(observe func(ctx context.Context)) Option {
+	return func(s *Store) { s.observe = observe }
+}
 
 // Open connects to the database named by databaseURL and checks that it answers. It does not
 // migrate: call Migrate. Accepted forms:
@@ -106,6 +114,16 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts ...
 	s := &Store{db: db, dialect: dialect, logger: logger, rules: DefaultTicketRules(time.UTC)}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.observe != nil {
+		observe := func(tx *gorm.DB) { s.observe(tx.Statement.Context) }
+		if err := errors.Join(
+			db.Callback().Query().Before("gorm:query").Register("windowbot:observe", observe),
+			db.Callback().Row().Before("gorm:row").Register("windowbot:observe", observe),
+		); err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("store: observe queries: %w", err)
+		}
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()

@@ -135,10 +135,12 @@ type Ticket struct {
 	CallbackDue time.Time `gorm:"not null"`
 	RectifyDue  time.Time `gorm:"not null;index"`
 	AcceptedAt  *time.Time
-	ResolvedAt  *time.Time
-	ClosedAt    *time.Time
-	Plan        string `gorm:"size:4000"`
-	Result      string `gorm:"size:4000"`
+	// ResolvedAt is when the rectification was last finished; the board counts the finished
+	// rectifications of a period by it (idx_ticket_resolved, migration 6).
+	ResolvedAt *time.Time `gorm:"index:idx_ticket_resolved"`
+	ClosedAt   *time.Time
+	Plan       string `gorm:"size:4000"`
+	Result     string `gorm:"size:4000"`
 	// Reason is why it was rejected.
 	Reason      string `gorm:"size:1000"`
 	CloseReason string `gorm:"size:20"`
@@ -153,8 +155,8 @@ type Ticket struct {
 	AppealFrom   TicketState `gorm:"size:20"`
 	AppealReason string      `gorm:"size:1000"`
 	// PublishedAt is set when a supervisor published the rectification notice (整改公示).
-	PublishedAt *time.Time
-	CreatedAt   time.Time `gorm:"not null;index"`
+	PublishedAt *time.Time `gorm:"index:idx_ticket_published"`
+	CreatedAt   time.Time  `gorm:"not null;index"`
 	UpdatedAt   time.Time
 }
 
@@ -179,7 +181,7 @@ type TicketEvent struct {
 	ID        uint        `gorm:"primaryKey"`
 	TicketID  uint        `gorm:"not null;index:idx_event_ticket,priority:1"`
 	Ticket    *Ticket     `gorm:"foreignKey:TicketID"`
-	Action    Action      `gorm:"size:20;not null"`
+	Action    Action      `gorm:"size:20;not null;index:idx_event_action_time,priority:1"`
 	FromState TicketState `gorm:"size:20"`
 	ToState   TicketState `gorm:"size:20;not null"`
 	// ActorRole is citizen, staff, supervisor, admin or system; ActorStaffID or ActorCitizenID
@@ -190,7 +192,7 @@ type TicketEvent struct {
 	Note           string `gorm:"size:4000"`
 	// Public events are shown to the citizen when tracking the ticket.
 	Public    bool      `gorm:"not null;default:false"`
-	CreatedAt time.Time `gorm:"not null;index:idx_event_ticket,priority:2"`
+	CreatedAt time.Time `gorm:"not null;index:idx_event_ticket,priority:2;index:idx_event_action_time,priority:2"`
 }
 
 // TicketAttachment is a photo sent with a complaint: the platform's file reference, or the bytes

@@ -480,12 +480,15 @@ func badReviewCategory(r *Rating) string {
 	return CategoryOther
 }
 
-// PublishedTickets returns the rectification notices made public (整改公示), newest first, with
-// Center and Window, at most limit.
-func (s *Store) PublishedTickets(ctx context.Context, limit int) ([]Ticket, error) {
+// PublishedTickets returns the rectification notices made public (整改公示) in the center given
+// or (nil) in all, newest first, with Center and Window (with its Center), at most limit.
+func (s *Store) PublishedTickets(ctx context.Context, centerID *uint, limit int) ([]Ticket, error) {
 	var ts []Ticket
-	err := s.db.WithContext(ctx).Preload("Center").Preload("Window").Where("published_at IS NOT NULL").
-		Order("published_at DESC, id DESC").Limit(limit).Find(&ts).Error
+	q := s.db.WithContext(ctx).Preload("Center").Preload("Window.Center").Where("published_at IS NOT NULL")
+	if centerID != nil {
+		q = q.Where("center_id = ?", *centerID)
+	}
+	err := q.Order("published_at DESC, id DESC").Limit(limit).Find(&ts).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: published tickets: %w", err)
 	}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ensure-services.sh makes sure the test suite has what it needs: a real Redis on 127.0.0.1:6379,
 # a real PostgreSQL on 127.0.0.1:5432 where role postgres connects without a password and
-# database "test" exists, and a CJK font (fonts-wqy-microhei) for the poster tests.
+# database "test" exists, a CJK font (fonts-wqy-microhei) for the poster tests, and Chromium with
+# the Noto CJK fonts (chromium, fonts-noto-cjk) for the browser tests of the board and the web chat.
 #
 # It installs missing Debian packages (apt-get), starts stopped servers and fixes access, and is
 # silent when everything is already in place, so `make test` can run it every time.
@@ -13,6 +14,7 @@ set -euo pipefail
 REDIS_PORT=6379
 PG_PORT=5432
 FONT_FILE=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+NOTO_CJK_DIR=/usr/share/fonts/opentype/noto
 export PGCONNECT_TIMEOUT=5
 
 log() { echo "ensure-services: $*" >&2; }
@@ -100,6 +102,13 @@ if [ -z "${WINDOWBOT_TEST_POSTGRES:-}" ] &&
 fi
 if [ ! -f "$FONT_FILE" ]; then
 	missing+=(fonts-wqy-microhei)
+fi
+# The browser tests look for chromium (internal/testenv.Browser); WINDOWBOT_TEST_CHROME names another.
+if [ -z "${WINDOWBOT_TEST_CHROME:-}" ] && ! have chromium; then
+	missing+=(chromium)
+fi
+if ! compgen -G "$NOTO_CJK_DIR/NotoSansCJK-*" >/dev/null; then
+	missing+=(fonts-noto-cjk)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
 	apt_install "${missing[@]}"

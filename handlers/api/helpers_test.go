@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,12 +28,45 @@ type rig struct {
 	clock *testenv.Clock
 	refs  *models.Pseudonyms
 	seq   int
+
+	mu      sync.Mutex
+	onQuery map[string]func() // called before each read of the store (WithQueryObserver)
+}
+
+// observe runs the hooks the test set on the store's reads.
+func (r *rig) observe(context.Context) {
+	r.mu.Lock()
+	hooks := make([]func(), 0, len(r.onQuery))
+	for _, h := range r.onQuery {
+		hooks = append(hooks, h)
+	}
+	r.mu.Unlock()
+	for _, h := range hooks {
+		h()
+	}
+}
+
+// hookQueries calls h before each read of the store until the test ends.
+func (r *rig) hookQueries(t testing.TB, name string, h func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.onQuery == nil {
+		r.onQuery = map[string]func(){}
+	}
+	r.onQuery[name] = h
+	t.Cleanup(func() { r.unhookQueries(name) })
+}
+
+func (r *rig) unhookQueries(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.onQuery, name)
 }
 
 // openStore is the demo store with the city's center and administrator on top.
-func openStore(t testing.TB, url string) *models.Store {
+func openStore(t testing.TB, url string, opts ...models.Option) *models.Store {
 	t.Helper()
-	s := testenv.OpenDemoStore(t, url)
+	s := testenv.OpenDemoStore(t, url, opts...)
 	if _, err := s.Import(context.Background(), strings.NewReader(cityWindowsCSV), "city windows", strings.NewReader(cityStaffCSV), "city staff"); err != nil {
 		t.Fatalf("import: %v", err)
 	}
@@ -40,7 +74,9 @@ func openStore(t testing.TB, url string) *models.Store {
 }
 
 func newRig(t *testing.T, url string) *rig {
-	return &rig{t: t, store: openStore(t, url), clock: testenv.NewClock(testenv.Monday10), refs: models.NewPseudonyms([]byte("test secret"))}
+	r := &rig{t: t, clock: testenv.NewClock(testenv.Monday10), refs: models.NewPseudonyms([]byte("test secret"))}
+	r.store = openStore(t, url, models.WithQueryObserver(r.observe))
+	return r
 }
 
 // forEachDB runs fn against SQLite and PostgreSQL.

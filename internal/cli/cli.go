@@ -38,6 +38,7 @@ func commands() []command {
 		{"jobs", "list the scheduled jobs, or run one occurrence now", "jobs list | jobs run NAME [--period 2026-10 | --at 2026-11-01T09:00:00+08:00] [--again]", cmdJobs},
 		{"push", "list the pushes that could not be delivered", "push failed [--limit N]", cmdPush},
 		{"staff", "list the staff; bind their chat accounts: a one-time code, or revoke every binding", "staff list | staff invite --staff-no NO [--valid 72h] | staff revoke --staff-no NO", cmdStaff},
+		{"healthcheck", "ask a running server's /healthz (the image's HEALTHCHECK)", "healthcheck [--url URL] [--timeout 3s]", cmdHealthcheck},
 		{"help", "show this help", "help", nil},
 	}
 }
@@ -52,7 +53,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Settings come from --config (or WINDOWBOT_CONFIG) overlaid by WINDOWBOT_* variables;")

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,5 +127,34 @@ func TestMigrateSeedImport(t *testing.T) {
 	code, _, errs = runCmd(t, e, "import", "--staff", staff)
 	if code != 1 || !strings.Contains(errs, "staff.csv:2:") {
 		t.Fatalf("bad import: %d %q", code, errs)
+	}
+}
+
+func TestHealthcheck(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintln(w, `{"status":"ok"}`)
+	}))
+	defer up.Close()
+	addr := strings.TrimPrefix(up.URL, "http://")
+	// The server of the configuration: http_addr, here on the loopback.
+	if code, out, errs := runCmd(t, baseEnv(t, map[string]string{"WINDOWBOT_HTTP_ADDR": addr}), "healthcheck"); code != 0 || out != "ok\n" {
+		t.Fatalf("healthy: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := runCmd(t, baseEnv(t, nil), "healthcheck", "--url", up.URL+"/missing"); code != 1 || !strings.Contains(errs, "404 Not Found") {
+		t.Errorf("unhealthy: %d %q", code, errs)
+	}
+	up.Close()
+	if code, _, errs := runCmd(t, baseEnv(t, map[string]string{"WINDOWBOT_HTTP_ADDR": addr}), "healthcheck", "--timeout", "1s"); code != 1 || !strings.Contains(errs, "windowbot healthcheck: ") {
+		t.Errorf("down: %d %q", code, errs)
+	}
+	for addr, want := range map[string]string{":8080": "http://127.0.0.1:8080/healthz", "0.0.0.0:9000": "http://127.0.0.1:9000/healthz",
+		"[::]:8080": "http://127.0.0.1:8080/healthz", "10.0.0.5:80": "http://10.0.0.5:80/healthz"} {
+		if got, err := healthURL(addr); got != want || err != nil {
+			t.Errorf("healthURL(%q) = %q, %v; want %q", addr, got, err, want)
+		}
 	}
 }

@@ -88,7 +88,8 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 	api.Health(mux, map[string]api.Pinger{"database": store, "state": st})
 	api.NewAdmin(api.Options{Store: store, Token: a.cfg.AdminToken, Target: target, Location: a.loc,
 		Pseudonyms: refs, Logger: a.logger}).Routes(mux)
-	api.NewBoard(store, a.loc, a.logger).Routes(mux)
+	api.NewBoard(api.BoardOptions{Store: store, Target: target, MinRatings: a.cfg.Jobs.MinRatings, CacheTTL: a.cfg.Board.CacheTTL,
+		StaffNames: a.cfg.Board.StaffNames, Location: a.loc, Logger: a.logger}).Routes(mux)
 
 	s := &server{a: a}
 	senders, err := s.channels(mux, router, store, st)
@@ -100,7 +101,8 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 	// job claims and the push sent log: in Redis, shared by the replicas; in process otherwise.
 	reg := prometheus.NewRegistry()
 	metrics := jobs.NewMetrics(reg, store, a.logger)
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		api.NewBusinessCollector(api.BusinessOptions{Store: store, Logger: a.logger}))
 	mux.Handle("GET /metrics", api.Metrics(reg, a.cfg.AdminToken))
 	if s.dispatcher, err = a.dispatcher(store, senders, st, metrics); err != nil {
 		return nil, err
