@@ -172,31 +172,38 @@ func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center
 	}
 	// An earlier run may have chosen somebody else (late ratings since): the store hands back
 	// that choice, and it is what is announced.
-	stored, queued, err := d.Store.AnnounceServiceStar(ctx, occ.At, star, func(stored *models.ServiceStar, st *models.Staff) []*models.Push {
-		var pushes []*models.Push
-		var quotes []string
-		_ = json.Unmarshal([]byte(stored.Praise), &quotes)
-		window := ""
-		if st.Window != nil {
-			window = st.Window.Code + " " + st.Window.Name
-		}
-		for _, r := range recipients {
-			lang := d.langOf(r)
-			msg := text.T(lang, "job.star", "Center", c.Name, "Month", text.MonthYear(lang, from.Year(), from.Month()),
-				"Name", st.Name, "Window", window, "Rate", percent(stored.SatisfactionRate), "Count", stored.Ratings)
-			if len(quotes) > 0 {
-				msg += "\n" + text.T(lang, "job.star_praise")
-				for _, q := range quotes {
-					msg += "\n“" + q + "”"
-				}
+	places, err := d.Store.StoreServiceStars(ctx, occ.Period, &c.ID, []*models.ServiceStar{star})
+	if err != nil {
+		return 0, err
+	}
+	if len(places) == 0 {
+		return 0, nil
+	}
+	stored := &places[0]
+	st = stored.Staff
+	var pushes []*models.Push
+	var quotes []string
+	_ = json.Unmarshal([]byte(stored.Praise), &quotes)
+	window := ""
+	if st.Window != nil {
+		window = st.Window.Code + " " + st.Window.Name
+	}
+	for _, r := range recipients {
+		lang := d.langOf(r)
+		msg := text.T(lang, "job.star", "Center", c.Name, "Month", text.MonthYear(lang, from.Year(), from.Month()),
+			"Name", st.Name, "Window", window, "Rate", percent(stored.SatisfactionRate), "Count", stored.Ratings)
+		if len(quotes) > 0 {
+			msg += "\n" + text.T(lang, "job.star_praise")
+			for _, q := range quotes {
+				msg += "\n“" + q + "”"
 			}
-			pushes = append(pushes, &models.Push{
-				DedupeKey: fmt.Sprintf("%s:%s:%s:c%d", KindMonthlyStar, occ.Period, c.Code, r.ID),
-				Kind:      KindMonthlyStar, CitizenID: r.ID, Text: msg,
-			})
 		}
-		return pushes
-	})
+		pushes = append(pushes, &models.Push{
+			DedupeKey: fmt.Sprintf("%s:%s:%s:c%d", KindMonthlyStar, occ.Period, c.Code, r.ID),
+			Kind:      KindMonthlyStar, CitizenID: r.ID, Text: msg,
+		})
+	}
+	queued, err := d.enqueue(ctx, occ.At, pushes)
 	if err != nil {
 		return 0, err
 	}

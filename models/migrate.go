@@ -38,6 +38,7 @@ func migrations() []migration {
 		{version: 3, name: "create tickets, ticket events, attachments, followers, counters", up: migrateV3},
 		{version: 4, name: "push leases, citizen opt-in, job runs, service stars, rating period index", up: migrateV4},
 		{version: 5, name: "create staff invites, citizen bans, inspections", up: migrateV5},
+		{version: 6, name: "pictures, staff photos, push pictures, several service stars a center", up: migrateV6},
 	}
 }
 
@@ -463,6 +464,59 @@ func (inspectionV5) TableName() string { return "inspections" }
 
 func migrateV5(tx *gorm.DB) error {
 	return tx.Migrator().CreateTable(&staffInviteV5{}, &citizenBanV5{}, &inspectionV5{})
+}
+
+// Version 6: pictures (staff photos, posters and charts sent with pushes), and several service
+// stars per center and period with runners-up.
+
+type pictureV6 struct {
+	Hash      string `gorm:"primaryKey;size:64"`
+	MIMEType  string `gorm:"size:40;not null"`
+	Width     int    `gorm:"not null"`
+	Height    int    `gorm:"not null"`
+	Data      []byte `gorm:"not null"`
+	CreatedAt time.Time
+}
+
+func (pictureV6) TableName() string { return "pictures" }
+
+type staffV6 struct {
+	PhotoHash string `gorm:"size:64;not null;default:''"`
+}
+
+func (staffV6) TableName() string { return "staffs" }
+
+type pushV6 struct {
+	PictureHash string `gorm:"size:64;not null;default:''"`
+}
+
+func (pushV6) TableName() string { return "pushes" }
+
+type serviceStarV6 struct {
+	Place    int  `gorm:"not null;default:1"`
+	RunnerUp bool `gorm:"not null;default:false"`
+}
+
+func (serviceStarV6) TableName() string { return "service_stars" }
+
+func migrateV6(tx *gorm.DB) error {
+	if err := tx.Migrator().CreateTable(&pictureV6{}); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		model any
+		field string
+	}{{&staffV6{}, "PhotoHash"}, {&pushV6{}, "PictureHash"}, {&serviceStarV6{}, "Place"}, {&serviceStarV6{}, "RunnerUp"}} {
+		if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
+			return err
+		}
+	}
+	// One star per center and period becomes one row per place; the stars stored so far are
+	// place 1.
+	if err := tx.Exec("DROP INDEX idx_star_period_center").Error; err != nil {
+		return err
+	}
+	return tx.Exec("CREATE UNIQUE INDEX idx_star_period_center_place ON service_stars (period, center_id, place)").Error
 }
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.

@@ -51,6 +51,9 @@ type Staff struct {
 	Window    *Window
 	CenterID  *uint `gorm:"index"`
 	Center    *Center
+	// PhotoHash names the staff member's photo among the pictures (Picture), for their poster
+	// (亮牌上岗) and the service star's; empty when none was imported.
+	PhotoHash string `gorm:"size:64;not null;default:''"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

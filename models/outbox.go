@@ -77,6 +77,10 @@ type Push struct {
 	Text string `gorm:"size:4000;not null"`
 	// Buttons is the JSON of [][]bot.Button, empty for none.
 	Buttons string `gorm:"size:2000"`
+	// PictureHash names a picture (Picture) sent with the text, which then becomes its caption:
+	// a star's poster, a report's chart. Empty for a text alone. A channel that cannot show the
+	// picture sends the text alone.
+	PictureHash string `gorm:"size:64;not null;default:''"`
 	// Urgent pushes are not held back during quiet hours.
 	Urgent bool   `gorm:"not null;default:false"`
 	State  string `gorm:"size:20;not null;index:idx_push_due,priority:1"`
