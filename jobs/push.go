@@ -233,9 +233,9 @@ type SendStage struct {
 	Senders Senders
 	// Pictures loads the picture of a push that has one; nil sends the text alone.
 	Pictures Pictures
-	Limits  map[bot.Platform]Pacer
-	Retry   RetryPolicy
-	Marks   Marks
+	Limits   map[bot.Platform]Pacer
+	Retry    RetryPolicy
+	Marks    Marks
 	// SentTTL is how long the sent log remembers a delivery.
 	SentTTL time.Duration
 	// Timeout bounds one send. The send is not cut short when the dispatcher stops, so a
