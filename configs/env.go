@@ -94,6 +94,14 @@ func EnvVars() []EnvVar {
 
 		{Name: "WINDOWBOT_STAFF_INVITE_VALIDITY", Key: "staff.invite_validity", field: func(c *Config) any { return &c.Staff.InviteValidity }},
 		{Name: "WINDOWBOT_STAFF_PSEUDONYM_SECRET", Key: "staff.pseudonym_secret", Secret: true, field: func(c *Config) any { return &c.Staff.PseudonymSecret }},
+
+		{Name: "WINDOWBOT_POSTERS_SIZE", Key: "posters.size", field: func(c *Config) any { return &c.Posters.Size }},
+		{Name: "WINDOWBOT_POSTERS_HOTLINE", Key: "posters.hotline", field: func(c *Config) any { return &c.Posters.Hotline }},
+		{Name: "WINDOWBOT_POSTERS_CENTER_HOTLINES", Key: "posters.center_hotlines", field: func(c *Config) any { return &c.Posters.CenterHotlines }},
+		{Name: "WINDOWBOT_POSTERS_SERVICE_LINE", Key: "posters.service_line", field: func(c *Config) any { return &c.Posters.ServiceLine }},
+		{Name: "WINDOWBOT_POSTERS_STARS_PER_CENTER", Key: "posters.stars_per_center", field: func(c *Config) any { return &c.Posters.StarsPerCenter }},
+		{Name: "WINDOWBOT_POSTERS_RUNNERS_UP", Key: "posters.runners_up", field: func(c *Config) any { return &c.Posters.RunnersUp }},
+		{Name: "WINDOWBOT_POSTERS_YEARLY_STARS", Key: "posters.yearly_stars", field: func(c *Config) any { return &c.Posters.YearlyStars }},
 	}
 }
 

@@ -1,12 +1,16 @@
 package poster
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
+	_ "image/jpeg" // staff photos
 	"image/png"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -207,7 +211,7 @@ func (r *Renderer) RenderPrint(w io.Writer, p Print, size Size) error {
 	if err != nil {
 		return err
 	}
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	if err := enc.Encode(w, img); err != nil {
 		return fmt.Errorf("poster: encode png: %w", err)
 	}
@@ -228,4 +232,30 @@ func (r *Renderer) WritePrintFile(path string, p Print, size Size) error {
 		return fmt.Errorf("poster: %w", err)
 	}
 	return nil
+}
+
+// DecodePhoto reads a staff photo (JPEG or PNG) for a poster.
+func DecodePhoto(data []byte) (image.Image, error) {
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("poster: photo: %w", err)
+	}
+	return img, nil
+}
+
+// LocalURL reports whether base is no address a citizen's phone can open: empty, not a URL, or
+// a loopback or unspecified host (localhost, 127.0.0.1, ::1, 0.0.0.0).
+func LocalURL(base string) bool {
+	u, err := url.Parse(strings.TrimSpace(base))
+	if err != nil || u.Host == "" {
+		return true
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback() || ip.IsUnspecified()
+	}
+	return false
 }
