@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/silenceper/wechat/v2/officialaccount/message"
@@ -46,6 +47,9 @@ func (c *api) mediaKey(picture string) string { return "wechat:" + c.appID + ":m
 // the last mediaTTL (by any replica) is not uploaded again.
 func (c *api) uploadImage(ctx context.Context, p *bot.Picture) (string, error) {
 	if p.Key != "" {
+		// Senders working in parallel on one announcement wait for the first upload.
+		unlock := c.uploads.lock(p.Key)
+		defer unlock()
 		if v, err := c.state.Get(ctx, c.mediaKey(p.Key)); err == nil && len(v) > 0 {
 			return string(v), nil
 		}
@@ -158,5 +162,40 @@ func (a *Adapter) sendCustomerImage(ctx context.Context, openID string, p *bot.P
 			continue
 		}
 		return err
+	}
+}
+
+// keyLocks serialises work per key within this process.
+type keyLocks struct {
+	mu    sync.Mutex
+	locks map[string]*keyLock
+}
+
+type keyLock struct {
+	mu    sync.Mutex
+	users int
+}
+
+// lock takes the lock of key and returns its release.
+func (k *keyLocks) lock(key string) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyLock{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyLock{}
+		k.locks[key] = l
+	}
+	l.users++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
 	}
 }
