@@ -147,3 +147,56 @@ func TestStarPlacesAndYearStars(t *testing.T) {
 		t.Fatalf("year of two = %d", n)
 	}
 }
+
+// A staff file may end in a photo column: each photo is read through Photos, checked and stored,
+// and becomes the staff member's; a row without one keeps theirs; a bad one is a problem of its
+// row and nothing is imported.
+func TestImportPhotos(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := ctxT(t)
+		seeded(t, s)
+		photos := map[string][]byte{"photos/DEMO-001.jpg": pngOf(t, 30, 40), "li.png": pngOf(t, 20, 20)}
+		read := func(staffNo, photo string) ([]byte, error) {
+			if data, ok := photos[photo]; ok {
+				return data, nil
+			}
+			if data, ok := photos[photo+"/"+staffNo+".jpg"]; ok { // a folder of STAFFNO.jpg
+				return data, nil
+			}
+			return nil, errors.New("no such file")
+		}
+		csv := models.StaffCSVHeader + ",photo\nDEMO-001,张伟,W001,staff,photos\nDEMO-002,李娜,W001,staff,li.png\nDEMO-003,王芳,W002,staff,\n"
+		res, err := s.ImportFiles(ctx, models.ImportFiles{Staff: strings.NewReader(csv), StaffName: "staff.csv", Photos: read, Now: testenv.Monday10})
+		if err != nil || res.StaffUpdated != 2 {
+			t.Fatalf("import = %+v, %v; want the two with a photo updated", res, err)
+		}
+		for no, want := range map[string][]byte{"DEMO-001": photos["photos/DEMO-001.jpg"], "DEMO-002": photos["li.png"]} {
+			st, _ := s.StaffByNo(ctx, no)
+			p, err := s.StaffPhoto(ctx, st)
+			if err != nil || p == nil || !bytes.Equal(p.Data, want) {
+				t.Errorf("%s photo = %v, %v", no, p, err)
+			}
+		}
+		// Re-imported without the column: the photos stay.
+		if _, err := s.Import(ctx, nil, "", strings.NewReader(models.StaffCSVHeader+"\nDEMO-001,张伟,W001,staff\n"), "staff.csv"); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := s.StaffByNo(ctx, "DEMO-001"); st.PhotoHash == "" {
+			t.Error("photo lost by an import without photos")
+		}
+		// A missing file and a file that is no picture: problems of their rows, nothing written.
+		photos["bad.jpg"] = []byte("not a picture")
+		bad := models.StaffCSVHeader + ",photo\nDEMO-003,王芳,W002,staff,gone.jpg\nDEMO-004,刘洋,W003,staff,bad.jpg\n"
+		_, err = s.ImportFiles(ctx, models.ImportFiles{Staff: strings.NewReader(bad), StaffName: "staff.csv", Photos: read, Now: testenv.Monday10})
+		var ie *models.ImportError
+		if !errors.As(err, &ie) || len(ie.Problems) != 2 || !strings.Contains(ie.Problems[0].String(), `staff.csv:2: photo "gone.jpg": no such file`) ||
+			!strings.Contains(ie.Problems[1].String(), "not a JPEG or PNG") {
+			t.Fatalf("err = %v", err)
+		}
+		// Without a way to read photos, a photo column naming one is refused.
+		_, err = s.Import(ctx, nil, "", strings.NewReader(models.StaffCSVHeader+",photo\nDEMO-003,王芳,W002,staff,x.jpg\n"), "staff.csv")
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "cannot be read") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}

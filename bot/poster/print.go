@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/jpeg" // staff photos
+	"image/jpeg"
 	"image/png"
 	"io"
 	"net"
@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/skip2/go-qrcode"
+	xdraw "golang.org/x/image/draw"
 
 	"windowbot/internal/text"
 )
@@ -258,4 +259,29 @@ func LocalURL(base string) bool {
 		return ip.IsLoopback() || ip.IsUnspecified()
 	}
 	return false
+}
+
+// Staff photos are kept at most this size: enough for a poster at 300 dpi (about 5 cm wide).
+const (
+	photoMaxWidth  = 600
+	photoMaxHeight = 800
+)
+
+// NormalizePhoto reads a staff photo (JPEG or PNG) and returns it as a JPEG of at most
+// 600×800 pixels, so a camera's 10-megabyte original is stored as a hundred kilobytes.
+func NormalizePhoto(data []byte) ([]byte, error) {
+	img, err := DecodePhoto(data)
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	scale := min(1, float64(photoMaxWidth)/float64(b.Dx()), float64(photoMaxHeight)/float64(b.Dy()))
+	w, h := max(int(float64(b.Dx())*scale), 1), max(int(float64(b.Dy())*scale), 1)
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, b, xdraw.Src, nil)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 88}); err != nil {
+		return nil, fmt.Errorf("poster: photo: %w", err)
+	}
+	return buf.Bytes(), nil
 }

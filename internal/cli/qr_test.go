@@ -2,6 +2,7 @@ package cli
 
 import (
 	"image"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -132,4 +133,67 @@ func checkPNG(t *testing.T, path string) image.Rectangle {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return img.Bounds()
+}
+
+// TestImportPhotoForStaffPoster: a staff file's photo column names a folder of STAFFNO.jpg; the
+// photo is stored scaled down and printed on the staff member's own poster.
+func TestImportPhotoForStaffPoster(t *testing.T) {
+	if _, err := poster.FindFont(""); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no CJK font under CI (make test installs one): %v", err)
+		}
+		t.Skipf("no CJK font: %v", err)
+	}
+	e := baseEnv(t, map[string]string{"WINDOWBOT_PUBLIC_URL": "https://hall.example.cn"})
+	if code, _, errs := runCmd(t, e, "seed", "--demo"); code != 0 {
+		t.Fatal(errs)
+	}
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "photos"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	big := image.NewRGBA(image.Rect(0, 0, 1800, 2400))
+	for i := range big.Pix {
+		big.Pix[i] = byte(i / 4 % 251)
+	}
+	f, err := os.Create(filepath.Join(dir, "photos", "DEMO-002.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := jpeg.Encode(f, big, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	csv := filepath.Join(dir, "staff.csv")
+	if err := os.WriteFile(csv, []byte("staff_no,name,window_code,role,photo\nDEMO-002,李娜,W001,staff,photos\nDEMO-003,王芳,W002,staff,nope.jpg\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCmd(t, e, "import", "--staff", csv)
+	if code != 1 || !strings.Contains(errs, `staff.csv:3: photo "nope.jpg": no such file`) {
+		t.Fatalf("import with a missing photo: %d %q", code, errs)
+	}
+	if err := os.WriteFile(csv, []byte("staff_no,name,window_code,role,photo\nDEMO-002,李娜,W001,staff,photos\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCmd(t, e, "import", "--staff", csv); code != 0 {
+		t.Fatalf("import: %q", errs)
+	}
+	s, err := models.Open(t.Context(), e["WINDOWBOT_DATABASE_URL"], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	st, err := s.StaffByNo(t.Context(), "DEMO-002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pic, err := s.StaffPhoto(t.Context(), st)
+	if err != nil || pic == nil || pic.Width != 600 || pic.Height != 800 || pic.MIMEType != "image/jpeg" {
+		t.Fatalf("stored photo = %+v, %v; want a 600x800 JPEG", pic, err)
+	}
+	out := filepath.Join(dir, "s.png")
+	if code, _, errs := runCmd(t, e, "qr", "--staff", "DEMO-002", "--size", "tent", "--out", out); code != 0 {
+		t.Fatalf("qr --staff: %q", errs)
+	}
+	checkPNG(t, out)
 }
