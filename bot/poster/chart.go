@@ -16,11 +16,8 @@ import (
 	"windowbot/internal/text"
 )
 
-// The report chart's size.
-const (
-	ReportWidth  = 1200
-	ReportHeight = 1100
-)
+// ReportWidth is the report chart's width; its height grows with the windows below target.
+const ReportWidth = 1200
 
 // maxBars bounds the windows below target drawn; the text lists them all.
 const maxBars = 8
@@ -54,7 +51,7 @@ var (
 	chartRed  = drawing.Color{R: 0xc8, G: 0x10, B: 0x2e, A: 0xff}
 )
 
-// ReportPNG draws r as a ReportWidth×ReportHeight PNG: the trend as a go-chart line chart (its
+// ReportPNG draws r as a PNG ReportWidth wide: the trend as a go-chart line chart (its
 // axes in figures only, which go-chart's own font draws) under a heading and a legend in the
 // hall's language, then the windows below target as bars.
 func (r *Renderer) ReportPNG(rep Report) ([]byte, error) {
@@ -87,7 +84,8 @@ func (r *Renderer) ReportImage(rep Report) (*image.RGBA, error) {
 	if err := r.font.check(rep.Title + legendRate + legendTarget + belowTitle + noneBelow + barTexts.String()); err != nil {
 		return nil, err
 	}
-	W, H := ReportWidth, ReportHeight
+	bars := min(len(rep.Below), maxBars)
+	W, H := ReportWidth, 150+trendHeight+30+60+max(bars, 1)*44+40
 	img := image.NewRGBA(image.Rect(0, 0, W, H))
 	fill(img, img.Bounds(), color.White)
 	fill(img, image.Rect(0, 0, W, 90), red)
@@ -115,7 +113,7 @@ func (r *Renderer) ReportImage(rep Report) (*image.RGBA, error) {
 		lines = append(lines, textLine{text: noneBelow, size: 28, x: 40, width: W - 80, y: top + 90, col: grey, align: alignLeft})
 	}
 	barX, barW := 420, W-420-170
-	for i, b := range rep.Below[:min(len(rep.Below), maxBars)] {
+	for i, b := range rep.Below[:bars] {
 		y := top + 60 + i*44
 		fill(img, image.Rect(barX, y, barX+barW, y+30), rgb(0xf2f2f2))
 		fill(img, image.Rect(barX, y, barX+int(float64(barW)*clamp01(b.Rate)), y+30), red)

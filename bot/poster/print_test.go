@@ -2,6 +2,7 @@ package poster
 
 import (
 	"bytes"
+	"flag"
 	"image"
 	"image/png"
 	"os"
@@ -162,4 +163,41 @@ func TestPrintOut(t *testing.T) {
 	if err := r.WritePrintFile(*printOut, printFixture(), A4); err != nil {
 		t.Fatal(err)
 	}
+}
+
+var screenshots = flag.String("screenshots", "", "write the README's pictures of a star poster and an A4 poster (at 2/5) into this folder")
+
+// TestScreenshots writes docs/screenshots' pictures when -screenshots is given, and logs the
+// full-size byte counts.
+func TestScreenshots(t *testing.T) {
+	if *screenshots == "" {
+		t.Skip("no -screenshots")
+	}
+	r := NewRendererFont(cjkFont(t))
+	star, err := r.StarPNG(starFixture(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(*screenshots, "star-poster.png"), star, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var full bytes.Buffer
+	if err := r.RenderPrint(&full, printFixture(), A4); err != nil {
+		t.Fatal(err)
+	}
+	img, err := r.PrintImage(printFixture(), A4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := image.NewRGBA(image.Rect(0, 0, A4.Width*2/5, A4.Height*2/5))
+	xdraw.CatmullRom.Scale(half, half.Bounds(), img, img.Bounds(), xdraw.Src, nil)
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, half); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(*screenshots, "a4-poster.png"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("star poster %dx%d: %d bytes; A4 poster %dx%d: %d bytes full size, %d bytes at 2/5",
+		StarWidth, StarHeight, len(star), A4.Width, A4.Height, full.Len(), buf.Len())
 }
