@@ -64,3 +64,20 @@ func TestReportChart(t *testing.T) {
 		t.Error("a month without its rate was drawn")
 	}
 }
+
+func BenchmarkReportChart(b *testing.B) {
+	path, err := FindFont("")
+	if err != nil {
+		b.Skip(err)
+	}
+	r, err := NewRenderer(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rep := reportFixture()
+	for b.Loop() {
+		if _, err := r.ReportPNG(rep); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
