@@ -42,6 +42,13 @@ func (d *Deps) monthlyStar(ctx context.Context, occ Occurrence) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The posters and charts of three months ago were sent long since: only a staff photo or a
+	// push still queued keeps a picture longer.
+	if n, err := d.Store.PrunePictures(ctx, occ.At.AddDate(0, -3, 0)); err != nil {
+		d.Logger.WarnContext(ctx, "monthly star: old pictures not pruned", "error", err)
+	} else if n > 0 {
+		d.Logger.InfoContext(ctx, "monthly star: old pictures pruned", "pictures", n)
+	}
 	stars := max(d.StarsPerCenter, 1)
 	places := models.StarPlaces(tallies, barred, d.MinRatings, stars+max(d.RunnersUp, 0))
 	centers, err := d.Store.Centers(ctx)
