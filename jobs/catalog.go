@@ -73,11 +73,11 @@ func Catalog(d *Deps) []Job {
 		{Name: Rerating, Period: Day, Run: d.rerating,
 			Doc: "remind citizens to re-rate resolved tickets; close unanswered ones as no reply"},
 		{Name: MonthlyStar, Period: PreviousMonth, Run: d.monthlyStar,
-			Doc: "each center's service star (服务之星) of the previous month, to its staff and subscribers"},
+			Doc: "each center's service stars (服务之星) and runners-up of the previous month, with posters, to its staff and subscribers"},
 		{Name: MonthlyReport, Period: PreviousMonth, Run: d.monthlyReport,
-			Doc: "supervisors' report on the previous month: satisfaction, top and bottom windows, bad reviews"},
+			Doc: "supervisors' report on the previous month: satisfaction, top and bottom windows, bad reviews, with a chart"},
 		{Name: YearlyRanking, Period: PreviousYear, Run: d.yearlyRanking,
-			Doc: "the previous year's top-ten and bottom-ten windows (十佳/十差) and centers"},
+			Doc: "the previous year's top-ten and bottom-ten windows (十佳/十差) and centers, and its ten best staff (十佳服务明星)"},
 	}
 }
 
