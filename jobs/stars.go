@@ -189,9 +189,16 @@ func (d *Deps) announceStars(ctx context.Context, occ Occurrence, c models.Cente
 			starRows = append(starRows, p)
 		}
 	}
-	var runnerNames []string
-	for _, p := range runners {
-		runnerNames = append(runnerNames, p.Staff.Name+"（"+p.Staff.Window.Code+"）")
+	runnerNames := func(lang string) []string {
+		var out []string
+		for _, p := range runners {
+			code := ""
+			if p.Staff.Window != nil {
+				code = p.Staff.Window.Code
+			}
+			out = append(out, text.T(lang, "job.star_runner_up", "Name", p.Staff.Name, "Window", code))
+		}
+		return out
 	}
 	hall := text.Lang(d.Lang)
 	month := func(lang string) string { return text.MonthYear(lang, from.Year(), from.Month()) }
@@ -202,7 +209,7 @@ func (d *Deps) announceStars(ctx context.Context, occ Occurrence, c models.Cente
 		pic := d.poster(ctx, poster.Star{
 			Lang: hall, Heading: text.T(hall, "job.star_heading", "Month", month(hall)), Center: c.Name,
 			Name: st.Name, Window: windowName(st), Rate: p.SatisfactionRate, Ratings: p.Ratings,
-			Quotes: quotesOf(p), RunnersUp: runnerNames,
+			Quotes: quotesOf(p), RunnersUp: runnerNames(hall),
 		}, p)
 		hash := ""
 		if pic != nil {
@@ -215,8 +222,8 @@ func (d *Deps) announceStars(ctx context.Context, occ Occurrence, c models.Cente
 			}
 			msg := text.T(lang, key, kv...)
 			msg = withQuotes(lang, msg, quotesOf(p))
-			if len(runnerNames) > 0 && key != "job.star_self" {
-				msg += "\n" + text.T(lang, "job.star_runners_up", "Names", strings.Join(runnerNames, text.T(lang, "poster.name_sep")))
+			if len(runners) > 0 && key != "job.star_self" {
+				msg += "\n" + text.T(lang, "job.star_runners_up", "Names", strings.Join(runnerNames(lang), text.T(lang, "poster.name_sep")))
 			}
 			return msg
 		}
