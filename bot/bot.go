@@ -168,6 +168,22 @@ type Reply struct {
 	// Multi marks a checklist: several choices may be picked, one message at a time or together,
 	// before the last one finishes. Adapters without buttons say so (WeChat: "1 3").
 	Multi bool `json:"multi,omitempty"`
+	// Picture is an image sent with Text, which becomes its caption where the platform has
+	// captions (Telegram) or follows it as a message of its own (WeChat). A channel that cannot
+	// show pictures (SMS), or whose platform refuses this one, sends the text alone.
+	Picture *Picture `json:"-"`
+}
+
+// Picture is an image a message carries: a star's poster, a report's chart.
+type Picture struct {
+	// Key identifies the content (its SHA-256 in hex): adapters may reuse an upload of the
+	// same picture for the next recipient.
+	Key string
+	// MIMEType is image/png or image/jpeg.
+	MIMEType string
+	// Name is the file name offered with it, e.g. "star.png".
+	Name string
+	Data []byte
 }
 
 // Recipient is somebody a push is addressed to, outside any conversation.

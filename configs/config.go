@@ -63,6 +63,36 @@ type Config struct {
 	Push     Push     `yaml:"push"`
 	Staff    Staff    `yaml:"staff"`
 	Board    Board    `yaml:"board"`
+	Posters  Posters  `yaml:"posters"`
+}
+
+// Posters configures what windowbot prints and pictures: the QR posters' hotlines and size, and
+// how many service stars are announced.
+type Posters struct {
+	// Size is the paper size `windowbot qr` prints for without --size: a4, a5 or tent.
+	Size string `yaml:"size"`
+	// Hotline is the supervision hotline (监督电话) printed on the posters of every center
+	// without its own in CenterHotlines; empty prints none.
+	Hotline string `yaml:"hotline"`
+	// CenterHotlines maps a center code to its own supervision hotline.
+	CenterHotlines map[string]string `yaml:"center_hotlines"`
+	// ServiceLine is the government service hotline printed beside it (12345); empty prints none.
+	ServiceLine string `yaml:"service_line"`
+	// StarsPerCenter is how many service stars (服务之星) each center gets a month.
+	StarsPerCenter int `yaml:"stars_per_center"`
+	// RunnersUp is how many staff members after the stars are named as runners-up.
+	RunnersUp int `yaml:"runners_up"`
+	// YearlyStars is how many staff members make the year's best (十佳服务明星), announced with
+	// the yearly ranking; 0 announces none.
+	YearlyStars int `yaml:"yearly_stars"`
+}
+
+// HotlineOf returns the supervision hotline of the center with code center.
+func (p Posters) HotlineOf(center string) string {
+	if h, ok := p.CenterHotlines[center]; ok {
+		return h
+	}
+	return p.Hotline
 }
 
 // ScheduleOff switches a scheduled job off.
@@ -288,8 +318,9 @@ func Default() Config {
 			TelegramRate: 30, TelegramChatInterval: time.Second,
 			WeChatRate: 50,
 		},
-		Staff: Staff{InviteValidity: 72 * time.Hour},
-		Board: Board{CacheTTL: time.Minute},
+		Staff:   Staff{InviteValidity: 72 * time.Hour},
+		Board:   Board{CacheTTL: time.Minute},
+		Posters: Posters{Size: "a4", ServiceLine: "12345", StarsPerCenter: 1, RunnersUp: 2, YearlyStars: 10},
 	}
 }
 

@@ -98,6 +98,13 @@ func EnvVars() []EnvVar {
 
 		{Name: "WINDOWBOT_BOARD_CACHE_TTL", Key: "board.cache_ttl", field: func(c *Config) any { return &c.Board.CacheTTL }},
 		{Name: "WINDOWBOT_BOARD_STAFF_NAMES", Key: "board.staff_names", field: func(c *Config) any { return &c.Board.StaffNames }},
+		{Name: "WINDOWBOT_POSTERS_SIZE", Key: "posters.size", field: func(c *Config) any { return &c.Posters.Size }},
+		{Name: "WINDOWBOT_POSTERS_HOTLINE", Key: "posters.hotline", field: func(c *Config) any { return &c.Posters.Hotline }},
+		{Name: "WINDOWBOT_POSTERS_CENTER_HOTLINES", Key: "posters.center_hotlines", field: func(c *Config) any { return &c.Posters.CenterHotlines }},
+		{Name: "WINDOWBOT_POSTERS_SERVICE_LINE", Key: "posters.service_line", field: func(c *Config) any { return &c.Posters.ServiceLine }},
+		{Name: "WINDOWBOT_POSTERS_STARS_PER_CENTER", Key: "posters.stars_per_center", field: func(c *Config) any { return &c.Posters.StarsPerCenter }},
+		{Name: "WINDOWBOT_POSTERS_RUNNERS_UP", Key: "posters.runners_up", field: func(c *Config) any { return &c.Posters.RunnersUp }},
+		{Name: "WINDOWBOT_POSTERS_YEARLY_STARS", Key: "posters.yearly_stars", field: func(c *Config) any { return &c.Posters.YearlyStars }},
 	}
 }
 

@@ -118,6 +118,7 @@ func (c Config) Validate() error {
 	c.validateTickets(bad)
 	c.validateJobs(bad)
 	c.validatePush(bad)
+	c.validatePosters(bad)
 	if c.Staff.InviteValidity < time.Minute || c.Staff.InviteValidity > 90*24*time.Hour {
 		bad("staff.invite_validity", "must be between 1m and 2160h (90 days), got %s", c.Staff.InviteValidity)
 	}
@@ -348,5 +349,23 @@ func (c Config) validatePush(bad func(key, format string, args ...any)) {
 		if d.v < 0 {
 			bad(d.key, "must be 0 (no limit) or a duration such as 1s, got %s", d.v)
 		}
+	}
+}
+
+func (c Config) validatePosters(bad func(key, format string, args ...any)) {
+	p := c.Posters
+	switch strings.ToLower(p.Size) {
+	case "a4", "a5", "tent":
+	default:
+		bad("posters.size", "must be a4, a5 or tent, got %q", p.Size)
+	}
+	if p.StarsPerCenter < 1 || p.StarsPerCenter > 10 {
+		bad("posters.stars_per_center", "must be between 1 and 10, got %d", p.StarsPerCenter)
+	}
+	if p.RunnersUp < 0 || p.RunnersUp > 10 {
+		bad("posters.runners_up", "must be between 0 and 10, got %d", p.RunnersUp)
+	}
+	if p.YearlyStars < 0 || p.YearlyStars > 100 {
+		bad("posters.yearly_stars", "must be between 0 and 100, got %d", p.YearlyStars)
 	}
 }

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -50,7 +49,13 @@ type Deps struct {
 	Target float64
 	// RerateReminderDays is when, after resolution, citizens are reminded to re-rate the fix.
 	RerateReminderDays int
-	Logger             *slog.Logger
+	// StarsPerCenter is how many service stars each center gets a month (0: one), RunnersUp
+	// how many staff members after them are named, YearlyStars how many make the year's best
+	// (十佳服务明星; 0: none).
+	StarsPerCenter, RunnersUp, YearlyStars int
+	// Artist draws the star posters and the report charts; nil sends the texts alone.
+	Artist Artist
+	Logger *slog.Logger
 }
 
 // Catalog returns every job with its period and doc line.
@@ -68,11 +73,11 @@ func Catalog(d *Deps) []Job {
 		{Name: Rerating, Period: Day, Run: d.rerating,
 			Doc: "remind citizens to re-rate resolved tickets; close unanswered ones as no reply"},
 		{Name: MonthlyStar, Period: PreviousMonth, Run: d.monthlyStar,
-			Doc: "each center's service star (服务之星) of the previous month, to its staff and subscribers"},
+			Doc: "each center's service stars (服务之星) and runners-up of the previous month, with posters, to its staff and subscribers"},
 		{Name: MonthlyReport, Period: PreviousMonth, Run: d.monthlyReport,
-			Doc: "supervisors' report on the previous month: satisfaction, top and bottom windows, bad reviews"},
+			Doc: "supervisors' report on the previous month: satisfaction, top and bottom windows, bad reviews, with a chart"},
 		{Name: YearlyRanking, Period: PreviousYear, Run: d.yearlyRanking,
-			Doc: "the previous year's top-ten and bottom-ten windows (十佳/十差) and centers"},
+			Doc: "the previous year's top-ten and bottom-ten windows (十佳/十差) and centers, and its ten best staff (十佳服务明星)"},
 	}
 }
 
@@ -93,116 +98,6 @@ func (d *Deps) enqueue(ctx context.Context, at time.Time, pushes []*models.Push)
 
 func startOfDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
-}
-
-// monthlyStar picks each center's service star of the month (models.ServiceStars, which /star
-// previews): the staff member with the best adjusted satisfaction among those with enough
-// ratings and no upheld complaint in the month. The result is stored once per center and month; the announcement is built from what is
-// stored, so a re-run announces the same person even if late ratings arrived meanwhile.
-func (d *Deps) monthlyStar(ctx context.Context, occ Occurrence) (int, error) {
-	from, to, err := PreviousMonth.Bounds(occ.Period, d.loc())
-	if err != nil {
-		return 0, err
-	}
-	tallies, err := d.Store.StaffTallies(ctx, from, to)
-	if err != nil {
-		return 0, err
-	}
-	barred, err := d.Store.StaffWithUpheldComplaints(ctx, from, to)
-	if err != nil {
-		return 0, err
-	}
-	stars := models.ServiceStars(tallies, barred, d.MinRatings)
-	centers, err := d.Store.Centers(ctx)
-	if err != nil {
-		return 0, err
-	}
-	queued := 0
-	for _, c := range centers {
-		best, ok := stars[c.ID]
-		if !ok {
-			d.Logger.InfoContext(ctx, "monthly star: no staff member qualifies", "center", c.Code, "period", occ.Period)
-			continue
-		}
-		n, err := d.announceStar(ctx, occ, c, best, from, to)
-		if err != nil {
-			return queued, fmt.Errorf("jobs: monthly star of %s: %w", c.Code, err)
-		}
-		queued += n
-	}
-	return queued, nil
-}
-
-func (d *Deps) announceStar(ctx context.Context, occ Occurrence, c models.Center, best models.Ranked, from, to time.Time) (int, error) {
-	praise, err := d.Store.PraiseComments(ctx, best.ID, from, to, 3)
-	if err != nil {
-		return 0, err
-	}
-	for i, p := range praise {
-		// Quoted to the whole center and to subscribers: no phone or ID number may go with it.
-		p = models.MaskPII(p)
-		praise[i] = p
-		if r := []rune(p); len(r) > 120 {
-			praise[i] = string(r[:119]) + "…"
-		}
-	}
-	praiseJSON, _ := json.Marshal(praise)
-	staffAcc, err := d.Store.CenterStaffAccounts(ctx, c.ID)
-	if err != nil {
-		return 0, err
-	}
-	subs, err := d.Store.SubscribersOfCenter(ctx, c.ID, to.AddDate(-1, 0, 0))
-	if err != nil {
-		return 0, err
-	}
-	recipients := make([]models.Citizen, 0, len(staffAcc)+len(subs))
-	for _, a := range staffAcc {
-		recipients = append(recipients, a.Citizen)
-	}
-	recipients = append(recipients, subs...)
-
-	st, err := d.Store.StaffByID(ctx, best.ID)
-	if err != nil {
-		return 0, err
-	}
-	star := &models.ServiceStar{
-		Period: occ.Period, CenterID: c.ID, StaffID: best.ID, WindowID: st.WindowID,
-		Ratings: best.Total(), SatisfactionRate: best.SatisfactionRate(), GoodRate: best.GoodRate(),
-		Score: best.Score, Praise: string(praiseJSON), CreatedAt: occ.At.UTC(),
-	}
-	// An earlier run may have chosen somebody else (late ratings since): the store hands back
-	// that choice, and it is what is announced.
-	stored, queued, err := d.Store.AnnounceServiceStar(ctx, occ.At, star, func(stored *models.ServiceStar, st *models.Staff) []*models.Push {
-		var pushes []*models.Push
-		var quotes []string
-		_ = json.Unmarshal([]byte(stored.Praise), &quotes)
-		window := ""
-		if st.Window != nil {
-			window = st.Window.Code + " " + st.Window.Name
-		}
-		for _, r := range recipients {
-			lang := d.langOf(r)
-			msg := text.T(lang, "job.star", "Center", c.Name, "Month", text.MonthYear(lang, from.Year(), from.Month()),
-				"Name", st.Name, "Window", window, "Rate", percent(stored.SatisfactionRate), "Count", stored.Ratings)
-			if len(quotes) > 0 {
-				msg += "\n" + text.T(lang, "job.star_praise")
-				for _, q := range quotes {
-					msg += "\n“" + q + "”"
-				}
-			}
-			pushes = append(pushes, &models.Push{
-				DedupeKey: fmt.Sprintf("%s:%s:%s:c%d", KindMonthlyStar, occ.Period, c.Code, r.ID),
-				Kind:      KindMonthlyStar, CitizenID: r.ID, Text: msg,
-			})
-		}
-		return pushes
-	})
-	if err != nil {
-		return 0, err
-	}
-	d.Logger.InfoContext(ctx, "monthly star announced", "center", c.Code, "period", occ.Period, "staff_id", stored.StaffID,
-		"recipients", len(recipients), "queued", queued)
-	return queued, nil
 }
 
 // ranking is the windows and centers of one scope ranked for a period.
@@ -372,7 +267,11 @@ func (d *Deps) monthlyReport(ctx context.Context, occ Occurrence) (int, error) {
 	title := func(lang, scope string) string {
 		return text.T(lang, "job.report_title", "Month", text.MonthYear(lang, from.Year(), from.Month()), "Scope", scope)
 	}
-	return d.sendRankings(ctx, occ, KindMonthlyReport, sd, windows, title, extra)
+	charts, err := d.reportCharts(ctx, occ, sd, windows, from)
+	if err != nil {
+		return 0, err
+	}
+	return d.sendRankings(ctx, occ, KindMonthlyReport, sd, windows, title, extra, charts)
 }
 
 // inspectionLine reports the month's inspections, or says there were none.
@@ -427,10 +326,15 @@ func (d *Deps) yearlyRanking(ctx context.Context, occ Occurrence) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := d.sendRankings(ctx, occ, KindYearlyRanking, sd, windows, title, nil)
+	n, err := d.sendRankings(ctx, occ, KindYearlyRanking, sd, windows, title, nil, nil)
 	if err != nil {
 		return n, err
 	}
+	stars, err := d.yearStars(ctx, occ, from, to)
+	if err != nil {
+		return n, fmt.Errorf("jobs: yearly stars: %w", err)
+	}
+	n += stars
 	top, bottom := topBottom(d.rank(sd.tallies, 0).windows)
 	var pushes []*models.Push
 	notify := func(rs []models.Ranked, key string) error {
@@ -470,9 +374,10 @@ func yearlyText(lang, which string, w models.Window, r models.Ranked, year int) 
 	return text.T(lang, "job.yearly_bottom", "Window", name, "Center", w.Center.Name, "Year", yr, "Rate", rate)
 }
 
-// sendRankings queues one ranking message per supervisor account, for the supervisor's scope.
+// sendRankings queues one ranking message per supervisor account, for the supervisor's scope,
+// with the scope's chart when charts has one.
 func (d *Deps) sendRankings(ctx context.Context, occ Occurrence, kind string, sd supervisorData, windows map[uint]models.Window,
-	title func(lang, scope string) string, extra func(lang string, scope uint) string) (int, error) {
+	title func(lang, scope string) string, extra func(lang string, scope uint) string, charts map[uint]*models.Picture) (int, error) {
 	texts := map[string]string{} // scope and language → text: supervisors of one scope share it
 	var pushes []*models.Push
 	for _, a := range sd.sups {
@@ -487,10 +392,20 @@ func (d *Deps) sendRankings(ctx context.Context, occ Occurrence, kind string, sd
 			}
 			texts[k] = text
 		}
-		pushes = append(pushes, &models.Push{
+		p := &models.Push{
 			DedupeKey: fmt.Sprintf("%s:%s:c%d", kind, occ.Period, a.Citizen.ID),
 			Kind:      kind, CitizenID: a.Citizen.ID, Text: text,
-		})
+		}
+		if c := charts[scope]; c != nil {
+			p.PictureHash = c.Hash
+		}
+		pushes = append(pushes, p)
 	}
-	return d.enqueue(ctx, occ.At, pushes)
+	var pictures []*models.Picture
+	for _, c := range charts {
+		if c != nil {
+			pictures = append(pictures, c)
+		}
+	}
+	return d.Store.EnqueueWithPictures(ctx, occ.At, pictures, pushes)
 }

@@ -175,10 +175,24 @@ func TestMonthlyStar(t *testing.T) {
 		var got []string
 		for _, p := range ps {
 			got = append(got, p.Citizen.ExternalID)
-			for _, want := range []string{"示范政务服务中心", "2026年10月", "张伟", "W001", "96.7%", "共 30 条", "“耐心解答”", "“非常专业”", "“态度热情”"} {
+			wants := []string{"示范政务服务中心", "2026年10月", "96.7%", "共 30 条", "“耐心解答”", "“非常专业”", "“态度热情”"}
+			// Each reads words written for them: the star is thanked for their service, a
+			// colleague is given an example, a citizen is thanked for rating.
+			switch p.Citizen.ExternalID {
+			case "s001": // 张伟 himself
+				wants = append(wants, "恭喜您当选", "感谢您的优质服务")
+			case "fan":
+				wants = append(wants, "张伟", "W001", "感谢您的每一次评价")
+			default:
+				wants = append(wants, "张伟", "W001", "榜样")
+			}
+			for _, want := range wants {
 				if !strings.Contains(p.Text, want) {
 					t.Errorf("announcement to %s lacks %q:\n%s", p.Citizen.ExternalID, want, p.Text)
 				}
+			}
+			if p.Citizen.ExternalID != "s001" && strings.Contains(p.Text, "优质服务") {
+				t.Errorf("%s is thanked for the star's service:\n%s", p.Citizen.ExternalID, p.Text)
 			}
 			if strings.Contains(p.Text, "办事快") { // the oldest of four
 				t.Errorf("more than three praises quoted:\n%s", p.Text)

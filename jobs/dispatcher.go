@@ -22,10 +22,21 @@ type Outbox interface {
 
 var _ Outbox = (*models.Store)(nil)
 
+// Pictures loads the picture a push carries (models.Push.PictureHash); *models.Store implements
+// it.
+type Pictures interface {
+	Picture(ctx context.Context, hash string) (*models.Picture, error)
+}
+
+var _ Pictures = (*models.Store)(nil)
+
 // DispatcherOptions configures a Dispatcher. Zero values take the defaults noted.
 type DispatcherOptions struct {
 	Outbox  Outbox
 	Senders Senders
+	// Pictures loads the pictures pushes carry; nil takes the Outbox when it can (a
+	// *models.Store), else pushes go as their text alone.
+	Pictures Pictures
 	// Limits paces each platform (a Limiter for one replica, a SharedLimiter for several); a
 	// platform without one is not paced.
 	Limits map[bot.Platform]Pacer
@@ -104,6 +115,9 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	if o.Retry.Cap < o.Retry.Base {
 		o.Retry.Cap = max(o.Retry.Base, time.Hour)
 	}
+	if o.Pictures == nil {
+		o.Pictures, _ = o.Outbox.(Pictures)
+	}
 	ann := map[string]bool{}
 	for _, k := range o.Announcements {
 		ann[k] = true
@@ -114,7 +128,7 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 		&DedupeStage{Marks: o.Marks, Logger: o.Logger},
 		&RenderStage{Renderer: Renderer{Lang: o.Lang, Location: o.Location}},
 		&LimitStage{Limits: o.Limits},
-		&SendStage{Senders: o.Senders, Limits: o.Limits, Retry: o.Retry, Marks: o.Marks,
+		&SendStage{Senders: o.Senders, Pictures: newPictureCache(o.Pictures), Limits: o.Limits, Retry: o.Retry, Marks: o.Marks,
 			SentTTL: o.SentTTL, Timeout: o.SendTimeout, Now: o.Now, Logger: o.Logger},
 	}
 	return d

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"windowbot/bot"
@@ -249,9 +250,11 @@ func (r RetryPolicy) Delay(n int) time.Duration {
 // survives a restart.
 type SendStage struct {
 	Senders Senders
-	Limits  map[bot.Platform]Pacer
-	Retry   RetryPolicy
-	Marks   Marks
+	// Pictures loads the picture of a push that has one; nil sends the text alone.
+	Pictures Pictures
+	Limits   map[bot.Platform]Pacer
+	Retry    RetryPolicy
+	Marks    Marks
 	// SentTTL is how long the sent log remembers a delivery.
 	SentTTL time.Duration
 	// Timeout bounds one send. The send is not cut short when the dispatcher stops, so a
@@ -267,6 +270,19 @@ func (s *SendStage) Exec(ctx context.Context, d *Delivery) error {
 	if sender == nil {
 		d.decide(Failed, time.Time{}, fmt.Sprintf("no sender for channel %q on this server", d.To.Platform))
 		return nil
+	}
+	if d.Push.PictureHash != "" && s.Pictures != nil {
+		p, err := s.Pictures.Picture(ctx, d.Push.PictureHash)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			// Pruned or never stored: the text still says everything.
+			s.Logger.WarnContext(ctx, "push: picture gone, sending the text alone", "push_id", d.Push.ID)
+		case err != nil:
+			d.decide(Retry, s.Now().Add(s.Retry.Delay(d.Push.Attempts+1)), "load picture: "+err.Error())
+			return nil
+		default:
+			d.Msg.Picture = &bot.Picture{Key: p.Hash, MIMEType: p.MIMEType, Name: pictureName(d.Push.Kind, p.MIMEType), Data: p.Data}
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Timeout)
 	err := sender.Send(sctx, d.To, d.Msg)
@@ -309,4 +325,54 @@ func (s *SendStage) Exec(ctx context.Context, d *Delivery) error {
 		d.decide(Retry, now.Add(s.Retry.Delay(attempt)), err.Error())
 	}
 	return nil
+}
+
+// pictureName is the file name a push's picture is offered under, e.g. "monthly_star.png".
+func pictureName(kind, mime string) string {
+	if mime == "image/jpeg" {
+		return kind + ".jpg"
+	}
+	return kind + ".png"
+}
+
+// pictureCache keeps the pictures loaded last: an announcement sends one poster to every
+// subscriber, and each would otherwise read it from the database again.
+type pictureCache struct {
+	src  Pictures
+	mu   sync.Mutex
+	keep []*models.Picture // most recent last
+}
+
+// pictureCacheSize bounds the pictures kept (a few hundred kilobytes each).
+const pictureCacheSize = 8
+
+func newPictureCache(src Pictures) Pictures {
+	if src == nil {
+		return nil
+	}
+	return &pictureCache{src: src}
+}
+
+// Picture returns the picture under hash, from the cache or the source.
+func (c *pictureCache) Picture(ctx context.Context, hash string) (*models.Picture, error) {
+	c.mu.Lock()
+	for i, p := range c.keep {
+		if p.Hash == hash {
+			c.keep = append(append(c.keep[:i:i], c.keep[i+1:]...), p)
+			c.mu.Unlock()
+			return p, nil
+		}
+	}
+	c.mu.Unlock()
+	p, err := c.src.Picture(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.keep) >= pictureCacheSize {
+		c.keep = c.keep[1:]
+	}
+	c.keep = append(c.keep, p)
+	return p, nil
 }

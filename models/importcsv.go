@@ -10,6 +10,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -20,9 +21,29 @@ import (
 const (
 	// WindowsCSVHeader is the header of the windows file.
 	WindowsCSVHeader = "center_code,center_name,window_code,window_name,department"
-	// StaffCSVHeader is the header of the staff file.
+	// StaffCSVHeader is the header of the staff file. A last column photo may follow (see
+	// StaffPhotoColumn).
 	StaffCSVHeader = "staff_no,name,window_code,role"
+	// StaffPhotoColumn is the optional last column of the staff file: a staff member's photo for
+	// their poster (亮牌上岗) and the service star's, as a file, or a folder holding STAFFNO.jpg.
+	// Import reads it through ImportFiles.Photos.
+	StaffPhotoColumn = "photo"
 )
+
+// ImportFiles is what ImportFiles reads: the windows file, the staff file (either may be nil),
+// their names for problems, and how to read the photos the staff file names.
+type ImportFiles struct {
+	Windows     io.Reader
+	WindowsName string
+	Staff       io.Reader
+	StaffName   string
+	// Photos reads the photo of a staff row: photo is the row's photo column (a file, or a
+	// folder holding STAFFNO.jpg), never empty. Its error becomes a problem of that row. Nil
+	// refuses a staff file whose photo column names anything.
+	Photos func(staffNo, photo string) ([]byte, error)
+	// Now stamps the pictures stored.
+	Now time.Time
+}
 
 const (
 	maxNameLen = 200 // names and departments, in runes
@@ -76,19 +97,28 @@ func (e *ImportError) Error() string {
 // supervisor's or admin's window_code is optional: empty means all centers, a window code means
 // that window's center (CenterID set, WindowID nil).
 func (s *Store) Import(ctx context.Context, windows io.Reader, windowsName string, staff io.Reader, staffName string) (ImportResult, error) {
+	return s.ImportFiles(ctx, ImportFiles{Windows: windows, WindowsName: windowsName, Staff: staff, StaffName: staffName, Now: time.Now()})
+}
+
+// ImportFiles is Import with staff photos: a staff file may end in a photo column
+// (StaffPhotoColumn), read through in.Photos. Each photo must be a JPEG or PNG image
+// (NewPicture); it is stored among the pictures and becomes the staff member's photo. A row
+// whose photo is empty keeps the photo it has.
+func (s *Store) ImportFiles(ctx context.Context, in ImportFiles) (ImportResult, error) {
+	windows, windowsName, staff, staffName := in.Windows, in.WindowsName, in.Staff, in.StaffName
 	v := importValidation{
-		windowsFile: windowsName, staffFile: staffName,
+		windowsFile: windowsName, staffFile: staffName, photos: in.Photos, now: in.Now,
 		centerByKey: map[string]*importCenter{}, windowByKey: map[string]*importWindow{},
 	}
 	if windows != nil {
-		rows, err := readCSV(windows, windowsName, WindowsCSVHeader, &v.windowProblems)
+		rows, err := readCSV(windows, windowsName, WindowsCSVHeader, "", &v.windowProblems)
 		if err != nil {
 			return ImportResult{}, fmt.Errorf("store: import %s: %w", windowsName, err)
 		}
 		v.windows(rows)
 	}
 	if staff != nil {
-		rows, err := readCSV(staff, staffName, StaffCSVHeader, &v.staffProblems)
+		rows, err := readCSV(staff, staffName, StaffCSVHeader, StaffPhotoColumn, &v.staffProblems)
 		if err != nil {
 			return ImportResult{}, fmt.Errorf("store: import %s: %w", staffName, err)
 		}
@@ -128,9 +158,10 @@ type csvRow struct {
 	fields []string
 }
 
-// readCSV reads a whole file, checking the header. Problems with the content are appended to
-// problems; only a failure to read is returned as an error.
-func readCSV(r io.Reader, name, header string, problems *[]ImportProblem) ([]csvRow, error) {
+// readCSV reads a whole file, checking the header: header, or header and the optional last
+// column. Problems with the content are appended to problems; only a failure to read is
+// returned as an error. Rows of a file without the optional column get it empty.
+func readCSV(r io.Reader, name, header, optional string, problems *[]ImportProblem) ([]csvRow, error) {
 	br := bufio.NewReader(r)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xEF\xBB\xBF")) {
 		_, _ = br.Discard(3)
@@ -141,6 +172,7 @@ func readCSV(r io.Reader, name, header string, problems *[]ImportProblem) ([]csv
 		*problems = append(*problems, ImportProblem{File: name, Line: line, Reason: fmt.Sprintf(format, args...)})
 	}
 	want, nFields := header, strings.Count(header, ",")+1
+	padded := false
 	var rows []csvRow
 	first := true
 	for {
@@ -173,7 +205,16 @@ func readCSV(r io.Reader, name, header string, problems *[]ImportProblem) ([]csv
 		}
 		if first {
 			first = false
-			if got := strings.Join(rec, ","); got != want {
+			got := strings.Join(rec, ",")
+			switch {
+			case got == want:
+				padded = optional != ""
+			case optional != "" && got == want+","+optional:
+				want, nFields = got, nFields+1
+			default:
+				if optional != "" {
+					want += "[," + optional + "]"
+				}
 				add(line, "header must be %q, got %q", want, got)
 				return nil, nil // columns unknown: the rows cannot be checked
 			}
@@ -190,6 +231,9 @@ func readCSV(r io.Reader, name, header string, problems *[]ImportProblem) ([]csv
 			add(line, "want %d fields (%s), got %d", nFields, want, len(rec))
 			continue
 		}
+		if padded {
+			rec = append(rec, "")
+		}
 		rows = append(rows, csvRow{line: line, fields: rec})
 	}
 }
@@ -204,6 +248,8 @@ type importValidation struct {
 	windowRows  []*importWindow
 	windowByKey map[string]*importWindow
 	staffRows   []*importStaff
+	photos      func(staffNo, photo string) ([]byte, error)
+	now         time.Time
 	// dbWindows are windows named by staff rows but absent from the windows file, by upper-case
 	// code, as found in the database before writing.
 	dbWindows map[string]Window
@@ -222,6 +268,25 @@ type importWindow struct {
 type importStaff struct {
 	line                            int
 	staffNo, name, role, windowCode string
+	// photo is the picture read for the row, nil for none.
+	photo *Picture
+}
+
+// readPhoto reads and checks the photo of a staff row, or records why it cannot and returns nil.
+func (v *importValidation) readPhoto(line int, staffNo, photo string) *Picture {
+	if v.photos == nil {
+		problem(&v.staffProblems, v.staffFile, line, "photo %q: photos cannot be read here", photo)
+		return nil
+	}
+	data, err := v.photos(staffNo, photo)
+	if err == nil {
+		var p *Picture
+		if p, err = NewPicture(data); err == nil {
+			return p
+		}
+	}
+	problem(&v.staffProblems, v.staffFile, line, "photo %q: %v", photo, err)
+	return nil
 }
 
 func problem(ps *[]ImportProblem, file string, line int, format string, args ...any) {
@@ -296,8 +361,13 @@ func (v *importValidation) staff(rows []csvRow) {
 				byNo[no] = r.line
 			}
 		}
+		var pic *Picture
+		if photo := r.fields[4]; photo != "" && ok {
+			pic = v.readPhoto(r.line, no, photo)
+			ok = pic != nil
+		}
 		if ok {
-			v.staffRows = append(v.staffRows, &importStaff{line: r.line, staffNo: no, name: name, role: role, windowCode: code})
+			v.staffRows = append(v.staffRows, &importStaff{line: r.line, staffNo: no, name: name, role: role, windowCode: code, photo: pic})
 		}
 	}
 }
@@ -454,6 +524,12 @@ func (v *importValidation) write(tx *gorm.DB) (ImportResult, error) {
 	var newStaff []Staff
 	for _, st := range v.staffRows {
 		want := Staff{StaffNo: st.staffNo, Name: st.name, Role: st.role}
+		if st.photo != nil {
+			if err := savePicture(tx, v.now, st.photo); err != nil {
+				return res, err
+			}
+			want.PhotoHash = st.photo.Hash
+		}
 		if st.windowCode != "" {
 			w, ok := windowByKey[strings.ToUpper(st.windowCode)]
 			if !ok {
@@ -471,9 +547,12 @@ func (v *importValidation) write(tx *gorm.DB) (ImportResult, error) {
 			newStaff = append(newStaff, want)
 			continue
 		}
-		if old.Name != want.Name || old.Role != want.Role || !sameID(old.WindowID, want.WindowID) || !sameID(old.CenterID, want.CenterID) {
+		if want.PhotoHash == "" {
+			want.PhotoHash = old.PhotoHash // no photo in the file: the one imported before stays
+		}
+		if old.Name != want.Name || old.Role != want.Role || !sameID(old.WindowID, want.WindowID) || !sameID(old.CenterID, want.CenterID) || old.PhotoHash != want.PhotoHash {
 			err := tx.Model(&Staff{ID: old.ID}).Updates(map[string]any{
-				"name": want.Name, "role": want.Role, "window_id": want.WindowID, "center_id": want.CenterID,
+				"name": want.Name, "role": want.Role, "window_id": want.WindowID, "center_id": want.CenterID, "photo_hash": want.PhotoHash,
 			}).Error
 			if err != nil {
 				return res, fmt.Errorf("update staff %s: %w", st.staffNo, err)

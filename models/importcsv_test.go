@@ -234,7 +234,7 @@ func TestImportProblems(t *testing.T) {
 		{"wrong header", "centre,name,window,wname,dept\nC,C,W,W,\n", "",
 			[]string{`windows.csv:1: header must be "center_code,center_name,window_code,window_name,department", got "centre,name,window,wname,dept"`}},
 		{"staff header with an extra column", "", "staff_no,name,window_code,role,phone\n",
-			[]string{`staff.csv:1: header must be "staff_no,name,window_code,role", got "staff_no,name,window_code,role,phone"`}},
+			[]string{`staff.csv:1: header must be "staff_no,name,window_code,role[,photo]", got "staff_no,name,window_code,role,phone"`}},
 		{"names too long", windowsHeader + "C01," + long + ",A01," + long + "," + long + "\n", "",
 			[]string{
 				"windows.csv:2: center_name: want 1–200 characters, got 201",

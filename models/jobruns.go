@@ -85,14 +85,21 @@ func (s *Store) LastJobRuns(ctx context.Context) (map[string]JobRun, error) {
 	return out, nil
 }
 
-// ServiceStar is a center's service star (服务之星) of one month, as announced. It is stored
-// once per center and month: a re-run finds it and announces the same person.
+// ServiceStar is one place of a center's service stars (服务之星) of one month, as announced:
+// the stars first (Place 1…N), then the runners-up (RunnerUp, the places after them). The
+// yearly ten best (十佳服务明星) are stored the same way under the year ("2026"), placed city-wide,
+// each under their own center. Each place is stored once: a re-run finds it and announces the
+// same people.
 type ServiceStar struct {
 	ID uint `gorm:"primaryKey"`
-	// Period is the month, 2006-01.
-	Period   string `gorm:"size:7;not null;uniqueIndex:idx_star_period_center,priority:1"`
-	CenterID uint   `gorm:"not null;uniqueIndex:idx_star_period_center,priority:2"`
+	// Period is the month, 2006-01, or the year, 2006.
+	Period   string `gorm:"size:7;not null;uniqueIndex:idx_star_period_center_place,priority:1"`
+	CenterID uint   `gorm:"not null;uniqueIndex:idx_star_period_center_place,priority:2"`
 	Center   *Center
+	// Place is 1 for the best; a year's places count across all centers.
+	Place int `gorm:"not null;default:1;uniqueIndex:idx_star_period_center_place,priority:3"`
+	// RunnerUp marks a place after the stars: named, not starred.
+	RunnerUp bool `gorm:"not null;default:false"`
 	StaffID  uint `gorm:"not null;index"`
 	Staff    *Staff
 	// WindowID is the window the staff member served at when chosen.
@@ -107,64 +114,69 @@ type ServiceStar struct {
 	CreatedAt time.Time
 }
 
-// saveServiceStar stores star inside tx unless the center already has one for the period, and
-// returns the stored one (the new or the earlier).
-func saveServiceStar(tx *gorm.DB, star *ServiceStar) (*ServiceStar, error) {
-	res := tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "period"}, {Name: "center_id"}},
-		DoNothing: true,
-	}).Create(star)
-	if res.Error != nil {
-		return nil, fmt.Errorf("store: save service star %s center %d: %w", star.Period, star.CenterID, res.Error)
-	}
-	if res.RowsAffected == 1 {
-		return star, nil
-	}
-	var old ServiceStar
-	err := tx.Where("period = ? AND center_id = ?", star.Period, star.CenterID).First(&old).Error
-	if err != nil {
-		return nil, fmt.Errorf("store: load service star %s center %d: %w", star.Period, star.CenterID, notFound(err))
-	}
-	return &old, nil
-}
-
-// AnnounceServiceStar stores star unless its center already has one for the period, and queues
-// the pushes announce builds from the stored star and its staff member (with Window), in one
-// transaction: the result and its announcement are recorded together or not at all. A re-run
-// gets the star stored first, so it announces the same person even if late ratings arrived
-// since, and queues nothing already queued. It returns the stored star and how many pushes were
-// new.
-func (s *Store) AnnounceServiceStar(ctx context.Context, now time.Time, star *ServiceStar,
-	announce func(stored *ServiceStar, staff *Staff) []*Push) (*ServiceStar, int, error) {
-	var (
-		stored *ServiceStar
-		queued int
-	)
+// StoreServiceStars records the places of one period: of one center (centerID), or of all
+// centers at once (nil: a year's city-wide ten best). When the period already has places there,
+// nothing is written and those are returned: a re-run announces the people chosen first, even if
+// late ratings arrived since. The places come back in order, with their Staff (and its Window)
+// and Center.
+func (s *Store) StoreServiceStars(ctx context.Context, period string, centerID *uint, places []*ServiceStar) ([]ServiceStar, error) {
+	var out []ServiceStar
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		if stored, err = saveServiceStar(tx, star); err != nil {
+		q := tx.Model(&ServiceStar{}).Where("period = ?", period)
+		if centerID != nil {
+			q = q.Where("center_id = ?", *centerID)
+		}
+		var n int64
+		if err := q.Count(&n).Error; err != nil {
 			return err
 		}
-		var st Staff
-		if err := tx.Preload("Window").First(&st, stored.StaffID).Error; err != nil {
-			return fmt.Errorf("store: staff %d of service star %s: %w", stored.StaffID, stored.Period, notFound(err))
+		if n == 0 && len(places) > 0 {
+			for _, p := range places {
+				if p.Period != period || (centerID != nil && p.CenterID != *centerID) {
+					return fmt.Errorf("place %d of %s center %d is not of this period and center", p.Place, p.Period, p.CenterID)
+				}
+			}
+			if err := tx.Create(places).Error; err != nil {
+				return err
+			}
 		}
-		queued, err = EnqueueNew(tx, now, announce(stored, &st)...)
-		return err
+		q = tx.Preload("Center").Preload("Staff.Window").Where("period = ?", period)
+		if centerID != nil {
+			q = q.Where("center_id = ?", *centerID)
+		}
+		return q.Order("place, center_id").Find(&out).Error
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, fmt.Errorf("store: service stars %s: %w", period, err)
 	}
-	return stored, queued, nil
+	return out, nil
 }
 
-// ServiceStars lists the stored stars of a month with their staff, windows and centers, by
-// center code.
+// EnqueueWithPictures stores pictures (those stored already are kept) and queues pushes, in one
+// transaction, and says how many pushes were new; see Enqueue.
+func (s *Store) EnqueueWithPictures(ctx context.Context, now time.Time, pictures []*Picture, pushes []*Push) (int, error) {
+	var n int
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, p := range pictures {
+			if err := savePicture(tx, now, p); err != nil {
+				return err
+			}
+		}
+		var err error
+		n, err = EnqueueNew(tx, now, pushes...)
+		return err
+	})
+	return n, err
+}
+
+// ServiceStars lists the stored stars of a month (or of a year) with their staff, windows and
+// centers, by center code and place; the runners-up are left out.
 func (s *Store) ServiceStars(ctx context.Context, period string) ([]ServiceStar, error) {
 	var out []ServiceStar
 	err := s.db.WithContext(ctx).Preload("Center").Preload("Staff.Window").
 		Joins("JOIN centers ON centers.id = service_stars.center_id").
-		Where("service_stars.period = ?", period).Order("centers.code").Find(&out).Error
+		Where("service_stars.period = ? AND service_stars.runner_up = ?", period, false).
+		Order("centers.code, service_stars.place").Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: service stars %s: %w", period, err)
 	}

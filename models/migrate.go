@@ -40,6 +40,7 @@ func migrations() []migration {
 		{version: 5, name: "create staff invites, citizen bans, inspections", up: migrateV5},
 		{version: 6, name: "pushes carry message data", up: migrateV6},
 		{version: 7, name: "board: index tickets by resolution and publication, events by action", up: migrateV7},
+		{version: 8, name: "pictures, staff photos, push pictures, several service stars a center", up: migrateV8},
 	}
 }
 
@@ -495,6 +496,59 @@ func migrateV7(tx *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// Version 8: pictures (staff photos, posters and charts sent with pushes), and several service
+// stars per center and period with runners-up.
+
+type pictureV8 struct {
+	Hash      string `gorm:"primaryKey;size:64"`
+	MIMEType  string `gorm:"size:40;not null"`
+	Width     int    `gorm:"not null"`
+	Height    int    `gorm:"not null"`
+	Data      []byte `gorm:"not null"`
+	CreatedAt time.Time
+}
+
+func (pictureV8) TableName() string { return "pictures" }
+
+type staffV8 struct {
+	PhotoHash string `gorm:"size:64;not null;default:''"`
+}
+
+func (staffV8) TableName() string { return "staffs" }
+
+type pushV8 struct {
+	PictureHash string `gorm:"size:64;not null;default:''"`
+}
+
+func (pushV8) TableName() string { return "pushes" }
+
+type serviceStarV8 struct {
+	Place    int  `gorm:"not null;default:1"`
+	RunnerUp bool `gorm:"not null;default:false"`
+}
+
+func (serviceStarV8) TableName() string { return "service_stars" }
+
+func migrateV8(tx *gorm.DB) error {
+	if err := tx.Migrator().CreateTable(&pictureV8{}); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		model any
+		field string
+	}{{&staffV8{}, "PhotoHash"}, {&pushV8{}, "PictureHash"}, {&serviceStarV8{}, "Place"}, {&serviceStarV8{}, "RunnerUp"}} {
+		if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
+			return err
+		}
+	}
+	// One star per center and period becomes one row per place; the stars stored so far are
+	// place 1.
+	if err := tx.Exec("DROP INDEX idx_star_period_center").Error; err != nil {
+		return err
+	}
+	return tx.Exec("CREATE UNIQUE INDEX idx_star_period_center_place ON service_stars (period, center_id, place)").Error
 }
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.

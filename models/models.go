@@ -43,14 +43,17 @@ type Window struct {
 // WindowID then names a window of the supervised center or is nil with CenterID set; a nil
 // CenterID for a supervisor or admin means all centers).
 type Staff struct {
-	ID        uint   `gorm:"primaryKey"`
-	StaffNo   string `gorm:"size:40;not null;uniqueIndex"`
-	Name      string `gorm:"size:200;not null"`
-	Role      string `gorm:"size:20;not null"`
-	WindowID  *uint  `gorm:"index"`
-	Window    *Window
-	CenterID  *uint `gorm:"index"`
-	Center    *Center
+	ID       uint   `gorm:"primaryKey"`
+	StaffNo  string `gorm:"size:40;not null;uniqueIndex"`
+	Name     string `gorm:"size:200;not null"`
+	Role     string `gorm:"size:20;not null"`
+	WindowID *uint  `gorm:"index"`
+	Window   *Window
+	CenterID *uint `gorm:"index"`
+	Center   *Center
+	// PhotoHash names the staff member's photo among the pictures (Picture), for their poster
+	// (亮牌上岗) and the service star's; empty when none was imported.
+	PhotoHash string `gorm:"size:64;not null;default:''"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -79,6 +79,10 @@ type Push struct {
 	Buttons string `gorm:"size:2000"`
 	// Message is the message as data, worded when the push is sent; nil when Text holds it.
 	Message *PushMessage `gorm:"serializer:json"`
+	// PictureHash names a picture (Picture) sent with the text, which then becomes its caption:
+	// a star's poster, a report's chart. Empty for a text alone. A channel that cannot show the
+	// picture sends the text alone.
+	PictureHash string `gorm:"size:64;not null;default:''"`
 	// Urgent pushes are not held back during quiet hours.
 	Urgent bool   `gorm:"not null;default:false"`
 	State  string `gorm:"size:20;not null;index:idx_push_due,priority:1"`

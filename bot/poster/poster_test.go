@@ -20,7 +20,10 @@ import (
 // out writes the rendered test poster to a file, for looking at it:
 //
 //	go test ./bot/poster -run TestRender -args -out=poster.png
-var out = flag.String("out", "", "write the rendered test poster to this PNG file")
+var (
+	out      = flag.String("out", "", "write the rendered test poster to this PNG file")
+	printOut = flag.String("out.print", "", "write the A4 print poster of the tests to this PNG file")
+)
 
 // cjkFont loads the system CJK font, skipping the test without one unless CI=true, where a skip
 // would hide that posters print empty boxes.

@@ -17,17 +17,23 @@ type Spec struct {
 	Target Target
 	// Title, Subtitle and Footer are printed as in Poster.
 	Title, Subtitle, Footer string
+	// Center is the hall's name for the header of a print, CenterCode its code (which picks the
+	// hall's hotline); both empty when the center was not loaded.
+	Center, CenterCode string
+	// PhotoHash names the staff member's imported photo (models.Picture); empty for none.
+	PhotoHash string
 }
 
 // ForWindow returns the poster of a window, hung at its counter: the window's name large, its
 // code and center (when w.Center is loaded) under it, worded in lang.
 func ForWindow(lang string, w *models.Window) Spec {
-	center := ""
+	center, code := "", ""
 	if w.Center != nil {
-		center = w.Center.Name
+		center, code = w.Center.Name, w.Center.Code
 	}
 	return Spec{
 		Name: w.Code, Target: Target{WindowCode: w.Code},
+		Center: center, CenterCode: code,
 		Title:    w.Name,
 		Subtitle: text.T(lang, "poster.window_subtitle", "Code", w.Code, "Center", center),
 		Footer:   text.T(lang, "poster.window_footer"),
@@ -46,8 +52,16 @@ func ForStaff(lang string, st *models.Staff) (Spec, error) {
 	if !models.StaffLinkPattern.MatchString(st.StaffNo) {
 		return Spec{}, fmt.Errorf("poster: staff number %q cannot be put in a link (A-Z a-z 0-9 _ -, at most 40): print the window's poster instead", st.StaffNo)
 	}
+	var center, code string
+	switch {
+	case st.Window.Center != nil:
+		center, code = st.Window.Center.Name, st.Window.Center.Code
+	case st.Center != nil:
+		center, code = st.Center.Name, st.Center.Code
+	}
 	return Spec{
 		Name: st.StaffNo, Target: Target{WindowCode: st.Window.Code, StaffNo: st.StaffNo},
+		Center: center, CenterCode: code, PhotoHash: st.PhotoHash,
 		Title:    st.Name,
 		Subtitle: text.T(lang, "poster.staff_subtitle", "StaffNo", st.StaffNo, "Code", st.Window.Code, "Window", st.Window.Name),
 		Footer:   text.T(lang, "poster.staff_footer"),

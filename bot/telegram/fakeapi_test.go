@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/png" // photos sent are checked to be images
 	"io"
 	"mime"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // fakeAPI is a Bot API server speaking the real wire format: POST /bot<token>/<method> with
@@ -30,6 +33,7 @@ type fakeAPI struct {
 	nextUpd  int64
 	nextMsg  int
 	messages map[string]*fakeMessage // by chat:message_id
+	fileIDs  map[string]bool         // file_ids of the photos uploaded
 	calls    []apiCall
 	failures map[string][]apiFailure // method → errors to return next, in order
 	wake     chan struct{}
@@ -49,6 +53,10 @@ type apiCall struct {
 	Params      map[string]string
 	// MsgID is the id of the message a successful sendMessage created.
 	MsgID int
+	// Photo and PhotoName are the file uploaded in the multipart field "photo" of sendPhoto;
+	// a photo sent by file_id has Params["photo"] instead.
+	Photo     []byte
+	PhotoName string
 }
 
 // apiFailure is an error answer queued for a method.
@@ -61,7 +69,7 @@ type apiFailure struct {
 func newFakeAPI(t *testing.T) *fakeAPI {
 	f := &fakeAPI{
 		t: t, token: "123456:TEST-token_" + strconv.FormatInt(time.Now().UnixNano(), 36), username: "WindowTestBot",
-		messages: map[string]*fakeMessage{}, failures: map[string][]apiFailure{}, wake: make(chan struct{}),
+		messages: map[string]*fakeMessage{}, fileIDs: map[string]bool{}, failures: map[string][]apiFailure{}, wake: make(chan struct{}),
 		nextUpd: 1000,
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
@@ -106,8 +114,17 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	for k, v := range r.Form {
 		params[k] = v[0]
 	}
+	call := apiCall{Method: method, ContentType: ct, Params: params}
+	if r.MultipartForm != nil && len(r.MultipartForm.File["photo"]) > 0 {
+		fh := r.MultipartForm.File["photo"][0]
+		if file, err := fh.Open(); err == nil {
+			call.Photo, _ = io.ReadAll(file)
+			call.PhotoName = fh.Filename
+			file.Close()
+		}
+	}
 	f.mu.Lock()
-	f.calls = append(f.calls, apiCall{Method: method, ContentType: ct, Params: params})
+	f.calls = append(f.calls, call)
 	callIdx := len(f.calls) - 1
 	f.notifyLocked()
 	if q := f.failures[method]; len(q) > 0 {
@@ -145,6 +162,8 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		f.calls[callIdx].MsgID = m.ID
 		f.mu.Unlock()
 		ok200(w, m.wire())
+	case "sendPhoto":
+		f.sendPhoto(w, callIdx, params)
 	case "editMessageText":
 		chat, _ := strconv.ParseInt(params["chat_id"], 10, 64)
 		id, _ := strconv.Atoi(params["message_id"])
@@ -169,6 +188,61 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeAPI(w, map[string]any{"ok": false, "error_code": 404, "description": "Not Found: method " + method})
 	}
+}
+
+// sendPhoto answers as the Bot API does: a photo uploaded as a file (it must be an image) or
+// named by the file_id of an earlier upload, a caption of at most 1024 characters.
+func (f *fakeAPI) sendPhoto(w http.ResponseWriter, callIdx int, params map[string]string) {
+	chat, _ := strconv.ParseInt(params["chat_id"], 10, 64)
+	bad := func(desc string) {
+		writeAPI(w, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: " + desc})
+	}
+	f.mu.Lock()
+	call := f.calls[callIdx]
+	known := f.fileIDs[params["photo"]]
+	f.mu.Unlock()
+	switch {
+	case chat == 0:
+		bad("chat not found")
+		return
+	case utf8.RuneCountInString(params["caption"]) > 1024:
+		bad("message caption is too long")
+		return
+	case call.Photo == nil && !known:
+		bad("wrong file identifier/HTTP URL specified")
+		return
+	case call.Photo != nil:
+		if _, _, err := image.DecodeConfig(bytes.NewReader(call.Photo)); err != nil {
+			bad("IMAGE_PROCESS_FAILED")
+			return
+		}
+	}
+	if desc := checkMarkup(params["reply_markup"]); desc != "" {
+		writeAPI(w, map[string]any{"ok": false, "error_code": 400, "description": desc})
+		return
+	}
+	f.mu.Lock()
+	f.nextMsg++
+	id := f.nextMsg
+	fileID := params["photo"]
+	if call.Photo != nil {
+		fileID = fmt.Sprintf("AgACphoto%d", id)
+		f.fileIDs[fileID] = true
+	}
+	f.calls[callIdx].MsgID = id
+	f.mu.Unlock()
+	ok200(w, map[string]any{"message_id": id, "date": time.Now().Unix(), "chat": map[string]any{"id": chat, "type": "private"},
+		"caption": params["caption"], "photo": []any{
+			map[string]any{"file_id": fileID + "-s", "file_unique_id": "u1", "width": 90, "height": 120},
+			map[string]any{"file_id": fileID, "file_unique_id": "u2", "width": 1080, "height": 1440},
+		}})
+}
+
+// forgetPhotos makes every file_id unknown, as for a bot whose uploads Telegram no longer has.
+func (f *fakeAPI) forgetPhotos() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	clear(f.fileIDs)
 }
 
 func (m *fakeMessage) wire() map[string]any {

@@ -105,6 +105,7 @@ type Adapter struct {
 	serial  serial
 	userMu  sync.Mutex
 	user    string
+	photos  fileIDs
 	afterFn func(updateID int64) // tests: called when an update is fully handled
 }
 

@@ -297,7 +297,9 @@ func (a *Adapter) keyboard(rows [][]bot.Button) tgmodels.ReplyMarkup {
 	return inlineKeyboard{InlineKeyboard: kb}
 }
 
-// Send implements bot.Sender for pushes. Failures are classified for the push pipeline:
+// Send implements bot.Sender for pushes. A reply with a Picture goes as a photo with the text as
+// its caption (sendPhoto); when Telegram refuses the picture itself, the text goes alone.
+// Failures are classified for the push pipeline:
 // bot.ErrRecipientGone when the user blocked the bot (403) or the chat is gone,
 // *bot.RetryAfterError on 429, bot.ErrPermanent for other requests Telegram refused (400, 404);
 // anything else (network, 5xx) is plain and worth retrying. A wrong token (401) is plain too: it
@@ -312,6 +314,16 @@ func (a *Adapter) Send(ctx context.Context, to bot.Recipient, r bot.Reply) error
 	}
 	if strings.TrimSpace(r.Text) == "" {
 		return fmt.Errorf("telegram: send: empty text: %w", bot.ErrPermanent)
+	}
+	if r.Picture != nil && len(r.Picture.Data) > 0 {
+		err := a.sendPicture(ctx, chatID, r)
+		if err == nil {
+			return nil
+		}
+		if !pictureRefused(err) {
+			return classify(err)
+		}
+		a.log.WarnContext(ctx, "telegram: picture refused, sending the text alone", "kind", r.Kind, "err", a.redact(err.Error()))
 	}
 	if err := a.sendText(ctx, chatID, r.Text, a.keyboard(r.Buttons)); err != nil {
 		return classify(err)

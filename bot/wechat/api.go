@@ -79,6 +79,8 @@ type api struct {
 	log    *slog.Logger
 	// classic is set once the stable-token endpoint was refused, so /cgi-bin/token is used.
 	classic atomic.Bool
+	// uploads serialises the upload of one picture.
+	uploads keyLocks
 }
 
 func newAPI(base string, client *http.Client, appID, secret string, state State, log *slog.Logger) (*api, error) {

@@ -40,7 +40,9 @@ var ErrNoTemplate = fmt.Errorf("wechat: no template for this kind of notice and 
 
 // Send implements bot.Sender: a customer-service text within 48 hours of the citizen's last
 // contact, a template message (by msg.Kind, else DefaultTemplate) outside it or when WeChat
-// answers 45015/45047.
+// answers 45015/45047. A reply's Picture goes first within the 48 hours, as an image message of
+// temporary media uploaded for it; a template cannot carry one, and a picture WeChat refuses is
+// left out: the text goes alone then.
 // Errors wrap bot.ErrRecipientGone (unfollowed, refused: the citizen is marked inactive too),
 // bot.ErrPermanent, *bot.RetryAfterError, or are retryable.
 func (a *Adapter) Send(ctx context.Context, to bot.Recipient, msg bot.Reply) error {
@@ -63,7 +65,10 @@ func (a *Adapter) Send(ctx context.Context, to bot.Recipient, msg bot.Reply) err
 		return fmt.Errorf("wechat: send: %w", err)
 	}
 	if a.now().Sub(lastSeen) < ServiceWindow-serviceMargin {
-		err := a.sendCustomer(ctx, to.ChatID, text)
+		err := a.sendPicture(ctx, to.ChatID, msg)
+		if err == nil {
+			err = a.sendCustomer(ctx, to.ChatID, text)
+		}
 		switch apiCode(err) {
 		case codeOutOfWindow, codeOutOfCount:
 			a.log.InfoContext(ctx, "wechat: customer-service window closed, sending a template", "kind", msg.Kind, "errcode", apiCode(err))
@@ -72,6 +77,20 @@ func (a *Adapter) Send(ctx context.Context, to bot.Recipient, msg bot.Reply) err
 		}
 	}
 	return a.classify(ctx, to.ChatID, a.sendTemplate(ctx, to.ChatID, msg.Kind, text))
+}
+
+// sendPicture sends msg's picture, if any, as a customer-service image. A picture WeChat will
+// not take is logged and left out, so the text still goes.
+func (a *Adapter) sendPicture(ctx context.Context, openID string, msg bot.Reply) error {
+	if msg.Picture == nil || len(msg.Picture.Data) == 0 {
+		return nil
+	}
+	err := a.sendCustomerImage(ctx, openID, msg.Picture)
+	if errors.Is(err, errPictureRefused) {
+		a.log.WarnContext(ctx, "wechat: picture refused, sending the text alone", "kind", msg.Kind, "err", err)
+		return nil
+	}
+	return err
 }
 
 // sendCustomer sends text as one or more customer-service messages.

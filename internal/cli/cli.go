@@ -33,7 +33,7 @@ func commands() []command {
 		{"migrate", "apply pending database schema migrations", "migrate", cmdMigrate},
 		{"seed", "add the demo service center, windows and staff", "seed --demo", cmdSeed},
 		{"import", "import centers, windows and staff from CSV files", "import --windows FILE --staff FILE", cmdImport},
-		{"qr", "write QR code posters (PNG) for windows, or a staff member's own", "qr --window CODE --out FILE.png | qr --all --out DIR | qr --staff NO --out FILE.png [--channel telegram|wechat|web]", cmdQR},
+		{"qr", "write print-ready QR code posters (PNG, 300 dpi) for windows, or a staff member's own", "qr --window CODE --out FILE.png | qr --all --out DIR | qr --staff NO --out FILE.png [--size a4|a5|tent] [--channel telegram|wechat|web] [--base-url URL | --allow-localhost]", cmdQR},
 		{"wechat", "WeChat official account set-up: install the menu", "wechat menu", cmdWeChat},
 		{"jobs", "list the scheduled jobs, or run one occurrence now", "jobs list | jobs run NAME [--period 2026-10 | --at 2026-11-01T09:00:00+08:00] [--again]", cmdJobs},
 		{"push", "list the pushes that could not be delivered", "push failed [--limit N]", cmdPush},

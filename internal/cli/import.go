@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
+	"windowbot/bot/poster"
 	"windowbot/models"
 )
 
@@ -15,7 +18,7 @@ import (
 func cmdImport(ctx context.Context, a *app, args []string) error {
 	fs := flags("import", a.stderr)
 	windowsPath := fs.String("windows", "", "windows CSV: center_code,center_name,window_code,window_name,department")
-	staffPath := fs.String("staff", "", "staff CSV: staff_no,name,window_code,role")
+	staffPath := fs.String("staff", "", "staff CSV: staff_no,name,window_code,role[,photo]; photo is a JPEG/PNG file or a folder of STAFFNO.jpg, relative to the CSV's folder")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -48,7 +51,8 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer s.Close()
-	res, err := s.Import(ctx, wr, wname, sr, sname)
+	res, err := s.ImportFiles(ctx, models.ImportFiles{Windows: wr, WindowsName: wname, Staff: sr, StaffName: sname,
+		Photos: photoReader(filepath.Dir(*staffPath)), Now: time.Now()})
 	if err != nil {
 		var ie *models.ImportError
 		if errors.As(err, &ie) {
@@ -60,4 +64,40 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(a.stdout, "imported: centers %d new, %d updated; windows %d new, %d updated; staff %d new, %d updated\n",
 		res.CentersCreated, res.CentersUpdated, res.WindowsCreated, res.WindowsUpdated, res.StaffCreated, res.StaffUpdated)
 	return nil
+}
+
+// photoReader reads the photo a staff row names: a file, or a folder holding STAFFNO.jpg (or
+// .jpeg, .png), relative to dir (the staff file's folder). The photo is scaled down for storing.
+func photoReader(dir string) func(staffNo, photo string) ([]byte, error) {
+	return func(staffNo, photo string) ([]byte, error) {
+		path := photo
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			found := ""
+			for _, ext := range []string{".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"} {
+				if _, err := os.Stat(filepath.Join(path, staffNo+ext)); err == nil {
+					found = filepath.Join(path, staffNo+ext)
+					break
+				}
+			}
+			if found == "" {
+				return nil, fmt.Errorf("no %s.jpg in the folder", staffNo)
+			}
+			path = found
+		}
+		data, err := os.ReadFile(path)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, pe.Err // the path is in the problem already
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) > 32<<20 {
+			return nil, fmt.Errorf("%d bytes: too large for a photo", len(data))
+		}
+		return poster.NormalizePhoto(data)
+	}
 }

@@ -20,6 +20,14 @@ func (a *app) scheduler(store *models.Store, marks jobs.Marks, metrics *jobs.Met
 		Store: store, Calendar: rules.Calendar, Lang: a.cfg.Language, Logger: a.logger,
 		MinRatings: a.cfg.Jobs.MinRatings, Target: a.cfg.Jobs.Target(),
 		RerateReminderDays: a.cfg.Jobs.RerateReminderDays,
+		StarsPerCenter:     a.cfg.Posters.StarsPerCenter, RunnersUp: a.cfg.Posters.RunnersUp,
+		YearlyStars: a.cfg.Posters.YearlyStars,
+	}
+	if r, err := a.posterRenderer(); err != nil {
+		// Stars and reports still go out, in words: a missing font is no reason to hold them.
+		a.logger.Warn("no CJK font: star posters and report charts are not drawn", "error", err)
+	} else {
+		deps.Artist = r
 	}
 	return jobs.NewScheduler(jobs.SchedulerOptions{
 		Location: a.loc, Calendar: rules.Calendar, Claims: store, Marks: marks, Timeout: a.cfg.Jobs.Timeout,

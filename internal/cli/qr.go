@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,6 +30,9 @@ type qrRequest struct {
 	channel       poster.Channel
 	// lang is the language of the posters' words: the bot's.
 	lang string
+	size poster.Size
+	// baseURL is where the web chat's links point: --base-url, else public_url.
+	baseURL string
 }
 
 // cmdQR is `windowbot qr`: it writes the poster of a window, of every window, or a staff
@@ -52,7 +56,7 @@ func cmdQR(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	}
-	links, release, err := a.posterLinks(ctx, s, q.channel)
+	links, release, err := a.posterLinks(ctx, s, q.channel, q.baseURL)
 	if err != nil {
 		return err
 	}
@@ -66,7 +70,7 @@ func cmdQR(ctx context.Context, a *app, args []string) error {
 		if q.all {
 			path = filepath.Join(q.out, spec.Name+".png")
 		}
-		if err := a.writePoster(ctx, r, links, spec, path); err != nil {
+		if err := a.writePoster(ctx, s, r, links, spec, q, path); err != nil {
 			return err
 		}
 	}
@@ -82,13 +86,25 @@ func (a *app) posterRenderer() (*poster.Renderer, error) {
 	return poster.NewRenderer(fontPath)
 }
 
-// writePoster links spec, writes its PNG at path and lists it as code, file and link.
-func (a *app) writePoster(ctx context.Context, r *poster.Renderer, links poster.Linker, spec poster.Spec, path string) error {
+// writePoster links spec, writes its print-ready PNG at path and lists it as code, file and
+// link. A staff member's poster carries their imported photo.
+func (a *app) writePoster(ctx context.Context, s *models.Store, r *poster.Renderer, links poster.Linker, spec poster.Spec, q qrRequest, path string) error {
 	p, err := spec.Link(ctx, links)
 	if err != nil {
 		return err
 	}
-	if err := r.WriteFile(path, p); err != nil {
+	pr := poster.Print{Poster: p, Lang: q.lang, Center: spec.Center, StaffNo: spec.Target.StaffNo,
+		Hotline: a.cfg.Posters.HotlineOf(spec.CenterCode), ServiceLine: a.cfg.Posters.ServiceLine}
+	if spec.PhotoHash != "" {
+		pic, err := s.Picture(ctx, spec.PhotoHash)
+		if err != nil {
+			return err
+		}
+		if pr.Photo, err = poster.DecodePhoto(pic.Data); err != nil {
+			return fmt.Errorf("qr: photo of %s: %w", spec.Name, err)
+		}
+	}
+	if err := r.WritePrintFile(path, pr, q.size); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "%s\t%s\t%s\n", spec.Name, path, p.URL)
@@ -99,14 +115,22 @@ func (a *app) writePoster(ctx context.Context, r *poster.Renderer, links poster.
 // the deployment runs.
 func (a *app) qrFlags(args []string) (qrRequest, error) {
 	var q qrRequest
+	var err error
 	fs := flags("qr", a.stderr)
 	fs.StringVar(&q.window, "window", "", "window code")
 	fs.BoolVar(&q.all, "all", false, "every window")
 	fs.StringVar(&q.staff, "staff", "", "staff number: the staff member's own poster, rating their window with them chosen")
 	fs.StringVar(&q.out, "out", "", "PNG file (with --window or --staff) or directory (with --all)")
 	channel := fs.String("channel", "", "what the code opens: telegram (default when a bot token is set), wechat (default when only WeChat is set) or web")
+	size := fs.String("size", a.cfg.Posters.Size, "paper size at 300 dpi: a4 (2480x3508), a5 (1748x2480) or tent (an A6 table-stand insert, 1240x1748)")
+	fs.StringVar(&q.baseURL, "base-url", "", "public URL of the web chat the codes open (default public_url)")
+	allowLocal := fs.Bool("allow-localhost", false, "print web-chat posters that open a localhost address (for trying out, never for the hall)")
 	if err := parse(fs, args); err != nil {
 		return q, err
+	}
+	if q.size, err = poster.ParseSize(*size); err != nil {
+		fmt.Fprintf(a.stderr, "qr: unknown --size %q (a4, a5 or tent)\n", *size)
+		return q, errUsage
 	}
 	named := 0
 	for _, set := range []bool{q.window != "", q.all, q.staff != ""} {
@@ -127,6 +151,12 @@ func (a *app) qrFlags(args []string) (qrRequest, error) {
 		fmt.Fprintf(a.stderr, "qr: unknown --channel %q (telegram, wechat or web)\n", *channel)
 		return q, errUsage
 	}
+	if q.baseURL == "" {
+		q.baseURL = a.cfg.PublicURL
+	}
+	if q.channel == poster.Web && !*allowLocal && poster.LocalURL(q.baseURL) {
+		return q, fmt.Errorf("qr: the posters would open %s, which no citizen's phone can reach: set public_url (WINDOWBOT_PUBLIC_URL) to the address the hall publishes, or pass --base-url URL (--allow-localhost prints them anyway, to try out)", cmp.Or(q.baseURL, "no address"))
+	}
 	return q, nil
 }
 
@@ -140,6 +170,12 @@ func qrSpecs(ctx context.Context, s *models.Store, q qrRequest) ([]poster.Spec, 
 		}
 		if err != nil {
 			return nil, err
+		}
+		if st.Window != nil {
+			// With its center, for the poster's header and hotline.
+			if w, err := s.WindowByCode(ctx, st.Window.Code); err == nil {
+				st.Window = w
+			}
 		}
 		spec, err := poster.ForStaff(q.lang, st)
 		return []poster.Spec{spec}, err
@@ -179,7 +215,7 @@ func allWindowSpecs(ctx context.Context, s *models.Store, lang string) ([]poster
 // posterLinks returns what makes the posters' links on channel: the web chat at public_url, the
 // Telegram bot's deep links, or the WeChat account's permanent QR codes, made through its API.
 // release frees what it opened.
-func (a *app) posterLinks(ctx context.Context, s *models.Store, channel poster.Channel) (l poster.Linker, release func(), err error) {
+func (a *app) posterLinks(ctx context.Context, s *models.Store, channel poster.Channel, baseURL string) (l poster.Linker, release func(), err error) {
 	switch channel {
 	case poster.WeChat:
 		wx, release, err := a.wechatAPI(ctx, s)
@@ -198,5 +234,5 @@ func (a *app) posterLinks(ctx context.Context, s *models.Store, channel poster.C
 		}
 		return poster.TelegramLinks(tg), func() {}, nil
 	}
-	return poster.WebLinks(a.cfg.PublicURL), func() {}, nil
+	return poster.WebLinks(baseURL), func() {}, nil
 }

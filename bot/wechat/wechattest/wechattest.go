@@ -1,6 +1,6 @@
 // Package wechattest fakes both ends of the WeChat official account platform for tests: API is
-// the outgoing API (token, customer-service and template messages, QR codes, the menu, temporary
-// media downloads) on an httptest server, and Client sends callbacks signed, and in safe mode encrypted, as WeChat does.
+// the outgoing API (token, customer-service text and image messages, template messages, QR
+// codes, the menu, temporary media uploads and downloads) on an httptest server, and Client sends callbacks signed, and in safe mode encrypted, as WeChat does.
 package wechattest
 
 import (
@@ -15,6 +15,8 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -34,6 +36,10 @@ type Sent struct {
 	// TemplateID and Data are set for a template message.
 	TemplateID string
 	Data       map[string]string
+	// MediaID and Image are set for a customer-service image message: the temporary media it
+	// names and the bytes uploaded under it.
+	MediaID string
+	Image   []byte
 }
 
 // API is a fake WeChat API. Its fields are guarded by its lock: read them through the methods.
@@ -53,6 +59,7 @@ type API struct {
 	scenes    []string
 	media     map[string]media
 	mediaGets int
+	uploads   int
 	// errors answers errcode for a path (and optionally one user), once or always.
 	failures []failure
 	delay    time.Duration
@@ -82,6 +89,10 @@ func NewAPI(t testing.TB, appID, secret string) *API {
 	mux.HandleFunc("POST /cgi-bin/message/template/send", f.authed(f.templateSend))
 	mux.HandleFunc("POST /cgi-bin/qrcode/create", f.authed(f.qrCreate))
 	mux.HandleFunc("POST /cgi-bin/menu/create", f.authed(f.menuCreate))
+	mux.HandleFunc("POST /cgi-bin/media/upload", func(w http.ResponseWriter, r *http.Request) {
+		ct, typ := r.Header.Get("Content-Type"), r.URL.Query().Get("type")
+		f.authed(func(w http.ResponseWriter, body []byte) { f.mediaUpload(w, ct, typ, body) })(w, r)
+	})
 	mux.HandleFunc("GET /cgi-bin/media/get", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.mediaGets++
@@ -299,6 +310,64 @@ func (f *API) authed(next func(w http.ResponseWriter, body []byte)) http.Handler
 	}
 }
 
+// maxImageUpload is WeChat's limit on an image uploaded as temporary media.
+const maxImageUpload = 10 << 20
+
+// mediaUpload takes a temporary image as WeChat does: multipart/form-data with the file in the
+// field "media", type=image in the query, a JPEG, PNG, GIF or BMP of at most 10 MB.
+func (f *API) mediaUpload(w http.ResponseWriter, contentType, typ string, body []byte) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "multipart/form-data" {
+		errcode(w, 41005, "media data missing")
+		return
+	}
+	if typ != "image" {
+		errcode(w, 40004, "invalid media type")
+		return
+	}
+	form, err := multipart.NewReader(bytes.NewReader(body), params["boundary"]).ReadForm(32 << 20)
+	if err != nil || len(form.File["media"]) == 0 {
+		errcode(w, 41005, "media data missing")
+		return
+	}
+	file, err := form.File["media"][0].Open()
+	if err != nil {
+		errcode(w, 41005, "media data missing")
+		return
+	}
+	data, _ := io.ReadAll(file)
+	file.Close()
+	switch sniffed := http.DetectContentType(data); {
+	case len(data) > maxImageUpload:
+		errcode(w, 40006, "invalid media size")
+		return
+	case sniffed != "image/jpeg" && sniffed != "image/png" && sniffed != "image/gif" && sniffed != "image/bmp":
+		errcode(w, 40005, "invalid file type")
+		return
+	}
+	f.mu.Lock()
+	f.uploads++
+	id := fmt.Sprintf("MEDIA-%d-%s", f.uploads, randomHex(4))
+	f.media[id] = media{data: bytes.Clone(data)}
+	f.mu.Unlock()
+	writeJSON(w, map[string]any{"type": "image", "media_id": id, "created_at": time.Now().Unix()})
+}
+
+// Uploads counts the temporary media uploaded.
+func (f *API) Uploads() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.uploads
+}
+
+// ForgetMedia drops every temporary media, as WeChat does after three days: sending one answers
+// errcode 40007.
+func (f *API) ForgetMedia() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	clear(f.media)
+}
+
 func (f *API) customSend(w http.ResponseWriter, body []byte) {
 	var m struct {
 		ToUser  string `json:"touser"`
@@ -306,6 +375,23 @@ func (f *API) customSend(w http.ResponseWriter, body []byte) {
 		Text    struct {
 			Content string `json:"content"`
 		} `json:"text"`
+		Image struct {
+			MediaID string `json:"media_id"`
+		} `json:"image"`
+	}
+	if json.Unmarshal(body, &m) == nil && m.MsgType == "image" && m.ToUser != "" {
+		f.mu.Lock()
+		md, ok := f.media[m.Image.MediaID]
+		if ok {
+			f.custom = append(f.custom, Sent{ToUser: m.ToUser, MediaID: m.Image.MediaID, Image: md.data})
+		}
+		f.mu.Unlock()
+		if !ok {
+			errcode(w, 40007, "invalid media_id")
+			return
+		}
+		errcode(w, 0, "ok")
+		return
 	}
 	if json.Unmarshal(body, &m) != nil || m.MsgType != "text" || m.ToUser == "" {
 		errcode(w, 47001, "data format error")
