@@ -79,9 +79,9 @@ func readmeExamples(t *testing.T, readme string) ([]readmeCommand, map[string]st
 }
 
 // readmeNeedsService are the README's commands that need something outside the test: a running
-// server, or the WeChat or Telegram platform.
+// server (serve itself, healthcheck), or the WeChat or Telegram platform.
 func readmeNeedsService(c readmeCommand) bool {
-	return c.args[0] == "serve" || c.args[0] == "wechat" ||
+	return c.args[0] == "serve" || c.args[0] == "healthcheck" || c.args[0] == "wechat" ||
 		strings.Contains(c.line, "--channel wechat") || strings.Contains(c.line, "--channel telegram")
 }
 
