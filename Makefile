@@ -7,7 +7,7 @@ ARGS    ?=
 # Static, reproducible binary: the SQLite driver is pure Go, so no cgo is needed.
 BUILD_FLAGS := -trimpath -ldflags "-s -w"
 
-.PHONY: test run build lint bench tidy services mutate mutate-models mutate-jobs
+.PHONY: test run build lint bench tidy services mutate mutate-models mutate-jobs mutate-flows
 
 test: services
 	$(GO) test -race ./...
@@ -44,13 +44,20 @@ MUTATE_MODELS_TESTS := ^(TestCalendar.*|TestTicketStateMachine|TestTicketScope|T
 # jobs: occurrences and claims (scheduler.go), the ticket jobs and their dedupe keys (tickets.go).
 MUTATE_JOBS_SKIP  := ^(catalog|dispatcher|doc|limit|marks|metrics|push|texts)\.go$$
 MUTATE_JOBS_TESTS := ^(TestOccurrences|TestList|TestExecuteOnce|TestExecuteReleasesRedisClaimWhenTheDatabaseFails|TestDeadlineReminders|TestOverdueEscalation|TestDailyDigest|TestRerating|TestReratingDefaultsAndOverdueFirst|TestRerateCycleInvitesAndRemindsAgain)$$
+# flows: the rating and complaint rules (rate.go, complain.go, the window's choice in place.go).
+MUTATE_FLOWS_SKIP  := ^(appeal|citizen|engine|records|rerate|sessions|track)\.go$$
 
-mutate: mutate-models mutate-jobs
+mutate: mutate-models mutate-jobs mutate-flows
 
 mutate-models: services
 	@mkdir -p $(MUTATE_OUT)
 	CI=true GOFLAGS='-run=$(MUTATE_MODELS_TESTS)' $(GREMLINS) unleash --workers $(MUTATE_WORKERS) \
 		-E '$(MUTATE_MODELS_SKIP)' -o $(MUTATE_OUT)/models.json ./models
+
+mutate-flows: services
+	@mkdir -p $(MUTATE_OUT)
+	CI=true $(GREMLINS) unleash --workers $(MUTATE_WORKERS) \
+		-E '$(MUTATE_FLOWS_SKIP)' -o $(MUTATE_OUT)/flows.json ./flows
 
 mutate-jobs: services
 	@mkdir -p $(MUTATE_OUT)
