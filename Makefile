@@ -7,13 +7,27 @@ ARGS    ?=
 # Static, reproducible binary: the SQLite driver is pure Go, so no cgo is needed.
 BUILD_FLAGS := -trimpath -ldflags "-s -w"
 
-.PHONY: test run build lint bench tidy services mutate mutate-models mutate-jobs mutate-flows
+.PHONY: test run build lint bench tidy services fuzz fuzz-ci mutate mutate-models mutate-jobs mutate-flows
 
+# The seeds of every fuzz target run with the other tests; fuzz-ci then fuzzes each target for
+# FUZZTIME_CI (docs/testing.md, "Fuzzing").
 test: services
 	$(GO) test -race ./...
+	$(MAKE) fuzz-ci
 
 services:
 	bash scripts/ensure-services.sh
+
+# Fuzzing (docs/testing.md): every fuzz target for FUZZTIME each, one after another; the inputs
+# that reached new code are kept in the package's testdata/fuzz (FUZZKEEP=0 keeps none).
+# FUZZRUN picks targets by name, FUZZPKGS packages.
+FUZZTIME    ?= 30s
+FUZZTIME_CI ?= 5s
+fuzz: services
+	FUZZTIME=$(FUZZTIME) CI=true bash scripts/fuzz.sh
+
+fuzz-ci:
+	FUZZTIME=$(FUZZTIME_CI) FUZZKEEP=0 CI=true bash scripts/fuzz.sh
 
 run:
 	$(GO) run . $(ARGS)

@@ -37,19 +37,19 @@ func CleanText(s string) string {
 	}, s)
 }
 
-// Invisible reports whether r is a bidirectional control (U+061C, U+200E, U+200F,
-// U+202A–U+202E, U+2066–U+2069) or a zero-width character (U+200B–U+200D, U+2060, U+FEFF):
-// characters that change how text reads without being seen.
+// Invisible reports whether r is a format character (Unicode category Cf): the bidirectional
+// controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), the zero-width characters
+// (U+200B–U+200D, U+2060, U+FEFF), and the others nothing shows either — the soft hyphen
+// (U+00AD), the invisible operators (U+2061–U+2064), the Mongolian vowel separator (U+180E),
+// the deprecated format characters (U+206A–U+206F), tags (U+E0001, U+E0020–U+E007F) and the
+// like. They change how text reads without being seen, and any of them between two digits hides
+// a number from MaskPII. The prepended concatenation marks (U+0600–U+0605 and the like) are
+// format characters too, but visible signs, and are kept.
 func Invisible(r rune) bool {
-	switch {
-	case r == '\u061c', r == '\u200e', r == '\u200f',
-		r >= '\u202a' && r <= '\u202e',
-		r >= '\u2066' && r <= '\u2069',
-		r >= '\u200b' && r <= '\u200d',
-		r == '\u2060', r == '\ufeff':
-		return true
+	if r < 0xAD {
+		return false // the common case: ASCII and Latin-1 up to the soft hyphen
 	}
-	return false
+	return unicode.Is(unicode.Cf, r) && !unicode.Is(unicode.Prepended_Concatenation_Mark, r)
 }
 
 // FoldWidth folds full-width characters to their ASCII forms (Ｗ００１ → W001, the ideographic

@@ -16,6 +16,11 @@ func TestCleanText(t *testing.T) {
 		{"line ends", "a\r\nb\rc\u2028d", "a\nb\nc\nd"},
 		{"bidi overrides", "差评\u202e好评\u202c \u2066x\u2069 \u200e\u200f\u061c", "差评好评 x "},
 		{"zero width", "138\u200b1234\u200c5678\u200d\u2060\ufeff", "13812345678"},
+		// Found by FuzzCleanText: format characters outside the bidirectional and zero-width ones
+		// are as invisible — the invisible operators, the soft hyphen, the Mongolian vowel
+		// separator, the deprecated format characters, tags. Arabic number signs are visible.
+		{"other format characters", "138\u20621234\u00ad5678\u180e\u206a\U000e0041", "13812345678"},
+		{"arabic number sign stays", "\u0600١٢", "\u0600١٢"},
 		{"invalid utf-8", "ab\xff\xfecd", "ab\ufffdcd"},
 		{"emoji stay", "很好😀", "很好😀"},
 	} {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -292,8 +293,9 @@ func (e *TransitionError) Unwrap() error { return e.Err }
 // People write numbers every way: with a country code (+86, 86, 0086), in groups separated by
 // spaces or hyphens (138 1234 5678, 138-1234-5678, an ID number in three groups), in full-width
 // digits (１３８…), or with zero-width characters between the digits. A number is read across
-// such separators — one space or hyphen (ASCII or full-width) between groups of digits, and
-// any invisible character (see Invisible) — and masked when some consecutive groups of it are a
+// such separators — spaces, hyphens and dashes of any kind and width between groups of digits,
+// as many as were typed (138 - 1234 - 5678), and any invisible character (see Invisible) — and
+// masked when some consecutive groups of it are a
 // mobile number, a resident ID or a landline with its area code. Groups are never split, so a
 // longer number (an order number, a date) is left alone.
 //
@@ -394,9 +396,11 @@ var (
 // one identifying number, preferring the longest, and how many of its leading digits stay
 // visible; -1 if none is.
 func piiSpan(groups []digitGroup, i int) (int, int) {
-	end := i
-	for end+1 < len(groups) && groups[end+1].joined {
+	// No number read here has more than maxPIIDigits digits, so the groups are read no further.
+	end, n := i, len(groups[i].digits)
+	for end+1 < len(groups) && groups[end+1].joined && n+len(groups[end+1].digits) <= maxPIIDigits {
 		end++
+		n += len(groups[end].digits)
 	}
 	for j := end; j >= i; j-- {
 		var d strings.Builder
@@ -428,10 +432,9 @@ func numberGroups(s string) []digitGroup {
 		groups []digitGroup
 		cur    *digitGroup
 		digits strings.Builder
-		// sepAt is where a separator after the current group began, -1 if none; seps counts the
-		// visible separators since the group's last digit.
+		// sepAt is where the separators after the last group began, -1 if something else
+		// followed it.
 		sepAt = -1
-		seps  int
 	)
 	flush := func() {
 		if cur != nil {
@@ -446,7 +449,7 @@ func numberGroups(s string) []digitGroup {
 		switch {
 		case isDigit:
 			if cur == nil {
-				joined := len(groups) > 0 && sepAt >= 0 && seps <= 1
+				joined := len(groups) > 0 && sepAt >= 0
 				plus := -1
 				if i > 0 && s[i-1] == '+' {
 					plus = i - 1
@@ -461,23 +464,35 @@ func numberGroups(s string) []digitGroup {
 			digits.WriteByte('X')
 			cur.end = i + utf8.RuneLen(r)
 			flush()
-			sepAt, seps = -1, 2 // nothing joins an ID number's X
+			sepAt = -1 // nothing joins an ID number's X
 		case Invisible(r):
 			// Neither breaks a group nor counts as a separator.
-		case r == ' ' || r == '　' || r == ' ' || r == '-' || r == '－' || r == '‐' || r == '‑' || r == '–':
+		case numberSeparator(r):
 			if cur != nil {
 				end := cur.end
 				flush()
-				sepAt, seps = end, 0
+				sepAt = end
 			}
-			seps++
 		default:
 			flush()
-			sepAt, seps = -1, 0
+			sepAt = -1
 		}
 	}
 	flush()
 	return groups
+}
+
+// maxPIIDigits is the length of the longest number MaskPII masks: a resident ID.
+const maxPIIDigits = 18
+
+// numberSeparator reports whether r may stand between the groups of digits of one number: a
+// space of any width (category Zs: the ASCII, no-break, full-width, thin and hair spaces…), a
+// hyphen or dash of any kind (category Pd: -, －, ‐, ‑, –, —…) or the minus sign.
+func numberSeparator(r rune) bool {
+	if r < 0x80 {
+		return r == ' ' || r == '-'
+	}
+	return r == '\u2212' || unicode.In(r, unicode.Zs, unicode.Pd)
 }
 
 // asciiDigit returns the ASCII digit of an ASCII or full-width digit.

@@ -329,6 +329,15 @@ func TestMaskPII(t *testing.T) {
 		{"排队 2 13812345678", "排队 2 138****5678"},
 		{"13812345678 13987654321", "138****5678 139****4321"},
 		{"订单 2026 1123 0001", "订单 2026 1123 0001"},
+		// Found by FuzzMaskPII: spaces of other widths (hair, thin, no-break), dashes, a minus sign,
+		// several separators in a row, format characters other than the zero-width ones.
+		{"1700000000\u200a0", "170****000\u200a0"},
+		{"电话 138\u20091234\u202f5678", "电话 138******5678"},
+		{"138 - 1234 - 5678", "138**********5678"},
+		{"138—1234—5678", "138******5678"},
+		{"138\u22121234\u22125678", "138******5678"},
+		{"138\u00ad1234\u20625678", "138****5678"},
+		{"身份证 110105  19491231  002X", "身份证 110***************002X"},
 		// Invisible characters go everywhere, not only inside numbers.
 		{"差评\u202e好评\u200b", "差评好评"},
 	} {

@@ -23,7 +23,7 @@ import (
 // multipart/form-data (what the library sends) or a url-encoded form, answered with
 // {"ok":true,"result":…} or {"ok":false,"error_code":…,"description":…}.
 type fakeAPI struct {
-	t        *testing.T
+	t        testing.TB
 	token    string
 	username string
 	srv      *httptest.Server
@@ -66,7 +66,7 @@ type apiFailure struct {
 	RetryAfter int
 }
 
-func newFakeAPI(t *testing.T) *fakeAPI {
+func newFakeAPI(t testing.TB) *fakeAPI {
 	f := &fakeAPI{
 		t: t, token: "123456:TEST-token_" + strconv.FormatInt(time.Now().UnixNano(), 36), username: "WindowTestBot",
 		messages: map[string]*fakeMessage{}, fileIDs: map[string]bool{}, failures: map[string][]apiFailure{}, wake: make(chan struct{}),

@@ -132,7 +132,10 @@ func (a *Adapter) inbound(upd *tgmodels.Update) (in bot.Inbound, ok bool) {
 		fillUser(&in, &cq.From)
 		in.Payload = cq.Data
 		in.MessageID = strconv.Itoa(msgID)
-		return bot.CleanInbound(in), true
+		in = bot.CleanInbound(in)
+		// Data of nothing but invisible characters is no button of ours: it would reach the
+		// dialog as a message without text or payload.
+		return in, in.Payload != ""
 	}
 	return in, false
 }
