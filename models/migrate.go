@@ -558,7 +558,7 @@ func migrateV8(tx *gorm.DB) error {
 // the re-rating's). Tickets from before are the window's.
 
 type ticketV9 struct {
-	NamedStaffID *uint `gorm:"index:idx_tickets_named_staff_id"`
+	NamedStaffID *uint  `gorm:"index:idx_tickets_named_staff_id"`
 	Route        string `gorm:"size:20;not null;default:'window'"`
 	Conduct      bool   `gorm:"not null;default:false"`
 	ReferredAt   *time.Time

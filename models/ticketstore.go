@@ -489,8 +489,8 @@ type TicketFilter struct {
 	// staff and leads their window's by route and those assigned to them, never one that names
 	// the actor.
 	Handler *Actor
-	Limit           int
-	Offset          int
+	Limit   int
+	Offset  int
 }
 
 func (s *Store) ticketQuery(ctx context.Context, f TicketFilter) *gorm.DB {
