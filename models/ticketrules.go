@@ -208,6 +208,8 @@ func (t *Ticket) Apply(c Change, r TicketRules) (*TicketEvent, error) {
 		next.State = StatePendingReview
 		next.Result = c.Note
 	case ActApprove:
+		// The event carries the result approved: what the citizen is asked to judge.
+		c.Note = t.Result
 		next.State = StateResolved
 		next.ResolvedAt = &at
 		next.Rerate = ""
