@@ -64,7 +64,7 @@ func FirstStep(lang string, tk *models.Ticket, role string) string {
 		if role == models.RoleSupervisor || role == models.RoleAdmin {
 			return text.T(lang, "first_approve", "No", tk.No)
 		}
-		return text.T(lang, "first_review", "No", tk.No)
+		return text.T(lang, "first_review")
 	}
 	return ""
 }
@@ -200,15 +200,21 @@ func (f *deskNote) Start(_ context.Context, t *Turn, st *DeskNoteState, arg stri
 func (f *deskNote) ask(t *Turn, st *DeskNoteState) []bot.Reply {
 	t.askText("text")
 	a := models.Action(st.Action)
-	r := bot.Reply{Text: t.T(deskNoteAsks[a], "No", st.No, "Max", models.MaxNoteRunes, "Min", f.store.TicketRules().MinResult())}
+	var r bot.Reply
 	switch a {
-	case models.ActAppeal, models.ActSendBack, models.ActReject:
-		r.Text = t.T(deskNoteAsks[a], "No", st.No, "Max", models.MaxReasonRunes)
+	case models.ActDone:
+		r.Text = t.T(deskNoteAsks[a], "No", st.No, "Min", f.store.TicketRules().MinResult())
+	case models.ActPlan, models.ActAppeal:
+		limit := models.MaxNoteRunes
+		if a == models.ActAppeal {
+			limit = models.MaxReasonRunes
+		}
+		r.Text = t.T(deskNoteAsks[a], "No", st.No, "Max", limit)
 	case models.ActRefer:
+		r.Text = t.T(deskNoteAsks[a], "No", st.No)
 		r.Buttons = [][]bot.Button{{{Label: t.T("dn_btn_no_note"), Payload: DeskNoteFlowName + ":text:none"}}}
-	}
-	if a == models.ActPlan || a == models.ActDone || a == models.ActRefer {
-		r.Text = t.T(deskNoteAsks[a], "No", st.No, "Max", models.MaxNoteRunes, "Min", f.store.TicketRules().MinResult())
+	default:
+		r.Text = t.T(deskNoteAsks[a], "No", st.No)
 	}
 	return []bot.Reply{r}
 }

@@ -253,7 +253,7 @@ func NextActions(t *Ticket, role string) [][]PushButton {
 	case StateAccepted, StateReopened:
 		next = append(next, btn("btn_plan", "plan"))
 	case StateRectifying:
-		next = append(next, btn("btn_done", "done"))
+		next = append(next, btn("btn_result", "done"))
 	case StatePendingReview:
 		if sup {
 			next = append(next, btn("btn_approve", "approve"), btn("btn_sendback", "sendback"))
