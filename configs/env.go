@@ -67,6 +67,11 @@ func EnvVars() []EnvVar {
 		{Name: "WINDOWBOT_TICKETS_CATEGORY_DAYS", Key: "tickets.category_days", field: func(c *Config) any { return &c.Tickets.CategoryDays }},
 		{Name: "WINDOWBOT_TICKETS_RERATE_DAYS", Key: "tickets.rerate_days", field: func(c *Config) any { return &c.Tickets.RerateDays }},
 		{Name: "WINDOWBOT_TICKETS_DUPLICATE_DAYS", Key: "tickets.duplicate_days", field: func(c *Config) any { return &c.Tickets.DuplicateDays }},
+		{Name: "WINDOWBOT_TICKETS_REOPEN_DAYS", Key: "tickets.reopen_days", field: func(c *Config) any { return &c.Tickets.ReopenDays }},
+		{Name: "WINDOWBOT_TICKETS_MIN_RESULT_CHARS", Key: "tickets.min_result_chars", field: func(c *Config) any { return &c.Tickets.MinResultChars }},
+		{Name: "WINDOWBOT_TICKETS_ROUTING_NAMED_PERSON", Key: "tickets.routing.named_person", field: func(c *Config) any { return &c.Tickets.Routing.NamedPerson }},
+		{Name: "WINDOWBOT_TICKETS_ROUTING_WINDOW", Key: "tickets.routing.window", field: func(c *Config) any { return &c.Tickets.Routing.Window }},
+		{Name: "WINDOWBOT_TICKETS_ROUTING_CONDUCT", Key: "tickets.routing.conduct", field: func(c *Config) any { return &c.Tickets.Routing.Conduct }},
 
 		{Name: "WINDOWBOT_JOBS_TIMEOUT", Key: "jobs.timeout", field: func(c *Config) any { return &c.Jobs.Timeout }},
 		{Name: "WINDOWBOT_JOBS_DEADLINE_REMINDERS", Key: "jobs.deadline_reminders", field: func(c *Config) any { return &c.Jobs.DeadlineReminders }},

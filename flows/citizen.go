@@ -6,12 +6,14 @@ import (
 	"windowbot/models"
 )
 
-// CitizenFlows returns every conversation a citizen can have: rate, complain, track, re-rate and
-// appeal. blobs keeps uploaded photos for the length of a session.
+// CitizenFlows returns every conversation the engine runs: a citizen's (rate, complain, track,
+// re-rate and appeal) and the one in which staff and supervisors give the words of an action on
+// a ticket (DeskNote). blobs keeps uploaded photos for the length of a session.
 func CitizenFlows(store *models.Store, blobs Blobs, loc *time.Location, ratingPeriodDays int, sessionTTL time.Duration) []Flow {
 	return []Flow{
 		NewRate(store, loc, ratingPeriodDays),
 		NewComplain(store, blobs, sessionTTL),
-		NewTrack(store), NewRerate(store), NewAppeal(store),
+		NewTrack(store), NewRerateWithUploads(store, blobs, sessionTTL), NewAppeal(store),
+		NewDeskNote(store, blobs, sessionTTL),
 	}
 }

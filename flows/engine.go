@@ -311,6 +311,13 @@ func (t *Turn) Commit(ctx context.Context, replies []bot.Reply) error {
 	defer t.Close()
 	s := t.sess
 	if !t.Active() {
+		// A reply outside any conversation that asks for its choices to be kept (a staff or
+		// supervisor's ticket view: its next actions) keeps them, so that on WeChat a typed
+		// number or label runs the command as a press would.
+		if picks := pickedChoices(replies); len(picks) > 0 {
+			s.Choices, s.Step, s.FreeText, s.Data = picks, "", false, nil
+			return t.save(ctx)
+		}
 		if s.Version == 0 {
 			return nil
 		}
@@ -330,6 +337,12 @@ func (t *Turn) Commit(ctx context.Context, replies []bot.Reply) error {
 			break
 		}
 	}
+	return t.save(ctx)
+}
+
+// save stores the session with a version check.
+func (t *Turn) save(ctx context.Context) error {
+	s := t.sess
 	expect := s.Version
 	s.Version++
 	s.UpdatedAt = t.Now
@@ -339,6 +352,30 @@ func (t *Turn) Commit(ctx context.Context, replies []bot.Reply) error {
 	}
 	if err := t.e.opts.State.Save(ctx, t.key, expect, data, t.e.opts.SessionTTL); err != nil {
 		return fmt.Errorf("flows: save session: %w", err)
+	}
+	return nil
+}
+
+// pickedChoices are the buttons of the last reply that asked for them to be kept (Reply.Pick)
+// outside a conversation, all commands; nil if none did.
+func pickedChoices(replies []bot.Reply) []bot.Button {
+	for i := len(replies) - 1; i >= 0; i-- {
+		if len(replies[i].Buttons) == 0 {
+			continue
+		}
+		if !replies[i].Pick {
+			return nil
+		}
+		var out []bot.Button
+		for _, row := range replies[i].Buttons {
+			for _, b := range row {
+				if !strings.HasPrefix(b.Payload, "cmd:") {
+					return nil
+				}
+				out = append(out, b)
+			}
+		}
+		return out
 	}
 	return nil
 }

@@ -49,10 +49,13 @@ func ownerRole(lang string, t *models.Ticket) string {
 	switch {
 	case !t.State.Open() && t.State != models.StateResolved:
 		return "—"
-	case t.Escalated || t.State == models.StateAppealed:
+	case t.Escalated || t.State == models.StateAppealed || t.State == models.StatePendingReview ||
+		(t.WindowID != nil && t.HandledBy() == models.RouteSupervisors):
 		return text.T(lang, "owner_supervisor")
 	case t.WindowID == nil:
 		return text.T(lang, "owner_center")
+	case t.HandledBy() == models.RouteLead:
+		return text.T(lang, "owner_lead")
 	}
 	return text.T(lang, "owner_staff")
 }
@@ -84,13 +87,45 @@ var eventKeys = map[models.Action]string{
 	models.ActPlan: "ev_plan", models.ActDone: "ev_done", models.ActExpire: "ev_expire",
 	models.ActAppeal: "ev_appeal", models.ActEscalate: "ev_escalate", models.ActPublish: "ev_publish",
 	models.ActAssign: "ev_assign", models.ActChase: "ev_chase", models.ActJoin: "ev_join",
+	models.ActApprove: "ev_approve", models.ActSendBack: "ev_sendback", models.ActRefer: "ev_refer",
 }
 
-// publicNote is the part of an event's note a citizen may read: the plan, the result, a
-// rejection's reason.
+// StaffEventLabel says what a ticket event was, in the words of staff and supervisors: the
+// window's and the supervision office's steps, where the citizen's timeline (EventLabel) speaks
+// to the citizen ("待您评价").
+func StaffEventLabel(lang string, ev *models.TicketEvent) string {
+	switch {
+	case ev.Action == models.ActRerate && ev.ToState == models.StateReopened:
+		return text.T(lang, "sev_reopened")
+	case ev.Action == models.ActRerate:
+		return text.T(lang, "sev_rerated")
+	case ev.Action == models.ActReview && ev.ToState == models.StateAccepted:
+		return text.T(lang, "sev_review_accepted")
+	case ev.Action == models.ActReview && ev.ToState == models.StateClosed:
+		return text.T(lang, "sev_review_closed")
+	case ev.Action == models.ActReview:
+		return text.T(lang, "sev_review_resumed")
+	}
+	if key, ok := staffEventKeys[ev.Action]; ok {
+		return text.T(lang, key)
+	}
+	return string(ev.Action)
+}
+
+// staffEventKeys are the catalog keys of StaffEventLabel's events that depend on the action alone.
+var staffEventKeys = map[models.Action]string{
+	models.ActSubmit: "sev_submit", models.ActAccept: "sev_accept", models.ActReject: "sev_reject",
+	models.ActPlan: "sev_plan", models.ActDone: "sev_done", models.ActExpire: "sev_expire",
+	models.ActAppeal: "sev_appeal", models.ActEscalate: "sev_escalate", models.ActPublish: "sev_publish",
+	models.ActAssign: "sev_assign", models.ActChase: "sev_chase", models.ActJoin: "sev_join",
+	models.ActApprove: "sev_approve", models.ActSendBack: "sev_sendback", models.ActRefer: "sev_refer",
+}
+
+// publicNote is the part of an event's note a citizen may read: the plan, the result approved,
+// a rejection's reason.
 func publicNote(ev *models.TicketEvent) string {
 	switch ev.Action {
-	case models.ActPlan, models.ActDone, models.ActReject:
+	case models.ActPlan, models.ActApprove, models.ActReject:
 		return ev.Note
 	}
 	return ""

@@ -126,6 +126,19 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 				return r.command(ctx, t, acct, Command{Name: name}, 1)
 			}
 		}
+		// "受理 T20261123-0001": a desk action's Chinese word with its ticket, for the accounts
+		// that may take it, outside a conversation.
+		if head, args, ok := strings.Cut(text, " "); ok && r.desk != nil && !t.Active() {
+			if name, ok := deskWords[head]; ok {
+				acct, err := r.account(ctx, t)
+				if err != nil {
+					return nil, err
+				}
+				if allowed(name, acct.role()) || (name == "appeal" && (acct.role() == models.RoleStaff || acct.role() == models.RoleLead)) {
+					return r.command(ctx, t, acct, Command{Name: name, Args: strings.TrimSpace(args)}, 1)
+				}
+			}
+		}
 	}
 	if t.Active() {
 		return t.Continue(ctx)
@@ -169,7 +182,7 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 			}
 			return dc.run(r.desk, ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args, page: page})
 		}
-		if cmd.Name == "appeal" && acct.role() == models.RoleStaff {
+		if cmd.Name == "appeal" && (acct.role() == models.RoleStaff || acct.role() == models.RoleLead) {
 			return r.desk.staffAppeal(ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args})
 		}
 		deepLink := strings.HasPrefix(cmd.Args, "w_") || strings.HasPrefix(cmd.Args, models.StaffLinkPrefix)

@@ -59,7 +59,7 @@ func newStack(t *testing.T, store *models.Store, st flows.State, safe bool, budg
 	s := &stack{store: store, st: st}
 	eng := flows.NewEngine(flows.Options{State: st, Store: store},
 		flows.NewRate(store, testenv.Shanghai, 1), flows.NewComplain(store, st, 30*time.Minute),
-		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
+		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store), flows.NewDeskNote(store, st, 30*time.Minute))
 	s.slow = &slowHandler{Handler: handlers.NewRouter(eng, nil)}
 	s.env = newEnv(t, safe, func(o *wechat.Options) {
 		o.Handler, o.State, o.Citizens = s.slow, st, store
