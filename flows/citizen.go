@@ -3,6 +3,7 @@ package flows
 import (
 	"time"
 
+	"windowbot/bot"
 	"windowbot/models"
 )
 
@@ -13,5 +14,15 @@ func CitizenFlows(store *models.Store, blobs Blobs, loc *time.Location, ratingPe
 		NewRate(store, loc, ratingPeriodDays),
 		NewComplain(store, blobs, sessionTTL),
 		NewTrack(store), NewRerate(store), NewAppeal(store),
+	}
+}
+
+// StartButtons are a citizen's ways in — rate a window, report a problem, track one's tickets —
+// as buttons that carry their command: offered with help, after a cancel, and wherever a
+// conversation ends without a next step.
+func StartButtons(t *Turn) [][]bot.Button {
+	return [][]bot.Button{
+		{{Label: t.T("btn_rate"), Payload: "cmd:/rate"}},
+		{{Label: t.T("btn_complain"), Payload: "cmd:/complain"}, {Label: t.T("btn_track"), Payload: "cmd:/track"}},
 	}
 }

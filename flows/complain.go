@@ -83,7 +83,12 @@ func (f *complain) Start(ctx context.Context, t *Turn, st *ComplainState, arg st
 	if arg != "" {
 		return f.chooseWindow(ctx, t, st, arg)
 	}
-	return choosePlace(ctx, t, f.store, ComplainFlowName, t.T("c_intro"), func(c *models.Center) ([]bot.Reply, error) {
+	return f.choosePlace(ctx, t, st, t.T("c_intro"))
+}
+
+// choosePlace offers the centers after intro, or the places of the only one.
+func (f *complain) choosePlace(ctx context.Context, t *Turn, st *ComplainState, intro string) ([]bot.Reply, error) {
+	return choosePlace(ctx, t, f.store, ComplainFlowName, intro, func(c *models.Center) ([]bot.Reply, error) {
 		return f.listWindows(ctx, t, st, c)
 	})
 }
@@ -106,6 +111,9 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 	}
 	switch t.step() {
 	case stepCenter:
+		if isPress && value == placeTypeCode {
+			return askCode(ctx, t, f.store, ComplainFlowName)
+		}
 		if isPress {
 			c, err := centerByID(ctx, f.store, value)
 			if err != nil {
@@ -123,6 +131,14 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 				return f.wholeCenter(ctx, t, st, id)
 			}
 			return f.chooseWindow(ctx, t, st, value)
+		}
+		return f.chooseWindow(ctx, t, st, t.In.Text)
+	case stepCode:
+		if isPress && value == placeCenters {
+			return f.choosePlace(ctx, t, st, "")
+		}
+		if isPress {
+			return f.reprompt(ctx, t, st, t.T("stale_choice"))
 		}
 		return f.chooseWindow(ctx, t, st, t.In.Text)
 	case cStepCategory:
@@ -189,7 +205,9 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 		case isPress && value == "submit":
 			return f.submit(ctx, t, st)
 		case isPress && value == "cancel":
-			return f.finish(ctx, t, st, t.T("cancelled")), nil
+			out := f.finish(ctx, t, st, t.T("cancelled"))
+			out[0].Buttons = StartButtons(t)
+			return out, nil
 		}
 		return f.reprompt(ctx, t, st, t.hint())
 	}
@@ -218,7 +236,7 @@ func (f *complain) chooseWindow(ctx context.Context, t *Turn, st *ComplainState,
 		return nil, fmt.Errorf("flows: complain: %w", err)
 	}
 	if w == nil {
-		return unknownWindow(t, code), nil
+		return unknownWindow(t, code, func() ([]bot.Reply, error) { return f.choosePlace(ctx, t, st, "") })
 	}
 	id := w.ID
 	st.CenterID, st.WindowID, st.Place = w.CenterID, &id, w.Place()
@@ -482,11 +500,14 @@ func (f *complain) Ask(ctx context.Context, t *Turn, st *ComplainState) ([]bot.R
 	return f.reprompt(ctx, t, st, "")
 }
 
-func (f *complain) reprompt(_ context.Context, t *Turn, st *ComplainState, note string) ([]bot.Reply, error) {
+func (f *complain) reprompt(ctx context.Context, t *Turn, st *ComplainState, note string) ([]bot.Reply, error) {
 	var rs []bot.Reply
 	switch t.step() {
-	case stepCenter, stepWindow:
-		rs = []bot.Reply{{Text: t.T("type_window_code"), Buttons: t.choices()}}
+	case stepCenter, stepWindow, stepCode:
+		var err error
+		if rs, err = placeAgain(ctx, t, f.store, ComplainFlowName, t.T("c_choose_window")); err != nil {
+			return nil, err
+		}
 	case cStepCategory:
 		rs = askCategory(t, st)
 	case cStepDup:

@@ -84,6 +84,11 @@ func (f *rate) Start(ctx context.Context, t *Turn, st *RateState, arg string) ([
 	if arg != "" {
 		return f.chooseWindow(ctx, t, st, arg, nil)
 	}
+	return f.choosePlace(ctx, t)
+}
+
+// choosePlace offers the centers, or the windows of the only one.
+func (f *rate) choosePlace(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	return choosePlace(ctx, t, f.store, RateFlowName, "", func(c *models.Center) ([]bot.Reply, error) {
 		return f.listWindows(ctx, t, c.ID)
 	})
@@ -106,6 +111,9 @@ func (f *rate) Step(ctx context.Context, t *Turn, st *RateState, in Input) ([]bo
 	value, isPress := in.Value, in.Pressed
 	switch t.step() {
 	case stepCenter:
+		if isPress && value == placeTypeCode {
+			return askCode(ctx, t, f.store, RateFlowName)
+		}
 		if isPress {
 			c, err := centerByID(ctx, f.store, value)
 			if err != nil {
@@ -120,6 +128,14 @@ func (f *rate) Step(ctx context.Context, t *Turn, st *RateState, in Input) ([]bo
 	case stepWindow:
 		if isPress {
 			return f.chooseWindow(ctx, t, st, value, nil)
+		}
+		return f.chooseWindow(ctx, t, st, t.In.Text, nil)
+	case stepCode:
+		if isPress && value == placeCenters {
+			return f.choosePlace(ctx, t)
+		}
+		if isPress {
+			return f.reprompt(ctx, t, st, t.T("stale_choice"))
 		}
 		return f.chooseWindow(ctx, t, st, t.In.Text, nil)
 	case stepStaff:
@@ -300,7 +316,7 @@ func (f *rate) chooseWindow(ctx context.Context, t *Turn, st *RateState, code st
 		return nil, fmt.Errorf("flows: rate: %w", err)
 	}
 	if w == nil {
-		return unknownWindow(t, code), nil
+		return unknownWindow(t, code, func() ([]bot.Reply, error) { return f.choosePlace(ctx, t) })
 	}
 	label := w.Place()
 	if own, err := f.ownWindow(ctx, t, w.ID); err != nil {
@@ -516,8 +532,12 @@ func (f *rate) reprompt(ctx context.Context, t *Turn, st *RateState, note string
 		r = praiseReply(t, st, false)
 	case stepComment:
 		r = t.askGather(commentStep(t), &st.Comment)[0]
-	case stepCenter, stepWindow:
-		r = bot.Reply{Text: t.T("type_window_code"), Buttons: t.choices()}
+	case stepCenter, stepWindow, stepCode:
+		rs, err := placeAgain(ctx, t, f.store, RateFlowName, t.T("choose_window"))
+		if err != nil {
+			return nil, err
+		}
+		r = rs[0]
 	default:
 		return nil, errExpired
 	}

@@ -177,6 +177,17 @@ func Scenarios() []Scenario {
 			Steps: complaint(Citizen),
 		},
 		{
+			Name: "welcome",
+			About: "A citizen greets the bot, starts rating from the welcome's buttons, types a code that names no " +
+				"window, and cancels.",
+			Steps: []Step{
+				Citizen.Says("你好"),
+				Citizen.Presses("评价窗口服务"),
+				Citizen.Says("W999"),
+				Citizen.Says("取消"),
+			},
+		},
+		{
 			Name:  "track",
 			About: "The citizen who filed a complaint lists their tickets with /track and opens it.",
 			Given: complaint(Citizen),
