@@ -41,6 +41,7 @@ func migrations() []migration {
 		{version: 6, name: "pushes carry message data", up: migrateV6},
 		{version: 7, name: "board: index tickets by resolution and publication, events by action", up: migrateV7},
 		{version: 8, name: "pictures, staff photos, push pictures, several service stars a center", up: migrateV8},
+		{version: 9, name: "web pushes waiting for the visitor's page", up: migrateV9},
 	}
 }
 
@@ -550,6 +551,18 @@ func migrateV8(tx *gorm.DB) error {
 	}
 	return tx.Exec("CREATE UNIQUE INDEX idx_star_period_center_place ON service_stars (period, center_id, place)").Error
 }
+
+// webPushV9 is models.WebPush as version 9 created it.
+type webPushV9 struct {
+	ID        uint      `gorm:"primaryKey"`
+	Visitor   string    `gorm:"size:64;not null;index:idx_web_push_visitor"`
+	Body      string    `gorm:"type:text;not null"`
+	CreatedAt time.Time `gorm:"not null;index:idx_web_push_created"`
+}
+
+func (webPushV9) TableName() string { return "web_pushes" }
+
+func migrateV9(tx *gorm.DB) error { return tx.Migrator().CreateTable(&webPushV9{}) }
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.
 var ErrSchemaBehind = errors.New("store: database schema is behind this windowbot")
