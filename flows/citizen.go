@@ -3,6 +3,7 @@ package flows
 import (
 	"time"
 
+	"windowbot/bot"
 	"windowbot/models"
 )
 
@@ -15,5 +16,15 @@ func CitizenFlows(store *models.Store, blobs Blobs, loc *time.Location, ratingPe
 		NewComplain(store, blobs, sessionTTL),
 		NewTrack(store), NewRerateWithUploads(store, blobs, sessionTTL), NewAppeal(store),
 		NewDeskNote(store, blobs, sessionTTL),
+	}
+}
+
+// StartButtons are a citizen's ways in — rate a window, report a problem, track one's tickets —
+// as buttons that carry their command: offered with help, after a cancel, and wherever a
+// conversation ends without a next step.
+func StartButtons(t *Turn) [][]bot.Button {
+	return [][]bot.Button{
+		{{Label: t.T("btn_rate"), Payload: "cmd:/rate"}},
+		{{Label: t.T("btn_complain"), Payload: "cmd:/complain"}, {Label: t.T("btn_track"), Payload: "cmd:/track"}},
 	}
 }

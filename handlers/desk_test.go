@@ -147,7 +147,8 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 		r.press(citizen, "rate:level:1")
 		r.press(citizen, "rate:aspects:attitude.cold")
 		r.press(citizen, "rate:aspects:done")
-		out := r.say(citizen, "窗口人员玩手机")
+		r.say(citizen, "窗口人员玩手机")
+		out := r.say(citizen, "说完了")
 		testenv.MustContain(t, out, "已生成差评工单 T20261123-0001")
 		no := "T20261123-0001"
 

@@ -117,6 +117,10 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 		if name, ok := keywords[word]; ok {
 			return r.accountCommand(ctx, t, Command{Name: name}, 1)
 		}
+		if !t.Active() && greeting(word) {
+			// 你好 is how a conversation begins: the welcome, not "not understood".
+			return r.accountCommand(ctx, t, Command{Name: "help"}, 1)
+		}
 		if name, ok := deskKeywords[word]; ok && r.desk != nil {
 			acct, err := r.account(ctx, t)
 			if err != nil {
@@ -145,9 +149,9 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 	}
 	if t.In.Payload != "" {
 		// A button pressed after its conversation expired.
-		return []bot.Reply{{Text: t.T("expired"), Buttons: startButtons(t)}}, nil
+		return []bot.Reply{{Text: t.T("expired"), Buttons: flows.StartButtons(t)}}, nil
 	}
-	return []bot.Reply{{Text: t.T("not_understood"), Buttons: startButtons(t)}}, nil
+	return []bot.Reply{{Text: t.T("not_understood"), Buttons: flows.StartButtons(t)}}, nil
 }
 
 // account is who the turn's chat account acts as; without a desk everybody is a citizen.
@@ -222,10 +226,10 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		return t.Start(ctx, flows.AppealFlowName, cmd.Args)
 	case "cancel":
 		if !t.Active() {
-			return []bot.Reply{{Text: t.T("nothing_to_cancel")}}, nil
+			return []bot.Reply{{Text: t.T("nothing_to_cancel"), Buttons: flows.StartButtons(t)}}, nil
 		}
 		t.End()
-		return []bot.Reply{{Text: t.T("cancelled")}}, nil
+		return []bot.Reply{{Text: t.T("cancelled"), Buttons: flows.StartButtons(t)}}, nil
 	case "help":
 		return r.help(t, acct), nil
 	case "subscribe", "unsubscribe":
@@ -271,15 +275,26 @@ func (r *Router) help(t *flows.Turn, acct account) []bot.Reply {
 	return out
 }
 
+// help is the welcome and the citizen's help: with slash commands where the platform has them
+// (Telegram), else with the words to send and the buttons, which WeChat numbers.
 func help(t *flows.Turn) []bot.Reply {
-	return []bot.Reply{{Text: t.T("help"), Buttons: startButtons(t)}}
+	key := "help_plain"
+	if t.In.Platform.HasCommands() {
+		key = "help"
+	}
+	return []bot.Reply{{Text: t.T(key), Buttons: flows.StartButtons(t)}}
 }
 
-func startButtons(t *flows.Turn) [][]bot.Button {
-	return [][]bot.Button{
-		{{Label: t.T("btn_rate"), Payload: "cmd:/rate"}},
-		{{Label: t.T("btn_complain"), Payload: "cmd:/complain"}, {Label: t.T("btn_track"), Payload: "cmd:/track"}},
-	}
+// greetings begin a conversation; they are answered with the welcome when none is under way.
+var greetings = map[string]bool{
+	"你好": true, "您好": true, "你好呀": true, "您好呀": true, "你们好": true, "嗨": true, "哈喽": true, "哈啰": true,
+	"在吗": true, "在么": true, "在不在": true, "有人吗": true, "早": true, "早上好": true, "上午好": true, "中午好": true,
+	"下午好": true, "晚上好": true, "开始": true, "hi": true, "hello": true, "hey": true, "start": true,
+}
+
+// greeting reports whether word, without the punctuation around it, is a greeting.
+func greeting(word string) bool {
+	return greetings[strings.Trim(word, " !！。.,，~～?？、")]
 }
 
 // keywords are words typed without a slash that stand for a command, because citizens on WeChat
@@ -292,4 +307,7 @@ var keywords = map[string]string{
 	"帮助": "help", "菜单": "help",
 	"取消": "cancel",
 	"订阅": "subscribe", "退订": "unsubscribe",
+	// The English words the English help names.
+	"rate": "rate", "complain": "complain", "track": "track", "rerate": "rerate",
+	"help": "help", "menu": "help", "cancel": "cancel", "subscribe": "subscribe", "unsubscribe": "unsubscribe",
 }

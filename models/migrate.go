@@ -42,6 +42,7 @@ func migrations() []migration {
 		{version: 7, name: "board: index tickets by resolution and publication, events by action", up: migrateV7},
 		{version: 8, name: "pictures, staff photos, push pictures, several service stars a center", up: migrateV8},
 		{version: 9, name: "ticket routing: the person named, the route, conduct cases, referrals, photo purposes", up: migrateV9},
+		{version: 10, name: "web pushes waiting for the visitor's page", up: migrateV10},
 	}
 }
 
@@ -583,6 +584,18 @@ func migrateV9(tx *gorm.DB) error {
 	}
 	return tx.Migrator().CreateIndex(&ticketV9{}, "NamedStaffID")
 }
+
+// webPushV10 is models.WebPush as version 10 created it.
+type webPushV10 struct {
+	ID        uint      `gorm:"primaryKey"`
+	Visitor   string    `gorm:"size:64;not null;index:idx_web_push_visitor"`
+	Body      string    `gorm:"type:text;not null"`
+	CreatedAt time.Time `gorm:"not null;index:idx_web_push_created"`
+}
+
+func (webPushV10) TableName() string { return "web_pushes" }
+
+func migrateV10(tx *gorm.DB) error { return tx.Migrator().CreateTable(&webPushV10{}) }
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.
 var ErrSchemaBehind = errors.New("store: database schema is behind this windowbot")

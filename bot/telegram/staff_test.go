@@ -40,7 +40,8 @@ func TestTelegramStaffStory(t *testing.T) {
 			aspects := r.press(citizen, levels.MsgID, "rate:level:2")
 			r.step(citizen.pressUpdate(aspects.MsgID, "rate:aspects:capability.materials"))
 			r.press(citizen, aspects.MsgID, "rate:aspects:done")
-			thanks := oneSend(t, r.step(citizen.textUpdate("材料清单没有一次说清")))
+			r.step(citizen.textUpdate("材料清单没有一次说清"))
+			thanks := oneSend(t, r.step(citizen.textUpdate("说完了")))
 			mustContain(t, thanks.Params["text"], "已生成差评工单 T20261123-0001")
 			no := "T20261123-0001"
 

@@ -69,6 +69,11 @@ func (c *tgChannel) Say(t *testing.T, tr *transcript.Transcript, who transcript.
 	c.deliver(t, tr, users[who.Key].textUpdate(text))
 }
 
+// Offers reports whether the newest message to who with choices offers label.
+func (c *tgChannel) Offers(who transcript.Actor, label string) bool {
+	return c.screen.Offers(c.Account(who), label)
+}
+
 func (c *tgChannel) Press(t *testing.T, tr *transcript.Transcript, who transcript.Actor, label string) {
 	msg, data := c.screen.Find(t, c.Account(who), label)
 	tr.User(who, fmt.Sprintf("presses [%s] on #%s (callback data %s)", label, msg, data))

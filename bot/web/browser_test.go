@@ -68,6 +68,8 @@ func TestWebChatRatingInBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
+	waitFor("已收到")
+	tap(catalog.T(zh, "btn_said"))
 	waitFor("感谢您的评价")
 	if s := log(); !strings.Contains(s, "工作人员：张伟") || !strings.Contains(s, "满意") || !strings.Contains(s, "取号到办完不到十分钟") {
 		t.Errorf("conversation:\n%s", s)

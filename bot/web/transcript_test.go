@@ -79,6 +79,11 @@ func (c *webChannel) Say(t *testing.T, tr *transcript.Transcript, who transcript
 	c.post(t, tr, who, "posts", map[string]string{"text": text})
 }
 
+// Offers reports whether the newest message to who with choices offers label.
+func (c *webChannel) Offers(who transcript.Actor, label string) bool {
+	return c.screen.Offers(c.Account(who), label)
+}
+
 func (c *webChannel) Press(t *testing.T, tr *transcript.Transcript, who transcript.Actor, label string) {
 	id, payload := c.screen.Find(t, c.Account(who), label)
 	c.post(t, tr, who, "presses ["+label+"], which posts", map[string]string{"payload": payload, "message_id": id})

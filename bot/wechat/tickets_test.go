@@ -30,7 +30,7 @@ func TestWeChatComplaintDesk(t *testing.T) {
 		mustSay(t, rep, "办不成事", "1. 整个服务中心", "W001 不动产登记")
 		mustSay(t, s.send(t, c.Text(alice, "2", 301)), "问题类别", "5. 办不成事") // the second line: W001
 		mustSay(t, s.send(t, c.Text(alice, "办不成事", 302)), "请描述")          // a label works as well as its number
-		mustSay(t, s.send(t, c.Text(alice, "材料齐全却被告知系统不支持，让下周再来", 303)), "照片")
+		mustSay(t, s.send(t, c.Text(alice, "材料齐全却被告知系统不支持，让下周再来", 303)), "已收到", "照片")
 		mustSay(t, s.send(t, c.Image(alice, "MEDIA-ID-1", 304)), "1/3")
 		mustSay(t, s.send(t, c.Text(alice, "选好了", 305)), "实名", "1. ", "2. 匿名反映")
 		mustSay(t, s.send(t, c.Text(alice, "1", 306)), "手机号")
@@ -60,7 +60,8 @@ func TestWeChatComplaintDesk(t *testing.T) {
 		mustSay(t, s.send(t, c.Text(bob, "w001", 401)), "问题类别")
 		mustSay(t, s.send(t, c.Text(bob, "5", 402)), no, "1. 并入 "+no)
 		mustSay(t, s.send(t, c.Text(bob, "1", 403)), "请描述")
-		mustSay(t, s.send(t, c.Text(bob, "我也被要求下周再来", 404)), "照片")
+		mustSay(t, s.send(t, c.Text(bob, "我也被要求下周再来", 404)), "1. 说完了")
+		mustSay(t, s.send(t, c.Text(bob, "1", 407)), "照片")
 		mustSay(t, s.send(t, c.Text(bob, "跳过", 405)), "并入工单："+no)
 		mustSay(t, s.send(t, c.Text(bob, "1", 406)), "已并入工单 "+no)
 
@@ -70,6 +71,7 @@ func TestWeChatComplaintDesk(t *testing.T) {
 		mustSay(t, s.send(t, c.Text(carol, "5", 502)), "2. 单独提交")
 		s.send(t, c.Text(carol, "2", 503))
 		s.send(t, c.Text(carol, "另一件事办不成", 504))
+		s.send(t, c.Text(carol, "说完了", 508))
 		s.send(t, c.Text(carol, "跳过", 505))
 		mustSay(t, s.send(t, c.Text(carol, "匿名反映", 506)), "身份：匿名")
 		mustSay(t, s.send(t, c.Text(carol, "1", 507)), "-0002", "匿名")

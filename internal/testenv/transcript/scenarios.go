@@ -53,6 +53,10 @@ const (
 	Say Do = "say"
 	// Press presses the button labelled Arg on the newest message that offers it.
 	Press Do = "press"
+	// PressIfOffered presses the button labelled Arg if the newest message with choices offers
+	// it, and does nothing otherwise: a question one channel asks and the others do not (WeChat
+	// confirms a bad level typed as a number).
+	PressIfOffered Do = "press if offered"
 	// Photo sends a photo, captioned Arg where the platform has captions.
 	Photo Do = "photo"
 	// Dispatch runs the push dispatcher until the outbox has nothing due.
@@ -77,6 +81,11 @@ func (a Actor) Says(text string) Step { return Step{Who: a, Do: Say, Arg: text} 
 
 // Presses is a step in which a presses the button labelled label.
 func (a Actor) Presses(label string) Step { return Step{Who: a, Do: Press, Arg: label} }
+
+// PressesIfOffered is a step in which a presses the button labelled label where it is offered.
+func (a Actor) PressesIfOffered(label string) Step {
+	return Step{Who: a, Do: PressIfOffered, Arg: label}
+}
 
 // SendsPhoto is a step in which a sends a photo captioned caption.
 func (a Actor) SendsPhoto(caption string) Step { return Step{Who: a, Do: Photo, Arg: caption} }
@@ -111,7 +120,9 @@ func goodRating(who Actor) []Step {
 		who.Presses("热情周到"),
 		who.Presses("一次办成"),
 		who.Presses("选好了"),
-		who.Says("李娜很耐心，材料一次就讲清楚了"),
+		who.Says("李娜很耐心，"),
+		who.Says("材料一次就讲清楚了"),
+		who.Presses("说完了"),
 	}
 }
 
@@ -122,10 +133,12 @@ func badRating(who Actor) []Step {
 		who.Opens("W001"),
 		who.Presses("不确定/跳过"),
 		who.Presses("不满意"),
+		who.PressesIfOffered("确认：不满意"),
 		who.Presses("服务能力·未一次性告知材料"),
 		who.Presses("工作效能·让我多跑"),
 		who.Presses("选好了"),
 		who.Says("材料清单没有一次说清，跑了两趟"),
+		who.Presses("说完了"),
 	}
 }
 
@@ -135,7 +148,8 @@ func complaint(who Actor) []Step {
 		who.Says("/complain"),
 		who.Presses("W003 户籍办理"),
 		who.Presses("服务能力"),
-		who.Says("办理户口迁移，一次性告知的材料不全，跑了三趟"),
+		who.Says("办理户口迁移，"),
+		who.Says("一次性告知的材料不全，跑了三趟"),
 		who.SendsPhoto("受理回执"),
 		who.Presses("选好了"),
 		who.Presses("实名（留手机号，接受回访）"),
@@ -161,6 +175,17 @@ func Scenarios() []Scenario {
 			Name:  "complaint",
 			About: "A citizen files a complaint about window W003 with a photo under their real name and confirms it.",
 			Steps: complaint(Citizen),
+		},
+		{
+			Name: "welcome",
+			About: "A citizen greets the bot, starts rating from the welcome's buttons, types a code that names no " +
+				"window, and cancels.",
+			Steps: []Step{
+				Citizen.Says("你好"),
+				Citizen.Presses("评价窗口服务"),
+				Citizen.Says("W999"),
+				Citizen.Says("取消"),
+			},
 		},
 		{
 			Name:  "track",
@@ -222,6 +247,8 @@ func (s Step) String() string {
 		return fmt.Sprintf("%s types %s", s.Who.Name, s.Arg)
 	case Press:
 		return fmt.Sprintf("%s presses [%s]", s.Who.Name, s.Arg)
+	case PressIfOffered:
+		return fmt.Sprintf("%s presses [%s] where it is offered", s.Who.Name, s.Arg)
 	case Photo:
 		return fmt.Sprintf("%s sends a photo captioned %s", s.Who.Name, s.Arg)
 	}
