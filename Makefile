@@ -12,7 +12,7 @@ BUILD_FLAGS := -trimpath -ldflags "-s -w"
 # The seeds of every fuzz target run with the other tests; fuzz-ci then fuzzes each target for
 # FUZZTIME_CI (docs/testing.md, "Fuzzing").
 test: services
-	$(GO) test -race ./...
+	$(GO) test -race -timeout 30m ./...
 	$(MAKE) fuzz-ci
 
 services:
