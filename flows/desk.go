@@ -221,7 +221,13 @@ func (f *deskNote) ask(t *Turn, st *DeskNoteState) []bot.Reply {
 
 func (f *deskNote) askPhotos(t *Turn, st *DeskNoteState, key string) []bot.Reply {
 	t.ask("photos")
-	return []bot.Reply{{Text: t.T(key, "Count", len(st.Photos), "Max", models.MaxPhotos),
+	var words string
+	if key == "dn_photo_added" {
+		words = t.T(key, "Count", len(st.Photos), "Max", models.MaxPhotos)
+	} else {
+		words = t.T(key, "Max", models.MaxPhotos)
+	}
+	return []bot.Reply{{Text: words,
 		Buttons: [][]bot.Button{{{Label: t.T("dn_btn_submit"), Payload: DeskNoteFlowName + ":photos:submit"}}}}}
 }
 

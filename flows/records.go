@@ -94,31 +94,7 @@ var eventKeys = map[models.Action]string{
 // window's and the supervision office's steps, where the citizen's timeline (EventLabel) speaks
 // to the citizen ("待您评价").
 func StaffEventLabel(lang string, ev *models.TicketEvent) string {
-	switch {
-	case ev.Action == models.ActRerate && ev.ToState == models.StateReopened:
-		return text.T(lang, "sev_reopened")
-	case ev.Action == models.ActRerate:
-		return text.T(lang, "sev_rerated")
-	case ev.Action == models.ActReview && ev.ToState == models.StateAccepted:
-		return text.T(lang, "sev_review_accepted")
-	case ev.Action == models.ActReview && ev.ToState == models.StateClosed:
-		return text.T(lang, "sev_review_closed")
-	case ev.Action == models.ActReview:
-		return text.T(lang, "sev_review_resumed")
-	}
-	if key, ok := staffEventKeys[ev.Action]; ok {
-		return text.T(lang, key)
-	}
-	return string(ev.Action)
-}
-
-// staffEventKeys are the catalog keys of StaffEventLabel's events that depend on the action alone.
-var staffEventKeys = map[models.Action]string{
-	models.ActSubmit: "sev_submit", models.ActAccept: "sev_accept", models.ActReject: "sev_reject",
-	models.ActPlan: "sev_plan", models.ActDone: "sev_done", models.ActExpire: "sev_expire",
-	models.ActAppeal: "sev_appeal", models.ActEscalate: "sev_escalate", models.ActPublish: "sev_publish",
-	models.ActAssign: "sev_assign", models.ActChase: "sev_chase", models.ActJoin: "sev_join",
-	models.ActApprove: "sev_approve", models.ActSendBack: "sev_sendback", models.ActRefer: "sev_refer",
+	return text.StaffEvent(lang, string(ev.Action), string(ev.ToState))
 }
 
 // publicNote is the part of an event's note a citizen may read: the plan, the result approved,

@@ -122,6 +122,8 @@ type call struct {
 	args string
 	// page is the page of a list asked for (1 = first).
 	page int
+	// pressed: the command came from a button.
+	pressed bool
 }
 
 func (c *call) lang() string                  { return c.t.Lang }
@@ -886,7 +888,7 @@ func (d *Desk) refer(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if no == "" {
 		return c.reply(c.T("usage_refer")), nil
 	}
-	if note == "" && strings.HasPrefix(c.t.In.Payload, "cmd:") {
+	if note == "" && c.pressed {
 		return d.ask(ctx, c, no, models.ActRefer)
 	}
 	if r := c.tooLong(note, models.MaxNoteRunes); r != nil {

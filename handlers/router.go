@@ -83,6 +83,9 @@ func (r *Router) turn(ctx context.Context, in bot.Inbound) ([]bot.Reply, error) 
 type Command struct {
 	Name string // lower case, without the slash
 	Args string // the rest, trimmed
+	// Pressed says the command came from a button ("cmd:/name args"): a command that needs words
+	// the button cannot carry (a reason, a note) asks for them.
+	Pressed bool
 }
 
 // ParseCommand reads "/name args" (a bot suffix "/name@bot" is dropped). ok is false for
@@ -97,11 +100,11 @@ func ParseCommand(text string) (cmd Command, ok bool) {
 }
 
 func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) {
-	text, page := t.In.Text, 1
+	text, page, pressed := t.In.Text, 1, false
 	// A button can carry a command ("cmd:/rate"), so menus and help can offer one-tap actions;
 	// "page:N:/cmd" asks for page N of a list.
 	if p, ok := strings.CutPrefix(t.In.Payload, "cmd:"); ok {
-		text, t.In.Payload = p, ""
+		text, t.In.Payload, pressed = p, "", true
 	} else if p, ok := strings.CutPrefix(t.In.Payload, "page:"); ok {
 		n, line, _ := strings.Cut(p, ":")
 		if k, err := strconv.Atoi(n); err == nil && k > 0 {
@@ -110,6 +113,7 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 	}
 	// The account's role is loaded only for a command: most messages carry on a conversation.
 	if cmd, ok := ParseCommand(text); ok {
+		cmd.Pressed = pressed
 		return r.accountCommand(ctx, t, cmd, page)
 	}
 	if t.In.Payload == "" {
@@ -184,7 +188,7 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 			if cmd.Name == "more" {
 				return r.more(ctx, t, acct)
 			}
-			return dc.run(r.desk, ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args, page: page})
+			return dc.run(r.desk, ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args, page: page, pressed: cmd.Pressed})
 		}
 		if cmd.Name == "appeal" && (acct.role() == models.RoleStaff || acct.role() == models.RoleLead) {
 			return r.desk.staffAppeal(ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args})

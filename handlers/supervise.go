@@ -426,7 +426,7 @@ func (d *Desk) verify(ctx context.Context, c *call) ([]bot.Reply, error) {
 		return d.act(ctx, c, no, models.Change{Action: models.ActAccept, Note: reason})
 	case "invalid", "不属实", "无效":
 		if reason == "" {
-			if strings.HasPrefix(c.t.In.Payload, "cmd:") {
+			if c.pressed {
 				return d.ask(ctx, c, no, models.ActReject)
 			}
 			break

@@ -50,6 +50,7 @@ var users = map[string]tgUser{
 	transcript.Citizen.Key:    {ID: 7001, Lang: "zh-hans"},
 	transcript.Neighbour.Key:  {ID: 7002, Lang: "zh-hans"},
 	transcript.Staff.Key:      {ID: 8001, Lang: "zh-hans"},
+	transcript.Lead.Key:       {ID: 8003, Lang: "zh-hans"},
 	transcript.Supervisor.Key: {ID: 8002, Lang: "zh-hans"},
 }
 

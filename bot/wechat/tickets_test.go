@@ -84,9 +84,10 @@ func TestWeChatComplaintDesk(t *testing.T) {
 			t.Fatalf("tickets = %d, want 2 (one joined, one declined)", count)
 		}
 
-		// The fix is done; Alice tracks it from the menu and is not satisfied.
+		// The fix is done and approved; Alice tracks it from the menu and is not satisfied.
 		admin := models.Actor{Role: models.RoleAdmin}
-		for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "改为容缺受理"}, {Action: models.ActDone, Note: "已当场办结"}} {
+		for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "改为容缺受理"},
+			{Action: models.ActDone, Note: "已当场办结，并对窗口人员进行容缺受理培训"}, {Action: models.ActApprove}} {
 			ch.Actor, ch.At = admin, time.Now()
 			if _, _, err := s.store.Transition(ctx, no, ch); err != nil {
 				t.Fatal(err)
@@ -94,7 +95,8 @@ func TestWeChatComplaintDesk(t *testing.T) {
 		}
 		mustSay(t, s.send(t, c.Event(alice, "CLICK", "track", ct+1)), "1. "+no, "已办结待评价")
 		mustSay(t, s.send(t, c.Text(alice, "1", 601)), "工单 "+no, "已当场办结", "1. 满意", "3. 不满意")
-		mustSay(t, s.send(t, c.Text(alice, "3", 602)), "重新交办")
+		mustSay(t, s.send(t, c.Text(alice, "3", 602)), "哪里还不满意")
+		mustSay(t, s.send(t, c.Text(alice, "3", 603)), "重新交办") // the reason is text: a number too
 		tk, _ := s.store.TicketByNo(ctx, no)
 		if tk.State != models.StateReopened || !tk.Escalated {
 			t.Fatalf("ticket %s escalated=%v", tk.State, tk.Escalated)

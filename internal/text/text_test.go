@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"windowbot/models"
 )
 
 // Every language holds the same keys as the default one.
@@ -268,4 +270,18 @@ func BenchmarkT(b *testing.B) {
 			Day(ZH, at)
 		}
 	})
+}
+
+// Every action of the ticket rules has its words for staff and supervisors in every language:
+// none falls back to its code.
+func TestStaffEventEveryAction(t *testing.T) {
+	for _, lang := range Langs() {
+		for _, a := range append([]models.Action{models.ActSubmit}, models.Actions...) {
+			for _, to := range models.TicketStates {
+				if got := StaffEvent(lang, string(a), string(to)); got == string(a) || got == "" {
+					t.Errorf("%s: %s to %s has no words", lang, a, to)
+				}
+			}
+		}
+	}
 }

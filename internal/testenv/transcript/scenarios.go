@@ -31,16 +31,18 @@ type Actor struct {
 }
 
 // The actors of the dialogs: two citizens, the staff member of window W001 who is pushed its bad
-// reviews, and the demo center's supervisor.
+// reviews, the window's lead who handles those that name a person, and the demo center's
+// supervisor.
 var (
 	Citizen    = Actor{Key: "citizen", Name: "市民"}
 	Neighbour  = Actor{Key: "neighbour", Name: "另一位市民"}
 	Staff      = Actor{Key: "staff", Name: "工作人员张伟", StaffNo: "DEMO-001"}
+	Lead       = Actor{Key: "lead", Name: "窗口负责人孙敏", StaffNo: "DEMO-L01"}
 	Supervisor = Actor{Key: "supervisor", Name: "督查周强", StaffNo: models.DemoSupervisorNo}
 )
 
 // Actors lists every actor, in the order pushes are read back.
-func Actors() []Actor { return []Actor{Citizen, Neighbour, Staff, Supervisor} }
+func Actors() []Actor { return []Actor{Citizen, Neighbour, Staff, Lead, Supervisor} }
 
 // Do is what a step does.
 type Do string
@@ -142,6 +144,31 @@ func badRating(who Actor) []Step {
 	}
 }
 
+// namedBadRating: who rates window W001 不满意 naming 张伟, for his cold attitude; the ticket goes
+// to the window's lead, never to 张伟.
+func namedBadRating(who Actor) []Step {
+	return []Step{
+		who.Opens("W001"),
+		who.Presses("张伟"),
+		who.Presses("不满意"),
+		who.Presses("服务态度·态度冷漠"),
+		who.Presses("选好了"),
+		who.Says("窗口人员一直玩手机，问话不理"),
+	}
+}
+
+// conductComplaint: who reports 吃拿卡要 at window W001, anonymously.
+func conductComplaint(who Actor) []Step {
+	return []Step{
+		who.Says("/complain W001"),
+		who.Presses("工作作风"),
+		who.Says("窗口人员暗示要请吃饭才给加快办理"),
+		who.Presses("跳过"),
+		who.Presses("匿名反映"),
+		who.Presses("确认提交"),
+	}
+}
+
 // complaint: who files a complaint about window W003 with a photo, under their real name.
 func complaint(who Actor) []Step {
 	return []Step{
@@ -208,18 +235,64 @@ func Scenarios() []Scenario {
 		},
 		{
 			Name: "rerate",
-			About: "The staff member accepts, plans and finishes a bad review; the citizen is told of each step, " +
-				"invited to re-rate the fix, and is satisfied.",
+			About: "The staff member accepts and plans a bad review from the buttons and reports the fix; the supervisor " +
+				"approves it; the citizen is told of each step, invited to re-rate the fix, and is satisfied.",
 			Given: append(badRating(Citizen), RunDispatcher()),
 			Steps: []Step{
 				After(time.Hour),
-				Staff.Says("/accept " + firstTicket),
-				Staff.Says("/plan " + firstTicket + " 制作一次性告知清单，在窗口张贴"),
+				Staff.Presses("受理"),
+				Staff.Says("/ticket " + firstTicket),
+				Staff.Presses("提交整改方案"),
+				Staff.Says("制作一次性告知清单，在窗口张贴"),
 				RunDispatcher(),
 				After(24 * time.Hour),
-				Staff.Says("/done " + firstTicket + " 清单已张贴，窗口人员已培训"),
+				Staff.Says("/done " + firstTicket + " 清单已张贴，窗口人员已培训并考核"),
+				RunDispatcher(),
+				Supervisor.Presses("通过"),
 				RunDispatcher(),
 				Citizen.Presses("满意"),
+				RunDispatcher(),
+			},
+		},
+		{
+			Name: "trust_loop",
+			About: "A bad review naming 张伟 goes to the window's lead; 张伟 cannot act on it; a result without substance is " +
+				"refused; the lead reports the fix with a photo; the supervisor sends it back once and approves it; the " +
+				"citizen re-rates 不满意 with a reason, is told the new deadline, and the supervisor receives the reason.",
+			Given: append(namedBadRating(Citizen), RunDispatcher()),
+			Steps: []Step{
+				Staff.Says("/accept " + firstTicket),
+				Lead.Presses("受理"),
+				Lead.Says("/plan " + firstTicket + " 约谈当事人，调整岗位并每日抽查"),
+				Lead.Says("/done " + firstTicket + " 已整改"),
+				Lead.Says("/ticket " + firstTicket),
+				Lead.Presses("提交整改结果"),
+				Lead.Says("已约谈当事人，调整至后台岗位，由负责人每日抽查服务"),
+				Lead.SendsPhoto("约谈记录"),
+				Lead.Presses("提交审核"),
+				RunDispatcher(),
+				Supervisor.Presses("退回"),
+				Supervisor.Says("请补充岗位调整的书面通知"),
+				RunDispatcher(),
+				Lead.Says("/done " + firstTicket + " 已约谈当事人并下发岗位调整书面通知，负责人每日抽查"),
+				RunDispatcher(),
+				Supervisor.Presses("通过"),
+				RunDispatcher(),
+				After(26 * time.Hour),
+				Citizen.Presses("不满意"),
+				Citizen.Says("窗口还是那个人，态度一样差"),
+				RunDispatcher(),
+			},
+		},
+		{
+			Name: "conduct",
+			About: "An anonymous report of 吃拿卡要 reaches the supervisor alone, who refers it to the discipline body; " +
+				"the citizen is told.",
+			Given: conductComplaint(Citizen),
+			Steps: []Step{
+				RunDispatcher(),
+				Supervisor.Presses("移送纪检监察"),
+				Supervisor.Says("移送区纪委监委第三纪检监察室"),
 				RunDispatcher(),
 			},
 		},
