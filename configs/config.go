@@ -44,6 +44,9 @@ type Config struct {
 	LogLevel string `yaml:"log_level"`
 	// SessionTTL is how long an idle dialog is kept before it is forgotten.
 	SessionTTL time.Duration `yaml:"session_ttl"`
+	// WebHistoryTTL is how long a web visitor's conversation is kept after their last message,
+	// so that reopening the page shows it (the dialog itself lasts SessionTTL).
+	WebHistoryTTL time.Duration `yaml:"web_history_ttl"`
 	// RatingPeriodDays is the length of the "one rating per citizen per window" period.
 	RatingPeriodDays int `yaml:"rating_period_days"`
 	// ShutdownTimeout bounds the graceful shutdown of the HTTP server and running jobs.
@@ -313,6 +316,7 @@ func Default() Config {
 		Language:         LanguageChinese,
 		LogLevel:         "info",
 		SessionTTL:       30 * time.Minute,
+		WebHistoryTTL:    24 * time.Hour,
 		RatingPeriodDays: 1,
 		ShutdownTimeout:  10 * time.Second,
 		Telegram: Telegram{

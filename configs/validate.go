@@ -108,6 +108,7 @@ func (c Config) Validate() error {
 		bad("log_level", "unknown level %q (use debug, info, warn or error)", c.LogLevel)
 	}
 	positive(bad, "session_ttl", c.SessionTTL)
+	positive(bad, "web_history_ttl", c.WebHistoryTTL)
 	if c.RatingPeriodDays < 1 {
 		bad("rating_period_days", "must be at least 1 (1 = one rating per citizen per window per day), got %d", c.RatingPeriodDays)
 	}

@@ -178,6 +178,7 @@ func complaint(who Actor) []Step {
 		who.Says("办理户口迁移，"),
 		who.Says("一次性告知的材料不全，跑了三趟"),
 		who.SendsPhoto("受理回执"),
+		who.Says("窗口还让我下周再来"),
 		who.Presses("选好了"),
 		who.Presses("实名（留手机号，接受回访）"),
 		who.Says("13900001111"),
@@ -202,6 +203,22 @@ func Scenarios() []Scenario {
 			Name:  "complaint",
 			About: "A citizen files a complaint about window W003 with a photo under their real name and confirms it.",
 			Steps: complaint(Citizen),
+		},
+		{
+			Name: "typed_words",
+			About: "A citizen types where buttons are asked for, types praise at the checklist, starts the " +
+				"comment over and writes it in two messages: nothing typed is dropped without a word.",
+			Steps: []Step{
+				Citizen.Opens("W002"),
+				Citizen.Says("还行吧"),
+				Citizen.Presses("满意"),
+				Citizen.Says("王芳讲得清楚"),
+				Citizen.Presses("跳过"),
+				Citizen.Presses("重新输入"),
+				Citizen.Says("王芳讲得很清楚，"),
+				Citizen.Says("材料一次说全了"),
+				Citizen.Presses("说完了"),
+			},
 		},
 		{
 			Name: "welcome",
