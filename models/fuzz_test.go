@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -176,6 +177,38 @@ func FuzzMaskPII(f *testing.F) {
 			if was := visible[i]; r != was && (r != '*' || !maskable(was)) {
 				t.Fatalf("MaskPII(%q) = %q changed %q at %d into %q", s, out, was, i, r)
 			}
+		}
+	})
+}
+
+// FuzzPeriodKey reads any period key as the admin API and the jobs do (models.ParsePeriodKey). A
+// key read is a whole calendar month or year in the hall's zone, and it is the period's own key:
+// printed again (Period.Key) it is the same text, and reads as the same period.
+func FuzzPeriodKey(f *testing.F) {
+	for _, s := range []string{"2026-11", "2026", "2026-1", "2026-13", "0999", "0000-01", "9999-12", "20261", "２０２６", ""} {
+		f.Add(s)
+	}
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := models.ParsePeriodKey(s, loc)
+		if err != nil {
+			return
+		}
+		want := p.From.AddDate(0, 1, 0)
+		if p.Year {
+			want = p.From.AddDate(1, 0, 0)
+		}
+		if p.From.Location() != loc || p.From.Day() != 1 || p.From.Hour() != 0 || (p.Year && p.From.Month() != time.January) || !p.To.Equal(want) {
+			t.Fatalf("%q reads as %v – %v (year %v): not a calendar month or year", s, p.From, p.To, p.Year)
+		}
+		if p.Key() != s {
+			t.Fatalf("%q reads as a period whose key is %q", s, p.Key())
+		}
+		if q, err := models.ParsePeriodKey(p.Key(), loc); err != nil || !q.From.Equal(p.From) || !q.To.Equal(p.To) || q.Year != p.Year {
+			t.Fatalf("%q: its key %q reads as %v, %v", s, p.Key(), q, err)
 		}
 	})
 }
