@@ -40,9 +40,12 @@ func yearOf(lang string, y int, loc *time.Location) period {
 }
 
 // parsePeriod reads the period argument of a chat command: month (the default), last, year, 2026-11, 2026 or 11月.
+// Full-width digits (２０２６年１１月, as a Chinese input method types them) read as ASCII ones. A
+// year is one of 2000–2200, so that every period read is printed in a form that reads back.
 func parsePeriod(lang, s string, now time.Time, loc *time.Location) (period, bool) {
+	s = strings.TrimSpace(models.FoldWidth(s))
 	n := now.In(loc)
-	switch strings.ToLower(strings.TrimSpace(s)) {
+	switch strings.ToLower(s) {
 	case "", "month", "this", "本月":
 		return monthOf(lang, n.Year(), n.Month(), loc), true
 	case "last", "上月", "上个月":
@@ -53,7 +56,7 @@ func parsePeriod(lang, s string, now time.Time, loc *time.Location) (period, boo
 	if m := monthRE.FindStringSubmatch(s); m != nil {
 		y, _ := strconv.Atoi(m[1])
 		mo, _ := strconv.Atoi(m[2])
-		if mo >= 1 && mo <= 12 {
+		if y >= 2000 && y <= 2200 && mo >= 1 && mo <= 12 {
 			return monthOf(lang, y, time.Month(mo), loc), true
 		}
 	}

@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -32,7 +31,7 @@ func YearPeriod(year int, loc *time.Location) Period {
 // year.
 func (p Period) Key() string {
 	if p.Year {
-		return strconv.Itoa(p.From.Year())
+		return fmt.Sprintf("%04d", p.From.Year()) // four digits, as ParsePeriodKey reads it (0999)
 	}
 	return p.From.Format("2006-01")
 }

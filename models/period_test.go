@@ -21,6 +21,9 @@ func TestPeriods(t *testing.T) {
 		{"December ends with the year", models.MonthPeriod(2026, time.December, loc), day(2026, 12, 1), day(2027, 1, 1), "2026-12"},
 		{"the month before January", models.MonthPeriod(2027, time.January-1, loc), day(2026, 12, 1), day(2027, 1, 1), "2026-12"},
 		{"a year", models.YearPeriod(2026, loc), day(2026, 1, 1), day(2027, 1, 1), "2026"},
+		// Found by FuzzPeriodKey: a year before 1000 has four digits in its key, as it is read.
+		{"an early year", models.YearPeriod(999, loc), day(999, 1, 1), day(1000, 1, 1), "0999"},
+		{"an early month", models.MonthPeriod(999, time.March, loc), day(999, 3, 1), day(999, 4, 1), "0999-03"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !tc.p.From.Equal(tc.from) || !tc.p.To.Equal(tc.to) || tc.p.From.Location() != loc || tc.p.Key() != tc.key {

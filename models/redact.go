@@ -7,10 +7,13 @@ import (
 
 // RedactURL returns u fit for a log line or an error message: the password of a URL that parses
 // is replaced by "xxxxx" (url.URL.Redacted), and of one that does not — whose parser error would
-// quote it whole — only the scheme and what follows the last "@" are kept, without the query,
-// where a password may be given too. A string without a scheme is returned as it is: a file path.
+// quote it whole — or that parses with an "@" after its host (a password holding "#", "?" or
+// "/"), only the scheme and what follows the last "@" are kept, without the query, where a
+// password may be given too. A string without a scheme is returned as it is: a file path.
 func RedactURL(u string) string {
-	if p, err := url.Parse(u); err == nil {
+	// A password with "#", "?" or "/" in it, written without escaping, parses as the fragment,
+	// query or path of a URL without a user: such a URL goes the way of one that does not parse.
+	if p, err := url.Parse(u); err == nil && (p.User != nil || !strings.Contains(p.Path+p.RawQuery+p.Fragment, "@")) {
 		if p.User == nil && !strings.Contains(strings.ToLower(p.RawQuery), "password") {
 			return u
 		}

@@ -63,6 +63,12 @@ func TestRedactURL(t *testing.T) {
 		{"redis://:p@ss%@localhost:6379/0?password=s3cret%", "redis://xxxxx@localhost:6379/0"},
 		{"rediss://u:s3cret@host:port:bad", "rediss://xxxxx@host:port:bad"},
 		{":s3cret@host", "xxxxx@host"},
+		// Found by FuzzLoad: a password holding "#", "?" or "/" after digits parses as a host with
+		// a port and a fragment, query or path.
+		{"redis://:12#s3cret@localhost:6379/0", "redis://xxxxx@localhost:6379/0"},
+		{"redis://:99?s3cret@localhost:6379/0", "redis://xxxxx@localhost:6379/0"},
+		{"postgres://wb:2024/s3cret@db/wb?sslmode=disable", "postgres://xxxxx@db/wb"},
+		{"https://hall.example.cn/board?contact=office@example.cn", "https://xxxxx@example.cn"},
 	} {
 		got := RedactURL(tc.in)
 		if got != tc.want {

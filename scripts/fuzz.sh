@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of the module, one after another, for FUZZTIME each (docs/testing.md,
-# "Fuzzing"). `go test -fuzz` takes one target per run, so the targets are listed per package with
-# `go test -list '^Fuzz'` and run in turn; a failing target does not stop the others, and the
-# script fails at the end if any did, with the failing input written by Go to the package's
-# testdata/fuzz/FuzzXxx/ (a seed from then on).
+# "Fuzzing"). `go test -fuzz` takes one target per run, so the targets are found per package —
+# the functions `func FuzzXxx(f *testing.F)` of its test files, what `go test -list '^Fuzz'`
+# lists, without building a test binary only to list them — and run in turn; a failing target
+# does not stop the others, and the script fails at the end if any did, with the failing input
+# written by Go to the package's testdata/fuzz/FuzzXxx/ (a seed from then on).
 #
 # Go keeps the inputs that reached new code in its build cache, not in the repository. With
 # FUZZKEEP=1 (the default) each target gets an empty cache directory of its own
@@ -45,10 +46,9 @@ fi
 failed=0
 started=$(date +%s)
 printf '%-28s %-22s %8s %12s %6s %5s %s\n' package target seconds execs new kept result | tee -a "$summary"
-# Only packages with a fuzz target are built for listing: listing builds the test binary.
 while read -r pkg dir; do
-	grep -qs '^func Fuzz[A-Z0-9_][A-Za-z0-9_]*(f \*testing\.F)' "$dir"/*_test.go || continue
-	targets=$($GO test -list '^Fuzz' "$pkg" | grep '^Fuzz' | grep -E -- "$FUZZRUN" || true)
+	targets=$(sed -nE 's/^func (Fuzz[A-Za-z0-9_]*)\(f \*testing\.F\).*/\1/p' "$dir"/*_test.go 2>/dev/null |
+		grep -E -- "$FUZZRUN" || true)
 	for name in $targets; do
 		out="$FUZZLOG/${pkg//\//_}.$name.log"
 		rm -rf "${cache:?}/$name"

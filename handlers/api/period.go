@@ -21,15 +21,18 @@ func (a *Admin) dates(r *http.Request) (from, to time.Time, err error) {
 		if s == "" {
 			return time.Time{}, nil
 		}
-		if t, err := time.ParseInLocation(time.DateOnly, s, a.loc); err == nil {
-			if end {
-				t = t.AddDate(0, 0, 1)
+		t, err := time.ParseInLocation(time.DateOnly, s, a.loc)
+		if err == nil && end {
+			t = t.AddDate(0, 0, 1)
+		} else if err != nil {
+			if t, err = time.Parse(time.RFC3339, s); err != nil {
+				return time.Time{}, errors.New("from/to must be YYYY-MM-DD or RFC 3339")
 			}
-			return t, nil
 		}
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return time.Time{}, errors.New("from/to must be YYYY-MM-DD or RFC 3339")
+		// A bound is written back in the answer, and JSON has no year past 9999 (to=9999-12-31
+		// ends at the start of year 10000).
+		if t.Year() < 1 || t.Year() > 9999 {
+			return time.Time{}, errors.New("from/to must be between 0001-01-01 and 9999-12-30")
 		}
 		return t, nil
 	}
