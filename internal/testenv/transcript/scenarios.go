@@ -151,9 +151,11 @@ func namedBadRating(who Actor) []Step {
 		who.Opens("W001"),
 		who.Presses("张伟"),
 		who.Presses("不满意"),
+		who.PressesIfOffered("确认：不满意"),
 		who.Presses("服务态度·态度冷漠"),
 		who.Presses("选好了"),
 		who.Says("窗口人员一直玩手机，问话不理"),
+		who.Presses("说完了"),
 	}
 }
 
@@ -163,6 +165,7 @@ func conductComplaint(who Actor) []Step {
 		who.Says("/complain W001"),
 		who.Presses("工作作风"),
 		who.Says("窗口人员暗示要请吃饭才给加快办理"),
+		who.Presses("说完了"),
 		who.Presses("跳过"),
 		who.Presses("匿名反映"),
 		who.Presses("确认提交"),
