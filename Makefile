@@ -59,7 +59,7 @@ MUTATE_MODELS_TESTS := ^(TestCalendar.*|TestTicketStateMachine|TestTicketScope|T
 MUTATE_JOBS_SKIP  := ^(report/.*|(catalog|dispatcher|doc|limit|marks|metrics|push|render|report|stars)\.go)$$
 MUTATE_JOBS_TESTS := ^(TestOccurrences|TestList|TestExecuteOnce|TestCronChain|TestExecuteReleasesRedisClaimWhenTheDatabaseFails|TestSchedulerKeepsItsOptions|TestForcedRunAndTheRedisClaim|TestOccurrenceIsTheFirstFiring|TestPercent|TestDeadlineReminders|TestOverdueEscalation|TestDailyDigest|TestRerating|TestReratingDefaultsAndOverdueFirst|TestRerateCycleInvitesAndRemindsAgain)$$
 # flows: the rating and complaint rules (rate.go, complain.go, the window's choice in place.go).
-MUTATE_FLOWS_SKIP  := ^(appeal|citizen|engine|records|rerate|sessions|track)\.go$$
+MUTATE_FLOWS_SKIP  := ^(state/.*|(appeal|citizen|desk|engine|gather|records|rerate|sessions|track)\.go)$$
 
 mutate: mutate-models mutate-jobs mutate-flows
 
