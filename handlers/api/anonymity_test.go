@@ -20,10 +20,10 @@ func TestAPIAnonymousFilingUnlinkable(t *testing.T) {
 		ctx := context.Background()
 		w, _ := r.store.WindowByCode(ctx, "W001")
 		type filing struct {
-			tk       *models.Ticket
-			citizen  uint
-			json     []byte
-			rows     map[string][][]string // by export
+			tk      *models.Ticket
+			citizen uint
+			json    []byte
+			rows    map[string][][]string // by export
 		}
 		file := func(chat, desc, phone string, anonymous bool, after time.Duration) *filing {
 			r.clock.Add(after)
