@@ -345,7 +345,22 @@ func (e *TransitionError) Unwrap() error { return e.Err }
 // Bidirectional and zero-width characters (see Invisible) are dropped from the whole text: the
 // channels clean them away as text comes in, but a text stored before they did may hold them,
 // and an override must not turn a supervisor's screen or an export around.
+//
+// The digits a masked number keeps in sight may make a new number with a group of digits beside
+// it ("17000000 01062345678" shows "17000000 010*****5678", which reads as 17000000010): the
+// text is masked again until nothing more is found. Each round hides digits, so this ends.
 func MaskPII(s string) string {
+	for {
+		next := maskPIIOnce(s)
+		if next == s {
+			return s
+		}
+		s = next
+	}
+}
+
+// maskPIIOnce masks the numbers found in s once (see MaskPII).
+func maskPIIOnce(s string) string {
 	if strings.IndexFunc(s, Invisible) >= 0 {
 		s = strings.Map(func(r rune) rune {
 			if Invisible(r) {

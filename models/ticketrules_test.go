@@ -343,6 +343,8 @@ func TestMaskPII(t *testing.T) {
 		{"138\u22121234\u22125678", "138******5678"},
 		{"138\u00ad1234\u20625678", "138****5678"},
 		{"身份证 110105  19491231  002X", "身份证 110***************002X"},
+		// Found by FuzzMaskPII: the kept area code made a mobile number with the group before it.
+		{"17000000 01002000000", "170****0 010****0000"},
 		// Invisible characters go everywhere, not only inside numbers.
 		{"差评\u202e好评\u200b", "差评好评"},
 	} {

@@ -59,6 +59,10 @@ while read -r pkg dir; do
 		fi
 		if $GO test "${args[@]}" >"$out" 2>&1; then
 			result=ok
+		elif grep -qx '    context deadline exceeded' "$out" && ! grep -q 'Failing input written' "$out"; then
+			# Go 1.26's fuzzing coordinator can report its own -fuzztime deadline as a failure on
+			# a loaded machine (go.dev/issue/75804, fixed in Go 1.27): no input failed.
+			result=flake
 		else
 			result=FAIL
 			failed=1
