@@ -64,7 +64,8 @@ func TestWeChatTrustLoop(t *testing.T) {
 			mustSay(t, say(citizen, "不满意"), "哪些方面")
 			say(citizen, "服务态度·态度冷漠")
 			say(citizen, "选好了")
-			mustSay(t, say(citizen, "窗口人员一直玩手机，问话不理"), "已生成差评工单 T20261123-0001")
+			mustSay(t, say(citizen, "窗口人员一直玩手机，问话不理"), "说完了")
+			mustSay(t, say(citizen, "说完了"), "已生成差评工单 T20261123-0001")
 			no := "T20261123-0001"
 
 			// The lead is pushed it with its number; 张伟 is not, and cannot act on it.
