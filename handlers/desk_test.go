@@ -485,3 +485,53 @@ func TestStarPreview(t *testing.T) {
 		testenv.MustContain(t, r.say(sup, "/star year"), "无法识别时间")
 	})
 }
+
+// TestChineseArguments: supervisors may type the arguments in Chinese — 前十/后十, 本月/本年,
+// 有效/无效, 撤销/维持 — and get what the English words give; the English keep working.
+func TestChineseArguments(t *testing.T) {
+	forEachDB(t, func(t *testing.T, r *rig) {
+		ctx := context.Background()
+		sup := r.bind(models.DemoSupervisorNo)
+		levels := []int{5, 5, 5, 3, 4, 3}
+		for i, code := range []string{"W001", "W001", "W001", "W002", "W002", "W002"} {
+			w, _ := r.store.WindowByCode(ctx, code)
+			c := r.citizen(fmt.Sprint("rater", i))
+			if err := r.store.CreateRating(ctx, &models.Rating{WindowID: w.ID, CitizenID: c.ID, Level: levels[i], Channel: "web", CreatedAt: r.clock.Now()}, r.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		same := func(zh, en string) {
+			t.Helper()
+			if a, b := testenv.Text(r.say(sup, zh)), testenv.Text(r.say(sup, en)); a != b {
+				t.Fatalf("%s answers\n%s\nbut %s\n%s", zh, a, en, b)
+			}
+		}
+		same("/rank 前十", "/rank top 10")
+		same("/rank 后十 本月", "/rank bottom 10 month")
+		same("/rank 前5 本年", "/rank top 5 year")
+		same("/rank 十差", "/rank bottom")
+		same("/stats W002 本年", "/stats W002 year")
+		same("/stats 本月", "/stats month")
+		testenv.MustContain(t, r.say(sup, "/rank 后十"), "窗口满意度排名（后 ")
+
+		no, _ := r.badReview("W001")
+		testenv.MustContain(t, r.say(sup, "/verify "+no+" 有效"), "工单 "+no+" 已受理")
+		other, _ := r.badReview("W002")
+		testenv.MustContain(t, r.say(sup, "/verify "+other+" 无效 重复提交"), "已不予受理")
+		// A staff appeal: 撤销 revokes the bad review (the appeal is upheld), 维持 keeps it.
+		w1 := r.staff("DEMO-001").WindowID
+		r.move(no, models.Change{Action: models.ActAppeal, Note: "误评", Actor: models.Actor{Role: models.RoleStaff, WindowID: w1}})
+		testenv.MustContain(t, r.say(sup, "/review "+no+" 撤销"), "已撤销原评价", "不计入考核")
+		if tk := r.ticket(no); tk.CloseReason != models.CloseAppealUpheld {
+			t.Fatalf("撤销: close reason %q, want the appeal upheld", tk.CloseReason)
+		}
+		third, _ := r.badReview("W003")
+		w3 := r.staff("DEMO-004").WindowID
+		r.move(third, models.Change{Action: models.ActAppeal, Note: "误评", Actor: models.Actor{Role: models.RoleStaff, WindowID: w3}})
+		testenv.MustContain(t, r.say(sup, "/review "+third+" 维持"), "已维持原评价")
+		if tk := r.ticket(third); tk.State != models.StateSubmitted {
+			t.Fatalf("维持: state %s, want back to submitted", tk.State)
+		}
+		testenv.MustContain(t, r.say(sup, "/review "+third+" 也许"), "撤销", "维持")
+	})
+}

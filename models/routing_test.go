@@ -246,3 +246,33 @@ func open(counts []models.TicketCount) int {
 	}
 	return n
 }
+
+// TestComplaintNamingAPerson: a complaint that names a staff member of its window goes to the
+// window's lead like a bad review; one naming somebody who does not work at the window names
+// nobody and stays the window's.
+func TestComplaintNamingAPerson(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		r := newTicketRig(t, s)
+		ctx := ctxT(t)
+		w1 := mustWindow(t, s, "W001")
+		_, zhang := r.bind(t, "zhang", "DEMO-001")
+		_, wang := r.bind(t, "wang", "DEMO-003") // W002
+		c := r.citizen(t, "c1")
+		named, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w1.ID, Category: "attitude",
+			Description: "张伟态度恶劣", Channel: "web", NamedStaffID: &zhang.ID, At: testenv.Monday10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if named.Route != models.RouteLead || named.NamedStaffID == nil || *named.NamedStaffID != zhang.ID {
+			t.Errorf("complaint naming 张伟: route %s named %v", named.Route, named.NamedStaffID)
+		}
+		elsewhere, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w1.ID, Category: "efficiency",
+			Description: "王芳不在这个窗口", Channel: "web", NamedStaffID: &wang.ID, At: testenv.Monday10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if elsewhere.Route != models.RouteWindow || elsewhere.NamedStaffID != nil {
+			t.Errorf("complaint naming somebody of another window: route %s named %v", elsewhere.Route, elsewhere.NamedStaffID)
+		}
+	})
+}

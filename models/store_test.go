@@ -47,8 +47,8 @@ func TestSeedDemoIdempotent(t *testing.T) {
 		if n := count(t, s, &models.Window{}); n != int64(len(models.DemoWindowCodes)) {
 			t.Errorf("windows = %d, want %d", n, len(models.DemoWindowCodes))
 		}
-		if n := count(t, s, &models.Staff{}); n != 9 {
-			t.Errorf("staff = %d, want 9", n)
+		if n := count(t, s, &models.Staff{}); n != 10 { // eight staff, W001's lead, the supervisor
+			t.Errorf("staff = %d, want 10", n)
 		}
 		cs, err := s.Centers(ctx)
 		if err != nil || len(cs) != 1 || cs[0].Code != models.DemoCenterCode || cs[0].Name != "示范政务服务中心" {
