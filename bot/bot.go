@@ -25,6 +25,15 @@ const (
 	SMS      Platform = "sms" // a phone number: pushes only, nobody chats over it
 )
 
+// NumbersChoices reports whether the platform shows choices as numbered lines that a typed
+// number answers, having no buttons in its chat (WeChat's passive replies). There a bare number
+// typed at a step that takes free text still picks a choice the step lists ("1. 跳过").
+func (p Platform) NumbersChoices() bool { return p == WeChat }
+
+// HasCommands reports whether people on the platform use slash commands: Telegram offers them
+// in its own menu. Elsewhere help speaks of buttons and keywords (评价, 投诉, 查询).
+func (p Platform) HasCommands() bool { return p == Telegram }
+
 // Media is an attachment a user sent (a photo, for now). FileID is the platform's own reference;
 // Data holds the bytes where the adapter has them (the web upload, a WeChat image it downloaded
 // because WeChat keeps it for three days only). A Media with neither FileID nor Data is a photo
@@ -107,48 +116,27 @@ func ascii(s string) bool {
 type Button struct {
 	Label   string `json:"label"`
 	Payload string `json:"payload"`
-	// Num is the number that answers this choice where choices are shown as numbered lines and a
-	// typed number picks one (WeChat). It is set where the number means something to the user —
-	// the five rating levels, where "5" is 非常满意 whatever line it is on — and zero elsewhere,
-	// where a choice's number is its position. Adapters with buttons ignore it.
-	Num int `json:"num,omitempty"`
 }
 
-// ChoiceNumbers returns the number that answers each of choices when typed: their Num when any
-// of them carries one (a choice without one then has none, 0), else their position from 1.
-// Adapters that number choices and the engine that matches typed numbers both use it, so the
-// number shown is the number understood.
+// ChoiceNumbers returns the number that answers each of choices where they are shown as numbered
+// lines (WeChat): its place in the list, from 1, rows flattened. The number is always the line's
+// place, never a meaning of the choice's own (the rating level 1 is 非常不满意, shown last): a
+// person who replies 1 means the first line. Adapters that number choices and the engine that
+// matches typed numbers both use it, so the number shown is the number understood.
 func ChoiceNumbers(choices []Button) []int {
 	nums := make([]int, len(choices))
-	explicit := false
-	for _, c := range choices {
-		if c.Num > 0 {
-			explicit = true
-			break
-		}
-	}
-	for i, c := range choices {
-		switch {
-		case !explicit:
-			nums[i] = i + 1
-		case c.Num > 0:
-			nums[i] = c.Num
-		}
+	for i := range choices {
+		nums[i] = i + 1
 	}
 	return nums
 }
 
 // ChoiceByNumber returns the choice that a typed number n answers (see ChoiceNumbers).
 func ChoiceByNumber(choices []Button, n int) (Button, bool) {
-	if n < 1 {
+	if n < 1 || n > len(choices) {
 		return Button{}, false
 	}
-	for i, num := range ChoiceNumbers(choices) {
-		if num == n {
-			return choices[i], true
-		}
-	}
-	return Button{}, false
+	return choices[n-1], true
 }
 
 // Reply is one message back to the user: text and optional rows of buttons.

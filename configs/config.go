@@ -44,6 +44,9 @@ type Config struct {
 	LogLevel string `yaml:"log_level"`
 	// SessionTTL is how long an idle dialog is kept before it is forgotten.
 	SessionTTL time.Duration `yaml:"session_ttl"`
+	// WebHistoryTTL is how long a web visitor's conversation is kept after their last message,
+	// so that reopening the page shows it (the dialog itself lasts SessionTTL).
+	WebHistoryTTL time.Duration `yaml:"web_history_ttl"`
 	// RatingPeriodDays is the length of the "one rating per citizen per window" period.
 	RatingPeriodDays int `yaml:"rating_period_days"`
 	// ShutdownTimeout bounds the graceful shutdown of the HTTP server and running jobs.
@@ -229,6 +232,37 @@ type Tickets struct {
 	// DuplicateDays is how far back (calendar days) an open ticket on the same window and
 	// category is offered to a new complaint to join.
 	DuplicateDays int `yaml:"duplicate_days"`
+	// ReopenDays is the new rectification period (working days, counted from the citizen's
+	// verdict) of a ticket re-rated 不满意.
+	ReopenDays int `yaml:"reopen_days"`
+	// MinResultChars is the least number of characters a rectification's result must have
+	// before it goes to the supervisors for sign-off.
+	MinResultChars int `yaml:"min_result_chars"`
+	// Routing decides who handles a new ticket.
+	Routing TicketRouting `yaml:"routing"`
+}
+
+// TicketRouting is who handles a new ticket. Nobody ever handles a ticket that names them.
+type TicketRouting struct {
+	// NamedPerson is where a bad review or complaint that names a staff member goes: "lead" (the
+	// window's lead, 窗口/科室负责人; without one, the supervisors) or "supervisors".
+	NamedPerson string `yaml:"named_person"`
+	// Window is where one about a window but no person goes: "staff" (the window's staff and
+	// lead), "lead" or "supervisors".
+	Window string `yaml:"window"`
+	// Conduct lists what makes a conduct case (工作作风), which the supervisors alone handle and
+	// may refer to the discipline body: complaint categories and rating aspects ("conduct" is
+	// the category and all its problems: 迟到早退, 离岗脱岗, 不作为, 吃拿卡要), or single problems
+	// such as "attitude.cold".
+	Conduct []string `yaml:"conduct"`
+}
+
+// routeOf maps a configured route to the model's.
+func routeOf(s string) string {
+	if s == "staff" {
+		return models.RouteWindow
+	}
+	return s
 }
 
 // Telegram configures the Telegram channel; an empty Token disables it.
@@ -282,6 +316,7 @@ func Default() Config {
 		Language:         LanguageChinese,
 		LogLevel:         "info",
 		SessionTTL:       30 * time.Minute,
+		WebHistoryTTL:    24 * time.Hour,
 		RatingPeriodDays: 1,
 		ShutdownTimeout:  10 * time.Second,
 		Telegram: Telegram{
@@ -297,7 +332,8 @@ func Default() Config {
 			Holidays: slices.Clone(models.ChinaHolidays2026),
 			Workdays: slices.Clone(models.ChinaWorkdays2026),
 		},
-		Tickets: Tickets{CallbackDays: 1, RectifyDays: 15, RerateDays: 7, DuplicateDays: 7},
+		Tickets: Tickets{CallbackDays: 1, RectifyDays: 15, RerateDays: 7, DuplicateDays: 7, ReopenDays: 15, MinResultChars: 15,
+			Routing: TicketRouting{NamedPerson: "lead", Window: "staff", Conduct: []string{"conduct"}}},
 		Jobs: Jobs{
 			Timeout:            10 * time.Minute,
 			DeadlineReminders:  "0 9 * * *",
@@ -334,6 +370,9 @@ func (c Config) TicketRules(loc *time.Location) (models.TicketRules, error) {
 		Calendar: cal, CallbackDays: c.Tickets.CallbackDays, RectifyDays: c.Tickets.RectifyDays,
 		RerateDays: c.Tickets.RerateDays, DuplicateDays: c.Tickets.DuplicateDays,
 		CategoryCallbackDays: map[string]int{}, CategoryRectifyDays: map[string]int{},
+		ReopenDays: c.Tickets.ReopenDays, MinResultRunes: c.Tickets.MinResultChars,
+		Routing: models.Routing{Named: routeOf(c.Tickets.Routing.NamedPerson), Window: routeOf(c.Tickets.Routing.Window),
+			Conduct: slices.Clone(c.Tickets.Routing.Conduct)},
 	}
 	for cat, v := range c.Tickets.CategoryDays {
 		cb, rd, err := parseCategoryDays(v)
@@ -396,6 +435,7 @@ func (c Config) Redacted() Config {
 	out := c
 	out.WeChat.Templates = maps.Clone(c.WeChat.Templates)
 	out.Tickets.CategoryDays = maps.Clone(c.Tickets.CategoryDays)
+	out.Tickets.Routing.Conduct = slices.Clone(c.Tickets.Routing.Conduct)
 	out.Calendar.Holidays = slices.Clone(c.Calendar.Holidays)
 	out.TrustedProxies = slices.Clone(c.TrustedProxies)
 	out.Calendar.Workdays = slices.Clone(c.Calendar.Workdays)

@@ -108,6 +108,7 @@ func (c Config) Validate() error {
 		bad("log_level", "unknown level %q (use debug, info, warn or error)", c.LogLevel)
 	}
 	positive(bad, "session_ttl", c.SessionTTL)
+	positive(bad, "web_history_ttl", c.WebHistoryTTL)
 	if c.RatingPeriodDays < 1 {
 		bad("rating_period_days", "must be at least 1 (1 = one rating per citizen per window per day), got %d", c.RatingPeriodDays)
 	}
@@ -286,6 +287,33 @@ func (c Config) validateTickets(bad func(key, format string, args ...any)) {
 	if t.DuplicateDays < 0 {
 		bad("tickets.duplicate_days", "must be 0 (no duplicate hint) or more days, got %d", t.DuplicateDays)
 	}
+	if t.ReopenDays < 1 || t.ReopenDays > 365 {
+		bad("tickets.reopen_days", "must be between 1 and 365 working days, got %d", t.ReopenDays)
+	}
+	if t.MinResultChars < 1 || t.MinResultChars > models.MaxNoteRunes {
+		bad("tickets.min_result_chars", "must be between 1 and %d characters, got %d", models.MaxNoteRunes, t.MinResultChars)
+	}
+	if r := t.Routing.NamedPerson; r != "lead" && r != "supervisors" {
+		bad("tickets.routing.named_person", "must be lead or supervisors (never the person's colleagues), got %q", r)
+	}
+	if r := t.Routing.Window; r != "staff" && r != "lead" && r != "supervisors" {
+		bad("tickets.routing.window", "must be staff, lead or supervisors, got %q", r)
+	}
+	for _, k := range t.Routing.Conduct {
+		if !models.IsCategory(k) && !models.IsProblem(k) && !isAspect(k) {
+			bad("tickets.routing.conduct", "%q is neither a category nor an aspect nor a problem (such as conduct or conduct.favours)", k)
+		}
+	}
+}
+
+// isAspect reports whether k is one of the four aspects.
+func isAspect(k string) bool {
+	for _, a := range models.Aspects {
+		if a.Key == k {
+			return true
+		}
+	}
+	return false
 }
 
 var quietHoursRE = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$`)

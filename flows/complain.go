@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"windowbot/bot"
 	"windowbot/internal/text"
@@ -32,16 +31,19 @@ const (
 
 // ComplainState is the complaint conversation's part of the session.
 type ComplainState struct {
-	CenterID    uint    `json:"center_id,omitempty"`
-	WindowID    *uint   `json:"window_id,omitempty"`
-	Place       string  `json:"place,omitempty"`
-	Category    string  `json:"category,omitempty"`
-	JoinNo      string  `json:"join_no,omitempty"`
-	DupNo       string  `json:"dup_no,omitempty"`
-	Description string  `json:"description,omitempty"`
-	Photos      []Photo `json:"photos,omitempty"`
-	Anonymous   bool    `json:"anonymous,omitempty"`
-	Phone       string  `json:"phone,omitempty"`
+	CenterID    uint   `json:"center_id,omitempty"`
+	WindowID    *uint  `json:"window_id,omitempty"`
+	Place       string `json:"place,omitempty"`
+	Category    string `json:"category,omitempty"`
+	JoinNo      string `json:"join_no,omitempty"`
+	DupNo       string `json:"dup_no,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Desc is the description as typed so far, over several messages; Description is set from
+	// it when the citizen says they are done (or goes on to the photos).
+	Desc      Gathered `json:"desc,omitzero"`
+	Photos    []Photo  `json:"photos,omitempty"`
+	Anonymous bool     `json:"anonymous,omitempty"`
+	Phone     string   `json:"phone,omitempty"`
 }
 
 // Photo is a photo kept in a session until the complaint is filed: the platform's file id, or
@@ -81,7 +83,12 @@ func (f *complain) Start(ctx context.Context, t *Turn, st *ComplainState, arg st
 	if arg != "" {
 		return f.chooseWindow(ctx, t, st, arg)
 	}
-	return choosePlace(ctx, t, f.store, ComplainFlowName, t.T("c_intro"), func(c *models.Center) ([]bot.Reply, error) {
+	return f.choosePlace(ctx, t, st, t.T("c_intro"))
+}
+
+// choosePlace offers the centers after intro, or the places of the only one.
+func (f *complain) choosePlace(ctx context.Context, t *Turn, st *ComplainState, intro string) ([]bot.Reply, error) {
+	return choosePlace(ctx, t, f.store, ComplainFlowName, intro, func(c *models.Center) ([]bot.Reply, error) {
 		return f.listWindows(ctx, t, st, c)
 	})
 }
@@ -104,6 +111,9 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 	}
 	switch t.step() {
 	case stepCenter:
+		if isPress && value == placeTypeCode {
+			return askCode(ctx, t, f.store, ComplainFlowName)
+		}
 		if isPress {
 			c, err := centerByID(ctx, f.store, value)
 			if err != nil {
@@ -123,9 +133,17 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 			return f.chooseWindow(ctx, t, st, value)
 		}
 		return f.chooseWindow(ctx, t, st, t.In.Text)
+	case stepCode:
+		if isPress && value == placeCenters {
+			return f.choosePlace(ctx, t, st, "")
+		}
+		if isPress {
+			return f.reprompt(ctx, t, st, t.T("stale_choice"))
+		}
+		return f.chooseWindow(ctx, t, st, t.In.Text)
 	case cStepCategory:
 		if !isPress {
-			return f.reprompt(ctx, t, st, "")
+			return f.reprompt(ctx, t, st, t.hint())
 		}
 		if !models.IsCategory(value) {
 			return f.reprompt(ctx, t, st, t.T("stale_choice"))
@@ -139,25 +157,11 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 		case isPress && value == "new":
 			st.JoinNo = ""
 		default:
-			return f.reprompt(ctx, t, st, "")
+			return f.reprompt(ctx, t, st, t.hint())
 		}
-		return askDescription(t), nil
+		return askDescription(t, st), nil
 	case cStepDesc:
-		if t.In.Photo != nil {
-			return []bot.Reply{{Text: t.T("c_desc_first")}}, nil
-		}
-		if isPress || t.In.Text == "" {
-			return f.reprompt(ctx, t, st, "")
-		}
-		n := utf8.RuneCountInString(t.In.Text)
-		if n > models.MaxDescriptionRunes {
-			return []bot.Reply{{Text: t.T("c_desc_too_long", "Len", n, "Max", models.MaxDescriptionRunes)}}, nil
-		}
-		if strings.HasPrefix(t.In.Text, "/") {
-			return f.reprompt(ctx, t, st, "")
-		}
-		st.Description = t.In.Text
-		return askPhotos(t, st, ""), nil
+		return f.describe(ctx, t, st, in)
 	case cStepPhotos:
 		if t.In.Photo != nil {
 			return f.addPhoto(ctx, t, st)
@@ -165,7 +169,15 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 		if isPress && value == "done" {
 			return afterPhotos(t, st), nil
 		}
-		return f.reprompt(ctx, t, st, "")
+		if !isPress && t.In.Text != "" && !strings.HasPrefix(t.In.Text, "/") {
+			// More of the description, sent after it was done: added to it, not dropped.
+			if ok, n := st.Desc.add(t.In.Text, models.MaxDescriptionRunes); !ok {
+				return askPhotos(t, st, t.T("gather_too_long", "Len", n, "Max", models.MaxDescriptionRunes)), nil
+			}
+			st.Description = st.Desc.Text()
+			return askPhotos(t, st, t.T("c_desc_added", "Description", st.Description)), nil
+		}
+		return f.reprompt(ctx, t, st, t.hint())
 	case cStepIdentity:
 		switch {
 		case isPress && value == "anonymous":
@@ -176,7 +188,7 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 			t.askText(cStepPhone)
 			return []bot.Reply{{Text: t.T("c_ask_phone"), Buttons: [][]bot.Button{{{Label: t.T("c_btn_anonymous"), Payload: "complain:phone:anonymous"}}}}}, nil
 		}
-		return f.reprompt(ctx, t, st, "")
+		return f.reprompt(ctx, t, st, t.hint())
 	case cStepPhone:
 		if isPress && value == "anonymous" {
 			st.Anonymous, st.Phone = true, ""
@@ -193,9 +205,11 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 		case isPress && value == "submit":
 			return f.submit(ctx, t, st)
 		case isPress && value == "cancel":
-			return f.finish(ctx, t, st, t.T("cancelled")), nil
+			out := f.finish(ctx, t, st, t.T("cancelled"))
+			out[0].Buttons = StartButtons(t)
+			return out, nil
 		}
-		return f.reprompt(ctx, t, st, "")
+		return f.reprompt(ctx, t, st, t.hint())
 	}
 	return nil, errExpired
 }
@@ -222,7 +236,7 @@ func (f *complain) chooseWindow(ctx context.Context, t *Turn, st *ComplainState,
 		return nil, fmt.Errorf("flows: complain: %w", err)
 	}
 	if w == nil {
-		return unknownWindow(t, code), nil
+		return unknownWindow(t, code, func() ([]bot.Reply, error) { return f.choosePlace(ctx, t, st, "") })
 	}
 	id := w.ID
 	st.CenterID, st.WindowID, st.Place = w.CenterID, &id, w.Place()
@@ -274,12 +288,49 @@ func (f *complain) offerJoin(ctx context.Context, t *Turn, st *ComplainState) ([
 			return nil, fmt.Errorf("flows: complain: %w", err)
 		}
 	}
-	return askDescription(t), nil
+	return askDescription(t, st), nil
 }
 
-func askDescription(t *Turn) []bot.Reply {
-	t.askText(cStepDesc)
-	return []bot.Reply{{Text: t.T("c_ask_desc", "Max", models.MaxDescriptionRunes)}}
+// descStep is the description question: free text gathered over several messages; the photos
+// that follow end it too.
+func descStep(t *Turn) Gather {
+	return Gather{Flow: ComplainFlowName, Step: cStepDesc, Next: cStepPhotos, Max: models.MaxDescriptionRunes,
+		Ask: t.T("c_ask_desc", "Max", models.MaxDescriptionRunes), More: t.T("c_desc_more")}
+}
+
+func askDescription(t *Turn, st *ComplainState) []bot.Reply {
+	return t.askGather(descStep(t), &st.Desc)
+}
+
+// describe takes the description, in as many messages as the citizen sends, until they say
+// they are done or answer the photo question: a photo sent, or the photos skipped.
+func (f *complain) describe(ctx context.Context, t *Turn, st *ComplainState, in Input) ([]bot.Reply, error) {
+	g := descStep(t)
+	if !in.Pressed && strings.HasPrefix(t.In.Text, "/") {
+		return []bot.Reply{t.gatherAgain(g, &st.Desc)}, nil
+	}
+	replies, done, handled := t.gather(g, &st.Desc, in)
+	if handled && !done {
+		return replies, nil
+	}
+	if st.Desc.Empty() {
+		// A photo, or the photos skipped, before any words: the words come first.
+		if t.In.Photo != nil {
+			return []bot.Reply{{Text: t.T("c_desc_first")}, t.gatherAgain(g, &st.Desc)}, nil
+		}
+		return []bot.Reply{{Text: t.T("gather_empty")}, t.gatherAgain(g, &st.Desc)}, nil
+	}
+	st.Description = st.Desc.Text()
+	switch {
+	case done:
+		return askPhotos(t, st, ""), nil
+	case t.In.Photo != nil:
+		t.ask(cStepPhotos)
+		return f.addPhoto(ctx, t, st)
+	case in.Pressed && in.Step == cStepPhotos && in.Value == "done":
+		return afterPhotos(t, st), nil
+	}
+	return []bot.Reply{t.gatherAgain(g, &st.Desc)}, nil
 }
 
 func askPhotos(t *Turn, st *ComplainState, note string) []bot.Reply {
@@ -449,17 +500,20 @@ func (f *complain) Ask(ctx context.Context, t *Turn, st *ComplainState) ([]bot.R
 	return f.reprompt(ctx, t, st, "")
 }
 
-func (f *complain) reprompt(_ context.Context, t *Turn, st *ComplainState, note string) ([]bot.Reply, error) {
+func (f *complain) reprompt(ctx context.Context, t *Turn, st *ComplainState, note string) ([]bot.Reply, error) {
 	var rs []bot.Reply
 	switch t.step() {
-	case stepCenter, stepWindow:
-		rs = []bot.Reply{{Text: t.T("type_window_code"), Buttons: t.choices()}}
+	case stepCenter, stepWindow, stepCode:
+		var err error
+		if rs, err = placeAgain(ctx, t, f.store, ComplainFlowName, t.T("c_choose_window")); err != nil {
+			return nil, err
+		}
 	case cStepCategory:
 		rs = askCategory(t, st)
 	case cStepDup:
 		rs = []bot.Reply{{Text: t.T("c_dup_again", "No", st.DupNo), Buttons: t.choices()}}
 	case cStepDesc:
-		rs = askDescription(t)
+		rs = askDescription(t, st)
 	case cStepPhotos:
 		rs = askPhotos(t, st, "")
 	case cStepIdentity:

@@ -79,7 +79,8 @@ func TestComplainWithPhotoAndPhone(t *testing.T) {
 		out = r.say("100", strings.Repeat("长", models.MaxDescriptionRunes+1))
 		testenv.MustContain(t, out, "内容太长了")
 		out = r.say("100", "材料齐全，窗口说系统不支持，让我下周再来")
-		testenv.MustContain(t, out, "照片")
+		testenv.MustContain(t, out, "已收到", "也可以直接发送")
+		// A photo answers the next question: the description is done.
 		out = r.photo("100", "AgACAgIAAxk-huge", 11<<20)
 		testenv.MustContain(t, out, "太大")
 		out = r.photo("100", "AgACAgIAAxk-1", 120_000)
@@ -236,8 +237,13 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 			t.Fatalf("answers differ:\n%s\n%s", mine[0].Text, none[0].Text)
 		}
 
-		// Resolved: the citizen is pushed the result with the three verdicts.
-		move(no, models.Change{Action: models.ActDone, Note: "已增设两个窗口"})
+		// Resolved: finished, and approved by a supervisor; only then is the citizen pushed the
+		// result with the three verdicts.
+		move(no, models.Change{Action: models.ActDone, Note: "已增设两个窗口，高峰期排队缩短到二十分钟"})
+		if n := testenv.Count[models.Push](t, r.store, "kind = ?", models.KindRerateInvite); n != 0 {
+			t.Fatalf("%d invitations before the approval", n)
+		}
+		move(no, models.Change{Action: models.ActApprove})
 		var invite models.Push
 		testenv.DB(t, r.store).Where("kind = ?", models.KindRerateInvite).First(&invite)
 		invite = pushtest.Worded(t, invite)[0]
@@ -245,17 +251,33 @@ func TestTrackRerateAndAppeal(t *testing.T) {
 		if err := json.Unmarshal([]byte(invite.Buttons), &btns); err != nil || len(btns) != 3 || btns[2][0].Payload != "cmd:/rerate "+no+" unsatisfied" {
 			t.Fatalf("invite = %+v (%v)", invite, err)
 		}
+		// 不满意 asks why; the reason reopens the ticket with a new deadline from that moment.
+		r.clock.Add(3 * 24 * time.Hour) // Thursday 26 November
 		out = r.press("alice", btns[2][0].Payload)
-		testenv.MustContain(t, out, "重新交办", "督查科")
+		testenv.MustContain(t, out, "哪里还不满意")
+		if tk, _ := r.store.TicketByNo(ctx, no); tk.State != models.StateResolved {
+			t.Fatalf("reopened before the reason: %s", tk.State)
+		}
+		r.clock.Add(time.Minute)
+		out = r.say("alice", "根本没整改，还是排了两个小时")
+		testenv.MustContain(t, out, "重新交办", "督查科", "2026年12月17日")
 		tk, _ := r.store.TicketByNo(ctx, no)
 		if tk.State != models.StateReopened || !tk.Escalated {
 			t.Fatalf("after unsatisfied: %s escalated=%v", tk.State, tk.Escalated)
+		}
+		if got := tk.RectifyDue.In(testenv.Shanghai).Format(time.DateOnly); got != "2026-12-17" {
+			t.Errorf("new deadline %s, want 15 working days from the verdict, 2026-12-17", got)
+		}
+		evs, _ := r.store.TicketEvents(ctx, tk.ID, false)
+		if last := evs[len(evs)-1]; last.Action != models.ActRerate || last.Note != "unsatisfied: 根本没整改，还是排了两个小时" {
+			t.Errorf("the verdict's event: %+v", last)
 		}
 		out = r.press("alice", btns[2][0].Payload) // pressed again: the verdict stands
 		testenv.MustContain(t, out, "暂不需要评价")
 
 		move(no, models.Change{Action: models.ActPlan, Note: "督查科介入"})
-		move(no, models.Change{Action: models.ActDone, Note: "已整改"})
+		move(no, models.Change{Action: models.ActDone, Note: "已整改：增开窗口并安排专人引导分流"})
+		move(no, models.Change{Action: models.ActApprove})
 		// On WeChat: the command, then the number of the choice.
 		out = r.say("alice", "/rerate")
 		testenv.MustContain(t, out, "请对工单 "+no)
@@ -304,7 +326,7 @@ func TestSubscribersGetRectificationNotices(t *testing.T) {
 		no := r.fileComplaint("alice", "attitude", "态度冷淡")
 		admin := models.Actor{Role: models.RoleAdmin}
 		for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "开展文明用语培训"},
-			{Action: models.ActDone, Note: "已培训并调整岗位"}, {Action: models.ActPublish}} {
+			{Action: models.ActDone, Note: "已培训并调整岗位，窗口服务用语已规范"}, {Action: models.ActApprove}, {Action: models.ActPublish}} {
 			ch.Actor, ch.At = admin, r.clock.Now()
 			if _, _, err := r.store.Transition(ctx, no, ch); err != nil {
 				t.Fatal(err)
@@ -320,7 +342,7 @@ func TestSubscribersGetRectificationNotices(t *testing.T) {
 		if len(subs) != 1 || subs[0].Kind != models.KindRectificationNotice {
 			t.Fatalf("subscriber pushes = %+v", subs)
 		}
-		if !strings.Contains(subs[0].Text, "开展文明用语培训") || !strings.Contains(subs[0].Text, "已培训并调整岗位") || !strings.Contains(subs[0].Text, "W001") {
+		if !strings.Contains(subs[0].Text, "开展文明用语培训") || !strings.Contains(subs[0].Text, "已培训并调整岗位，窗口服务用语已规范") || !strings.Contains(subs[0].Text, "W001") {
 			t.Errorf("notice = %s", subs[0].Text)
 		}
 		if len(byChat["gone"]) != 0 || len(byChat["other"]) != 0 {
@@ -336,7 +358,7 @@ func TestSubscribersGetRectificationNotices(t *testing.T) {
 func TestStaffNoticeMasksNumbersTyped(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		staff := r.bindStaff("staff-1", "DEMO-001")
-		r.fileComplaint("c1", "conduct", "工作人员索要好处费，请打13912345678联系我")
+		r.fileComplaint("c1", "attitude", "工作人员态度冷漠，请打13912345678联系我")
 		var ps []models.Push
 		testenv.DB(t, r.store).Where("citizen_id = ?", staff.ID).Find(&ps)
 		ps = pushtest.Worded(t, ps...)

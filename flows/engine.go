@@ -29,10 +29,15 @@ type session struct {
 	// Choices are the buttons last offered, so a typed label or number (WeChat has no buttons)
 	// can stand for a press.
 	Choices []bot.Button `json:"choices,omitempty"`
-	// FreeText marks a step that takes typed text, where a bare number is text, not a choice.
-	// Steps that offer choices but also accept a typed value (a window code) leave it false: a
-	// number within the list picks a choice, anything else reaches the flow as text.
+	// FreeText marks a step that takes typed text, where a bare number is text, not a choice —
+	// except where the platform shows the step's choices as numbered lines (WeChat: "1. 跳过"),
+	// so the number reads as the choice it stands next to. Steps that offer choices but also
+	// accept a typed value (a window code) leave it false: a number within the list picks a
+	// choice, anything else reaches the flow as text.
 	FreeText bool `json:"free_text,omitempty"`
+	// Next is the step that follows a step gathering free text (Turn.askGather): a press of one
+	// of its buttons answers it and ends the gathering, rather than being stale.
+	Next string `json:"next,omitempty"`
 	// Data holds the state of the flow under way (Define's S), under the flow's name.
 	Data      map[string]json.RawMessage `json:"data,omitempty"`
 	UpdatedAt time.Time                  `json:"updated_at"`
@@ -69,6 +74,13 @@ type Steps[S any] interface {
 type Input struct {
 	Pressed bool
 	Value   string
+	// Step is the step the press names: the current one, or the next one where the current step
+	// gathers free text (Turn.askGather) and its next step's answer ends the gathering.
+	Step string
+	// ByNumber means the press was typed as the number of a numbered choice (WeChat), not
+	// pressed or named by its label: a slip of the finger is likelier, so a grave choice (a
+	// bad review) is confirmed once.
+	ByNumber bool
 }
 
 // errExpired is what a step returns when the session names a step the flow does not know: the
@@ -104,7 +116,7 @@ func (d *defined[S]) step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	in := Input{}
 	if rest, ok := strings.CutPrefix(t.In.Payload, d.name+":"); ok {
 		step, value, _ := strings.Cut(rest, ":")
-		if step != t.sess.Step {
+		if step != t.sess.Step && (step != t.sess.Next || t.sess.Next == "") {
 			// A button from an earlier message (a double tap, an old keyboard): say so, re-ask.
 			replies, err := d.steps.Ask(ctx, t, st)
 			if err == nil {
@@ -112,7 +124,7 @@ func (d *defined[S]) step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 			}
 			return d.keep(t, st, replies, err)
 		}
-		in = Input{Pressed: true, Value: value}
+		in = Input{Pressed: true, Value: value, Step: step, ByNumber: t.byNumber}
 	}
 	replies, err := d.steps.Step(ctx, t, st, in)
 	return d.keep(t, st, replies, err)
@@ -205,6 +217,8 @@ type Turn struct {
 	key    string
 	sess   *session
 	unlock func()
+	// byNumber is set when a typed number was taken as the press of a numbered choice.
+	byNumber bool
 }
 
 // Begin starts the turn of one inbound message: it takes the conversation's lock, loads the
@@ -310,7 +324,21 @@ func (t *Turn) expired() []bot.Reply {
 func (t *Turn) Commit(ctx context.Context, replies []bot.Reply) error {
 	defer t.Close()
 	s := t.sess
-	if !t.Active() {
+	// Remember the buttons of the last reply that offered any: that is what the user sees, and
+	// what a typed number or label answers — a menu (help, a list of tickets) as well as a
+	// question of the conversation under way.
+	offered := false
+	for i := len(replies) - 1; i >= 0; i-- {
+		if len(replies[i].Buttons) > 0 {
+			replies[i].Pick, offered = true, true
+			s.Choices = s.Choices[:0]
+			for _, row := range replies[i].Buttons {
+				s.Choices = append(s.Choices, row...)
+			}
+			break
+		}
+	}
+	if !t.Active() && !offered {
 		if s.Version == 0 {
 			return nil
 		}
@@ -319,17 +347,16 @@ func (t *Turn) Commit(ctx context.Context, replies []bot.Reply) error {
 		}
 		return nil
 	}
-	// Remember the buttons of the last reply that offered any: that is what the user sees.
-	for i := len(replies) - 1; i >= 0; i-- {
-		if len(replies[i].Buttons) > 0 {
-			replies[i].Pick = true
-			s.Choices = s.Choices[:0]
-			for _, row := range replies[i].Buttons {
-				s.Choices = append(s.Choices, row...)
-			}
-			break
-		}
+	if !t.Active() {
+		// Only the menu is kept: no step, nothing typed is free text.
+		s.Step, s.FreeText, s.Next, s.Data = "", false, "", nil
 	}
+	return t.save(ctx)
+}
+
+// save stores the session with a version check.
+func (t *Turn) save(ctx context.Context) error {
+	s := t.sess
 	expect := s.Version
 	s.Version++
 	s.UpdatedAt = t.Now
@@ -355,10 +382,20 @@ func (t *Turn) Close() {
 func (t *Turn) step() string { return t.sess.Step }
 
 // ask moves the flow to step, where typed numbers pick one of the choices offered.
-func (t *Turn) ask(step string) { t.sess.Step, t.sess.FreeText = step, false }
+func (t *Turn) ask(step string) { t.sess.Step, t.sess.FreeText, t.sess.Next = step, false, "" }
 
-// askText moves the flow to step, where typed text is taken as it is, numbers included.
-func (t *Turn) askText(step string) { t.sess.Step, t.sess.FreeText = step, true }
+// askText moves the flow to step, where typed text is taken as it is, numbers included (but
+// see session.FreeText for the numbered choices of WeChat).
+func (t *Turn) askText(step string) { t.sess.Step, t.sess.FreeText, t.sess.Next = step, true, "" }
+
+// hint is the note that goes before a step's choices asked again after typed text the step
+// cannot take: press a button, or on WeChat, reply with a number.
+func (t *Turn) hint() string {
+	if t.In.Platform.NumbersChoices() {
+		return t.T("hint_reply_number")
+	}
+	return t.T("hint_press_button")
+}
 
 // choices are the buttons last offered, as one column.
 func (t *Turn) choices() [][]bot.Button {
@@ -369,19 +406,21 @@ func (t *Turn) choices() [][]bot.Button {
 }
 
 // matchChoice turns typed text into a button press when it names an offered choice: its label,
-// or its number where the step does not take free text — the choice's own number where the
-// choices carry one (the rating levels: "5" is 非常满意), else its position in the list. This is
-// what lets WeChat, which shows choices as numbered lines, share every flow with Telegram.
+// or its number — its line in the list as shown, 1 the first (bot.ChoiceNumbers) — where the
+// step does not take free text, or takes it but the platform shows its choices numbered
+// (WeChat's "1. 跳过" at the comment step: 1 skips). This is what lets WeChat, which shows
+// choices as numbered lines, share every flow with Telegram.
 func (t *Turn) matchChoice() {
 	in := &t.In
 	if in.Payload != "" || in.Text == "" || len(t.sess.Choices) == 0 {
 		return
 	}
 	typed := strings.TrimSpace(in.Text)
-	if !t.sess.FreeText {
+	if !t.sess.FreeText || in.Platform.NumbersChoices() {
 		if n, err := strconv.Atoi(typed); err == nil {
 			if c, ok := bot.ChoiceByNumber(t.sess.Choices, n); ok {
 				in.Payload = c.Payload
+				t.byNumber = true
 				return
 			}
 		}

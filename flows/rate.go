@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"windowbot/bot"
 	"windowbot/internal/text"
@@ -20,11 +19,13 @@ const RateFlowName = "rate"
 
 // Steps of the rating conversation.
 const (
-	stepStaff   = "staff"
-	stepLevel   = "level"
-	stepAspects = "aspects"
-	stepPraise  = "praise"
-	stepComment = "comment"
+	stepStaff = "staff"
+	stepLevel = "level"
+	// stepLevelCheck confirms a bad review's level typed as a number.
+	stepLevelCheck = "level_check"
+	stepAspects    = "aspects"
+	stepPraise     = "praise"
+	stepComment    = "comment"
 )
 
 // RateState is the rating conversation's part of the session.
@@ -39,6 +40,11 @@ type RateState struct {
 	Level     int      `json:"level,omitempty"`
 	Aspects   []string `json:"aspects,omitempty"`
 	Praise    []string `json:"praise,omitempty"`
+	// Check is the level waiting to be confirmed at stepLevelCheck.
+	Check int `json:"check,omitempty"`
+	// Comment is the comment as typed so far: at the comment step, and text typed at the
+	// checklists before it.
+	Comment Gathered `json:"comment,omitzero"`
 }
 
 // name records s as the staff member the rating is about.
@@ -78,6 +84,11 @@ func (f *rate) Start(ctx context.Context, t *Turn, st *RateState, arg string) ([
 	if arg != "" {
 		return f.chooseWindow(ctx, t, st, arg, nil)
 	}
+	return f.choosePlace(ctx, t)
+}
+
+// choosePlace offers the centers, or the windows of the only one.
+func (f *rate) choosePlace(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	return choosePlace(ctx, t, f.store, RateFlowName, "", func(c *models.Center) ([]bot.Reply, error) {
 		return f.listWindows(ctx, t, c.ID)
 	})
@@ -100,6 +111,9 @@ func (f *rate) Step(ctx context.Context, t *Turn, st *RateState, in Input) ([]bo
 	value, isPress := in.Value, in.Pressed
 	switch t.step() {
 	case stepCenter:
+		if isPress && value == placeTypeCode {
+			return askCode(ctx, t, f.store, RateFlowName)
+		}
 		if isPress {
 			c, err := centerByID(ctx, f.store, value)
 			if err != nil {
@@ -116,54 +130,119 @@ func (f *rate) Step(ctx context.Context, t *Turn, st *RateState, in Input) ([]bo
 			return f.chooseWindow(ctx, t, st, value, nil)
 		}
 		return f.chooseWindow(ctx, t, st, t.In.Text, nil)
+	case stepCode:
+		if isPress && value == placeCenters {
+			return f.choosePlace(ctx, t)
+		}
+		if isPress {
+			return f.reprompt(ctx, t, st, t.T("stale_choice"))
+		}
+		return f.chooseWindow(ctx, t, st, t.In.Text, nil)
 	case stepStaff:
 		return f.chooseStaff(ctx, t, st, value, isPress)
 	case stepLevel:
 		lvl, err := strconv.Atoi(value)
 		if !isPress || err != nil || !models.Level(lvl).Valid() {
-			return f.reprompt(ctx, t, st, "")
+			return f.reprompt(ctx, t, st, t.hint())
 		}
-		st.Level = lvl
-		if models.Level(lvl).AsksAspects() {
-			t.ask(stepAspects)
-			return []bot.Reply{aspectsReply(t, st, false)}, nil
+		if in.ByNumber && models.Level(lvl).Bad() {
+			// A typed number is one slip away from another level: a bad review opens a ticket
+			// against somebody, so it is confirmed once.
+			st.Check = lvl
+			return []bot.Reply{levelCheckReply(t, st)}, nil
 		}
-		t.ask(stepPraise)
-		return []bot.Reply{praiseReply(t, st, false)}, nil
+		return f.setLevel(t, st, lvl), nil
+	case stepLevelCheck:
+		switch {
+		case isPress && value == "yes" && models.Level(st.Check).Valid():
+			lvl := st.Check
+			st.Check = 0
+			return f.setLevel(t, st, lvl), nil
+		case isPress && value == "again":
+			st.Check = 0
+			return askLevel(t, st), nil
+		}
+		return f.reprompt(ctx, t, st, t.hint())
 	case stepAspects:
 		return f.multiSelect(ctx, t, st, &st.Aspects, in, problemKeys(), models.Level(st.Level).Bad(), aspectsReply)
 	case stepPraise:
 		return f.multiSelect(ctx, t, st, &st.Praise, in, models.PraiseTags, false, praiseReply)
 	case stepComment:
-		if isPress && value == "skip" {
+		g := commentStep(t)
+		replies, done, handled := t.gather(g, &st.Comment, in)
+		switch {
+		case done:
+			return f.finish(ctx, t, st, st.Comment.Text())
+		case handled:
+			return replies, nil
+		case isPress && value == "skip" && st.Comment.Empty():
 			return f.finish(ctx, t, st, "")
 		}
-		if isPress || t.In.Text == "" {
-			return f.reprompt(ctx, t, st, "")
-		}
-		if n := utf8.RuneCountInString(t.In.Text); n > models.MaxCommentRunes {
-			return []bot.Reply{{Text: t.T("comment_too_long", "Len", n, "Max", models.MaxCommentRunes)}}, nil
-		}
-		return f.finish(ctx, t, st, t.In.Text)
+		// Skip pressed after something was typed, or a photo: what was typed is not dropped
+		// silently; the citizen decides.
+		r := t.gatherAgain(g, &st.Comment)
+		return []bot.Reply{{Text: t.T("gather_pending")}, r}, nil
 	}
 	return nil, errExpired
 }
 
-// multiSelect toggles keys of a checklist; "done" moves on to the comment.
+// setLevel records the level and asks what went wrong (levels 1–3) or what was good.
+func (f *rate) setLevel(t *Turn, st *RateState, lvl int) []bot.Reply {
+	st.Level = lvl
+	if models.Level(lvl).AsksAspects() {
+		t.ask(stepAspects)
+		return []bot.Reply{aspectsReply(t, st, false)}
+	}
+	t.ask(stepPraise)
+	return []bot.Reply{praiseReply(t, st, false)}
+}
+
+// levelCheckReply asks to confirm the bad level st.Check, typed as a number.
+func levelCheckReply(t *Turn, st *RateState) bot.Reply {
+	t.ask(stepLevelCheck)
+	lvl := text.Level(t.Lang, st.Check)
+	return bot.Reply{Text: t.T("ask_level_check", "Level", lvl), Buttons: bot.Column(
+		bot.Button{Label: t.T("btn_level_yes", "Level", lvl), Payload: "rate:level_check:yes"},
+		bot.Button{Label: t.T("btn_level_again"), Payload: "rate:level_check:again"},
+	)}
+}
+
+// multiSelect toggles keys of a checklist; "done" moves on to the comment. Typed numbers ("1 3")
+// toggle several at once; other typed text is the start of the comment, kept for the comment
+// step, and the checklist is shown again.
 func (f *rate) multiSelect(ctx context.Context, t *Turn, st *RateState, sel *[]string, in Input,
 	valid []string, required bool, render func(*Turn, *RateState, bool) bot.Reply) ([]bot.Reply, error) {
 	if !in.Pressed {
-		// Typed numbers ("1 3") toggle several at once; anything else re-asks.
-		nums := strings.FieldsFunc(t.In.Text, func(r rune) bool { return r == ' ' || r == ',' || r == '，' || r == '、' })
-		if len(nums) == 0 {
-			return f.reprompt(ctx, t, st, "")
+		if t.In.Text == "" {
+			return f.reprompt(ctx, t, st, t.hint())
 		}
+		nums := strings.FieldsFunc(t.In.Text, func(r rune) bool { return r == ' ' || r == ',' || r == '，' || r == '、' })
+		picked := make([]int, 0, len(nums))
 		for _, s := range nums {
 			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > len(valid) {
-				return f.reprompt(ctx, t, st, "")
+			if err != nil {
+				picked = nil
+				break
+			}
+			picked = append(picked, n)
+		}
+		if picked == nil {
+			return f.note(t, st, render)
+		}
+		for _, n := range picked {
+			if n < 1 || n > len(valid)+1 {
+				return f.reprompt(ctx, t, st, t.hint())
+			}
+		}
+		for _, n := range picked {
+			if n == len(valid)+1 {
+				// The last line, 选好了 (or 跳过), typed among the numbers: the rest first.
+				continue
 			}
 			toggle(sel, valid[n-1])
+		}
+		if slices.Contains(picked, len(valid)+1) {
+			return f.multiSelect(ctx, t, st, sel, Input{Pressed: true, Value: "done", Step: t.step()}, valid, required, render)
 		}
 		return []bot.Reply{render(t, st, false)}, nil
 	}
@@ -173,7 +252,7 @@ func (f *rate) multiSelect(ctx context.Context, t *Turn, st *RateState, sel *[]s
 			r.Text = t.T("aspects_required")
 			return []bot.Reply{r}, nil
 		}
-		return askComment(t), nil
+		return t.askGather(commentStep(t), &st.Comment), nil
 	}
 	if !slices.Contains(valid, in.Value) {
 		return f.reprompt(ctx, t, st, t.T("stale_choice"))
@@ -190,12 +269,23 @@ func toggle(sel *[]string, key string) {
 	*sel = append(*sel, key)
 }
 
-func askComment(t *Turn) []bot.Reply {
-	t.askText(stepComment)
-	return []bot.Reply{{
-		Text:    t.T("ask_comment", "Max", models.MaxCommentRunes),
-		Buttons: [][]bot.Button{{{Label: t.T("btn_skip"), Payload: "rate:comment:skip"}}},
-	}}
+// note keeps text typed at a checklist as the start of the comment, and shows the checklist
+// again: nothing typed is dropped.
+func (f *rate) note(t *Turn, st *RateState, render func(*Turn, *RateState, bool) bot.Reply) ([]bot.Reply, error) {
+	r := render(t, st, false)
+	if ok, n := st.Comment.add(t.In.Text, models.MaxCommentRunes); !ok {
+		return []bot.Reply{{Text: t.T("gather_too_long", "Len", n, "Max", models.MaxCommentRunes)}, r}, nil
+	}
+	return []bot.Reply{{Text: t.T("rate_noted", "Text", st.Comment.Text())}, r}, nil
+}
+
+// commentStep is the comment question: free text gathered over several messages, or skip.
+func commentStep(t *Turn) Gather {
+	return Gather{
+		Flow: RateFlowName, Step: stepComment, Max: models.MaxCommentRunes,
+		Ask:     t.T("ask_comment", "Max", models.MaxCommentRunes),
+		Choices: [][]bot.Button{{{Label: t.T("btn_skip"), Payload: "rate:comment:skip"}}},
+	}
 }
 
 // startWithStaff begins rating the window of the staff member numbered no, with them chosen.
@@ -226,7 +316,7 @@ func (f *rate) chooseWindow(ctx context.Context, t *Turn, st *RateState, code st
 		return nil, fmt.Errorf("flows: rate: %w", err)
 	}
 	if w == nil {
-		return unknownWindow(t, code), nil
+		return unknownWindow(t, code, func() ([]bot.Reply, error) { return f.choosePlace(ctx, t) })
 	}
 	label := w.Place()
 	if own, err := f.ownWindow(ctx, t, w.ID); err != nil {
@@ -277,7 +367,7 @@ func (f *rate) askStaff(ctx context.Context, t *Turn, st *RateState) ([]bot.Repl
 func (f *rate) chooseStaff(ctx context.Context, t *Turn, st *RateState, value string, isPress bool) ([]bot.Reply, error) {
 	if !isPress {
 		if !skipWords[strings.ToLower(strings.TrimSpace(t.In.Text))] {
-			return f.reprompt(ctx, t, st, "")
+			return f.reprompt(ctx, t, st, t.hint())
 		}
 		value = "skip"
 	}
@@ -434,14 +524,20 @@ func (f *rate) reprompt(ctx context.Context, t *Turn, st *RateState, note string
 		r = staffReply(t, st, staff)
 	case stepLevel:
 		r = levelReply(t, st)
+	case stepLevelCheck:
+		r = levelCheckReply(t, st)
 	case stepAspects:
 		r = aspectsReply(t, st, false)
 	case stepPraise:
 		r = praiseReply(t, st, false)
 	case stepComment:
-		r = askComment(t)[0]
-	case stepCenter, stepWindow:
-		r = bot.Reply{Text: t.T("type_window_code"), Buttons: t.choices()}
+		r = t.askGather(commentStep(t), &st.Comment)[0]
+	case stepCenter, stepWindow, stepCode:
+		rs, err := placeAgain(ctx, t, f.store, RateFlowName, t.T("choose_window"))
+		if err != nil {
+			return nil, err
+		}
+		r = rs[0]
 	default:
 		return nil, errExpired
 	}
@@ -454,8 +550,7 @@ func (f *rate) reprompt(ctx context.Context, t *Turn, st *RateState, note string
 func levelReply(t *Turn, st *RateState) bot.Reply {
 	var btns []bot.Button
 	for _, l := range models.Levels {
-		// Num: a citizen typing "5" means five stars, whatever line 非常满意 is shown on.
-		btns = append(btns, bot.Button{Label: text.Level(t.Lang, int(l)), Payload: "rate:level:" + strconv.Itoa(int(l)), Num: int(l)})
+		btns = append(btns, bot.Button{Label: text.Level(t.Lang, int(l)), Payload: "rate:level:" + strconv.Itoa(int(l))})
 	}
 	question := t.T("ask_level", "Window", st.WindowName)
 	if st.StaffID != nil {

@@ -141,6 +141,8 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 			t.Fatalf("comment question lacks skip: %+v", out)
 		}
 		out = r.say("100", "等了一个小时没人")
+		testenv.MustContain(t, out, "已收到", "等了一个小时没人")
+		out = r.press("100", "rate:comment:said")
 		testenv.MustContain(t, out, "感谢您的评价", "工作人员：张伟", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人", "已生成差评工单 T20261123-0001", "2026年11月24日 周二")
 		rs := r.ratings()
 		if len(rs) != 1 {
@@ -196,7 +198,9 @@ func TestRateTypedChoicesLikeWeChat(t *testing.T) {
 			t.Fatalf("typed numbers did not tick: %s", labels)
 		}
 		r.say("300", "选好了")
-		out = r.say("300", "1") // free text here: a number is a comment
+		// Free text here, and Telegram shows no numbers: a number is a comment.
+		testenv.MustContain(t, r.say("300", "1"), "已收到")
+		out = r.say("300", "说完了")
 		testenv.MustContain(t, out, "基本满意", "工作人员：陈静")
 		rs := r.ratings()
 		if len(rs) != 1 || rs[0].Level != 3 || rs[0].Aspects != "efficiency.slow,attitude.not_proactive" || rs[0].Comment != "1" ||
@@ -206,41 +210,38 @@ func TestRateTypedChoicesLikeWeChat(t *testing.T) {
 	})
 }
 
-// TestRateTypedLevelNumber: a typed number at the level question is the level itself ("5" is five
-// stars), though the choices are listed best first; the label works as well, and a number that
-// is no level asks again.
+// TestRateTypedLevelNumber: a typed number at the level question is the line it is on, 1 the
+// first (非常满意), as WeChat shows them; a bad level typed as a number is confirmed once before
+// it counts; the label works as well, with no confirmation; a number that is no line asks again.
 func TestRateTypedLevelNumber(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		for i, tc := range []struct {
-			typed string
-			want  int // 0: asked again
+			typed   string
+			want    int  // 0: asked again
+			confirm bool // a bad level typed as a number is confirmed first
 		}{
-			{"5", 5},
-			{"1", 1},
-			{"非常满意", 5},
-			{"4", 4},
-			{" 2 ", 2},
-			{"非常不满意", 1},
-			{"6", 0},
-			{"0", 0},
+			{"1", 5, false},
+			{"2", 4, false},
+			{" 3 ", 3, false},
+			{"4", 2, true},
+			{"5", 1, true},
+			{"非常满意", 5, false},
+			{"非常不满意", 1, false},
+			{"6", 0, false},
+			{"0", 0, false},
 		} {
 			t.Run(tc.typed, func(t *testing.T) {
 				r := &rig{t: t, store: r.store, state: r.state, clock: r.clock, driver: r.driver}
 				chat := fmt.Sprintf("typed-level-%d", i)
-				out := r.say(chat, "/start w_W002") // one staff member: the level is asked at once
-				var nums []int
-				for _, row := range last(out).Buttons {
-					for _, b := range row {
-						nums = append(nums, b.Num)
-					}
-				}
-				if got := fmt.Sprint(nums); got != "[5 4 3 2 1]" {
-					t.Fatalf("level buttons carry %s, want [5 4 3 2 1]", got)
-				}
-				out = r.say(chat, tc.typed)
+				r.say(chat, "/start w_W002") // one staff member: the level is asked at once
+				out := r.say(chat, tc.typed)
 				if tc.want == 0 {
-					testenv.MustContain(t, out, "满意吗")
+					testenv.MustContain(t, out, "请点击下方按钮选择", "满意吗")
 					return
+				}
+				if tc.confirm {
+					testenv.MustContain(t, out, "您回复的编号是“"+text.Level(text.ZH, tc.want)+"”")
+					out = r.say(chat, "1")
 				}
 				if models.Level(tc.want).AsksAspects() {
 					testenv.MustContain(t, out, "哪些方面需要改进")
@@ -369,12 +370,13 @@ func TestConcurrentDeliveriesRecordOnce(t *testing.T) {
 		r.say("900", "/start w_W004")
 		r.press("900", "rate:level:4")
 		r.press("900", "rate:praise:done")
+		r.say("900", "很好")
 		var wg sync.WaitGroup
 		for range 5 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := r.driver.Handle(context.Background(), bot.Inbound{Platform: bot.Telegram, ChatID: "900", Text: "很好"}); err != nil {
+				if _, err := r.driver.Handle(context.Background(), bot.Inbound{Platform: bot.Telegram, ChatID: "900", Text: "说完了"}); err != nil {
 					t.Error(err)
 				}
 			}()
@@ -400,8 +402,10 @@ func TestResumeAfterRestart(t *testing.T) {
 
 	second := newRig(t, store, st, clk) // a fresh engine: nothing in memory
 	second.press("1000", "rate:aspects:done")
-	out := second.say("1000", "材料说了三次才说全")
-	testenv.MustContain(t, out, "未一次性告知材料", "材料说了三次才说全", "工作人员：黄丽")
+	second.say("1000", "材料说了三次")
+	first.say("1000", "才说全") // and back on the first replica
+	out := second.press("1000", "rate:comment:said")
+	testenv.MustContain(t, out, "未一次性告知材料", "材料说了三次\n才说全", "工作人员：黄丽")
 	if rs := second.ratings(); len(rs) != 1 || second.staffNo(rs[0].StaffID) != "DEMO-008" {
 		t.Fatalf("ratings = %+v", rs)
 	}

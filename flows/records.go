@@ -49,10 +49,13 @@ func ownerRole(lang string, t *models.Ticket) string {
 	switch {
 	case !t.State.Open() && t.State != models.StateResolved:
 		return "—"
-	case t.Escalated || t.State == models.StateAppealed:
+	case t.Escalated || t.State == models.StateAppealed || t.State == models.StatePendingReview ||
+		(t.WindowID != nil && t.HandledBy() == models.RouteSupervisors):
 		return text.T(lang, "owner_supervisor")
 	case t.WindowID == nil:
 		return text.T(lang, "owner_center")
+	case t.HandledBy() == models.RouteLead:
+		return text.T(lang, "owner_lead")
 	}
 	return text.T(lang, "owner_staff")
 }
@@ -84,13 +87,21 @@ var eventKeys = map[models.Action]string{
 	models.ActPlan: "ev_plan", models.ActDone: "ev_done", models.ActExpire: "ev_expire",
 	models.ActAppeal: "ev_appeal", models.ActEscalate: "ev_escalate", models.ActPublish: "ev_publish",
 	models.ActAssign: "ev_assign", models.ActChase: "ev_chase", models.ActJoin: "ev_join",
+	models.ActApprove: "ev_approve", models.ActSendBack: "ev_sendback", models.ActRefer: "ev_refer",
 }
 
-// publicNote is the part of an event's note a citizen may read: the plan, the result, a
-// rejection's reason.
+// StaffEventLabel says what a ticket event was, in the words of staff and supervisors: the
+// window's and the supervision office's steps, where the citizen's timeline (EventLabel) speaks
+// to the citizen ("待您评价").
+func StaffEventLabel(lang string, ev *models.TicketEvent) string {
+	return text.StaffEvent(lang, string(ev.Action), string(ev.ToState))
+}
+
+// publicNote is the part of an event's note a citizen may read: the plan, the result approved,
+// a rejection's reason.
 func publicNote(ev *models.TicketEvent) string {
 	switch ev.Action {
-	case models.ActPlan, models.ActDone, models.ActReject:
+	case models.ActPlan, models.ActApprove, models.ActReject:
 		return ev.Note
 	}
 	return ""

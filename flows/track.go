@@ -122,7 +122,7 @@ func (f *track) one(ctx context.Context, t *Turn, no string) ([]bot.Reply, error
 // it) ends the view.
 func (f *track) Step(_ context.Context, t *Turn, _ *struct{}, _ Input) ([]bot.Reply, error) {
 	t.End()
-	return []bot.Reply{{Text: t.T("not_understood")}}, nil
+	return []bot.Reply{{Text: t.T("not_understood"), Buttons: StartButtons(t)}}, nil
 }
 
 // Ask implements Steps; the view has no buttons of its own to go stale.

@@ -89,6 +89,11 @@ type account struct {
 
 func (a account) role() string { return a.actor.Role }
 
+// supervises reports whether the account is a supervisor's or an administrator's.
+func (a account) supervises() bool {
+	return a.actor.Role == models.RoleSupervisor || a.actor.Role == models.RoleAdmin
+}
+
 // account loads the role of the turn's chat account. A binding to a staff record that is gone
 // or has no usable role makes the account a citizen again.
 func (d *Desk) account(ctx context.Context, c *models.Citizen) (account, error) {
@@ -117,6 +122,8 @@ type call struct {
 	args string
 	// page is the page of a list asked for (1 = first).
 	page int
+	// pressed: the command came from a button.
+	pressed bool
 }
 
 func (c *call) lang() string                  { return c.t.Lang }
@@ -133,9 +140,9 @@ func (c *call) line() string {
 
 // Role sets of the commands.
 var (
-	anyRole   = []string{models.RoleCitizen, models.RoleStaff, models.RoleSupervisor, models.RoleAdmin}
-	boundRole = []string{models.RoleStaff, models.RoleSupervisor, models.RoleAdmin}
-	staffRole = []string{models.RoleStaff}
+	anyRole   = []string{models.RoleCitizen, models.RoleStaff, models.RoleLead, models.RoleSupervisor, models.RoleAdmin}
+	boundRole = []string{models.RoleStaff, models.RoleLead, models.RoleSupervisor, models.RoleAdmin}
+	staffRole = []string{models.RoleStaff, models.RoleLead}
 	supRole   = []string{models.RoleSupervisor, models.RoleAdmin}
 )
 
@@ -158,6 +165,10 @@ var deskCommands = map[string]deskCommand{
 	"plan":    {boundRole, (*Desk).plan},
 	"done":    {boundRole, (*Desk).done},
 	"mystats": {staffRole, (*Desk).mystats},
+
+	"approve":  {supRole, (*Desk).approve},
+	"sendback": {supRole, (*Desk).sendback},
+	"refer":    {supRole, (*Desk).refer},
 
 	"stats":    {supRole, (*Desk).stats},
 	"rank":     {supRole, (*Desk).rank},
@@ -183,6 +194,16 @@ var deskKeywords = map[string]string{
 	"解绑": "unbind", "解除绑定": "unbind",
 }
 
+// deskWords are Chinese words staff and supervisors may type instead of a command's name, followed
+// by its arguments ("受理 T20261123-0001"), as the buttons are labelled; only for a role that has
+// the command.
+var deskWords = map[string]string{
+	"查看": "ticket", "查看工单": "ticket", "受理": "accept", "整改方案": "plan", "提交整改方案": "plan",
+	"整改结果": "done", "提交整改结果": "done", "办结": "done", "通过": "approve", "审核通过": "approve",
+	"退回": "sendback", "移送": "refer", "移送纪检监察": "refer", "核实": "verify", "复核": "review",
+	"指派": "assign", "督办": "escalate", "升级督办": "escalate", "公示": "publish", "申诉": "appeal",
+}
+
 // allowed reports whether role may use the desk command name.
 func allowed(name, role string) bool {
 	c, ok := deskCommands[name]
@@ -194,6 +215,8 @@ func (d *Desk) help(lang, role string) string {
 	switch role {
 	case models.RoleStaff:
 		return text.T(lang, "help_staff")
+	case models.RoleLead:
+		return text.T(lang, "help_lead")
 	case models.RoleSupervisor, models.RoleAdmin:
 		return text.T(lang, "help_supervisor")
 	}
@@ -291,7 +314,7 @@ func roleLabel(lang, role string) string { return text.T(lang, "role_"+role) }
 // staffPlace names where a staff record works: the window, the supervised center, or all.
 func (d *Desk) staffPlace(lang string, st *models.Staff) string {
 	switch {
-	case st.Role == models.RoleStaff && st.Window != nil:
+	case (st.Role == models.RoleStaff || st.Role == models.RoleLead) && st.Window != nil:
 		return st.Window.Code + " " + st.Window.Name
 	case st.Role == models.RoleSupervisor && st.Center != nil:
 		return st.Center.Name
@@ -345,7 +368,8 @@ func (d *Desk) list(ctx context.Context, c *call, head string, items []listItem,
 	if err := d.o.State.Set(ctx, moreKey(c.t), []byte(next), moreTTL); err != nil {
 		return nil, fmt.Errorf("handlers: %s: %w", c.name, err)
 	}
-	return []bot.Reply{{Text: b.String(), Buttons: bot.Column(btns...)}}, nil
+	// The rows' buttons are commands: kept, so that on WeChat a number opens its row.
+	return []bot.Reply{{Text: b.String(), Buttons: bot.Column(btns...), Pick: next == "" && len(btns) > 0}}, nil
 }
 
 // more returns the page and command line that /more continues with; ok is false when there is
@@ -369,23 +393,29 @@ func (d *Desk) more(ctx context.Context, t *flows.Turn) (page int, line string, 
 // Tickets.
 
 // visible returns the ticket numbered no if the account's scope covers it; nil otherwise, which
-// the commands answer exactly like a number that does not exist.
-func (d *Desk) visible(ctx context.Context, c *call, no string) (*models.Ticket, error) {
+// the commands answer exactly like a number that does not exist. A bad review that names the
+// account (its person, never its handler) is returned too, marked read only: the person named
+// may read it and appeal, and nothing else.
+func (d *Desk) visible(ctx context.Context, c *call, no string) (tk *models.Ticket, readOnly bool, err error) {
 	no = models.NormTicketNo(no)
 	if !models.TicketNoPattern.MatchString(no) {
-		return nil, nil
+		return nil, false, nil
 	}
-	tk, err := d.o.Store.TicketByNo(ctx, no)
+	tk, err = d.o.Store.TicketByNo(ctx, no)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("handlers: %s: %w", c.name, err)
+		return nil, false, fmt.Errorf("handlers: %s: %w", c.name, err)
 	}
-	if !c.acct.actor.Covers(tk) {
-		return nil, nil
+	a := c.acct.actor
+	switch {
+	case a.Covers(tk):
+		return tk, false, nil
+	case a.Named(tk) && tk.Kind == models.KindBadReview && (a.Role == models.RoleStaff || a.Role == models.RoleLead):
+		return tk, true, nil
 	}
-	return tk, nil
+	return nil, false, nil
 }
 
 func (c *call) unknownTicket(no string) []bot.Reply {
@@ -411,8 +441,9 @@ func urgency(a, b models.Ticket) int {
 func (d *Desk) todo(ctx context.Context, c *call) ([]bot.Reply, error) {
 	f := models.TicketFilter{States: models.OpenStates(), Limit: listFetchLimit}
 	head := "todo_head"
-	if c.acct.role() == models.RoleStaff {
-		f.WindowID = c.acct.actor.WindowID
+	if r := c.acct.role(); r == models.RoleStaff || r == models.RoleLead {
+		actor := c.acct.actor
+		f.Handler = &actor
 	} else {
 		f.CenterID, f.SupervisorOwned, head = c.acct.actor.CenterID, true, "todo_head_sup"
 	}
@@ -442,7 +473,7 @@ func (d *Desk) ticketLine(c *call, n int, tk *models.Ticket, rules models.Ticket
 			line += c.T("list_late", "Days", late)
 		}
 	}
-	if tk.Escalated && c.acct.role() == models.RoleStaff {
+	if tk.Escalated && !c.acct.supervises() {
 		line += c.T("list_escalated")
 	}
 	return line
@@ -464,20 +495,51 @@ func (d *Desk) ticket(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if no == "" {
 		return c.reply(c.T("usage_ticket")), nil
 	}
-	tk, err := d.visible(ctx, c, no)
+	tk, readOnly, err := d.visible(ctx, c, no)
 	if err != nil || tk == nil {
 		return c.unknownTicket(no), err
+	}
+	if readOnly {
+		return d.namedView(c, tk), nil
 	}
 	return d.ticketView(ctx, c, tk)
 }
 
-// ticketView shows one ticket with its timeline. Staff never see who filed it; supervisors see
-// a pseudonym, the masked phone, and the full number only when the citizen agreed to a call-back.
+// namedView is a bad review as the person it names reads it: where, what, its state, the plan
+// and the result; never who rated, nor the handlers' notes; and how to appeal.
+func (d *Desk) namedView(c *call, tk *models.Ticket) []bot.Reply {
+	lang, loc := c.lang(), d.o.Store.TicketRules().Location()
+	var b strings.Builder
+	b.WriteString(c.T("t_head", "No", tk.No, "Kind", c.T("kind_"+tk.Kind)))
+	b.WriteString(c.T("track_place", "Place", flows.TicketPlace(lang, tk)))
+	b.WriteString(c.T("track_category", "Category", text.Category(lang, tk.Category)))
+	b.WriteString(c.T("track_state", "State", text.State(lang, string(tk.State))))
+	b.WriteString(c.T("t_created", "Time", flows.StampLabel(lang, tk.CreatedAt, loc)))
+	if tk.Description != "" {
+		b.WriteString(c.T("t_desc", "Description", models.Truncate(models.MaskPII(tk.Description), 500)))
+	}
+	if tk.Plan != "" {
+		b.WriteString(c.T("t_plan", "Plan", models.Truncate(models.MaskPII(tk.Plan), 300)))
+	}
+	if tk.Result != "" && tk.State != models.StatePendingReview {
+		b.WriteString(c.T("t_result", "Result", models.Truncate(models.MaskPII(tk.Result), 300)))
+	}
+	b.WriteString(c.T("t_readonly"))
+	if tk.State.Open() && tk.State != models.StateAppealed && !tk.StaffAppealed {
+		b.WriteString("\n" + c.T("hint_appeal", "No", tk.No))
+	}
+	return c.reply(b.String())
+}
+
+// ticketView shows one ticket with its timeline, in the words of staff and supervisors. Staff
+// never see who filed it; supervisors see a pseudonym (an anonymous filing's own, never the
+// citizen's), the masked phone, and the full number only when the citizen agreed to a
+// call-back. Supervisors and leads see whom the citizen named. The next actions are buttons.
 func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bot.Reply, error) {
 	lang, rules := c.lang(), d.o.Store.TicketRules()
 	loc := rules.Location()
-	sup := c.acct.role() != models.RoleStaff
-	evs, err := d.o.Store.TicketEvents(ctx, tk.ID, !sup)
+	sup := c.acct.supervises()
+	evs, err := d.o.Store.TicketEvents(ctx, tk.ID, !sup && c.acct.role() != models.RoleLead)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: ticket: %w", err)
 	}
@@ -499,6 +561,18 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 		return nil, err
 	}
 	b.WriteString(c.T("t_owner", "Owner", owner))
+	if tk.NamedStaffID != nil && (sup || c.acct.role() == models.RoleLead) {
+		st, err := d.o.Store.StaffByID(ctx, *tk.NamedStaffID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return nil, fmt.Errorf("handlers: ticket: %w", err)
+		}
+		if st != nil {
+			b.WriteString(c.T("t_named", "Name", st.Name, "StaffNo", st.StaffNo))
+		}
+	}
+	if tk.Conduct {
+		b.WriteString(c.T("t_conduct"))
+	}
 	b.WriteString(c.T("t_created", "Time", flows.StampLabel(lang, tk.CreatedAt, loc)))
 	if due := tk.Due(); !due.IsZero() {
 		b.WriteString(c.T("track_deadline", "Due", flows.DayLabel(lang, due, loc)))
@@ -509,10 +583,14 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 	if tk.Description != "" {
 		b.WriteString(c.T("t_desc", "Description", models.Truncate(models.MaskPII(tk.Description), 500)))
 	}
-	if len(photos) > 0 {
-		b.WriteString(c.T("t_photos", "Count", len(photos)))
+	counts := map[string]int{}
+	for _, p := range photos {
+		counts[p.Purpose]++
 	}
-	ref := d.o.Pseudonyms.Citizen(tk.CitizenID)
+	if n := counts[models.PhotoComplaint]; n > 0 {
+		b.WriteString(c.T("t_photos", "Count", n))
+	}
+	ref := d.ref(tk)
 	if sup {
 		ident := c.T("t_realname")
 		if tk.Anonymous || tk.Phone == "" {
@@ -542,11 +620,20 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 	if tk.Result != "" {
 		b.WriteString(c.T("t_result", "Result", models.Truncate(models.MaskPII(tk.Result), 300)))
 	}
+	if n := counts[models.PhotoEvidence]; n > 0 {
+		b.WriteString(c.T("t_evidence", "Count", n))
+	}
 	if tk.AppealBy != "" {
 		b.WriteString(c.T("t_appeal", "By", c.T("actor_"+tk.AppealBy), "Reason", models.Truncate(models.MaskPII(tk.AppealReason), 300)))
 	}
 	if tk.Rerate != "" {
 		b.WriteString(c.T("t_rerate", "Verdict", c.T("rerate_"+tk.Rerate)))
+	}
+	if n := counts[models.PhotoRerate]; n > 0 {
+		b.WriteString(c.T("t_rerate_photos", "Count", n))
+	}
+	if tk.ReferredAt != nil {
+		b.WriteString(c.T("t_referred", "Time", flows.StampLabel(lang, *tk.ReferredAt, loc)))
 	}
 	if tk.PublishedAt != nil {
 		b.WriteString(c.T("t_published", "Time", flows.StampLabel(lang, *tk.PublishedAt, loc)))
@@ -554,9 +641,9 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 	if len(evs) > 0 {
 		b.WriteString(c.T("track_timeline"))
 		for _, ev := range evs {
-			fmt.Fprintf(&b, "\n%s %s", flows.StampLabel(lang, ev.CreatedAt, loc), flows.EventLabel(lang, &ev))
+			fmt.Fprintf(&b, "\n%s %s", flows.StampLabel(lang, ev.CreatedAt, loc), flows.StaffEventLabel(lang, &ev))
 			b.WriteString(c.T("t_event_actor", "Actor", c.T("actor_"+ev.ActorRole)))
-			if note := eventNote(lang, &ev); note != "" && ev.Action != models.ActSubmit && (sup || ev.Public) {
+			if note := eventNote(lang, &ev); note != "" && ev.Action != models.ActSubmit && (sup || ev.Public || c.acct.role() == models.RoleLead) {
 				b.WriteString(c.T("track_note", "Note", models.Truncate(note, 200)))
 			}
 		}
@@ -565,15 +652,19 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 	if len(hints) > 0 {
 		b.WriteString("\n\n" + strings.Join(hints, "\n"))
 	}
-	return []bot.Reply{{Text: b.String(), Buttons: bot.Column(buttons...)}}, nil
+	return []bot.Reply{{Text: b.String(), Buttons: buttons, Pick: len(buttons) > 0}}, nil
 }
+
+// ref is how supervisors, exports and reports name who filed a ticket: the citizen's pseudonym,
+// or for an anonymous filing a pseudonym of its own, which nothing joins to the citizen's.
+func (d *Desk) ref(tk *models.Ticket) string { return d.o.Pseudonyms.Of(tk) }
 
 // eventNote is an event's note with the outcome of a re-rating or a review in words.
 func eventNote(lang string, ev *models.TicketEvent) string {
 	switch ev.Action {
 	case models.ActRerate:
 		outcome, rest, _ := strings.Cut(ev.Note, ": ")
-		return joinNote(text.T(lang, "rerate_"+outcome), rest)
+		return joinNote(text.T(lang, "rerate_"+outcome), models.MaskPII(rest))
 	case models.ActReview:
 		outcome, rest, _ := strings.Cut(ev.Note, ": ")
 		key := "btn_dismiss"
@@ -592,51 +683,78 @@ func joinNote(a, b string) string {
 	return a + "：" + b
 }
 
-// nextSteps are the actions the account can take on the ticket now: buttons for those that need
-// no text, hints with the command for those that do.
-func (d *Desk) nextSteps(c *call, tk *models.Ticket, ref string) (hints []string, buttons []bot.Button) {
-	working := tk.State.Open() && tk.State != models.StateAppealed
-	switch c.acct.role() {
-	case models.RoleStaff:
-		switch tk.State {
-		case models.StateSubmitted:
-			hints = append(hints, c.T("hint_accept", "No", tk.No))
-			buttons = append(buttons, bot.Button{Label: c.T("btn_accept"), Payload: "cmd:/accept " + tk.No})
-		case models.StateAccepted, models.StateReopened:
-			hints = append(hints, c.T("hint_plan", "No", tk.No))
-		case models.StateRectifying:
-			hints = append(hints, c.T("hint_done", "No", tk.No))
+// pushButtons words the buttons of models.NextActions in lang.
+func pushButtons(lang string, rows [][]models.PushButton) [][]bot.Button {
+	var out [][]bot.Button
+	for _, row := range rows {
+		btns := make([]bot.Button, 0, len(row))
+		for _, b := range row {
+			btns = append(btns, bot.Button{Label: text.T(lang, b.Key), Payload: b.Payload})
 		}
+		out = append(out, btns)
+	}
+	return out
+}
+
+// nextSteps are the actions the account can take on the ticket now: buttons for each (a
+// command that needs words asks for them when pressed), and hints with the commands to type.
+func (d *Desk) nextSteps(c *call, tk *models.Ticket, ref string) (hints []string, buttons [][]bot.Button) {
+	working := tk.State.Open() && tk.State != models.StateAppealed && tk.State != models.StatePendingReview
+	role := models.RoleStaff
+	if c.acct.supervises() {
+		role = models.RoleSupervisor
+	}
+	rows := models.NextActions(tk, role)
+	// The view is open already: its own "view" button is left out.
+	buttons = pushButtons(c.lang(), rows[1:])
+	min := d.o.Store.TicketRules().MinResult()
+	switch tk.State {
+	case models.StateSubmitted:
+		if role == models.RoleSupervisor {
+			hints = append(hints, c.T("hint_verify", "No", tk.No))
+		} else {
+			hints = append(hints, c.T("hint_accept", "No", tk.No))
+		}
+	case models.StateAccepted, models.StateReopened:
+		hints = append(hints, c.T("hint_plan", "No", tk.No))
+	case models.StateRectifying:
+		hints = append(hints, c.T("hint_done", "No", tk.No, "Min", min))
+	case models.StatePendingReview:
+		if role == models.RoleSupervisor {
+			hints = append(hints, c.T("hint_approve", "No", tk.No))
+		} else {
+			hints = append(hints, c.T("hint_pending"))
+		}
+	case models.StateAppealed:
+		if role == models.RoleSupervisor {
+			hints = append(hints, c.T("hint_review", "No", tk.No))
+		}
+	}
+	if role == models.RoleStaff {
 		if working && tk.Kind == models.KindBadReview && !tk.StaffAppealed {
 			hints = append(hints, c.T("hint_appeal", "No", tk.No))
 		}
-	default:
-		switch tk.State {
-		case models.StateSubmitted:
-			hints = append(hints, c.T("hint_verify", "No", tk.No))
-			buttons = append(buttons, bot.Button{Label: c.T("btn_accept"), Payload: "cmd:/verify " + tk.No + " valid"})
-		case models.StateAppealed:
-			hints = append(hints, c.T("hint_review", "No", tk.No))
-			buttons = append(buttons,
-				bot.Button{Label: c.T("btn_uphold"), Payload: "cmd:/review " + tk.No + " uphold"},
-				bot.Button{Label: c.T("btn_dismiss"), Payload: "cmd:/review " + tk.No + " dismiss"})
-		case models.StateAccepted, models.StateReopened:
-			hints = append(hints, c.T("hint_plan", "No", tk.No))
-		case models.StateRectifying:
-			hints = append(hints, c.T("hint_done", "No", tk.No))
-		}
-		if working && !tk.Escalated {
-			buttons = append(buttons, bot.Button{Label: c.T("btn_escalate"), Payload: "cmd:/escalate " + tk.No})
-		}
-		if (tk.State == models.StateResolved || tk.State == models.StateClosed) && tk.PublishedAt == nil && tk.Plan != "" && tk.Result != "" {
-			buttons = append(buttons, bot.Button{Label: c.T("btn_publish"), Payload: "cmd:/publish " + tk.No})
-		}
-		hints = append(hints, c.T("hint_ban", "Citizen", ref))
+		return hints, buttons
 	}
+	if tk.Conduct && tk.State.Open() && tk.State != models.StateAppealed {
+		hints = append(hints, c.T("hint_refer", "No", tk.No))
+	}
+	var more []bot.Button
+	if working && !tk.Escalated {
+		more = append(more, bot.Button{Label: c.T("btn_escalate"), Payload: "cmd:/escalate " + tk.No})
+	}
+	if (tk.State == models.StateResolved || tk.State == models.StateClosed) && tk.PublishedAt == nil && tk.Plan != "" && tk.Result != "" {
+		more = append(more, bot.Button{Label: c.T("btn_publish"), Payload: "cmd:/publish " + tk.No})
+	}
+	if len(more) > 0 {
+		buttons = append(buttons, more)
+	}
+	hints = append(hints, c.T("hint_ban", "Citizen", ref))
 	return hints, buttons
 }
 
-// owner says who handles a ticket: the assigned person, the supervisors, or the window.
+// owner says who handles a ticket: the assigned person, the supervisors, the window's lead, or
+// the window.
 func (d *Desk) owner(ctx context.Context, lang string, tk *models.Ticket) (string, error) {
 	switch {
 	case tk.OwnerStaffID != nil:
@@ -651,10 +769,14 @@ func (d *Desk) owner(ctx context.Context, lang string, tk *models.Ticket) (strin
 			return st.Name + " " + st.StaffNo + " · " + text.T(lang, "owner_supervisor"), nil
 		}
 		return st.Name + " " + st.StaffNo, nil
-	case tk.Escalated || tk.State == models.StateAppealed:
+	case tk.Escalated || tk.State == models.StateAppealed || tk.State == models.StatePendingReview ||
+		(tk.WindowID != nil && tk.HandledBy() == models.RouteSupervisors):
 		return text.T(lang, "owner_supervisor"), nil
 	}
-	if tk.Window != nil {
+	switch {
+	case tk.Window != nil && tk.HandledBy() == models.RouteLead:
+		return tk.Window.Code + " " + text.T(lang, "owner_lead"), nil
+	case tk.Window != nil:
 		return text.T(lang, "owner_window", "Code", tk.Window.Code), nil
 	}
 	return text.T(lang, "owner_center"), nil
@@ -662,10 +784,16 @@ func (d *Desk) owner(ctx context.Context, lang string, tk *models.Ticket) (strin
 
 // Transitions.
 
-// act applies a change to a ticket the account can see and answers with ok's sentence, or with
-// the reason the change was refused.
-func (d *Desk) act(ctx context.Context, c *call, no string, ch models.Change, ok func(tk *models.Ticket) string) ([]bot.Reply, error) {
-	tk, err := d.visible(ctx, c, no)
+// act applies a change to a ticket the account can see and answers with what happened, or with
+// the reason the change was refused. The person a ticket names is answered, whatever they try
+// but an appeal, exactly as for a ticket that does not exist.
+func (d *Desk) act(ctx context.Context, c *call, no string, ch models.Change) ([]bot.Reply, error) {
+	return d.actSaying(ctx, c, no, ch, nil)
+}
+
+// actSaying is act answering with ok's sentence (nil: flows.DeskDone's).
+func (d *Desk) actSaying(ctx context.Context, c *call, no string, ch models.Change, ok func(tk *models.Ticket) string) ([]bot.Reply, error) {
+	tk, _, err := d.visible(ctx, c, no)
 	if err != nil || tk == nil {
 		return c.unknownTicket(no), err
 	}
@@ -674,7 +802,7 @@ func (d *Desk) act(ctx context.Context, c *call, no string, ch models.Change, ok
 	var te *models.TransitionError
 	switch {
 	case errors.As(err, &te):
-		return c.reply(d.refusal(c, tk, ch, te)), nil
+		return c.reply(flows.DeskRefusal(c.lang(), tk, ch, te, d.o.Store.TicketRules())), nil
 	case errors.Is(err, models.ErrNotFound):
 		return c.unknownTicket(no), nil
 	case err != nil:
@@ -682,50 +810,31 @@ func (d *Desk) act(ctx context.Context, c *call, no string, ch models.Change, ok
 	}
 	d.o.Logger.InfoContext(ctx, "ticket changed from chat", "ticket", after.No, "action", ch.Action,
 		"role", c.acct.role(), "staff_id", c.acct.actor.StaffID)
-	return c.reply(ok(after)), nil
+	if ok != nil {
+		return c.reply(ok(after)), nil
+	}
+	return c.reply(flows.DeskDone(c.lang(), after, ch.Action, len(ch.Photos), d.loc())), nil
 }
 
-// refusal is the sentence for a refused change: the state does not allow it, the role may not,
-// or something it needs is missing.
-func (d *Desk) refusal(c *call, tk *models.Ticket, ch models.Change, te *models.TransitionError) string {
-	act := c.T(actionTexts[ch.Action].name)
-	switch {
-	case errors.Is(te, models.ErrAlreadyAppealed):
-		return c.T("err_appealed", "No", tk.No)
-	case errors.Is(te, models.ErrForbidden):
-		return c.T("err_forbidden", "No", tk.No, "Action", act)
-	case errors.Is(te, models.ErrBadInput):
-		switch ch.Action {
-		case models.ActPublish:
-			return c.T("err_publish_unfinished", "No", tk.No)
-		case models.ActAssign:
-			return c.T("err_other_center", "StaffNo", ch.Note, "No", tk.No)
+// ask starts the conversation that asks for the words of an action (a plan, a result with its
+// photos, a reason) on a ticket the account can see, when the action is possible now; otherwise
+// it answers as act would.
+func (d *Desk) ask(ctx context.Context, c *call, no string, action models.Action) ([]bot.Reply, error) {
+	tk, _, err := d.visible(ctx, c, no)
+	if err != nil || tk == nil {
+		return c.unknownTicket(no), err
+	}
+	rules := d.o.Store.TicketRules()
+	// A trial on a copy: whether the action is open to the account in the ticket's state.
+	trial := *tk
+	ch := models.Change{Action: action, Actor: c.acct.actor, Note: strings.Repeat("…", max(rules.MinResult(), 1)), At: c.t.Now}
+	if _, err := trial.Apply(ch, rules); err != nil {
+		var te *models.TransitionError
+		if errors.As(err, &te) && !errors.Is(te, models.ErrBadInput) {
+			return c.reply(flows.DeskRefusal(c.lang(), tk, ch, te, rules)), nil
 		}
-		return c.T(actionTexts[ch.Action].usage)
 	}
-	switch {
-	case ch.Action == models.ActEscalate && tk.Escalated:
-		return c.T("err_escalated", "No", tk.No)
-	case ch.Action == models.ActPublish && tk.PublishedAt != nil:
-		return c.T("err_published", "No", tk.No)
-	case ch.Action == models.ActAppeal && tk.Kind != models.KindBadReview && tk.State.Open():
-		return c.T("err_not_bad_review", "No", tk.No)
-	}
-	return c.T("err_state", "No", tk.No, "State", text.State(c.lang(), string(tk.State)), "Action", act)
-}
-
-// actionTexts are the catalog keys that name each action staff and supervisors take from chat
-// ("you cannot accept it now"), and of the usage line shown when the command lacks something.
-var actionTexts = map[models.Action]struct{ name, usage string }{
-	models.ActAccept:   {"act_accept", "usage_accept"},
-	models.ActReject:   {"act_reject", "usage_reject"},
-	models.ActAssign:   {"act_assign", "usage_assign"},
-	models.ActPlan:     {"act_plan", "usage_plan"},
-	models.ActDone:     {"act_done", "usage_done"},
-	models.ActAppeal:   {"act_appeal", "usage_appeal"},
-	models.ActReview:   {"act_review", "usage_review"},
-	models.ActEscalate: {"act_escalate", "usage_escalate"},
-	models.ActPublish:  {"act_publish", "usage_publish"},
+	return c.t.Start(ctx, flows.DeskNoteFlowName, string(action)+" "+tk.No)
 }
 
 // noAndText splits "NUMBER text…".
@@ -747,40 +856,67 @@ func (d *Desk) accept(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if no == "" {
 		return c.reply(c.T("usage_accept")), nil
 	}
-	return d.act(ctx, c, no, models.Change{Action: models.ActAccept}, func(tk *models.Ticket) string {
-		return c.T("ok_accept", "No", tk.No, "Due", flows.DayLabel(c.lang(), tk.RectifyDue, d.o.Store.TicketRules().Location()))
-	})
+	return d.act(ctx, c, no, models.Change{Action: models.ActAccept})
 }
 
 func (d *Desk) plan(ctx context.Context, c *call) ([]bot.Reply, error) {
-	return d.actWithText(ctx, c, models.ActPlan, "usage_plan", models.MaxNoteRunes, func(tk *models.Ticket) string {
-		return c.T("ok_plan", "No", tk.No)
-	})
+	return d.actWithText(ctx, c, models.ActPlan, "usage_plan", models.MaxNoteRunes)
 }
 
+// done records a rectification's result for the supervisors' review: "/done NUMBER RESULT" at
+// once, or "/done NUMBER" (the button) step by step with up to three photos.
 func (d *Desk) done(ctx context.Context, c *call) ([]bot.Reply, error) {
-	return d.actWithText(ctx, c, models.ActDone, "usage_done", models.MaxNoteRunes, func(tk *models.Ticket) string {
-		return c.T("ok_done", "No", tk.No)
-	})
+	return d.actWithText(ctx, c, models.ActDone, "usage_done", models.MaxNoteRunes)
 }
 
-// staffAppeal is /appeal from a staff account: contesting a bad review of their window as
-// mistaken or malicious (申诉). Citizens' /appeal is their own conversation.
+func (d *Desk) approve(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, _ := noAndText(c.args)
+	if no == "" {
+		return c.reply(c.T("usage_approve")), nil
+	}
+	return d.act(ctx, c, no, models.Change{Action: models.ActApprove})
+}
+
+func (d *Desk) sendback(ctx context.Context, c *call) ([]bot.Reply, error) {
+	return d.actWithText(ctx, c, models.ActSendBack, "usage_sendback", models.MaxReasonRunes)
+}
+
+// refer refers a conduct case to the discipline body, with an optional note: "/refer NUMBER
+// note" at once, or the button, which asks for the note.
+func (d *Desk) refer(ctx context.Context, c *call) ([]bot.Reply, error) {
+	no, note := noAndText(c.args)
+	if no == "" {
+		return c.reply(c.T("usage_refer")), nil
+	}
+	if note == "" && c.pressed {
+		return d.ask(ctx, c, no, models.ActRefer)
+	}
+	if r := c.tooLong(note, models.MaxNoteRunes); r != nil {
+		return r, nil
+	}
+	return d.act(ctx, c, no, models.Change{Action: models.ActRefer, Note: note})
+}
+
+// staffAppeal is /appeal from a staff or lead account: contesting a bad review of their window,
+// or one that names them, as mistaken or malicious (申诉). Citizens' /appeal is their own
+// conversation.
 func (d *Desk) staffAppeal(ctx context.Context, c *call) ([]bot.Reply, error) {
-	return d.actWithText(ctx, c, models.ActAppeal, "usage_appeal", models.MaxReasonRunes, func(tk *models.Ticket) string {
-		return c.T("ok_appeal", "No", tk.No)
-	})
+	return d.actWithText(ctx, c, models.ActAppeal, "usage_appeal", models.MaxReasonRunes)
 }
 
 // actWithText runs a change given as "NUMBER text", where the text is required and at most
-// limit characters; usage is the answer when either part is missing.
-func (d *Desk) actWithText(ctx context.Context, c *call, action models.Action, usage string, limit int, ok func(tk *models.Ticket) string) ([]bot.Reply, error) {
+// limit characters. Without the text (a button, or the command typed alone) it asks for it;
+// without a number the answer is usage.
+func (d *Desk) actWithText(ctx context.Context, c *call, action models.Action, usage string, limit int) ([]bot.Reply, error) {
 	no, text := noAndText(c.args)
-	if no == "" || text == "" {
+	if no == "" {
 		return c.reply(c.T(usage)), nil
+	}
+	if text == "" {
+		return d.ask(ctx, c, no, action)
 	}
 	if r := c.tooLong(text, limit); r != nil {
 		return r, nil
 	}
-	return d.act(ctx, c, no, models.Change{Action: action, Note: text}, ok)
+	return d.act(ctx, c, no, models.Change{Action: action, Note: text})
 }

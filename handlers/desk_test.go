@@ -130,11 +130,14 @@ func TestBindSupervisorAndAdmin(t *testing.T) {
 	})
 }
 
-// The whole story through the router: invite → bind → a bad review arrives → the window's staff
-// work it → the citizen re-rates → the supervisor's statistics show it.
+// The whole story through the router: invite → bind → a bad review naming 张伟 arrives → the
+// window's lead works it, never 张伟, who reads it and is otherwise answered as for an unknown
+// ticket → the result goes to the supervisor, who sends it back once and approves it → the
+// citizen re-rates → the supervisor's statistics show it.
 func TestStaffStoryThroughRouter(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r *rig) {
 		staff := r.bind("DEMO-001")
+		lead := r.bind("DEMO-L01")
 		sup := r.bind(models.DemoSupervisorNo)
 
 		// A citizen rates W001 badly in the chat, naming 张伟.
@@ -144,51 +147,97 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 		r.press(citizen, "rate:level:1")
 		r.press(citizen, "rate:aspects:attitude.cold")
 		r.press(citizen, "rate:aspects:done")
-		out := r.say(citizen, "窗口人员玩手机")
+		r.say(citizen, "窗口人员玩手机")
+		out := r.say(citizen, "说完了")
 		testenv.MustContain(t, out, "已生成差评工单 T20261123-0001")
 		no := "T20261123-0001"
 
-		// The staff member's chat account was pushed the new bad review, without the citizen.
+		// The lead's chat account was pushed the new bad review with its number and the next
+		// step as a button, without the citizen; 张伟's was not.
 		var pushes []models.Push
-		testenv.DB(t, r.store).Where("citizen_id = ?", r.citizen(staff).ID).Find(&pushes)
+		testenv.DB(t, r.store).Where("citizen_id = ?", r.citizen(lead).ID).Find(&pushes)
 		pushes = pushtest.Worded(t, pushes...)
-		if len(pushes) != 1 || !strings.Contains(pushes[0].Text, no) || strings.Contains(pushes[0].Text, citizen) {
-			t.Fatalf("staff pushes = %+v", pushes)
+		if len(pushes) != 1 || !strings.Contains(pushes[0].Text, "/ticket "+no) || !strings.Contains(pushes[0].Text, "承办：窗口负责人") ||
+			strings.Contains(pushes[0].Text, citizen) || !strings.Contains(pushes[0].Buttons, "cmd:/accept "+no) {
+			t.Fatalf("lead pushes = %+v", pushes)
+		}
+		if n := testenv.Count[models.Push](t, r.store, "citizen_id = ?", r.citizen(staff).ID); n != 0 {
+			t.Fatalf("张伟, whom it names, was pushed %d times", n)
 		}
 
-		out = r.say(staff, "待办") // the WeChat word for /todo
+		// 张伟 reads it without the rater, and cannot act on it.
+		out = r.say(staff, "/ticket "+no)
+		testenv.MustContain(t, out, "工单 "+no+"（差评工单）", "窗口人员玩手机", "只能查看", "/appeal "+no)
+		testenv.MustNotContain(t, out, "C-", "群众：", "/accept")
+		if hasButton(out, "cmd:/accept "+no) {
+			t.Fatalf("the person named is offered to accept: %+v", out)
+		}
+		unknown := testenv.Text(r.say(staff, "/accept T20990101-0001"))
+		for _, try := range []string{"/accept " + no, "/plan " + no + " 我自己整改", "/done " + no + " 我已经整改好了，请群众放心满意"} {
+			if got := testenv.Text(r.say(staff, try)); strings.ReplaceAll(got, no, "X") != strings.ReplaceAll(unknown, "T20990101-0001", "X") {
+				t.Fatalf("%s by the person named: %q, want the answer for an unknown ticket %q", try, got, unknown)
+			}
+		}
+		testenv.MustNotContain(t, r.say(staff, "待办"), no)
+
+		out = r.say(lead, "待办") // the WeChat word for /todo
 		testenv.MustContain(t, out, "待办工单（1 件", no, "待受理", "期限 2026年11月24日 周二")
 		if !hasButton(out, "cmd:/ticket "+no) {
 			t.Fatalf("todo lacks the ticket button: %+v", out)
 		}
-		out = r.press(staff, "cmd:/ticket "+no)
-		testenv.MustContain(t, out, "工单 "+no+"（差评工单）", "窗口人员玩手机", "/accept "+no)
+		out = r.press(lead, "cmd:/ticket "+no)
+		testenv.MustContain(t, out, "工单 "+no+"（差评工单）", "窗口人员玩手机", "群众点名：张伟（工号 DEMO-001）", "/accept "+no)
 		testenv.MustNotContain(t, out, "C-", "群众：")
-		out = r.press(staff, "cmd:/accept "+no)
+		if !hasButton(out, "cmd:/accept "+no) {
+			t.Fatalf("the view lacks the accept button: %+v", out)
+		}
+		// Out of order: what comes first.
+		testenv.MustContain(t, r.say(lead, "/done "+no+" 已批评教育并调整岗位，加强巡查"), "请先受理：/accept "+no)
+		out = r.press(lead, "cmd:/accept "+no)
 		testenv.MustContain(t, out, "工单 "+no+" 已受理", "/plan "+no)
-		out = r.say(staff, "/plan "+no+" 对当事人进行批评教育，加强窗口纪律检查")
+		testenv.MustContain(t, r.say(lead, "/done "+no+" 已批评教育并调整岗位，加强巡查"), "请先提交整改方案：/plan "+no+" 内容")
+		out = r.press(lead, "cmd:/plan "+no)
+		testenv.MustContain(t, out, "请输入工单 "+no+" 的整改方案")
+		out = r.say(lead, "对当事人进行批评教育，加强窗口纪律检查")
 		testenv.MustContain(t, out, "整改方案已记录")
-		out = r.say(staff, "/done "+no+" 已批评教育并调整岗位")
-		testenv.MustContain(t, out, "已办结")
+		// A result without substance is refused with the rule.
+		testenv.MustContain(t, r.say(lead, "/done "+no+" 已整改"), "至少需要 15 个字", "现在 3 个字")
+		out = r.say(lead, "/done "+no+" 已批评教育当事人并调整岗位，每日抽查")
+		testenv.MustContain(t, out, "已提交督查审核")
+		if n := testenv.Count[models.Push](t, r.store, "kind = ?", models.KindRerateInvite); n != 0 {
+			t.Fatal("the citizen was invited before the sign-off")
+		}
+
+		// The supervisor sends it back once, then approves.
+		out = r.say(sup, "/ticket "+no)
+		testenv.MustContain(t, out, "待督查审核", "群众点名：张伟（工号 DEMO-001）", "提交整改结果，待督查审核（窗口负责人）")
+		if !hasButton(out, "cmd:/approve "+no) || !hasButton(out, "cmd:/sendback "+no) {
+			t.Fatalf("the supervisor's view lacks approve and send back: %+v", out)
+		}
+		testenv.MustContain(t, r.press(sup, "cmd:/sendback "+no), "请输入退回工单 "+no+" 的原因")
+		testenv.MustContain(t, r.say(sup, "请补充岗位调整的文件"), "已退回工单 "+no)
+		out = r.say(lead, "/done "+no+" 已批评教育当事人并调整岗位，附岗位调整通知")
+		testenv.MustContain(t, out, "已提交督查审核")
+		testenv.MustContain(t, r.press(sup, "cmd:/approve "+no), "已审核通过")
 
 		// The citizen is asked to re-rate through the ticket notices, and re-rates.
 		var invite models.Push
 		testenv.DB(t, r.store).Where("citizen_id = ? AND kind = ?", r.citizen(citizen).ID, models.KindRerateInvite).First(&invite)
 		invite = pushtest.Worded(t, invite)[0]
-		if !strings.Contains(invite.Text, "已批评教育并调整岗位") || !strings.Contains(invite.Buttons, "/rerate "+no+" satisfied") {
+		if !strings.Contains(invite.Text, "附岗位调整通知") || !strings.Contains(invite.Buttons, "/rerate "+no+" satisfied") {
 			t.Fatalf("re-rate invitation = %+v", invite)
 		}
 		out = r.press(citizen, "cmd:/rerate "+no+" satisfied")
 		testenv.MustContain(t, out, "已关闭")
 
-		// 张伟 was named by the citizen: his own figures count the review.
-		testenv.MustContain(t, r.say(staff, "/mystats"), "点名评价您本人的 1 条，满意率 0.0%")
+		// 张伟 was named by the citizen: his own figures count the review, which he reads there.
+		testenv.MustContain(t, r.say(staff, "/mystats"), "点名评价您本人的 1 条，满意率 0.0%", "点名您本人的差评", "非常不满意 · 态度冷漠 · 工单 "+no+"（已关闭）", "窗口人员玩手机")
 
 		// The supervisor's statistics show the bad review and no open ticket.
 		out = r.say(sup, "/stats")
 		testenv.MustContain(t, out, "📊 示范政务服务中心 · 2026年11月", "评价 1 条", "非常不满意 1", "满意率 0.0%（目标 95.0%，未达标", "差评 1 条", "办理中 0 件")
 		out = r.say(sup, "/ticket "+no)
-		testenv.MustContain(t, out, "已关闭", "群众追评：满意", "工单关闭（群众）：满意", "C-")
+		testenv.MustContain(t, out, "已关闭", "群众追评：满意", "群众追评，工单关闭（群众）：满意", "督查退回，重新整改（督查）：请补充岗位调整的文件", "C-")
 		if !hasButton(out, "cmd:/publish "+no) {
 			t.Fatalf("no publish button: %+v", out)
 		}
@@ -225,7 +274,7 @@ func TestTicketViewPrivacy(t *testing.T) {
 		testenv.MustNotContain(t, out, "13812345678")
 
 		// Numbers the citizen typed into the description are masked for staff and supervisors.
-		typed, err := r.store.CreateComplaint(ctx, models.NewComplaint{CitizenID: filer.ID, WindowID: &w.ID, Category: "conduct",
+		typed, err := r.store.CreateComplaint(ctx, models.NewComplaint{CitizenID: filer.ID, WindowID: &w.ID, Category: "attitude",
 			Description: "要好处费，可打我手机13700001111或座机010-62345678，身份证110105194912310021", Channel: "telegram", At: r.clock.Now()})
 		if err != nil {
 			t.Fatal(err)
@@ -251,16 +300,19 @@ func TestRefusedTransitionsExplained(t *testing.T) {
 		staff, sup := r.bind("DEMO-001"), r.bind(models.DemoSupervisorNo)
 		no, _ := r.badReview("W001")
 		// Illegal in this state.
-		testenv.MustContain(t, r.say(staff, "/done "+no+" 好了"), "当前状态为“待受理”，不能办结")
+		testenv.MustContain(t, r.say(staff, "/done "+no+" 好了"), "当前状态为“待受理”，还不能办结。请先受理：/accept "+no)
+		testenv.MustContain(t, r.say(staff, "/approve "+no), "没有“/approve”这个指令")
 		// Missing input.
-		testenv.MustContain(t, r.say(staff, "/plan "+no), "用法：/plan 工单编号 整改方案")
+		testenv.MustContain(t, r.say(staff, "/plan "+no), "还不能记录整改方案。请先受理：/accept "+no)
+		testenv.MustContain(t, r.say(staff, "/plan"), "用法：/plan 工单编号 整改方案")
 		testenv.MustContain(t, r.say(sup, "/verify "+no+" invalid"), "用法：/verify")
 		testenv.MustContain(t, r.say(staff, "/plan "+no+" "+strings.Repeat("长", 1001)), "内容太长了（1001 字）")
 		// One appeal per side.
 		testenv.MustContain(t, r.say(staff, "/appeal "+no+" 恶意差评"), "申诉已提交")
-		testenv.MustContain(t, r.say(sup, "/review "+no+" dismiss"), "已驳回")
-		// The timeline says in words that the dismissed appeal sent the ticket back to work.
-		testenv.MustContain(t, r.say(sup, "/ticket "+no), "复核完成，继续办理")
+		testenv.MustContain(t, r.say(sup, "/review "+no+" 维持"), "已维持原评价或原决定，驳回工单 "+no+" 的申诉")
+		// The timeline says in the supervisor's words that the dismissed appeal sent the ticket
+		// back to work.
+		testenv.MustContain(t, r.say(sup, "/ticket "+no), "复核：维持原评价，继续办理（督查）：维持原评价/决定（驳回申诉）")
 		testenv.MustContain(t, r.say(staff, "/appeal "+no+" 再申诉"), "已申诉过一次")
 		// Staff can appeal bad reviews only.
 		w, _ := r.store.WindowByCode(context.Background(), "W001")
@@ -278,6 +330,9 @@ func TestRefusedTransitionsExplained(t *testing.T) {
 		testenv.MustContain(t, r.say(sup, "/assign "+no+" NOBODY"), "没有找到工号为“NOBODY”")
 		testenv.MustContain(t, r.say(sup, "/assign "+no+" DEMO-002"), "已指派给 李娜（DEMO-002）")
 		r.move(no, accept, plan, done)
+		testenv.MustContain(t, r.say(sup, "/publish "+no), "当前状态为“待督查审核”，不能公示")
+		testenv.MustContain(t, r.say(sup, "/approve "+no), "已审核通过")
+		testenv.MustContain(t, r.say(sup, "/approve "+no), "当前状态为“已办结待评价”，不能审核通过")
 		testenv.MustContain(t, r.say(sup, "/publish "+no), "已公示")
 		testenv.MustContain(t, r.say(sup, "/publish "+no), "已经公示过了")
 		// A supervisor may not appeal as staff: /appeal is the citizen's conversation for them.
@@ -391,7 +446,11 @@ func TestBanByPseudonym(t *testing.T) {
 		ref := r.refs.Citizen(r.citizen(troll).ID)
 		testenv.MustContain(t, out, ref)
 		testenv.MustContain(t, r.say(sup, "/ban "+strings.ToLower(ref)+" 多次恶意差评"), "已停用群众 "+ref, "多次恶意差评")
-		testenv.MustContain(t, r.say(sup, "/ban "+ref+" again"), "已处于停用状态")
+		// Banning again says what holds now, not what held before: a ban through one pseudonym
+		// must not tell that another stands for the same account.
+		again := testenv.Text(r.say(sup, "/ban "+ref+" again"))
+		testenv.MustContain(t, r.say(sup, "/ban "+ref+" again"), "已停用群众 "+ref)
+		testenv.MustNotContain(t, []bot.Reply{{Text: again}}, "已处于停用状态")
 		// Banned: no rating, no complaint, from a command, a keyword or a QR link.
 		testenv.MustContain(t, r.say(troll, "/rate"), "暂停评价和反映")
 		testenv.MustContain(t, r.say(troll, "投诉"), "暂停评价和反映")
@@ -400,7 +459,7 @@ func TestBanByPseudonym(t *testing.T) {
 		// Tracking their earlier ticket still works: their records stay.
 		testenv.MustContain(t, r.say(troll, "/track "+no), no)
 		testenv.MustContain(t, r.say(sup, "/unban "+ref), "已恢复群众")
-		testenv.MustContain(t, r.say(sup, "/unban "+ref), "当前没有被停用")
+		testenv.MustContain(t, r.say(sup, "/unban "+ref), "已恢复群众 "+ref)
 		testenv.MustContain(t, r.say(troll, "/start w_W002"), "W002")
 		testenv.MustContain(t, r.say(sup, "/ban C-NOTACITIZN x"), "没有找到群众")
 	})

@@ -50,7 +50,7 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Cloc
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, SessionTTL: 30 * time.Minute,
 	}, flows.NewRate(store, testenv.Shanghai, 1), flows.NewComplain(store, st, 30*time.Minute),
-		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store))
+		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store), flows.NewDeskNote(store, st, 30*time.Minute))
 	logs := &testenv.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	refs := models.NewPseudonyms([]byte("test secret"))

@@ -12,25 +12,26 @@ import (
 	"windowbot/models"
 )
 
-// The six accounts of the role table.
+// The seven accounts of the role table.
 const (
 	asCitizen    = "citizen"
 	asStaff      = "staff of the window"
+	asLead       = "lead of the window"
 	asOtherStaff = "staff of another window"
 	asSupervisor = "center supervisor"
 	asOtherSup   = "other-center supervisor"
 	asAdmin      = "admin"
 )
 
-var roles = []string{asCitizen, asStaff, asOtherStaff, asSupervisor, asOtherSup, asAdmin}
+var roles = []string{asCitizen, asStaff, asLead, asOtherStaff, asSupervisor, asOtherSup, asAdmin}
 
 // roleStaffNo is the staff record each role binds to; the citizen binds to none.
 var roleStaffNo = map[string]string{
-	asStaff: "DEMO-001", asOtherStaff: "DEMO-003", asSupervisor: models.DemoSupervisorNo,
+	asStaff: "DEMO-001", asLead: "DEMO-L01", asOtherStaff: "DEMO-003", asSupervisor: models.DemoSupervisorNo,
 	asOtherSup: "CITY-S01", asAdmin: "ADMIN-1",
 }
 
-// Expected outcomes besides a sentence of the command's own.
+// Expected outcomes besides a sentence of the command's own ("!text": an answer without text).
 const (
 	refused  = "REFUSED"                  // answered like an unknown command
 	notFound = "或不在您的管辖范围内"               // a ticket, window or citizen outside the scope
@@ -56,15 +57,29 @@ func everyone(want string) map[string]string {
 	return m
 }
 
-// ticketCommand: staff of the window, the center's supervisor and the admin may; the others
-// cannot see the ticket; the citizen has no such command.
+// ticketCommand: staff and the lead of the window, the center's supervisor and the admin may; the
+// others cannot see the ticket; the citizen has no such command.
 func ticketCommand(ok string) map[string]string {
-	return map[string]string{asCitizen: refused, asStaff: ok, asOtherStaff: notFound, asSupervisor: ok, asOtherSup: notFound, asAdmin: ok}
+	return map[string]string{asCitizen: refused, asStaff: ok, asLead: ok, asOtherStaff: notFound, asSupervisor: ok, asOtherSup: notFound, asAdmin: ok}
 }
 
 // supervisorCommand: only supervisors and the admin; the other center's supervisor gets other.
 func supervisorCommand(ok, other string) map[string]string {
-	return map[string]string{asCitizen: refused, asStaff: refused, asOtherStaff: refused, asSupervisor: ok, asOtherSup: other, asAdmin: ok}
+	return map[string]string{asCitizen: refused, asStaff: refused, asLead: refused, asOtherStaff: refused, asSupervisor: ok, asOtherSup: other, asAdmin: ok}
+}
+
+// conductCase files a complaint of 工作作风 on W001: the supervisors' alone.
+func conductCase(r *rig) vars {
+	ctx := context.Background()
+	chat := r.chat("whistle")
+	c := r.citizen(chat)
+	w, _ := r.store.WindowByCode(ctx, "W001")
+	tk, err := r.store.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w.ID, Category: "conduct",
+		Description: "要我请吃饭才给办", Channel: "telegram", At: r.clock.Now()})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return vars{no: tk.No, ref: r.refs.Citizen(c.ID)}
 }
 
 func fresh(r *rig) vars {
@@ -83,27 +98,34 @@ func inState(actions ...models.Change) func(r *rig) vars {
 var (
 	accept  = models.Change{Action: models.ActAccept}
 	plan    = models.Change{Action: models.ActPlan, Note: "加强培训"}
-	done    = models.Change{Action: models.ActDone, Note: "已约谈"}
+	done    = models.Change{Action: models.ActDone, Note: "已约谈当事人并在窗口张贴服务承诺"}
+	approve = models.Change{Action: models.ActApprove}
 	elevate = models.Change{Action: models.ActEscalate}
 )
 
 var roleCases = []roleCase{
 	{name: "bind", cmd: "/bind ZZZZZZZZZZZZ", want: map[string]string{
-		asCitizen: "绑定码无效", asStaff: "此账号已绑定为", asOtherStaff: "此账号已绑定为", asSupervisor: "此账号已绑定为", asOtherSup: "此账号已绑定为", asAdmin: "此账号已绑定为"}},
+		asCitizen: "绑定码无效", asStaff: "此账号已绑定为", asLead: "此账号已绑定为窗口负责人", asOtherStaff: "此账号已绑定为", asSupervisor: "此账号已绑定为", asOtherSup: "此账号已绑定为", asAdmin: "此账号已绑定为"}},
 	{name: "unbind", cmd: "/unbind", want: map[string]string{
-		asCitizen: refused, asStaff: "已解除绑定", asOtherStaff: "已解除绑定", asSupervisor: "已解除绑定", asOtherSup: "已解除绑定", asAdmin: "已解除绑定"}},
+		asCitizen: refused, asStaff: "已解除绑定", asLead: "已解除绑定", asOtherStaff: "已解除绑定", asSupervisor: "已解除绑定", asOtherSup: "已解除绑定", asAdmin: "已解除绑定"}},
 	{name: "more", cmd: "/more", want: map[string]string{
-		asCitizen: refused, asStaff: "没有更多内容", asOtherStaff: "没有更多内容", asSupervisor: "没有更多内容", asOtherSup: "没有更多内容", asAdmin: "没有更多内容"}},
+		asCitizen: refused, asStaff: "没有更多内容", asLead: "没有更多内容", asOtherStaff: "没有更多内容", asSupervisor: "没有更多内容", asOtherSup: "没有更多内容", asAdmin: "没有更多内容"}},
 	{name: "todo", cmd: "/todo", setup: inState(elevate), want: map[string]string{
-		asCitizen: refused, asStaff: "{no}", asOtherStaff: "目前没有待办工单", asSupervisor: "{no}", asOtherSup: "目前没有待办工单", asAdmin: "{no}"}},
+		asCitizen: refused, asStaff: "{no}", asLead: "{no}", asOtherStaff: "目前没有待办工单", asSupervisor: "{no}", asOtherSup: "目前没有待办工单", asAdmin: "{no}"}},
+	{name: "todo of a conduct case", cmd: "/todo", setup: conductCase, want: map[string]string{
+		asCitizen: refused, asStaff: "!{no}", asLead: "!{no}", asOtherStaff: "!{no}", asSupervisor: "{no}", asOtherSup: "!{no}", asAdmin: "{no}"}},
 	{name: "ticket", cmd: "/ticket {no}", setup: fresh, want: ticketCommand("工单 {no}（差评工单）")},
+	{name: "ticket of a conduct case", cmd: "/ticket {no}", setup: conductCase, want: supervisorTicket("工单 {no}（投诉工单）")},
 	{name: "accept", cmd: "/accept {no}", setup: fresh, want: ticketCommand("工单 {no} 已受理")},
 	{name: "plan", cmd: "/plan {no} 更换窗口人员", setup: inState(accept), want: ticketCommand("整改方案已记录")},
-	{name: "done", cmd: "/done {no} 已约谈当事人", setup: inState(accept, plan), want: ticketCommand("已办结")},
+	{name: "done", cmd: "/done {no} 已约谈当事人并调整岗位，每日抽查", setup: inState(accept, plan), want: ticketCommand("已提交督查审核")},
+	{name: "approve", cmd: "/approve {no}", setup: inState(accept, plan, done), want: supervisorCommand("已审核通过", notFound)},
+	{name: "sendback", cmd: "/sendback {no} 请补充照片", setup: inState(accept, plan, done), want: supervisorCommand("已退回工单 {no}", notFound)},
+	{name: "refer", cmd: "/refer {no} 移送区纪委监委", setup: conductCase, want: supervisorCommand("已移送纪检监察", notFound)},
 	{name: "appeal", cmd: "/appeal {no} 恶意差评", setup: fresh, want: map[string]string{
-		asCitizen: citFlow, asStaff: "申诉已提交", asOtherStaff: notFound, asSupervisor: citFlow, asOtherSup: citFlow, asAdmin: citFlow}},
+		asCitizen: citFlow, asStaff: "申诉已提交", asLead: "申诉已提交", asOtherStaff: notFound, asSupervisor: citFlow, asOtherSup: citFlow, asAdmin: citFlow}},
 	{name: "mystats", cmd: "/mystats", want: map[string]string{
-		asCitizen: refused, asStaff: "我的窗口 W001", asOtherStaff: "我的窗口 W002", asSupervisor: refused, asOtherSup: refused, asAdmin: refused}},
+		asCitizen: refused, asStaff: "我的窗口 W001", asLead: "我的窗口 W001", asOtherStaff: "我的窗口 W002", asSupervisor: refused, asOtherSup: refused, asAdmin: refused}},
 	{name: "stats", cmd: "/stats W001", setup: fresh, want: supervisorCommand("📊 示范政务服务中心 · W001", "没有找到编号为“W001”")},
 	{name: "rank", cmd: "/rank bottom 5", setup: fresh, want: supervisorCommand("不动产登记 · 调整后", "暂不排名")},
 	{name: "overdue", cmd: "/overdue", setup: func(r *rig) vars {
@@ -122,7 +144,7 @@ var roleCases = []roleCase{
 	}, want: supervisorCommand("该差评不计入考核", notFound)},
 	{name: "escalate", cmd: "/escalate {no}", setup: fresh, want: supervisorCommand("已升级督办", notFound)},
 	{name: "inspect", cmd: "/inspect W001 90 窗口桌面杂乱", want: supervisorCommand("已记录对", "没有找到窗口“W001”")},
-	{name: "publish", cmd: "/publish {no}", setup: inState(accept, plan, done), want: supervisorCommand("整改情况已公示", notFound)},
+	{name: "publish", cmd: "/publish {no}", setup: inState(accept, plan, done, approve), want: supervisorCommand("整改情况已公示", notFound)},
 	{name: "star", cmd: "/star", want: supervisorCommand("服务之星预览", "服务之星预览")},
 	{name: "ban", cmd: "/ban {ref} 恶意刷差评", setup: fresh, want: supervisorCommand("已停用群众", "没有找到群众")},
 	{name: "unban", cmd: "/unban {ref}", setup: func(r *rig) vars {
@@ -135,7 +157,13 @@ var roleCases = []roleCase{
 	}, want: supervisorCommand("已恢复群众", "没有找到群众")},
 }
 
-// TestRoleCommandTable runs every staff and supervisor command as each of the six accounts and
+// supervisorTicket: a ticket the supervisors alone handle (a conduct case): the window's staff
+// and lead cannot see it.
+func supervisorTicket(ok string) map[string]string {
+	return map[string]string{asCitizen: refused, asStaff: notFound, asLead: notFound, asOtherStaff: notFound, asSupervisor: ok, asOtherSup: notFound, asAdmin: ok}
+}
+
+// TestRoleCommandTable runs every staff and supervisor command as each of the seven accounts and
 // checks it is done, refused exactly like an unknown command, or kept outside the scope.
 func TestRoleCommandTable(t *testing.T) {
 	// Every case says what every account gets: a missing role would read as the empty string,
@@ -193,6 +221,10 @@ func TestRoleCommandTable(t *testing.T) {
 							t.Fatalf("refused %s answers\n%q\nwant the unknown-command answer\n%q", cmd, testenv.Text(out), wantText)
 						}
 					default:
+						if not, ok := strings.CutPrefix(want, "!"); ok {
+							testenv.MustNotContain(t, out, not)
+							break
+						}
 						testenv.MustContain(t, out, want)
 					}
 					if v.no != "" && (want == refused || want == notFound || want == citFlow) {

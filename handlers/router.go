@@ -83,6 +83,9 @@ func (r *Router) turn(ctx context.Context, in bot.Inbound) ([]bot.Reply, error) 
 type Command struct {
 	Name string // lower case, without the slash
 	Args string // the rest, trimmed
+	// Pressed says the command came from a button ("cmd:/name args"): a command that needs words
+	// the button cannot carry (a reason, a note) asks for them.
+	Pressed bool
 }
 
 // ParseCommand reads "/name args" (a bot suffix "/name@bot" is dropped). ok is false for
@@ -97,11 +100,11 @@ func ParseCommand(text string) (cmd Command, ok bool) {
 }
 
 func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) {
-	text, page := t.In.Text, 1
+	text, page, pressed := t.In.Text, 1, false
 	// A button can carry a command ("cmd:/rate"), so menus and help can offer one-tap actions;
 	// "page:N:/cmd" asks for page N of a list.
 	if p, ok := strings.CutPrefix(t.In.Payload, "cmd:"); ok {
-		text, t.In.Payload = p, ""
+		text, t.In.Payload, pressed = p, "", true
 	} else if p, ok := strings.CutPrefix(t.In.Payload, "page:"); ok {
 		n, line, _ := strings.Cut(p, ":")
 		if k, err := strconv.Atoi(n); err == nil && k > 0 {
@@ -110,12 +113,17 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 	}
 	// The account's role is loaded only for a command: most messages carry on a conversation.
 	if cmd, ok := ParseCommand(text); ok {
+		cmd.Pressed = pressed
 		return r.accountCommand(ctx, t, cmd, page)
 	}
 	if t.In.Payload == "" {
 		word := strings.ToLower(text)
 		if name, ok := keywords[word]; ok {
 			return r.accountCommand(ctx, t, Command{Name: name}, 1)
+		}
+		if !t.Active() && greeting(word) {
+			// 你好 is how a conversation begins: the welcome, not "not understood".
+			return r.accountCommand(ctx, t, Command{Name: "help"}, 1)
 		}
 		if name, ok := deskKeywords[word]; ok && r.desk != nil {
 			acct, err := r.account(ctx, t)
@@ -126,15 +134,28 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 				return r.command(ctx, t, acct, Command{Name: name}, 1)
 			}
 		}
+		// "受理 T20261123-0001": a desk action's Chinese word with its ticket, for the accounts
+		// that may take it, outside a conversation.
+		if head, args, ok := strings.Cut(text, " "); ok && r.desk != nil && !t.Active() {
+			if name, ok := deskWords[head]; ok {
+				acct, err := r.account(ctx, t)
+				if err != nil {
+					return nil, err
+				}
+				if allowed(name, acct.role()) || (name == "appeal" && (acct.role() == models.RoleStaff || acct.role() == models.RoleLead)) {
+					return r.command(ctx, t, acct, Command{Name: name, Args: strings.TrimSpace(args)}, 1)
+				}
+			}
+		}
 	}
 	if t.Active() {
 		return t.Continue(ctx)
 	}
 	if t.In.Payload != "" {
 		// A button pressed after its conversation expired.
-		return []bot.Reply{{Text: t.T("expired"), Buttons: startButtons(t)}}, nil
+		return []bot.Reply{{Text: t.T("expired"), Buttons: flows.StartButtons(t)}}, nil
 	}
-	return []bot.Reply{{Text: t.T("not_understood"), Buttons: startButtons(t)}}, nil
+	return []bot.Reply{{Text: t.T("not_understood"), Buttons: flows.StartButtons(t)}}, nil
 }
 
 // account is who the turn's chat account acts as; without a desk everybody is a citizen.
@@ -167,9 +188,9 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 			if cmd.Name == "more" {
 				return r.more(ctx, t, acct)
 			}
-			return dc.run(r.desk, ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args, page: page})
+			return dc.run(r.desk, ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args, page: page, pressed: cmd.Pressed})
 		}
-		if cmd.Name == "appeal" && acct.role() == models.RoleStaff {
+		if cmd.Name == "appeal" && (acct.role() == models.RoleStaff || acct.role() == models.RoleLead) {
 			return r.desk.staffAppeal(ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args})
 		}
 		deepLink := strings.HasPrefix(cmd.Args, "w_") || strings.HasPrefix(cmd.Args, models.StaffLinkPrefix)
@@ -209,10 +230,10 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		return t.Start(ctx, flows.AppealFlowName, cmd.Args)
 	case "cancel":
 		if !t.Active() {
-			return []bot.Reply{{Text: t.T("nothing_to_cancel")}}, nil
+			return []bot.Reply{{Text: t.T("nothing_to_cancel"), Buttons: flows.StartButtons(t)}}, nil
 		}
 		t.End()
-		return []bot.Reply{{Text: t.T("cancelled")}}, nil
+		return []bot.Reply{{Text: t.T("cancelled"), Buttons: flows.StartButtons(t)}}, nil
 	case "help":
 		return r.help(t, acct), nil
 	case "subscribe", "unsubscribe":
@@ -258,15 +279,26 @@ func (r *Router) help(t *flows.Turn, acct account) []bot.Reply {
 	return out
 }
 
+// help is the welcome and the citizen's help: with slash commands where the platform has them
+// (Telegram), else with the words to send and the buttons, which WeChat numbers.
 func help(t *flows.Turn) []bot.Reply {
-	return []bot.Reply{{Text: t.T("help"), Buttons: startButtons(t)}}
+	key := "help_plain"
+	if t.In.Platform.HasCommands() {
+		key = "help"
+	}
+	return []bot.Reply{{Text: t.T(key), Buttons: flows.StartButtons(t)}}
 }
 
-func startButtons(t *flows.Turn) [][]bot.Button {
-	return [][]bot.Button{
-		{{Label: t.T("btn_rate"), Payload: "cmd:/rate"}},
-		{{Label: t.T("btn_complain"), Payload: "cmd:/complain"}, {Label: t.T("btn_track"), Payload: "cmd:/track"}},
-	}
+// greetings begin a conversation; they are answered with the welcome when none is under way.
+var greetings = map[string]bool{
+	"你好": true, "您好": true, "你好呀": true, "您好呀": true, "你们好": true, "嗨": true, "哈喽": true, "哈啰": true,
+	"在吗": true, "在么": true, "在不在": true, "有人吗": true, "早": true, "早上好": true, "上午好": true, "中午好": true,
+	"下午好": true, "晚上好": true, "开始": true, "hi": true, "hello": true, "hey": true, "start": true,
+}
+
+// greeting reports whether word, without the punctuation around it, is a greeting.
+func greeting(word string) bool {
+	return greetings[strings.Trim(word, " !！。.,，~～?？、")]
 }
 
 // keywords are words typed without a slash that stand for a command, because citizens on WeChat
@@ -279,4 +311,7 @@ var keywords = map[string]string{
 	"帮助": "help", "菜单": "help",
 	"取消": "cancel",
 	"订阅": "subscribe", "退订": "unsubscribe",
+	// The English words the English help names.
+	"rate": "rate", "complain": "complain", "track": "track", "rerate": "rerate",
+	"help": "help", "menu": "help", "cancel": "cancel", "subscribe": "subscribe", "unsubscribe": "unsubscribe",
 }

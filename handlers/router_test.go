@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"regexp"
 	"testing"
 
 	"windowbot/bot"
@@ -77,5 +78,88 @@ func TestKeywordsStandForCommands(t *testing.T) {
 		} {
 			testenv.MustContain(t, r.say(r.chat("kw"), word), want)
 		}
+	})
+}
+
+// on sends text from chat on platform.
+func (r *rig) on(p bot.Platform, chat, text string) []bot.Reply {
+	r.t.Helper()
+	out, err := r.router.Handle(context.Background(), bot.Inbound{Platform: p, ChatID: chat, Text: text})
+	if err != nil {
+		r.t.Fatalf("%s %q: %v", p, text, err)
+	}
+	if len(out) == 0 {
+		r.t.Fatalf("%s %q: no reply", p, text)
+	}
+	return out
+}
+
+// slashCommand finds a slash command in a text: "/rate", "/help".
+var slashCommand = regexp.MustCompile(`/[a-z]+`)
+
+// TestCancelOffersAWayOn: /cancel (and 取消) answers with the buttons to start again, whether a
+// conversation was under way or not.
+func TestCancelOffersAWayOn(t *testing.T) {
+	forEachDB(t, func(t *testing.T, r *rig) {
+		r.say("c1", "/start w_W001")
+		out := r.say("c1", "/cancel")
+		testenv.MustContain(t, out, "已取消")
+		testenv.MustNotContain(t, out, "/rate")
+		if !hasButton(out, "cmd:/rate") || !hasButton(out, "cmd:/complain") {
+			t.Fatalf("/cancel answers without buttons: %+v", out)
+		}
+		out = r.say("c1", "取消")
+		testenv.MustContain(t, out, "没有进行中")
+		if !hasButton(out, "cmd:/rate") {
+			t.Fatalf("nothing to cancel answers without buttons: %+v", out)
+		}
+	})
+}
+
+// TestHelpWithoutSlashCommandsOnWeChatAndWeb: help on WeChat and the web names the words to send
+// and offers buttons, never a slash command to type; on Telegram, which has a command menu, it
+// names the commands. A greeting gets the same welcome, not "not understood".
+func TestHelpWithoutSlashCommandsOnWeChatAndWeb(t *testing.T) {
+	forEachDB(t, func(t *testing.T, r *rig) {
+		for _, p := range []bot.Platform{bot.WeChat, bot.Web} {
+			for _, typed := range []string{"/help", "帮助", "/start", "你好", "您好！", "在吗？"} {
+				out := r.on(p, r.chat("help"), typed)
+				testenv.MustContain(t, out, "这里是政务服务“好差评”", "发送“评价”", "发送“投诉”")
+				if cmd := slashCommand.FindString(testenv.Text(out)); cmd != "" {
+					t.Errorf("%s %q: help names the command %s:\n%s", p, typed, cmd, testenv.Text(out))
+				}
+				if !hasButton(out, "cmd:/rate") {
+					t.Errorf("%s %q: help offers no buttons", p, typed)
+				}
+			}
+		}
+		out := r.say(r.chat("tg"), "你好")
+		testenv.MustContain(t, out, "这里是政务服务“好差评”", "/rate")
+		testenv.MustNotContain(t, out, "没看懂")
+		out = r.send(r.chat("en"), bot.Inbound{Text: "hi", Lang: "en"})
+		testenv.MustContain(t, out, "good/bad review")
+	})
+}
+
+// TestGreetingDuringAConversationIsNotHelp: a greeting typed while a conversation is under way
+// belongs to it (here: the comment), not to the welcome.
+func TestGreetingDuringAConversationIsNotHelp(t *testing.T) {
+	forEachDB(t, func(t *testing.T, r *rig) {
+		r.say("g1", "/start w_W002")
+		r.press("g1", "rate:level:5")
+		r.press("g1", "rate:praise:done")
+		out := r.say("g1", "你好")
+		testenv.MustContain(t, out, "已收到", "你好")
+	})
+}
+
+// TestWeChatMenuAnsweredByNumber: the buttons of help are numbered on WeChat, and the number
+// starts what it stands for, with no conversation under way.
+func TestWeChatMenuAnsweredByNumber(t *testing.T) {
+	forEachDB(t, func(t *testing.T, r *rig) {
+		r.on(bot.WeChat, "m1", "你好")
+		testenv.MustContain(t, r.on(bot.WeChat, "m1", "2"), "“办不成事”反映窗口")
+		r.on(bot.WeChat, "m2", "/cancel")
+		testenv.MustContain(t, r.on(bot.WeChat, "m2", "1"), "请选择办事的服务中心")
 	})
 }

@@ -48,9 +48,9 @@ func parsePeriod(lang, s string, now time.Time, loc *time.Location) (period, boo
 	switch strings.ToLower(s) {
 	case "", "month", "this", "本月":
 		return monthOf(lang, n.Year(), n.Month(), loc), true
-	case "last", "上月":
+	case "last", "上月", "上个月":
 		return monthOf(lang, n.Year(), n.Month()-1, loc), true
-	case "year", "本年", "今年":
+	case "year", "本年", "今年", "全年", "本年度":
 		return yearOf(lang, n.Year(), loc), true
 	}
 	if m := monthRE.FindStringSubmatch(s); m != nil {
@@ -127,15 +127,42 @@ func (d *Desk) mystats(ctx context.Context, c *call) ([]bot.Reply, error) {
 		return nil, fmt.Errorf("handlers: mystats: %w", err)
 	}
 	tc := models.SumTicketCounts(counts, &w.ID)
-	text := d.statsText(c, c.T("mystats_head", "Window", w.Code+" "+w.Name, "Period", per.label), stats, &tc, nil)
+	out := d.statsText(c, c.T("mystats_head", "Window", w.Code+" "+w.Name, "Period", per.label), stats, &tc, nil)
 	named, err := d.o.Store.StatsIn(ctx, models.Scope{StaffID: &st.ID}, per.From, per.To)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: mystats: %w", err)
 	}
 	if named.Total() > 0 {
-		text += c.T("mystats_named", "Count", named.Total(), "Rate", pct(named.SatisfactionRate()))
+		out += c.T("mystats_named", "Count", named.Total(), "Rate", pct(named.SatisfactionRate()))
 	}
-	return c.reply(text), nil
+	// The bad reviews naming the person, read only: when, how, what, and the ticket to appeal;
+	// never who rated.
+	bad, err := d.o.Store.Ratings(ctx, models.RatingFilter{StaffID: &st.ID, BadOnly: true, From: per.From, To: per.To, Limit: 20})
+	if err != nil {
+		return nil, fmt.Errorf("handlers: mystats: %w", err)
+	}
+	if len(bad) > 0 {
+		var b strings.Builder
+		b.WriteString(out + c.T("mystats_bad_head"))
+		for _, r := range bad {
+			var aspects []string
+			for _, k := range models.SplitKeys(r.Aspects) {
+				aspects = append(aspects, text.Aspect(c.lang(), k))
+			}
+			state := "—"
+			if r.TicketState != "" {
+				state = text.State(c.lang(), string(r.TicketState))
+			}
+			b.WriteString(c.T("mystats_bad_line", "Day", flows.StampLabel(c.lang(), r.CreatedAt, d.loc()), "Level", text.Level(c.lang(), r.Level),
+				"Aspects", strings.Join(aspects, c.T("list_sep")), "No", r.TicketNo, "State", state))
+			if r.Comment != "" {
+				b.WriteString(c.T("mystats_bad_comment", "Comment", models.Truncate(models.MaskPII(r.Comment), 100)))
+			}
+		}
+		b.WriteString(c.T("mystats_appeal"))
+		out = b.String()
+	}
+	return c.reply(out), nil
 }
 
 // covers reports whether a supervisor's scope includes the center.
@@ -213,25 +240,73 @@ func (d *Desk) stats(ctx context.Context, c *call) ([]bot.Reply, error) {
 	return c.reply(d.statsText(c, c.T("stats_head", "Scope", title, "Period", per.label), st, &tc, &insp)), nil
 }
 
+// rankWords are the words that choose the top or the bottom of a ranking; a Chinese one may
+// carry the count: 前十, 后十, 前5, 十佳, 十差.
+var rankWordRE = regexp.MustCompile(`^(前|后)(\d+|[一二三四五六七八九十]+)?(名|位)?$`)
+
+// rankWord reads the first argument of /rank: top or bottom (前, 后, 十佳, 十差), with the count it
+// names, 0 if none.
+func rankWord(s string) (bottom bool, n int, ok bool) {
+	switch a := strings.ToLower(s); a {
+	case "top", "十佳":
+		return false, 0, true
+	case "bottom", "十差":
+		return true, 0, true
+	}
+	m := rankWordRE.FindStringSubmatch(s)
+	if m == nil {
+		return false, 0, false
+	}
+	bottom = m[1] == "后"
+	if m[2] == "" {
+		return bottom, 0, true
+	}
+	if k, err := strconv.Atoi(m[2]); err == nil {
+		return bottom, k, true
+	}
+	k := chineseNumber(m[2])
+	return bottom, k, k > 0
+}
+
+// chineseNumber reads a small number in Chinese numerals (一 … 九十九); 0 if it is not one.
+func chineseNumber(s string) int {
+	digits := map[rune]int{'一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
+	r := []rune(s)
+	switch {
+	case len(r) == 1 && r[0] == '十':
+		return 10
+	case len(r) == 1:
+		return digits[r[0]]
+	case len(r) == 2 && r[0] == '十':
+		return 10 + digits[r[1]]
+	case len(r) == 2 && r[1] == '十':
+		return digits[r[0]] * 10
+	case len(r) == 3 && r[1] == '十' && digits[r[0]] > 0 && digits[r[2]] > 0:
+		return digits[r[0]]*10 + digits[r[2]]
+	}
+	return 0
+}
+
 func (d *Desk) rank(ctx context.Context, c *call) ([]bot.Reply, error) {
 	bottom, n := false, 10
 	per, _ := parsePeriod(c.lang(), "", c.t.Now, d.loc())
 	for i, arg := range strings.Fields(c.args) {
-		switch a := strings.ToLower(arg); {
-		case i == 0 && (a == "top" || a == "前"):
-		case i == 0 && (a == "bottom" || a == "后"):
-			bottom = true
-		default:
-			if k, err := strconv.Atoi(a); err == nil && k > 0 {
+		if b, k, ok := rankWord(arg); i == 0 && ok {
+			bottom = b
+			if k > 0 {
 				n = min(k, maxRank)
-				continue
 			}
-			p, ok := parsePeriod(c.lang(), arg, c.t.Now, d.loc())
-			if !ok {
-				return c.reply(c.T("usage_rank")), nil
-			}
-			per = p
+			continue
 		}
+		if k, err := strconv.Atoi(arg); err == nil && k > 0 {
+			n = min(k, maxRank)
+			continue
+		}
+		p, ok := parsePeriod(c.lang(), arg, c.t.Now, d.loc())
+		if !ok {
+			return c.reply(c.T("usage_rank")), nil
+		}
+		per = p
 	}
 	ws, err := d.o.Store.Windows(ctx, c.acct.actor.CenterID)
 	if err != nil {
@@ -336,11 +411,13 @@ func (d *Desk) assign(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handlers: assign: %w", err)
 	}
-	return d.act(ctx, c, no, models.Change{Action: models.ActAssign, AssignTo: &st.ID, Note: st.StaffNo}, func(tk *models.Ticket) string {
+	return d.actSaying(ctx, c, no, models.Change{Action: models.ActAssign, AssignTo: &st.ID, Note: st.StaffNo}, func(tk *models.Ticket) string {
 		return c.T("ok_assign", "No", tk.No, "Name", st.Name, "StaffNo", st.StaffNo)
 	})
 }
 
+// verify decides whether a ticket is taken up: valid (有效, 属实) accepts it, invalid (无效, 不属实)
+// with a reason rejects it; the reject button, which carries no reason, asks for it.
 func (d *Desk) verify(ctx context.Context, c *call) ([]bot.Reply, error) {
 	no, rest := noAndText(c.args)
 	verdict, reason := noAndText(rest)
@@ -349,39 +426,41 @@ func (d *Desk) verify(ctx context.Context, c *call) ([]bot.Reply, error) {
 		if r := c.tooLong(reason, models.MaxReasonRunes); r != nil {
 			return r, nil
 		}
-		return d.act(ctx, c, no, models.Change{Action: models.ActAccept, Note: reason}, func(tk *models.Ticket) string {
-			return c.T("ok_accept", "No", tk.No, "Due", flows.DayLabel(c.lang(), tk.RectifyDue, d.loc()))
-		})
+		return d.act(ctx, c, no, models.Change{Action: models.ActAccept, Note: reason})
 	case "invalid", "不属实", "无效":
 		if reason == "" {
+			if c.pressed {
+				return d.ask(ctx, c, no, models.ActReject)
+			}
 			break
 		}
 		if r := c.tooLong(reason, models.MaxReasonRunes); r != nil {
 			return r, nil
 		}
-		return d.act(ctx, c, no, models.Change{Action: models.ActReject, Note: reason}, func(tk *models.Ticket) string {
-			return c.T("ok_reject", "No", tk.No)
-		})
+		return d.act(ctx, c, no, models.Change{Action: models.ActReject, Note: reason})
 	}
 	return c.reply(c.T("usage_verify")), nil
+}
+
+// reviewOutcomes reads the decision on an appeal. 撤销 revokes what was appealed (the bad
+// review, or the rejection): the appeal is upheld; 维持 keeps it: the appeal is dismissed, as in
+// an administrative review (行政复议) where 维持 and 撤销 speak of the decision under review.
+var reviewOutcomes = map[string]string{
+	models.ReviewUphold: models.ReviewUphold, "支持": models.ReviewUphold, "撤销": models.ReviewUphold, "支持申诉": models.ReviewUphold,
+	models.ReviewDismiss: models.ReviewDismiss, "驳回": models.ReviewDismiss, "维持": models.ReviewDismiss, "驳回申诉": models.ReviewDismiss,
 }
 
 func (d *Desk) review(ctx context.Context, c *call) ([]bot.Reply, error) {
 	no, rest := noAndText(c.args)
 	verdict, note := noAndText(rest)
-	var outcome string
-	switch strings.ToLower(verdict) {
-	case models.ReviewUphold, "支持":
-		outcome = models.ReviewUphold
-	case models.ReviewDismiss, "驳回":
-		outcome = models.ReviewDismiss
-	default:
+	outcome, ok := reviewOutcomes[strings.ToLower(verdict)]
+	if !ok {
 		return c.reply(c.T("usage_review")), nil
 	}
 	if r := c.tooLong(note, models.MaxReasonRunes); r != nil {
 		return r, nil
 	}
-	return d.act(ctx, c, no, models.Change{Action: models.ActReview, Outcome: outcome, Note: note}, func(tk *models.Ticket) string {
+	return d.actSaying(ctx, c, no, models.Change{Action: models.ActReview, Outcome: outcome, Note: note}, func(tk *models.Ticket) string {
 		switch {
 		case outcome == models.ReviewDismiss:
 			return c.T("ok_review_dismiss", "No", tk.No)
@@ -400,7 +479,7 @@ func (d *Desk) escalate(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if r := c.tooLong(note, models.MaxReasonRunes); r != nil {
 		return r, nil
 	}
-	return d.act(ctx, c, no, models.Change{Action: models.ActEscalate, Note: note}, func(tk *models.Ticket) string {
+	return d.actSaying(ctx, c, no, models.Change{Action: models.ActEscalate, Note: note}, func(tk *models.Ticket) string {
 		return c.T("ok_escalate", "No", tk.No)
 	})
 }
@@ -410,7 +489,7 @@ func (d *Desk) publish(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if no == "" {
 		return c.reply(c.T("usage_publish")), nil
 	}
-	return d.act(ctx, c, no, models.Change{Action: models.ActPublish}, func(tk *models.Ticket) string {
+	return d.actSaying(ctx, c, no, models.Change{Action: models.ActPublish}, func(tk *models.Ticket) string {
 		return c.T("ok_publish", "No", tk.No)
 	})
 }
@@ -479,6 +558,10 @@ func (d *Desk) star(ctx context.Context, c *call) ([]bot.Reply, error) {
 	return d.list(ctx, c, c.T("star_head", "Period", per.label), items, strings.TrimSpace(c.T("star_note")))
 }
 
+// ban stops the account behind a pseudonym (a citizen's, or an anonymous filing's) from rating
+// and complaining. The answers name the pseudonym typed and say nothing of the account's
+// earlier state, so that banning by one pseudonym and then by another cannot tell whether the
+// two are one person: an anonymous filing stays unlinkable.
 func (d *Desk) ban(ctx context.Context, c *call) ([]bot.Reply, error) {
 	ref, reason := noAndText(c.args)
 	if ref == "" || reason == "" {
@@ -491,18 +574,17 @@ func (d *Desk) ban(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if cit == nil {
 		return reply, err
 	}
-	ref = d.o.Pseudonyms.Citizen(cit.ID)
+	ref = models.NormRef(ref)
 	err = d.o.Store.BanCitizen(ctx, cit.ID, c.acct.actor.StaffID, reason, c.t.Now)
-	switch {
-	case errors.Is(err, models.ErrAlreadyBanned):
-		return c.reply(c.T("ban_already", "Citizen", ref)), nil
-	case err != nil:
+	if err != nil && !errors.Is(err, models.ErrAlreadyBanned) {
 		return nil, fmt.Errorf("handlers: ban: %w", err)
 	}
 	d.o.Logger.InfoContext(ctx, "citizen banned", "citizen_ref", ref, "staff_id", c.acct.actor.StaffID)
 	return c.reply(c.T("ban_ok", "Citizen", ref, "Reason", reason)), nil
 }
 
+// unban lifts the ban on the account behind a pseudonym; like ban, its answer does not tell
+// whether there was one.
 func (d *Desk) unban(ctx context.Context, c *call) ([]bot.Reply, error) {
 	ref, _ := noAndText(c.args)
 	if ref == "" {
@@ -512,12 +594,9 @@ func (d *Desk) unban(ctx context.Context, c *call) ([]bot.Reply, error) {
 	if cit == nil {
 		return reply, err
 	}
-	ref = d.o.Pseudonyms.Citizen(cit.ID)
+	ref = models.NormRef(ref)
 	err = d.o.Store.UnbanCitizen(ctx, cit.ID, c.acct.actor.StaffID, c.t.Now)
-	switch {
-	case errors.Is(err, models.ErrNotBanned):
-		return c.reply(c.T("unban_not", "Citizen", ref)), nil
-	case err != nil:
+	if err != nil && !errors.Is(err, models.ErrNotBanned) {
 		return nil, fmt.Errorf("handlers: unban: %w", err)
 	}
 	d.o.Logger.InfoContext(ctx, "citizen unbanned", "citizen_ref", ref, "staff_id", c.acct.actor.StaffID)

@@ -53,10 +53,19 @@ func ticketOfRating(t testing.TB, s *models.Store, r *models.Rating) *models.Tic
 	return &tk
 }
 
+// transition applies a as an administrator. ActDone stands for a rectification finished and
+// signed off: the result recorded (done) and approved, which resolves the ticket.
 func transition(t testing.TB, s *models.Store, no string, a models.Action, at time.Time) {
 	t.Helper()
-	if _, _, err := s.Transition(context.Background(), no, models.Change{Action: a, Actor: models.Actor{Role: models.RoleAdmin}, Note: "note", At: at}); err != nil {
-		t.Fatalf("%s %s: %v", a, no, err)
+	steps := []models.Action{a}
+	if a == models.ActDone {
+		steps = append(steps, models.ActApprove)
+	}
+	for _, a := range steps {
+		ch := models.Change{Action: a, Actor: models.Actor{Role: models.RoleAdmin}, Note: "note: the rectification as recorded", At: at}
+		if _, _, err := s.Transition(context.Background(), no, ch); err != nil {
+			t.Fatalf("%s %s: %v", a, no, err)
+		}
 	}
 }
 

@@ -65,6 +65,8 @@ func (r Renderer) word(lang, kind, v string) (string, error) {
 		return text.Category(lang, v), nil
 	case models.ArgWholeCenter:
 		return v + " · " + text.T(lang, "whole_center"), nil
+	case models.ArgRoute:
+		return text.T(lang, "route."+v), nil
 	case models.ArgDay:
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {

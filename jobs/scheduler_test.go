@@ -261,7 +261,8 @@ func TestCronChain(t *testing.T) {
 			return 0, nil
 		}},
 	}
-	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai, Claims: s, Logger: testenv.Logger()},
+	var logs testenv.LogBuffer
+	sch, err := jobs.NewScheduler(jobs.SchedulerOptions{Location: testenv.Shanghai, Claims: s, Logger: logTo(&logs)},
 		js, map[string]string{"panicky": "@every 1s", "slow": "@every 1s"})
 	if err != nil {
 		t.Fatal(err)
@@ -273,6 +274,14 @@ func TestCronChain(t *testing.T) {
 	<-sch.Stop().Done()
 	if maxConcurrent.Load() != 1 || slow.Load() > 2 {
 		t.Errorf("slow job: %d runs, %d at once; want at most 2 runs, never overlapping", slow.Load(), maxConcurrent.Load())
+	}
+	// The skipped tick is a warning the operator sees; cron's routine wake-ups are not.
+	out := logs.String()
+	if !strings.Contains(out, "level=WARN msg=\"cron: job still running, this run skipped\"") {
+		t.Errorf("no warning of the skipped run:\n%s", out)
+	}
+	if !strings.Contains(out, "level=DEBUG msg=\"cron: wake\"") || strings.Contains(out, "msg=\"cron: skip\"") {
+		t.Errorf("cron's wake-ups not at debug, or the skip not worded:\n%s", out)
 	}
 }
 

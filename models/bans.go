@@ -124,6 +124,24 @@ func (p *Pseudonyms) Citizen(id uint) string {
 	return refPrefix + base32.StdEncoding.EncodeToString(m.Sum(nil))[:10]
 }
 
+// Anonymous returns the pseudonym of the anonymous filing that is ticket id: its own, keyed by
+// the ticket and never by the citizen, so that nothing shown of it (a supervisor's view, the
+// API, an export, a report) equals the citizen's pseudonym elsewhere or joins to it. It looks
+// like any citizen's pseudonym.
+func (p *Pseudonyms) Anonymous(ticketID uint) string {
+	m := hmac.New(sha256.New, p.key)
+	m.Write([]byte("anonymous-ticket:" + strconv.FormatUint(uint64(ticketID), 10)))
+	return refPrefix + base32.StdEncoding.EncodeToString(m.Sum(nil))[:10]
+}
+
+// Of returns how t's filer is named: the anonymous filing's own pseudonym, or the citizen's.
+func (p *Pseudonyms) Of(t *Ticket) string {
+	if t.Anonymous {
+		return p.Anonymous(t.ID)
+	}
+	return p.Citizen(t.CitizenID)
+}
+
 // NormRef reads a typed pseudonym: case and the prefix do not matter.
 func NormRef(s string) string {
 	s = strings.ToUpper(strings.TrimSpace(s))
@@ -132,21 +150,24 @@ func NormRef(s string) string {
 }
 
 // CitizenByRef finds the citizen whose pseudonym is ref among those who filed, joined or rated
-// something in the center (nil: any center), or ErrNotFound. Pseudonyms cannot be reversed, so it
-// compares the pseudonym of each such citizen; the scope keeps the candidates few and keeps a
-// supervisor from reaching citizens outside their center.
+// something in the center (nil: any center), or who filed an anonymous ticket there whose own
+// pseudonym is ref; else ErrNotFound. Pseudonyms cannot be reversed, so it compares the
+// pseudonym of each such citizen and anonymous ticket; the scope keeps the candidates few and
+// keeps a supervisor from reaching citizens outside their center.
 func (s *Store) CitizenByRef(ctx context.Context, p *Pseudonyms, ref string, centerID *uint) (*Citizen, error) {
 	ref = NormRef(ref)
 	db := s.db.WithContext(ctx)
 	sub := func() *gorm.DB { return db.Session(&gorm.Session{NewDB: true}) }
-	tickets := sub().Model(&Ticket{}).Select("citizen_id")
+	tickets := sub().Model(&Ticket{}).Select("citizen_id").Where("anonymous = ?", false)
 	followers := sub().Model(&TicketFollower{}).Select("ticket_followers.citizen_id").
 		Joins("JOIN tickets ON tickets.id = ticket_followers.ticket_id")
 	raters := sub().Model(&Rating{}).Select("ratings.citizen_id").Joins("JOIN windows ON windows.id = ratings.window_id")
+	anonymous := sub().Model(&Ticket{}).Select("id", "citizen_id").Where("anonymous = ?", true)
 	if centerID != nil {
 		tickets = tickets.Where("center_id = ?", *centerID)
 		followers = followers.Where("tickets.center_id = ?", *centerID)
 		raters = raters.Where("windows.center_id = ?", *centerID)
+		anonymous = anonymous.Where("center_id = ?", *centerID)
 	}
 	var ids []uint
 	err := db.Model(&Citizen{}).Where("id IN (?) OR id IN (?) OR id IN (?)", tickets, followers, raters).
@@ -154,14 +175,31 @@ func (s *Store) CitizenByRef(ctx context.Context, p *Pseudonyms, ref string, cen
 	if err != nil {
 		return nil, fmt.Errorf("store: citizen by ref: %w", err)
 	}
+	found := uint(0)
 	for _, id := range ids {
 		if p.Citizen(id) == ref {
-			var c Citizen
-			if err := db.First(&c, id).Error; err != nil {
-				return nil, fmt.Errorf("store: citizen by ref: %w", notFound(err))
-			}
-			return &c, nil
+			found = id
+			break
 		}
 	}
-	return nil, fmt.Errorf("store: citizen by ref: %w", ErrNotFound)
+	if found == 0 {
+		var anon []Ticket
+		if err := anonymous.Order("id").Find(&anon).Error; err != nil {
+			return nil, fmt.Errorf("store: citizen by ref: %w", err)
+		}
+		for _, t := range anon {
+			if p.Anonymous(t.ID) == ref {
+				found = t.CitizenID
+				break
+			}
+		}
+	}
+	if found == 0 {
+		return nil, fmt.Errorf("store: citizen by ref: %w", ErrNotFound)
+	}
+	var c Citizen
+	if err := db.First(&c, found).Error; err != nil {
+		return nil, fmt.Errorf("store: citizen by ref: %w", notFound(err))
+	}
+	return &c, nil
 }

@@ -219,12 +219,12 @@ func ActorFor(citizenID uint, st *Staff) Actor {
 		return a
 	}
 	switch st.Role {
-	case RoleStaff:
+	case RoleStaff, RoleLead:
 		if st.WindowID == nil {
 			return a // a staff record without a window has nothing to act on
 		}
 		w := *st.WindowID
-		a.Role, a.StaffID, a.WindowID = RoleStaff, st.ID, &w
+		a.Role, a.StaffID, a.WindowID = st.Role, st.ID, &w
 	case RoleSupervisor:
 		a.Role, a.StaffID = RoleSupervisor, st.ID
 		if center := SupervisorScope(*st); center != 0 {

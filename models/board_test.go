@@ -107,7 +107,7 @@ func TestTicketHandlings(t *testing.T) {
 			}
 			return tk
 		}
-		fix := []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "培训"}, {Action: models.ActDone, Note: "已培训"}}
+		fix := []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "培训"}, {Action: models.ActDone, Note: "已培训全体窗口人员并张贴服务承诺"}, {Action: models.ActApprove}}
 		rerate := func(outcome string) models.Change {
 			return models.Change{Action: models.ActRerate, Outcome: outcome, Actor: models.Actor{Role: models.RoleCitizen}}
 		}

@@ -59,12 +59,13 @@ func TestCatalogueLookups(t *testing.T) {
 // TestTicketStatePredicates: which states are open (deadlines, reminders, the duplicate hint),
 // which is final, and which deadline a ticket is working against.
 func TestTicketStatePredicates(t *testing.T) {
-	open := map[TicketState]bool{StateSubmitted: true, StateAccepted: true, StateRectifying: true, StateReopened: true, StateAppealed: true}
+	open := map[TicketState]bool{StateSubmitted: true, StateAccepted: true, StateRectifying: true, StateReopened: true,
+		StateAppealed: true, StatePendingReview: true}
 	for _, s := range TicketStates {
 		if s.Open() != open[s] {
 			t.Errorf("%s open %v, want %v", s, s.Open(), open[s])
 		}
-		if s.Final() != (s == StateClosed) {
+		if s.Final() != (s == StateClosed || s == StateReferred) {
 			t.Errorf("%s final %v", s, s.Final())
 		}
 	}

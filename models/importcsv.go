@@ -93,7 +93,8 @@ func (e *ImportError) Error() string {
 // staff number: a re-import updates names, departments, roles and assignments and never
 // duplicates. Rows absent from the files are left alone; nothing is ever deleted.
 //
-// Staff with role staff need a window_code, from the windows file or already in the database. A
+// Staff with role staff or lead (窗口/科室负责人; the role column may also say 工作人员, 负责人,
+// 督查 or 管理员) need a window_code, from the windows file or already in the database. A
 // supervisor's or admin's window_code is optional: empty means all centers, a window code means
 // that window's center (CenterID set, WindowID nil).
 func (s *Store) Import(ctx context.Context, windows io.Reader, windowsName string, staff io.Reader, staffName string) (ImportResult, error) {
@@ -333,10 +334,26 @@ func (v *importValidation) windows(rows []csvRow) {
 	}
 }
 
+// staffRoleNames are the Chinese names of the roles a staff file may use instead of the codes.
+var staffRoleNames = map[string]string{
+	"工作人员": RoleStaff, "窗口工作人员": RoleStaff,
+	"负责人": RoleLead, "窗口负责人": RoleLead, "科室负责人": RoleLead,
+	"督查": RoleSupervisor, "督查人员": RoleSupervisor, "管理员": RoleAdmin,
+}
+
+// staffRole reads the role column: a code (staff, lead, supervisor, admin) or its Chinese name.
+func staffRole(s string) string {
+	s = strings.TrimSpace(s)
+	if r, ok := staffRoleNames[s]; ok {
+		return r
+	}
+	return strings.ToLower(s)
+}
+
 func (v *importValidation) staff(rows []csvRow) {
 	byNo := map[string]int{}
 	for _, r := range rows {
-		no, name, code, role := r.fields[0], r.fields[1], r.fields[2], strings.ToLower(r.fields[3])
+		no, name, code, role := r.fields[0], r.fields[1], r.fields[2], staffRole(r.fields[3])
 		ok := true
 		check := func(good bool, format string, args ...any) {
 			if !good {
@@ -347,11 +364,11 @@ func (v *importValidation) staff(rows []csvRow) {
 		check(validStaffNo(no), "staff_no %q: want 1–%d characters without spaces", no, MaxCodeLen)
 		check(validName(name), "name: want 1–%d characters, got %d", maxNameLen, utf8.RuneCountInString(name))
 		switch role {
-		case RoleStaff:
-			check(code != "", "window_code is required for role staff")
+		case RoleStaff, RoleLead:
+			check(code != "", "window_code is required for role %s", role)
 		case RoleSupervisor, RoleAdmin:
 		default:
-			check(false, "role %q: want staff, supervisor or admin", r.fields[3])
+			check(false, "role %q: want staff, lead, supervisor or admin", r.fields[3])
 		}
 		check(code == "" || validCode(code), "window_code %q: want 1–%d letters, digits or '-'", code, MaxCodeLen)
 		if no != "" {
@@ -537,7 +554,7 @@ func (v *importValidation) write(tx *gorm.DB) (ImportResult, error) {
 			}
 			cid := w.CenterID
 			want.CenterID = &cid
-			if st.role == RoleStaff {
+			if st.role == RoleStaff || st.role == RoleLead {
 				wid := w.ID
 				want.WindowID = &wid
 			}

@@ -194,7 +194,7 @@ func TestImportAllProblemsNothingWritten(t *testing.T) {
 		`staff.csv:3: duplicate staff_no "S1" (first on line 2)`,
 		`staff.csv:4: window_code is required for role staff`,
 		`staff.csv:5: unknown window_code "Z99": not in the windows file nor in the database`,
-		`staff.csv:6: role "boss": want staff, supervisor or admin`,
+		`staff.csv:6: role "boss": want staff, lead, supervisor or admin`,
 		`staff.csv:7: staff_no "S 5": want 1–40 characters without spaces`,
 	}, "\n")
 	forEachDB(t, func(t *testing.T, s *models.Store) {

@@ -84,19 +84,13 @@ func (s *Store) TicketReporters(ctx context.Context, t *Ticket) ([]Citizen, erro
 }
 
 // TicketHandlers returns the active chat accounts of whoever works on a ticket: its owner when
-// assigned, else the staff of its window. A center-wide ticket without an owner has none (its
-// center's supervisors handle it).
+// assigned, else by its route the staff and leads of its window or its leads; never the person
+// it names. A ticket the supervisors handle has none (a center-wide complaint, a conduct case).
 func (s *Store) TicketHandlers(ctx context.Context, t *Ticket) ([]Account, error) {
-	var q func(db *gorm.DB) *gorm.DB
-	switch {
-	case t.OwnerStaffID != nil:
-		q = func(db *gorm.DB) *gorm.DB { return db.Where("id = ?", *t.OwnerStaffID) }
-	case t.WindowID != nil:
-		q = windowStaff(*t.WindowID)
-	default:
+	if handlerStaff(s.db, t) == nil {
 		return nil, nil
 	}
-	out, err := s.accounts(ctx, q)
+	out, err := s.accounts(ctx, func(db *gorm.DB) *gorm.DB { return db.Where("id IN (?)", handlerStaff(db, t)) })
 	if err != nil {
 		return nil, fmt.Errorf("store: handlers of %s: %w", t.No, err)
 	}

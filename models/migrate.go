@@ -41,6 +41,8 @@ func migrations() []migration {
 		{version: 6, name: "pushes carry message data", up: migrateV6},
 		{version: 7, name: "board: index tickets by resolution and publication, events by action", up: migrateV7},
 		{version: 8, name: "pictures, staff photos, push pictures, several service stars a center", up: migrateV8},
+		{version: 9, name: "ticket routing: the person named, the route, conduct cases, referrals, photo purposes", up: migrateV9},
+		{version: 10, name: "web pushes waiting for the visitor's page", up: migrateV10},
 	}
 }
 
@@ -550,6 +552,50 @@ func migrateV8(tx *gorm.DB) error {
 	}
 	return tx.Exec("CREATE UNIQUE INDEX idx_star_period_center_place ON service_stars (period, center_id, place)").Error
 }
+
+// Version 9: who handles a ticket. A ticket records the staff member it names, its route
+// (window, lead or supervisors) and whether it is a conduct case, and when it was referred to the
+// discipline body; a photo records whose it is (the complaint's, the rectification's evidence,
+// the re-rating's). Tickets from before are the window's.
+
+type ticketV9 struct {
+	NamedStaffID *uint  `gorm:"index:idx_tickets_named_staff_id"`
+	Route        string `gorm:"size:20;not null;default:'window'"`
+	Conduct      bool   `gorm:"not null;default:false"`
+	ReferredAt   *time.Time
+}
+
+func (ticketV9) TableName() string { return "tickets" }
+
+type ticketAttachmentV9 struct {
+	Purpose string `gorm:"size:20;not null;default:''"`
+}
+
+func (ticketAttachmentV9) TableName() string { return "ticket_attachments" }
+
+func migrateV9(tx *gorm.DB) error {
+	for _, c := range []struct {
+		model any
+		field string
+	}{{&ticketV9{}, "NamedStaffID"}, {&ticketV9{}, "Route"}, {&ticketV9{}, "Conduct"}, {&ticketV9{}, "ReferredAt"}, {&ticketAttachmentV9{}, "Purpose"}} {
+		if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
+			return err
+		}
+	}
+	return tx.Migrator().CreateIndex(&ticketV9{}, "NamedStaffID")
+}
+
+// webPushV10 is models.WebPush as version 10 created it.
+type webPushV10 struct {
+	ID        uint      `gorm:"primaryKey"`
+	Visitor   string    `gorm:"size:64;not null;index:idx_web_push_visitor"`
+	Body      string    `gorm:"type:text;not null"`
+	CreatedAt time.Time `gorm:"not null;index:idx_web_push_created"`
+}
+
+func (webPushV10) TableName() string { return "web_pushes" }
+
+func migrateV10(tx *gorm.DB) error { return tx.Migrator().CreateTable(&webPushV10{}) }
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.
 var ErrSchemaBehind = errors.New("store: database schema is behind this windowbot")

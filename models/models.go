@@ -10,13 +10,16 @@ import (
 
 // Roles a staff record can hold.
 const (
-	RoleStaff      = "staff"
+	RoleStaff = "staff"
+	// RoleLead is a window's or department's lead (窗口/科室负责人): works at a window, handles the
+	// tickets that name a person of it (never their own).
+	RoleLead       = "lead"
 	RoleSupervisor = "supervisor"
 	RoleAdmin      = "admin"
 )
 
 // StaffRoles lists the roles a staff record can hold.
-var StaffRoles = []string{RoleStaff, RoleSupervisor, RoleAdmin}
+var StaffRoles = []string{RoleStaff, RoleLead, RoleSupervisor, RoleAdmin}
 
 // Center is a service hall (服务中心/便民服务中心).
 type Center struct {
@@ -39,7 +42,7 @@ type Window struct {
 	UpdatedAt  time.Time
 }
 
-// Staff is a person working at a window (Role staff) or supervising a center (Role supervisor;
+// Staff is a person working at a window (Role staff, or lead for the window's lead) or supervising a center (Role supervisor;
 // WindowID then names a window of the supervised center or is nil with CenterID set; a nil
 // CenterID for a supervisor or admin means all centers).
 type Staff struct {

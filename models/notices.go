@@ -37,6 +37,8 @@ const (
 	ArgDay = "day"
 	// ArgWholeCenter is a center's name, worded as "the whole center" of it.
 	ArgWholeCenter = "whole_center"
+	// ArgRoute is a ticket's route (RouteWindow …), worded as who handles it.
+	ArgRoute = "route"
 )
 
 // msg starts a message with its key.
@@ -69,20 +71,27 @@ type TicketNotice struct {
 	Event  *TicketEvent
 	// Reporters are the citizen who filed the ticket and those who joined it.
 	Reporters []Citizen
-	// Staff are the chat accounts of the window's staff (or of the assigned owner).
+	// Staff are the chat accounts of the ticket's handlers besides the supervisors: its owner, or
+	// by its route the window's staff and leads or its leads; never the person it names.
 	Staff []Citizen
 	// Supervisors are the chat accounts of the supervisors and admins whose scope covers the ticket.
 	Supervisors []Citizen
 	// Subscribers are the citizens who opted in to announcements; loaded only for a publication
 	// (整改公示), the one notice that goes to them.
 	Subscribers []Citizen
+	// Photos counts the photos the event came with (a rectification's evidence).
+	Photos int
+	// Named are the chat accounts of the person the ticket names; loaded only for the decision
+	// on a staff appeal, which they may have filed.
+	Named []Citizen
 }
 
 // Pushes returns the pushes of the notice, each with its message as data. Staff and supervisor
 // messages never name or describe the citizen; the citizen who acted is not told of their own
-// action. A push's dedupe key is the event and the recipient, so the same event queued twice (a
-// retried transaction) is one push, while a second event of the same action reaches everybody
-// again.
+// action. Handlers and supervisors are offered their next action on the ticket as buttons
+// (NextActions). A push's dedupe key is the event and the recipient, so the same event queued
+// twice (a retried transaction) is one push, while a second event of the same action reaches
+// everybody again.
 func (n TicketNotice) Pushes() []*Push {
 	t, ev := n.Ticket, n.Event
 	var out []*Push
@@ -104,20 +113,38 @@ func (n TicketNotice) Pushes() []*Push {
 			out = append(out, p)
 		}
 	}
-	staffAndSups := append(append([]Citizen{}, n.Staff...), n.Supervisors...)
 	no := func(key string) *PushMessage { return msg(key).set("No", t.No) }
+	// toStaff and toSups send the handlers' and the supervisors' versions of a message, each
+	// with the buttons of that side's next actions.
+	toStaff := func(kind string, urgent bool, m *PushMessage) {
+		cp := *m
+		cp.Buttons = NextActions(t, RoleStaff)
+		add(n.Staff, kind, urgent, &cp)
+	}
+	toSups := func(kind string, urgent bool, m *PushMessage) {
+		cp := *m
+		cp.Buttons = NextActions(t, RoleSupervisor)
+		add(n.Supervisors, kind, urgent, &cp)
+	}
+	both := func(kind string, urgent bool, m *PushMessage) {
+		toStaff(kind, urgent, m)
+		toSups(kind, urgent, m)
+	}
 
 	switch ev.Action {
 	case ActSubmit:
 		key := "n_new_complaint"
-		if t.Kind == KindBadReview {
+		switch {
+		case t.Conduct:
+			key = "n_new_conduct"
+		case t.Kind == KindBadReview:
 			key = "n_new_bad_review"
 		}
-		m := n.place(no(key)).word("Category", ArgCategory, t.Category).
+		m := n.place(no(key)).word("Category", ArgCategory, t.Category).word("Handler", ArgRoute, t.HandledBy()).
 			set("Description", Truncate(MaskPII(t.Description), 200)).day("Due", t.CallbackDue)
-		add(staffAndSups, KindTicketNew, false, m)
+		both(KindTicketNew, false, m)
 	case ActJoin:
-		add(staffAndSups, KindTicketAlert, false, no("n_joined").set("Note", Truncate(MaskPII(ev.Note), 200)))
+		both(KindTicketAlert, false, no("n_joined").set("Note", Truncate(MaskPII(ev.Note), 200)))
 	case ActAccept:
 		add(n.Reporters, KindTicketStatus, false, no("n_accepted").day("Due", t.RectifyDue))
 	case ActReject:
@@ -129,26 +156,43 @@ func (n TicketNotice) Pushes() []*Push {
 	case ActPlan:
 		add(n.Reporters, KindTicketStatus, false, no("n_plan").set("Plan", Truncate(ev.Note, 300)))
 	case ActDone:
-		add(n.Reporters, KindRerateInvite, false, no("n_done").set("Result", Truncate(ev.Note, 300)))
+		toSups(KindTicketAlert, false, n.place(no("n_pending_review")).set("Result", Truncate(MaskPII(ev.Note), 300)).
+			set("Photos", fmt.Sprint(n.Photos)))
+	case ActApprove:
+		add(n.Reporters, KindRerateInvite, false, no("n_done").set("Result", Truncate(t.Result, 300)))
+		toStaff(KindTicketAlert, false, no("n_approved"))
+	case ActSendBack:
+		toStaff(KindTicketAlert, true, no("n_sent_back").set("Reason", Truncate(ev.Note, 300)))
 	case ActRerate:
 		if t.State == StateReopened {
-			add(staffAndSups, KindTicketAlert, true, no("n_reopened").day("Due", t.RectifyDue))
+			_, reason, _ := strings.Cut(ev.Note, ": ")
+			reason = Truncate(MaskPII(reason), 300)
+			m := no("n_reopened").day("Due", t.RectifyDue).set("Reason", reason)
+			if reason == "" {
+				m = no("n_reopened_no_reason").day("Due", t.RectifyDue)
+			}
+			both(KindTicketAlert, true, m)
+			add(n.Reporters, KindTicketStatus, false, no("n_reopened_citizen").day("Due", t.RectifyDue))
+		} else {
+			add(n.Reporters, KindTicketStatus, false, no("n_closed"))
 		}
-		add(n.Reporters, KindTicketStatus, false, no("n_closed"))
 	case ActExpire:
 		add(n.Reporters, KindTicketStatus, false, no("n_closed_no_reply"))
 	case ActAssign:
-		add(n.Staff, KindTicketAlert, false, n.place(no("n_assigned")).day("Due", t.Due()))
+		toStaff(KindTicketAlert, false, n.place(no("n_assigned")).day("Due", t.Due()))
 	case ActEscalate:
-		add(staffAndSups, KindTicketAlert, true, n.place(no("n_escalated")).set("Note", ev.Note))
+		both(KindTicketAlert, true, n.place(no("n_escalated")).set("Note", ev.Note))
 		add(n.Reporters, KindTicketStatus, false, no("n_escalated_citizen"))
 	case ActChase:
-		add(staffAndSups, KindTicketAlert, true, n.place(no("n_chase")).set("Note", ev.Note))
+		both(KindTicketAlert, true, n.place(no("n_chase")).set("Note", ev.Note))
+	case ActRefer:
+		toSups(KindTicketAlert, false, n.place(no("n_referred")).set("Note", Truncate(ev.Note, 300)))
+		add(n.Reporters, KindTicketStatus, false, no("n_referred_citizen"))
 	case ActAppeal:
 		if ev.ActorRole == RoleCitizen {
-			add(n.Supervisors, KindTicketAlert, false, no("n_citizen_appeal").set("Reason", Truncate(MaskPII(ev.Note), 300)))
+			toSups(KindTicketAlert, false, no("n_citizen_appeal").set("Reason", Truncate(MaskPII(ev.Note), 300)))
 		} else {
-			add(n.Supervisors, KindTicketAlert, false, n.place(no("n_staff_appeal")).set("Reason", Truncate(ev.Note, 300)))
+			toSups(KindTicketAlert, false, n.place(no("n_staff_appeal")).set("Reason", Truncate(ev.Note, 300)))
 		}
 	case ActPublish:
 		add(n.Reporters, KindTicketStatus, false, no("n_published_reporter"))
@@ -172,7 +216,8 @@ func (n TicketNotice) Pushes() []*Push {
 			if upheld {
 				key = "n_review_staff_uphold"
 			}
-			add(n.Staff, KindTicketAlert, false, no(key))
+			toStaff(KindTicketAlert, false, no(key))
+			add(n.Named, KindTicketAlert, false, no(key))
 			if t.State == StateClosed {
 				add(n.Reporters, KindTicketStatus, false, no("n_closed_reviewed"))
 			}
@@ -185,6 +230,48 @@ func (n TicketNotice) Pushes() []*Push {
 		}
 	}
 	return out
+}
+
+// NextActions are the buttons of what the handlers (role staff, or lead) or the supervisors
+// (role supervisor, or admin) of a ticket do next in its state, each a command with the
+// ticket's number: first to view it, then the step the lifecycle asks for — 受理, 提交整改方案,
+// 提交整改结果 for the handlers, and for supervisors also 不予受理, 通过 and 退回 a rectification
+// under review, 维持 or 撤销 on an appeal, and 移送纪检监察 for a conduct case. A command that
+// needs words (a plan, a reason) asks for them when pressed.
+func NextActions(t *Ticket, role string) [][]PushButton {
+	no := t.No
+	btn := func(key, cmd string) PushButton { return PushButton{Key: key, Payload: "cmd:/" + cmd + " " + no} }
+	rows := [][]PushButton{{btn("btn_view", "ticket")}}
+	sup := role == RoleSupervisor || role == RoleAdmin
+	var next []PushButton
+	switch t.State {
+	case StateSubmitted:
+		next = append(next, btn("btn_accept", "accept"))
+		if sup {
+			next = append(next, PushButton{Key: "btn_reject", Payload: "cmd:/verify " + no + " invalid"})
+		}
+	case StateAccepted, StateReopened:
+		next = append(next, btn("btn_plan", "plan"))
+	case StateRectifying:
+		next = append(next, btn("btn_result", "done"))
+	case StatePendingReview:
+		if sup {
+			next = append(next, btn("btn_approve", "approve"), btn("btn_sendback", "sendback"))
+		}
+	case StateAppealed:
+		if sup {
+			next = append(next,
+				PushButton{Key: "btn_dismiss", Payload: "cmd:/review " + no + " " + ReviewDismiss},
+				PushButton{Key: "btn_uphold", Payload: "cmd:/review " + no + " " + ReviewUphold})
+		}
+	}
+	if len(next) > 0 {
+		rows = append(rows, next)
+	}
+	if sup && t.Conduct && t.State.Open() && t.State != StateAppealed {
+		rows = append(rows, []PushButton{btn("btn_refer", "refer")})
+	}
+	return rows
 }
 
 // place gives the message's Place field: the ticket's window with its center, the whole center,

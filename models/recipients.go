@@ -25,9 +25,11 @@ func windowIDsOfCenter(db *gorm.DB, centerID uint) *gorm.DB {
 	return db.Session(&gorm.Session{NewDB: true}).Model(&Window{}).Select("id").Where("center_id = ?", centerID)
 }
 
-// windowStaff selects the staff members (role staff) of a window.
+// windowStaff selects the people working at a window: its staff and its leads.
 func windowStaff(windowID uint) func(db *gorm.DB) *gorm.DB {
-	return func(db *gorm.DB) *gorm.DB { return db.Where("role = ? AND window_id = ?", RoleStaff, windowID) }
+	return func(db *gorm.DB) *gorm.DB {
+		return db.Where("role IN ? AND window_id = ?", []string{RoleStaff, RoleLead}, windowID)
+	}
 }
 
 // accounts returns the active chat accounts of the staff records q selects, by staff number and

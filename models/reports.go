@@ -194,7 +194,12 @@ type RatingRow struct {
 	Channel    string
 	Excluded   bool
 	TicketNo   string
-	CreatedAt  time.Time
+	// TicketState is the state of the bad review's ticket, empty without one.
+	TicketState TicketState
+	// StaffNo and StaffName name the staff member rated, empty when the rating names nobody.
+	StaffNo   string
+	StaffName string
+	CreatedAt time.Time
 }
 
 // RatingFilter selects ratings for reports. Zero fields select everything; excluded ratings are
@@ -202,6 +207,10 @@ type RatingRow struct {
 type RatingFilter struct {
 	CenterID *uint
 	WindowID *uint
+	// StaffID keeps the ratings that name this staff member.
+	StaffID *uint
+	// BadOnly keeps the bad reviews (levels 1–2).
+	BadOnly  bool
 	From, To time.Time
 	Limit    int
 	Offset   int
@@ -211,7 +220,14 @@ func (s *Store) ratingRows(ctx context.Context, f RatingFilter) *gorm.DB {
 	q := s.db.WithContext(ctx).Table("ratings").
 		Joins("JOIN windows ON windows.id = ratings.window_id").
 		Joins("JOIN centers ON centers.id = windows.center_id").
-		Joins("LEFT JOIN tickets ON tickets.rating_id = ratings.id")
+		Joins("LEFT JOIN tickets ON tickets.rating_id = ratings.id").
+		Joins("LEFT JOIN staffs ON staffs.id = ratings.staff_id")
+	if f.StaffID != nil {
+		q = q.Where("ratings.staff_id = ?", *f.StaffID)
+	}
+	if f.BadOnly {
+		q = q.Where("ratings.level <= ?", int(Dissatisfied))
+	}
 	if f.CenterID != nil {
 		q = q.Where("windows.center_id = ?", *f.CenterID)
 	}
@@ -231,7 +247,8 @@ func (s *Store) ratingRows(ctx context.Context, f RatingFilter) *gorm.DB {
 func (s *Store) Ratings(ctx context.Context, f RatingFilter) ([]RatingRow, error) {
 	q := s.ratingRows(ctx, f).Select("ratings.id, ratings.window_id, windows.code AS window_code, windows.name AS window_name, " +
 		"centers.code AS center_code, ratings.citizen_id, ratings.staff_id, ratings.level, ratings.aspects, ratings.praise, " +
-		"ratings.comment, ratings.channel, ratings.excluded, COALESCE(tickets.no, '') AS ticket_no, ratings.created_at").
+		"ratings.comment, ratings.channel, ratings.excluded, COALESCE(tickets.no, '') AS ticket_no, " +
+		"COALESCE(tickets.state, '') AS ticket_state, COALESCE(staffs.staff_no, '') AS staff_no, COALESCE(staffs.name, '') AS staff_name, ratings.created_at").
 		Order("ratings.created_at, ratings.id")
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)

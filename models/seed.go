@@ -35,6 +35,7 @@ DEMO-005,陈静,W003,staff
 DEMO-006,杨磊,W004,staff
 DEMO-007,赵敏,W005,staff
 DEMO-008,黄丽,W005,staff
+DEMO-L01,孙敏,W001,lead
 ` + DemoSupervisorNo + `,周强,W001,supervisor
 `
 

@@ -53,7 +53,7 @@ func TestServiceStarPreview(t *testing.T) {
 		// A bad review naming 张伟, contested and upheld: it does not count against him.
 		bad := rate(w1, zhang, 1, 20)
 		for _, c := range []models.Change{
-			{Action: models.ActAppeal, Note: "恶意", Actor: models.Actor{Role: models.RoleStaff, WindowID: &w1.ID}},
+			{Action: models.ActAppeal, Note: "恶意", Actor: models.Actor{Role: models.RoleStaff, StaffID: zhang.ID, WindowID: &w1.ID}},
 			{Action: models.ActReview, Outcome: models.ReviewUphold, Actor: models.Actor{Role: models.RoleAdmin}},
 		} {
 			c.At = testenv.Monday10

@@ -305,7 +305,8 @@ func ratedSince(db *gorm.DB, citizenID, windowID uint, since time.Time) (bool, e
 // the window does not exist, ErrBanned if a ban is in force on the citizen, ErrOwnWindow if the
 // citizen is bound to a staff record of r.WindowID, ErrAlreadyRated if the citizen rated
 // r.WindowID at or after since. A bad review (levels 1–2) opens its ticket in the same
-// transaction; r.Ticket is set to it.
+// transaction; r.Ticket is set to it. The ticket names the staff member the rating names, and is
+// routed by TicketRules.Routing: never to the person it names.
 //
 // r.StaffID, when set, must name a staff member (role staff) of r.WindowID at the moment of
 // storing; otherwise it is cleared and the rating counts for the window alone, so that nobody is
@@ -385,8 +386,8 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 		}
 		t, err := s.openTicket(tx, &Ticket{
 			Kind: KindBadReview, CenterID: win.CenterID, WindowID: &win.ID, Category: badReviewCategory(r),
-			Description: desc, RatingID: &id, CitizenID: r.CitizenID, Channel: r.Channel,
-		}, r.CreatedAt, desc)
+			Description: desc, RatingID: &id, CitizenID: r.CitizenID, Channel: r.Channel, NamedStaffID: r.StaffID,
+		}, SplitKeys(r.Aspects), r.CreatedAt, desc)
 		if err != nil {
 			return fmt.Errorf("bad-review ticket: %w", err)
 		}

@@ -19,11 +19,13 @@ const (
 
 // TicketState is where a ticket is in its lifecycle (DESIGN.md §1 "Tickets"):
 //
-//	submitted → accepted → rectifying → resolved → closed
+//	submitted → accepted → rectifying → pending review → resolved → closed
 //
 // with the side paths rejected (→ appealed by the citizen), appealed (a staff member contests a
-// bad review, or a citizen a rejection; a supervisor decides) and reopened (the citizen was not
-// satisfied with the fix). Escalation is not a state but an owner: an escalated ticket keeps
+// bad review, or a citizen a rejection; a supervisor decides), reopened (the citizen was not
+// satisfied with the fix) and referred (a conduct case handed to the discipline body, 纪检监察).
+// A finished rectification waits in pending review until a supervisor approves it (resolved:
+// only then is the citizen asked) or sends it back (rectifying again). Escalation is not a state but an owner: an escalated ticket keeps
 // moving through the same states while a supervisor owns it (Ticket.Escalated), so that an
 // overdue ticket can still be accepted, planned and resolved without a detour.
 type TicketState string
@@ -38,27 +40,33 @@ const (
 	StateRejected   TicketState = "rejected"
 	StateAppealed   TicketState = "appealed"
 	StateReopened   TicketState = "reopened"
+	// StatePendingReview: the rectification is recorded with its evidence and waits for a
+	// supervisor's sign-off (待审核).
+	StatePendingReview TicketState = "pending_review"
+	// StateReferred: a conduct case referred to the discipline body (移送纪检监察). The hall's
+	// work on it is over; it stays on the record.
+	StateReferred TicketState = "referred"
 )
 
 // TicketStates lists every state, in lifecycle order.
 var TicketStates = []TicketState{
-	StateSubmitted, StateAccepted, StateRectifying, StateResolved, StateClosed,
-	StateRejected, StateAppealed, StateReopened,
+	StateSubmitted, StateAccepted, StateRectifying, StatePendingReview, StateResolved, StateClosed,
+	StateRejected, StateAppealed, StateReopened, StateReferred,
 }
 
 // Open reports whether work on the ticket is still due from the hall: it counts for deadlines,
 // reminders and the duplicate hint.
 func (s TicketState) Open() bool {
 	switch s {
-	case StateSubmitted, StateAccepted, StateRectifying, StateReopened, StateAppealed:
+	case StateSubmitted, StateAccepted, StateRectifying, StateReopened, StateAppealed, StatePendingReview:
 		return true
 	}
 	return false
 }
 
-// Final reports whether nothing more can happen to the ticket (closed, or rejected after the
-// citizen's one appeal).
-func (s TicketState) Final() bool { return s == StateClosed }
+// Final reports whether nothing more can happen to the ticket in the hall (closed, or rejected
+// after the citizen's one appeal, or referred to the discipline body).
+func (s TicketState) Final() bool { return s == StateClosed || s == StateReferred }
 
 // Complaint categories: the four aspects, "could not get it done" (办不成事) and other.
 const (
@@ -131,6 +139,17 @@ type Ticket struct {
 	CallbackConsent bool   `gorm:"not null;default:false"`
 	// OwnerStaffID is the staff member assigned to it, if any.
 	OwnerStaffID *uint `gorm:"index"`
+	// NamedStaffID is the staff member the citizen named (the person a bad review rated, or a
+	// complaint is about). Nobody handles a ticket that names them (Actor.Covers).
+	NamedStaffID *uint `gorm:"index"`
+	// Route says who handles it (RouteWindow, RouteLead, RouteSupervisors), decided when it is
+	// opened by TicketRules.Route. Empty on tickets older than routing: the window's.
+	Route string `gorm:"size:20;not null;default:'window'"`
+	// Conduct marks a conduct case (工作作风: 吃拿卡要, 不作为 …): supervisors only, and it can be
+	// referred to the discipline body.
+	Conduct bool `gorm:"not null;default:false"`
+	// ReferredAt is when a supervisor referred the conduct case to the discipline body (纪检监察).
+	ReferredAt *time.Time
 	// Escalated means a supervisor owns the ticket (overdue, or reopened by the citizen).
 	Escalated   bool      `gorm:"not null;default:false"`
 	CallbackDue time.Time `gorm:"not null"`
@@ -159,6 +178,14 @@ type Ticket struct {
 	PublishedAt *time.Time `gorm:"index:idx_ticket_published"`
 	CreatedAt   time.Time  `gorm:"not null;index"`
 	UpdatedAt   time.Time
+}
+
+// HandledBy is the ticket's route: who handles it (RouteWindow for tickets older than routing).
+func (t *Ticket) HandledBy() string {
+	if t.Route == "" {
+		return RouteWindow
+	}
+	return t.Route
 }
 
 // Public reports whether the ticket may be shown on the public rectification board.
@@ -196,12 +223,15 @@ type TicketEvent struct {
 	CreatedAt time.Time `gorm:"not null;index:idx_event_ticket,priority:2;index:idx_event_action_time,priority:2"`
 }
 
-// TicketAttachment is a photo sent with a complaint: the platform's file reference, or the bytes
-// for a web upload (which has no platform to keep them).
+// TicketAttachment is a photo of a ticket: the platform's file reference, or the bytes for a web
+// upload (which has no platform to keep them). Purpose says whose it is: the citizen's with the
+// complaint (empty), the handler's evidence of the rectification, or the citizen's with a
+// re-rating of 不满意.
 type TicketAttachment struct {
 	ID        uint    `gorm:"primaryKey"`
 	TicketID  uint    `gorm:"not null;index"`
 	Ticket    *Ticket `gorm:"foreignKey:TicketID"`
+	Purpose   string  `gorm:"size:20;not null;default:''"`
 	Platform  string  `gorm:"size:20;not null"`
 	FileID    string  `gorm:"size:300"`
 	MIMEType  string  `gorm:"size:60"`
@@ -220,6 +250,13 @@ type TicketFollower struct {
 	Citizen   *Citizen `gorm:"foreignKey:CitizenID"`
 	CreatedAt time.Time
 }
+
+// Purposes of a TicketAttachment.
+const (
+	PhotoComplaint = ""
+	PhotoEvidence  = "evidence"
+	PhotoRerate    = "rerate"
+)
 
 // ticketCounter hands out the per-day sequence of ticket numbers.
 type ticketCounter struct {
@@ -263,6 +300,12 @@ var (
 	ErrBadInput = errors.New("ticket: missing or invalid input")
 	// ErrAlreadyAppealed: the side already used its one appeal.
 	ErrAlreadyAppealed = errors.New("ticket: already appealed once")
+	// ErrTooShort: a rectification's result is shorter than TicketRules.MinResult.
+	ErrTooShort = errors.New("ticket: result too short")
+	// ErrNamedAssignee: a ticket cannot be assigned to the person it names.
+	ErrNamedAssignee = errors.New("ticket: cannot be assigned to the person it names")
+	// ErrConductAssignee: a conduct case is assigned to supervisors only.
+	ErrConductAssignee = errors.New("ticket: a conduct case is assigned to supervisors only")
 )
 
 // TransitionError says why an action was refused; it matches one of the sentinels above with

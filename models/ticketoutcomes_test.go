@@ -22,6 +22,7 @@ func TestTicketRuleOutcomes(t *testing.T) {
 	// Fifteen working days after Wednesday 25 November end on Wednesday 16 December (Shanghai).
 	fresh := time.Date(2026, 12, 16, 23, 59, 59, 999999999, sh)
 	cit, staff, sup, sys := actors[RoleCitizen], actors[RoleStaff], actors[RoleSupervisor], actors[RoleSystem]
+	lead := actors[RoleLead]
 	other := Actor{Role: RoleCitizen, CitizenID: 12}
 	earlier := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 
@@ -67,13 +68,38 @@ func TestTicketRuleOutcomes(t *testing.T) {
 			c:     Change{Action: ActPlan, Actor: sup, Note: "更换窗口人员"},
 			want:  func(tk *Ticket) { tk.State, tk.Plan = StateRectifying, "更换窗口人员" },
 			ev:    event{note: "更换窗口人员", public: true, staffID: 6, citID: 22}},
-		{name: "done: resolved with the result, resolved at, the old verdict cleared", state: StateRectifying,
+		{name: "done: pending review with the result, not resolved, not public", state: StateRectifying,
 			start: func(tk *Ticket) { tk.Result, tk.Rerate, tk.Escalated = "", RerateUnsatisfied, true },
-			c:     Change{Action: ActDone, Actor: staff, Note: "已约谈"},
+			c:     Change{Action: ActDone, Actor: staff, Note: longResult},
+			want:  func(tk *Ticket) { tk.State, tk.Result = StatePendingReview, longResult },
+			ev:    event{note: longResult, staffID: 5, citID: 21}},
+		{name: "done by a lead: pending review", state: StateRectifying,
+			start: func(tk *Ticket) { tk.Result, tk.Route, tk.NamedStaffID = "", RouteLead, u(5) },
+			c:     Change{Action: ActDone, Actor: lead, Note: longResult},
+			want:  func(tk *Ticket) { tk.State, tk.Result = StatePendingReview, longResult },
+			ev:    event{note: longResult, staffID: 7, citID: 24}},
+		{name: "approve: resolved, resolved at, the old verdict cleared, public with the result approved", state: StatePendingReview,
+			start: func(tk *Ticket) { tk.Rerate, tk.Escalated = RerateUnsatisfied, true },
+			c:     Change{Action: ActApprove, Actor: sup},
+			want:  func(tk *Ticket) { tk.State, tk.ResolvedAt, tk.Rerate = StateResolved, atp(), "" },
+			ev:    event{note: "result", public: true, staffID: 6, citID: 22}},
+		{name: "send back: rectifying again with the reason, the result kept, not public", state: StatePendingReview,
+			c:    Change{Action: ActSendBack, Actor: sup, Note: "照片看不出整改"},
+			want: func(tk *Ticket) { tk.State = StateRectifying },
+			ev:   event{note: "照片看不出整改", staffID: 6, citID: 22}},
+		{name: "refer a conduct case: referred, referred at, escalated, public", state: StateAccepted,
+			start: func(tk *Ticket) { tk.Conduct, tk.Route = true, RouteSupervisors },
+			c:     Change{Action: ActRefer, Actor: sup, Note: "移送区纪委监委"},
+			want:  func(tk *Ticket) { tk.State, tk.ReferredAt, tk.Escalated = StateReferred, atp(), true },
+			ev:    event{note: "移送区纪委监委", public: true, staffID: 6, citID: 22}},
+		{name: "the person named appeals their bad review", state: StateSubmitted,
+			start: func(tk *Ticket) { tk.NamedStaffID, tk.Route = u(5), RouteLead },
+			c:     Change{Action: ActAppeal, Actor: staff, Note: "当天我不在岗"},
 			want: func(tk *Ticket) {
-				tk.State, tk.Result, tk.ResolvedAt, tk.Rerate = StateResolved, "已约谈", atp(), ""
+				tk.State, tk.StaffAppealed = StateAppealed, true
+				tk.AppealBy, tk.AppealFrom, tk.AppealReason = RoleStaff, StateSubmitted, "当天我不在岗"
 			},
-			ev: event{note: "已约谈", public: true, staffID: 5, citID: 21}},
+			ev: event{note: "当天我不在岗", staffID: 5, citID: 21}},
 		{name: "rerate satisfied: closed as satisfied", state: StateResolved,
 			start: func(tk *Ticket) { tk.ResolvedAt = &earlier },
 			c:     Change{Action: ActRerate, Actor: cit, Outcome: RerateSatisfied},
@@ -202,6 +228,9 @@ func TestTicketRuleOutcomes(t *testing.T) {
 	}
 }
 
+// longResult is a rectification's result long enough for the rule (at least 15 characters).
+const longResult = "已约谈当事人并在窗口张贴服务承诺"
+
 // citizenAppeal turns the appealed fixture into a rejected complaint that its citizen appealed.
 func citizenAppeal(tk *Ticket) {
 	tk.Kind, tk.Reason = KindComplaint, "证据不足"
@@ -241,6 +270,28 @@ func TestTicketRuleRefusalsLeaveTicket(t *testing.T) {
 			Change{Action: ActReject, Actor: sup}, ErrBadInput, "a note is required"},
 		{"done without a result", StateRectifying, nil,
 			Change{Action: ActDone, Actor: staff}, ErrBadInput, "a note is required"},
+		{"done with a result shorter than the rule", StateRectifying, nil,
+			Change{Action: ActDone, Actor: staff, Note: "已整改"}, ErrTooShort, "minimum"},
+		{"done with fifteen characters of blanks around fewer", StateRectifying, nil,
+			Change{Action: ActDone, Actor: staff, Note: "   已整改完毕。          "}, ErrTooShort, "minimum"},
+		{"done with four photos", StateRectifying, nil,
+			Change{Action: ActDone, Actor: staff, Note: longResult, Photos: make([]TicketAttachment, 4)}, ErrBadInput, "too many photos"},
+		{"photos with a plan", StateAccepted, nil,
+			Change{Action: ActPlan, Actor: staff, Note: "培训", Photos: make([]TicketAttachment, 1)}, ErrBadInput, "photos go with"},
+		{"send back without a reason", StatePendingReview, nil,
+			Change{Action: ActSendBack, Actor: sup}, ErrBadInput, "a note is required"},
+		{"refer a case that is not of conduct", StateAccepted, nil,
+			Change{Action: ActRefer, Actor: sup, Note: "移送"}, ErrIllegalTransition, "only a conduct case"},
+		{"the person named handles nothing of it", StateSubmitted, func(tk *Ticket) { tk.NamedStaffID = u(5) },
+			Change{Action: ActAccept, Actor: staff}, ErrForbidden, ""},
+		{"a lead named in a ticket of their window handles nothing of it", StateSubmitted, func(tk *Ticket) { tk.NamedStaffID, tk.Route = u(7), RouteLead },
+			Change{Action: ActAccept, Actor: actors[RoleLead]}, ErrForbidden, ""},
+		{"window staff do not handle a ticket routed to the lead", StateSubmitted, func(tk *Ticket) { tk.NamedStaffID, tk.Route = u(8), RouteLead },
+			Change{Action: ActAccept, Actor: staff}, ErrForbidden, ""},
+		{"window staff do not handle a conduct case", StateSubmitted, func(tk *Ticket) { tk.Conduct, tk.Route = true, RouteSupervisors },
+			Change{Action: ActAccept, Actor: staff}, ErrForbidden, ""},
+		{"a lead does not handle a conduct case", StateSubmitted, func(tk *Ticket) { tk.Conduct, tk.Route = true, RouteSupervisors },
+			Change{Action: ActAccept, Actor: actors[RoleLead]}, ErrForbidden, ""},
 		{"rerate with an unknown outcome", StateResolved, nil,
 			Change{Action: ActRerate, Actor: cit, Outcome: "meh"}, ErrBadInput, "outcome must be"},
 		{"review with an unknown outcome", StateAppealed, nil,
@@ -306,7 +357,7 @@ func TestTicketCycleResolveReopenResolve(t *testing.T) {
 	day := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, sh) }
 	tk := fixture(StateSubmitted)
 	tk.Plan, tk.Result = "", ""
-	staff, cit := actors[RoleStaff], actors[RoleCitizen]
+	staff, cit, sup := actors[RoleStaff], actors[RoleCitizen], actors[RoleSupervisor]
 	step := func(c Change, at time.Time, want TicketState) {
 		t.Helper()
 		c.At = at
@@ -316,8 +367,14 @@ func TestTicketCycleResolveReopenResolve(t *testing.T) {
 	}
 	step(Change{Action: ActAccept, Actor: staff}, day(23, 10), StateAccepted)
 	step(Change{Action: ActPlan, Actor: staff, Note: "培训"}, day(23, 11), StateRectifying)
-	step(Change{Action: ActDone, Actor: staff, Note: "已培训"}, day(24, 9), StateResolved)
-	if !tk.ResolvedAt.Equal(day(24, 9)) {
+	step(Change{Action: ActDone, Actor: staff, Note: "已培训全体窗口人员并张贴一次性告知清单"}, day(24, 9), StatePendingReview)
+	if tk.ResolvedAt != nil {
+		t.Fatalf("resolved at %v before the sign-off", tk.ResolvedAt)
+	}
+	step(Change{Action: ActSendBack, Actor: sup, Note: "没有培训记录"}, day(24, 10), StateRectifying)
+	step(Change{Action: ActDone, Actor: staff, Note: "已培训全体窗口人员并附签到表和清单照片"}, day(24, 11), StatePendingReview)
+	step(Change{Action: ActApprove, Actor: sup}, day(24, 14), StateResolved)
+	if !tk.ResolvedAt.Equal(day(24, 14)) {
 		t.Fatalf("first resolution at %v", tk.ResolvedAt)
 	}
 	step(Change{Action: ActRerate, Actor: cit, Outcome: RerateUnsatisfied}, day(25, 10), StateReopened)
@@ -328,8 +385,9 @@ func TestTicketCycleResolveReopenResolve(t *testing.T) {
 		t.Errorf("a reopened ticket is due at %s, want its new rectification deadline", tk.Due())
 	}
 	step(Change{Action: ActPlan, Actor: staff, Note: "换人"}, day(26, 10), StateRectifying)
-	step(Change{Action: ActDone, Actor: staff, Note: "已换人"}, day(27, 16), StateResolved)
-	if !tk.ResolvedAt.Equal(day(27, 16)) || tk.Rerate != "" || tk.Result != "已换人" || tk.Plan != "换人" {
+	step(Change{Action: ActDone, Actor: staff, Note: "已更换窗口人员并由负责人每日抽查服务"}, day(27, 15), StatePendingReview)
+	step(Change{Action: ActApprove, Actor: sup}, day(27, 16), StateResolved)
+	if !tk.ResolvedAt.Equal(day(27, 16)) || tk.Rerate != "" || tk.Result != "已更换窗口人员并由负责人每日抽查服务" || tk.Plan != "换人" {
 		t.Fatalf("second resolution: at %v, verdict %q, plan %q, result %q", tk.ResolvedAt, tk.Rerate, tk.Plan, tk.Result)
 	}
 	if !tk.Due().IsZero() {

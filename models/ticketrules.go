@@ -2,7 +2,9 @@ package models
 
 import (
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Roles that act on tickets besides the staff roles (RoleStaff, RoleSupervisor, RoleAdmin).
@@ -13,7 +15,7 @@ const (
 )
 
 // Roles lists every role an Actor can have, for tests and role checks.
-var Roles = []string{RoleCitizen, RoleStaff, RoleSupervisor, RoleAdmin, RoleSystem}
+var Roles = []string{RoleCitizen, RoleStaff, RoleLead, RoleSupervisor, RoleAdmin, RoleSystem}
 
 // Action is something done to a ticket. Each has one rule in ticketRules.
 type Action string
@@ -25,7 +27,10 @@ const (
 	ActReject   Action = "reject"   // invalid or malicious, with a reason
 	ActAssign   Action = "assign"   // given to a staff member
 	ActPlan     Action = "plan"     // rectification plan recorded
-	ActDone     Action = "done"     // rectification result recorded: resolved
+	ActDone     Action = "done"     // rectification result recorded with its evidence: pending review
+	ActApprove  Action = "approve"  // a supervisor signs the rectification off: resolved
+	ActSendBack Action = "sendback" // a supervisor sends the rectification back, with a reason
+	ActRefer    Action = "refer"    // a conduct case referred to the discipline body (纪检监察)
 	ActRerate   Action = "rerate"   // the citizen's verdict on the fix (追评)
 	ActExpire   Action = "expire"   // no verdict in time: closed as "no reply"
 	ActAppeal   Action = "appeal"   // a citizen contests a rejection, a staff member a bad review
@@ -38,8 +43,8 @@ const (
 
 // Actions lists every action that Apply handles.
 var Actions = []Action{
-	ActAccept, ActReject, ActAssign, ActPlan, ActDone, ActRerate, ActExpire,
-	ActAppeal, ActReview, ActEscalate, ActChase, ActPublish, ActJoin,
+	ActAccept, ActReject, ActAssign, ActPlan, ActDone, ActApprove, ActSendBack, ActRerate, ActExpire,
+	ActAppeal, ActReview, ActEscalate, ActChase, ActPublish, ActJoin, ActRefer,
 }
 
 // Actor is who takes an action, with the scope their role gives them.
@@ -49,20 +54,36 @@ type Actor struct {
 	CitizenID uint
 	// StaffID is the staff record behind a staff, supervisor or admin.
 	StaffID uint
-	// WindowID is a staff member's window.
+	// WindowID is a staff member's or a lead's window.
 	WindowID *uint
 	// CenterID is a supervisor's center; nil means all centers.
 	CenterID *uint
 }
 
-// Covers reports whether the actor's scope includes the ticket: a citizen their own ticket, a
-// staff member their window's, a supervisor their center's (or all), admins and the system all.
+// Named reports whether the ticket names the actor: the staff member the citizen rated or
+// complained about. Nobody handles a ticket that names them.
+func (a Actor) Named(t *Ticket) bool {
+	return a.StaffID != 0 && t.NamedStaffID != nil && *t.NamedStaffID == a.StaffID
+}
+
+// Covers reports whether the actor's scope includes the ticket: a citizen their own ticket; a
+// staff member the tickets of their window that are the window staff's to handle, and those
+// assigned to them; a lead those of their window that are the staff's or the leads'; a
+// supervisor their center's (or all); admins and the system all. A ticket that names the actor
+// is never in their scope.
 func (a Actor) Covers(t *Ticket) bool {
+	if a.Named(t) {
+		return false
+	}
+	owner := a.StaffID != 0 && t.OwnerStaffID != nil && *t.OwnerStaffID == a.StaffID
+	ownWindow := a.WindowID != nil && t.WindowID != nil && *a.WindowID == *t.WindowID
 	switch a.Role {
 	case RoleCitizen:
 		return a.CitizenID != 0 && t.CitizenID == a.CitizenID
 	case RoleStaff:
-		return a.WindowID != nil && t.WindowID != nil && *a.WindowID == *t.WindowID
+		return owner || (ownWindow && t.HandledBy() == RouteWindow)
+	case RoleLead:
+		return owner || (ownWindow && t.HandledBy() != RouteSupervisors)
 	case RoleSupervisor:
 		return a.CenterID == nil || *a.CenterID == t.CenterID
 	case RoleAdmin, RoleSystem:
@@ -81,7 +102,10 @@ type Change struct {
 	Outcome string
 	// AssignTo is the staff member an assign gives the ticket to.
 	AssignTo *uint
-	At       time.Time
+	// Photos are the evidence of a rectification (done) or the citizen's photo with a re-rating
+	// of 不满意; the store attaches them with the event.
+	Photos []TicketAttachment
+	At     time.Time
 }
 
 // rule says from which states an action may be taken and by which roles. anyone skips the scope
@@ -96,22 +120,31 @@ type rule struct {
 
 var working = []TicketState{StateSubmitted, StateAccepted, StateRectifying, StateReopened}
 
+// Role sets of the rules.
+var (
+	handlerRoles = []string{RoleStaff, RoleLead, RoleSupervisor, RoleAdmin}
+	supRoles     = []string{RoleSupervisor, RoleAdmin}
+)
+
 // ticketRules is the state machine's table: one rule per action. Where an action lands is decided
 // in Apply, because some depend on the outcome.
 var ticketRules = map[Action]rule{
-	ActAccept:   {from: []TicketState{StateSubmitted}, roles: []string{RoleStaff, RoleSupervisor, RoleAdmin}, public: true},
-	ActReject:   {from: []TicketState{StateSubmitted, StateAccepted}, roles: []string{RoleSupervisor, RoleAdmin}, needsNote: true, public: true},
-	ActAssign:   {from: working, roles: []string{RoleSupervisor, RoleAdmin}},
-	ActPlan:     {from: []TicketState{StateAccepted, StateRectifying, StateReopened}, roles: []string{RoleStaff, RoleSupervisor, RoleAdmin}, needsNote: true, public: true},
-	ActDone:     {from: []TicketState{StateRectifying}, roles: []string{RoleStaff, RoleSupervisor, RoleAdmin}, needsNote: true, public: true},
+	ActAccept:   {from: []TicketState{StateSubmitted}, roles: handlerRoles, public: true},
+	ActReject:   {from: []TicketState{StateSubmitted, StateAccepted}, roles: supRoles, needsNote: true, public: true},
+	ActAssign:   {from: working, roles: supRoles},
+	ActPlan:     {from: []TicketState{StateAccepted, StateRectifying, StateReopened}, roles: handlerRoles, needsNote: true, public: true},
+	ActDone:     {from: []TicketState{StateRectifying}, roles: handlerRoles, needsNote: true},
+	ActApprove:  {from: []TicketState{StatePendingReview}, roles: supRoles, public: true},
+	ActSendBack: {from: []TicketState{StatePendingReview}, roles: supRoles, needsNote: true},
 	ActRerate:   {from: []TicketState{StateResolved}, roles: []string{RoleCitizen}, public: true},
 	ActExpire:   {from: []TicketState{StateResolved}, roles: []string{RoleSystem}, public: true},
-	ActAppeal:   {from: append([]TicketState{StateRejected}, working...), roles: []string{RoleCitizen, RoleStaff}, needsNote: true},
-	ActReview:   {from: []TicketState{StateAppealed}, roles: []string{RoleSupervisor, RoleAdmin}, public: true},
+	ActAppeal:   {from: append([]TicketState{StateRejected}, working...), roles: []string{RoleCitizen, RoleStaff, RoleLead}, needsNote: true},
+	ActReview:   {from: []TicketState{StateAppealed}, roles: supRoles, public: true},
 	ActEscalate: {from: working, roles: []string{RoleSupervisor, RoleAdmin, RoleSystem}, public: true},
 	ActChase:    {from: working, roles: []string{RoleSupervisor, RoleAdmin, RoleSystem}},
-	ActPublish:  {from: []TicketState{StateResolved, StateClosed}, roles: []string{RoleSupervisor, RoleAdmin}, public: true},
-	ActJoin:     {from: working, roles: []string{RoleCitizen}, anyone: true, needsNote: true},
+	ActPublish:  {from: []TicketState{StateResolved, StateClosed}, roles: supRoles, public: true},
+	ActJoin:     {from: append([]TicketState{StatePendingReview}, working...), roles: []string{RoleCitizen}, anyone: true, needsNote: true},
+	ActRefer:    {from: append([]TicketState{StatePendingReview}, working...), roles: supRoles, public: true},
 }
 
 // Apply checks c against the ticket's state and the actor's role and scope and, if it is allowed,
@@ -127,7 +160,9 @@ func (t *Ticket) Apply(c Change, r TicketRules) (*TicketEvent, error) {
 	if !ok {
 		return fail(ErrIllegalTransition, "unknown action")
 	}
-	if !slices.Contains(ru.roles, c.Actor.Role) || (!ru.anyone && !c.Actor.Covers(t)) {
+	// The person a bad review names may contest it (申诉), though they handle nothing of it.
+	namedAppeal := c.Action == ActAppeal && c.Actor.Role != RoleCitizen && c.Actor.Named(t)
+	if !slices.Contains(ru.roles, c.Actor.Role) || (!ru.anyone && !namedAppeal && !c.Actor.Covers(t)) {
 		return fail(ErrForbidden, "")
 	}
 	if !slices.Contains(ru.from, from) {
@@ -135,6 +170,12 @@ func (t *Ticket) Apply(c Change, r TicketRules) (*TicketEvent, error) {
 	}
 	if ru.needsNote && c.Note == "" {
 		return fail(ErrBadInput, "a note is required")
+	}
+	if len(c.Photos) > 0 && c.Action != ActDone && c.Action != ActRerate {
+		return fail(ErrBadInput, "photos go with a result or a re-rating")
+	}
+	if len(c.Photos) > MaxPhotos {
+		return fail(ErrBadInput, "too many photos")
 	}
 	at := c.At.UTC()
 	next := *t // changes go to a copy, so a refusal below leaves t alone
@@ -161,10 +202,24 @@ func (t *Ticket) Apply(c Change, r TicketRules) (*TicketEvent, error) {
 		next.State = StateRectifying
 		next.Plan = c.Note
 	case ActDone:
-		next.State = StateResolved
+		if n := utf8.RuneCountInString(strings.TrimSpace(c.Note)); n < r.MinResult() {
+			return fail(ErrTooShort, "the result is shorter than the rule's minimum")
+		}
+		next.State = StatePendingReview
 		next.Result = c.Note
+	case ActApprove:
+		// The event carries the result approved: what the citizen is asked to judge.
+		c.Note = t.Result
+		next.State = StateResolved
 		next.ResolvedAt = &at
 		next.Rerate = ""
+	case ActSendBack:
+		next.State = StateRectifying
+	case ActRefer:
+		if !t.Conduct {
+			return fail(ErrIllegalTransition, "only a conduct case is referred")
+		}
+		next.State, next.ReferredAt, next.Escalated = StateReferred, &at, true
 	case ActRerate:
 		next.Rerate = c.Outcome
 		switch c.Outcome {
@@ -175,9 +230,10 @@ func (t *Ticket) Apply(c Change, r TicketRules) (*TicketEvent, error) {
 				next.CloseReason = CloseBasic
 			}
 		case RerateUnsatisfied:
-			// Not fixed in the citizen's eyes: reopened, owned by a supervisor, a new period.
+			// Not fixed in the citizen's eyes: reopened, owned by a supervisor, a new period
+			// counted from this moment.
 			next.State, next.Escalated = StateReopened, true
-			_, next.RectifyDue = r.Deadlines(t.Category, at)
+			next.RectifyDue = r.ReopenDue(t.Category, at)
 			next.ResolvedAt = nil
 		default:
 			return fail(ErrBadInput, "outcome must be satisfied, basic or unsatisfied")
@@ -195,7 +251,7 @@ func (t *Ticket) Apply(c Change, r TicketRules) (*TicketEvent, error) {
 			}
 			next.CitizenAppealed = true
 			public = true
-		case RoleStaff:
+		case RoleStaff, RoleLead:
 			if from == StateRejected {
 				return fail(ErrIllegalTransition, "staff appeal a bad review, not a rejection")
 			}
@@ -208,7 +264,11 @@ func (t *Ticket) Apply(c Change, r TicketRules) (*TicketEvent, error) {
 			next.StaffAppealed = true
 		}
 		next.State = StateAppealed
-		next.AppealBy, next.AppealFrom, next.AppealReason = c.Actor.Role, from, c.Note
+		by := c.Actor.Role
+		if by == RoleLead {
+			by = RoleStaff // the window's side, whoever of it appealed
+		}
+		next.AppealBy, next.AppealFrom, next.AppealReason = by, from, c.Note
 	case ActReview:
 		switch {
 		case c.Outcome != ReviewUphold && c.Outcome != ReviewDismiss:
@@ -282,6 +342,121 @@ type TicketRules struct {
 	// DuplicateDays is how far back an open ticket on the same window and category is offered
 	// to join instead of filing a new one.
 	DuplicateDays int
+	// ReopenDays is the rectification period, in working days from the moment of the verdict,
+	// of a ticket the citizen re-rated 不满意; 0 takes the category's rectification period.
+	ReopenDays int
+	// MinResultRunes is the least number of characters a rectification's result must have to
+	// be submitted for review (default 15).
+	MinResultRunes int
+	// Routing decides who handles a new ticket.
+	Routing Routing
+}
+
+// Routes: who handles a ticket (Ticket.Route).
+const (
+	// RouteWindow: the window's staff (and its leads).
+	RouteWindow = "window"
+	// RouteLead: the window's leads (窗口/科室负责人), never the person the ticket names.
+	RouteLead = "lead"
+	// RouteSupervisors: the center's supervisors alone.
+	RouteSupervisors = "supervisors"
+)
+
+// RouteNames lists the routes.
+var RouteNames = []string{RouteWindow, RouteLead, RouteSupervisors}
+
+// Routing is the rule of who handles a new ticket. Zero fields take the defaults.
+type Routing struct {
+	// Named is where a ticket that names a person goes: RouteLead (default) or
+	// RouteSupervisors. RouteWindow is not allowed: the person's colleagues do not judge them.
+	Named string
+	// Window is where a ticket about a window but no person goes: RouteWindow (default),
+	// RouteLead or RouteSupervisors.
+	Window string
+	// Conduct lists the categories and aspects that make a conduct case, which supervisors
+	// alone handle: a category ("conduct"), an aspect with all its problems ("conduct" matches
+	// "conduct.favours"), or one problem ("attitude.cold"). Default: conduct.
+	Conduct []string
+}
+
+// DefaultConduct is the default of Routing.Conduct: the whole 工作作风 aspect (迟到早退, 离岗脱岗,
+// 不作为, 吃拿卡要) and the complaint category of the same name.
+var DefaultConduct = []string{"conduct"}
+
+// IsConduct reports whether a ticket of category whose rating named aspects (problem keys) is
+// a conduct case under the routing.
+func (rt Routing) IsConduct(category string, aspects []string) bool {
+	keys := rt.Conduct
+	if len(keys) == 0 {
+		keys = DefaultConduct
+	}
+	for _, k := range keys {
+		if category == k {
+			return true
+		}
+		for _, a := range aspects {
+			if a == k || strings.HasPrefix(a, k+".") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Route decides who handles a new ticket: a conduct case the supervisors; one that names a
+// person Named's choice, where a lead is asked for and the window has none besides the person
+// named, the supervisors; one about a window Window's choice, where a lead is asked for and
+// the window has none, the supervisors; one about a whole center the supervisors.
+// otherLeads counts the leads of the ticket's window who are not the person named.
+func (rt Routing) Route(category string, aspects []string, window, named bool, otherLeads int) (route string, conduct bool) {
+	if rt.IsConduct(category, aspects) {
+		return RouteSupervisors, true
+	}
+	if !window {
+		return RouteSupervisors, false
+	}
+	want := rt.Window
+	if want == "" {
+		want = RouteWindow
+	}
+	if named {
+		want = rt.Named
+		if want == "" || want == RouteWindow {
+			want = RouteLead
+		}
+	}
+	if want == RouteLead && otherLeads == 0 {
+		want = RouteSupervisors
+	}
+	return want, false
+}
+
+// MinResult is the least number of characters of a rectification's result.
+func (r TicketRules) MinResult() int {
+	if r.MinResultRunes <= 0 {
+		return DefaultMinResultRunes
+	}
+	return r.MinResultRunes
+}
+
+// DefaultMinResultRunes is the default of TicketRules.MinResultRunes.
+const DefaultMinResultRunes = 15
+
+// ReopenDue is the new rectification deadline of a ticket of category re-rated 不满意 at.
+func (r TicketRules) ReopenDue(category string, at time.Time) time.Time {
+	_, due := r.Deadlines(category, at)
+	if r.ReopenDays > 0 {
+		due = r.calendar().Deadline(at, r.ReopenDays).UTC()
+	}
+	return due
+}
+
+func (r TicketRules) calendar() *Calendar {
+	if r.Calendar == nil {
+		cal, _ := NewCalendar(time.UTC, nil, nil)
+		return cal
+	}
+	return r.Calendar
 }
 
 // DefaultTicketRules returns the national defaults on the Chinese calendar shipped with the
@@ -291,7 +466,8 @@ func DefaultTicketRules(loc *time.Location) TicketRules {
 	if err != nil {
 		panic("models: shipped calendar is invalid: " + err.Error()) // a unit test guards the lists
 	}
-	return TicketRules{Calendar: cal, CallbackDays: 1, RectifyDays: 15, RerateDays: 7, DuplicateDays: 7}
+	return TicketRules{Calendar: cal, CallbackDays: 1, RectifyDays: 15, RerateDays: 7, DuplicateDays: 7,
+		MinResultRunes: DefaultMinResultRunes}
 }
 
 // Deadlines returns the call-back and rectification deadlines of a ticket of category opened at
@@ -304,10 +480,7 @@ func (r TicketRules) Deadlines(category string, from time.Time) (callback, recti
 	if n, ok := r.CategoryRectifyDays[category]; ok {
 		rd = n
 	}
-	cal := r.Calendar
-	if cal == nil {
-		cal, _ = NewCalendar(time.UTC, nil, nil)
-	}
+	cal := r.calendar()
 	return cal.Deadline(from, cb).UTC(), cal.Deadline(from, rd).UTC()
 }
 

@@ -15,7 +15,7 @@ func u(v uint) *uint { return &v }
 func fixture(s TicketState) *Ticket {
 	t := &Ticket{
 		ID: 1, No: "T20261123-0001", Kind: KindBadReview, State: s, CenterID: 3, WindowID: u(7),
-		Category: "efficiency", CitizenID: 11, Plan: "plan", Result: "result",
+		Category: "efficiency", CitizenID: 11, Plan: "plan", Result: "result", Route: RouteWindow,
 		CallbackDue: time.Date(2026, 11, 24, 15, 59, 0, 0, time.UTC), RectifyDue: time.Date(2026, 12, 14, 15, 59, 0, 0, time.UTC),
 	}
 	if s == StateAppealed {
@@ -28,6 +28,7 @@ func fixture(s TicketState) *Ticket {
 var actors = map[string]Actor{
 	RoleCitizen:    {Role: RoleCitizen, CitizenID: 11},
 	RoleStaff:      {Role: RoleStaff, StaffID: 5, WindowID: u(7), CitizenID: 21},
+	RoleLead:       {Role: RoleLead, StaffID: 7, WindowID: u(7), CitizenID: 24},
 	RoleSupervisor: {Role: RoleSupervisor, StaffID: 6, CenterID: u(3), CitizenID: 22},
 	RoleAdmin:      {Role: RoleAdmin, StaffID: 9, CitizenID: 23},
 	RoleSystem:     {Role: RoleSystem},
@@ -43,19 +44,22 @@ func TestTicketStateMachine(t *testing.T) {
 	}
 	const work = "submitted accepted rectifying reopened"
 	want := map[Action][]allow{
-		ActAccept:   {{"submitted", "staff supervisor admin", "accepted"}},
+		ActAccept:   {{"submitted", "staff lead supervisor admin", "accepted"}},
 		ActReject:   {{"submitted accepted", "supervisor admin", "rejected"}},
 		ActAssign:   {{work, "supervisor admin", "="}},
-		ActPlan:     {{"accepted rectifying reopened", "staff supervisor admin", "rectifying"}},
-		ActDone:     {{"rectifying", "staff supervisor admin", "resolved"}},
+		ActPlan:     {{"accepted rectifying reopened", "staff lead supervisor admin", "rectifying"}},
+		ActDone:     {{"rectifying", "staff lead supervisor admin", "pending_review"}},
+		ActApprove:  {{"pending_review", "supervisor admin", "resolved"}},
+		ActSendBack: {{"pending_review", "supervisor admin", "rectifying"}},
 		ActRerate:   {{"resolved", "citizen", "closed"}},
 		ActExpire:   {{"resolved", "system", "closed"}},
-		ActAppeal:   {{"rejected", "citizen", "appealed"}, {work, "staff", "appealed"}},
+		ActAppeal:   {{"rejected", "citizen", "appealed"}, {work, "staff lead", "appealed"}},
 		ActReview:   {{"appealed", "supervisor admin", "closed"}},
 		ActEscalate: {{work, "supervisor admin system", "="}},
 		ActChase:    {{work, "supervisor admin system", "="}},
 		ActPublish:  {{"resolved closed", "supervisor admin", "="}},
-		ActJoin:     {{work, "citizen", "="}},
+		ActJoin:     {{work + " pending_review", "citizen", "="}},
+		ActRefer:    {{work + " pending_review", "supervisor admin", "referred"}},
 	}
 	at := time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
 	rules := DefaultTicketRules(time.UTC)
@@ -71,8 +75,9 @@ func TestTicketStateMachine(t *testing.T) {
 						}
 					}
 					tk := fixture(st)
+					tk.Conduct = true // a conduct case, which supervisors may refer
 					before := *tk
-					ev, err := tk.Apply(Change{Action: act, Actor: actors[role], Note: "note", Outcome: outcomeFor(act), AssignTo: u(5), At: at}, rules)
+					ev, err := tk.Apply(Change{Action: act, Actor: actors[role], Note: "note: " + longResult, Outcome: outcomeFor(act), AssignTo: u(5), At: at}, rules)
 					if !ok {
 						var te *TransitionError
 						if !errors.As(err, &te) || !(errors.Is(err, ErrIllegalTransition) || errors.Is(err, ErrForbidden)) {
@@ -346,5 +351,102 @@ func TestMaskPII(t *testing.T) {
 		if got := MaskPII(tc.in); got != tc.want {
 			t.Errorf("MaskPII(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestTicketRouting: who handles a new ticket under the default rule and under a hall's own.
+// A ticket that names a person never goes to the window's staff: to the window's leads, and
+// without a lead besides the person named, to the supervisors; a conduct case (a category, an
+// aspect or one problem of it) goes to the supervisors whatever else it says.
+func TestTicketRouting(t *testing.T) {
+	def := Routing{}
+	hall := Routing{Named: RouteSupervisors, Window: RouteLead, Conduct: []string{"conduct", "attitude.cold"}}
+	tests := []struct {
+		name     string
+		rt       Routing
+		category string
+		aspects  []string
+		window   bool
+		named    bool
+		leads    int
+		route    string
+		conduct  bool
+	}{
+		{"window, nobody named: its staff", def, "efficiency", []string{"efficiency.slow"}, true, false, 1, RouteWindow, false},
+		{"a person named: the lead", def, "attitude", []string{"attitude.cold"}, true, true, 1, RouteLead, false},
+		{"a person named, no lead: the supervisors", def, "attitude", []string{"attitude.cold"}, true, true, 0, RouteSupervisors, false},
+		{"吃拿卡要: supervisors only, a conduct case", def, "attitude", []string{"attitude.cold", "conduct.favours"}, true, false, 1, RouteSupervisors, true},
+		{"不作为 naming a person: supervisors only", def, "efficiency", []string{"conduct.neglect"}, true, true, 1, RouteSupervisors, true},
+		{"a complaint of category conduct", def, "conduct", nil, true, false, 1, RouteSupervisors, true},
+		{"the whole center", def, "not_done", nil, false, false, 0, RouteSupervisors, false},
+		{"a named person asked for the window's staff is still the lead's", Routing{Named: RouteWindow}, "attitude", nil, true, true, 2, RouteLead, false},
+		{"hall: a person named goes to the supervisors", hall, "attitude", []string{"attitude.not_proactive"}, true, true, 3, RouteSupervisors, false},
+		{"hall: the window's tickets go to the lead", hall, "efficiency", nil, true, false, 1, RouteLead, false},
+		{"hall: the window's tickets without a lead go to the supervisors", hall, "efficiency", nil, true, false, 0, RouteSupervisors, false},
+		{"hall: one problem made conduct", hall, "attitude", []string{"attitude.cold"}, true, false, 1, RouteSupervisors, true},
+		{"hall: its other problems are not", hall, "attitude", []string{"attitude.facilities"}, true, false, 1, RouteLead, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			route, conduct := tt.rt.Route(tt.category, tt.aspects, tt.window, tt.named, tt.leads)
+			if route != tt.route || conduct != tt.conduct {
+				t.Errorf("route %s conduct %v, want %s %v", route, conduct, tt.route, tt.conduct)
+			}
+		})
+	}
+}
+
+// TestTicketScopeByRoute: who covers a ticket by its route, its owner and the person it names.
+func TestTicketScopeByRoute(t *testing.T) {
+	staff, lead, sup := actors[RoleStaff], actors[RoleLead], actors[RoleSupervisor]
+	otherLead := Actor{Role: RoleLead, StaffID: 17, WindowID: u(8)}
+	tests := []struct {
+		name  string
+		set   func(tk *Ticket)
+		covBy map[string]bool // staff, lead, supervisor, other lead
+	}{
+		{"the window's", func(tk *Ticket) {}, map[string]bool{"staff": true, "lead": true, "sup": true}},
+		{"an old ticket without a route is the window's", func(tk *Ticket) { tk.Route = "" }, map[string]bool{"staff": true, "lead": true, "sup": true}},
+		{"the lead's, naming the staff member", func(tk *Ticket) { tk.Route, tk.NamedStaffID = RouteLead, u(5) }, map[string]bool{"lead": true, "sup": true}},
+		{"the supervisors'", func(tk *Ticket) { tk.Route = RouteSupervisors }, map[string]bool{"sup": true}},
+		{"naming the lead, routed to the supervisors", func(tk *Ticket) { tk.Route, tk.NamedStaffID = RouteSupervisors, u(7) }, map[string]bool{"sup": true}},
+		{"assigned to a lead of another window", func(tk *Ticket) { tk.Route, tk.OwnerStaffID = RouteSupervisors, u(17) }, map[string]bool{"sup": true, "other": true}},
+		{"naming the supervisor", func(tk *Ticket) { tk.NamedStaffID = u(6) }, map[string]bool{"staff": true, "lead": true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tk := fixture(StateSubmitted)
+			tt.set(tk)
+			for who, a := range map[string]Actor{"staff": staff, "lead": lead, "sup": sup, "other": otherLead} {
+				if got := a.Covers(tk); got != tt.covBy[who] {
+					t.Errorf("%s covers %v, want %v", who, got, tt.covBy[who])
+				}
+			}
+		})
+	}
+}
+
+// TestReopenDeadline: a ticket re-rated 不满意 gets a new rectification deadline counted in
+// working days from the verdict: ReopenDays when set, else the category's rectification period.
+func TestReopenDeadline(t *testing.T) {
+	sh := mustShanghai(t)
+	rules := DefaultTicketRules(sh)
+	at := time.Date(2026, 12, 4, 13, 30, 0, 0, time.UTC) // Friday 4 December, 21:30 in Shanghai
+	if got := rules.ReopenDue("attitude", at).In(sh).Format(time.DateOnly); got != "2026-12-25" {
+		t.Errorf("default: due %s, want 2026-12-25 (15 working days)", got)
+	}
+	rules.ReopenDays = 5
+	if got := rules.ReopenDue("attitude", at).In(sh).Format(time.DateOnly); got != "2026-12-11" {
+		t.Errorf("reopen_days 5: due %s, want 2026-12-11", got)
+	}
+	tk := fixture(StateResolved)
+	if _, err := tk.Apply(Change{Action: ActRerate, Actor: actors[RoleCitizen], Outcome: RerateUnsatisfied, Note: "根本没整改", At: at}, rules); err != nil {
+		t.Fatal(err)
+	}
+	if got := tk.RectifyDue.In(sh).Format(time.DateOnly); got != "2026-12-11" {
+		t.Errorf("reopened ticket due %s, want 2026-12-11", got)
+	}
+	if rules.MinResult() != 15 || (TicketRules{}).MinResult() != 15 {
+		t.Errorf("min result %d, want the default 15", rules.MinResult())
 	}
 }

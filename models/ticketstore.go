@@ -27,8 +27,11 @@ type NewComplaint struct {
 	Anonymous       bool
 	Phone           string
 	CallbackConsent bool
-	Photos          []TicketAttachment
-	At              time.Time
+	// NamedStaffID is the staff member the complaint is about, when the citizen named one; it
+	// must work at WindowID, or it is dropped.
+	NamedStaffID *uint
+	Photos       []TicketAttachment
+	At           time.Time
 }
 
 // CreateComplaint opens a complaint ticket with its attachments, its first event and the pushes
@@ -52,12 +55,16 @@ func (s *Store) CreateComplaint(ctx context.Context, in NewComplaint) (*Ticket, 
 			}
 			in.CenterID = w.CenterID
 		}
-		var err error
+		named, err := workingAt(tx, in.NamedStaffID, in.WindowID)
+		if err != nil {
+			return err
+		}
 		t, err = s.openTicket(tx, &Ticket{
 			Kind: KindComplaint, CenterID: in.CenterID, WindowID: in.WindowID, Category: in.Category,
 			Description: in.Description, CitizenID: in.CitizenID, Channel: in.Channel,
 			Anonymous: in.Anonymous, Phone: in.Phone, CallbackConsent: in.CallbackConsent && in.Phone != "",
-		}, in.At, in.Description)
+			NamedStaffID: named,
+		}, nil, in.At, in.Description)
 		if err != nil {
 			return err
 		}
@@ -69,10 +76,38 @@ func (s *Store) CreateComplaint(ctx context.Context, in NewComplaint) (*Ticket, 
 	return t, nil
 }
 
-// openTicket numbers t, sets its deadlines, inserts it with its submit event and queues the
-// pushes. It runs inside tx.
-func (s *Store) openTicket(tx *gorm.DB, t *Ticket, at time.Time, note string) (*Ticket, error) {
+// workingAt returns staffID if it names a staff member (or lead) of window, else nil: a person
+// named for a window they no longer work at is not named.
+func workingAt(tx *gorm.DB, staffID, window *uint) (*uint, error) {
+	if staffID == nil || window == nil {
+		return nil, nil
+	}
+	var st Staff
+	err := tx.Select("id").Where("id = ? AND window_id = ? AND role IN ?", *staffID, *window, []string{RoleStaff, RoleLead}).
+		Limit(1).Find(&st).Error
+	if err != nil || st.ID == 0 {
+		return nil, err
+	}
+	id := st.ID
+	return &id, nil
+}
+
+// openTicket routes t (who handles it, whether it is a conduct case: TicketRules.Routing, from
+// its category, the aspects of its rating and the person it names), numbers it, sets its
+// deadlines, inserts it with its submit event and queues the pushes. It runs inside tx.
+func (s *Store) openTicket(tx *gorm.DB, t *Ticket, aspects []string, at time.Time, note string) (*Ticket, error) {
 	at = at.UTC()
+	leads := int64(0)
+	if t.WindowID != nil {
+		q := tx.Model(&Staff{}).Where("role = ? AND window_id = ?", RoleLead, *t.WindowID)
+		if t.NamedStaffID != nil {
+			q = q.Where("id <> ?", *t.NamedStaffID)
+		}
+		if err := q.Count(&leads).Error; err != nil {
+			return nil, fmt.Errorf("leads of window: %w", err)
+		}
+	}
+	t.Route, t.Conduct = s.rules.Routing.Route(t.Category, aspects, t.WindowID != nil, t.NamedStaffID != nil, int(leads))
 	no, err := s.nextTicketNo(tx, at)
 	if err != nil {
 		return nil, err
@@ -87,7 +122,7 @@ func (s *Store) openTicket(tx *gorm.DB, t *Ticket, at time.Time, note string) (*
 	if err := tx.Create(ev).Error; err != nil {
 		return nil, err
 	}
-	if err := s.queueNotices(tx, t, ev, at); err != nil {
+	if err := s.queueNotices(tx, t, ev, at, 0); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -150,12 +185,24 @@ func (s *Store) Transition(ctx context.Context, no string, c Change) (*Ticket, *
 		if err := tx.Create(ev).Error; err != nil {
 			return err
 		}
+		purpose := PhotoEvidence
+		if c.Action == ActRerate {
+			purpose = PhotoRerate
+		}
+		photos := make([]TicketAttachment, len(c.Photos))
+		for i, p := range c.Photos {
+			p.Purpose = purpose
+			photos[i] = p
+		}
+		if err := addAttachments(tx, t.ID, photos, c.At); err != nil {
+			return err
+		}
 		if c.Action == ActReview && t.CloseReason == CloseAppealUpheld && t.RatingID != nil {
 			if err := tx.Model(&Rating{}).Where("id = ?", *t.RatingID).Update("excluded", true).Error; err != nil {
 				return err
 			}
 		}
-		return s.queueNotices(tx, &t, ev, c.At)
+		return s.queueNotices(tx, &t, ev, c.At, len(c.Photos))
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: ticket %s %s: %w", NormTicketNo(no), c.Action, err)
@@ -163,7 +210,8 @@ func (s *Store) Transition(ctx context.Context, no string, c Change) (*Ticket, *
 	return &t, ev, nil
 }
 
-// checkAssignee refuses to give a ticket to somebody outside its center.
+// checkAssignee refuses to give a ticket to somebody outside its center, to the person it
+// names, and a conduct case to anybody but a supervisor.
 func (s *Store) checkAssignee(tx *gorm.DB, t *Ticket, staffID uint) error {
 	var st Staff
 	if err := tx.Preload("Window").First(&st, staffID).Error; err != nil {
@@ -172,6 +220,12 @@ func (s *Store) checkAssignee(tx *gorm.DB, t *Ticket, staffID uint) error {
 	in := (st.CenterID != nil && *st.CenterID == t.CenterID) || (st.Window != nil && st.Window.CenterID == t.CenterID)
 	if !in {
 		return &TransitionError{Action: ActAssign, From: t.State, Role: RoleSupervisor, Err: ErrBadInput, Detail: "staff of another center"}
+	}
+	if t.NamedStaffID != nil && *t.NamedStaffID == st.ID {
+		return &TransitionError{Action: ActAssign, From: t.State, Role: RoleSupervisor, Err: ErrNamedAssignee, Detail: "the person the ticket names"}
+	}
+	if t.Conduct && st.Role != RoleSupervisor && st.Role != RoleAdmin {
+		return &TransitionError{Action: ActAssign, From: t.State, Role: RoleSupervisor, Err: ErrConductAssignee, Detail: "a conduct case stays with supervisors"}
 	}
 	return nil
 }
@@ -204,7 +258,7 @@ func (s *Store) JoinTicket(ctx context.Context, no string, citizenID uint, descr
 		if err := addAttachments(tx, t.ID, photos, at); err != nil {
 			return err
 		}
-		return s.queueNotices(tx, &t, ev, at)
+		return s.queueNotices(tx, &t, ev, at, 0)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: join ticket %s: %w", NormTicketNo(no), err)
@@ -215,7 +269,7 @@ func (s *Store) JoinTicket(ctx context.Context, no string, citizenID uint, descr
 // queueNotices works out who hears of ev and queues their pushes in tx, so that they exist
 // exactly when the event does. The pushes carry their messages as data; the dispatcher words
 // them when they are sent.
-func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Time) error {
+func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Time, photos int) error {
 	// Notices name the place: load it where the caller has not.
 	if t.Window == nil && t.WindowID != nil {
 		var w Window
@@ -234,21 +288,12 @@ func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Ti
 	if t.Window != nil && t.Window.Center == nil {
 		t.Window.Center = t.Center
 	}
-	n := TicketNotice{Ticket: t, Event: ev}
+	n := TicketNotice{Ticket: t, Event: ev, Photos: photos}
 	if err := tx.Where("id IN (?)", tx.Model(&TicketFollower{}).Select("citizen_id").Where("ticket_id = ?", t.ID)).
 		Or("id = ?", t.CitizenID).Order("id").Find(&n.Reporters).Error; err != nil {
 		return fmt.Errorf("reporters: %w", err)
 	}
-	staff := tx.Model(&Staff{}).Select("id").Where("role = ?", RoleStaff)
-	switch {
-	case t.OwnerStaffID != nil:
-		staff = tx.Model(&Staff{}).Select("id").Where("id = ?", *t.OwnerStaffID)
-	case t.WindowID != nil:
-		staff = staff.Where("window_id = ?", *t.WindowID)
-	default:
-		staff = nil // a center-wide complaint has no window staff: supervisors handle it
-	}
-	if staff != nil {
+	if staff := handlerStaff(tx, t); staff != nil {
 		if err := tx.Where("staff_id IN (?)", staff).Order("id").Find(&n.Staff).Error; err != nil {
 			return fmt.Errorf("staff accounts: %w", err)
 		}
@@ -257,8 +302,16 @@ func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Ti
 		Joins("LEFT JOIN windows ON windows.id = staffs.window_id").
 		Where("staffs.role IN ?", []string{RoleSupervisor, RoleAdmin}).
 		Where("staffs.center_id = ? OR windows.center_id = ? OR (staffs.center_id IS NULL AND staffs.window_id IS NULL)", t.CenterID, t.CenterID)
+	if t.NamedStaffID != nil {
+		sups = sups.Where("staffs.id <> ?", *t.NamedStaffID)
+	}
 	if err := tx.Where("staff_id IN (?)", sups).Order("id").Find(&n.Supervisors).Error; err != nil {
 		return fmt.Errorf("supervisor accounts: %w", err)
+	}
+	if t.NamedStaffID != nil && ev.Action == ActReview && t.AppealBy == RoleStaff {
+		if err := tx.Where("staff_id = ?", *t.NamedStaffID).Order("id").Find(&n.Named).Error; err != nil {
+			return fmt.Errorf("named accounts: %w", err)
+		}
 	}
 	if ev.Action == ActPublish {
 		err := tx.Where("subscribed = ? AND inactive = ? AND staff_id IS NULL", true, false).Order("id").Find(&n.Subscribers).Error
@@ -267,6 +320,27 @@ func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Ti
 		}
 	}
 	return Enqueue(tx, at, n.Pushes()...)
+}
+
+// handlerStaff selects the IDs of the staff records that handle t besides the supervisors: its
+// owner when assigned, else by its route the window's staff and leads or its leads alone; never
+// the person it names. Nil when the supervisors alone handle it.
+func handlerStaff(db *gorm.DB, t *Ticket) *gorm.DB {
+	q := db.Session(&gorm.Session{NewDB: true}).Model(&Staff{}).Select("id")
+	switch {
+	case t.OwnerStaffID != nil:
+		q = q.Where("id = ?", *t.OwnerStaffID)
+	case t.WindowID == nil || t.HandledBy() == RouteSupervisors:
+		return nil
+	case t.HandledBy() == RouteLead:
+		q = q.Where("role = ? AND window_id = ?", RoleLead, *t.WindowID)
+	default:
+		q = q.Where("role IN ? AND window_id = ?", []string{RoleStaff, RoleLead}, *t.WindowID)
+	}
+	if t.NamedStaffID != nil {
+		q = q.Where("id <> ?", *t.NamedStaffID)
+	}
+	return q
 }
 
 // TicketByNo returns a ticket with its Center and Window, or ErrNotFound.
@@ -408,10 +482,15 @@ type TicketFilter struct {
 	// OverdueAt keeps the tickets past the deadline that applies to them at that time.
 	OverdueAt time.Time
 	// SupervisorOwned keeps the tickets supervisors handle themselves: escalated ones, appeals
-	// under review and complaints about a whole center.
+	// and rectifications under review, those routed to them (conduct cases, a person named at
+	// a window without a lead, complaints about a whole center) and those assigned to one.
 	SupervisorOwned bool
-	Limit           int
-	Offset          int
+	// Handler keeps the tickets in the actor's scope (Actor.Covers) that the actor handles: for
+	// staff and leads their window's by route and those assigned to them, never one that names
+	// the actor.
+	Handler *Actor
+	Limit   int
+	Offset  int
 }
 
 func (s *Store) ticketQuery(ctx context.Context, f TicketFilter) *gorm.DB {
@@ -435,7 +514,31 @@ func (s *Store) ticketQuery(ctx context.Context, f TicketFilter) *gorm.DB {
 		q = q.Where(overdueSQL, overdueArgs(f.OverdueAt)...)
 	}
 	if f.SupervisorOwned {
-		q = q.Where("(tickets.escalated = ? OR tickets.state = ? OR tickets.window_id IS NULL)", true, StateAppealed)
+		q = q.Where("(tickets.escalated = ? OR tickets.state IN ? OR tickets.window_id IS NULL OR tickets.route = ? OR tickets.owner_staff_id IN (?))",
+			true, []TicketState{StateAppealed, StatePendingReview}, RouteSupervisors,
+			s.db.Session(&gorm.Session{NewDB: true}).Model(&Staff{}).Select("id").Where("role IN ?", []string{RoleSupervisor, RoleAdmin}))
+	}
+	if f.Handler != nil {
+		a := *f.Handler
+		if a.StaffID != 0 {
+			q = q.Where("(tickets.named_staff_id IS NULL OR tickets.named_staff_id <> ?)", a.StaffID)
+		}
+		switch a.Role {
+		case RoleStaff, RoleLead:
+			routes := []string{RouteWindow}
+			if a.Role == RoleLead {
+				routes = append(routes, RouteLead)
+			}
+			win := uint(0)
+			if a.WindowID != nil {
+				win = *a.WindowID
+			}
+			q = q.Where("(tickets.owner_staff_id = ? OR (tickets.window_id = ? AND tickets.route IN ?))", a.StaffID, win, routes)
+		case RoleSupervisor:
+			if a.CenterID != nil {
+				q = q.Where("tickets.center_id = ?", *a.CenterID)
+			}
+		}
 	}
 	return q
 }
@@ -470,8 +573,14 @@ func OpenStates() []TicketState {
 	return slices.DeleteFunc(slices.Clone(TicketStates), func(s TicketState) bool { return !s.Open() })
 }
 
-// badReviewCategory is the category of a bad review's ticket: the aspect of its first problem.
+// badReviewCategory is the category of a bad review's ticket: 工作作风 when any problem is of
+// conduct (吃拿卡要 weighs more than a slow queue), else the aspect of its first problem.
 func badReviewCategory(r *Rating) string {
+	for _, k := range SplitKeys(r.Aspects) {
+		if strings.HasPrefix(k, "conduct.") {
+			return "conduct"
+		}
+	}
 	for _, k := range SplitKeys(r.Aspects) {
 		if a, _, ok := strings.Cut(k, "."); ok {
 			return a

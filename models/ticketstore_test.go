@@ -49,8 +49,8 @@ func TestBadReviewOpensTicketInTheSameTransaction(t *testing.T) {
 		staffAcct, _ := r.bind(t, "staff-1", "DEMO-001")
 		supAcct, _ := r.bind(t, "sup-1", models.DemoSupervisorNo)
 		c := r.citizen(t, "c1")
-		rating := &models.Rating{WindowID: w1.ID, CitizenID: c.ID, Level: 1, Aspects: "efficiency.slow,conduct.away",
-			Comment: "等了一小时", Channel: "telegram", CreatedAt: testenv.Monday10, TicketDescription: "办事拖沓、离岗脱岗；等了一小时"}
+		rating := &models.Rating{WindowID: w1.ID, CitizenID: c.ID, Level: 1, Aspects: "efficiency.slow,attitude.cold",
+			Comment: "等了一小时", Channel: "telegram", CreatedAt: testenv.Monday10, TicketDescription: "办事拖沓、态度冷漠；等了一小时"}
 		if err := s.CreateRating(ctx, rating, testenv.Monday10.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
@@ -171,13 +171,15 @@ func TestComplaintLifecycleWithEvents(t *testing.T) {
 			t.Fatal("illegal transition changed the ticket")
 		}
 		step(models.Change{Action: models.ActPlan, Actor: staffActor, Note: "当天复核材料并上报"})
-		step(models.Change{Action: models.ActDone, Actor: staffActor, Note: "已办结，群众已取证"})
+		step(models.Change{Action: models.ActDone, Actor: staffActor, Note: "已办结，群众已取证，材料清单已张贴"})
+		step(models.Change{Action: models.ActApprove, Actor: supActor})
 		got := step(models.Change{Action: models.ActRerate, Actor: citActor, Outcome: models.RerateUnsatisfied})
 		if got.State != models.StateReopened || !got.Escalated {
 			t.Fatalf("after unsatisfied: %+v", got)
 		}
 		step(models.Change{Action: models.ActPlan, Actor: supActor, Note: "督查科介入"})
-		step(models.Change{Action: models.ActDone, Actor: supActor, Note: "已重新办理"})
+		step(models.Change{Action: models.ActDone, Actor: supActor, Note: "已重新办理并由督查科电话回访确认"})
+		step(models.Change{Action: models.ActApprove, Actor: supActor})
 		got = step(models.Change{Action: models.ActRerate, Actor: citActor, Outcome: models.RerateSatisfied})
 		if got.State != models.StateClosed || got.CloseReason != models.CloseSatisfied || got.ClosedAt == nil {
 			t.Fatalf("closed: %+v", got)
@@ -188,8 +190,8 @@ func TestComplaintLifecycleWithEvents(t *testing.T) {
 		for _, e := range evs {
 			trail = append(trail, fmt.Sprintf("%s:%s>%s", e.Action, e.FromState, e.ToState))
 		}
-		want := "submit:>submitted accept:submitted>accepted plan:accepted>rectifying done:rectifying>resolved " +
-			"rerate:resolved>reopened plan:reopened>rectifying done:rectifying>resolved rerate:resolved>closed publish:closed>closed"
+		want := "submit:>submitted accept:submitted>accepted plan:accepted>rectifying done:rectifying>pending_review approve:pending_review>resolved " +
+			"rerate:resolved>reopened plan:reopened>rectifying done:rectifying>pending_review approve:pending_review>resolved rerate:resolved>closed publish:closed>closed"
 		if strings.Join(trail, " ") != want {
 			t.Errorf("trail:\n%s\nwant\n%s", strings.Join(trail, " "), want)
 		}
@@ -304,7 +306,7 @@ func TestCloseUnanswered(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "p"}, {Action: models.ActDone, Note: "r"}} {
+			for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "p"}, {Action: models.ActDone, Note: "已整改完毕并经督查科到现场核实"}, {Action: models.ActApprove}} {
 				ch.Actor, ch.At = admin, testenv.Monday10.AddDate(0, 0, i*3) // resolved on the 23rd and the 26th
 				if _, _, err := s.Transition(ctx, tk.No, ch); err != nil {
 					t.Fatal(err)

@@ -245,7 +245,9 @@ func TestPollingRatingFlow(t *testing.T) {
 		if !hasData(t, comment.Params["reply_markup"], "rate:comment:skip") {
 			t.Fatalf("comment question lacks skip: %+v", comment)
 		}
-		thanks := oneSend(t, r.step(u.textUpdate("等了一个小时没人")))
+		gathered := oneSend(t, r.step(u.textUpdate("等了一个小时没人")))
+		mustContain(t, gathered.Params["text"], "已收到", "等了一个小时没人")
+		thanks := oneSend(t, r.step(u.pressUpdate(gathered.MsgID, "rate:comment:said")))
 		mustContain(t, thanks.Params["text"], "感谢您的评价", "工作人员：李娜", "不满意", "办事拖沓", "离岗脱岗", "等了一个小时没人")
 		if thanks.Params["reply_markup"] != "" {
 			t.Fatalf("thank-you has buttons: %s", thanks.Params["reply_markup"])

@@ -142,7 +142,8 @@ func TestTelegramRerateNotSatisfiedReopens(t *testing.T) {
 		r.press(u, confirm.MsgID, "complain:confirm:submit")
 		no := r.tickets()[0].No
 		admin := models.Actor{Role: models.RoleAdmin}
-		for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "与公积金中心协调"}, {Action: models.ActDone, Note: "已改为告知承诺制办理"}} {
+		for _, ch := range []models.Change{{Action: models.ActAccept}, {Action: models.ActPlan, Note: "与公积金中心协调"},
+			{Action: models.ActDone, Note: "已改为告知承诺制办理，群众无需再开证明"}, {Action: models.ActApprove}} {
 			ch.Actor, ch.At = admin, r.clock.Now()
 			if _, _, err := r.store.Transition(ctx, no, ch); err != nil {
 				t.Fatal(err)
@@ -154,7 +155,9 @@ func TestTelegramRerateNotSatisfiedReopens(t *testing.T) {
 		mustContain(t, sent[1].Params["text"], "与公积金中心协调")
 		invite := r.pushTo(u, "rerate_invite")[0]
 		mustContain(t, invite.Params["text"], "已改为告知承诺制办理")
-		reopened := r.press(u, invite.MsgID, "cmd:/rerate "+no+" unsatisfied")
+		why := r.press(u, invite.MsgID, "cmd:/rerate "+no+" unsatisfied")
+		mustContain(t, why.Params["text"], "哪里还不满意")
+		reopened := oneSend(t, r.step(u.textUpdate("还是要我开证明")))
 		mustContain(t, reopened.Params["text"], "重新交办", "督查科")
 		tk, _ := r.store.TicketByNo(ctx, no)
 		if tk.State != models.StateReopened || !tk.Escalated || tk.Rerate != models.RerateUnsatisfied {

@@ -50,6 +50,7 @@ var users = map[string]tgUser{
 	transcript.Citizen.Key:    {ID: 7001, Lang: "zh-hans"},
 	transcript.Neighbour.Key:  {ID: 7002, Lang: "zh-hans"},
 	transcript.Staff.Key:      {ID: 8001, Lang: "zh-hans"},
+	transcript.Lead.Key:       {ID: 8003, Lang: "zh-hans"},
 	transcript.Supervisor.Key: {ID: 8002, Lang: "zh-hans"},
 }
 
@@ -67,6 +68,11 @@ func (c *tgChannel) Open(t *testing.T, tr *transcript.Transcript, who transcript
 func (c *tgChannel) Say(t *testing.T, tr *transcript.Transcript, who transcript.Actor, text string) {
 	tr.User(who, text)
 	c.deliver(t, tr, users[who.Key].textUpdate(text))
+}
+
+// Offers reports whether the newest message to who with choices offers label.
+func (c *tgChannel) Offers(who transcript.Actor, label string) bool {
+	return c.screen.Offers(c.Account(who), label)
 }
 
 func (c *tgChannel) Press(t *testing.T, tr *transcript.Transcript, who transcript.Actor, label string) {

@@ -30,7 +30,8 @@ func TestNULThroughWebChatOnPostgres(t *testing.T) {
 	v.say("张伟")
 	v.press("rate:level:5")
 	v.press("rate:praise:done")
-	if s := text(sayJSON(v, "很\u0000热情\u202e耐心\u200b")); !strings.Contains(s, "很热情耐心") {
+	sayJSON(v, "很\u0000热情\u202e耐心\u200b")
+	if s := text(v.press("rate:comment:said")); !strings.Contains(s, "很热情耐心") {
 		t.Fatalf("thank-you = %q", s)
 	}
 	rs := testenv.All[models.Rating](t, store)
@@ -41,6 +42,7 @@ func TestNULThroughWebChatOnPostgres(t *testing.T) {
 	v.say("/complain W004")
 	v.press("complain:category:efficiency")
 	sayJSON(v, "排队\u0000两个\u2066小时\u2060")
+	v.press("complain:desc:said")
 	v.press("complain:photos:done")
 	if s := text(v.press("complain:identity:anonymous")); !strings.Contains(s, "排队两个小时") {
 		t.Fatalf("confirmation = %q", s)

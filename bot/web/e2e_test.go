@@ -133,7 +133,8 @@ func TestWebChatRatingEndToEnd(t *testing.T) {
 				t.Fatalf("toggle should edit the checklist with a tick: %+v", out)
 			}
 			v.press("rate:aspects:done")
-			out = v.say("窗口人员态度冷漠")
+			v.say("窗口人员态度冷漠")
+			out = v.press("rate:comment:said")
 			if s := text(out); !strings.Contains(s, "感谢您的评价") || !strings.Contains(s, "工作人员：张伟") || !strings.Contains(s, "非常不满意") || !strings.Contains(s, "窗口人员态度冷漠") {
 				t.Fatalf("thank-you = %q", s)
 			}

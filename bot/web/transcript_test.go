@@ -22,12 +22,13 @@ import (
 
 // TestTranscripts plays the main dialogs through the web chat's JSON API, as the page does: it
 // posts what is typed, the payload of a pressed button with the id of its message, and photos as
-// uploads, and polls the inbox for pushes. It writes down each answer as the page receives it,
+// uploads, and polls the inbox for pushes, which wait in the database as they do in production.
+// It writes down each answer as the page receives it,
 // pretty-printed with its keys in order, the random message ids replaced by m1, m2… in the order
 // they first appear.
 func TestTranscripts(t *testing.T) {
 	transcript.Run(t, func(t *testing.T, w *transcript.World) transcript.Channel {
-		srv, chat := newServer(t, web.Options{Handler: w.Handler, Logger: testenv.Logger()})
+		srv, chat := newServer(t, web.Options{Handler: w.Handler, Logger: testenv.Logger(), Inbox: w.Store, History: w.State, Now: w.Clock.Now})
 		return &webChannel{srv: srv, chat: chat, browsers: map[string]*http.Client{}, ids: map[string]string{}}
 	})
 }
@@ -77,6 +78,11 @@ func (c *webChannel) Open(t *testing.T, tr *transcript.Transcript, who transcrip
 
 func (c *webChannel) Say(t *testing.T, tr *transcript.Transcript, who transcript.Actor, text string) {
 	c.post(t, tr, who, "posts", map[string]string{"text": text})
+}
+
+// Offers reports whether the newest message to who with choices offers label.
+func (c *webChannel) Offers(who transcript.Actor, label string) bool {
+	return c.screen.Offers(c.Account(who), label)
 }
 
 func (c *webChannel) Press(t *testing.T, tr *transcript.Transcript, who transcript.Actor, label string) {

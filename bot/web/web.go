@@ -26,7 +26,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"time"
 
 	"windowbot/bot"
 	"windowbot/internal/text"
@@ -81,12 +81,22 @@ type Options struct {
 	// request that comes from one of them has its client taken from X-Forwarded-For; otherwise
 	// anybody could name any address and slip past the limits kept per address.
 	TrustedProxies []netip.Prefix
+	// Inbox keeps pushes until the visitor's page takes them: the store, so that any replica
+	// shows them. Nil keeps them in this process (one replica, lost on restart).
+	Inbox Inbox
+	// History keeps each visitor's conversation for the page to show when it is opened again:
+	// the state store, shared by the replicas. Nil keeps it in this process.
+	History History
+	// HistoryTTL is how long a visitor's history is kept after their last message
+	// (DefaultHistoryTTL when zero).
+	HistoryTTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // Chat serves the web chat page and its API, and implements bot.Sender for pushes to visitors.
-// Pushes wait in an in-memory inbox per visitor until the page polls for them; that inbox lives
-// in this replica only and is lost on restart, so a push that must not be lost goes through the
-// outbox and is retried from there.
+// Pushes wait in the Inbox until the page takes them; what was said is kept in the History, so
+// a reload or another replica shows the conversation as it was.
 type Chat struct {
 	h       bot.Handler
 	log     *slog.Logger
@@ -99,9 +109,10 @@ type Chat struct {
 	version string
 	texts   map[string]pageTexts
 
-	mu      sync.Mutex
-	inboxes map[string]*inbox
-	seq     uint64
+	inbox      Inbox
+	history    History
+	historyTTL time.Duration
+	now        func() time.Time
 }
 
 var _ bot.Sender = (*Chat)(nil)
@@ -119,8 +130,24 @@ func New(opts Options) *Chat {
 		title:   strings.TrimSpace(opts.Title),
 		maxBody: opts.MaxBody,
 		proxies: opts.TrustedProxies,
-		inboxes: make(map[string]*inbox),
 		texts:   scriptTexts(),
+
+		inbox:      opts.Inbox,
+		history:    opts.History,
+		historyTTL: opts.HistoryTTL,
+		now:        opts.Now,
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.inbox == nil {
+		c.inbox = newMemInbox()
+	}
+	if c.history == nil {
+		c.history = newMemHistory(c.now)
+	}
+	if c.historyTTL <= 0 {
+		c.historyTTL = DefaultHistoryTTL
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -155,6 +182,8 @@ func (c *Chat) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /chat/static/", c.serveStatic)
 	mux.HandleFunc("POST /chat/api/message", c.serveMessage)
 	mux.HandleFunc("GET /chat/api/inbox", c.serveInbox)
+	mux.HandleFunc("GET /chat/api/history", c.serveHistory)
+	mux.HandleFunc("POST /chat/api/restart", c.serveRestart)
 }
 
 // ValidWindowCode reports whether code may name a window in a deep link (/?w=W001): a window
@@ -198,6 +227,9 @@ type pageTexts struct {
 	Choices     string `json:"choices"`
 	Offline     string `json:"offline"`
 	TooBig      string `json:"tooBig"`
+	PhotoSent   string `json:"photoSent"`
+	Restart     string `json:"restart"`
+	RestartSure string `json:"restartSure"`
 }
 
 // scriptTexts returns the script's words in every language of the catalog, made once: they
@@ -217,6 +249,9 @@ func scriptTexts() map[string]pageTexts {
 			Choices:     text.T(l, "web.page.choices"),
 			Offline:     text.T(l, "web.page.offline"),
 			TooBig:      text.T(l, "web.page.too_big", "MB", models.MaxPhotoBytes>>20),
+			PhotoSent:   text.T(l, "web.page.photo_sent"),
+			Restart:     text.T(l, "web.page.restart"),
+			RestartSure: text.T(l, "web.page.restart_sure"),
 		}
 	}
 	return out
@@ -328,6 +363,77 @@ func (c *Chat) serveMessage(w http.ResponseWriter, r *http.Request) {
 	for _, rp := range replies {
 		out = append(out, toWire(newMessageID(), rp))
 	}
+	c.record(r.Context(), id, in, out)
+	writeJSON(w, http.StatusOK, repliesResponse{Replies: out})
+}
+
+// historyResponse is the body of GET /chat/api/history: the conversation so far, oldest first,
+// with the pushes that waited for the page at its end.
+type historyResponse struct {
+	Messages []entry `json:"messages"`
+}
+
+// serveHistory answers the page as it opens: the visitor's conversation as it stands, so a
+// reload (or another replica) carries on where the visitor was, and the pushes that waited for
+// them, shown once.
+func (c *Chat) serveHistory(w http.ResponseWriter, r *http.Request) {
+	// Reading takes the waiting pushes, so a cross-site navigation must not be able to trigger it.
+	lang := c.requestLang(r)
+	if !sameOrigin(r) {
+		writeError(w, http.StatusForbidden, "cross_origin", lang)
+		return
+	}
+	id := c.visitor(w, r)
+	ctx := r.Context()
+	var (
+		es  []entry
+		err error
+	)
+	if pushes := c.takePushes(ctx, id); len(pushes) > 0 {
+		es, err = c.appendPushes(ctx, id, pushes)
+	} else {
+		es, err = c.loadHistory(ctx, id)
+	}
+	if err != nil {
+		c.log.ErrorContext(ctx, "web: history", "err", err)
+		writeError(w, http.StatusInternalServerError, "handler_failed", lang)
+		return
+	}
+	writeJSON(w, http.StatusOK, historyResponse{Messages: es})
+}
+
+// serveRestart starts over on purpose (the page's 重新开始): the history is cleared and the
+// conversation under way ended, as /start does, and its welcome is the new history.
+func (c *Chat) serveRestart(w http.ResponseWriter, r *http.Request) {
+	lang := c.requestLang(r)
+	if !sameOrigin(r) {
+		writeError(w, http.StatusForbidden, "cross_origin", lang)
+		return
+	}
+	// Like a message: JSON only, which a plain HTML form on another site cannot send.
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", lang)
+		return
+	}
+	id := c.visitor(w, r)
+	ctx := r.Context()
+	if _, err := c.changeHistory(ctx, id, func([]entry) []entry { return []entry{} }); err != nil {
+		c.log.ErrorContext(ctx, "web: restart", "err", err)
+		writeError(w, http.StatusInternalServerError, "handler_failed", lang)
+		return
+	}
+	in := bot.Inbound{Platform: bot.Web, ChatID: id, UserID: id, Lang: lang, Text: "/start", ClientAddr: ClientAddr(r, c.proxies)}
+	replies, err := c.h.Handle(ctx, in)
+	if err != nil {
+		c.log.ErrorContext(ctx, "web: restart", "err", fmt.Errorf("web: handle restart: %w", err))
+		writeError(w, http.StatusInternalServerError, "handler_failed", lang)
+		return
+	}
+	out := make([]wireReply, 0, len(replies))
+	for _, rp := range replies {
+		out = append(out, toWire(newMessageID(), rp))
+	}
+	c.record(ctx, id, in, out)
 	writeJSON(w, http.StatusOK, repliesResponse{Replies: out})
 }
 
@@ -508,7 +614,14 @@ func (c *Chat) serveInbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := c.visitor(w, r)
-	writeJSON(w, http.StatusOK, repliesResponse{Replies: c.drain(id)})
+	pushes := c.takePushes(r.Context(), id)
+	if len(pushes) > 0 {
+		if _, err := c.appendPushes(r.Context(), id, pushes); err != nil {
+			// They are shown now all the same; only a reload will not show them again.
+			c.log.ErrorContext(r.Context(), "web: inbox", "err", err)
+		}
+	}
+	writeJSON(w, http.StatusOK, repliesResponse{Replies: pushes})
 }
 
 // sameOrigin refuses requests a browser marks as coming from another site, by Sec-Fetch-Site where
@@ -684,16 +797,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// inbox holds pushes for one visitor until the page polls.
-type inbox struct {
-	msgs []wireReply
-	// last orders inboxes by their newest push, to evict the stalest when there are too many.
-	last uint64
-}
-
-// Send queues r for the web visitor to.ChatID; the page shows it at its next poll (about ten
-// seconds while it is open). The queue is bounded (InboxLimit, oldest dropped), per replica and
-// in memory only: use the outbox for pushes that must survive a restart.
+// Send keeps r for the web visitor to.ChatID in the inbox; the page shows it when it next asks
+// (at once when it is opened, about every ten seconds while it is open), on any replica.
 func (c *Chat) Send(ctx context.Context, to bot.Recipient, r bot.Reply) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("web: send: %w", err)
@@ -704,46 +809,12 @@ func (c *Chat) Send(ctx context.Context, to bot.Recipient, r bot.Reply) error {
 	wr := toWire(newMessageID(), r)
 	// A push is not an answer to a pressed button, so there is nothing for it to edit.
 	wr.Edit = false
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.seq++
-	ib := c.inboxes[to.ChatID]
-	if ib == nil {
-		if len(c.inboxes) >= maxVisitors {
-			c.evictLocked()
-		}
-		ib = &inbox{}
-		c.inboxes[to.ChatID] = ib
+	body, err := json.Marshal(wr)
+	if err != nil {
+		return fmt.Errorf("web: send: %w: %w", err, bot.ErrPermanent)
 	}
-	ib.last = c.seq
-	if len(ib.msgs) >= InboxLimit {
-		ib.msgs = slices.Delete(ib.msgs, 0, len(ib.msgs)-InboxLimit+1)
+	if err := c.inbox.PutWebPush(ctx, to.ChatID, body, c.now()); err != nil {
+		return fmt.Errorf("web: send: %w", err)
 	}
-	ib.msgs = append(ib.msgs, wr)
 	return nil
-}
-
-// evictLocked drops the inbox that was pushed to least recently. It scans every inbox, which is
-// fine for something that happens only once the cap is reached.
-func (c *Chat) evictLocked() {
-	var oldest string
-	var min uint64
-	for id, ib := range c.inboxes {
-		if oldest == "" || ib.last < min {
-			oldest, min = id, ib.last
-		}
-	}
-	delete(c.inboxes, oldest)
-}
-
-// drain returns and forgets the visitor's queued pushes.
-func (c *Chat) drain(id string) []wireReply {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ib := c.inboxes[id]
-	delete(c.inboxes, id)
-	if ib == nil {
-		return []wireReply{}
-	}
-	return ib.msgs
 }

@@ -21,7 +21,8 @@ func TestNULThroughWeChatOnPostgres(t *testing.T) {
 			const who = "oCLEAN0000000000000000000001"
 			mustSay(t, s.send(t, c.Text(who, "/complain W004", 901)), "问题类别")
 			mustSay(t, s.send(t, c.Text(who, "工作效能", 902)), "请描述")
-			mustSay(t, s.send(t, c.Text(who, "排队\x00两个\u202e小时\u200b", 903)), "照片")
+			mustSay(t, s.send(t, c.Text(who, "排队\x00两个\u202e小时\u200b", 903)), "已收到", "排队两个小时")
+			mustSay(t, s.send(t, c.Text(who, "说完了", 907)), "照片")
 			mustSay(t, s.send(t, c.Text(who, "跳过", 904)), "匿名")
 			mustSay(t, s.send(t, c.Text(who, "匿名反映", 905)), "请确认", "排队两个小时")
 			mustSay(t, s.send(t, c.Text(who, "确认提交", 906)), "工单编号")

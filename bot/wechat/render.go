@@ -13,9 +13,9 @@ import (
 // number or the label of a choice, which the engine matches to the offered one; a hint closes the
 // list (wechat.hint_choose, or wechat.hint_multi for a checklist, where several numbers may be
 // sent at once). The choices of the last reply that offers any are
-// numbered as the engine will match a typed number against them (bot.ChoiceNumbers: their own
-// number where they carry one, as the rating levels 5 … 1 do, else their place with rows
-// flattened); earlier replies' choices are listed without numbers. Buttons
+// numbered as the engine will match a typed number against them (bot.ChoiceNumbers: their line,
+// 1 the first, rows flattened — in every list, the rating levels too); earlier replies' choices
+// are listed without numbers. Buttons
 // that carry a command ("cmd:/rate") are shown as the command to send, unless the conversation
 // remembers them (Reply.Pick) and a number will do.
 func render(replies []bot.Reply, lang string) string {

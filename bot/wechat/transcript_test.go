@@ -63,6 +63,11 @@ func (c *wxChannel) Say(t *testing.T, tr *transcript.Transcript, who transcript.
 	c.text(t, tr, who, text)
 }
 
+// Offers reports whether the newest message to who with choices offers label.
+func (c *wxChannel) Offers(who transcript.Actor, label string) bool {
+	return c.screen.Offers(c.Account(who), label)
+}
+
 // Press types what the account showed for the choice: its number, or the command to send.
 func (c *wxChannel) Press(t *testing.T, tr *transcript.Transcript, who transcript.Actor, label string) {
 	_, typed := c.screen.Find(t, c.Account(who), label)

@@ -207,19 +207,19 @@ func TestAPITickets(t *testing.T) {
 		}
 
 		// CSV: every row regardless of paging, and the events of one ticket.
-		rows := admin.csv("/api/v1/tickets?per_page=1")
+		rows := admin.csv("/api/v1/tickets?per_page=1&lang=en")
 		if len(rows) != 6 || rows[0][0] != "no" || rows[0][9] != "citizen" {
 			t.Fatalf("tickets CSV = %v", rows)
 		}
 		// The export reads the store a batch at a time: smaller batches give the same rows.
 		for _, n := range []int{2, 5} {
 			api.SetCSVBatch(t, n)
-			if got := admin.csv("/api/v1/tickets"); !slices.EqualFunc(got, rows, slices.Equal) {
+			if got := admin.csv("/api/v1/tickets?lang=en"); !slices.EqualFunc(got, rows, slices.Equal) {
 				t.Fatalf("tickets CSV in batches of %d = %v, want %v", n, got, rows)
 			}
 		}
 		api.SetCSVBatch(t, 1000)
-		rows = admin.csv("/api/v1/tickets/" + nos["W001"][0])
+		rows = admin.csv("/api/v1/tickets/" + nos["W001"][0] + "?lang=en")
 		if len(rows) != 4 || rows[3][2] != "plan" {
 			t.Fatalf("ticket CSV = %v", rows)
 		}
@@ -259,13 +259,13 @@ func TestAPIRatingsAndPseudonyms(t *testing.T) {
 			t.Fatalf("API pseudonym %q differs from the chat's", first.Citizen)
 		}
 		seen := map[string]bool{}
-		rows := admin.csv("/api/v1/ratings")
+		rows := admin.csv("/api/v1/ratings?lang=en")
 		if len(rows) != 8 || rows[0][12] != "citizen" || rows[1][12] != first.Citizen {
 			t.Fatalf("ratings CSV = %v", rows)
 		}
 		for _, n := range []int{3, 7} {
 			api.SetCSVBatch(t, n)
-			if got := admin.csv("/api/v1/ratings"); !slices.EqualFunc(got, rows, slices.Equal) {
+			if got := admin.csv("/api/v1/ratings?lang=en"); !slices.EqualFunc(got, rows, slices.Equal) {
 				t.Fatalf("ratings CSV in batches of %d = %v, want %v", n, got, rows)
 			}
 		}
@@ -331,7 +331,7 @@ func TestAPIStats(t *testing.T) {
 		if w2 := s.Centers[0].Windows[1]; s.Target != 0.75 || w2.Code != "W002" || !w2.MeetsTarget || s.Centers[0].MeetsTarget {
 			t.Fatalf("at 75%%: %+v", s)
 		}
-		rows := admin.csv("/api/v1/stats?center=DEMO")
+		rows := admin.csv("/api/v1/stats?center=DEMO&lang=en")
 		if len(rows) != 7 || rows[1][1] != "DEMO" || rows[1][3] != "" || rows[1][5] != "6" || rows[3][3] != "W002" || rows[3][11] != "0.7500" {
 			t.Fatalf("stats CSV = %v", rows)
 		}

@@ -70,9 +70,9 @@ func TestPublicBoardNotices(t *testing.T) {
 		open, _ := r.store.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, WindowID: &w.ID, Category: "conduct",
 			Description: "not published", Channel: "telegram", At: r.clock.Now()})
 		r.move(tk.No, accept, models.Change{Action: models.ActPlan, Note: "窗口人员<script>培训</script>，电话13912345678回访"},
-			models.Change{Action: models.ActDone, Note: "已完成培训"}, models.Change{Action: models.ActPublish})
+			models.Change{Action: models.ActDone, Note: "已完成全员培训，窗口人员考核全部合格"}, models.Change{Action: models.ActApprove}, models.Change{Action: models.ActPublish})
 		code, body := get("/board", "zh-CN,zh;q=0.9")
-		if code != 200 || !strings.Contains(body, tk.No) || !strings.Contains(body, "已完成培训") || !strings.Contains(body, "服务态度") ||
+		if code != 200 || !strings.Contains(body, tk.No) || !strings.Contains(body, "已完成全员培训") || !strings.Contains(body, "服务态度") ||
 			!strings.Contains(body, "示范政务服务中心 · W002 社保医保") || !strings.Contains(body, "2026-11-23") {
 			t.Fatalf("board: %d %s", code, body)
 		}
@@ -94,7 +94,7 @@ func TestPublicBoardNotices(t *testing.T) {
 
 		code, body = get("/api/v1/public/notices", "en")
 		var got struct{ Notices []api.Notice }
-		if code != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got.Notices) != 1 || got.Notices[0].Category != "Attitude" || got.Notices[0].Result != "已完成培训" {
+		if code != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got.Notices) != 1 || got.Notices[0].Category != "Attitude" || got.Notices[0].Result != "已完成全员培训，窗口人员考核全部合格" {
 			t.Fatalf("json: %d %s", code, body)
 		}
 		if got.Notices[0].Place != "示范政务服务中心 · W002 社保医保" {
@@ -107,7 +107,7 @@ func TestPublicBoardNotices(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.move(whole.No, accept, models.Change{Action: models.ActPlan, Note: "设立帮办窗口"},
-			models.Change{Action: models.ActDone, Note: "已设立"}, models.Change{Action: models.ActPublish})
+			models.Change{Action: models.ActDone, Note: "已设立帮办窗口并安排专人值守引导"}, models.Change{Action: models.ActApprove}, models.Change{Action: models.ActPublish})
 		for lang, want := range map[string]string{"zh-CN": "示范政务服务中心 · 整个服务中心", "en": "示范政务服务中心 · whole center"} {
 			code, body = get("/api/v1/public/notices", lang)
 			if code != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got.Notices) != 2 {

@@ -129,7 +129,8 @@ func (s *server) channels(mux *http.ServeMux, router bot.Handler, store *models.
 	if err != nil {
 		return nil, err
 	}
-	webChat := web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language, TrustedProxies: proxies})
+	webChat := web.New(web.Options{Handler: router, Logger: a.logger, Lang: a.cfg.Language, TrustedProxies: proxies,
+		Inbox: store, History: st, HistoryTTL: a.cfg.WebHistoryTTL})
 	webChat.Routes(mux)
 	senders := jobs.Senders{bot.Web: webChat}
 	if a.cfg.WeChat.AppID != "" {

@@ -94,10 +94,10 @@ func TestStaffList(t *testing.T) {
 		t.Fatalf("staff list: %d %s", code, errs)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 10 || !strings.HasPrefix(lines[0], "STAFF NO") {
+	if len(lines) != 11 || !strings.HasPrefix(lines[0], "STAFF NO") {
 		t.Fatalf("staff list:\n%s", out)
 	}
-	for _, want := range []string{"DEMO-001  张伟  staff       W001 不动产登记  DEMO    no", "DEMO-S01  周强  supervisor  -                DEMO    no"} {
+	for _, want := range []string{"DEMO-001  张伟  staff       W001 不动产登记  DEMO    no", "DEMO-L01  孙敏  lead        W001 不动产登记  DEMO    no", "DEMO-S01  周强  supervisor  -                DEMO    no"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("staff list lacks %q:\n%s", want, out)
 		}

@@ -116,9 +116,9 @@ func SeedBoard(t testing.TB, s *models.Store, now time.Time) []string {
 	}{
 		{"W002", "attitude", "窗口人员服务礼仪培训，每日晨会提醒文明用语", "已完成全员培训，窗口设置服务评价提醒牌", models.RerateSatisfied, false, true},
 		{"W004", "efficiency", "增设企业开办帮办专员，高峰时段增开窗口", "已增设帮办专员2名，平均等候时间缩短至15分钟", models.RerateBasic, false, true},
-		{"E002", "capability", "梳理户籍业务一次性告知清单", "清单已上墙并在网上公布", models.RerateUnsatisfied, false, false},
-		{"W003", "conduct", "约谈当事人，纳入月度考核", "已约谈并通报", "", true, false},
-		{"E001", "efficiency", "优化叫号流程", "已调整叫号系统", models.RerateSatisfied, false, false},
+		{"E002", "capability", "梳理户籍业务一次性告知清单", "清单已上墙并在政务网站和窗口同步公布", models.RerateUnsatisfied, false, false},
+		{"W003", "conduct", "约谈当事人，纳入月度考核", "已约谈当事人并在全中心通报批评", "", true, false},
+		{"E001", "efficiency", "优化叫号流程", "已调整叫号系统，高峰时段自动分流", models.RerateSatisfied, false, false},
 	}
 	var published []string
 	for i, f := range fixes {
@@ -143,7 +143,8 @@ func SeedBoard(t testing.TB, s *models.Store, now time.Time) []string {
 		steps := []models.Change{
 			{Action: models.ActAccept, Actor: admin, At: opened.Add(2 * time.Hour)},
 			{Action: models.ActPlan, Actor: admin, Note: f.plan, At: opened.Add(4 * time.Hour)},
-			{Action: models.ActDone, Actor: admin, Note: f.result, At: done},
+			{Action: models.ActDone, Actor: admin, Note: f.result, At: done.Add(-time.Hour)},
+			{Action: models.ActApprove, Actor: admin, At: done},
 		}
 		if f.rerate != "" {
 			steps = append(steps, models.Change{Action: models.ActRerate, Outcome: f.rerate,

@@ -174,3 +174,14 @@ func BindStaff(t testing.TB, s *models.Store, c *models.Citizen, staffNo string)
 	c.StaffID = &st.ID
 	return &st
 }
+
+// Count counts the rows of T's table in s that match where (a condition with its arguments).
+func Count[T any](t testing.TB, s *models.Store, where string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	var row T
+	if err := DB(t, s).Model(&row).Where(where, args...).Count(&n).Error; err != nil {
+		t.Fatalf("testenv: count %T: %v", row, err)
+	}
+	return n
+}

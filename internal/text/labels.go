@@ -57,3 +57,33 @@ func Year(lang string, year int) string { return T(lang, "date.year", "Year", ye
 func monthShort(lang string, m time.Month) string {
 	return T(lang, "month_short."+strconv.Itoa(int(m)))
 }
+
+// StaffEvent says what a ticket event was in the words of staff and supervisors (the citizen's
+// timeline speaks to the citizen): action is the event's action ("done"), to the state it led to
+// ("reopened"), both the codes of models. An action the catalog does not know is shown as it is.
+func StaffEvent(lang, action, to string) string {
+	switch {
+	case action == "rerate" && to == "reopened":
+		return T(lang, "sev_reopened")
+	case action == "rerate":
+		return T(lang, "sev_rerated")
+	case action == "review" && to == "accepted":
+		return T(lang, "sev_review_accepted")
+	case action == "review" && to == "closed":
+		return T(lang, "sev_review_closed")
+	case action == "review":
+		return T(lang, "sev_review_resumed")
+	}
+	if key, ok := staffEventKeys[action]; ok {
+		return T(lang, key)
+	}
+	return action
+}
+
+// staffEventKeys are the catalog keys of StaffEvent's events that depend on the action alone.
+var staffEventKeys = map[string]string{
+	"submit": "sev_submit", "accept": "sev_accept", "reject": "sev_reject", "plan": "sev_plan",
+	"done": "sev_done", "expire": "sev_expire", "appeal": "sev_appeal", "escalate": "sev_escalate",
+	"publish": "sev_publish", "assign": "sev_assign", "chase": "sev_chase", "join": "sev_join",
+	"approve": "sev_approve", "sendback": "sev_sendback", "refer": "sev_refer",
+}

@@ -51,6 +51,7 @@ var dynamicKeys = []struct {
 		return out
 	}},
 	{"close.", func() []string { return models.CloseReasons }},
+	{"route.", func() []string { return models.RouteNames }},
 	{"kind_", func() []string { return models.TicketKinds }},
 	{"role_", func() []string { return models.StaffRoles }},
 	{"actor_", func() []string { return models.Roles }},

@@ -31,16 +31,18 @@ type Actor struct {
 }
 
 // The actors of the dialogs: two citizens, the staff member of window W001 who is pushed its bad
-// reviews, and the demo center's supervisor.
+// reviews, the window's lead who handles those that name a person, and the demo center's
+// supervisor.
 var (
 	Citizen    = Actor{Key: "citizen", Name: "市民"}
 	Neighbour  = Actor{Key: "neighbour", Name: "另一位市民"}
 	Staff      = Actor{Key: "staff", Name: "工作人员张伟", StaffNo: "DEMO-001"}
+	Lead       = Actor{Key: "lead", Name: "窗口负责人孙敏", StaffNo: "DEMO-L01"}
 	Supervisor = Actor{Key: "supervisor", Name: "督查周强", StaffNo: models.DemoSupervisorNo}
 )
 
 // Actors lists every actor, in the order pushes are read back.
-func Actors() []Actor { return []Actor{Citizen, Neighbour, Staff, Supervisor} }
+func Actors() []Actor { return []Actor{Citizen, Neighbour, Staff, Lead, Supervisor} }
 
 // Do is what a step does.
 type Do string
@@ -53,6 +55,10 @@ const (
 	Say Do = "say"
 	// Press presses the button labelled Arg on the newest message that offers it.
 	Press Do = "press"
+	// PressIfOffered presses the button labelled Arg if the newest message with choices offers
+	// it, and does nothing otherwise: a question one channel asks and the others do not (WeChat
+	// confirms a bad level typed as a number).
+	PressIfOffered Do = "press if offered"
 	// Photo sends a photo, captioned Arg where the platform has captions.
 	Photo Do = "photo"
 	// Dispatch runs the push dispatcher until the outbox has nothing due.
@@ -77,6 +83,11 @@ func (a Actor) Says(text string) Step { return Step{Who: a, Do: Say, Arg: text} 
 
 // Presses is a step in which a presses the button labelled label.
 func (a Actor) Presses(label string) Step { return Step{Who: a, Do: Press, Arg: label} }
+
+// PressesIfOffered is a step in which a presses the button labelled label where it is offered.
+func (a Actor) PressesIfOffered(label string) Step {
+	return Step{Who: a, Do: PressIfOffered, Arg: label}
+}
 
 // SendsPhoto is a step in which a sends a photo captioned caption.
 func (a Actor) SendsPhoto(caption string) Step { return Step{Who: a, Do: Photo, Arg: caption} }
@@ -111,7 +122,9 @@ func goodRating(who Actor) []Step {
 		who.Presses("热情周到"),
 		who.Presses("一次办成"),
 		who.Presses("选好了"),
-		who.Says("李娜很耐心，材料一次就讲清楚了"),
+		who.Says("李娜很耐心，"),
+		who.Says("材料一次就讲清楚了"),
+		who.Presses("说完了"),
 	}
 }
 
@@ -122,10 +135,40 @@ func badRating(who Actor) []Step {
 		who.Opens("W001"),
 		who.Presses("不确定/跳过"),
 		who.Presses("不满意"),
+		who.PressesIfOffered("确认：不满意"),
 		who.Presses("服务能力·未一次性告知材料"),
 		who.Presses("工作效能·让我多跑"),
 		who.Presses("选好了"),
 		who.Says("材料清单没有一次说清，跑了两趟"),
+		who.Presses("说完了"),
+	}
+}
+
+// namedBadRating: who rates window W001 不满意 naming 张伟, for his cold attitude; the ticket goes
+// to the window's lead, never to 张伟.
+func namedBadRating(who Actor) []Step {
+	return []Step{
+		who.Opens("W001"),
+		who.Presses("张伟"),
+		who.Presses("不满意"),
+		who.PressesIfOffered("确认：不满意"),
+		who.Presses("服务态度·态度冷漠"),
+		who.Presses("选好了"),
+		who.Says("窗口人员一直玩手机，问话不理"),
+		who.Presses("说完了"),
+	}
+}
+
+// conductComplaint: who reports 吃拿卡要 at window W001, anonymously.
+func conductComplaint(who Actor) []Step {
+	return []Step{
+		who.Says("/complain W001"),
+		who.Presses("工作作风"),
+		who.Says("窗口人员暗示要请吃饭才给加快办理"),
+		who.Presses("说完了"),
+		who.Presses("跳过"),
+		who.Presses("匿名反映"),
+		who.Presses("确认提交"),
 	}
 }
 
@@ -135,8 +178,10 @@ func complaint(who Actor) []Step {
 		who.Says("/complain"),
 		who.Presses("W003 户籍办理"),
 		who.Presses("服务能力"),
-		who.Says("办理户口迁移，一次性告知的材料不全，跑了三趟"),
+		who.Says("办理户口迁移，"),
+		who.Says("一次性告知的材料不全，跑了三趟"),
 		who.SendsPhoto("受理回执"),
+		who.Says("窗口还让我下周再来"),
 		who.Presses("选好了"),
 		who.Presses("实名（留手机号，接受回访）"),
 		who.Says("13900001111"),
@@ -163,6 +208,33 @@ func Scenarios() []Scenario {
 			Steps: complaint(Citizen),
 		},
 		{
+			Name: "typed_words",
+			About: "A citizen types where buttons are asked for, types praise at the checklist, starts the " +
+				"comment over and writes it in two messages: nothing typed is dropped without a word.",
+			Steps: []Step{
+				Citizen.Opens("W002"),
+				Citizen.Says("还行吧"),
+				Citizen.Presses("满意"),
+				Citizen.Says("王芳讲得清楚"),
+				Citizen.Presses("跳过"),
+				Citizen.Presses("重新输入"),
+				Citizen.Says("王芳讲得很清楚，"),
+				Citizen.Says("材料一次说全了"),
+				Citizen.Presses("说完了"),
+			},
+		},
+		{
+			Name: "welcome",
+			About: "A citizen greets the bot, starts rating from the welcome's buttons, types a code that names no " +
+				"window, and cancels.",
+			Steps: []Step{
+				Citizen.Says("你好"),
+				Citizen.Presses("评价窗口服务"),
+				Citizen.Says("W999"),
+				Citizen.Says("取消"),
+			},
+		},
+		{
 			Name:  "track",
 			About: "The citizen who filed a complaint lists their tickets with /track and opens it.",
 			Given: complaint(Citizen),
@@ -183,18 +255,64 @@ func Scenarios() []Scenario {
 		},
 		{
 			Name: "rerate",
-			About: "The staff member accepts, plans and finishes a bad review; the citizen is told of each step, " +
-				"invited to re-rate the fix, and is satisfied.",
+			About: "The staff member accepts and plans a bad review from the buttons and reports the fix; the supervisor " +
+				"approves it; the citizen is told of each step, invited to re-rate the fix, and is satisfied.",
 			Given: append(badRating(Citizen), RunDispatcher()),
 			Steps: []Step{
 				After(time.Hour),
-				Staff.Says("/accept " + firstTicket),
-				Staff.Says("/plan " + firstTicket + " 制作一次性告知清单，在窗口张贴"),
+				Staff.Presses("受理"),
+				Staff.Says("/ticket " + firstTicket),
+				Staff.Presses("提交整改方案"),
+				Staff.Says("制作一次性告知清单，在窗口张贴"),
 				RunDispatcher(),
 				After(24 * time.Hour),
-				Staff.Says("/done " + firstTicket + " 清单已张贴，窗口人员已培训"),
+				Staff.Says("/done " + firstTicket + " 清单已张贴，窗口人员已培训并考核"),
+				RunDispatcher(),
+				Supervisor.Presses("通过"),
 				RunDispatcher(),
 				Citizen.Presses("满意"),
+				RunDispatcher(),
+			},
+		},
+		{
+			Name: "trust_loop",
+			About: "A bad review naming 张伟 goes to the window's lead; 张伟 cannot act on it; a result without substance is " +
+				"refused; the lead reports the fix with a photo; the supervisor sends it back once and approves it; the " +
+				"citizen re-rates 不满意 with a reason, is told the new deadline, and the supervisor receives the reason.",
+			Given: append(namedBadRating(Citizen), RunDispatcher()),
+			Steps: []Step{
+				Staff.Says("/accept " + firstTicket),
+				Lead.Presses("受理"),
+				Lead.Says("/plan " + firstTicket + " 约谈当事人，调整岗位并每日抽查"),
+				Lead.Says("/done " + firstTicket + " 已整改"),
+				Lead.Says("/ticket " + firstTicket),
+				Lead.Presses("提交整改结果"),
+				Lead.Says("已约谈当事人，调整至后台岗位，由负责人每日抽查服务"),
+				Lead.SendsPhoto("约谈记录"),
+				Lead.Presses("提交审核"),
+				RunDispatcher(),
+				Supervisor.Presses("退回"),
+				Supervisor.Says("请补充岗位调整的书面通知"),
+				RunDispatcher(),
+				Lead.Says("/done " + firstTicket + " 已约谈当事人并下发岗位调整书面通知，负责人每日抽查"),
+				RunDispatcher(),
+				Supervisor.Presses("通过"),
+				RunDispatcher(),
+				After(26 * time.Hour),
+				Citizen.Presses("不满意"),
+				Citizen.Says("窗口还是那个人，态度一样差"),
+				RunDispatcher(),
+			},
+		},
+		{
+			Name: "conduct",
+			About: "An anonymous report of 吃拿卡要 reaches the supervisor alone, who refers it to the discipline body; " +
+				"the citizen is told.",
+			Given: conductComplaint(Citizen),
+			Steps: []Step{
+				RunDispatcher(),
+				Supervisor.Presses("移送纪检监察"),
+				Supervisor.Says("移送区纪委监委第三纪检监察室"),
 				RunDispatcher(),
 			},
 		},
@@ -222,6 +340,8 @@ func (s Step) String() string {
 		return fmt.Sprintf("%s types %s", s.Who.Name, s.Arg)
 	case Press:
 		return fmt.Sprintf("%s presses [%s]", s.Who.Name, s.Arg)
+	case PressIfOffered:
+		return fmt.Sprintf("%s presses [%s] where it is offered", s.Who.Name, s.Arg)
 	case Photo:
 		return fmt.Sprintf("%s sends a photo captioned %s", s.Who.Name, s.Arg)
 	}

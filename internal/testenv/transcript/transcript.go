@@ -29,6 +29,8 @@ type Channel interface {
 	Say(t *testing.T, tr *Transcript, who Actor, text string)
 	// Press presses the button labelled label on the newest message to who that offers it.
 	Press(t *testing.T, tr *Transcript, who Actor, label string)
+	// Offers reports whether the newest message to who that offers choices offers label.
+	Offers(who Actor, label string) bool
 	// Photo sends a photo (PNG()) captioned caption, where the platform has captions.
 	Photo(t *testing.T, tr *Transcript, who Actor, caption string)
 	// Pushed writes what the dispatcher has delivered to the platform since the last call.
@@ -77,6 +79,10 @@ func play(t *testing.T, w *World, ch Channel, tr *Transcript, steps []Step) {
 			ch.Say(t, tr, s.Who, s.Arg)
 		case Press:
 			ch.Press(t, tr, s.Who, s.Arg)
+		case PressIfOffered:
+			if ch.Offers(s.Who, s.Arg) {
+				ch.Press(t, tr, s.Who, s.Arg)
+			}
 		case Photo:
 			ch.Photo(t, tr, s.Who, s.Arg)
 		case Wait:
@@ -178,6 +184,24 @@ func (s *Screen) Show(account, id string, choices []Choice) {
 		}
 	}
 	s.msgs = append(s.msgs, shown{to: account, id: id, choices: choices})
+}
+
+// Offers reports whether the newest message to account that offers choices offers one labelled
+// label.
+func (s *Screen) Offers(account, label string) bool {
+	for i := len(s.msgs) - 1; i >= 0; i-- {
+		m := s.msgs[i]
+		if m.to != account || len(m.choices) == 0 {
+			continue
+		}
+		for _, c := range m.choices {
+			if c.Label == label {
+				return true
+			}
+		}
+		return false
+	}
+	return false
 }
 
 // Find returns the message id and the value of the choice labelled label on the newest message

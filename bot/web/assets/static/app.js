@@ -1,4 +1,5 @@
-// The web chat page: shows the bot's replies, posts what the visitor types or presses, and polls
+// The web chat page: shows the conversation so far (the server keeps it for the visitor's
+// cookie, so a reload carries on where it was), posts what the visitor types or presses, and polls
 // for pushed messages. Text from the server is only ever set with textContent, never as HTML.
 (function () {
   'use strict';
@@ -24,6 +25,7 @@
   var sendBtn = document.getElementById('send');
   var photoBtn = document.getElementById('photo-btn');
   var photoInput = document.getElementById('photo');
+  var restartBtn = document.getElementById('restart');
 
   // Requests go one after another so replies appear in the order things were sent.
   var queue = Promise.resolve();
@@ -57,6 +59,38 @@
     var li = el('li', 'msg me');
     li.appendChild(el('div', 'bubble', text));
     return li;
+  }
+
+  // entry shows one message of the conversation as the server kept it: the visitor's words or
+  // photo, or a bot message whose buttons are shown used when one of them was pressed.
+  function entry(m) {
+    if (m.from === 'me') {
+      append(mine(m.photo ? t.photoSent : m.text));
+      return;
+    }
+    var node = botMessage(m);
+    if (m.pressed) {
+      node.setAttribute('data-pressed', '1');
+      buttonsOf(node).forEach(function (b) {
+        b.disabled = true;
+        if (b.textContent === m.pressed) b.classList.add('chosen');
+      });
+    }
+    append(node);
+    if (m.buttons && m.buttons.length) lastButtons = node;
+  }
+
+  // loadHistory shows the conversation so far and the pushes that waited for the page; it
+  // resolves to the number of messages, or -1 when the server could not be asked.
+  function loadHistory() {
+    return fetch(api('history'), { credentials: 'same-origin' }).then(readJSON).then(function (data) {
+      var ms = data.messages || [];
+      ms.forEach(entry);
+      return ms.length;
+    }).catch(function (err) {
+      note(err && err.message ? err.message : t.offline);
+      return -1;
+    });
   }
 
   function note(text) {
@@ -199,6 +233,58 @@
     }).then(function () { polling = false; });
   }
 
+  // restart starts over on purpose: a first tap asks, a second within a few seconds clears the
+  // conversation on the server and shows its welcome.
+  var sure = null;
+  function restart() {
+    if (!sure) {
+      restartBtn.textContent = t.restartSure;
+      restartBtn.classList.add('sure');
+      sure = setTimeout(calm, 4000);
+      return;
+    }
+    calm();
+    queue = queue.then(function () {
+      return fetch(api('restart'), {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' }, body: '{}'
+      }).then(readJSON).then(function (data) {
+        log.textContent = '';
+        lastButtons = null;
+        render(data.replies || [], {});
+      }).catch(function (err) {
+        note(err && err.message ? err.message : t.offline);
+      });
+    });
+  }
+
+  function calm() {
+    clearTimeout(sure);
+    sure = null;
+    restartBtn.textContent = t.restart;
+    restartBtn.classList.remove('sure');
+  }
+
+  // deepLink is the /start a QR poster's link asks for (?w= a window, ?s= a staff member), once:
+  // it is taken off the address, so a reload does not start over.
+  function deepLink() {
+    var w = params.get('w');
+    var s = params.get('s');
+    var start = '';
+    if (w && WINDOW_CODE.test(w)) {
+      start = '/start w_' + w;
+    } else if (s && STAFF_NO.test(s)) {
+      start = '/start s_' + s;
+    }
+    if (w !== null || s !== null) {
+      params.delete('w');
+      params.delete('s');
+      var q = params.toString();
+      history.replaceState(null, '', location.pathname + (q ? '?' + q : '') + location.hash);
+    }
+    return start;
+  }
+
   function setup() {
     var title = root.getAttribute('data-title') || t.title;
     root.lang = lang;
@@ -212,6 +298,9 @@
     input.placeholder = t.placeholder;
     sendBtn.textContent = t.send;
     photoBtn.hidden = false;
+    restartBtn.textContent = t.restart;
+    restartBtn.hidden = false;
+    restartBtn.addEventListener('click', restart);
 
     form.addEventListener('submit', function (e) {
       e.preventDefault();
@@ -240,17 +329,15 @@
       post(fd, {});
     });
 
-    // A deep link from a window's QR poster starts rating that window, one from a staff member's
-    // poster (?s=) rates their window with them chosen; otherwise say hello.
-    var w = params.get('w');
-    var s = params.get('s');
-    var start = '/start';
-    if (w && WINDOW_CODE.test(w)) {
-      start = '/start w_' + w;
-    } else if (s && STAFF_NO.test(s)) {
-      start = '/start s_' + s;
-    }
-    post({ text: start }, {});
+    // The conversation so far comes first: a reload carries on where the visitor was. Then a
+    // deep link from a window's QR poster starts rating that window, one from a staff member's
+    // poster (?s=) rates their window with them chosen; a visitor with no conversation is
+    // greeted. Nothing else starts over: that is the restart button's.
+    var start = deepLink();
+    queue = loadHistory().then(function (n) {
+      if (start) return send({ text: start }, {});
+      if (n === 0) return send({ text: '/start' }, {});
+    });
 
     setInterval(poll, POLL_MS);
     document.addEventListener('visibilitychange', poll);
