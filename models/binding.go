@@ -90,6 +90,9 @@ func hashInviteCode(code string) string {
 
 // StaffByNo returns a staff record with its Window and Center, or ErrNotFound.
 func (s *Store) StaffByNo(ctx context.Context, staffNo string) (*Staff, error) {
+	if !queryable(staffNo) {
+		return nil, fmt.Errorf("store: staff %q: %w", staffNo, ErrNotFound)
+	}
 	var st Staff
 	err := s.db.WithContext(ctx).Preload("Window").Preload("Center").
 		Where("staff_no = ?", strings.TrimSpace(staffNo)).First(&st).Error

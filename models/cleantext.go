@@ -69,6 +69,12 @@ func cleanForStore(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
+// queryable reports whether s can be compared with a text column on every database. PostgreSQL
+// refuses NUL and bytes that are not UTF-8 in a query's parameters as in a row, with an error
+// rather than no match: a lookup by such a code, number or name (a crafted URL of the admin API)
+// finds nothing without asking.
+func queryable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
 // registerStoreCleaning makes every insert and update clean the strings it writes with
 // cleanForStore: the channels clean text where it comes in (bot.Clean), and this second line
 // holds for what reaches the store another way (an import, a test, a channel added later).

@@ -434,3 +434,26 @@ func checkImport(t *testing.T, store *models.Store, photo []byte, photos func(_,
 func pngEncode(w io.Writer, width, height int) error {
 	return png.Encode(w, image.NewGray(image.Rect(0, 0, width, height)))
 }
+
+// TestLookupsOfCodesNoDatabaseTakes (found by FuzzQuery on PostgreSQL: GET
+// /api/v1/windows/%10%00%00%00/stats answered 500): a code, ticket number or staff number with a
+// NUL byte or bytes that are not UTF-8 names nothing, on PostgreSQL too, which refuses them in a
+// query with an error.
+func TestLookupsOfCodesNoDatabaseTakes(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := ctxT(t)
+		seeded(t, s)
+		for _, code := range []string{"W0\x0001", "\x10\x00", "W\xff", "\xc3"} {
+			for what, err := range map[string]error{
+				"window": func() error { _, err := s.WindowByCode(ctx, code); return err }(),
+				"center": func() error { _, err := s.CenterByCode(ctx, code); return err }(),
+				"ticket": func() error { _, err := s.TicketByNo(ctx, code); return err }(),
+				"staff":  func() error { _, err := s.StaffByNo(ctx, code); return err }(),
+			} {
+				if !errors.Is(err, models.ErrNotFound) {
+					t.Errorf("%s %q: %v, want not found", what, code, err)
+				}
+			}
+		}
+	})
+}

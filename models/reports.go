@@ -274,6 +274,9 @@ func (s *Store) CountRatings(ctx context.Context, f RatingFilter) (int, error) {
 
 // CenterByCode returns a center, or ErrNotFound; codes match case-insensitively.
 func (s *Store) CenterByCode(ctx context.Context, code string) (*Center, error) {
+	if !queryable(code) {
+		return nil, fmt.Errorf("store: center by code %q: %w", code, ErrNotFound)
+	}
 	var c Center
 	err := s.db.WithContext(ctx).Where("UPPER(code) = ?", strings.ToUpper(strings.TrimSpace(FoldWidth(code)))).First(&c).Error
 	if err != nil {

@@ -243,6 +243,9 @@ func (s *Store) StaffByID(ctx context.Context, id uint) (*Staff, error) {
 // WindowByCode returns a window with its Center, or ErrNotFound. Codes match case-insensitively,
 // full-width letters and digits folded, because citizens type them from a poster; the expression index of migration 1 serves the lookup.
 func (s *Store) WindowByCode(ctx context.Context, code string) (*Window, error) {
+	if !queryable(code) {
+		return nil, fmt.Errorf("store: window by code %q: %w", code, ErrNotFound)
+	}
 	var w Window
 	err := s.db.WithContext(ctx).Preload("Center").
 		Where("UPPER(code) = ?", strings.ToUpper(strings.TrimSpace(FoldWidth(code)))).First(&w).Error

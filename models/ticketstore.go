@@ -345,6 +345,9 @@ func handlerStaff(db *gorm.DB, t *Ticket) *gorm.DB {
 
 // TicketByNo returns a ticket with its Center and Window, or ErrNotFound.
 func (s *Store) TicketByNo(ctx context.Context, no string) (*Ticket, error) {
+	if !queryable(no) {
+		return nil, fmt.Errorf("store: ticket %q: %w", no, ErrNotFound)
+	}
 	var t Ticket
 	err := s.db.WithContext(ctx).Preload("Center").Preload("Window").Where("no = ?", NormTicketNo(no)).First(&t).Error
 	if err != nil {
