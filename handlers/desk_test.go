@@ -261,9 +261,13 @@ func TestTicketViewPrivacy(t *testing.T) {
 			t.Fatal(err)
 		}
 		ref := r.refs.Citizen(filer.ID)
+		lead := r.bind("DEMO-L01")
+		for _, acct := range []string{staff, lead} { // the call-back details are the supervisors' alone
+			out := r.say(acct, "/ticket "+named.No)
+			testenv.MustContain(t, out, "材料齐全却让我下周再来")
+			testenv.MustNotContain(t, out, "5678", "138", ref, "实名", "匿名", "telegram")
+		}
 		out := r.say(staff, "/ticket "+named.No)
-		testenv.MustContain(t, out, "材料齐全却让我下周再来")
-		testenv.MustNotContain(t, out, "5678", "138", ref, "实名", "匿名", "telegram")
 		out = r.say(sup, "/ticket "+strings.ToLower(named.No))
 		testenv.MustContain(t, out, "回访电话：13812345678", ref+"（实名）", "/verify "+named.No, "/ban "+ref)
 
