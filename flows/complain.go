@@ -187,6 +187,10 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 			st.Anonymous = false
 			t.askText(cStepPhone)
 			return []bot.Reply{{Text: t.T("c_ask_phone"), Buttons: [][]bot.Button{{{Label: t.T("c_btn_anonymous"), Payload: "complain:phone:anonymous"}}}}}, nil
+		case !isPress && models.PhonePattern.MatchString(normPhone(t.In.Text)):
+			// A phone number typed straight away answers "real name, and call me here".
+			st.Anonymous, st.Phone = false, normPhone(t.In.Text)
+			return confirm(t, st), nil
 		}
 		return f.reprompt(ctx, t, st, t.hint())
 	case cStepPhone:

@@ -273,5 +273,14 @@ func TestComplaintButtonStepsAnswerText(t *testing.T) {
 		testenv.MustContain(t, r.say("d4", "随便"), "请点击下方按钮选择", "是否实名反映")
 		r.press("d4", "complain:identity:anonymous")
 		testenv.MustContain(t, r.say("d4", "好的"), "请点击下方按钮选择", "请确认")
+
+		// A phone number typed at the real-name question is the answer it asks for.
+		r.say("d6", "/complain W002")
+		if out := r.press("d6", "complain:category:other"); testenv.HasButton(last(out), "complain:dup:new") {
+			r.press("d6", "complain:dup:new")
+		}
+		r.say("d6", "窗口提前下班")
+		r.press("d6", "complain:photos:done")
+		testenv.MustContain(t, r.say("d6", "139 1234 5678"), "请确认", "实名，回访电话 139****5678")
 	})
 }

@@ -385,19 +385,24 @@ func (c *Chat) serveHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	id := c.visitor(w, r)
 	ctx := r.Context()
-	var (
-		es  []entry
-		err error
-	)
-	if pushes := c.takePushes(ctx, id); len(pushes) > 0 {
-		es, err = c.appendPushes(ctx, id, pushes)
-	} else {
-		es, err = c.loadHistory(ctx, id)
+	pushes := c.takePushes(ctx, id)
+	if len(pushes) > 0 {
+		es, err := c.appendPushes(ctx, id, pushes)
+		if err == nil {
+			writeJSON(w, http.StatusOK, historyResponse{Messages: es})
+			return
+		}
+		// The pushes are out of the inbox: shown now all the same, after what history loads.
+		c.log.ErrorContext(ctx, "web: history", "err", err)
 	}
-	if err != nil {
+	es, err := c.loadHistory(ctx, id)
+	if err != nil && len(pushes) == 0 {
 		c.log.ErrorContext(ctx, "web: history", "err", err)
 		writeError(w, http.StatusInternalServerError, "handler_failed", lang)
 		return
+	}
+	for _, p := range pushes {
+		es = append(es, botEntry(p))
 	}
 	writeJSON(w, http.StatusOK, historyResponse{Messages: es})
 }
