@@ -3,10 +3,10 @@ package bot_test
 import (
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 
 	"windowbot/bot"
+	"windowbot/internal/testenv"
 )
 
 // FuzzCleanInbound: what every adapter does to a message before anything reads it. The text,
@@ -40,10 +40,8 @@ func FuzzCleanInbound(f *testing.F) {
 			if s != strings.TrimSpace(s) {
 				t.Fatalf("%s %q: not trimmed", field, s)
 			}
-			for _, r := range s {
-				if (unicode.IsControl(r) && r != '\n' && r != '\t') || unicode.Is(unicode.Cf, r) && !unicode.Is(unicode.Prepended_Concatenation_Mark, r) {
-					t.Fatalf("%s %q holds %U", field, s, r)
-				}
+			if why := testenv.Unclean(s); why != "" {
+				t.Fatalf("%s %q: %s", field, s, why)
 			}
 		}
 		if clean := bot.Clean(text); out.Text != clean && out.Text != bot.Fold(clean) {

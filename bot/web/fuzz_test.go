@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -332,10 +331,8 @@ func checkWebInbound(t *testing.T, in bot.Inbound) {
 		if !utf8.ValidString(s) || s != strings.TrimSpace(s) {
 			t.Fatalf("not clean: %q", s)
 		}
-		for _, r := range s {
-			if (unicode.IsControl(r) && r != '\n' && r != '\t') || (unicode.Is(unicode.Cf, r) && !unicode.Is(unicode.Prepended_Concatenation_Mark, r)) {
-				t.Fatalf("%q holds %U", s, r)
-			}
+		if why := testenv.Unclean(s); why != "" {
+			t.Fatalf("%q: %s", s, why)
 		}
 	}
 }
