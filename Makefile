@@ -1,5 +1,6 @@
 # windowbot. `make test` is what CI runs (.ci/run): it first makes sure Redis, PostgreSQL and a
-# CJK font are there, then runs every test with the race detector.
+# CJK font are there, then runs every test with the race detector, then fuzzes every fuzz target
+# for a few seconds (fuzz-ci).
 
 GO      ?= go
 BIN     ?= dist/windowbot
