@@ -93,7 +93,7 @@ func TestComplainWithPhotoAndPhone(t *testing.T) {
 		out = r.say("100", "138 1234 5678")
 		testenv.MustContain(t, out, "请确认", "办不成事", "照片：1 张", "138****5678")
 		out = r.press("100", "complain:confirm:submit")
-		testenv.MustContain(t, out, "T20261123-0001", "2026年11月24日 周二", "/track T20261123-0001")
+		testenv.MustContain(t, out, "T20261123-0001", "2026年11月24日 周二", "发送“查询”查看办理进度（工单编号 T20261123-0001）")
 
 		ts := r.tickets()
 		if len(ts) != 1 {

@@ -181,6 +181,9 @@ func (f *rate) Step(ctx context.Context, t *Turn, st *RateState, in Input) ([]bo
 		// Skip pressed after something was typed, or a photo: what was typed is not dropped
 		// silently; the citizen decides.
 		r := t.gatherAgain(g, &st.Comment)
+		if st.Comment.Empty() {
+			return []bot.Reply{r}, nil
+		}
 		return []bot.Reply{{Text: t.T("gather_pending")}, r}, nil
 	}
 	return nil, errExpired

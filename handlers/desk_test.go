@@ -340,7 +340,7 @@ func TestRefusedTransitionsExplained(t *testing.T) {
 		testenv.MustContain(t, r.say(sup, "/publish "+no), "已公示")
 		testenv.MustContain(t, r.say(sup, "/publish "+no), "已经公示过了")
 		// A supervisor may not appeal as staff: /appeal is the citizen's conversation for them.
-		testenv.MustContain(t, r.say(sup, "/appeal "+no+" x"), "发送 /track")
+		testenv.MustContain(t, r.say(sup, "/appeal "+no+" x"), "发送“查询”查看您的全部工单")
 	})
 }
 

@@ -33,9 +33,9 @@ var roleStaffNo = map[string]string{
 
 // Expected outcomes besides a sentence of the command's own ("!text": an answer without text).
 const (
-	refused  = "REFUSED"                  // answered like an unknown command
-	notFound = "或不在您的管辖范围内"               // a ticket, window or citizen outside the scope
-	citFlow  = "请核对编号。发送 /track 查看您的全部工单" // the citizen's own /appeal conversation
+	refused  = "REFUSED"              // answered like an unknown command
+	notFound = "或不在您的管辖范围内"           // a ticket, window or citizen outside the scope
+	citFlow  = "请核对编号。发送“查询”查看您的全部工单" // the citizen's own /appeal conversation
 )
 
 // vars are what a case's command refers to.

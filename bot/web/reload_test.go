@@ -209,3 +209,38 @@ func visitorID(t *testing.T, c *http.Client, url string) string {
 	t.Fatal("no visitor cookie")
 	return ""
 }
+
+// TestComplaintWithPhotoAcrossReplicas: a complaint with a photo uploaded on one replica is
+// finished after a reload on the other, the photo filed with it.
+func TestComplaintWithPhotoAcrossReplicas(t *testing.T) {
+	store := testenv.OpenDemoStore(t, testenv.PostgresURL(t))
+	st := statetest.Redis(t)
+	a, b := newReplica(t, store, st), newReplica(t, store, st)
+	c := client(t)
+	out := a.post(t, c, `{"text":"/complain W003"}`)
+	out = a.pressOn(t, c, out[0].ID, "complain:category:not_done")
+	if id := out[len(out)-1].ID; testenv.HasButton(bot.Reply{Buttons: out[len(out)-1].Buttons}, "complain:dup:new") {
+		a.pressOn(t, c, id, "complain:dup:new")
+	}
+	a.post(t, c, `{"text":"户口迁移跑了三趟"}`)
+	res := postPhoto(t, c, a.srv.URL+"/chat/api/message", pngBytes, "")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("photo: %d", res.StatusCode)
+	}
+	testenv.MustContain(t, []bot.Reply{{Text: text(decode[replies](t, res).Replies)}}, "已收到照片（1/3）")
+
+	es := b.history(t, c)
+	last := es[len(es)-1]
+	if !es[len(es)-2].Photo || !strings.Contains(last.Text, "已收到照片") {
+		t.Fatalf("history on the other replica:\n%s", texts(es))
+	}
+	out = b.pressOn(t, c, last.ID, "complain:photos:done")
+	out = b.pressOn(t, c, out[len(out)-1].ID, "complain:identity:anonymous")
+	testenv.MustContain(t, []bot.Reply{{Text: text(out)}}, "照片：1 张")
+	out = b.pressOn(t, c, out[len(out)-1].ID, "complain:confirm:submit")
+	testenv.MustContain(t, []bot.Reply{{Text: text(out)}}, "工单编号")
+	as := testenv.All[models.TicketAttachment](t, store)
+	if len(as) != 1 || string(as[0].Data) != string(pngBytes) {
+		t.Fatalf("attachments %+v", as)
+	}
+}

@@ -156,7 +156,7 @@ func TestMistakes(t *testing.T) {
 		{"missing field", EN, "ticket_unknown", nil, "ticket_unknown"},
 		{"odd arguments", EN, "ticket_unknown", []any{"No"}, "ticket_unknown"},
 		{"name not a string", EN, "ticket_unknown", []any{1, "T1"}, "ticket_unknown"},
-		{"extra field", EN, "ticket_unknown", []any{"No", "T1", "Due", "x"}, `There is no ticket "T1" of yours. Check the number, or send /track to list yours.`},
+		{"extra field", EN, "ticket_unknown", []any{"No", "T1", "Due", "x"}, `There is no ticket "T1" of yours. Check the number, or send "track" to list yours.`},
 		{"fields for a message without", ZH, "busy", []any{"No", "T1"}, "抱歉，系统繁忙，请稍后再试。"},
 	}
 	for _, tc := range mistakes {
