@@ -11,6 +11,9 @@ import (
 // "/"), only the scheme and what follows the last "@" are kept, without the query, where a
 // password may be given too. A string without a scheme is returned as it is: a file path.
 func RedactURL(u string) string {
+	if isKeywordDSN(u) {
+		return redactKeywords(u)
+	}
 	// A password with "#", "?" or "/" in it, written without escaping, parses as the fragment,
 	// query or path of a URL without a user: such a URL goes the way of one that does not parse.
 	if p, err := url.Parse(u); err == nil && (p.User != nil || !strings.Contains(p.Path+p.RawQuery+p.Fragment, "@")) {
@@ -35,4 +38,40 @@ func RedactURL(u string) string {
 	}
 	rest, _, _ = strings.Cut(rest, "?")
 	return scheme + "://" + rest
+}
+
+// redactKeywords hides the password of a connection string in libpq's keyword form. A quoted
+// password ('a b') may hold spaces: everything up to the closing quote goes.
+func redactKeywords(u string) string {
+	var b strings.Builder
+	rest := u
+	for {
+		i := strings.Index(rest, "password=")
+		if i < 0 || (i > 0 && rest[i-1] != ' ' && rest[i-1] != '\t') {
+			if i < 0 {
+				b.WriteString(rest)
+				return b.String()
+			}
+			b.WriteString(rest[:i+len("password=")])
+			rest = rest[i+len("password="):]
+			continue
+		}
+		b.WriteString(rest[:i+len("password=")])
+		b.WriteString("xxxxx")
+		rest = rest[i+len("password="):]
+		if strings.HasPrefix(rest, "'") {
+			end := 1
+			for end < len(rest) && rest[end] != '\'' {
+				if rest[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			rest = rest[min(end+1, len(rest)):]
+		} else if j := strings.IndexAny(rest, " \t"); j >= 0 {
+			rest = rest[j:]
+		} else {
+			rest = ""
+		}
+	}
 }

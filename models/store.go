@@ -69,6 +69,11 @@ func WithQueryObserver(observe func(ctx context.Context)) Option {
 //	""                                  SQLite file windowbot.db in the working directory
 //	sqlite:PATH, sqlite://PATH, PATH    SQLite file PATH (pure Go driver, no cgo)
 //	postgres://… or postgresql://…      PostgreSQL
+//	host=a,b dbname=… …                 PostgreSQL, in libpq's keyword form
+//
+// Several hosts (postgres://u@a:5432,b:5432/db or host=a,b) with target_session_attrs=read-write
+// make the driver try each in turn and keep the one that takes writes: after a failover, the
+// connections to the old primary fail, and the next ones reach the new primary.
 func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts ...Option) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -143,6 +148,8 @@ func parseDatabaseURL(u string) (dialect, dsn string, err error) {
 		return DialectSQLite, withPragmas(DefaultSQLitePath), nil
 	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
 		return DialectPostgres, u, nil
+	case isKeywordDSN(u):
+		return DialectPostgres, u, nil
 	case strings.HasPrefix(lower, "sqlite://"):
 		return sqlitePath(u[len("sqlite://"):])
 	case strings.HasPrefix(lower, "sqlite:"):
@@ -156,6 +163,34 @@ func parseDatabaseURL(u string) (dialect, dsn string, err error) {
 		return "", "", fmt.Errorf("store: unsupported database URL scheme %q (want sqlite:PATH, a file path or postgres://)", u[:i])
 	}
 	return sqlitePath(u)
+}
+
+// isKeywordDSN reports whether u is a PostgreSQL connection string in libpq's keyword form
+// ("host=a,b port=5432 dbname=wb target_session_attrs=read-write"): words of key=value, one of
+// them naming the server or the database. A file path with "=" in it is not one.
+func isKeywordDSN(u string) bool {
+	fields := strings.Fields(u)
+	if len(fields) == 0 {
+		return false
+	}
+	named := false
+	for i, f := range fields {
+		k, _, ok := strings.Cut(f, "=")
+		if !ok {
+			if i == 0 {
+				return false
+			}
+			continue // the rest of a quoted value with spaces
+		}
+		if k == "" || strings.ContainsAny(k, `/\.:'`) {
+			return false
+		}
+		switch k {
+		case "host", "hostaddr", "dbname", "service":
+			named = true
+		}
+	}
+	return named
 }
 
 func sqlitePath(p string) (string, string, error) {
