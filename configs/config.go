@@ -26,6 +26,8 @@ import (
 type Config struct {
 	// DatabaseURL is a SQLite path, sqlite:PATH, or a postgres:// URL.
 	DatabaseURL string `yaml:"database_url"`
+	// Database holds what more there is to the database than its URL: a read replica.
+	Database DatabaseConfig `yaml:"database"`
 	// RedisURL holds dialog state, dedupe keys and locks; empty keeps them in process, which is
 	// only correct with a single replica.
 	RedisURL string `yaml:"redis_url"`
@@ -301,6 +303,17 @@ type WeChat struct {
 	Templates map[string]string `yaml:"templates"`
 }
 
+// DatabaseConfig is the database section: a PostgreSQL read replica for the reports.
+type DatabaseConfig struct {
+	// ReadURL names a PostgreSQL hot standby that reports, rankings, the board, statistics and
+	// exports read from; dialogs and writes always use database_url. Empty: everything reads
+	// from database_url.
+	ReadURL string `yaml:"read_url"`
+	// ReadMaxLag is how far behind the primary the replica may be and still serve reads; beyond
+	// it (or while it does not answer) those reads go to the primary.
+	ReadMaxLag time.Duration `yaml:"read_max_lag"`
+}
+
 // DefaultTemplate is the wechat.templates key whose template serves every kind of notice
 // without one of its own (bot/wechat's DefaultTemplate).
 const DefaultTemplate = "default"
@@ -310,6 +323,7 @@ const DefaultTemplate = "default"
 func Default() Config {
 	return Config{
 		DatabaseURL:      "windowbot.db",
+		Database:         DatabaseConfig{ReadMaxLag: 10 * time.Second},
 		HTTPAddr:         ":8080",
 		PublicURL:        "http://localhost:8080",
 		Timezone:         "Asia/Shanghai",
@@ -449,6 +463,7 @@ func (c Config) Redacted() Config {
 	}
 	// Credentials may hide in URLs too (postgres://user:pass@host, redis://:pass@host).
 	out.DatabaseURL = models.RedactURL(out.DatabaseURL)
+	out.Database.ReadURL = models.RedactURL(out.Database.ReadURL)
 	out.RedisURL = models.RedactURL(out.RedisURL)
 	return out
 }

@@ -267,7 +267,7 @@ wechat:
 			},
 		},
 		{name: "unknown top-level key", yaml: "http_addr: :80\ndatabse_url: x.db\n",
-			wantErr: `windowbot.yaml:2: databse_url: unknown key (top-level keys: database_url, redis_url`},
+			wantErr: `windowbot.yaml:2: databse_url: unknown key (top-level keys: database_url, database, redis_url`},
 		{name: "unknown nested key", yaml: "telegram:\n  tokn: x\n",
 			wantErr: `windowbot.yaml:2: telegram.tokn: unknown key (keys in telegram: token, api_url, mode, webhook_secret, username)`},
 		{name: "duplicate key", yaml: "language: en\nlanguage: zh-CN\n",

@@ -31,6 +31,8 @@ type EnvVar struct {
 func EnvVars() []EnvVar {
 	return []EnvVar{
 		{Name: "WINDOWBOT_DATABASE_URL", Key: "database_url", field: func(c *Config) any { return &c.DatabaseURL }},
+		{Name: "WINDOWBOT_DATABASE_READ_URL", Key: "database.read_url", field: func(c *Config) any { return &c.Database.ReadURL }},
+		{Name: "WINDOWBOT_DATABASE_READ_MAX_LAG", Key: "database.read_max_lag", field: func(c *Config) any { return &c.Database.ReadMaxLag }},
 		{Name: "WINDOWBOT_REDIS_URL", Key: "redis_url", field: func(c *Config) any { return &c.RedisURL }},
 		{Name: "WINDOWBOT_HTTP_ADDR", Key: "http_addr", field: func(c *Config) any { return &c.HTTPAddr }},
 		{Name: "WINDOWBOT_PUBLIC_URL", Key: "public_url", field: func(c *Config) any { return &c.PublicURL }},

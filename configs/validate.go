@@ -37,10 +37,13 @@ var (
 
 // ParseDatabaseURL splits a database_url into a gorm driver name (DriverSQLite or DriverPostgres)
 // and the DSN that driver expects: a plain path, sqlite:PATH, sqlite://PATH or file:… are SQLite;
-// postgres:// and postgresql:// URLs are PostgreSQL.
+// postgres:// and postgresql:// URLs and libpq's keywords (host=a,b dbname=…) are PostgreSQL.
 func ParseDatabaseURL(s string) (driver, dsn string, err error) {
 	if strings.TrimSpace(s) == "" {
 		return "", "", fmt.Errorf("configs: database url is empty")
+	}
+	if models.IsKeywordDSN(s) {
+		return DriverPostgres, s, nil
 	}
 	m := schemeRE.FindStringSubmatch(s)
 	if m == nil {
@@ -79,6 +82,13 @@ func (c Config) Validate() error {
 	if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
 		bad("database_url", "%s", strings.TrimPrefix(err.Error(), "configs: "))
 	}
+	if c.Database.ReadURL != "" {
+		primary, _, _ := ParseDatabaseURL(c.DatabaseURL)
+		if driver, _, err := ParseDatabaseURL(c.Database.ReadURL); err != nil || driver != DriverPostgres || primary != DriverPostgres {
+			bad("database.read_url", "a read replica must be a postgres:// URL (or host=… keywords) and database_url PostgreSQL too")
+		}
+	}
+	positive(bad, "database.read_max_lag", c.Database.ReadMaxLag)
 	if c.RedisURL != "" {
 		if reason := checkURL(c.RedisURL, "redis", "rediss", "unix"); reason != "" {
 			bad("redis_url", "%s (leave empty for in-process state)", reason)

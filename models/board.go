@@ -59,7 +59,7 @@ func (s *Store) WindowTalliesByPeriod(ctx context.Context, bounds []time.Time) (
 		ID, CenterID       uint
 		L1, L2, L3, L4, L5 int
 	}
-	if err := s.db.WithContext(ctx).Raw(fmt.Sprintf(periodTallySQL, cs.String(), hint), args...).Scan(&rows).Error; err != nil {
+	if err := s.reads(ctx).Raw(fmt.Sprintf(periodTallySQL, cs.String(), hint), args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: tallies by period: %w", err)
 	}
 	out := make([][]Tally, len(bounds)-1)
@@ -102,7 +102,7 @@ func (h TicketHandling) RerateRate() float64 { return ratio(h.RerateSatisfied, h
 // resolved then and still resolved or closed since: a fix the citizen turned down counts again
 // when it is finished anew) and the re-ratings given in [from, to), whatever came of them.
 func (s *Store) TicketHandlings(ctx context.Context, from, to time.Time) ([]TicketHandling, error) {
-	db := s.db.WithContext(ctx)
+	db := s.reads(ctx)
 	var resolved []struct {
 		CenterID         uint
 		Resolved, OnTime int
@@ -159,7 +159,7 @@ type RatingCount struct {
 // rating once given stays counted, so the figures only grow (a Prometheus counter).
 func (s *Store) RatingCounts(ctx context.Context) ([]RatingCount, error) {
 	var out []RatingCount
-	err := s.db.WithContext(ctx).Raw("SELECT level, channel, COUNT(*) AS n FROM ratings GROUP BY level, channel ORDER BY level, channel").
+	err := s.reads(ctx).Raw("SELECT level, channel, COUNT(*) AS n FROM ratings GROUP BY level, channel ORDER BY level, channel").
 		Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: rating counts: %w", err)

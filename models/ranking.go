@@ -53,7 +53,7 @@ func (s *Store) tallies(ctx context.Context, staff bool, from, to time.Time) ([]
 		ID, CenterID       uint
 		L1, L2, L3, L4, L5 int
 	}
-	if err := s.db.WithContext(ctx).Raw(s.TallySQL(staff), from.UTC(), to.UTC(), false).Scan(&rows).Error; err != nil {
+	if err := s.reads(ctx).Raw(s.TallySQL(staff), from.UTC(), to.UTC(), false).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]Tally, len(rows))
@@ -119,7 +119,7 @@ func TopBottom(rs []Ranked, n int) (top, bottom []Ranked) {
 // the staff member in [from, to): the best and then the most recent first.
 func (s *Store) PraiseComments(ctx context.Context, staffID uint, from, to time.Time, limit int) ([]string, error) {
 	var out []string
-	err := s.db.WithContext(ctx).Model(&Rating{}).
+	err := s.reads(ctx).Model(&Rating{}).
 		Where("staff_id = ? AND created_at >= ? AND created_at < ? AND excluded = ? AND level >= ? AND comment <> ''",
 			staffID, from.UTC(), to.UTC(), false, int(Satisfied)).
 		Order("level DESC, created_at DESC, id DESC").Limit(limit).Pluck("comment", &out).Error

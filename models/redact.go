@@ -11,7 +11,7 @@ import (
 // "/"), only the scheme and what follows the last "@" are kept, without the query, where a
 // password may be given too. A string without a scheme is returned as it is: a file path.
 func RedactURL(u string) string {
-	if isKeywordDSN(u) {
+	if IsKeywordDSN(u) {
 		return redactKeywords(u)
 	}
 	// A password with "#", "?" or "/" in it, written without escaping, parses as the fragment,

@@ -57,7 +57,7 @@ func (s *Store) Inspections(ctx context.Context, scope Scope, from, to time.Time
 		N   int
 		Avg *float64
 	}
-	q := s.db.WithContext(ctx).Model(&Inspection{}).Select("COUNT(*) AS n, AVG(score) AS avg").
+	q := s.reads(ctx).Model(&Inspection{}).Select("COUNT(*) AS n, AVG(score) AS avg").
 		Where("created_at >= ? AND created_at < ?", from.UTC(), to.UTC())
 	if scope.CenterID != nil {
 		q = q.Where("center_id = ?", *scope.CenterID)
@@ -112,7 +112,7 @@ func (s *Store) StatsIn(ctx context.Context, scope Scope, from, to time.Time) (T
 		Level int
 		N     int
 	}
-	err := ratingsIn(s.db.WithContext(ctx), scope, from, to).Select("ratings.level AS level, COUNT(*) AS n").
+	err := ratingsIn(s.reads(ctx), scope, from, to).Select("ratings.level AS level, COUNT(*) AS n").
 		Group("ratings.level").Scan(&rows).Error
 	if err != nil {
 		return Tally{}, fmt.Errorf("store: stats: %w", err)
@@ -158,7 +158,7 @@ func (s *Store) TicketCounts(ctx context.Context, centerID *uint, now time.Time)
 	}
 	q += " GROUP BY tickets.center_id, tickets.window_id ORDER BY tickets.center_id, tickets.window_id"
 	var out []TicketCount
-	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&out).Error; err != nil {
+	if err := s.reads(ctx).Raw(q, args...).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("store: ticket counts: %w", err)
 	}
 	return out, nil
@@ -217,7 +217,7 @@ type RatingFilter struct {
 }
 
 func (s *Store) ratingRows(ctx context.Context, f RatingFilter) *gorm.DB {
-	q := s.db.WithContext(ctx).Table("ratings").
+	q := s.reads(ctx).Table("ratings").
 		Joins("JOIN windows ON windows.id = ratings.window_id").
 		Joins("JOIN centers ON centers.id = windows.center_id").
 		Joins("LEFT JOIN tickets ON tickets.rating_id = ratings.id").

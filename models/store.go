@@ -47,6 +47,10 @@ type Store struct {
 	logger  *slog.Logger
 	rules   TicketRules
 	observe func(context.Context)
+
+	replicaURL    string
+	replicaMaxLag time.Duration
+	replica       *replica
 }
 
 // Option configures a Store when it is opened.
@@ -134,6 +138,10 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts ...
 		_ = sqlDB.Close()
 		return nil, err
 	}
+	if err := s.openReplica(); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
 	// Not the URL: it may carry a password.
 	logger.InfoContext(ctx, "database opened", "dialect", dialect)
 	return s, nil
@@ -148,7 +156,7 @@ func parseDatabaseURL(u string) (dialect, dsn string, err error) {
 		return DialectSQLite, withPragmas(DefaultSQLitePath), nil
 	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
 		return DialectPostgres, u, nil
-	case isKeywordDSN(u):
+	case IsKeywordDSN(u):
 		return DialectPostgres, u, nil
 	case strings.HasPrefix(lower, "sqlite://"):
 		return sqlitePath(u[len("sqlite://"):])
@@ -165,10 +173,10 @@ func parseDatabaseURL(u string) (dialect, dsn string, err error) {
 	return sqlitePath(u)
 }
 
-// isKeywordDSN reports whether u is a PostgreSQL connection string in libpq's keyword form
+// IsKeywordDSN reports whether u is a PostgreSQL connection string in libpq's keyword form
 // ("host=a,b port=5432 dbname=wb target_session_attrs=read-write"): words of key=value, one of
 // them naming the server or the database. A file path with "=" in it is not one.
-func isKeywordDSN(u string) bool {
+func IsKeywordDSN(u string) bool {
 	fields := strings.Fields(u)
 	if len(fields) == 0 {
 		return false
@@ -225,7 +233,7 @@ func (s *Store) Close() error {
 	if err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
-	if err := sqlDB.Close(); err != nil {
+	if err := errors.Join(sqlDB.Close(), s.closeReplica()); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil

@@ -28,6 +28,9 @@ func (a *app) openStore(ctx context.Context) (*models.Store, error) {
 // openDatabase opens the database and readies it with prepare (a migration, a schema check),
 // closing it again if that fails.
 func (a *app) openDatabase(ctx context.Context, prepare func(*models.Store, context.Context) error, opts ...models.Option) (*models.Store, error) {
+	if a.cfg.Database.ReadURL != "" {
+		opts = append(opts, models.WithReadReplica(a.cfg.Database.ReadURL, a.cfg.Database.ReadMaxLag))
+	}
 	s, err := models.Open(ctx, a.cfg.DatabaseURL, a.logger, opts...)
 	if err != nil {
 		return nil, err
