@@ -119,4 +119,3 @@ func WriteTable(w io.Writer, fs []StepFigures) {
 func (f StepFigures) String() string {
 	return fmt.Sprintf("%-22s n=%-7d err=%-4d p50=%7sms p99=%7sms", f.Step, f.Count, f.Errors, ms(f.P50), ms(f.P99))
 }
-
