@@ -263,7 +263,7 @@ func TestAPIRatingsAndPseudonyms(t *testing.T) {
 		if len(rows) != 8 || rows[0][12] != "citizen" || rows[1][12] != first.Citizen {
 			t.Fatalf("ratings CSV = %v", rows)
 		}
-		for _, n := range []int{3, 7} {
+		for _, n := range []int{1, 2, 3, 7} {
 			api.SetCSVBatch(t, n)
 			if got := admin.csv("/api/v1/ratings?lang=en"); !slices.EqualFunc(got, rows, slices.Equal) {
 				t.Fatalf("ratings CSV in batches of %d = %v, want %v", n, got, rows)
