@@ -31,6 +31,8 @@ type Config struct {
 	// RedisURL holds dialog state, dedupe keys and locks; empty keeps them in process, which is
 	// only correct with a single replica.
 	RedisURL string `yaml:"redis_url"`
+	// Redis names a Redis that is more than one URL: Sentinel or Cluster.
+	Redis RedisConfig `yaml:"redis"`
 	// HTTPAddr is the listen address of the HTTP server (webhooks, web chat, admin API).
 	HTTPAddr string `yaml:"http_addr"`
 	// PublicURL is how citizens' browsers and the platforms reach this server; links and QR
@@ -303,6 +305,22 @@ type WeChat struct {
 	Templates map[string]string `yaml:"templates"`
 }
 
+// RedisConfig is the redis section: Redis Sentinel or Cluster through go-redis's universal
+// client. In single mode redis_url, when set, is used as it always was.
+type RedisConfig struct {
+	// Mode is single (the default), sentinel or cluster.
+	Mode string `yaml:"mode"`
+	// Addrs are host:port pairs: the sentinels, or some of the cluster's nodes, or the server.
+	Addrs []string `yaml:"addrs"`
+	// MasterName is the name under which the sentinels monitor the master.
+	MasterName string `yaml:"master"`
+	// Password authenticates to the Redis servers (not to the sentinels).
+	Password string `yaml:"password"`
+}
+
+// UsesRedis tells whether dialogs, dedupe keys and locks live in Redis rather than in process.
+func (c Config) UsesRedis() bool { return c.RedisURL != "" || len(c.Redis.Addrs) > 0 }
+
 // DatabaseConfig is the database section: a PostgreSQL read replica for the reports.
 type DatabaseConfig struct {
 	// ReadURL names a PostgreSQL hot standby that reports, rankings, the board, statistics and
@@ -324,6 +342,7 @@ func Default() Config {
 	return Config{
 		DatabaseURL:      "windowbot.db",
 		Database:         DatabaseConfig{ReadMaxLag: 10 * time.Second},
+		Redis:            RedisConfig{Mode: "single", Addrs: []string{}},
 		HTTPAddr:         ":8080",
 		PublicURL:        "http://localhost:8080",
 		Timezone:         "Asia/Shanghai",

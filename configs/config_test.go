@@ -341,6 +341,35 @@ func TestValidate(t *testing.T) {
 			c.PublicURL, c.Telegram.Username = "https://wb.example.gov.cn", "windowbot_bot"
 		}},
 		{name: "redis", modify: func(c *Config) { c.RedisURL = "redis://:pw@127.0.0.1:6379/0" }},
+		{name: "redis sentinel", modify: func(c *Config) {
+			c.Redis = RedisConfig{Mode: "sentinel", Addrs: []string{"10.0.0.1:26379", "10.0.0.2:26379"}, MasterName: "windowbot", Password: "pw"}
+		}},
+		{name: "redis cluster", modify: func(c *Config) { c.Redis = RedisConfig{Mode: "cluster", Addrs: []string{"10.0.0.1:6379"}} }},
+		{name: "redis single by address", modify: func(c *Config) { c.Redis.Addrs = []string{"10.0.0.1:6379"} }},
+		{name: "sentinel without master", modify: func(c *Config) { c.Redis = RedisConfig{Mode: "sentinel", Addrs: []string{"10.0.0.1:26379"}} },
+			want: `configs: WINDOWBOT_REDIS_MASTER (redis.master): sentinel mode needs the name the sentinels monitor the master under`},
+		{name: "cluster without addresses", modify: func(c *Config) { c.Redis.Mode = "cluster" },
+			want: `configs: WINDOWBOT_REDIS_ADDRS (redis.addrs): cluster mode needs the addresses of the cluster's nodes`},
+		{name: "cluster with redis url", modify: func(c *Config) {
+			c.Redis = RedisConfig{Mode: "cluster", Addrs: []string{"10.0.0.1:6379"}}
+			c.RedisURL = "redis://10.0.0.1:6379/0"
+		}, want: `configs: WINDOWBOT_REDIS_URL (redis_url): redis_url is for single mode; with mode cluster use redis.addrs`},
+		{name: "single with two addresses", modify: func(c *Config) { c.Redis.Addrs = []string{"a:1", "b:2"} },
+			want: `configs: WINDOWBOT_REDIS_ADDRS (redis.addrs): single mode takes one address (use mode sentinel or cluster for more)`},
+		{name: "redis url and address", modify: func(c *Config) { c.Redis.Addrs = []string{"a:1"}; c.RedisURL = "redis://a:1" },
+			want: `configs: WINDOWBOT_REDIS_ADDRS (redis.addrs): set redis_url or redis.addrs, not both`},
+		{name: "bad redis mode", modify: func(c *Config) { c.Redis.Mode = "ring" },
+			want: `configs: WINDOWBOT_REDIS_MODE (redis.mode): "ring" is not single, sentinel or cluster`},
+		{name: "bad redis address", modify: func(c *Config) { c.Redis = RedisConfig{Mode: "cluster", Addrs: []string{"10.0.0.1"}} },
+			want: `configs: WINDOWBOT_REDIS_ADDRS (redis.addrs): "10.0.0.1" is not host:port`},
+		{name: "read replica", modify: func(c *Config) {
+			c.DatabaseURL = "postgres://u@a/wb"
+			c.Database.ReadURL = "host=b dbname=wb user=u"
+		}},
+		{name: "read replica on sqlite", modify: func(c *Config) { c.Database.ReadURL = "postgres://u@b/wb" },
+			want: `configs: WINDOWBOT_DATABASE_READ_URL (database.read_url): a read replica must be a postgres:// URL (or host=… keywords) and database_url PostgreSQL too`},
+		{name: "read max lag zero", modify: func(c *Config) { c.Database.ReadMaxLag = 0 },
+			want: `configs: WINDOWBOT_DATABASE_READ_MAX_LAG (database.read_max_lag): must be a positive duration such as 30s or 5m, got 0s`},
 		{name: "trusted proxies", modify: func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "192.168.1.7", "::1"} }},
 		{name: "bad trusted proxy", modify: func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "proxy.local"} },
 			want: `configs: WINDOWBOT_TRUSTED_PROXIES (trusted_proxies): trusted proxy "proxy.local" is neither an IP address nor a CIDR prefix`},

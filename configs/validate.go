@@ -89,6 +89,32 @@ func (c Config) Validate() error {
 		}
 	}
 	positive(bad, "database.read_max_lag", c.Database.ReadMaxLag)
+	switch c.Redis.Mode {
+	case "", "single":
+		if c.RedisURL != "" && len(c.Redis.Addrs) > 0 {
+			bad("redis.addrs", "set redis_url or redis.addrs, not both")
+		}
+		if len(c.Redis.Addrs) > 1 {
+			bad("redis.addrs", "single mode takes one address (use mode sentinel or cluster for more)")
+		}
+	case "sentinel", "cluster":
+		if len(c.Redis.Addrs) == 0 {
+			bad("redis.addrs", "%s mode needs the addresses of the %s", c.Redis.Mode, map[string]string{"sentinel": "sentinels", "cluster": "cluster's nodes"}[c.Redis.Mode])
+		}
+		if c.RedisURL != "" {
+			bad("redis_url", "redis_url is for single mode; with mode %s use redis.addrs", c.Redis.Mode)
+		}
+		if c.Redis.Mode == "sentinel" && c.Redis.MasterName == "" {
+			bad("redis.master", "sentinel mode needs the name the sentinels monitor the master under")
+		}
+	default:
+		bad("redis.mode", "%q is not single, sentinel or cluster", c.Redis.Mode)
+	}
+	for _, a := range c.Redis.Addrs {
+		if _, port, err := net.SplitHostPort(strings.TrimSpace(a)); err != nil || port == "" {
+			bad("redis.addrs", "%q is not host:port", a)
+		}
+	}
 	if c.RedisURL != "" {
 		if reason := checkURL(c.RedisURL, "redis", "rediss", "unix"); reason != "" {
 			bad("redis_url", "%s (leave empty for in-process state)", reason)

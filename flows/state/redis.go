@@ -20,7 +20,7 @@ import (
 // Redis is the State for production: sessions, locks, dedupe keys and counters in one Redis that
 // every replica shares. Every key is written under the prefix it was given.
 type Redis struct {
-	client *redis.Client
+	client redis.UniversalClient
 	prefix string
 	owned  bool
 }
@@ -73,6 +73,68 @@ end
 return n
 `)
 
+// Redis deployments OpenRedisHA connects to.
+const (
+	ModeSingle   = "single"   // one server (or a proxy in front of several)
+	ModeSentinel = "sentinel" // a master and its replicas, found and failed over by Sentinel
+	ModeCluster  = "cluster"  // Redis Cluster: keys spread over several masters by hash slot
+)
+
+// RedisOptions names a Redis deployment that is not one URL: Sentinel or Cluster.
+type RedisOptions struct {
+	// Mode is ModeSingle, ModeSentinel or ModeCluster.
+	Mode string
+	// Addrs are host:port pairs: the sentinels in sentinel mode, some of the cluster's nodes
+	// (any will do, the rest are discovered) in cluster mode, the server in single mode.
+	Addrs []string
+	// MasterName is the name the sentinels monitor the master under (sentinel mode).
+	MasterName string
+	// Username and Password authenticate to the data servers (not to the sentinels).
+	Username, Password string
+	// SentinelPassword authenticates to the sentinels, when they require it.
+	SentinelPassword string
+	// DB is the database number (not in cluster mode, which has only 0).
+	DB int
+}
+
+// OpenRedisHA connects to a Redis deployment of any mode through go-redis's universal client,
+// checks that it answers, and keeps every multi-key script of this package within one hash slot
+// (the keys of one pace, of one conversation, share a hash tag), so Cluster mode serves them.
+// After a Sentinel failover the client asks the sentinels for the new master and goes on; the
+// commands in flight during the switch fail, and the dialogs answer "busy" once.
+func OpenRedisHA(ctx context.Context, o RedisOptions, prefix string) (*Redis, error) {
+	if len(o.Addrs) == 0 {
+		return nil, errors.New("state: redis: no addresses")
+	}
+	var c redis.UniversalClient
+	switch o.Mode {
+	case ModeSingle, "":
+		c = redis.NewClient(&redis.Options{Addr: o.Addrs[0], Username: o.Username, Password: o.Password, DB: o.DB})
+	case ModeSentinel:
+		if o.MasterName == "" {
+			return nil, errors.New("state: redis sentinel mode needs the master's name")
+		}
+		c = redis.NewFailoverClient(&redis.FailoverOptions{
+			MasterName: o.MasterName, SentinelAddrs: o.Addrs, SentinelPassword: o.SentinelPassword,
+			Username: o.Username, Password: o.Password, DB: o.DB,
+		})
+	case ModeCluster:
+		if o.DB != 0 {
+			return nil, errors.New("state: redis cluster has only database 0")
+		}
+		c = redis.NewClusterClient(&redis.ClusterOptions{Addrs: o.Addrs, Username: o.Username, Password: o.Password})
+	default:
+		return nil, fmt.Errorf("state: redis mode %q (want single, sentinel or cluster)", o.Mode)
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("state: redis %s %s: %w", o.Mode, strings.Join(o.Addrs, ","), err)
+	}
+	r := NewRedis(c, prefix)
+	r.owned = true
+	return r, nil
+}
+
 // OpenRedis connects to the Redis at rawURL (redis://, rediss:// or unix://) and checks that it
 // answers. Close closes the connection.
 func OpenRedis(ctx context.Context, rawURL, prefix string) (*Redis, error) {
@@ -102,14 +164,15 @@ func redactURL(s string) string {
 	return s
 }
 
-// NewRedis uses client, which the caller keeps: Close leaves it open.
-func NewRedis(client *redis.Client, prefix string) *Redis {
+// NewRedis uses client (a single-server, Sentinel or Cluster client), which the caller keeps:
+// Close leaves it open.
+func NewRedis(client redis.UniversalClient, prefix string) *Redis {
 	return &Redis{client: client, prefix: prefix}
 }
 
 // Client returns the underlying client, for parts that share the connection (a platform's token
 // cache, job claims). Their keys are not prefixed for them.
-func (r *Redis) Client() *redis.Client { return r.client }
+func (r *Redis) Client() redis.UniversalClient { return r.client }
 
 // Prefix returns the prefix put before every key.
 func (r *Redis) Prefix() string { return r.prefix }

@@ -57,7 +57,7 @@ var (
 // openState opens the state store for the server, warning that an in-process one confines the
 // deployment to a single replica.
 func (a *app) openState(ctx context.Context) (sharedState, error) {
-	if a.cfg.RedisURL == "" {
+	if !a.cfg.UsesRedis() {
 		a.logger.Warn("state: in-process store (no redis_url): dialogs, dedupe keys and locks live in this process; run a single replica only")
 	}
 	return a.openStateQuiet(ctx)
@@ -65,8 +65,13 @@ func (a *app) openState(ctx context.Context) (sharedState, error) {
 
 // openStateQuiet is openState without the single-replica warning, for one-off commands.
 func (a *app) openStateQuiet(ctx context.Context) (sharedState, error) {
-	if a.cfg.RedisURL == "" {
-		return state.NewMemory(nil), nil
+	switch {
+	case a.cfg.RedisURL != "":
+		return state.OpenRedis(ctx, a.cfg.RedisURL, "wb:")
+	case len(a.cfg.Redis.Addrs) > 0:
+		return state.OpenRedisHA(ctx, state.RedisOptions{
+			Mode: a.cfg.Redis.Mode, Addrs: a.cfg.Redis.Addrs, MasterName: a.cfg.Redis.MasterName, Password: a.cfg.Redis.Password,
+		}, "wb:")
 	}
-	return state.OpenRedis(ctx, a.cfg.RedisURL, "wb:")
+	return state.NewMemory(nil), nil
 }
