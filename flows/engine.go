@@ -213,9 +213,9 @@ type Turn struct {
 	Lang    string
 	Now     time.Time
 
-	e      *Engine
-	key    string
-	sess   *session
+	e    *Engine
+	key  string
+	sess *session
 	// held is the session under the conversation's lock; nil once released.
 	held Held
 	// byNumber is set when a typed number was taken as the press of a numbered choice.
