@@ -213,10 +213,11 @@ type Turn struct {
 	Lang    string
 	Now     time.Time
 
-	e      *Engine
-	key    string
-	sess   *session
-	unlock func()
+	e    *Engine
+	key  string
+	sess *session
+	// held is the session under the conversation's lock; nil once released.
+	held Held
 	// byNumber is set when a typed number was taken as the press of a numbered choice.
 	byNumber bool
 }
@@ -232,19 +233,16 @@ func (e *Engine) Begin(ctx context.Context, in bot.Inbound) (*Turn, error) {
 		in.UserID = in.ChatID
 	}
 	key := SessionKey(in.Platform, in.ChatID)
-	unlock, err := e.opts.State.Lock(ctx, "lock:"+key, e.opts.LockTTL)
+	// The lock and the session in one round trip.
+	held, raw, err := e.opts.State.Hold(ctx, "lock:"+key, key, e.opts.LockTTL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBusy, err)
 	}
 	now := e.opts.Now()
-	sess, err := e.load(ctx, key)
-	if err != nil {
-		unlock()
-		return nil, err
-	}
+	sess := e.decode(key, raw)
 	cit, err := e.opts.Store.TouchCitizen(ctx, string(in.Platform), in.UserID, in.Lang, now)
 	if err != nil {
-		unlock()
+		held.Release()
 		return nil, fmt.Errorf("flows: touch citizen: %w", err)
 	}
 	lang := e.opts.Lang
@@ -254,18 +252,15 @@ func (e *Engine) Begin(ctx context.Context, in bot.Inbound) (*Turn, error) {
 	case cit.Lang != "":
 		lang = text.Lang(cit.Lang)
 	}
-	t := &Turn{In: in, Citizen: cit, Lang: lang, Now: now, e: e, key: key, sess: sess, unlock: unlock}
+	t := &Turn{In: in, Citizen: cit, Lang: lang, Now: now, e: e, key: key, sess: sess, held: held}
 	t.matchChoice()
 	return t, nil
 }
 
-func (e *Engine) load(ctx context.Context, key string) (*session, error) {
-	raw, err := e.opts.State.Load(ctx, key)
-	if errors.Is(err, bot.ErrNotFound) {
-		return &session{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("flows: load session: %w", err)
+// decode reads a session as Hold loaded it: nil is a new conversation.
+func (e *Engine) decode(key string, raw []byte) *session {
+	if raw == nil {
+		return &session{}
 	}
 	var s session
 	if err := json.Unmarshal(raw, &s); err != nil {
@@ -275,9 +270,9 @@ func (e *Engine) load(ctx context.Context, key string) (*session, error) {
 			Version int64 `json:"version"`
 		}
 		_ = json.Unmarshal(raw, &v)
-		return &session{Version: v.Version}, nil
+		return &session{Version: v.Version}
 	}
-	return &s, nil
+	return &s
 }
 
 // T returns the message key of the text catalog in the turn's language, its fields filled from
@@ -339,10 +334,12 @@ func (t *Turn) Commit(ctx context.Context, replies []bot.Reply) error {
 		}
 	}
 	if !t.Active() && !offered {
-		if s.Version == 0 {
+		if s.Version == 0 || t.held == nil {
 			return nil
 		}
-		if err := t.e.opts.State.Delete(ctx, t.key); err != nil {
+		held := t.held
+		t.held = nil
+		if err := held.Delete(ctx); err != nil {
 			return fmt.Errorf("flows: end session: %w", err)
 		}
 		return nil
@@ -364,7 +361,13 @@ func (t *Turn) save(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("flows: encode session: %w", err)
 	}
-	if err := t.e.opts.State.Save(ctx, t.key, expect, data, t.e.opts.SessionTTL); err != nil {
+	if t.held == nil {
+		return fmt.Errorf("flows: save session %s: the turn was closed", t.key)
+	}
+	// Saved and released in one round trip.
+	held := t.held
+	t.held = nil
+	if err := held.Save(ctx, expect, data, t.e.opts.SessionTTL); err != nil {
 		return fmt.Errorf("flows: save session: %w", err)
 	}
 	return nil
@@ -372,9 +375,9 @@ func (t *Turn) save(ctx context.Context) error {
 
 // Close releases the conversation without saving anything; after Commit it does nothing.
 func (t *Turn) Close() {
-	if t.unlock != nil {
-		t.unlock()
-		t.unlock = nil
+	if t.held != nil {
+		t.held.Release()
+		t.held = nil
 	}
 }
 

@@ -25,6 +25,27 @@ type SessionStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// Holder takes a conversation's lock and loads its session in one step, so a turn costs the
+// state store two round trips (Hold, then Held.Save or Held.Delete) instead of four (lock, load,
+// save, unlock). Implementations: flows/state.
+type Holder interface {
+	// Hold blocks until the caller holds lockKey (as bot.Locker's Lock, lapsing after ttl) or ctx
+	// ends, and returns the raw value under key with it: nil when nothing is stored.
+	Hold(ctx context.Context, lockKey, key string, ttl time.Duration) (Held, []byte, error)
+}
+
+// Held is a conversation's session under its lock, as Holder.Hold took it. Each method releases
+// the lock; after the first, the others do nothing but Release.
+type Held interface {
+	// Save stores data under the session's key as SessionStore.Save does (ErrConflict when the
+	// stored version is not expect) and releases the lock, in one step.
+	Save(ctx context.Context, expect int64, data []byte, ttl time.Duration) error
+	// Delete removes the session and releases the lock, in one step.
+	Delete(ctx context.Context) error
+	// Release releases the lock without touching the session.
+	Release()
+}
+
 // Counter counts events in a window that starts with the first increment (rate limits, lock-outs).
 type Counter interface {
 	// Incr adds one to key, starting its ttl on the first increment, and returns the new count.
@@ -35,6 +56,7 @@ type Counter interface {
 // implementation for production and an in-process one for a single replica.
 type State interface {
 	SessionStore
+	Holder
 	bot.Locker
 	bot.Deduper
 	bot.KV

@@ -242,16 +242,52 @@ func (s *Store) Close() error {
 // Dialect returns DialectSQLite or DialectPostgres.
 func (s *Store) Dialect() string { return s.dialect }
 
+// LastSeenEvery is how stale a citizen's stored last-seen time may grow before TouchCitizen
+// writes it again: a citizen's messages cost one read, not one write each. Readers of LastSeenAt
+// (the 48-hour window of WeChat's customer-service messages) see it at most this much early.
+const LastSeenEvery = time.Minute
+
 // TouchCitizen returns the citizen row of a platform identity, creating it on first contact, and
 // records lastSeen. lang is stored on creation and fills an empty Lang later, but never overrides
 // one already stored: the user may have chosen a language in the bot since. It clears Inactive:
 // a user who blocked the bot (or unfollowed) and writes again can be reached again.
+//
+// The row is read first and written only when something changes: the identity is new, marked
+// inactive, has no language yet while lang has one, or was last seen LastSeenEvery or more
+// before lastSeen.
 func (s *Store) TouchCitizen(ctx context.Context, platform, externalID, lang string, lastSeen time.Time) (*Citizen, error) {
+	var cur Citizen
+	err := s.db.WithContext(ctx).Where("platform = ? AND external_id = ?", platform, externalID).Limit(1).Find(&cur).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: touch citizen %s: %w", platform, err)
+	}
+	if cur.ID != 0 && !cur.Inactive && (lang == "" || cur.Lang != "") && lastSeen.Sub(cur.LastSeenAt) < LastSeenEvery {
+		return &cur, nil
+	}
 	lastSeen = lastSeen.UTC()
-	c := Citizen{Platform: platform, ExternalID: externalID, Lang: lang, LastSeenAt: lastSeen}
 	db := s.db.WithContext(ctx)
+	if cur.ID != 0 {
+		// The row read above, changed as the statement changes it: no second read.
+		err := db.Model(&Citizen{}).Where("id = ?", cur.ID).Updates(map[string]any{
+			"last_seen_at": gorm.Expr("CASE WHEN last_seen_at > ? THEN last_seen_at ELSE ? END", lastSeen, lastSeen),
+			"lang":         gorm.Expr("CASE WHEN lang = '' OR lang IS NULL THEN ? ELSE lang END", lang),
+			"inactive":     false,
+		}).Error
+		if err != nil {
+			return nil, fmt.Errorf("store: touch citizen %s: %w", platform, err)
+		}
+		if lastSeen.After(cur.LastSeenAt) {
+			cur.LastSeenAt = lastSeen
+		}
+		if cur.Lang == "" {
+			cur.Lang = lang
+		}
+		cur.Inactive = false
+		return &cur, nil
+	}
+	c := Citizen{Platform: platform, ExternalID: externalID, Lang: lang, LastSeenAt: lastSeen}
 	// One statement, so two first messages of a new user arriving at once cannot both insert.
-	err := db.Clauses(clause.OnConflict{
+	err = db.Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "platform"}, {Name: "external_id"}},
 		DoUpdates: clause.Set{
 			// Deliveries can arrive out of order: keep the latest time.
@@ -376,8 +412,10 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&c, r.CitizenID).Error; err != nil {
 			return fmt.Errorf("citizen %d: %w", r.CitizenID, notFound(err))
 		}
+		// The window with its center, read once: the ticket of a bad review and its notices
+		// name them.
 		var w Window
-		if err := tx.Select("id").First(&w, r.WindowID).Error; err != nil {
+		if err := tx.Joins("Center").First(&w, r.WindowID).Error; err != nil {
 			return fmt.Errorf("window %d: %w", r.WindowID, notFound(err))
 		}
 		if err := notBanned(tx, c.ID); err != nil {
@@ -421,19 +459,16 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 			return nil
 		}
 		// Every bad review becomes a ticket, in the same transaction: no bad review without one.
-		var win Window
-		if err := tx.Select("id", "center_id").First(&win, r.WindowID).Error; err != nil {
-			return err
-		}
 		id := r.ID
 		desc := r.TicketDescription
 		if desc == "" {
 			desc = r.Comment
 		}
 		t, err := s.openTicket(tx, &Ticket{
-			Kind: KindBadReview, CenterID: win.CenterID, WindowID: &win.ID, Category: badReviewCategory(r),
+			Kind: KindBadReview, CenterID: w.CenterID, WindowID: &w.ID, Category: badReviewCategory(r),
 			Description: desc, RatingID: &id, CitizenID: r.CitizenID, Channel: r.Channel, NamedStaffID: r.StaffID,
-		}, SplitKeys(r.Aspects), r.CreatedAt, desc)
+			Window: &w, Center: w.Center,
+		}, SplitKeys(r.Aspects), r.CreatedAt, desc, &c)
 		if err != nil {
 			return fmt.Errorf("bad-review ticket: %w", err)
 		}

@@ -64,7 +64,7 @@ func (s *Store) CreateComplaint(ctx context.Context, in NewComplaint) (*Ticket, 
 			Description: in.Description, CitizenID: in.CitizenID, Channel: in.Channel,
 			Anonymous: in.Anonymous, Phone: in.Phone, CallbackConsent: in.CallbackConsent && in.Phone != "",
 			NamedStaffID: named,
-		}, nil, in.At, in.Description)
+		}, nil, in.At, in.Description, nil)
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,10 @@ func workingAt(tx *gorm.DB, staffID, window *uint) (*uint, error) {
 // openTicket routes t (who handles it, whether it is a conduct case: TicketRules.Routing, from
 // its category, the aspects of its rating and the person it names), numbers it, sets its
 // deadlines, inserts it with its submit event and queues the pushes. It runs inside tx.
-func (s *Store) openTicket(tx *gorm.DB, t *Ticket, aspects []string, at time.Time, note string) (*Ticket, error) {
+// reporter, when the caller has read it in tx, is the citizen row of t.CitizenID: a new ticket
+// has no other reporter, so the notices need not read it again. t.Window and t.Center, when set,
+// are not read again either.
+func (s *Store) openTicket(tx *gorm.DB, t *Ticket, aspects []string, at time.Time, note string, reporter *Citizen) (*Ticket, error) {
 	at = at.UTC()
 	leads := int64(0)
 	if t.WindowID != nil {
@@ -114,7 +117,7 @@ func (s *Store) openTicket(tx *gorm.DB, t *Ticket, aspects []string, at time.Tim
 	}
 	t.No, t.State, t.CreatedAt, t.UpdatedAt = no, StateSubmitted, at, at
 	t.CallbackDue, t.RectifyDue = s.rules.Deadlines(t.Category, at)
-	if err := tx.Create(t).Error; err != nil {
+	if err := tx.Omit(clause.Associations).Create(t).Error; err != nil {
 		return nil, err
 	}
 	ev := &TicketEvent{TicketID: t.ID, Action: ActSubmit, ToState: StateSubmitted, ActorRole: RoleCitizen,
@@ -122,7 +125,11 @@ func (s *Store) openTicket(tx *gorm.DB, t *Ticket, aspects []string, at time.Tim
 	if err := tx.Create(ev).Error; err != nil {
 		return nil, err
 	}
-	if err := s.queueNotices(tx, t, ev, at, 0); err != nil {
+	var reporters []Citizen
+	if reporter != nil && reporter.ID == t.CitizenID {
+		reporters = []Citizen{*reporter}
+	}
+	if err := s.queueNotices(tx, t, ev, at, 0, reporters); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -202,7 +209,7 @@ func (s *Store) Transition(ctx context.Context, no string, c Change) (*Ticket, *
 				return err
 			}
 		}
-		return s.queueNotices(tx, &t, ev, c.At, len(c.Photos))
+		return s.queueNotices(tx, &t, ev, c.At, len(c.Photos), nil)
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: ticket %s %s: %w", NormTicketNo(no), c.Action, err)
@@ -258,7 +265,7 @@ func (s *Store) JoinTicket(ctx context.Context, no string, citizenID uint, descr
 		if err := addAttachments(tx, t.ID, photos, at); err != nil {
 			return err
 		}
-		return s.queueNotices(tx, &t, ev, at, 0)
+		return s.queueNotices(tx, &t, ev, at, 0, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: join ticket %s: %w", NormTicketNo(no), err)
@@ -268,8 +275,9 @@ func (s *Store) JoinTicket(ctx context.Context, no string, citizenID uint, descr
 
 // queueNotices works out who hears of ev and queues their pushes in tx, so that they exist
 // exactly when the event does. The pushes carry their messages as data; the dispatcher words
-// them when they are sent.
-func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Time, photos int) error {
+// them when they are sent. reporters, when not nil, are the ticket's reporters as the caller
+// knows them (a ticket just opened: its citizen alone); nil reads them.
+func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Time, photos int, reporters []Citizen) error {
 	// Notices name the place: load it where the caller has not.
 	if t.Window == nil && t.WindowID != nil {
 		var w Window
@@ -288,10 +296,12 @@ func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Ti
 	if t.Window != nil && t.Window.Center == nil {
 		t.Window.Center = t.Center
 	}
-	n := TicketNotice{Ticket: t, Event: ev, Photos: photos}
-	if err := tx.Where("id IN (?)", tx.Model(&TicketFollower{}).Select("citizen_id").Where("ticket_id = ?", t.ID)).
-		Or("id = ?", t.CitizenID).Order("id").Find(&n.Reporters).Error; err != nil {
-		return fmt.Errorf("reporters: %w", err)
+	n := TicketNotice{Ticket: t, Event: ev, Photos: photos, Reporters: reporters}
+	if reporters == nil {
+		if err := tx.Where("id IN (?)", tx.Model(&TicketFollower{}).Select("citizen_id").Where("ticket_id = ?", t.ID)).
+			Or("id = ?", t.CitizenID).Order("id").Find(&n.Reporters).Error; err != nil {
+			return fmt.Errorf("reporters: %w", err)
+		}
 	}
 	if staff := handlerStaff(tx, t); staff != nil {
 		if err := tx.Where("staff_id IN (?)", staff).Order("id").Find(&n.Staff).Error; err != nil {

@@ -302,12 +302,7 @@ func (a *Adapter) runFirst(cb *callback, in bot.Inbound, subscribe bool, j *job)
 		}
 		return
 	}
-	a.remember(ctx, cb, text)
-	handoff := false
-	if text != "" {
-		_, err := a.opts.State.Get(ctx, a.key(keyHandoff, cb.id))
-		handoff = err == nil
-	}
+	handoff := a.rememberAndLook(ctx, cb, text)
 	j.mu.Lock()
 	late := j.gaveUp || handoff || len(text) > maxPassive
 	if !j.gaveUp {
@@ -328,6 +323,34 @@ func (a *Adapter) remember(ctx context.Context, cb *callback, text string) {
 	if err := a.opts.State.Set(ctx, a.key(keyReply, cb.id), rec, a.opts.DedupeTTL); err != nil {
 		a.log.WarnContext(ctx, "wechat: remember answer", "err", err)
 	}
+}
+
+// setGetter is a State that writes one key and then reads another in one round trip.
+type setGetter interface {
+	// SetGet stores value under key for ttl, then returns the value under other, or
+	// bot.ErrNotFound; setErr is the write's error, getErr the read's.
+	SetGet(ctx context.Context, key string, value []byte, ttl time.Duration, other string) (got []byte, setErr, getErr error)
+}
+
+// rememberAndLook keeps the answer for retries and then, when there is an answer, reports
+// whether a retry handed the delivery over: the write before the read, in one round trip where
+// the State can.
+func (a *Adapter) rememberAndLook(ctx context.Context, cb *callback, text string) (handoff bool) {
+	sg, ok := a.opts.State.(setGetter)
+	if !ok || text == "" {
+		a.remember(ctx, cb, text)
+		if text == "" {
+			return false
+		}
+		_, err := a.opts.State.Get(ctx, a.key(keyHandoff, cb.id))
+		return err == nil
+	}
+	rec, _ := json.Marshal(storedReply{Text: text})
+	_, setErr, getErr := sg.SetGet(ctx, a.key(keyReply, cb.id), rec, a.opts.DedupeTTL, a.key(keyHandoff, cb.id))
+	if setErr != nil {
+		a.log.WarnContext(ctx, "wechat: remember answer", "err", setErr)
+	}
+	return getErr == nil
 }
 
 // claimOut takes the right to deliver the answer other than by the first delivery's own timely

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"windowbot/bot"
@@ -171,6 +172,72 @@ func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 	}
 }
 
+// Hold implements flows.Holder: Lock, and the session read under the same mutex.
+func (m *Memory) Hold(ctx context.Context, lockKey, key string, ttl time.Duration) (flows.Held, []byte, error) {
+	if err := checkTTL("lock", lockKey, ttl); err != nil {
+		return nil, nil, err
+	}
+	token := []byte(newToken())
+	for {
+		now, err := m.begin(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("state: lock %s: %w", lockKey, err)
+		}
+		if _, held := m.getLocked(lockKey, now); !held {
+			m.setLocked(lockKey, token, ttl, now)
+			var data []byte
+			if e, ok := m.getLocked(key, now); ok {
+				data = bytes.Clone(e.val)
+			}
+			m.mu.Unlock()
+			return &memHeld{m: m, key: key, release: m.unlocker(lockKey, token)}, data, nil
+		}
+		wake := m.released
+		m.mu.Unlock()
+		t := time.NewTimer(lockPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, nil, fmt.Errorf("state: lock %s: %w", lockKey, ctx.Err())
+		case <-wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// memHeld is a session held by Memory.Hold.
+type memHeld struct {
+	m       *Memory
+	key     string
+	release func()
+	done    atomic.Bool
+}
+
+// Save implements flows.Held.
+func (h *memHeld) Save(ctx context.Context, expect int64, data []byte, ttl time.Duration) error {
+	if h.done.Swap(true) {
+		return fmt.Errorf("state: save %s: the lock was already released", h.key)
+	}
+	defer h.release()
+	return h.m.Save(ctx, h.key, expect, data, ttl)
+}
+
+// Delete implements flows.Held.
+func (h *memHeld) Delete(ctx context.Context) error {
+	if h.done.Swap(true) {
+		return fmt.Errorf("state: delete %s: the lock was already released", h.key)
+	}
+	defer h.release()
+	return h.m.Delete(ctx, h.key)
+}
+
+// Release implements flows.Held.
+func (h *memHeld) Release() {
+	h.done.Store(true)
+	h.release()
+}
+
 // unlocker releases key only while it still holds token: after a lapse the key may belong to
 // somebody else, whose lock must survive.
 func (m *Memory) unlocker(key string, token []byte) func() {
@@ -240,6 +307,16 @@ func (m *Memory) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 	defer m.mu.Unlock()
 	m.setLocked(key, value, ttl, now)
 	return nil
+}
+
+// SetGet stores value under key for ttl and then reads other, as Redis.SetGet does.
+func (m *Memory) SetGet(ctx context.Context, key string, value []byte, ttl time.Duration, other string) ([]byte, error, error) {
+	if err := m.Set(ctx, key, value, ttl); err != nil {
+		_, gerr := m.Get(ctx, other)
+		return nil, err, gerr
+	}
+	b, err := m.Get(ctx, other)
+	return b, nil, err
 }
 
 // Incr implements flows.Counter. Like Redis, the count is kept as decimal text, so Get on a

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -61,6 +62,49 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
+`)
+
+// holdScript takes the lock KEYS[1] with token ARGV[1] for ARGV[2] ms if it is free, and then
+// returns {1, session} (or {1} when KEYS[2] holds nothing); {0} while somebody else holds it.
+// Lock and load in one round trip.
+var holdScript = redis.NewScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {0}
+end
+local v = redis.call('GET', KEYS[2])
+if v then
+  return {1, v}
+end
+return {1}
+`)
+
+// commitScript ends a held turn in one round trip: with ARGV[1] "save", it stores ARGV[3] under
+// KEYS[1] for ARGV[4] ms if the stored version is ARGV[2] (saveScript's check); with "delete", it
+// deletes KEYS[1]. Either way it then releases the lock KEYS[2] if it still holds this holder's
+// token ARGV[5]. It returns -1, or the stored version that refused the save.
+var commitScript = redis.NewScript(`
+local res = -1
+if ARGV[1] == 'delete' then
+  redis.call('DEL', KEYS[1])
+else
+  local cur = redis.call('GET', KEYS[1])
+  local v = 0
+  if cur then
+    local ok, obj = pcall(cjson.decode, cur)
+    if ok and type(obj) == 'table' and type(obj['version']) == 'number' then
+      v = obj['version']
+    end
+  end
+  if v ~= tonumber(ARGV[2]) then
+    res = v
+  else
+    redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+  end
+end
+if redis.call('GET', KEYS[2]) == ARGV[5] then
+  redis.call('DEL', KEYS[2])
+end
+return res
 `)
 
 // incrScript counts and starts the window on the first increment, in one step so a crash between
@@ -258,6 +302,100 @@ func (r *Redis) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 	}
 }
 
+// Hold implements flows.Holder: the lock of Lock and the session's GET in one script, retried
+// with Lock's backoff while somebody else holds the lock.
+func (r *Redis) Hold(ctx context.Context, lockKey, key string, ttl time.Duration) (flows.Held, []byte, error) {
+	if err := checkTTL("lock", lockKey, ttl); err != nil {
+		return nil, nil, err
+	}
+	token := newToken()
+	keys := []string{r.k(lockKey), r.k(key)}
+	wait := lockBackoffMin
+	for {
+		res, err := holdScript.Run(ctx, r.client, keys, token, ms(ttl)).Slice()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("state: lock %s: %w", lockKey, ctx.Err())
+			}
+			return nil, nil, fmt.Errorf("state: lock %s: %w", lockKey, err)
+		}
+		if n, _ := res[0].(int64); n == 1 {
+			h := &redisHeld{r: r, keys: keys, token: token, key: key}
+			if len(res) > 1 {
+				v, _ := res[1].(string)
+				return h, []byte(v), nil
+			}
+			return h, nil, nil
+		}
+		t := time.NewTimer(wait/2 + rand.N(wait/2+1))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, nil, fmt.Errorf("state: lock %s: %w", lockKey, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(wait*2, lockBackoffMax)
+	}
+}
+
+// redisHeld is a session held by Hold: keys are the lock's and the session's, prefixed.
+type redisHeld struct {
+	r     *Redis
+	keys  []string // lock, session
+	token string
+	key   string
+	done  atomic.Bool
+}
+
+func (h *redisHeld) commit(ctx context.Context, op string, expect int64, data []byte, ttl time.Duration) (int64, error) {
+	if h.done.Swap(true) {
+		return 0, fmt.Errorf("state: %s %s: the lock was already released", op, h.key)
+	}
+	return commitScript.Run(ctx, h.r.client, []string{h.keys[1], h.keys[0]}, op, expect, data, ms(ttl), h.token).Int64()
+}
+
+// Save implements flows.Held.
+func (h *redisHeld) Save(ctx context.Context, expect int64, data []byte, ttl time.Duration) error {
+	if err := checkTTL("save", h.key, ttl); err != nil {
+		h.Release()
+		return err
+	}
+	cur, err := h.commit(ctx, "save", expect, data, ttl)
+	if err != nil {
+		h.releaseAfter(err)
+		return fmt.Errorf("state: save %s: %w", h.key, err)
+	}
+	if cur != -1 {
+		return fmt.Errorf("%w: %s is at version %d, not %d", flows.ErrConflict, h.key, cur, expect)
+	}
+	return nil
+}
+
+// Delete implements flows.Held.
+func (h *redisHeld) Delete(ctx context.Context) error {
+	if _, err := h.commit(ctx, "delete", 0, nil, time.Millisecond); err != nil {
+		h.releaseAfter(err)
+		return fmt.Errorf("state: delete %s: %w", h.key, err)
+	}
+	return nil
+}
+
+// releaseAfter tries the release on its own context after a commit that failed (the turn's
+// context may have ended): the lock must not wait for its ttl when it need not.
+func (h *redisHeld) releaseAfter(error) {
+	uctx, cancel := context.WithTimeout(context.Background(), unlockTimeout)
+	defer cancel()
+	_ = unlockScript.Run(uctx, h.r.client, []string{h.keys[0]}, h.token).Err()
+}
+
+// Release implements flows.Held.
+func (h *redisHeld) Release() {
+	if h.done.Swap(true) {
+		return
+	}
+	h.releaseAfter(nil)
+}
+
 // Claim implements bot.Deduper with SET NX and a ttl.
 func (r *Redis) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	if err := checkTTL("claim", key, ttl); err != nil {
@@ -300,6 +438,34 @@ func (r *Redis) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 		return fmt.Errorf("state: set %s: %w", key, err)
 	}
 	return nil
+}
+
+// SetGet stores value under key for ttl and then reads other, in one pipelined round trip (the
+// WeChat channel keeps an answer and looks for a hand-over so). other's absence is
+// bot.ErrNotFound.
+func (r *Redis) SetGet(ctx context.Context, key string, value []byte, ttl time.Duration, other string) ([]byte, error, error) {
+	if err := checkTTL("set", key, ttl); err != nil {
+		return nil, err, err
+	}
+	var set *redis.StatusCmd
+	var get *redis.StringCmd
+	_, _ = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.Set(ctx, r.k(key), value, time.Duration(ms(ttl))*time.Millisecond)
+		get = p.Get(ctx, r.k(other))
+		return nil
+	})
+	var setErr, getErr error
+	if err := set.Err(); err != nil {
+		setErr = fmt.Errorf("state: set %s: %w", key, err)
+	}
+	b, err := get.Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		getErr = bot.ErrNotFound
+	case err != nil:
+		getErr = fmt.Errorf("state: get %s: %w", other, err)
+	}
+	return b, setErr, getErr
 }
 
 // Incr implements flows.Counter.

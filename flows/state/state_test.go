@@ -75,6 +75,10 @@ func TestContract(t *testing.T) {
 		{"LockWaitsForRelease", testLockWaitsForRelease},
 		{"LockGivesUpWithContext", testLockContext},
 		{"LockLapsesAfterTTL", testLockLapses},
+		{"HoldLoadsAndCommits", testHoldLoadsAndCommits},
+		{"HoldExcludesLockers", testHoldExcludesLockers},
+		{"HoldGivesUpWithContext", testHoldContext},
+		{"SetGet", testSetGet},
 		{"ClaimOnce", testClaimOnce},
 		{"Has", testHas},
 		{"KV", testKV},
@@ -525,5 +529,138 @@ func TestOpenRedisErrorsHidePassword(t *testing.T) {
 		if s := err.Error(); strings.Contains(s, "s3cret") {
 			t.Fatalf("error shows the password: %s", s)
 		}
+	}
+}
+
+// testHoldLoadsAndCommits: Hold returns the session with the lock; Save checks the version as
+// SessionStore.Save does and releases the lock even when the save is refused; Delete removes
+// the session and releases; Release leaves the session alone; a second commit is refused.
+func testHoldLoadsAndCommits(t *testing.T, st flows.State, _ func(time.Duration)) {
+	ctx := context.Background()
+	const key, lock = "dlg:wechat:h", "lock:dlg:wechat:h"
+	h, data, err := st.Hold(ctx, lock, key, time.Minute)
+	if err != nil || data != nil {
+		t.Fatalf("hold of nothing: %q, %v; want nil data", data, err)
+	}
+	if err := h.Save(ctx, 0, session(1), time.Minute); err != nil {
+		t.Fatalf("first save: %v", err)
+	}
+	if err := h.Save(ctx, 1, session(2), time.Minute); err == nil {
+		t.Fatal("a second commit of one hold was taken")
+	}
+	h, data, err = st.Hold(ctx, lock, key, time.Minute) // released by the save: no wait
+	if err != nil || string(data) != string(session(1)) {
+		t.Fatalf("hold = %s, %v; want version 1", data, err)
+	}
+	if err := h.Save(ctx, 0, session(1), time.Minute); !errors.Is(err, flows.ErrConflict) {
+		t.Fatalf("stale save: %v, want ErrConflict", err)
+	}
+	h, data, err = st.Hold(ctx, lock, key, time.Minute) // released by the refused save
+	if err != nil || string(data) != string(session(1)) {
+		t.Fatalf("hold after a refused save = %s, %v; want version 1 kept", data, err)
+	}
+	h.Release()
+	h.Release()
+	h, _, err = st.Hold(ctx, lock, key, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Load(ctx, key); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("load after delete: %v, want ErrNotFound", err)
+	}
+	short, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	unlock, err := st.Lock(short, lock, time.Minute)
+	if err != nil {
+		t.Fatalf("lock kept after delete: %v", err)
+	}
+	unlock()
+}
+
+// testHoldExcludesLockers: Hold and Lock take the same lock, and a waiting Hold gets the session
+// as the holder saved it.
+func testHoldExcludesLockers(t *testing.T, st flows.State, _ func(time.Duration)) {
+	ctx := context.Background()
+	const key, lock = "dlg:wechat:x", "lock:dlg:wechat:x"
+	h, _, err := st.Hold(ctx, lock, key, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := st.Lock(short, lock, time.Minute); err == nil {
+		t.Fatal("Lock taken while held")
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		h2, data, err := st.Hold(ctx, lock, key, time.Minute)
+		if err != nil {
+			t.Error(err)
+			got <- nil
+			return
+		}
+		h2.Release()
+		got <- data
+	}()
+	if err := h.Save(ctx, 0, session(1), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case data := <-got:
+		if string(data) != string(session(1)) {
+			t.Fatalf("waiting hold loaded %q, want the saved session", data)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("waiting hold never got the lock")
+	}
+}
+
+func testHoldContext(t *testing.T, st flows.State, _ func(time.Duration)) {
+	ctx := context.Background()
+	unlock, err := st.Lock(ctx, "lock:dlg:wechat:c", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, _, err := st.Hold(short, "lock:dlg:wechat:c", "dlg:wechat:c", time.Minute); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("hold of a held lock: %v, want the context's error", err)
+	}
+}
+
+// setGetter is the WeChat channel's one-round-trip write and read.
+type setGetter interface {
+	SetGet(ctx context.Context, key string, value []byte, ttl time.Duration, other string) ([]byte, error, error)
+}
+
+func testSetGet(t *testing.T, st flows.State, _ func(time.Duration)) {
+	ctx := context.Background()
+	sg, ok := st.(setGetter)
+	if !ok {
+		t.Fatalf("%T has no SetGet", st)
+	}
+	if _, setErr, getErr := sg.SetGet(ctx, "reply:1", []byte("a"), time.Minute, "handoff:1"); setErr != nil || !errors.Is(getErr, bot.ErrNotFound) {
+		t.Fatalf("SetGet with nothing under other: %v, %v; want nil, ErrNotFound", setErr, getErr)
+	}
+	if v, err := st.Get(ctx, "reply:1"); err != nil || string(v) != "a" {
+		t.Fatalf("Get after SetGet = %q, %v", v, err)
+	}
+	// The write comes before the read: a key written and read at once reads the new value.
+	if err := st.Set(ctx, "handoff:1", []byte("1"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	got, setErr, getErr := sg.SetGet(ctx, "reply:1", []byte("b"), time.Minute, "handoff:1")
+	if setErr != nil || getErr != nil || string(got) != "1" {
+		t.Fatalf("SetGet = %q, %v, %v; want the hand-over", got, setErr, getErr)
+	}
+	if got, _, _ := sg.SetGet(ctx, "same", []byte("c"), time.Minute, "same"); string(got) != "c" {
+		t.Fatalf("SetGet of one key read %q before its write", got)
+	}
+	if _, setErr, _ := sg.SetGet(ctx, "reply:2", []byte("x"), 0, "handoff:2"); !errors.Is(setErr, ErrBadTTL) {
+		t.Fatalf("SetGet without ttl: %v, want ErrBadTTL", setErr)
 	}
 }
