@@ -8,19 +8,25 @@ ARGS    ?=
 # Static, reproducible binary: the SQLite driver is pure Go, so no cgo is needed.
 BUILD_FLAGS := -trimpath -ldflags "-s -w"
 
-.PHONY: test test-replica run build lint bench tidy services fuzz fuzz-ci mutate mutate-models mutate-jobs mutate-flows
+.PHONY: test test-replica test-redisha run build lint bench tidy services fuzz fuzz-ci mutate mutate-models mutate-jobs mutate-flows
 
 # The seeds of every fuzz target run with the other tests; fuzz-ci then fuzzes each target for
 # FUZZTIME_CI (docs/testing.md, "Fuzzing").
 test: services
 	$(GO) test -race -timeout 30m ./...
 	$(MAKE) test-replica
+	$(MAKE) test-redisha
 	$(MAKE) fuzz-ci
 
 # Failover and the read replica against a private PostgreSQL primary and standby on loopback
 # (scripts/pg-pair.sh; docs/operations.md, "Past one machine").
 test-replica:
 	$(GO) test -race -count=1 -tags replica -run 'Replica|Failover' ./models/
+
+# The state store's contract on a private Redis Cluster and through Sentinel, and a Sentinel
+# failover (scripts/redis-ha.sh; docs/operations.md, "Past one machine").
+test-redisha:
+	$(GO) test -race -count=1 -tags redisha -run 'OnClusterAndSentinel|SentinelFailover' ./flows/state/
 
 services:
 	bash scripts/ensure-services.sh

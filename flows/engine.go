@@ -197,8 +197,12 @@ func NewEngine(opts Options, flows ...Flow) *Engine {
 	return e
 }
 
-// SessionKey is where a conversation's session lives: dlg:{platform}:{chat}.
-func SessionKey(p bot.Platform, chatID string) string { return "dlg:" + string(p) + ":" + chatID }
+// SessionKey is where a conversation's session lives: dlg:{platform:chat}. The braces are a
+// Redis Cluster hash tag: the session and its lock ("lock:" + the key) hash to one slot, as the
+// scripts that take the lock and load the session in one step need.
+func SessionKey(p bot.Platform, chatID string) string {
+	return "dlg:{" + string(p) + ":" + chatID + "}"
+}
 
 // ErrBusy means the conversation's lock could not be had before the context ended.
 var ErrBusy = errors.New("flows: conversation busy")

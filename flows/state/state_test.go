@@ -62,7 +62,10 @@ func session(version int64) []byte {
 }
 
 // TestContract runs the flows.State contract against every implementation.
-func TestContract(t *testing.T) {
+func TestContract(t *testing.T) { runContract(t, backends()) }
+
+// runContract runs the flows.State contract against each backend.
+func runContract(t *testing.T, bs []backend) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, st flows.State, advance func(time.Duration))
@@ -92,7 +95,7 @@ func TestContract(t *testing.T) {
 			}
 		}},
 	}
-	for _, b := range backends() {
+	for _, b := range bs {
 		t.Run(b.name, func(t *testing.T) {
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
@@ -537,7 +540,7 @@ func TestOpenRedisErrorsHidePassword(t *testing.T) {
 // the session and releases; Release leaves the session alone; a second commit is refused.
 func testHoldLoadsAndCommits(t *testing.T, st flows.State, _ func(time.Duration)) {
 	ctx := context.Background()
-	const key, lock = "dlg:wechat:h", "lock:dlg:wechat:h"
+	const key, lock = "dlg:{wechat:h}", "lock:dlg:{wechat:h}"
 	h, data, err := st.Hold(ctx, lock, key, time.Minute)
 	if err != nil || data != nil {
 		t.Fatalf("hold of nothing: %q, %v; want nil data", data, err)
@@ -584,7 +587,7 @@ func testHoldLoadsAndCommits(t *testing.T, st flows.State, _ func(time.Duration)
 // as the holder saved it.
 func testHoldExcludesLockers(t *testing.T, st flows.State, _ func(time.Duration)) {
 	ctx := context.Background()
-	const key, lock = "dlg:wechat:x", "lock:dlg:wechat:x"
+	const key, lock = "dlg:{wechat:x}", "lock:dlg:{wechat:x}"
 	h, _, err := st.Hold(ctx, lock, key, time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -620,14 +623,14 @@ func testHoldExcludesLockers(t *testing.T, st flows.State, _ func(time.Duration)
 
 func testHoldContext(t *testing.T, st flows.State, _ func(time.Duration)) {
 	ctx := context.Background()
-	unlock, err := st.Lock(ctx, "lock:dlg:wechat:c", time.Minute)
+	unlock, err := st.Lock(ctx, "lock:dlg:{wechat:c}", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	if _, _, err := st.Hold(short, "lock:dlg:wechat:c", "dlg:wechat:c", time.Minute); !errors.Is(err, context.DeadlineExceeded) {
+	if _, _, err := st.Hold(short, "lock:dlg:{wechat:c}", "dlg:{wechat:c}", time.Minute); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("hold of a held lock: %v, want the context's error", err)
 	}
 }
