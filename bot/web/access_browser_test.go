@@ -100,8 +100,8 @@ func TestWebChatAccessibleInBrowser(t *testing.T) {
 	if n := eval(`String(document.querySelectorAll('#log li:last-child .sep').length)`); n != "1" {
 		t.Fatalf("%s separators between the good and the bad levels, want 1", n)
 	}
-	if live := eval(`document.getElementById('live').textContent`); !strings.Contains(live, "满意吗") {
-		t.Errorf("the live region says %q", live)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.getElementById('live').textContent.includes('满意吗')`)); err != nil {
+		t.Errorf("the live region does not read the question out: %v (it says %q)", err, eval(`document.getElementById('live').textContent`))
 	}
 	if eval(`String(document.getElementById('photo-btn').hidden)`) != "true" {
 		t.Error("the photo button is offered at the level question")

@@ -66,8 +66,8 @@ func TestBoardAccessibleInBrowser(t *testing.T) {
 		open(t, srv.URL+"/board/DEMO?lang=zh-CN", 390, 844, 1)
 		normal := fontSize(t)
 		if err := chromedp.Do(ctx,
-			chromedp.Click(`.tools a`),
-			chromedp.WaitVisible(`html.large #satisfaction figure svg`),
+			chromedp.Click(chromedp.CSS(`.tools a`)),
+			chromedp.WaitVisible(chromedp.CSS(`html.large #satisfaction figure svg`)),
 		); err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +95,7 @@ func TestBoardAccessibleInBrowser(t *testing.T) {
 			}
 		}
 		// Switched off, and that is remembered too.
-		if err := chromedp.Do(ctx, chromedp.Click(`.tools a`), chromedp.WaitVisible(`html:not(.large) #satisfaction figure svg`)); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.tools a`)), chromedp.WaitVisible(chromedp.CSS(`html:not(.large) #satisfaction figure svg`))); err != nil {
 			t.Fatal(err)
 		}
 		open(t, srv.URL+"/board/DEMO", 390, 844, 1)

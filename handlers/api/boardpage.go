@@ -15,6 +15,10 @@ var boardPage = template.Must(template.New("board").Parse(`<!doctype html>
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 html.large{font-size:150%}
+html.large td.n,html.large th.n{width:auto;white-space:normal}
+html.large main{padding:.5rem .3rem 1rem}
+html.large section{padding:.6rem .5rem}
+html.large th,html.large td{padding:.3rem .15rem}
 body{margin:0;font:1rem/1.55 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#222;background:#f4f5f7;overflow-wrap:anywhere}
 header{background:#b22222;color:#fff;padding:1rem 1rem .6rem}
 header .in{max-width:51rem;margin:0 auto}
@@ -47,7 +51,7 @@ th.n:first-child,td.n:first-child{width:2.6rem}
 td small{display:block;color:#666;font-size:.8rem}
 tr.gap td{border-top:2px dashed #ccc}
 details summary{cursor:pointer;font-size:.9rem;color:#1b5fa8;margin:.3rem 0}
-.stars{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:.5rem}
+.stars{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(min(14rem,100%),1fr));gap:.5rem}
 .stars li{border:1px solid #f0c36d;background:#fffaf0;border-radius:.5rem;padding:.5rem .7rem}
 .stars b{display:block;font-size:1.05rem}
 .cols{display:grid;grid-template-columns:1fr;gap:0 1rem}
