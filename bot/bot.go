@@ -72,7 +72,14 @@ type Inbound struct {
 	// can edit it in place. Empty for typed text.
 	MessageID string
 	Photo     *Media
-	Location  *Location
+	// Voice is a voice message: kept as a complaint's attachment where one is taken, else
+	// answered with how to go on. Where the platform recognised the speech (WeChat's
+	// Recognition), Text holds what it heard and Spoken is set.
+	Voice *Media
+	// Spoken means Text was heard, not typed: the dialog confirms it once before it becomes
+	// a description or a comment, unless it names an offered choice exactly.
+	Spoken   bool
+	Location *Location
 	// ClientAddr is the network address the message came from, where the channel knows it (the
 	// web chat: the visitor's IP address, taken from X-Forwarded-For only behind a trusted
 	// proxy); empty for channels whose updates come from the platform's servers.
@@ -116,6 +123,28 @@ func ascii(s string) bool {
 type Button struct {
 	Label   string `json:"label"`
 	Payload string `json:"payload"`
+	// On marks a chosen option of a checklist (Reply.Multi); its label carries the mark too.
+	// Pages show it in words and shape as well.
+	On bool `json:"on,omitempty"`
+	// Level marks one of the five rating levels (1–5), whose label carries its stars and its word:
+	// pages add the level's own colour and face, never the only cue.
+	Level int `json:"level,omitempty"`
+	// Gap marks the first choice of a new group (the bad levels after the good ones): channels
+	// set it apart with space or a line, and number it on as usual.
+	Gap bool `json:"gap,omitempty"`
+}
+
+// marks are the signs a label may begin with besides its words: the tick of a chosen option
+// (and the emoji of earlier releases), a level's stars.
+const marks = "√✅★☆ "
+
+// LabelWords returns the words of a label without the marks it begins with ("√ 办事拖沓",
+// "★★☆☆☆ 不满意"): what a person types or says to name it.
+func LabelWords(label string) string {
+	if w := strings.TrimLeft(label, marks); w != "" {
+		return w
+	}
+	return label
 }
 
 // ChoiceNumbers returns the number that answers each of choices where they are shown as numbered
@@ -153,6 +182,9 @@ type Reply struct {
 	// them as well as a press does. Adapters without buttons (WeChat) number the choices only
 	// then, and otherwise show a button that carries a command as the command to type.
 	Pick bool `json:"pick,omitempty"`
+	// AcceptsPhoto means the question takes a photo now (a complaint's photos, a rectification's
+	// evidence): pages offer their photo button (上传照片) only then.
+	AcceptsPhoto bool `json:"accepts_photo,omitempty"`
 	// Multi marks a checklist: several choices may be picked, one message at a time or together,
 	// before the last one finishes. Adapters without buttons say so (WeChat: "1 3").
 	Multi bool `json:"multi,omitempty"`

@@ -109,6 +109,9 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 	if t.In.Photo != nil && t.step() != cStepPhotos && t.step() != cStepDesc {
 		return f.reprompt(ctx, t, st, t.T("c_photo_later"))
 	}
+	if t.In.Voice != nil && !t.In.Spoken && f.TakesVoice(t.step()) {
+		return f.addVoice(ctx, t, st)
+	}
 	switch t.step() {
 	case stepCenter:
 		if isPress && value == placeTypeCode {
@@ -299,7 +302,7 @@ func (f *complain) offerJoin(ctx context.Context, t *Turn, st *ComplainState) ([
 // that follow end it too.
 func descStep(t *Turn) Gather {
 	return Gather{Flow: ComplainFlowName, Step: cStepDesc, Next: cStepPhotos, Max: models.MaxDescriptionRunes,
-		Ask: t.T("c_ask_desc", "Max", models.MaxDescriptionRunes), More: t.T("c_desc_more")}
+		Ask: t.T("c_ask_desc", "Max", models.MaxDescriptionRunes), More: t.T("c_desc_more"), Photo: true}
 }
 
 func askDescription(t *Turn, st *ComplainState) []bot.Reply {
@@ -347,7 +350,50 @@ func askPhotos(t *Turn, st *ComplainState, note string) []bot.Reply {
 	if note != "" {
 		question = note
 	}
-	return []bot.Reply{{Text: question, Buttons: [][]bot.Button{{{Label: label, Payload: "complain:photos:done"}}}}}
+	return []bot.Reply{{Text: question, Buttons: [][]bot.Button{{{Label: label, Payload: "complain:photos:done"}}},
+		AcceptsPhoto: len(st.Photos) < models.MaxPhotos}}
+}
+
+// TakesVoice implements VoiceTaker: a voice message is kept with the complaint, like a photo,
+// from the description on.
+func (f *complain) TakesVoice(step string) bool { return step == cStepDesc || step == cStepPhotos }
+
+var _ VoiceTaker = (*complain)(nil)
+
+// addVoice keeps a voice message as an attachment of the complaint, checked like a photo (size,
+// count), and asks the step's question again: the words of the description, or more photos.
+func (f *complain) addVoice(ctx context.Context, t *Turn, st *ComplainState) ([]bot.Reply, error) {
+	again := func(note string) []bot.Reply {
+		if t.step() == cStepDesc {
+			return []bot.Reply{{Text: note}, t.gatherAgain(descStep(t), &st.Desc)}
+		}
+		return askPhotos(t, st, note)
+	}
+	v := t.In.Voice
+	switch {
+	case len(st.Photos) >= models.MaxPhotos:
+		return again(t.T("c_photos_full", "Max", models.MaxPhotos)), nil
+	case v.Size > models.MaxPhotoBytes || int64(len(v.Data)) > models.MaxPhotoBytes:
+		return again(t.T("c_voice_too_big", "MB", models.MaxPhotoBytes>>20)), nil
+	}
+	kept := Photo{FileID: v.FileID, MIMEType: v.MIMEType, Size: v.Size}
+	if len(v.Data) > 0 {
+		if f.blobs == nil {
+			return again(t.T("c_voice_unsupported")), nil
+		}
+		key := "blob:" + randomKey()
+		if err := f.blobs.Set(ctx, key, v.Data, f.ttl+5*time.Minute); err != nil {
+			return nil, fmt.Errorf("flows: complain: keep voice: %w", err)
+		}
+		kept.BlobKey, kept.Size = key, int64(len(v.Data))
+	} else if v.FileID == "" {
+		return again(t.T("c_voice_unsupported")), nil
+	}
+	st.Photos = append(st.Photos, kept)
+	if t.step() == cStepDesc && st.Desc.Empty() {
+		return again(t.T("c_voice_kept_words")), nil
+	}
+	return again(t.T("c_voice_added", "Count", len(st.Photos), "Max", models.MaxPhotos)), nil
 }
 
 func (f *complain) addPhoto(ctx context.Context, t *Turn, st *ComplainState) ([]bot.Reply, error) {
@@ -398,7 +444,16 @@ func confirm(t *Turn, st *ComplainState) []bot.Reply {
 	b.WriteString(t.T("c_sum_place", "Place", st.Place))
 	b.WriteString(t.T("c_sum_category", "Category", text.Category(t.Lang, st.Category)))
 	b.WriteString(t.T("c_sum_desc", "Description", models.Truncate(st.Description, 200)))
-	b.WriteString(t.T("c_sum_photos", "Count", len(st.Photos)))
+	voices := 0
+	for _, p := range st.Photos {
+		if strings.HasPrefix(p.MIMEType, "audio/") {
+			voices++
+		}
+	}
+	b.WriteString(t.T("c_sum_photos", "Count", len(st.Photos)-voices))
+	if voices > 0 {
+		b.WriteString(t.T("c_sum_voices", "Count", voices))
+	}
 	switch {
 	case st.JoinNo != "":
 		b.WriteString(t.T("c_sum_join", "No", st.JoinNo))

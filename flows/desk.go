@@ -227,7 +227,7 @@ func (f *deskNote) askPhotos(t *Turn, st *DeskNoteState, key string) []bot.Reply
 	} else {
 		words = t.T(key, "Max", models.MaxPhotos)
 	}
-	return []bot.Reply{{Text: words,
+	return []bot.Reply{{Text: words, AcceptsPhoto: len(st.Photos) < models.MaxPhotos,
 		Buttons: [][]bot.Button{{{Label: t.T("dn_btn_submit"), Payload: DeskNoteFlowName + ":photos:submit"}}}}}
 }
 

@@ -38,6 +38,9 @@ type session struct {
 	// Next is the step that follows a step gathering free text (Turn.askGather): a press of one
 	// of its buttons answers it and ends the gathering, rather than being stale.
 	Next string `json:"next,omitempty"`
+	// Heard is text recognised from a voice message, waiting for the citizen to confirm it
+	// (您说的是：……，对吗？) before the step takes it as typed.
+	Heard string `json:"heard,omitempty"`
 	// Data holds the state of the flow under way (Define's S), under the flow's name.
 	Data      map[string]json.RawMessage `json:"data,omitempty"`
 	UpdatedAt time.Time                  `json:"updated_at"`
@@ -113,6 +116,9 @@ func (d *defined[S]) step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 		// A session of an older release, or one that lost its state: start over.
 		return t.expired(), nil
 	}
+	if replies, done, err := d.voice(ctx, t, st); done {
+		return d.keep(t, st, replies, err)
+	}
 	in := Input{}
 	if rest, ok := strings.CutPrefix(t.In.Payload, d.name+":"); ok {
 		step, value, _ := strings.Cut(rest, ":")
@@ -128,6 +134,52 @@ func (d *defined[S]) step(ctx context.Context, t *Turn) ([]bot.Reply, error) {
 	}
 	replies, err := d.steps.Step(ctx, t, st, in)
 	return d.keep(t, st, replies, err)
+}
+
+// The values of the buttons that confirm text heard from a voice message:
+// <flow>:<step>:heard_yes and <flow>:<step>:heard_no.
+const (
+	HeardYes = "heard_yes"
+	HeardNo  = "heard_no"
+)
+
+// VoiceTaker is what a flow's steps implement to take voice messages without recognised text
+// at some steps (a complaint keeps them as attachments); at other steps, and in flows without
+// it, the engine answers a voice message with how to go on.
+type VoiceTaker interface {
+	TakesVoice(step string) bool
+}
+
+// voice handles what a voice message needs before the step sees it: recognised text that names
+// no offered choice is confirmed once (您说的是：……，对吗？), and taken as typed when the citizen
+// says yes; a voice message without text, at a step that takes none, is answered with how to go
+// on — never dropped without a word. done is false when the step should handle the turn.
+func (d *defined[S]) voice(ctx context.Context, t *Turn, st *S) (replies []bot.Reply, done bool, err error) {
+	heard := t.sess.Heard
+	t.sess.Heard = ""
+	prefix := d.name + ":" + t.sess.Step + ":"
+	switch {
+	case heard != "" && t.In.Payload == prefix+HeardYes:
+		t.In.Text, t.In.Payload, t.In.Spoken, t.In.MessageID = heard, "", false, ""
+		t.byNumber = false
+		return nil, false, nil
+	case heard != "" && t.In.Payload == prefix+HeardNo:
+		replies, err := d.steps.Ask(ctx, t, st)
+		return append([]bot.Reply{{Text: t.T("voice_heard_again")}}, replies...), true, err
+	case t.In.Spoken && t.In.Payload == "" && t.In.Text != "":
+		t.sess.Heard = t.In.Text
+		return []bot.Reply{{Text: t.T("voice_heard_check", "Text", t.In.Text), Buttons: bot.Column(
+			bot.Button{Label: t.T("btn_heard_yes"), Payload: prefix + HeardYes},
+			bot.Button{Label: t.T("btn_heard_no"), Payload: prefix + HeardNo},
+		)}}, true, nil
+	case t.In.Voice != nil && t.In.Text == "" && t.In.Payload == "":
+		if vt, ok := any(d.steps).(VoiceTaker); ok && vt.TakesVoice(t.sess.Step) {
+			return nil, false, nil
+		}
+		replies, err := d.steps.Ask(ctx, t, st)
+		return append([]bot.Reply{{Text: t.T("voice_unheard")}}, replies...), true, err
+	}
+	return nil, false, nil
 }
 
 // keep stores st in the session while the flow is under way, and turns errExpired into the
@@ -440,8 +492,11 @@ func (t *Turn) matchChoice() {
 	}
 }
 
-// Checked is the mark put before a selected option of a multi-select.
-const Checked = "✅ "
+// Checked is the mark put before a selected option of a multi-select: a tick every Chinese font
+// has (not an emoji, which shows as a box where no emoji font exists). The button is also marked
+// On, which pages show in words and shape.
+const Checked = "√ "
 
-// StripMark removes the selection mark from a label.
-func StripMark(label string) string { return strings.TrimPrefix(label, Checked) }
+// StripMark removes the selection mark from a label (also the emoji of earlier releases, still in
+// sessions saved before, and a level's stars): bot.LabelWords.
+func StripMark(label string) string { return bot.LabelWords(label) }

@@ -72,6 +72,8 @@ type Gather struct {
 	// More is a line added below what was gathered: what else the citizen may do now (send
 	// the photos the next step asks for).
 	More string
+	// Photo means a photo is taken once some text was gathered (it answers the next step).
+	Photo bool
 }
 
 // askGather moves the flow to the gathering step g and asks its question: the question and its
@@ -131,7 +133,8 @@ func (t *Turn) gathered(g Gather, got *Gathered) bot.Reply {
 		text += "\n" + g.More
 	}
 	return bot.Reply{
-		Text: text,
+		Text:         text,
+		AcceptsPhoto: g.Photo,
 		Buttons: [][]bot.Button{{
 			{Label: t.T("btn_said"), Payload: g.Flow + ":" + g.Step + ":" + GatherDone},
 			{Label: t.T("btn_redo"), Payload: g.Flow + ":" + g.Step + ":" + GatherRedo},

@@ -23,9 +23,12 @@ const (
 	stepLevel = "level"
 	// stepLevelCheck confirms a bad review's level typed as a number.
 	stepLevelCheck = "level_check"
-	stepAspects    = "aspects"
-	stepPraise     = "praise"
-	stepComment    = "comment"
+	// stepAreas asks which of the four aspects went wrong (levels 1–3); stepAspects then asks
+	// the problems of each aspect chosen, one aspect at a time.
+	stepAreas   = "areas"
+	stepAspects = "aspects"
+	stepPraise  = "praise"
+	stepComment = "comment"
 )
 
 // RateState is the rating conversation's part of the session.
@@ -35,11 +38,16 @@ type RateState struct {
 	WindowName string `json:"window_name,omitempty"`
 	// StaffID is the staff member the rating names: the window's only staff member, the one the
 	// citizen chose, or the one whose own link they followed; nil when unknown or skipped.
-	StaffID   *uint    `json:"staff_id,omitempty"`
-	StaffName string   `json:"staff_name,omitempty"`
-	Level     int      `json:"level,omitempty"`
-	Aspects   []string `json:"aspects,omitempty"`
-	Praise    []string `json:"praise,omitempty"`
+	StaffID   *uint  `json:"staff_id,omitempty"`
+	StaffName string `json:"staff_name,omitempty"`
+	Level     int    `json:"level,omitempty"`
+	// Areas are the aspects chosen at stepAreas (models.Aspect keys); Area is the index of the
+	// one whose problems stepAspects asks.
+	Areas []string `json:"areas,omitempty"`
+	Area  int      `json:"area,omitempty"`
+	// Aspects are the problems chosen (models.Aspect.Problems keys): what the rating stores.
+	Aspects []string `json:"aspects,omitempty"`
+	Praise  []string `json:"praise,omitempty"`
 	// Check is the level waiting to be confirmed at stepLevelCheck.
 	Check int `json:"check,omitempty"`
 	// Comment is the comment as typed so far: at the comment step, and text typed at the
@@ -163,10 +171,18 @@ func (f *rate) Step(ctx context.Context, t *Turn, st *RateState, in Input) ([]bo
 			return askLevel(t, st), nil
 		}
 		return f.reprompt(ctx, t, st, t.hint())
+	case stepAreas:
+		return f.multiSelect(ctx, t, st, in, f.areasList(t, st))
 	case stepAspects:
-		return f.multiSelect(ctx, t, st, &st.Aspects, in, problemKeys(), models.Level(st.Level).Bad(), aspectsReply)
+		if st.Area >= len(st.Areas) {
+			return nil, errExpired
+		}
+		return f.multiSelect(ctx, t, st, in, f.detailsList(t, st))
 	case stepPraise:
-		return f.multiSelect(ctx, t, st, &st.Praise, in, models.PraiseTags, false, praiseReply)
+		return f.multiSelect(ctx, t, st, in, checklist{
+			sel: &st.Praise, valid: models.PraiseTags, render: praiseReply,
+			done: func() ([]bot.Reply, error) { return t.askGather(commentStep(t), &st.Comment), nil },
+		})
 	case stepComment:
 		g := commentStep(t)
 		replies, done, handled := t.gather(g, &st.Comment, in)
@@ -193,8 +209,9 @@ func (f *rate) Step(ctx context.Context, t *Turn, st *RateState, in Input) ([]bo
 func (f *rate) setLevel(t *Turn, st *RateState, lvl int) []bot.Reply {
 	st.Level = lvl
 	if models.Level(lvl).AsksAspects() {
-		t.ask(stepAspects)
-		return []bot.Reply{aspectsReply(t, st, false)}
+		st.Areas, st.Area, st.Aspects = nil, 0, nil
+		t.ask(stepAreas)
+		return []bot.Reply{areasReply(t, st, false)}
 	}
 	t.ask(stepPraise)
 	return []bot.Reply{praiseReply(t, st, false)}
@@ -210,11 +227,68 @@ func levelCheckReply(t *Turn, st *RateState) bot.Reply {
 	)}
 }
 
-// multiSelect toggles keys of a checklist; "done" moves on to the comment. Typed numbers ("1 3")
-// toggle several at once; other typed text is the start of the comment, kept for the comment
-// step, and the checklist is shown again.
-func (f *rate) multiSelect(ctx context.Context, t *Turn, st *RateState, sel *[]string, in Input,
-	valid []string, required bool, render func(*Turn, *RateState, bool) bot.Reply) ([]bot.Reply, error) {
+// checklist is a multi-select step: the keys it offers, where the chosen ones are kept, how it
+// is shown, and what follows it.
+type checklist struct {
+	sel    *[]string
+	valid  []string
+	render func(*Turn, *RateState, bool) bot.Reply
+	// missing is the note shown instead of moving on when not enough is chosen; nil or "" moves on.
+	missing func() string
+	done    func() ([]bot.Reply, error)
+}
+
+// areasList is the first question of a review of levels 1–3: which of the four aspects went
+// wrong. A bad review needs one at least; 基本满意 may skip to the comment.
+func (f *rate) areasList(t *Turn, st *RateState) checklist {
+	return checklist{
+		sel: &st.Areas, valid: models.AspectKeys(), render: areasReply,
+		missing: func() string {
+			if models.Level(st.Level).Bad() && len(st.Areas) == 0 {
+				return t.T("aspects_required")
+			}
+			return ""
+		},
+		done: func() ([]bot.Reply, error) {
+			// Keep the areas in the catalogue's order, and the problems of areas chosen only.
+			st.Areas = slices.DeleteFunc(models.AspectKeys(), func(k string) bool { return !slices.Contains(st.Areas, k) })
+			st.Aspects = slices.DeleteFunc(st.Aspects, func(p string) bool { return !slices.Contains(st.Areas, models.AspectOf(p)) })
+			st.Area = 0
+			if len(st.Areas) == 0 {
+				return t.askGather(commentStep(t), &st.Comment), nil
+			}
+			t.ask(stepAspects)
+			return []bot.Reply{detailsReply(t, st, false)}, nil
+		},
+	}
+}
+
+// detailsList asks the problems of the aspect st.Areas[st.Area], labelled without the aspect's
+// name, which the question gives; one problem at least, then the next aspect or the comment.
+func (f *rate) detailsList(t *Turn, st *RateState) checklist {
+	area := st.Areas[st.Area]
+	return checklist{
+		sel: &st.Aspects, valid: models.ProblemsOf(area), render: detailsReply,
+		missing: func() string {
+			if !slices.ContainsFunc(st.Aspects, func(p string) bool { return models.AspectOf(p) == area }) {
+				return t.T("aspect_details_required", "Aspect", text.Aspect(t.Lang, area))
+			}
+			return ""
+		},
+		done: func() ([]bot.Reply, error) {
+			st.Area++
+			if st.Area < len(st.Areas) {
+				return []bot.Reply{detailsReply(t, st, false)}, nil
+			}
+			return t.askGather(commentStep(t), &st.Comment), nil
+		},
+	}
+}
+
+// multiSelect toggles keys of a checklist; "done" moves on. Typed numbers ("1 3") toggle several
+// at once; other typed text is the start of the comment, kept for the comment step, and the
+// checklist is shown again.
+func (f *rate) multiSelect(ctx context.Context, t *Turn, st *RateState, in Input, c checklist) ([]bot.Reply, error) {
 	if !in.Pressed {
 		if t.In.Text == "" {
 			return f.reprompt(ctx, t, st, t.hint())
@@ -230,38 +304,40 @@ func (f *rate) multiSelect(ctx context.Context, t *Turn, st *RateState, sel *[]s
 			picked = append(picked, n)
 		}
 		if picked == nil {
-			return f.note(t, st, render)
+			return f.note(t, st, c.render)
 		}
 		for _, n := range picked {
-			if n < 1 || n > len(valid)+1 {
+			if n < 1 || n > len(c.valid)+1 {
 				return f.reprompt(ctx, t, st, t.hint())
 			}
 		}
 		for _, n := range picked {
-			if n == len(valid)+1 {
+			if n == len(c.valid)+1 {
 				// The last line, 选好了 (or 跳过), typed among the numbers: the rest first.
 				continue
 			}
-			toggle(sel, valid[n-1])
+			toggle(c.sel, c.valid[n-1])
 		}
-		if slices.Contains(picked, len(valid)+1) {
-			return f.multiSelect(ctx, t, st, sel, Input{Pressed: true, Value: "done", Step: t.step()}, valid, required, render)
+		if slices.Contains(picked, len(c.valid)+1) {
+			return f.multiSelect(ctx, t, st, Input{Pressed: true, Value: "done", Step: t.step()}, c)
 		}
-		return []bot.Reply{render(t, st, false)}, nil
+		return []bot.Reply{c.render(t, st, false)}, nil
 	}
 	if in.Value == "done" {
-		if required && len(*sel) == 0 {
-			r := render(t, st, false)
-			r.Text = t.T("aspects_required")
-			return []bot.Reply{r}, nil
+		if c.missing != nil {
+			if note := c.missing(); note != "" {
+				r := c.render(t, st, false)
+				r.Text = note
+				return []bot.Reply{r}, nil
+			}
 		}
-		return t.askGather(commentStep(t), &st.Comment), nil
+		return c.done()
 	}
-	if !slices.Contains(valid, in.Value) {
+	if !slices.Contains(c.valid, in.Value) {
 		return f.reprompt(ctx, t, st, t.T("stale_choice"))
 	}
-	toggle(sel, in.Value)
-	return []bot.Reply{render(t, st, true)}, nil
+	toggle(c.sel, in.Value)
+	return []bot.Reply{c.render(t, st, true)}, nil
 }
 
 func toggle(sel *[]string, key string) {
@@ -529,8 +605,13 @@ func (f *rate) reprompt(ctx context.Context, t *Turn, st *RateState, note string
 		r = levelReply(t, st)
 	case stepLevelCheck:
 		r = levelCheckReply(t, st)
+	case stepAreas:
+		r = areasReply(t, st, false)
 	case stepAspects:
-		r = aspectsReply(t, st, false)
+		if st.Area >= len(st.Areas) {
+			return nil, errExpired
+		}
+		r = detailsReply(t, st, false)
 	case stepPraise:
 		r = praiseReply(t, st, false)
 	case stepComment:
@@ -550,10 +631,17 @@ func (f *rate) reprompt(ctx context.Context, t *Turn, st *RateState, note string
 	return []bot.Reply{r}, nil
 }
 
+// levelReply asks the level: five buttons from 非常满意 to 非常不满意, each with its stars and its
+// word (and on pages its colour and face), the bad ones set apart from the others.
 func levelReply(t *Turn, st *RateState) bot.Reply {
 	var btns []bot.Button
 	for _, l := range models.Levels {
-		btns = append(btns, bot.Button{Label: text.Level(t.Lang, int(l)), Payload: "rate:level:" + strconv.Itoa(int(l))})
+		btns = append(btns, bot.Button{
+			Label:   t.T("btn_level", "Stars", stars(int(l)), "Level", text.Level(t.Lang, int(l))),
+			Payload: "rate:level:" + strconv.Itoa(int(l)),
+			Level:   int(l),
+			Gap:     l == models.Dissatisfied,
+		})
 	}
 	question := t.T("ask_level", "Window", st.WindowName)
 	if st.StaffID != nil {
@@ -562,18 +650,37 @@ func levelReply(t *Turn, st *RateState) bot.Reply {
 	return bot.Reply{Text: question, Buttons: bot.Column(btns...)}
 }
 
-func aspectsReply(t *Turn, st *RateState, edit bool) bot.Reply {
-	sel := st.Aspects
-	var rows [][]bot.Button
+// areasReply asks which of the four aspects went wrong: 工作效能, 服务态度, 服务能力, 工作作风.
+func areasReply(t *Turn, st *RateState, edit bool) bot.Reply {
+	btns := make([]bot.Button, 0, len(models.Aspects))
 	for _, a := range models.Aspects {
-		btns := make([]bot.Button, 0, len(a.Problems))
-		for _, p := range a.Problems {
-			btns = append(btns, checkButton(text.Aspect(t.Lang, a.Key)+"·"+text.Aspect(t.Lang, p), "rate:aspects:"+p, slices.Contains(sel, p)))
-		}
-		rows = append(rows, inRows(btns, 2)...)
+		btns = append(btns, checkButton(text.Aspect(t.Lang, a.Key), "rate:areas:"+a.Key, slices.Contains(st.Areas, a.Key)))
 	}
-	rows = append(rows, []bot.Button{{Label: t.T("btn_done"), Payload: "rate:aspects:done"}})
+	rows := inRows(btns, 2)
+	done := t.T("btn_done")
+	if len(st.Areas) == 0 && !models.Level(st.Level).Bad() {
+		done = t.T("btn_skip")
+	}
+	rows = append(rows, []bot.Button{{Label: done, Payload: "rate:areas:done"}})
 	return bot.Reply{Text: t.T("ask_aspects"), Buttons: rows, Edit: edit, Multi: true}
+}
+
+// detailsReply asks the problems of the aspect st.Areas[st.Area]: the question names the aspect,
+// the buttons only the problems.
+func detailsReply(t *Turn, st *RateState, edit bool) bot.Reply {
+	area := st.Areas[st.Area]
+	problems := models.ProblemsOf(area)
+	btns := make([]bot.Button, 0, len(problems))
+	for _, p := range problems {
+		btns = append(btns, checkButton(text.Aspect(t.Lang, p), "rate:aspects:"+p, slices.Contains(st.Aspects, p)))
+	}
+	rows := inRows(btns, 2)
+	rows = append(rows, []bot.Button{{Label: t.T("btn_done"), Payload: "rate:aspects:done"}})
+	q := t.T("ask_aspect_details", "Aspect", text.Aspect(t.Lang, area))
+	if len(st.Areas) > 1 {
+		q = t.T("ask_aspect_details_of", "Aspect", text.Aspect(t.Lang, area), "N", st.Area+1, "Of", len(st.Areas))
+	}
+	return bot.Reply{Text: q, Buttons: rows, Edit: edit, Multi: true}
 }
 
 func praiseReply(t *Turn, st *RateState, edit bool) bot.Reply {
@@ -590,6 +697,12 @@ func praiseReply(t *Turn, st *RateState, edit bool) bot.Reply {
 	return bot.Reply{Text: t.T("ask_praise"), Buttons: rows, Edit: edit, Multi: true}
 }
 
+// stars shows a level as five stars, n of them filled: the count reads the same in every font
+// with Chinese (★☆ are in GB 2312), colour or not.
+func stars(n int) string {
+	return strings.Repeat("★", n) + strings.Repeat("☆", 5-n)
+}
+
 // inRows lays out buttons n to a row, the last row holding what is left.
 func inRows(btns []bot.Button, n int) [][]bot.Button {
 	var rows [][]bot.Button
@@ -603,15 +716,7 @@ func checkButton(label, payload string, on bool) bot.Button {
 	if on {
 		label = Checked + label
 	}
-	return bot.Button{Label: label, Payload: payload}
-}
-
-func problemKeys() []string {
-	var keys []string
-	for _, a := range models.Aspects {
-		keys = append(keys, a.Problems...)
-	}
-	return keys
+	return bot.Button{Label: label, Payload: payload, On: on}
 }
 
 // joinLabels names the keys that known accepts, in lang, as one list.

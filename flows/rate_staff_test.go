@@ -230,6 +230,8 @@ func TestServiceStarFromDialogs(t *testing.T) {
 			if level == "5" || level == "4" {
 				r.press(chat, "rate:praise:done")
 			} else {
+				r.press(chat, "rate:areas:efficiency")
+				r.press(chat, "rate:areas:done")
 				r.press(chat, "rate:aspects:efficiency.slow")
 				r.press(chat, "rate:aspects:done")
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -118,23 +119,52 @@ func TestRateBadReviewFromDeepLink(t *testing.T) {
 		testenv.MustContain(t, out, "请问为您办理业务的工作人员是？")
 		out = r.press("100", "rate:staff:"+r.staffID("DEMO-001"))
 		lvl := last(out)
-		if got, want := strings.Join(buttonLabels(lvl), ","), "非常满意,满意,基本满意,不满意,非常不满意"; got != want {
+		if got, want := strings.Join(buttonLabels(lvl), ","), "★★★★★ 非常满意,★★★★☆ 满意,★★★☆☆ 基本满意,★★☆☆☆ 不满意,★☆☆☆☆ 非常不满意"; got != want {
 			t.Fatalf("level buttons = %s, want %s", got, want)
+		}
+		// The bad levels are set apart from the others, and every level is marked for colour.
+		for i, row := range lvl.Buttons {
+			if b := row[0]; b.Gap != (b.Level == 2) || b.Level != 5-i {
+				t.Fatalf("level button %d = %+v", i, b)
+			}
 		}
 		testenv.MustContain(t, out, "W001", "工作人员张伟")
 		out = r.press("100", "rate:level:2")
-		if !testenv.HasButton(last(out), "rate:aspects:efficiency.slow") || !testenv.HasButton(last(out), "rate:aspects:done") {
-			t.Fatalf("aspect question lacks buttons: %+v", out)
+		// First the four aspects, and nothing else.
+		if got, want := strings.Join(buttonLabels(last(out)), ","), "工作效能,服务态度,服务能力,工作作风,选好了"; got != want {
+			t.Fatalf("aspect question = %s, want %s", got, want)
 		}
 		// Done with nothing chosen is refused for a bad review.
-		out = r.press("100", "rate:aspects:done")
+		out = r.press("100", "rate:areas:done")
 		testenv.MustContain(t, out, "至少选择一项")
-		out = r.press("100", "rate:aspects:efficiency.slow")
-		if !last(out).Edit || !strings.Contains(strings.Join(buttonLabels(last(out)), ","), flows.Checked+"工作效能·办事拖沓") {
+		out = r.press("100", "rate:areas:conduct")
+		if !last(out).Edit || !slices.Contains(buttonLabels(last(out)), flows.Checked+"工作作风") {
 			t.Fatalf("toggle should edit the checklist with a tick: %+v", last(out))
 		}
-		r.press("100", "rate:aspects:attitude.cold")
-		r.press("100", "rate:aspects:attitude.cold") // untick
+		r.press("100", "rate:areas:attitude")
+		r.press("100", "rate:areas:attitude") // untick
+		r.press("100", "rate:areas:efficiency")
+		out = r.press("100", "rate:areas:done")
+		// Then the problems of the aspects chosen, one aspect at a time in the catalogue's
+		// order, each named once in the question and not on its buttons.
+		testenv.MustContain(t, out, "【工作效能】方面（第 1/2 项）")
+		if got, want := strings.Join(buttonLabels(last(out)), ","), "办事拖沓,超过承诺时限,敷衍应付,让我多跑,选好了"; got != want {
+			t.Fatalf("efficiency problems = %s, want %s", got, want)
+		}
+		out = r.press("100", "rate:aspects:done")
+		testenv.MustContain(t, out, "请至少选择一项【工作效能】方面的问题")
+		out = r.press("100", "rate:aspects:efficiency.slow")
+		if !last(out).Edit || !slices.Contains(buttonLabels(last(out)), flows.Checked+"办事拖沓") {
+			t.Fatalf("toggle should edit the checklist with a tick: %+v", last(out))
+		}
+		// A problem of an aspect not asked now is stale.
+		out = r.press("100", "rate:aspects:attitude.cold")
+		testenv.MustContain(t, out, "已失效")
+		out = r.press("100", "rate:aspects:done")
+		testenv.MustContain(t, out, "【工作作风】方面（第 2/2 项）")
+		if got, want := strings.Join(buttonLabels(last(out)), ","), "迟到早退,离岗脱岗,不作为,吃拿卡要,选好了"; got != want {
+			t.Fatalf("conduct problems = %s, want %s", got, want)
+		}
 		r.press("100", "rate:aspects:conduct.away")
 		out = r.press("100", "rate:aspects:done")
 		if !testenv.HasButton(last(out), "rate:comment:skip") {
@@ -192,12 +222,15 @@ func TestRateTypedChoicesLikeWeChat(t *testing.T) {
 		r.say("300", "/start w_W003")
 		r.say("300", "2") // second staff button: 陈静
 		r.say("300", "3") // level 3: 基本满意
-		out := r.say("300", "1 5")
+		out := r.say("300", "1 2")
 		labels := strings.Join(buttonLabels(last(out)), ",")
-		if !strings.Contains(labels, flows.Checked+"工作效能·办事拖沓") || !strings.Contains(labels, flows.Checked+"服务态度·服务不主动") {
+		if !strings.Contains(labels, flows.Checked+"工作效能") || !strings.Contains(labels, flows.Checked+"服务态度") {
 			t.Fatalf("typed numbers did not tick: %s", labels)
 		}
 		r.say("300", "选好了")
+		r.say("300", "1")   // 办事拖沓
+		r.say("300", "选好了") // and on to 服务态度
+		r.say("300", "1 5") // 服务不主动, and the last line: 选好了
 		// Free text here, and Telegram shows no numbers: a number is a comment.
 		testenv.MustContain(t, r.say("300", "1"), "已收到")
 		out = r.say("300", "说完了")
@@ -246,6 +279,10 @@ func TestRateTypedLevelNumber(t *testing.T) {
 				if models.Level(tc.want).AsksAspects() {
 					testenv.MustContain(t, out, "哪些方面需要改进")
 					r.say(chat, "1")
+					r.say(chat, "选好了")
+					if out := r.say(chat, "1"); !slices.Contains(buttonLabels(last(out)), flows.Checked+"办事拖沓") {
+						t.Fatalf("typing 1 did not tick the first problem: %+v", out)
+					}
 					r.say(chat, "选好了")
 				} else {
 					testenv.MustContain(t, out, "哪些方面让您满意")
@@ -306,10 +343,10 @@ func TestRateStaleButtons(t *testing.T) {
 		// A double tap on a level while the aspects are asked: told, and asked again.
 		out = r.press("500", "rate:level:5")
 		testenv.MustContain(t, out, "已失效")
-		if !testenv.HasButton(last(out), "rate:aspects:done") {
+		if !testenv.HasButton(last(out), "rate:areas:done") {
 			t.Fatalf("stale press should re-ask the current step: %+v", out)
 		}
-		out = r.press("500", "rate:aspects:conduct.late")
+		out = r.press("500", "rate:areas:conduct")
 		if !last(out).Edit {
 			t.Fatalf("dialog should still be under way: %+v", out)
 		}
@@ -398,6 +435,8 @@ func TestResumeAfterRestart(t *testing.T) {
 	first.say("1000", "/start w_W005")
 	first.say("1000", "黄丽") // the staff member's name, typed
 	first.press("1000", "rate:level:2")
+	first.press("1000", "rate:areas:capability")
+	first.press("1000", "rate:areas:done")
 	first.press("1000", "rate:aspects:capability.materials")
 
 	second := newRig(t, store, st, clk) // a fresh engine: nothing in memory
@@ -428,7 +467,7 @@ func BenchmarkRateStepRedis(b *testing.B) {
 	if _, err := d.Handle(ctx, in); err != nil {
 		b.Fatal(err)
 	}
-	for _, p := range []string{"rate:staff:skip", "rate:level:1"} {
+	for _, p := range []string{"rate:staff:skip", "rate:level:1", "rate:areas:efficiency", "rate:areas:done"} {
 		in.Text, in.Payload = "", p
 		if _, err := d.Handle(ctx, in); err != nil {
 			b.Fatal(err)
@@ -460,7 +499,8 @@ func BenchmarkRateFlowRedis(b *testing.B) {
 			d := driver{eng}
 			ctx := context.Background()
 			steps := []bot.Inbound{
-				{Text: "/start w_W001"}, {Payload: "rate:staff:skip"}, {Payload: "rate:level:2"}, {Payload: "rate:aspects:efficiency.slow"},
+				{Text: "/start w_W001"}, {Payload: "rate:staff:skip"}, {Payload: "rate:level:2"},
+				{Payload: "rate:areas:efficiency"}, {Payload: "rate:areas:done"}, {Payload: "rate:aspects:efficiency.slow"},
 				{Payload: "rate:aspects:done"}, {Text: "排队太久"},
 			}
 			b.ReportAllocs()

@@ -166,7 +166,7 @@ func (f *rerate) verdict(ctx context.Context, t *Turn, st *RerateState, outcome 
 
 func (f *rerate) askReason(t *Turn) []bot.Reply {
 	t.askText(rStepReason)
-	return []bot.Reply{{Text: t.T("rerate_ask_reason", "Max", models.MaxReasonRunes)}}
+	return []bot.Reply{{Text: t.T("rerate_ask_reason", "Max", models.MaxReasonRunes), AcceptsPhoto: true}}
 }
 
 // reason takes the citizen's reason for 不满意: a photo is kept until the words come, the words
@@ -178,12 +178,12 @@ func (f *rerate) reason(ctx context.Context, t *Turn, st *RerateState) ([]bot.Re
 			return nil, err
 		}
 		if !ok {
-			return []bot.Reply{{Text: t.T("rerate_reason_photo_bad")}}, nil
+			return []bot.Reply{{Text: t.T("rerate_reason_photo_bad"), AcceptsPhoto: true}}, nil
 		}
 		f.dropPhoto(ctx, st)
 		st.Photo = ph
 		if strings.TrimSpace(t.In.Text) == "" {
-			return []bot.Reply{{Text: t.T("rerate_reason_photo")}}, nil
+			return []bot.Reply{{Text: t.T("rerate_reason_photo"), AcceptsPhoto: true}}, nil
 		}
 	}
 	reason := strings.TrimSpace(t.In.Text)

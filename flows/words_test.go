@@ -165,8 +165,9 @@ func TestWeChatNumbersFollowTheLines(t *testing.T) {
 		testenv.MustContain(t, out, "您回复的编号是“不满意”")
 		out = r.wechat("n2", "1") // confirmed
 		testenv.MustContain(t, out, "哪些方面需要改进")
-		r.wechat("n2", "1 16") // a problem and 选好了 at once
-		r.wechat("n2", "1")    // skip the comment
+		r.wechat("n2", "1 5") // an aspect and 选好了 at once
+		r.wechat("n2", "1 5") // its first problem and 选好了
+		r.wechat("n2", "1")   // skip the comment
 		if got := r.lastRating(); got.Level != 2 || got.Aspects != "efficiency.slow" {
 			t.Fatalf("stored %+v", got)
 		}

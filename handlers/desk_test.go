@@ -145,6 +145,8 @@ func TestStaffStoryThroughRouter(t *testing.T) {
 		r.say(citizen, "/start w_W001")
 		r.say(citizen, "张伟")
 		r.press(citizen, "rate:level:1")
+		r.press(citizen, "rate:areas:attitude")
+		r.press(citizen, "rate:areas:done")
 		r.press(citizen, "rate:aspects:attitude.cold")
 		r.press(citizen, "rate:aspects:done")
 		r.say(citizen, "窗口人员玩手机")

@@ -155,6 +155,10 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 		// A button pressed after its conversation expired.
 		return []bot.Reply{{Text: t.T("expired"), Buttons: flows.StartButtons(t)}}, nil
 	}
+	if t.In.Voice != nil && t.In.Text == "" {
+		// A voice message with no words heard, and no dialog to keep it: say how to go on.
+		return []bot.Reply{{Text: t.T("voice_idle"), Buttons: flows.StartButtons(t)}}, nil
+	}
 	return []bot.Reply{{Text: t.T("not_understood"), Buttons: flows.StartButtons(t)}}, nil
 }
 

@@ -30,7 +30,7 @@ func TestRateCancelExpiryAndUnknownCommands(t *testing.T) {
 		r.press("500", "rate:level:1")
 		out = r.say("500", "/frobnicate")
 		testenv.MustContain(t, out, "没有“/frobnicate”这个指令", "/rate")
-		out = r.press("500", "rate:aspects:conduct.late")
+		out = r.press("500", "rate:areas:conduct")
 		if !out[len(out)-1].Edit {
 			t.Fatalf("dialog should still be under way: %+v", out)
 		}

@@ -48,6 +48,36 @@ var Aspects = []Aspect{
 	{"conduct", []string{"conduct.late", "conduct.away", "conduct.neglect", "conduct.favours"}},
 }
 
+// AspectKeys lists the keys of the four aspects in the catalogue's order.
+func AspectKeys() []string {
+	keys := make([]string, len(Aspects))
+	for i, a := range Aspects {
+		keys[i] = a.Key
+	}
+	return keys
+}
+
+// ProblemsOf lists the problems of the aspect key; nil for a key that is not an aspect.
+func ProblemsOf(key string) []string {
+	for _, a := range Aspects {
+		if a.Key == key {
+			return slices.Clone(a.Problems)
+		}
+	}
+	return nil
+}
+
+// AspectOf is the aspect a problem key belongs to ("efficiency" for "efficiency.slow"); "" for a
+// key that is not a problem of the catalogue.
+func AspectOf(problem string) string {
+	for _, a := range Aspects {
+		if slices.Contains(a.Problems, problem) {
+			return a.Key
+		}
+	}
+	return ""
+}
+
 // PraiseTags is what a citizen can say was good (levels 4–5); it feeds the monthly star.
 var PraiseTags = []string{"warm", "fast", "professional", "one_visit"}
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # ensure-services.sh makes sure the test suite has what it needs: a real Redis on 127.0.0.1:6379,
 # a real PostgreSQL on 127.0.0.1:5432 where role postgres connects without a password and
-# database "test" exists, a CJK font (fonts-wqy-microhei) for the poster tests, and Chromium with
-# the Noto CJK fonts (chromium, fonts-noto-cjk) for the browser tests of the board and the web chat.
+# database "test" exists, a CJK font (fonts-wqy-microhei) for the poster tests, Chromium with
+# the Noto CJK fonts (chromium, fonts-noto-cjk) for the browser tests of the board and the web chat,
+# and axe-core (the accessibility checker those tests run in the page, from npm, its tarball checked
+# against the pinned integrity) in internal/testenv/testdata/axe/.
 #
 # It installs missing Debian packages (apt-get), starts stopped servers and fixes access, and is
 # silent when everything is already in place, so `make test` can run it every time.
@@ -195,4 +197,23 @@ fi
 if [ "$(pg_tcp -d postgres -c "select 1 from pg_database where datname = 'test'")" != 1 ]; then
 	log "creating database test"
 	pg_tcp -d postgres -c 'create database test' >/dev/null || die "creating database test failed"
+fi
+
+# axe-core, the accessibility engine the browser tests inject (internal/testenv.Axe): one pinned
+# version from the npm registry, its tarball checked against the registry's sha512 integrity.
+AXE_VERSION=4.14.1
+AXE_SHA512=FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+AXE_DIR="$(cd "$(dirname "$0")/.." && pwd)/internal/testenv/testdata/axe"
+if [ "$(cat "$AXE_DIR/VERSION" 2>/dev/null)" != "$AXE_VERSION" ] || [ ! -s "$AXE_DIR/axe.min.js" ]; then
+	have npm || apt_install npm
+	log "fetching axe-core $AXE_VERSION from npm"
+	tmp=$(mktemp -d)
+	(cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null) || die "npm pack axe-core@$AXE_VERSION failed"
+	got=$(openssl dgst -sha512 -binary "$tmp/axe-core-$AXE_VERSION.tgz" | base64 -w0)
+	[ "$got" = "$AXE_SHA512" ] || die "axe-core $AXE_VERSION: tarball integrity $got, want $AXE_SHA512"
+	mkdir -p "$AXE_DIR"
+	tar -xzf "$tmp/axe-core-$AXE_VERSION.tgz" -C "$tmp" package/axe.min.js package/LICENSE
+	cp "$tmp/package/axe.min.js" "$tmp/package/LICENSE" "$AXE_DIR/"
+	echo "$AXE_VERSION" >"$AXE_DIR/VERSION"
+	rm -rf "$tmp"
 fi

@@ -386,6 +386,14 @@ func (u tgUser) pressUpdate(msgID int, data string) map[string]any {
 }
 
 // photoUpdate is a photo with a caption, in the three sizes Telegram sends.
+// voiceUpdate is a voice note of size bytes.
+func (u tgUser) voiceUpdate(size int64) map[string]any {
+	return map[string]any{"message": map[string]any{
+		"message_id": incomingID(), "date": time.Now().Unix(), "chat": u.chat(), "from": u.from(),
+		"voice": map[string]any{"file_id": "voice-1", "file_unique_id": "v", "duration": 7, "mime_type": "audio/ogg", "file_size": size},
+	}}
+}
+
 func (u tgUser) photoUpdate(caption string) map[string]any {
 	return map[string]any{"message": map[string]any{
 		"message_id": incomingID(), "date": time.Now().Unix(), "chat": u.chat(), "from": u.from(), "caption": caption,

@@ -42,7 +42,9 @@ func TestTelegramTrustLoop(t *testing.T) {
 			// A bad review through the rating buttons, naming 张伟.
 			who := oneSend(t, r.step(citizen.textUpdate("/start w_W001")))
 			levels := r.press(citizen, who.MsgID, "rate:staff:"+strconv.FormatUint(uint64(staffID(t, store, "DEMO-001")), 10))
-			aspects := r.press(citizen, levels.MsgID, "rate:level:2")
+			areas := r.press(citizen, levels.MsgID, "rate:level:2")
+			r.step(citizen.pressUpdate(areas.MsgID, "rate:areas:attitude"))
+			aspects := r.press(citizen, areas.MsgID, "rate:areas:done")
 			r.step(citizen.pressUpdate(aspects.MsgID, "rate:aspects:attitude.cold"))
 			r.press(citizen, aspects.MsgID, "rate:aspects:done")
 			r.step(citizen.textUpdate("窗口人员一直玩手机，问话不理"))

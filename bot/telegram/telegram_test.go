@@ -215,19 +215,26 @@ func TestPollingRatingFlow(t *testing.T) {
 				labels = append(labels, b[0])
 			}
 		}
-		if got := strings.Join(labels, ","); got != "非常满意,满意,基本满意,不满意,非常不满意" {
+		if got := strings.Join(labels, ","); got != "★★★★★ 非常满意,★★★★☆ 满意,★★★☆☆ 基本满意,★★☆☆☆ 不满意,★☆☆☆☆ 非常不满意" {
 			t.Fatalf("level buttons = %s (%+v)", got, levels)
 		}
 
 		press := u.pressUpdate(levels.MsgID, "rate:level:2")
 		calls := r.step(press)
 		answered(t, calls, press)
-		aspects := oneSend(t, calls)
+		areas := oneSend(t, calls)
+		if !hasData(t, areas.Params["reply_markup"], "rate:areas:efficiency") {
+			t.Fatalf("aspect buttons missing: %s", areas.Params["reply_markup"])
+		}
+		r.step(u.pressUpdate(areas.MsgID, "rate:areas:efficiency"))
+		mustContain(t, r.api.message(u.ID, areas.MsgID).Markup, flows.Checked+"工作效能")
+		r.step(u.pressUpdate(areas.MsgID, "rate:areas:conduct"))
+		aspects := oneSend(t, r.step(u.pressUpdate(areas.MsgID, "rate:areas:done")))
 		if !hasData(t, aspects.Params["reply_markup"], "rate:aspects:efficiency.slow") {
-			t.Fatalf("aspect buttons missing: %s", aspects.Params["reply_markup"])
+			t.Fatalf("problem buttons missing: %s", aspects.Params["reply_markup"])
 		}
 
-		// Ticking an aspect edits the checklist in place instead of sending a new message.
+		// Ticking a problem edits the checklist in place instead of sending a new message.
 		press = u.pressUpdate(aspects.MsgID, "rate:aspects:efficiency.slow")
 		calls = r.step(press)
 		answered(t, calls, press)
@@ -238,10 +245,11 @@ func TestPollingRatingFlow(t *testing.T) {
 		if len(edits) != 1 || edits[0].Params["message_id"] != strconv.Itoa(aspects.MsgID) {
 			t.Fatalf("edits = %+v, want one of message %d", edits, aspects.MsgID)
 		}
-		mustContain(t, r.api.message(u.ID, aspects.MsgID).Markup, flows.Checked+"工作效能·办事拖沓")
-		r.step(u.pressUpdate(aspects.MsgID, "rate:aspects:conduct.away"))
+		mustContain(t, r.api.message(u.ID, aspects.MsgID).Markup, flows.Checked+"办事拖沓")
+		conduct := oneSend(t, r.step(u.pressUpdate(aspects.MsgID, "rate:aspects:done")))
+		r.step(u.pressUpdate(conduct.MsgID, "rate:aspects:conduct.away"))
 
-		comment := oneSend(t, r.step(u.pressUpdate(aspects.MsgID, "rate:aspects:done")))
+		comment := oneSend(t, r.step(u.pressUpdate(conduct.MsgID, "rate:aspects:done")))
 		if !hasData(t, comment.Params["reply_markup"], "rate:comment:skip") {
 			t.Fatalf("comment question lacks skip: %+v", comment)
 		}
@@ -816,4 +824,48 @@ func TestNewValidates(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
+}
+
+// TestVoiceNoteIsNeverDropped: Telegram recognises no speech, so a voice note is answered with
+// how to go on where words are wanted (outside a dialog, at the rating's comment), kept with a
+// complaint as an attachment, and refused with a word when it is too large.
+func TestVoiceNoteIsNeverDropped(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *rig) {
+		u := tgUser{ID: 5151, Lang: "zh-hans"}
+		mustContain(t, said(t, r.step(u.voiceUpdate(9000))), "收到您的语音", "没能听出文字")
+
+		r.step(u.textUpdate("/start w_W002"))
+		r.step(u.textUpdate("满意"))
+		mustContain(t, oneSend(t, r.step(u.textUpdate("跳过"))).Params["text"], "还有什么想说的")
+		mustContain(t, said(t, r.step(u.voiceUpdate(9000))), "没能听出文字", "还有什么想说的")
+		r.step(u.textUpdate("/cancel"))
+
+		r.step(u.textUpdate("/complain W003"))
+		r.step(u.textUpdate("服务态度"))
+		mustContain(t, said(t, r.step(u.voiceUpdate(9000))), "已收到语音，作为附件保存", "请再用文字")
+		mustContain(t, said(t, r.step(u.voiceUpdate(models.MaxPhotoBytes+1))), "这条语音太大了")
+		r.step(u.textUpdate("窗口无人，等了半小时"))
+		r.step(u.textUpdate("说完了"))
+		r.step(u.textUpdate("选好了"))
+		mustContain(t, oneSend(t, r.step(u.textUpdate("匿名反映"))).Params["text"], "语音：1 条", "照片：0 张")
+		r.step(u.textUpdate("确认提交"))
+		tks := testenv.All[models.Ticket](t, r.store)
+		if len(tks) != 1 {
+			t.Fatalf("tickets %+v", tks)
+		}
+		as, err := r.store.TicketAttachments(t.Context(), tks[0].ID)
+		if err != nil || len(as) != 1 || as[0].FileID != "voice-1" || as[0].MIMEType != "audio/ogg" || as[0].Size != 9000 {
+			t.Fatalf("attachments %+v, %v", as, err)
+		}
+	})
+}
+
+// said is the text of every message sent among calls, one a line.
+func said(t *testing.T, calls []apiCall) string {
+	t.Helper()
+	var out []string
+	for _, c := range only(t, calls, "sendMessage") {
+		out = append(out, c.Params["text"])
+	}
+	return strings.Join(out, "\n")
 }

@@ -105,9 +105,14 @@ func (a *Adapter) inbound(upd *tgmodels.Update) (in bot.Inbound, ok bool) {
 		if m.Location != nil {
 			in.Location = &bot.Location{Lat: m.Location.Latitude, Lon: m.Location.Longitude}
 		}
+		if v := m.Voice; v != nil {
+			// A voice note: a complaint keeps it; elsewhere the dialog says how to go on.
+			in.Text = strings.TrimSpace(m.Caption)
+			in.Voice = &bot.Media{FileID: v.FileID, MIMEType: v.MimeType, Size: v.FileSize}
+		}
 		in = bot.CleanInbound(in)
-		if in.Text == "" && in.Photo == nil && in.Location == nil {
-			return in, false // stickers, voice, contacts…: nothing the dialogs read
+		if in.Text == "" && in.Photo == nil && in.Location == nil && in.Voice == nil {
+			return in, false // stickers, contacts…: nothing the dialogs read
 		}
 		if !a.forUs(in.Text) {
 			return in, false

@@ -13,10 +13,10 @@ import (
 	"windowbot/models"
 )
 
-// choice is the XPath of the enabled button labelled label in the latest bot message that has
+// choice is the XPath of the enabled button labelled label (its words, without stars or tick) in the latest bot message that has
 // one: what a visitor taps.
 func choice(label string) string {
-	return fmt.Sprintf(`(//li[contains(@class,"bot")]//button[contains(@class,"choice") and normalize-space()=%q and not(@disabled)])[last()]`, label)
+	return fmt.Sprintf(`(//li[contains(@class,"bot")]//button[contains(@class,"choice") and (normalize-space()=%q or normalize-space(.//*[@class="words"])=%q) and not(@disabled)])[last()]`, label, label)
 }
 
 // A citizen who scanned W001's poster rates it in a real browser on a phone, by taps and one
@@ -149,7 +149,9 @@ func TestWebChatReloadKeepsTheDialogInBrowser(t *testing.T) {
 	if n := strings.Count(log(), "请问为您办理业务的工作人员是？"); n != 1 {
 		t.Fatalf("the first question is shown %d times after the reload:\n%s", n, log())
 	}
-	tap(catalog.T(zh, "aspect.efficiency") + "·" + catalog.T(zh, "aspect.efficiency.slow"))
+	tap(catalog.T(zh, "aspect.efficiency"))
+	tap(catalog.T(zh, "btn_done"))
+	tap(catalog.T(zh, "aspect.efficiency.slow"))
 	tap(catalog.T(zh, "btn_done"))
 	waitFor(strings.SplitN(catalog.T(zh, "ask_comment", "Max", models.MaxCommentRunes), "（", 2)[0])
 	if err := chromedp.Do(ctx,

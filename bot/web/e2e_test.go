@@ -124,10 +124,12 @@ func TestWebChatRatingEndToEnd(t *testing.T) {
 				t.Fatalf("staff buttons = %s", got)
 			}
 			out = v.say("张伟") // a name typed instead of pressed
-			if got := labels(out[len(out)-1]); got != "非常满意,满意,基本满意,不满意,非常不满意" {
+			if got := labels(out[len(out)-1]); got != "★★★★★ 非常满意,★★★★☆ 满意,★★★☆☆ 基本满意,★★☆☆☆ 不满意,★☆☆☆☆ 非常不满意" {
 				t.Fatalf("level buttons = %s", got)
 			}
 			v.press("rate:level:1")
+			v.press("rate:areas:attitude")
+			v.press("rate:areas:done")
 			out = v.press("rate:aspects:attitude.cold")
 			if !out[len(out)-1].Edit || !strings.Contains(fmt.Sprint(out[len(out)-1].Buttons), flows.Checked) {
 				t.Fatalf("toggle should edit the checklist with a tick: %+v", out)

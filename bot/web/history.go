@@ -57,6 +57,10 @@ type entry struct {
 	Buttons [][]bot.Button `json:"buttons"`
 	// Photo marks a photo the visitor sent (its bytes are not kept).
 	Photo bool `json:"photo,omitempty"`
+	// Multi and AcceptsPhoto are the bot message's (wireReply): a reload shows the question
+	// under way as it was.
+	Multi        bool `json:"multi,omitempty"`
+	AcceptsPhoto bool `json:"accepts_photo,omitempty"`
 	// Pressed is the label of the button pressed on this message: the page shows its buttons
 	// as used.
 	Pressed string `json:"pressed,omitempty"`
@@ -167,7 +171,7 @@ func (c *Chat) appendPushes(ctx context.Context, visitor string, pushes []wireRe
 // botEntry is a bot message as kept: its text masked too, since it may echo what the visitor
 // typed (what was gathered of a description).
 func botEntry(r wireReply) entry {
-	return entry{ID: r.ID, From: fromBot, Text: models.MaskPII(r.Text), Buttons: r.Buttons}
+	return entry{ID: r.ID, From: fromBot, Text: models.MaskPII(r.Text), Buttons: r.Buttons, Multi: r.Multi, AcceptsPhoto: r.AcceptsPhoto}
 }
 
 // buttonLabel is the label of the button with payload among rows, or "".

@@ -130,7 +130,7 @@ func TestConversationAcrossReloadsAndReplicas(t *testing.T) {
 		out = b.pressOn(t, c, es[2].ID, "rate:level:2")
 		testenv.MustContain(t, []bot.Reply{{Text: text(out)}}, "哪些方面需要改进")
 		checklist := out[0].ID
-		out = a.pressOn(t, c, checklist, "rate:aspects:attitude.cold")
+		out = a.pressOn(t, c, checklist, "rate:areas:attitude")
 		if len(out) != 1 || !out[0].Edit {
 			t.Fatalf("a tick should edit the checklist: %+v", out)
 		}
@@ -166,7 +166,7 @@ func TestConversationAcrossReloadsAndReplicas(t *testing.T) {
 		if es := a.history(t, c); len(es) != 1 || es[0].ID != welcome[0].ID {
 			t.Fatalf("history after a restart:\n%s", texts(es))
 		}
-		out = a.pressOn(t, c, checklist, "rate:aspects:done")
+		out = a.pressOn(t, c, checklist, "rate:areas:done")
 		testenv.MustContain(t, []bot.Reply{{Text: text(out)}}, "超时")
 		if n := len(testenv.All[models.Rating](t, store)); n != 0 {
 			t.Fatalf("%d ratings", n)

@@ -230,6 +230,8 @@ type pageTexts struct {
 	PhotoSent   string `json:"photoSent"`
 	Restart     string `json:"restart"`
 	RestartSure string `json:"restartSure"`
+	Large       string `json:"large"`
+	Chosen      string `json:"chosen"`
 }
 
 // scriptTexts returns the script's words in every language of the catalog, made once: they
@@ -252,6 +254,8 @@ func scriptTexts() map[string]pageTexts {
 			PhotoSent:   text.T(l, "web.page.photo_sent"),
 			Restart:     text.T(l, "web.page.restart"),
 			RestartSure: text.T(l, "web.page.restart_sure"),
+			Large:       text.T(l, "web.page.large"),
+			Chosen:      text.T(l, "web.page.chosen"),
 		}
 	}
 	return out
@@ -308,6 +312,10 @@ type wireReply struct {
 	Text    string         `json:"text"`
 	Buttons [][]bot.Button `json:"buttons"`
 	Edit    bool           `json:"edit"`
+	// Multi marks a checklist, whose choices the page marks as chosen or not.
+	Multi bool `json:"multi,omitempty"`
+	// AcceptsPhoto shows the page's photo button (上传照片) while this is the question.
+	AcceptsPhoto bool `json:"accepts_photo,omitempty"`
 }
 
 // repliesResponse is the body of both API answers.
@@ -701,7 +709,7 @@ func toWire(id string, r bot.Reply) wireReply {
 	if b == nil {
 		b = [][]bot.Button{}
 	}
-	return wireReply{ID: id, Text: r.Text, Buttons: b, Edit: r.Edit}
+	return wireReply{ID: id, Text: r.Text, Buttons: b, Edit: r.Edit, Multi: r.Multi, AcceptsPhoto: r.AcceptsPhoto}
 }
 
 // requestLang picks the visitor's language: ?lang first (the page sends the one it shows), then

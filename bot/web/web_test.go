@@ -191,7 +191,8 @@ func TestStaticAssets(t *testing.T) {
 			if !strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
 				t.Errorf("versioned asset not cacheable: %q", res.Header.Get("Cache-Control"))
 			}
-			if externalURL.MatchString(body) {
+			// The SVG namespace is a name, not an address the page loads.
+			if externalURL.MatchString(strings.ReplaceAll(body, "'http://www.w3.org/2000/svg'", "")) {
 				t.Errorf("%s refers to another host", tc.name)
 			}
 			if strings.Contains(body, "innerHTML") || strings.Contains(body, "insertAdjacentHTML") {

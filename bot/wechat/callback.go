@@ -386,6 +386,9 @@ func (a *Adapter) work(ctx context.Context, cb *callback, in bot.Inbound, subscr
 	if in.Photo != nil && in.Photo.Data == nil {
 		in.Photo = a.fetchPhoto(ctx, in.Photo.FileID)
 	}
+	if in.Voice != nil && !in.Spoken && in.Voice.Data == nil {
+		in.Voice = a.fetchVoice(ctx, in.Voice)
+	}
 	replies, err := a.opts.Handler.Handle(ctx, in)
 	if err != nil {
 		a.log.ErrorContext(ctx, "wechat: handle message", "err", err, "msg_type", cb.msg.MsgType, "event", cb.msg.Event)

@@ -243,8 +243,10 @@ func TestBadReviewTypedChoices(t *testing.T) {
 				t.Fatalf("retry %d got another answer:\n%s", i, rep.Text)
 			}
 		}
-		mustSay(t, s.send(t, c.Text(user, "1 3", 203)), flows.Checked)
-		rep := s.send(t, c.Text(user, "选好了", 204))
+		mustSay(t, s.send(t, c.Text(user, "1 3", 203)), flows.Checked+"工作效能", flows.Checked+"服务能力")
+		mustSay(t, s.send(t, c.Text(user, "选好了", 204)), "【工作效能】", "1. 办事拖沓", "5. 选好了")
+		mustSay(t, s.send(t, c.Text(user, "1 5", 206)), "【服务能力】", "1. 政策解释不清", "4. 选好了")
+		rep := s.send(t, c.Text(user, "1 4", 207))
 		mustSay(t, rep, "留言")
 		rep = s.send(t, c.Text(user, "跳过", 205))
 		mustSay(t, rep, "感谢您的评价", "不满意")
@@ -375,6 +377,40 @@ func TestRetryOnAnotherReplica(t *testing.T) {
 		}
 		if rs := one.ratings(t); len(rs) != 1 || rs[0].Level != 3 {
 			t.Fatalf("ratings %+v", rs)
+		}
+	})
+}
+
+// TestVoiceComplaintOnWeChat: a citizen speaks their complaint. The description heard by
+// WeChat's speech recognition is shown back once (您说的是：……，对吗？) and becomes the description
+// only when they say yes; a choice named by voice exactly needs no confirmation; a voice message
+// without recognition is kept with the complaint as an attachment.
+func TestVoiceComplaintOnWeChat(t *testing.T) {
+	backends(t, 3*time.Second, func(t *testing.T, s *stack) {
+		c := s.client
+		const user = "oE2E0000000000000000000000009"
+		s.api.AddMedia("VOICE-1", []byte("#!AMR\n fake voice"))
+		s.send(t, c.Text(user, "/complain W003", 901))
+		// The category, said by its name: taken at once.
+		mustSay(t, s.send(t, c.Voice(user, "V-0", "服务能力。", 902)), "请描述")
+		// Misheard first: 不对 asks again and nothing is kept.
+		mustSay(t, s.send(t, c.Voice(user, "V-1", "材料一次性告知不全跑了三堂。", 903)), "您说的是：材料一次性告知不全跑了三堂，对吗？", "1. 对，就是这样", "2. 不对，重新说")
+		mustSay(t, s.send(t, c.Text(user, "2", 904)), "请再说一遍", "请描述")
+		mustSay(t, s.send(t, c.Voice(user, "V-2", "材料一次性告知不全，跑了三趟。", 905)), "您说的是：材料一次性告知不全，跑了三趟，对吗？")
+		mustSay(t, s.send(t, c.Text(user, "1", 906)), "材料一次性告知不全，跑了三趟", "说完了")
+		mustSay(t, s.send(t, c.Text(user, "说完了", 907)), "照片")
+		// A voice message WeChat did not recognise: kept, as a photo would be.
+		mustSay(t, s.send(t, c.Voice(user, "VOICE-1", "", 908)), "已收到语音")
+		mustSay(t, s.send(t, c.Text(user, "选好了", 909)), "实名")
+		mustSay(t, s.send(t, c.Text(user, "匿名反映", 910)), "语音：1 条", "材料一次性告知不全，跑了三趟")
+		mustSay(t, s.send(t, c.Text(user, "确认提交", 911)), "T2026")
+		tks := testenv.All[models.Ticket](t, s.store)
+		if len(tks) != 1 || tks[0].Description != "材料一次性告知不全，跑了三趟" || tks[0].Category != "capability" {
+			t.Fatalf("tickets %+v", tks)
+		}
+		as, err := s.store.TicketAttachments(t.Context(), tks[0].ID)
+		if err != nil || len(as) != 1 || as[0].MIMEType != "audio/amr" || as[0].Size != int64(len("#!AMR\n fake voice")) {
+			t.Fatalf("attachments %+v, %v", as, err)
 		}
 	})
 }

@@ -49,14 +49,29 @@ func (a *Adapter) action(m *message.MixMessage) (action, bot.Inbound) {
 	case message.MsgTypeLocation:
 		in.Location = &bot.Location{Lat: m.LocationX, Lon: m.LocationY}
 	case message.MsgTypeVoice:
-		// Speech recognition, where the account has it on; otherwise the step asks again.
-		in.Text = strings.TrimSpace(m.Recognition)
+		// Speech recognition, where the account has it on: the text heard, which the dialog
+		// confirms before it becomes a description or a comment. Without it the voice itself,
+		// which a complaint keeps (downloaded by the delivery that handles it, fetchVoice).
+		in.Text = strings.TrimRight(strings.TrimSpace(m.Recognition), "。.！!？? ")
+		in.Spoken = in.Text != ""
+		in.Voice = &bot.Media{FileID: m.MediaID, MIMEType: voiceType(m.Format)}
 	case message.MsgTypeEvent:
 		return eventAction(m, in)
 	default:
 		// Video, links, files: the step under way asks again for what it needs.
 	}
 	return actHandle, bot.CleanInbound(in)
+}
+
+// voiceType is the MIME type of a WeChat voice message's Format (amr, speex).
+func voiceType(format string) string {
+	switch strings.ToLower(format) {
+	case "amr":
+		return "audio/amr"
+	case "speex":
+		return "audio/speex"
+	}
+	return "audio/octet-stream"
 }
 
 func eventAction(m *message.MixMessage, in bot.Inbound) (action, bot.Inbound) {

@@ -15,7 +15,8 @@ import (
 // sent at once). The choices of the last reply that offers any are
 // numbered as the engine will match a typed number against them (bot.ChoiceNumbers: their line,
 // 1 the first, rows flattened — in every list, the rating levels too); earlier replies' choices
-// are listed without numbers. Buttons
+// are listed without numbers; an empty line goes before a choice that starts a group
+// (bot.Button.Gap). Buttons
 // that carry a command ("cmd:/rate") are shown as the command to send, unless the conversation
 // remembers them (Reply.Pick) and a number will do.
 func render(replies []bot.Reply, lang string) string {
@@ -38,6 +39,10 @@ func render(replies []bot.Reply, lang string) string {
 		for k, btn := range flat {
 			if b.Len() > 0 {
 				b.WriteByte('\n')
+				if btn.Gap && k > 0 {
+					// A new group (the bad levels): an empty line sets it apart; the numbers go on.
+					b.WriteByte('\n')
+				}
 			}
 			if cmd, ok := strings.CutPrefix(btn.Payload, "cmd:"); ok && !(i == last && r.Pick) {
 				// A one-tap action of another platform is shown as the command to send.

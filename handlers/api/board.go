@@ -150,15 +150,38 @@ func (b *Board) json(w http.ResponseWriter, r *http.Request) {
 // errNoCenter is the answer for a center code the board does not know.
 var errNoCenter = errors.New("api: board: no such center")
 
+// largeCookie remembers a visitor's 大字模式 on the board, which has no script.
+const largeCookie = "board_large"
+
+// largeText reads 大字模式 from ?large=1 or 0, remembering the choice in a cookie for a year, or
+// else from the cookie.
+func largeText(w http.ResponseWriter, r *http.Request) bool {
+	switch r.URL.Query().Get("large") {
+	case "1":
+		http.SetCookie(w, &http.Cookie{Name: largeCookie, Value: "1", Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		return true
+	case "0":
+		http.SetCookie(w, &http.Cookie{Name: largeCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		return false
+	}
+	c, err := r.Cookie(largeCookie)
+	return err == nil && c.Value == "1"
+}
+
 func (b *Board) page(w http.ResponseWriter, r *http.Request) {
 	lang := requestLang(r)
 	code := strings.ToUpper(strings.TrimSpace(r.PathValue("center")))
-	body, err := b.pages.get(r.Context(), lang+"|"+code, func(ctx context.Context) ([]byte, error) {
-		return b.render(ctx, lang, code)
+	large := largeText(w, r)
+	key := lang + "|" + code
+	if large {
+		key += "|large"
+	}
+	body, err := b.pages.get(r.Context(), key, func(ctx context.Context) ([]byte, error) {
+		return b.render(ctx, lang, code, large)
 	})
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Vary", "Accept-Language")
+	w.Header().Set("Vary", "Accept-Language, Cookie")
 	switch {
 	case errors.Is(err, errNoCenter):
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -188,7 +211,7 @@ func (b *Board) cacheHeaders(w http.ResponseWriter) {
 }
 
 // render builds the page of a center (code "" for all) in lang.
-func (b *Board) render(ctx context.Context, lang, code string) ([]byte, error) {
+func (b *Board) render(ctx context.Context, lang, code string, large bool) ([]byte, error) {
 	st, err := b.stats.get(ctx, "stats", b.loadStats)
 	if err != nil {
 		return nil, err
@@ -205,7 +228,7 @@ func (b *Board) render(ctx context.Context, lang, code string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := b.view(st, lang, center, ns)
+	v, err := b.view(st, lang, center, ns, large)
 	if err != nil {
 		return nil, err
 	}

@@ -3,18 +3,23 @@ package api
 import "html/template"
 
 // boardPage is the board: one self-contained page, its style inline (the Content-Security-Policy
-// allows nothing else) and no script. It is laid out for a phone first (one column, nothing
+// allows nothing else) and no script: 大字模式 is a link that the server remembers in a cookie. It is laid out for a phone first (one column, nothing
 // wider than the screen: tables wrap their cells, the chart scales to the column), widens to a
 // column of 52rem on a desktop, and prints on A4 without the navigation.
 var boardPage = template.Must(template.New("board").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8">
+<html lang="{{.Lang}}"{{if .Large}} class="large"{{end}}><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="color-scheme" content="light">
 <title>{{.Title}} · {{.Scope}}</title>
 <style>
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
-body{margin:0;font:16px/1.55 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#222;background:#f4f5f7;overflow-wrap:anywhere}
+html.large{font-size:150%}
+html.large td.n,html.large th.n{width:auto;white-space:normal}
+html.large main{padding:.5rem .3rem 1rem}
+html.large section{padding:.6rem .5rem}
+html.large th,html.large td{padding:.3rem .15rem}
+body{margin:0;font:1rem/1.55 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#222;background:#f4f5f7;overflow-wrap:anywhere}
 header{background:#b22222;color:#fff;padding:1rem 1rem .6rem}
 header .in{max-width:51rem;margin:0 auto}
 header h1{margin:0;font-size:1.3rem;line-height:1.3}
@@ -22,6 +27,10 @@ header .scope{margin:.2rem 0 .5rem;font-size:1rem;opacity:.95}
 nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.35rem}
 nav a{display:block;color:#fff;text-decoration:none;border:1px solid rgba(255,255,255,.6);border-radius:1rem;padding:.1rem .7rem;font-size:.9rem}
 nav a[aria-current]{background:#fff;color:#b22222;font-weight:bold}
+.tools{margin:0 0 .5rem}
+.tools a{display:inline-block;color:#fff;border:2px solid #fff;border-radius:1rem;padding:.2rem .8rem;text-decoration:none;min-height:2.75rem;line-height:2}
+.tools a[aria-pressed=true]{background:#fff;color:#b22222;font-weight:bold}
+a:focus-visible{outline:3px solid #f2a900;outline-offset:2px}
 main{max-width:52rem;margin:0 auto;padding:.5rem .6rem 1rem}
 section{background:#fff;border-radius:.6rem;padding:.8rem .9rem;margin:.7rem 0;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 h2{font-size:1.15rem;margin:0 0 .5rem;color:#b22222}
@@ -42,7 +51,7 @@ th.n:first-child,td.n:first-child{width:2.6rem}
 td small{display:block;color:#666;font-size:.8rem}
 tr.gap td{border-top:2px dashed #ccc}
 details summary{cursor:pointer;font-size:.9rem;color:#1b5fa8;margin:.3rem 0}
-.stars{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:.5rem}
+.stars{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(min(14rem,100%),1fr));gap:.5rem}
 .stars li{border:1px solid #f0c36d;background:#fffaf0;border-radius:.5rem;padding:.5rem .7rem}
 .stars b{display:block;font-size:1.05rem}
 .cols{display:grid;grid-template-columns:1fr;gap:0 1rem}
@@ -70,6 +79,7 @@ footer{max-width:52rem;margin:0 auto;padding:0 1rem 1.5rem;color:#666;font-size:
 <header><div class="in">
 <h1>{{.Title}}</h1>
 <p class="scope">{{.Scope}} · {{.Month}}</p>
+<p class="tools"><a href="?lang={{.Lang}}&amp;large={{if .Large}}0{{else}}1{{end}}" role="button" aria-pressed="{{.Large}}">{{.W.Large}}</a></p>
 <nav aria-label="{{.W.Nav}}"><ul>{{range .Centers}}<li><a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Name}}</a></li>{{end}}</ul></nav>
 </div></header>
 <main>

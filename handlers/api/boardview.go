@@ -78,7 +78,10 @@ func (b *Board) loadStats(ctx context.Context) (*boardStats, error) {
 
 // boardView fills the page template.
 type boardView struct {
-	Lang    string
+	Lang string
+	// Large is 大字模式: text half as large again, chosen with ?large=1 and remembered in a
+	// cookie (the page has no script).
+	Large   bool
 	W       map[string]string
 	Title   string
 	Scope   string
@@ -155,6 +158,7 @@ type boardStar struct {
 func boardWords(lang string, minN int, target string) map[string]string {
 	return map[string]string{
 		"Nav":           text.T(lang, "board.nav"),
+		"Large":         text.T(lang, "board.large"),
 		"AllCenters":    text.T(lang, "all_centers"),
 		"Satisfaction":  text.T(lang, "board.satisfaction"),
 		"GoodRate":      text.T(lang, "board.good_rate"),
@@ -189,12 +193,12 @@ func boardWords(lang string, minN int, target string) map[string]string {
 }
 
 // view builds the page of center (nil: all centers) in lang from the snapshot.
-func (b *Board) view(st *boardStats, lang string, center *models.Center, notices []Notice) (*boardView, error) {
+func (b *Board) view(st *boardStats, lang string, center *models.Center, notices []Notice, large bool) (*boardView, error) {
 	minN := b.o.MinRatings
 	this := st.months[boardMonths-1]
 	target := pct0(b.o.Target)
 	v := &boardView{
-		Lang: lang, W: boardWords(lang, minN, target), Title: text.T(lang, "board.title"),
+		Lang: lang, Large: large, W: boardWords(lang, minN, target), Title: text.T(lang, "board.title"),
 		Month:  text.MonthYear(lang, this.From.Year(), this.From.Month()),
 		Target: target, AllView: center == nil, Notices: notices,
 		Year:    text.Year(lang, this.From.Year()),

@@ -561,6 +561,8 @@ type Message struct {
 	PicURL       cdata    `xml:"PicUrl,omitempty"`
 	Event        cdata    `xml:"Event,omitempty"`
 	EventKey     cdata    `xml:"EventKey,omitempty"`
+	Format       cdata    `xml:"Format,omitempty"`
+	Recognition  cdata    `xml:"Recognition,omitempty"`
 	MsgID        int64    `xml:"MsgId,omitempty"`
 }
 
@@ -589,6 +591,13 @@ func (c *Client) Text(openID, text string, msgID int64) Message {
 func (c *Client) Image(openID, mediaID string, msgID int64) Message {
 	return Message{ToUserName: cdata(c.Account), FromUserName: cdata(openID), CreateTime: c.now().Unix(),
 		MsgType: "image", MediaID: cdata(mediaID), PicURL: "http://mmbiz.qpic.cn/fake", MsgID: msgID}
+}
+
+// Voice builds a voice message in AMR, with the text WeChat's speech recognition heard
+// (Recognition, for accounts that turned it on), or none when recognised is empty.
+func (c *Client) Voice(openID, mediaID, recognised string, msgID int64) Message {
+	return Message{ToUserName: cdata(c.Account), FromUserName: cdata(openID), CreateTime: c.now().Unix(),
+		MsgType: "voice", MediaID: cdata(mediaID), Format: "amr", Recognition: cdata(recognised), MsgID: msgID}
 }
 
 // Event builds an event; createTime tells retries of one event apart from a new one.

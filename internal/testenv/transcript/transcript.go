@@ -195,7 +195,7 @@ func (s *Screen) Offers(account, label string) bool {
 			continue
 		}
 		for _, c := range m.choices {
-			if c.Label == label {
+			if c.Label == label || bot.LabelWords(c.Label) == label {
 				return true
 			}
 		}
@@ -215,7 +215,7 @@ func (s *Screen) Find(t testing.TB, account, label string) (id, value string) {
 			continue
 		}
 		for _, c := range m.choices {
-			if c.Label == label {
+			if c.Label == label || bot.LabelWords(c.Label) == label {
 				return m.id, c.Value
 			}
 			seen = append(seen, c.Label)

@@ -26,6 +26,11 @@
   var photoBtn = document.getElementById('photo-btn');
   var photoInput = document.getElementById('photo');
   var restartBtn = document.getElementById('restart');
+  var largeBtn = document.getElementById('large');
+  var live = document.getElementById('live');
+  var SVG = 'http://www.w3.org/2000/svg';
+  // LARGE_KEY remembers 大字模式 in this browser, across reloads and visits.
+  var LARGE_KEY = 'windowbot.large';
 
   // Requests go one after another so replies appear in the order things were sent.
   var queue = Promise.resolve();
@@ -73,11 +78,12 @@
       node.setAttribute('data-pressed', '1');
       buttonsOf(node).forEach(function (b) {
         b.disabled = true;
-        if (b.textContent === m.pressed) b.classList.add('chosen');
+        if (b.getAttribute('data-label') === m.pressed) b.classList.add('chosen');
       });
     }
     append(node);
     if (m.buttons && m.buttons.length) lastButtons = node;
+    photoBtn.hidden = !m.accepts_photo;
   }
 
   // loadHistory shows the conversation so far and the pushes that waited for the page; it
@@ -100,6 +106,66 @@
     return append(li);
   }
 
+  // MARKS are the signs a label from the server may begin with (a chosen option's tick, a
+  // level's stars); the page shows them in its own way beside the words.
+  var MARKS = /^[\u221a\u2705\u2605\u2606 ]+/;
+
+  // face draws the face of a rating level: the mouth curves up for the good levels, is flat for
+  // 基本满意 and turns down for the bad ones. It is decoration beside the stars and the word.
+  function face(level) {
+    var s = document.createElementNS(SVG, 'svg');
+    s.setAttribute('viewBox', '0 0 24 24');
+    s.setAttribute('aria-hidden', 'true');
+    s.setAttribute('focusable', 'false');
+    s.setAttribute('class', 'face');
+    var mouth = { 5: 'M7 13.5q5 5 10 0', 4: 'M8 14q4 3 8 0', 3: 'M8 15h8', 2: 'M8 16q4-3 8 0', 1: 'M7 17q5-5 10 0' }[level];
+    [['circle', { cx: 12, cy: 12, r: 10.5, fill: 'none', stroke: 'currentColor', 'stroke-width': 2 }],
+     ['circle', { cx: 8.5, cy: 9.5, r: 1.5, fill: 'currentColor' }],
+     ['circle', { cx: 15.5, cy: 9.5, r: 1.5, fill: 'currentColor' }],
+     ['path', { d: mouth, fill: 'none', stroke: 'currentColor', 'stroke-width': 2, 'stroke-linecap': 'round' }]
+    ].forEach(function (p) {
+      var e = document.createElementNS(SVG, p[0]);
+      Object.keys(p[1]).forEach(function (k) { e.setAttribute(k, p[1][k]); });
+      s.appendChild(e);
+    });
+    return s;
+  }
+
+  // choiceButton shows one choice: a rating level with its colour, face, stars and word; an
+  // option of a checklist with a box that is ticked, and the word 已选, when it is chosen; else
+  // the label as it is. data-label keeps the label the server knows it by.
+  function choiceButton(b, multi) {
+    var bt = el('button', 'choice');
+    bt.type = 'button';
+    bt.setAttribute('data-label', b.label);
+    var words = b.label.replace(MARKS, '') || b.label;
+    var mark = b.label.slice(0, b.label.length - words.length).trim();
+    if (b.level) {
+      bt.classList.add('level', 'lvl-' + b.level);
+      bt.appendChild(face(b.level));
+      var st = el('span', 'stars', mark);
+      st.setAttribute('aria-hidden', 'true');
+      bt.appendChild(st);
+      bt.appendChild(el('span', 'words', words));
+      return bt;
+    }
+    if (multi && b.payload.slice(-5) !== ':done') {
+      bt.classList.add('check');
+      bt.setAttribute('aria-pressed', b.on ? 'true' : 'false');
+      var box = el('span', 'box');
+      box.setAttribute('aria-hidden', 'true');
+      bt.appendChild(box);
+      bt.appendChild(el('span', 'words', words));
+      if (b.on) {
+        bt.classList.add('on');
+        bt.appendChild(el('span', 'badge', t.chosen));
+      }
+      return bt;
+    }
+    bt.appendChild(el('span', 'words', b.label));
+    return bt;
+  }
+
   function botMessage(r) {
     var li = el('li', 'msg bot');
     li.tabIndex = -1;
@@ -110,10 +176,15 @@
       box.setAttribute('role', 'group');
       box.setAttribute('aria-label', r.text ? r.text.split('\n')[0].slice(0, 80) : t.choices);
       rows.forEach(function (row) {
+        if (row.length && row[0].gap) {
+          // The bad levels are set apart from the good ones by a line and space.
+          var sep = el('div', 'sep');
+          sep.setAttribute('aria-hidden', 'true');
+          box.appendChild(sep);
+        }
         var rowEl = el('div', 'row');
         row.forEach(function (b) {
-          var bt = el('button', 'choice', b.label);
-          bt.type = 'button';
+          var bt = choiceButton(b, r.multi);
           bt.addEventListener('click', function () { press(li, bt, b, r.id); });
           rowEl.appendChild(bt);
         });
@@ -123,6 +194,14 @@
       li.classList.add('has-choices');
     }
     return li;
+  }
+
+  // announce reads a bot message out to screen readers, through the live region: the page's
+  // own list is not one, so the visitor's words are not read back to them.
+  function announce(text) {
+    if (!text) return;
+    live.textContent = '';
+    setTimeout(function () { live.textContent = text; }, 50);
   }
 
   function buttonsOf(li) {
@@ -164,7 +243,9 @@
   function render(replies, ctx) {
     var edited = null;
     var last = null;
+    var said = [];
     replies.forEach(function (r) {
+      if (r.text) said.push(r.text);
       var node = botMessage(r);
       if (r.edit && lastButtons && lastButtons.isConnected) {
         lastButtons.replaceWith(node);
@@ -176,6 +257,8 @@
       }
       last = node;
     });
+    announce(said.join('\n'));
+    if (!ctx.poll && replies.length) photoBtn.hidden = !replies[replies.length - 1].accepts_photo;
     if (!ctx.from || !last) return;
     // After a press the pressed button is gone or disabled: keep the visitor where they were in a
     // multi-select, else take them to the next choices, else to the new message itself.
@@ -227,7 +310,7 @@
     fetch(api('inbox'), { credentials: 'same-origin' }).then(readJSON).then(function (data) {
       var replies = data.replies || [];
       replies.forEach(function (r) { r.edit = false; });
-      render(replies, {});
+      render(replies, { poll: true });
     }).catch(function () {
       // A missed poll is retried at the next tick; no need to alarm the visitor.
     }).then(function () { polling = false; });
@@ -285,6 +368,21 @@
     return start;
   }
 
+  // setLarge switches 大字模式 (text and controls half as large again) and remembers it.
+  function setLarge(on) {
+    root.classList.toggle('large', on);
+    largeBtn.setAttribute('aria-pressed', on ? 'true' : 'false');
+    try {
+      if (on) localStorage.setItem(LARGE_KEY, '1'); else localStorage.removeItem(LARGE_KEY);
+    } catch (e) {
+      // Storage refused (private mode): large text for this page only.
+    }
+  }
+
+  function largeStored() {
+    try { return localStorage.getItem(LARGE_KEY) === '1'; } catch (e) { return false; }
+  }
+
   function setup() {
     var title = root.getAttribute('data-title') || t.title;
     root.lang = lang;
@@ -293,11 +391,13 @@
     document.getElementById('subtitle').textContent = t.subtitle;
     document.getElementById('text-label').textContent = t.inputLabel;
     document.getElementById('photo-label').textContent = t.photo;
-    photoBtn.title = t.photo;
+    largeBtn.textContent = t.large;
+    largeBtn.hidden = false;
+    setLarge(largeStored());
+    largeBtn.addEventListener('click', function () { setLarge(!root.classList.contains('large')); });
     log.setAttribute('aria-label', t.transcript);
     input.placeholder = t.placeholder;
     sendBtn.textContent = t.send;
-    photoBtn.hidden = false;
     restartBtn.textContent = t.restart;
     restartBtn.hidden = false;
     restartBtn.addEventListener('click', restart);
