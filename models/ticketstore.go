@@ -202,6 +202,9 @@ func (s *Store) Transition(ctx context.Context, no string, c Change) (*Ticket, *
 				return err
 			}
 		}
+		if err := reportOutcome(tx, &t, ev); err != nil {
+			return err
+		}
 		return s.queueNotices(tx, &t, ev, c.At, len(c.Photos))
 	})
 	if err != nil {
