@@ -71,6 +71,9 @@ type Config struct {
 	Staff    Staff    `yaml:"staff"`
 	Board    Board    `yaml:"board"`
 	Posters  Posters  `yaml:"posters"`
+	Cases    Cases    `yaml:"cases"`
+	SMS      SMS      `yaml:"sms"`
+	Report   Report   `yaml:"report"`
 }
 
 // Posters configures what windowbot prints and pictures: the QR posters' hotlines and size, and
@@ -390,6 +393,9 @@ func Default() Config {
 		Staff:   Staff{InviteValidity: 72 * time.Hour},
 		Board:   Board{CacheTTL: time.Minute},
 		Posters: Posters{Size: "a4", ServiceLine: "12345", StarsPerCenter: 1, RunnersUp: 2, YearlyStars: 10},
+		Cases:   Cases{ExpiryDays: 15, ReminderAfter: 24 * time.Hour},
+		SMS:     SMS{Rate: 10},
+		Report:  Report{Auth: "bearer", Timeout: 15 * time.Second},
 	}
 }
 
@@ -472,6 +478,10 @@ func (c Config) Redacted() Config {
 	out.Calendar.Holidays = slices.Clone(c.Calendar.Holidays)
 	out.TrustedProxies = slices.Clone(c.TrustedProxies)
 	out.Calendar.Workdays = slices.Clone(c.Calendar.Workdays)
+	out.SMS.Templates, out.SMS.TemplateParams = maps.Clone(c.SMS.Templates), maps.Clone(c.SMS.TemplateParams)
+	rm := &out.Report.Mapping
+	rm.Centers, rm.Windows, rm.Channels = maps.Clone(rm.Centers), maps.Clone(rm.Windows), maps.Clone(rm.Channels)
+	rm.Levels, rm.Aspects, rm.Results = maps.Clone(rm.Levels), maps.Clone(rm.Aspects), maps.Clone(rm.Results)
 	for _, e := range EnvVars() {
 		if !e.Secret {
 			continue

@@ -444,7 +444,7 @@ func TestValidate(t *testing.T) {
 			c.WeChat.Templates = map[string]string{"ticket_status": "TPL", "monthly_stars": "TPL-2"}
 		}, want: `configs: WINDOWBOT_WECHAT_TEMPLATES (wechat.templates): "monthly_stars" is not a kind of notice; use ` +
 			`ticket_new, ticket_status, rerate_invite, ticket_alert, rectification_notice, deadline_reminder, daily_digest, ` +
-			`rerate_reminder, monthly_star, monthly_report, yearly_ranking, or default for every kind without its own`},
+			`rerate_reminder, monthly_star, monthly_report, yearly_ranking, case_invite, case_reminder, or default for every kind without its own`},
 		{name: "holiday not a date", modify: func(c *Config) { c.Calendar.Holidays = []string{"2026-13-01"} },
 			want: `configs: WINDOWBOT_CALENDAR_HOLIDAYS (calendar.holidays): "2026-13-01" is not a date written 2006-01-02`},
 		{name: "worked day on a weekday", modify: func(c *Config) { c.Calendar.Workdays = []string{"2026-11-24"} },

@@ -29,7 +29,7 @@ type EnvVar struct {
 // Maps (WINDOWBOT_WECHAT_TEMPLATES, WINDOWBOT_TICKETS_CATEGORY_DAYS) take comma-separated
 // key=value pairs, lists (WINDOWBOT_CALENDAR_HOLIDAYS) comma-separated items.
 func EnvVars() []EnvVar {
-	return []EnvVar{
+	return append([]EnvVar{
 		{Name: "WINDOWBOT_DATABASE_URL", Key: "database_url", field: func(c *Config) any { return &c.DatabaseURL }},
 		{Name: "WINDOWBOT_DATABASE_READ_URL", Key: "database.read_url", field: func(c *Config) any { return &c.Database.ReadURL }},
 		{Name: "WINDOWBOT_DATABASE_READ_MAX_LAG", Key: "database.read_max_lag", field: func(c *Config) any { return &c.Database.ReadMaxLag }},
@@ -117,7 +117,7 @@ func EnvVars() []EnvVar {
 		{Name: "WINDOWBOT_POSTERS_STARS_PER_CENTER", Key: "posters.stars_per_center", field: func(c *Config) any { return &c.Posters.StarsPerCenter }},
 		{Name: "WINDOWBOT_POSTERS_RUNNERS_UP", Key: "posters.runners_up", field: func(c *Config) any { return &c.Posters.RunnersUp }},
 		{Name: "WINDOWBOT_POSTERS_YEARLY_STARS", Key: "posters.yearly_stars", field: func(c *Config) any { return &c.Posters.YearlyStars }},
-	}
+	}, caseEnvVars()...)
 }
 
 // envVarByKey finds the table entry of a YAML key.

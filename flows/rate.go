@@ -53,6 +53,10 @@ type RateState struct {
 	// Comment is the comment as typed so far: at the comment step, and text typed at the
 	// checklists before it.
 	Comment Gathered `json:"comment,omitzero"`
+	// CaseID is the service case whose invitation the citizen followed (一事一评), CaseNo its
+	// number; the rating records the case and names its staff member.
+	CaseID *uint  `json:"case_id,omitempty"`
+	CaseNo string `json:"case_no,omitempty"`
 }
 
 // name records s as the staff member the rating is about.
@@ -86,6 +90,9 @@ func NewRate(store *models.Store, loc *time.Location, periodDays int) Flow {
 // number from a staff member's own link, or empty to choose a window.
 func (f *rate) Start(ctx context.Context, t *Turn, st *RateState, arg string) ([]bot.Reply, error) {
 	*st = RateState{}
+	if token, ok := strings.CutPrefix(arg, models.CaseLinkPrefix); ok {
+		return f.startWithCase(ctx, t, st, token)
+	}
 	if no, ok := strings.CutPrefix(arg, models.StaffLinkPrefix); ok {
 		return f.startWithStaff(ctx, t, st, no)
 	}
@@ -386,6 +393,52 @@ func (f *rate) startWithStaff(ctx context.Context, t *Turn, st *RateState, no st
 	return append([]bot.Reply{{Text: t.T("staff_unknown", "StaffNo", models.Truncate(no, 40))}}, out...), nil
 }
 
+// startWithCase begins rating the case of an invitation token: its window and its staff
+// member, without asking who served. A case is rated once, whatever the citizen rated today.
+func (f *rate) startWithCase(ctx context.Context, t *Turn, st *RateState, token string) ([]bot.Reply, error) {
+	c, err := f.store.CaseByToken(ctx, token)
+	if errors.Is(err, models.ErrNotFound) {
+		out, err := f.choosePlace(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		return append([]bot.Reply{{Text: t.T("case_unknown")}}, out...), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("flows: rate: %w", err)
+	}
+	if c.Rated {
+		t.End()
+		return []bot.Reply{{Text: t.T("case_rated")}}, nil
+	}
+	if t.Now.After(c.ExpiresAt) {
+		t.End()
+		return []bot.Reply{{Text: t.T("case_expired"), Buttons: StartButtons(t)}}, nil
+	}
+	if own, err := f.ownWindow(ctx, t, c.WindowID); err != nil {
+		return nil, err
+	} else if own {
+		t.End()
+		return []bot.Reply{{Text: t.T("own_window")}}, nil
+	}
+	if err := f.store.OpenCase(ctx, c.ID, t.Citizen.ID); err != nil {
+		return nil, fmt.Errorf("flows: rate: %w", err)
+	}
+	id := c.ID
+	*st = RateState{WindowCode: c.Window.Code, WindowID: c.WindowID, WindowName: c.Window.Place(), CaseID: &id}
+	if c.CaseNo != nil {
+		st.CaseNo = *c.CaseNo
+	}
+	if c.Staff != nil {
+		st.name(c.Staff)
+	}
+	matter := ""
+	if c.MatterName != "" {
+		matter = t.T("case_matter", "Matter", c.MatterName)
+	}
+	return append([]bot.Reply{{Text: t.T("case_intro", "Window", st.WindowName, "Matter", matter)}}, askLevel(t, st)...), nil
+}
+
 // chooseWindow checks a window code and, if it can be rated, asks who served the citizen (or
 // names staff, the person of a personal link) and then the level.
 func (f *rate) chooseWindow(ctx context.Context, t *Turn, st *RateState, code string, staff *models.Staff) ([]bot.Reply, error) {
@@ -539,6 +592,7 @@ func (f *rate) finish(ctx context.Context, t *Turn, st *RateState, comment strin
 		Comment:   comment,
 		Channel:   string(t.In.Platform),
 		CreatedAt: t.Now,
+		CaseID:    st.CaseID,
 	}
 	if models.Level(st.Level).Bad() {
 		r.TicketDescription = describeBadReview(st.Aspects, comment)
@@ -551,6 +605,12 @@ func (f *rate) finish(ctx context.Context, t *Turn, st *RateState, comment strin
 	case errors.Is(err, models.ErrOwnWindow):
 		t.End()
 		return []bot.Reply{{Text: t.T("own_window")}}, nil
+	case errors.Is(err, models.ErrCaseRated):
+		t.End()
+		return []bot.Reply{{Text: t.T("case_rated")}}, nil
+	case errors.Is(err, models.ErrCaseExpired):
+		t.End()
+		return []bot.Reply{{Text: t.T("case_expired"), Buttons: StartButtons(t)}}, nil
 	case errors.Is(err, models.ErrBanned):
 		t.End()
 		return []bot.Reply{{Text: t.T("banned")}}, nil
@@ -567,6 +627,9 @@ func (f *rate) finish(ctx context.Context, t *Turn, st *RateState, comment strin
 		staffLine = t.T("thanks_staff_gone", "Staff", st.StaffName)
 	}
 	msg := t.T("thanks", "Window", st.WindowName, "StaffLine", staffLine, "Level", text.Level(t.Lang, st.Level))
+	if st.CaseNo != "" {
+		msg += t.T("thanks_case", "No", st.CaseNo)
+	}
 	if len(st.Aspects) > 0 {
 		msg += t.T("thanks_aspects", "Aspects", joinLabels(t.Lang, st.Aspects, models.IsProblem, text.Aspect))
 	}

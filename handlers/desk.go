@@ -41,6 +41,11 @@ type DeskOptions struct {
 	MinRatings int
 	// PageSize is how many rows a list shows at once (default 10).
 	PageSize int
+	// Invitations draws the QR code of /invite; nil answers that none can be made.
+	Invitations Invitations
+	// CaseExpiryDays is how long an invitation of /invite stays valid (default
+	// models.DefaultCaseExpiryDays).
+	CaseExpiryDays int
 }
 
 // Limits of what staff and supervisors type.
@@ -52,6 +57,12 @@ const (
 	maxRank          = 50
 	callbackDataSize = 64 // Telegram's limit on a button's payload
 )
+
+// SetInvitations sets what draws /invite's QR codes, once the channels that make their links
+// exist, and how long those invitations stay valid. Call it before the desk serves.
+func (d *Desk) SetInvitations(inv Invitations, expiryDays int) {
+	d.o.Invitations, d.o.CaseExpiryDays = inv, expiryDays
+}
 
 // Desk runs the commands of staff and supervisors in chat: binding, their tickets, statistics
 // and supervision. Every command checks the account's role and scope first.
@@ -165,6 +176,7 @@ var deskCommands = map[string]deskCommand{
 	"plan":    {boundRole, (*Desk).plan},
 	"done":    {boundRole, (*Desk).done},
 	"mystats": {staffRole, (*Desk).mystats},
+	"invite":  {staffRole, (*Desk).invite},
 
 	"approve":  {supRole, (*Desk).approve},
 	"sendback": {supRole, (*Desk).sendback},
@@ -190,7 +202,8 @@ var deskKeywords = map[string]string{
 	"待办": "todo", "我的待办": "todo",
 	"更多": "more", "下一页": "more",
 	"我的统计": "mystats",
-	"统计":   "stats", "逾期": "overdue", "排名": "rank", "服务之星": "star",
+	"邀评":   "invite", "亮码评价": "invite",
+	"统计": "stats", "逾期": "overdue", "排名": "rank", "服务之星": "star",
 	"解绑": "unbind", "解除绑定": "unbind",
 }
 

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"windowbot/bot"
+	"windowbot/bot/poster"
 	"windowbot/flows"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
@@ -79,7 +80,8 @@ func fuzzRouter(store *models.Store, st flows.State, clk *testenv.Clock) *handle
 	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, SessionTTL: 30 * time.Minute},
 		flows.CitizenFlows(store, st, testenv.Shanghai, 1, 30*time.Minute)...)
 	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: models.NewPseudonyms([]byte("test secret")),
-		Target: 0.95, MinRatings: 3, PageSize: 5})
+		Target: 0.95, MinRatings: 3, PageSize: 5,
+		Invitations: poster.CounterQR{Links: poster.CaseLinker{PublicURL: "https://hall.example.cn"}}})
 	return handlers.NewRouter(eng, nil, handlers.WithDesk(desk), handlers.WithSubscriptions(store))
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"windowbot/bot"
+	"windowbot/bot/poster"
 	"windowbot/flows"
 	"windowbot/handlers"
 	"windowbot/internal/testenv"
@@ -54,7 +55,8 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Cloc
 	logs := &testenv.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	refs := models.NewPseudonyms([]byte("test secret"))
-	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: refs, Logger: logger, Target: 0.95, MinRatings: 3, PageSize: 5})
+	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Pseudonyms: refs, Logger: logger, Target: 0.95, MinRatings: 3, PageSize: 5,
+		Invitations: poster.CounterQR{Links: poster.CaseLinker{PublicURL: "https://hall.example.cn"}}})
 	return &rig{t: t, store: store, state: st, clock: clk, refs: refs, logs: logs,
 		router: handlers.NewRouter(eng, logger, handlers.WithDesk(desk), handlers.WithSubscriptions(store))}
 }

@@ -197,7 +197,8 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		if cmd.Name == "appeal" && (acct.role() == models.RoleStaff || acct.role() == models.RoleLead) {
 			return r.desk.staffAppeal(ctx, &call{t: t, acct: acct, name: cmd.Name, args: cmd.Args})
 		}
-		deepLink := strings.HasPrefix(cmd.Args, "w_") || strings.HasPrefix(cmd.Args, models.StaffLinkPrefix)
+		deepLink := strings.HasPrefix(cmd.Args, "w_") || strings.HasPrefix(cmd.Args, models.StaffLinkPrefix) ||
+			strings.HasPrefix(cmd.Args, models.CaseLinkPrefix)
 		if cmd.Name == "rate" || cmd.Name == "complain" || (cmd.Name == "start" && deepLink) {
 			banned, err := r.desk.banned(ctx, t.Citizen.ID)
 			if err != nil {
@@ -218,6 +219,11 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 			return t.Start(ctx, flows.RateFlowName, code)
 		}
 		if strings.HasPrefix(cmd.Args, models.StaffLinkPrefix) {
+			return t.Start(ctx, flows.RateFlowName, cmd.Args)
+		}
+		// /start c_<token>: a case's rating invitation (一事一评), from the web ?c= link, the
+		// Telegram deep link, a WeChat temporary QR code or a staff member's /invite.
+		if strings.HasPrefix(cmd.Args, models.CaseLinkPrefix) {
 			return t.Start(ctx, flows.RateFlowName, cmd.Args)
 		}
 		t.End()

@@ -94,6 +94,10 @@ type Rating struct {
 	Comment  string `gorm:"size:2000"`
 	Channel  string `gorm:"size:20;not null"`
 	Excluded bool   `gorm:"not null;default:false;index:idx_rating_time_cover,priority:5"`
+	// CaseID is the service case the rating was invited for (一事一评); nil for a rating without
+	// one. Unique: one case, one rating.
+	CaseID *uint `gorm:"uniqueIndex:idx_rating_case"`
+	Case   *Case
 	// CreatedAt is the moment of rating; indexes serve per-window periods, the one-per-day rule
 	// and (idx_rating_time_cover, migration 4) the period tallies of rankings and the star.
 	CreatedAt time.Time `gorm:"not null;index:idx_rating_window_time,priority:2;index:idx_rating_citizen_window,priority:3;index:idx_rating_time_cover,priority:1"`

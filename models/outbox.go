@@ -47,6 +47,10 @@ const (
 	KindMonthlyReport = "monthly_report"
 	// KindYearlyRanking, to supervisors and the staff of the ranked windows: 十佳/十差 of the year.
 	KindYearlyRanking = "yearly_ranking"
+	// KindCaseInvite, to the citizen of a finished case (by SMS): please rate it (一事一评).
+	KindCaseInvite = "case_invite"
+	// KindCaseReminder, to the citizen of a case not rated yet: the one reminder.
+	KindCaseReminder = "case_reminder"
 )
 
 // PushKinds returns every push kind, in the order the example configuration lists them.
@@ -54,7 +58,7 @@ func PushKinds() []string {
 	return []string{
 		KindTicketNew, KindTicketStatus, KindRerateInvite, KindTicketAlert, KindRectificationNotice,
 		KindDeadlineReminder, KindDailyDigest, KindRerateReminder, KindMonthlyStar, KindMonthlyReport,
-		KindYearlyRanking,
+		KindYearlyRanking, KindCaseInvite, KindCaseReminder,
 	}
 }
 

@@ -199,7 +199,11 @@ type RatingRow struct {
 	// StaffNo and StaffName name the staff member rated, empty when the rating names nobody.
 	StaffNo   string
 	StaffName string
-	CreatedAt time.Time
+	// CaseNo and MatterName are the service case the rating was invited for; CaseNo is empty for
+	// a rating without one (or through a counter invitation without a case number).
+	CaseNo     string
+	MatterName string
+	CreatedAt  time.Time
 }
 
 // RatingFilter selects ratings for reports. Zero fields select everything; excluded ratings are
@@ -227,7 +231,8 @@ func (s *Store) ratingRows(ctx context.Context, f RatingFilter) *gorm.DB {
 		Joins("JOIN windows ON windows.id = ratings.window_id").
 		Joins("JOIN centers ON centers.id = windows.center_id").
 		Joins("LEFT JOIN tickets ON tickets.rating_id = ratings.id").
-		Joins("LEFT JOIN staffs ON staffs.id = ratings.staff_id")
+		Joins("LEFT JOIN staffs ON staffs.id = ratings.staff_id").
+		Joins("LEFT JOIN cases ON cases.id = ratings.case_id")
 	if f.StaffID != nil {
 		q = q.Where("ratings.staff_id = ?", *f.StaffID)
 	}
@@ -260,7 +265,8 @@ func (s *Store) Ratings(ctx context.Context, f RatingFilter) ([]RatingRow, error
 	q := s.ratingRows(ctx, f).Select("ratings.id, ratings.window_id, windows.code AS window_code, windows.name AS window_name, " +
 		"centers.code AS center_code, ratings.citizen_id, ratings.staff_id, ratings.level, ratings.aspects, ratings.praise, " +
 		"ratings.comment, ratings.channel, ratings.excluded, COALESCE(tickets.no, '') AS ticket_no, " +
-		"COALESCE(tickets.state, '') AS ticket_state, COALESCE(staffs.staff_no, '') AS staff_no, COALESCE(staffs.name, '') AS staff_name, ratings.created_at").
+		"COALESCE(tickets.state, '') AS ticket_state, COALESCE(staffs.staff_no, '') AS staff_no, COALESCE(staffs.name, '') AS staff_name, " +
+		"COALESCE(cases.case_no, '') AS case_no, COALESCE(cases.matter_name, '') AS matter_name, ratings.created_at").
 		Order("ratings.created_at, ratings.id")
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)

@@ -366,7 +366,8 @@ func (s *Store) StaffOfWindow(ctx context.Context, windowID uint) ([]Staff, erro
 }
 
 // RatedSince reports whether the citizen rated the window at or after since. Excluded ratings
-// count: an upheld appeal does not give the citizen another vote.
+// count: an upheld appeal does not give the citizen another vote. A rating through a case
+// invitation does not: it is counted once per case instead.
 func (s *Store) RatedSince(ctx context.Context, citizenID, windowID uint, since time.Time) (bool, error) {
 	ok, err := ratedSince(s.db.WithContext(ctx), citizenID, windowID, since)
 	if err != nil {
@@ -378,7 +379,7 @@ func (s *Store) RatedSince(ctx context.Context, citizenID, windowID uint, since 
 func ratedSince(db *gorm.DB, citizenID, windowID uint, since time.Time) (bool, error) {
 	var n int64
 	err := db.Model(&Rating{}).
-		Where("citizen_id = ? AND window_id = ? AND created_at >= ?", citizenID, windowID, since.UTC()).
+		Where("citizen_id = ? AND window_id = ? AND created_at >= ? AND case_id IS NULL", citizenID, windowID, since.UTC()).
 		Limit(1).Count(&n).Error
 	return n > 0, err
 }
@@ -386,7 +387,9 @@ func ratedSince(db *gorm.DB, citizenID, windowID uint, since time.Time) (bool, e
 // CreateRating inserts r after its checks, all in one transaction: ErrNotFound if the citizen or
 // the window does not exist, ErrBanned if a ban is in force on the citizen, ErrOwnWindow if the
 // citizen is bound to a staff record of r.WindowID, ErrAlreadyRated if the citizen rated
-// r.WindowID at or after since. A bad review (levels 1–2) opens its ticket in the same
+// r.WindowID at or after since. A rating through a case (r.CaseID) skips that last check and
+// gets ErrCaseRated instead when the case has its rating, ErrCaseExpired past the invitation's
+// expiry; it names the case's staff member. A bad review (levels 1–2) opens its ticket in the same
 // transaction; r.Ticket is set to it. The ticket names the staff member the rating names, and is
 // routed by TicketRules.Routing: never to the person it names.
 //
@@ -431,14 +434,18 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 				return ErrOwnWindow
 			}
 		}
-		rated, err := ratedSince(tx, r.CitizenID, r.WindowID, since)
-		if err != nil {
+		if r.CaseID != nil {
+			// 一事一评: the case is rated once, by its staff member, whatever else the citizen
+			// rated today.
+			if err := caseForRating(tx, r); err != nil {
+				return err
+			}
+		} else if rated, err := ratedSince(tx, r.CitizenID, r.WindowID, since); err != nil {
 			return err
-		}
-		if rated {
+		} else if rated {
 			return ErrAlreadyRated
 		}
-		if r.StaffID != nil {
+		if r.StaffID != nil && r.CaseID == nil {
 			// FOR SHARE: an import moving this staff member at the same moment waits until the
 			// rating is stored, which then names them while they still worked here.
 			var st Staff
@@ -453,6 +460,10 @@ func (s *Store) CreateRating(ctx context.Context, r *Rating, since time.Time) er
 			}
 		}
 		if err := tx.Create(r).Error; err != nil {
+			return err
+		}
+		// The provincial platform hears of every rating, once (docs/reporting.md).
+		if err := queueReport(tx, &ReportRecord{Type: ReportEvaluation, RatingID: r.ID, At: r.CreatedAt}); err != nil {
 			return err
 		}
 		if !Level(r.Level).Bad() {

@@ -209,6 +209,9 @@ func (s *Store) Transition(ctx context.Context, no string, c Change) (*Ticket, *
 				return err
 			}
 		}
+		if err := reportOutcome(tx, &t, ev); err != nil {
+			return err
+		}
 		return s.queueNotices(tx, &t, ev, c.At, len(c.Photos), nil)
 	})
 	if err != nil {

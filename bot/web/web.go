@@ -212,6 +212,7 @@ type pageData struct {
 	MaxText     int
 	WindowCode  string
 	StaffNo     string
+	CaseToken   string
 }
 
 // pageTexts are the words of the page's script in one language.
@@ -267,7 +268,7 @@ func (c *Chat) servePage(w http.ResponseWriter, r *http.Request) {
 	d := pageData{Lang: lang, Title: c.title, CustomTitle: c.title, Version: c.version,
 		Noscript: text.T(lang, "web.page.noscript"), Texts: c.texts[lang], MaxPhoto: models.MaxPhotoBytes,
 		MaxText: models.MaxDescriptionRunes, WindowCode: models.WindowCodePattern.String(),
-		StaffNo: models.StaffLinkPattern.String()}
+		StaffNo: models.StaffLinkPattern.String(), CaseToken: models.CaseTokenPattern.String()}
 	if d.Title == "" {
 		d.Title = text.T(lang, "web.title")
 	}
@@ -605,6 +606,9 @@ func validStart(text string) (bool, string) {
 	if no, ok := strings.CutPrefix(arg, "s_"); ok && !ValidStaffNo(no) {
 		return false, "bad_staff_no"
 	}
+	if token, ok := strings.CutPrefix(arg, models.CaseLinkPrefix); ok && !models.CaseTokenPattern.MatchString(token) {
+		return false, "bad_case_token"
+	}
 	return true, ""
 }
 
@@ -783,6 +787,7 @@ var errorTexts = map[string]string{
 	"empty":                  "web.error.empty",
 	"bad_window_code":        "web.error.bad_window_code",
 	"bad_staff_no":           "web.error.bad_staff_no",
+	"bad_case_token":         "web.error.bad_case_token",
 	"bad_multipart":          "web.error.bad_multipart",
 	"no_photo":               "web.error.no_photo",
 	"not_an_image":           "web.error.not_an_image",

@@ -106,8 +106,14 @@ func startCommand(scene string) string {
 	if no, ok := strings.CutPrefix(scene, models.StaffLinkPrefix); ok && models.StaffLinkPattern.MatchString(no) {
 		return "/start " + scene
 	}
+	if token, ok := strings.CutPrefix(scene, models.CaseLinkPrefix); ok && models.CaseTokenPattern.MatchString(token) {
+		return "/start " + scene
+	}
 	return "/start"
 }
+
+// CaseScene returns the QR scene string of a case's rating invitation: "c_" and its token.
+func CaseScene(token string) string { return models.CaseLinkPrefix + token }
 
 // Scene returns the QR scene string of a window: "w_" and its code.
 func Scene(windowCode string) string { return scenePrefix + windowCode }

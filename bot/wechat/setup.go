@@ -2,7 +2,9 @@ package wechat
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/silenceper/wechat/v2/officialaccount/basic"
 	"github.com/silenceper/wechat/v2/officialaccount/menu"
@@ -44,6 +46,24 @@ func (a *Adapter) StaffQRCodeURL(ctx context.Context, staffNo string) (string, e
 		return "", fmt.Errorf("wechat: QR code: staff number %q cannot be put in a QR scene (A-Z a-z 0-9 _ -, at most 40)", staffNo)
 	}
 	return a.qrCode(ctx, StaffScene(staffNo), "staff member "+staffNo)
+}
+
+// CaseQRCodeURL creates a temporary parametric QR code (QR_STR_SCENE) of a case's rating
+// invitation, scene "c_<token>", valid for expire (WeChat keeps temporary codes 30 days at most):
+// scanning it follows the account if needed and opens the rating of that case.
+func (a *Adapter) CaseQRCodeURL(ctx context.Context, token string, expire time.Duration) (string, error) {
+	if !models.CaseTokenPattern.MatchString(token) {
+		return "", fmt.Errorf("wechat: QR code: %q is not an invitation token", token)
+	}
+	expire = min(max(expire, time.Minute), 30*24*time.Hour)
+	var t basic.Ticket
+	if err := a.api.call(ctx, "/cgi-bin/qrcode/create", basic.NewTmpQrRequest(expire, CaseScene(token)), &t); err != nil {
+		return "", fmt.Errorf("wechat: QR code of an invitation: %w", err)
+	}
+	if t.URL == "" {
+		return "", errors.New("wechat: QR code of an invitation: answer without url")
+	}
+	return t.URL, nil
 }
 
 func (a *Adapter) qrCode(ctx context.Context, scene, what string) (string, error) {

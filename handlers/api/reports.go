@@ -632,6 +632,9 @@ type RatingJSON struct {
 	// StaffNo and StaffName are the staff member rated, when the citizen named one.
 	StaffNo   string `json:"staff_no,omitempty"`
 	StaffName string `json:"staff_name,omitempty"`
+	// CaseNo and MatterName are the service case the rating was invited for (一事一评).
+	CaseNo     string `json:"case_no,omitempty"`
+	MatterName string `json:"matter_name,omitempty"`
 
 	// at is the rating's time, for the CSV.
 	at time.Time
@@ -654,7 +657,7 @@ func (a *Admin) ratingJSON(r models.RatingRow) RatingJSON {
 	return RatingJSON{ID: r.ID, CreatedAt: a.stamp(r.CreatedAt), CenterCode: r.CenterCode, WindowCode: r.WindowCode,
 		WindowName: r.WindowName, Level: r.Level, Aspects: keys(r.Aspects), Praise: keys(r.Praise), Comment: models.MaskPII(r.Comment),
 		Channel: r.Channel, Excluded: r.Excluded, TicketNo: r.TicketNo, Citizen: a.refs.Citizen(r.CitizenID),
-		StaffNo: r.StaffNo, StaffName: r.StaffName, at: r.CreatedAt}
+		StaffNo: r.StaffNo, StaffName: r.StaffName, CaseNo: r.CaseNo, MatterName: r.MatterName, at: r.CreatedAt}
 }
 
 func (j RatingJSON) csv(o csvOut) []string {

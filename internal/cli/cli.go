@@ -38,6 +38,7 @@ func commands() []command {
 		{"jobs", "list the scheduled jobs, or run one occurrence now", "jobs list | jobs run NAME [--period 2026-10 | --at 2026-11-01T09:00:00+08:00] [--again]", cmdJobs},
 		{"push", "list the pushes that could not be delivered", "push failed [--limit N]", cmdPush},
 		{"staff", "list the staff; bind their chat accounts: a one-time code, or revoke every binding", "staff list | staff invite --staff-no NO [--valid 72h] | staff revoke --staff-no NO", cmdStaff},
+		{"cases", "register finished service cases from a CSV file and print their rating invitations", "cases import FILE.csv", cmdCases},
 		{"healthcheck", "ask a running server's /healthz (the image's HEALTHCHECK)", "healthcheck [--url URL] [--timeout 3s]", cmdHealthcheck},
 		{"help", "show this help", "help", nil},
 	}

@@ -96,6 +96,10 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The channels exist only now; the invitations' links and /invite's pictures need them.
+	cases := a.casesOptions(store, s.tg, s.wx)
+	api.NewCases(cases).Routes(mux)
+	desk.SetInvitations(poster.CounterQR{Links: cases.Links}, a.cfg.Cases.ExpiryDays)
 	// Pushes and scheduled jobs: every replica dispatches the outbox and runs the schedules;
 	// claims keep each push and each job occurrence to one replica. The state store keeps the
 	// job claims and the push sent log: in Redis, shared by the replicas; in process otherwise.

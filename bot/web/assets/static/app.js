@@ -10,6 +10,7 @@
   var t = JSON.parse(document.getElementById('texts').textContent);
   var WINDOW_CODE = new RegExp(root.getAttribute('data-window-code'));
   var STAFF_NO = new RegExp(root.getAttribute('data-staff-no'));
+  var CASE_TOKEN = new RegExp(root.getAttribute('data-case-token'));
   var MAX_PHOTO = Number(root.getAttribute('data-max-photo'));
   var POLL_MS = 10000;
 
@@ -348,20 +349,24 @@
     restartBtn.classList.remove('sure');
   }
 
-  // deepLink is the /start a QR poster's link asks for (?w= a window, ?s= a staff member), once:
-  // it is taken off the address, so a reload does not start over.
+  // deepLink is the /start a QR poster's link asks for (?w= a window, ?s= a staff member, ?c= a
+  // case's rating invitation), once: it is taken off the address, so a reload does not start over.
   function deepLink() {
     var w = params.get('w');
     var s = params.get('s');
+    var c = params.get('c');
     var start = '';
-    if (w && WINDOW_CODE.test(w)) {
+    if (c && CASE_TOKEN.test(c)) {
+      start = '/start c_' + c;
+    } else if (w && WINDOW_CODE.test(w)) {
       start = '/start w_' + w;
     } else if (s && STAFF_NO.test(s)) {
       start = '/start s_' + s;
     }
-    if (w !== null || s !== null) {
+    if (w !== null || s !== null || c !== null) {
       params.delete('w');
       params.delete('s');
+      params.delete('c');
       var q = params.toString();
       history.replaceState(null, '', location.pathname + (q ? '?' + q : '') + location.hash);
     }
