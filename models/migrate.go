@@ -43,6 +43,9 @@ func migrations() []migration {
 		{version: 8, name: "pictures, staff photos, push pictures, several service stars a center", up: migrateV8},
 		{version: 9, name: "ticket routing: the person named, the route, conduct cases, referrals, photo purposes", up: migrateV9},
 		{version: 10, name: "web pushes waiting for the visitor's page", up: migrateV10},
+		// Version 11 is another branch's; this no-op holds its place until it is merged.
+		{version: 11, name: "reserved", up: func(*gorm.DB) error { return nil }},
+		{version: 12, name: "daily rating counts per window and per staff member, kept by triggers", up: migrateV12},
 	}
 }
 
