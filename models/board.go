@@ -3,31 +3,11 @@ package models
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
-// periodTallySQL counts by period and window: each rating falls in the period its bucket CASE
-// picks (%[1]s). Like tallySQL, the ratings are aggregated before the join to windows, so the
-// database reads the whole span as one range of idx_rating_time_cover (an index-only scan) and
-// joins a few hundred rows per period.
-const periodTallySQL = `SELECT t.b AS b, t.window_id AS id, w.center_id AS center_id,
- t.l1 AS l1, t.l2 AS l2, t.l3 AS l3, t.l4 AS l4, t.l5 AS l5
-FROM (SELECT x.b AS b, x.window_id AS window_id,
-  SUM(CASE WHEN x.level = 1 THEN 1 ELSE 0 END) AS l1,
-  SUM(CASE WHEN x.level = 2 THEN 1 ELSE 0 END) AS l2,
-  SUM(CASE WHEN x.level = 3 THEN 1 ELSE 0 END) AS l3,
-  SUM(CASE WHEN x.level = 4 THEN 1 ELSE 0 END) AS l4,
-  SUM(CASE WHEN x.level = 5 THEN 1 ELSE 0 END) AS l5
- FROM (SELECT %[1]s AS b, r.window_id AS window_id, r.level AS level
-  FROM ratings r%[2]s
-  WHERE r.created_at >= ? AND r.created_at < ? AND r.excluded = ?) x
- GROUP BY x.b, x.window_id) t
-JOIN windows w ON w.id = t.window_id
-ORDER BY t.b, t.window_id`
-
 // WindowTalliesByPeriod counts the ratings of every rated window in each period between
-// consecutive bounds, in one pass over the ratings: out[i] holds the tallies of
+// consecutive bounds, in one query over the daily counts (ratingdays.go): out[i] holds the tallies of
 // [bounds[i], bounds[i+1]), by window ID. The bounds must ascend; fewer than two give nothing.
 // The public board reads its thirteen months with it.
 func (s *Store) WindowTalliesByPeriod(ctx context.Context, bounds []time.Time) ([][]Tally, error) {
@@ -39,35 +19,13 @@ func (s *Store) WindowTalliesByPeriod(ctx context.Context, bounds []time.Time) (
 			return nil, fmt.Errorf("store: tallies by period: bounds must ascend (%s, %s)", bounds[i-1], bounds[i])
 		}
 	}
-	// CASE WHEN r.created_at < b1 THEN 0 WHEN r.created_at < b2 THEN 1 … ELSE n-1 END: the rows
-	// are already within [b0, bn).
-	var cs strings.Builder
-	args := make([]any, 0, len(bounds)+2)
-	cs.WriteString("CASE")
-	for i := 1; i < len(bounds)-1; i++ {
-		fmt.Fprintf(&cs, " WHEN r.created_at < ? THEN %d", i-1)
-		args = append(args, bounds[i].UTC())
+	var parts []span
+	for i := 1; i < len(bounds); i++ {
+		parts = append(parts, spans(i-1, bounds[i-1], bounds[i])...)
 	}
-	fmt.Fprintf(&cs, " ELSE %d END", len(bounds)-2)
-	hint := ""
-	if s.dialect == DialectSQLite {
-		hint = " INDEXED BY idx_rating_time_cover"
-	}
-	args = append(args, bounds[0].UTC(), bounds[len(bounds)-1].UTC(), false)
-	var rows []struct {
-		B                  int
-		ID, CenterID       uint
-		L1, L2, L3, L4, L5 int
-	}
-	if err := s.reads(ctx).Raw(fmt.Sprintf(periodTallySQL, cs.String(), hint), args...).Scan(&rows).Error; err != nil {
+	out, err := s.countsByBucket(ctx, false, parts, len(bounds)-1)
+	if err != nil {
 		return nil, fmt.Errorf("store: tallies by period: %w", err)
-	}
-	out := make([][]Tally, len(bounds)-1)
-	for _, r := range rows {
-		if r.B < 0 || r.B >= len(out) {
-			continue
-		}
-		out[r.B] = append(out[r.B], Tally{ID: r.ID, CenterID: r.CenterID, ByLevel: [5]int{r.L1, r.L2, r.L3, r.L4, r.L5}})
 	}
 	return out, nil
 }
@@ -158,11 +116,23 @@ type RatingCount struct {
 // RatingCounts counts every rating on record by level and channel, the excluded ones too: a
 // rating once given stays counted, so the figures only grow (a Prometheus counter).
 func (s *Store) RatingCounts(ctx context.Context) ([]RatingCount, error) {
-	var out []RatingCount
-	err := s.reads(ctx).Raw("SELECT level, channel, COUNT(*) AS n FROM ratings GROUP BY level, channel ORDER BY level, channel").
-		Scan(&out).Error
+	// The channel counts (ratingdays.go) hold them, a few rows per channel.
+	var rows []struct {
+		Channel            string
+		L1, L2, L3, L4, L5 int
+	}
+	err := s.reads(ctx).Raw("SELECT channel, SUM(l1) AS l1, SUM(l2) AS l2, SUM(l3) AS l3, SUM(l4) AS l4, SUM(l5) AS l5 " +
+		"FROM rating_channel_counts GROUP BY channel ORDER BY channel").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: rating counts: %w", err)
+	}
+	var out []RatingCount
+	for level := 1; level <= 5; level++ {
+		for _, r := range rows {
+			if n := [5]int{r.L1, r.L2, r.L3, r.L4, r.L5}[level-1]; n > 0 {
+				out = append(out, RatingCount{Level: level, Channel: r.Channel, N: n})
+			}
+		}
 	}
 	return out, nil
 }

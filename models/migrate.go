@@ -43,10 +43,8 @@ func migrations() []migration {
 		{version: 8, name: "pictures, staff photos, push pictures, several service stars a center", up: migrateV8},
 		{version: 9, name: "ticket routing: the person named, the route, conduct cases, referrals, photo purposes", up: migrateV9},
 		{version: 10, name: "web pushes waiting for the visitor's page", up: migrateV10},
-		// 11 and 12 are another change's; they are taken by it when both are merged.
-		{version: 11, name: "reserved", up: func(*gorm.DB) error { return nil }},
-		{version: 12, name: "reserved", up: func(*gorm.DB) error { return nil }},
-		{version: 13, name: "cases and their invitations, ratings through a case, the provincial report's outbox", up: migrateV13},
+		{version: 11, name: "daily rating counts per window and per staff member, kept by triggers", up: migrateV11},
+		{version: 12, name: "cases and their invitations, ratings through a case, the provincial report's outbox", up: migrateV12},
 	}
 }
 
@@ -601,8 +599,8 @@ func (webPushV10) TableName() string { return "web_pushes" }
 
 func migrateV10(tx *gorm.DB) error { return tx.Migrator().CreateTable(&webPushV10{}) }
 
-// caseV13 is models.Case as version 13 created it.
-type caseV13 struct {
+// caseV12 is models.Case as version 12 created it.
+type caseV12 struct {
 	ID         uint      `gorm:"primaryKey"`
 	CaseNo     *string   `gorm:"size:64;uniqueIndex:idx_case_no"`
 	MatterCode string    `gorm:"size:64;not null;default:''"`
@@ -621,16 +619,16 @@ type caseV13 struct {
 	UpdatedAt  time.Time
 }
 
-func (caseV13) TableName() string { return "cases" }
+func (caseV12) TableName() string { return "cases" }
 
-type ratingV13 struct {
+type ratingV12 struct {
 	CaseID *uint `gorm:"uniqueIndex:idx_rating_case"`
 }
 
-func (ratingV13) TableName() string { return "ratings" }
+func (ratingV12) TableName() string { return "ratings" }
 
-// reportRecordV13 is models.ReportRecord as version 13 created it.
-type reportRecordV13 struct {
+// reportRecordV12 is models.ReportRecord as version 12 created it.
+type reportRecordV12 struct {
 	ID        uint   `gorm:"primaryKey"`
 	DedupeKey string `gorm:"size:40;not null;uniqueIndex:idx_report_key"`
 	Type      string `gorm:"size:20;not null"`
@@ -649,19 +647,19 @@ type reportRecordV13 struct {
 	UpdatedAt time.Time
 }
 
-func (reportRecordV13) TableName() string { return "report_records" }
+func (reportRecordV12) TableName() string { return "report_records" }
 
-func migrateV13(tx *gorm.DB) error {
-	if err := tx.Migrator().CreateTable(&reportRecordV13{}); err != nil {
+func migrateV12(tx *gorm.DB) error {
+	if err := tx.Migrator().CreateTable(&reportRecordV12{}); err != nil {
 		return err
 	}
-	if err := tx.Migrator().CreateTable(&caseV13{}); err != nil {
+	if err := tx.Migrator().CreateTable(&caseV12{}); err != nil {
 		return err
 	}
-	if err := tx.Migrator().AddColumn(&ratingV13{}, "CaseID"); err != nil {
+	if err := tx.Migrator().AddColumn(&ratingV12{}, "CaseID"); err != nil {
 		return err
 	}
-	if err := tx.Migrator().CreateIndex(&ratingV13{}, "idx_rating_case"); err != nil {
+	if err := tx.Migrator().CreateIndex(&ratingV12{}, "idx_rating_case"); err != nil {
 		return err
 	}
 	return nil

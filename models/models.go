@@ -85,7 +85,7 @@ type Citizen struct {
 type Rating struct {
 	ID        uint  `gorm:"primaryKey"`
 	WindowID  uint  `gorm:"not null;index:idx_rating_window_time,priority:1;index:idx_rating_citizen_window,priority:2;index:idx_rating_time_cover,priority:2"`
-	StaffID   *uint `gorm:"index;index:idx_rating_time_cover,priority:3"`
+	StaffID   *uint `gorm:"index:idx_rating_staff_time,priority:1;index:idx_rating_time_cover,priority:3"`
 	CitizenID uint  `gorm:"not null;index:idx_rating_citizen_window,priority:1"`
 	Level     int   `gorm:"not null;index:idx_rating_time_cover,priority:4"`
 	// Aspects and Praise are comma-separated catalogue keys (see Aspects, PraiseTags).
@@ -98,9 +98,10 @@ type Rating struct {
 	// one. Unique: one case, one rating.
 	CaseID *uint `gorm:"uniqueIndex:idx_rating_case"`
 	Case   *Case
-	// CreatedAt is the moment of rating; indexes serve per-window periods, the one-per-day rule
-	// and (idx_rating_time_cover, migration 4) the period tallies of rankings and the star.
-	CreatedAt time.Time `gorm:"not null;index:idx_rating_window_time,priority:2;index:idx_rating_citizen_window,priority:3;index:idx_rating_time_cover,priority:1"`
+	// CreatedAt is the moment of rating; indexes serve per-window periods, the one-per-day rule,
+	// (idx_rating_time_cover, migration 4) the partial days of the period tallies of rankings
+	// and the star, and (idx_rating_staff_time, migration 11) one staff member's period.
+	CreatedAt time.Time `gorm:"not null;index:idx_rating_window_time,priority:2;index:idx_rating_citizen_window,priority:3;index:idx_rating_time_cover,priority:1;index:idx_rating_staff_time,priority:2"`
 	// Ticket is the bad-review ticket the rating opened (levels 1–2), where loaded.
 	Ticket *Ticket `gorm:"foreignKey:RatingID"`
 	// TicketDescription is what that ticket says happened, in words: the rating dialog writes the

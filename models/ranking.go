@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// tallySQL counts by the given key column. The rated window's center is taken from the window,
-// so a staff member who moved during the period is counted in each center they served. Ratings
-// are aggregated before the join, so the database reads the period's slice of
+// tallySQL counts by the given key column from the ratings. The rated window's center is taken
+// from the window, so a staff member who moved during the period is counted in each center they
+// served. Ratings are aggregated before the join, so the database reads the period's slice of
 // idx_rating_time_cover alone (an index-only scan) rather than visiting each window's ratings
 // through the table. SQLite is told to (%[3]s): with statistics it prefers a skip-scan of
 // idx_rating_window_time that looks every rating up in the table, ten times slower over a year.
@@ -47,20 +47,14 @@ func (s *Store) StaffTallies(ctx context.Context, from, to time.Time) ([]Tally, 
 	return out, nil
 }
 
-// tallies runs the tally query of TallySQL(staff) over [from, to).
+// tallies counts [from, to) by window or by staff member and window: its whole UTC days from
+// the daily counts (ratingdays.go), the partial days at its ends from the ratings.
 func (s *Store) tallies(ctx context.Context, staff bool, from, to time.Time) ([]Tally, error) {
-	var rows []struct {
-		ID, CenterID       uint
-		L1, L2, L3, L4, L5 int
-	}
-	if err := s.reads(ctx).Raw(s.TallySQL(staff), from.UTC(), to.UTC(), false).Scan(&rows).Error; err != nil {
+	out, err := s.countsByBucket(ctx, staff, spans(0, from, to), 1)
+	if err != nil {
 		return nil, err
 	}
-	out := make([]Tally, len(rows))
-	for i, r := range rows {
-		out[i] = Tally{ID: r.ID, CenterID: r.CenterID, ByLevel: [5]int{r.L1, r.L2, r.L3, r.L4, r.L5}}
-	}
-	return out, nil
+	return out[0], nil
 }
 
 // Ranked is a tally with its adjusted score and its place (1 = best).
@@ -129,8 +123,10 @@ func (s *Store) PraiseComments(ctx context.Context, staffID uint, from, to time.
 	return out, nil
 }
 
-// TallySQL returns the tally query of WindowTallies (staff false) or StaffTallies (staff true),
-// which takes three parameters (from, to, false); benchmarks show its plan.
+// TallySQL returns the tally of [from, to) by window (staff false) or by staff member and window
+// (staff true) read from the ratings alone, which takes three parameters (from, to, false): the
+// query WindowTallies and StaffTallies ran before the daily counts, and still run for the
+// partial days of a period. Tests compare the tallies with it; benchmarks show its plan.
 func (s *Store) TallySQL(staff bool) string {
 	key, where := "r.window_id", ""
 	if staff {

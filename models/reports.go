@@ -245,7 +245,9 @@ func (s *Store) ratingRows(ctx context.Context, f RatingFilter) *gorm.DB {
 	if f.WindowID != nil {
 		q = q.Where("ratings.window_id = ?", *f.WindowID)
 	}
-	if !f.From.IsZero() {
+	// After a page, the page's last time replaces the lower bound: given both, PostgreSQL may
+	// start the index range at the looser one and step over every earlier row again.
+	if !f.From.IsZero() && !f.AfterAt.After(f.From) {
 		q = q.Where("ratings.created_at >= ?", f.From.UTC())
 	}
 	if !f.To.IsZero() {

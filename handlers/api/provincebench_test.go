@@ -132,7 +132,7 @@ func BenchmarkProvinceYear(b *testing.B) {
 				})
 			}
 			if testing.Verbose() {
-				for _, p := range provincePlans(s) {
+				for _, p := range provincePlans(b, s) {
 					b.Logf("%s plan, %s:\n%s", dialect, p.name, testenv.Explain(b, s, p.sql, p.args...))
 				}
 			}
@@ -212,11 +212,23 @@ type plan struct {
 }
 
 // provincePlans are the queries whose plans docs/benchmarks.md shows.
-func provincePlans(s *models.Store) []plan {
+func provincePlans(b *testing.B, s *models.Store) []plan {
 	loc := testenv.Shanghai
-	jan, jan27 := time.Date(2026, 1, 1, 0, 0, 0, 0, loc).UTC(), time.Date(2027, 1, 1, 0, 0, 0, 0, loc).UTC()
+	oct, nov := time.Date(2026, 10, 1, 0, 0, 0, 0, loc), time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
+	jan, jan27 := time.Date(2026, 1, 1, 0, 0, 0, 0, loc), time.Date(2027, 1, 1, 0, 0, 0, 0, loc)
+	year, yargs := s.CountsSQL(false, jan, jan27)
+	staff, sargs := s.CountsSQL(true, oct, nov)
+	var staffID uint
+	testenv.DB(b, s).Raw("SELECT MIN(id) FROM staffs").Scan(&staffID)
 	return []plan{
-		{"windows of a year", s.TallySQL(false), []any{jan, jan27, false}},
-		{"ratings by level and channel", "SELECT level, channel, COUNT(*) AS n FROM ratings GROUP BY level, channel ORDER BY level, channel", nil},
+		{"windows of a year (daily counts and the two partial days)", year, yargs},
+		{"staff of a month", staff, sargs},
+		{"praise of a star", "SELECT comment FROM ratings WHERE staff_id = ? AND created_at >= ? AND created_at < ? AND excluded = ? AND level >= ? AND comment <> '' ORDER BY level DESC, created_at DESC, id DESC LIMIT 3",
+			[]any{staffID, oct.UTC(), nov.UTC(), false, 4}},
+		{"a page of the CSV export after the first", "SELECT ratings.id, windows.code, centers.code, tickets.no, staffs.staff_no, ratings.created_at FROM ratings " +
+			"JOIN windows ON windows.id = ratings.window_id JOIN centers ON centers.id = windows.center_id " +
+			"LEFT JOIN tickets ON tickets.rating_id = ratings.id LEFT JOIN staffs ON staffs.id = ratings.staff_id " +
+			"WHERE ratings.created_at >= ? AND ratings.created_at < ? AND ratings.created_at >= ? AND (ratings.created_at > ? OR ratings.id > ?) " +
+			"ORDER BY ratings.created_at, ratings.id LIMIT 1000", []any{oct.UTC(), nov.UTC(), oct.Add(time.Hour).UTC(), oct.Add(time.Hour).UTC(), 1}},
 	}
 }
