@@ -43,6 +43,7 @@ func migrations() []migration {
 		{version: 8, name: "pictures, staff photos, push pictures, several service stars a center", up: migrateV8},
 		{version: 9, name: "ticket routing: the person named, the route, conduct cases, referrals, photo purposes", up: migrateV9},
 		{version: 10, name: "web pushes waiting for the visitor's page", up: migrateV10},
+		{version: 14, name: "supervision: matters, inspectors, inspections by kind with checklist items, rating flags", up: migrateV14},
 	}
 }
 
@@ -58,8 +59,10 @@ const migrationLockKey int64 = 0x77626d6967726174
 func (s *Store) Migrate(ctx context.Context) error {
 	steps := migrations()
 	for i, m := range steps {
-		if m.version != i+1 {
-			return fmt.Errorf("store: migrate: step %d (%s) has version %d: versions must be 1, 2, 3, …", i+1, m.name, m.version)
+		// Versions ascend; a gap is allowed, as branches developed side by side hold their
+		// numbers, but a step never comes before one it follows.
+		if m.version <= 0 || (i > 0 && m.version <= steps[i-1].version) {
+			return fmt.Errorf("store: migrate: step %d (%s) has version %d: versions must ascend", i+1, m.name, m.version)
 		}
 	}
 	var applied []migration
@@ -596,6 +599,94 @@ type webPushV10 struct {
 func (webPushV10) TableName() string { return "web_pushes" }
 
 func migrateV10(tx *gorm.DB) error { return tx.Migrator().CreateTable(&webPushV10{}) }
+
+// Version 14: supervision beyond ratings — the matters of the one-time notification guide
+// (一次性告知), citizen inspectors' phone numbers, inspections by kind with their checklist items,
+// the rating-fraud flags, and the matter a complaint names.
+
+type matterV14 struct {
+	ID            uint      `gorm:"primaryKey"`
+	Code          string    `gorm:"size:40;not null;uniqueIndex"`
+	Name          string    `gorm:"size:200;not null"`
+	WindowID      uint      `gorm:"not null;index"`
+	Window        *windowV1 `gorm:"foreignKey:WindowID"`
+	Materials     string    `gorm:"type:text;not null"`
+	TimeLimitDays int       `gorm:"not null;default:0"`
+	Fee           string    `gorm:"size:200;not null;default:''"`
+	Notes         string    `gorm:"size:1000;not null;default:''"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+func (matterV14) TableName() string { return "matters" }
+
+type staffV14 struct {
+	Phone string `gorm:"size:20;not null;default:''"`
+}
+
+func (staffV14) TableName() string { return "staffs" }
+
+type inspectionV14 struct {
+	Kind   string `gorm:"size:20;not null;default:'unannounced'"`
+	Note   string `gorm:"size:2000;not null;default:''"`
+	Failed int    `gorm:"not null;default:0"`
+}
+
+func (inspectionV14) TableName() string { return "inspections" }
+
+type inspectionItemV14 struct {
+	ID            uint          `gorm:"primaryKey"`
+	InspectionID  uint          `gorm:"not null;index"`
+	Inspection    *inspectionV5 `gorm:"foreignKey:InspectionID"`
+	Item          string        `gorm:"size:40;not null"`
+	Result        string        `gorm:"size:10;not null"`
+	Comment       string        `gorm:"size:1000;not null;default:''"`
+	TicketID      *uint         `gorm:"index"`
+	Ticket        *ticketV3     `gorm:"foreignKey:TicketID"`
+	PhotoPlatform string        `gorm:"size:20;not null;default:''"`
+	PhotoFileID   string        `gorm:"size:300;not null;default:''"`
+	PhotoMIME     string        `gorm:"size:60;not null;default:''"`
+	PhotoData     []byte
+	CreatedAt     time.Time `gorm:"not null"`
+}
+
+func (inspectionItemV14) TableName() string { return "inspection_items" }
+
+type ratingFlagV14 struct {
+	ID        uint      `gorm:"primaryKey"`
+	RatingID  uint      `gorm:"not null;uniqueIndex:idx_rating_flag,priority:1"`
+	Rating    *ratingV1 `gorm:"foreignKey:RatingID"`
+	Signal    string    `gorm:"size:20;not null;uniqueIndex:idx_rating_flag,priority:2"`
+	Detail    string    `gorm:"size:200;not null;default:''"`
+	Decision  string    `gorm:"size:10;not null;default:'';index"`
+	DecidedBy *uint
+	Decider   *staffV1 `gorm:"foreignKey:DecidedBy"`
+	DecidedAt *time.Time
+	CreatedAt time.Time `gorm:"not null;index"`
+}
+
+func (ratingFlagV14) TableName() string { return "rating_flags" }
+
+type ticketV14 struct {
+	MatterID *uint `gorm:"index:idx_tickets_matter_id"`
+}
+
+func (ticketV14) TableName() string { return "tickets" }
+
+func migrateV14(tx *gorm.DB) error {
+	if err := tx.Migrator().CreateTable(&matterV14{}, &inspectionItemV14{}, &ratingFlagV14{}); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		model any
+		field string
+	}{{&staffV14{}, "Phone"}, {&inspectionV14{}, "Kind"}, {&inspectionV14{}, "Note"}, {&inspectionV14{}, "Failed"}, {&ticketV14{}, "MatterID"}} {
+		if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
+			return err
+		}
+	}
+	return tx.Migrator().CreateIndex(&ticketV14{}, "MatterID")
+}
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.
 var ErrSchemaBehind = errors.New("store: database schema is behind this windowbot")

@@ -47,6 +47,8 @@ type Store struct {
 	logger  *slog.Logger
 	rules   TicketRules
 	observe func(context.Context)
+	// supervision holds the checklist and the rating-fraud thresholds (WithSupervision).
+	supervision SupervisionRules
 }
 
 // Option configures a Store when it is opened.
