@@ -8,14 +8,14 @@ import (
 )
 
 // CitizenFlows returns every conversation the engine runs: a citizen's (rate, complain, track,
-// re-rate and appeal) and the one in which staff and supervisors give the words of an action on
+// the guide, re-rate and appeal) and the one in which staff and supervisors give the words of an action on
 // a ticket (DeskNote). blobs keeps uploaded photos for the length of a session.
 func CitizenFlows(store *models.Store, blobs Blobs, loc *time.Location, ratingPeriodDays int, sessionTTL time.Duration) []Flow {
 	return []Flow{
 		NewRate(store, loc, ratingPeriodDays),
 		NewComplain(store, blobs, sessionTTL),
-		NewTrack(store), NewRerateWithUploads(store, blobs, sessionTTL), NewAppeal(store),
-		NewDeskNote(store, blobs, sessionTTL),
+		NewTrack(store), NewGuide(store), NewRerateWithUploads(store, blobs, sessionTTL), NewAppeal(store),
+		NewDeskNote(store, blobs, sessionTTL), NewCard(store), NewVisit(store, blobs, sessionTTL),
 	}
 }
 

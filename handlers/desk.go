@@ -151,8 +151,10 @@ func (c *call) line() string {
 
 // Role sets of the commands.
 var (
-	anyRole   = []string{models.RoleCitizen, models.RoleStaff, models.RoleLead, models.RoleSupervisor, models.RoleAdmin}
+	anyRole   = []string{models.RoleCitizen, models.RoleStaff, models.RoleLead, models.RoleSupervisor, models.RoleAdmin, models.RoleInspector}
 	boundRole = []string{models.RoleStaff, models.RoleLead, models.RoleSupervisor, models.RoleAdmin}
+	// inspRole: citizen inspectors, and supervisors who visit with the same checklist.
+	inspRole  = []string{models.RoleInspector, models.RoleSupervisor, models.RoleAdmin}
 	staffRole = []string{models.RoleStaff, models.RoleLead}
 	supRole   = []string{models.RoleSupervisor, models.RoleAdmin}
 )
@@ -167,7 +169,7 @@ type deskCommand struct {
 // everybody but staff, and /more pages through the last list: the router handles both.
 var deskCommands = map[string]deskCommand{
 	"bind":   {anyRole, (*Desk).bind},
-	"unbind": {boundRole, (*Desk).unbind},
+	"unbind": {append(slices.Clone(boundRole), models.RoleInspector), (*Desk).unbind},
 	"more":   {boundRole, nil},
 
 	"todo":    {boundRole, (*Desk).todo},
@@ -190,6 +192,9 @@ var deskCommands = map[string]deskCommand{
 	"review":   {supRole, (*Desk).review},
 	"escalate": {supRole, (*Desk).escalate},
 	"inspect":  {supRole, (*Desk).inspect},
+	"card":     {supRole, (*Desk).card},
+	"visit":    {inspRole, (*Desk).visit},
+	"visits":   {inspRole, (*Desk).visits},
 	"publish":  {supRole, (*Desk).publish},
 	"star":     {supRole, (*Desk).star},
 	"ban":      {supRole, (*Desk).ban},
@@ -205,6 +210,7 @@ var deskKeywords = map[string]string{
 	"邀评":   "invite", "亮码评价": "invite",
 	"统计": "stats", "逾期": "overdue", "排名": "rank", "服务之星": "star",
 	"解绑": "unbind", "解除绑定": "unbind",
+	"暗访": "visit", "我的暗访": "visits",
 }
 
 // deskWords are Chinese words staff and supervisors may type instead of a command's name, followed
@@ -232,6 +238,8 @@ func (d *Desk) help(lang, role string) string {
 		return text.T(lang, "help_lead")
 	case models.RoleSupervisor, models.RoleAdmin:
 		return text.T(lang, "help_supervisor")
+	case models.RoleInspector:
+		return text.T(lang, "help_inspector")
 	}
 	return ""
 }

@@ -44,6 +44,10 @@ func openStore(t testing.TB, url string) *models.Store {
 	if _, err := s.Import(ctx, strings.NewReader(cityWindowsCSV), "city windows", strings.NewReader(cityStaffCSV), "city staff"); err != nil {
 		t.Fatalf("import: %v", err)
 	}
+	// A citizen inspector, INSP-001.
+	if _, _, err := s.CreateInspector(ctx, "郑督察", "13900009999", 0, time.Now()); err != nil {
+		t.Fatalf("inspector: %v", err)
+	}
 	return s
 }
 
@@ -51,7 +55,8 @@ func newRig(t *testing.T, store *models.Store, st flows.State, clk *testenv.Cloc
 	eng := flows.NewEngine(flows.Options{
 		State: st, Store: store, Now: clk.Now, SessionTTL: 30 * time.Minute,
 	}, flows.NewRate(store, testenv.Shanghai, 1), flows.NewComplain(store, st, 30*time.Minute),
-		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store), flows.NewDeskNote(store, st, 30*time.Minute))
+		flows.NewTrack(store), flows.NewRerate(store), flows.NewAppeal(store), flows.NewDeskNote(store, st, 30*time.Minute),
+		flows.NewGuide(store), flows.NewCard(store), flows.NewVisit(store, st, 30*time.Minute))
 	logs := &testenv.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	refs := models.NewPseudonyms([]byte("test secret"))

@@ -12,7 +12,7 @@ import (
 	"windowbot/models"
 )
 
-// The seven accounts of the role table.
+// The eight accounts of the role table.
 const (
 	asCitizen    = "citizen"
 	asStaff      = "staff of the window"
@@ -21,14 +21,15 @@ const (
 	asSupervisor = "center supervisor"
 	asOtherSup   = "other-center supervisor"
 	asAdmin      = "admin"
+	asInspector  = "citizen inspector"
 )
 
-var roles = []string{asCitizen, asStaff, asLead, asOtherStaff, asSupervisor, asOtherSup, asAdmin}
+var roles = []string{asCitizen, asStaff, asLead, asOtherStaff, asSupervisor, asOtherSup, asAdmin, asInspector}
 
 // roleStaffNo is the staff record each role binds to; the citizen binds to none.
 var roleStaffNo = map[string]string{
 	asStaff: "DEMO-001", asLead: "DEMO-L01", asOtherStaff: "DEMO-003", asSupervisor: models.DemoSupervisorNo,
-	asOtherSup: "CITY-S01", asAdmin: "ADMIN-1",
+	asOtherSup: "CITY-S01", asAdmin: "ADMIN-1", asInspector: "INSP-001",
 }
 
 // Expected outcomes besides a sentence of the command's own ("!text": an answer without text).
@@ -60,12 +61,12 @@ func everyone(want string) map[string]string {
 // ticketCommand: staff and the lead of the window, the center's supervisor and the admin may; the
 // others cannot see the ticket; the citizen has no such command.
 func ticketCommand(ok string) map[string]string {
-	return map[string]string{asCitizen: refused, asStaff: ok, asLead: ok, asOtherStaff: notFound, asSupervisor: ok, asOtherSup: notFound, asAdmin: ok}
+	return map[string]string{asCitizen: refused, asStaff: ok, asLead: ok, asOtherStaff: notFound, asSupervisor: ok, asOtherSup: notFound, asAdmin: ok, asInspector: refused}
 }
 
 // supervisorCommand: only supervisors and the admin; the other center's supervisor gets other.
 func supervisorCommand(ok, other string) map[string]string {
-	return map[string]string{asCitizen: refused, asStaff: refused, asLead: refused, asOtherStaff: refused, asSupervisor: ok, asOtherSup: other, asAdmin: ok}
+	return map[string]string{asCitizen: refused, asStaff: refused, asLead: refused, asOtherStaff: refused, asSupervisor: ok, asOtherSup: other, asAdmin: ok, asInspector: refused}
 }
 
 // conductCase files a complaint of 工作作风 on W001: the supervisors' alone.
@@ -105,15 +106,15 @@ var (
 
 var roleCases = []roleCase{
 	{name: "bind", cmd: "/bind ZZZZZZZZZZZZ", want: map[string]string{
-		asCitizen: "绑定码无效", asStaff: "此账号已绑定为", asLead: "此账号已绑定为窗口负责人", asOtherStaff: "此账号已绑定为", asSupervisor: "此账号已绑定为", asOtherSup: "此账号已绑定为", asAdmin: "此账号已绑定为"}},
+		asCitizen: "绑定码无效", asStaff: "此账号已绑定为", asLead: "此账号已绑定为窗口负责人", asOtherStaff: "此账号已绑定为", asSupervisor: "此账号已绑定为", asOtherSup: "此账号已绑定为", asAdmin: "此账号已绑定为", asInspector: "此账号已绑定为市民督察员"}},
 	{name: "unbind", cmd: "/unbind", want: map[string]string{
-		asCitizen: refused, asStaff: "已解除绑定", asLead: "已解除绑定", asOtherStaff: "已解除绑定", asSupervisor: "已解除绑定", asOtherSup: "已解除绑定", asAdmin: "已解除绑定"}},
+		asCitizen: refused, asStaff: "已解除绑定", asLead: "已解除绑定", asOtherStaff: "已解除绑定", asSupervisor: "已解除绑定", asOtherSup: "已解除绑定", asAdmin: "已解除绑定", asInspector: "已解除绑定"}},
 	{name: "more", cmd: "/more", want: map[string]string{
-		asCitizen: refused, asStaff: "没有更多内容", asLead: "没有更多内容", asOtherStaff: "没有更多内容", asSupervisor: "没有更多内容", asOtherSup: "没有更多内容", asAdmin: "没有更多内容"}},
+		asCitizen: refused, asStaff: "没有更多内容", asLead: "没有更多内容", asOtherStaff: "没有更多内容", asSupervisor: "没有更多内容", asOtherSup: "没有更多内容", asAdmin: "没有更多内容", asInspector: refused}},
 	{name: "todo", cmd: "/todo", setup: inState(elevate), want: map[string]string{
-		asCitizen: refused, asStaff: "{no}", asLead: "{no}", asOtherStaff: "目前没有待办工单", asSupervisor: "{no}", asOtherSup: "目前没有待办工单", asAdmin: "{no}"}},
+		asCitizen: refused, asStaff: "{no}", asLead: "{no}", asOtherStaff: "目前没有待办工单", asSupervisor: "{no}", asOtherSup: "目前没有待办工单", asAdmin: "{no}", asInspector: refused}},
 	{name: "todo of a conduct case", cmd: "/todo", setup: conductCase, want: map[string]string{
-		asCitizen: refused, asStaff: "!{no}", asLead: "!{no}", asOtherStaff: "!{no}", asSupervisor: "{no}", asOtherSup: "!{no}", asAdmin: "{no}"}},
+		asCitizen: refused, asStaff: "!{no}", asLead: "!{no}", asOtherStaff: "!{no}", asSupervisor: "{no}", asOtherSup: "!{no}", asAdmin: "{no}", asInspector: refused}},
 	{name: "ticket", cmd: "/ticket {no}", setup: fresh, want: ticketCommand("工单 {no}（差评工单）")},
 	{name: "ticket of a conduct case", cmd: "/ticket {no}", setup: conductCase, want: supervisorTicket("工单 {no}（投诉工单）")},
 	{name: "accept", cmd: "/accept {no}", setup: fresh, want: ticketCommand("工单 {no} 已受理")},
@@ -123,11 +124,11 @@ var roleCases = []roleCase{
 	{name: "sendback", cmd: "/sendback {no} 请补充照片", setup: inState(accept, plan, done), want: supervisorCommand("已退回工单 {no}", notFound)},
 	{name: "refer", cmd: "/refer {no} 移送区纪委监委", setup: conductCase, want: supervisorCommand("已移送纪检监察", notFound)},
 	{name: "appeal", cmd: "/appeal {no} 恶意差评", setup: fresh, want: map[string]string{
-		asCitizen: citFlow, asStaff: "申诉已提交", asLead: "申诉已提交", asOtherStaff: notFound, asSupervisor: citFlow, asOtherSup: citFlow, asAdmin: citFlow}},
+		asCitizen: citFlow, asStaff: "申诉已提交", asLead: "申诉已提交", asOtherStaff: notFound, asSupervisor: citFlow, asOtherSup: citFlow, asAdmin: citFlow, asInspector: citFlow}},
 	{name: "mystats", cmd: "/mystats", want: map[string]string{
-		asCitizen: refused, asStaff: "我的窗口 W001", asLead: "我的窗口 W001", asOtherStaff: "我的窗口 W002", asSupervisor: refused, asOtherSup: refused, asAdmin: refused}},
+		asCitizen: refused, asStaff: "我的窗口 W001", asLead: "我的窗口 W001", asOtherStaff: "我的窗口 W002", asSupervisor: refused, asOtherSup: refused, asAdmin: refused, asInspector: refused}},
 	{name: "invite", cmd: "/invite", want: map[string]string{
-		asCitizen: refused, asStaff: "请群众扫描二维码", asLead: "请群众扫描二维码", asOtherStaff: "请群众扫描二维码", asSupervisor: refused, asOtherSup: refused, asAdmin: refused}},
+		asCitizen: refused, asStaff: "请群众扫描二维码", asLead: "请群众扫描二维码", asOtherStaff: "请群众扫描二维码", asSupervisor: refused, asOtherSup: refused, asAdmin: refused, asInspector: refused}},
 	{name: "stats", cmd: "/stats W001", setup: fresh, want: supervisorCommand("📊 示范政务服务中心 · W001", "没有找到编号为“W001”")},
 	{name: "rank", cmd: "/rank bottom 5", setup: fresh, want: supervisorCommand("不动产登记 · 调整后", "暂不排名")},
 	{name: "overdue", cmd: "/overdue", setup: func(r *rig) vars {
@@ -146,6 +147,13 @@ var roleCases = []roleCase{
 	}, want: supervisorCommand("该差评不计入考核", notFound)},
 	{name: "escalate", cmd: "/escalate {no}", setup: fresh, want: supervisorCommand("已升级督办", notFound)},
 	{name: "inspect", cmd: "/inspect W001 90 窗口桌面杂乱", want: supervisorCommand("已记录对", "没有找到窗口“W001”")},
+	{name: "card", cmd: "/card W001 2 等候时间太长", want: supervisorCommand("已录入纸质评价", notFound)},
+	{name: "visit", cmd: "/visit W001", want: map[string]string{asCitizen: refused, asStaff: refused, asLead: refused, asOtherStaff: refused,
+		asSupervisor: "请选择检查方式", asOtherSup: notFound, asAdmin: "请选择检查方式", asInspector: "第 1/8 项：亮牌上岗"}},
+	{name: "visit of a kind", cmd: "/visit 暗访 W001", want: map[string]string{asCitizen: refused, asStaff: refused, asLead: refused, asOtherStaff: refused,
+		asSupervisor: "第 1/8 项：亮牌上岗", asOtherSup: notFound, asAdmin: "第 1/8 项：亮牌上岗", asInspector: "第 1/8 项：亮牌上岗"}},
+	{name: "visits", cmd: "/visits", want: map[string]string{asCitizen: refused, asStaff: refused, asLead: refused, asOtherStaff: refused,
+		asSupervisor: "暗访记录", asOtherSup: "暗访记录", asAdmin: "暗访记录", asInspector: "您还没有提交过暗访记录"}},
 	{name: "publish", cmd: "/publish {no}", setup: inState(accept, plan, done, approve), want: supervisorCommand("整改情况已公示", notFound)},
 	{name: "star", cmd: "/star", want: supervisorCommand("服务之星预览", "服务之星预览")},
 	{name: "ban", cmd: "/ban {ref} 恶意刷差评", setup: fresh, want: supervisorCommand("已停用群众", "没有找到群众")},
@@ -162,7 +170,7 @@ var roleCases = []roleCase{
 // supervisorTicket: a ticket the supervisors alone handle (a conduct case): the window's staff
 // and lead cannot see it.
 func supervisorTicket(ok string) map[string]string {
-	return map[string]string{asCitizen: refused, asStaff: notFound, asLead: notFound, asOtherStaff: notFound, asSupervisor: ok, asOtherSup: notFound, asAdmin: ok}
+	return map[string]string{asCitizen: refused, asStaff: notFound, asLead: notFound, asOtherStaff: notFound, asSupervisor: ok, asOtherSup: notFound, asAdmin: ok, asInspector: refused}
 }
 
 // TestRoleCommandTable runs every staff and supervisor command as each of the seven accounts and

@@ -148,8 +148,20 @@ func (r *Router) route(ctx context.Context, t *flows.Turn) ([]bot.Reply, error) 
 			}
 		}
 	}
+	if !t.Active() && t.In.Payload == "" {
+		// "办营业执照需要什么材料": the one-time notification guide, asked in words.
+		if words, ok := flows.GuideQuestion(text); ok {
+			return t.Start(ctx, flows.GuideFlowName, words)
+		}
+	}
 	if t.Active() {
 		return t.Continue(ctx)
+	}
+	if t.In.Payload == "" {
+		// A matter's name, or part of it, typed alone: its guide rather than "not understood".
+		if replies, ok, err := flows.GuideByName(ctx, t, text); ok || err != nil {
+			return replies, err
+		}
 	}
 	if t.In.Payload != "" {
 		// A button pressed after its conversation expired.
@@ -234,6 +246,8 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		return t.Start(ctx, flows.ComplainFlowName, cmd.Args)
 	case "track":
 		return t.Start(ctx, flows.TrackFlowName, cmd.Args)
+	case "guide":
+		return t.Start(ctx, flows.GuideFlowName, cmd.Args)
 	case "rerate":
 		return t.Start(ctx, flows.RerateFlowName, cmd.Args)
 	case "appeal":
@@ -317,11 +331,12 @@ var keywords = map[string]string{
 	"评价": "rate", "我要评价": "rate",
 	"投诉": "complain", "反映": "complain", "我要投诉": "complain", "反映问题": "complain",
 	"查询": "track", "进度": "track", "查询进度": "track",
-	"追评": "rerate",
+	"追评":   "rerate",
+	"办事指南": "guide", "指南": "guide", "一次性告知": "guide", "材料清单": "guide", "所需材料": "guide",
 	"帮助": "help", "菜单": "help",
 	"取消": "cancel",
 	"订阅": "subscribe", "退订": "unsubscribe",
 	// The English words the English help names.
 	"rate": "rate", "complain": "complain", "track": "track", "rerate": "rerate",
-	"help": "help", "menu": "help", "cancel": "cancel", "subscribe": "subscribe", "unsubscribe": "unsubscribe",
+	"guide": "guide", "help": "help", "menu": "help", "cancel": "cancel", "subscribe": "subscribe", "unsubscribe": "unsubscribe",
 }

@@ -235,6 +235,9 @@ func ActorFor(citizenID uint, st *Staff) Actor {
 		}
 	case RoleAdmin:
 		a.Role, a.StaffID = RoleAdmin, st.ID
+	case RoleInspector:
+		// A citizen inspector acts on no ticket but the ones their visits opened, as a citizen.
+		a.Role, a.StaffID = RoleInspector, st.ID
 	}
 	return a
 }

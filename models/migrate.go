@@ -45,6 +45,7 @@ func migrations() []migration {
 		{version: 10, name: "web pushes waiting for the visitor's page", up: migrateV10},
 		{version: 11, name: "daily rating counts per window and per staff member, kept by triggers", up: migrateV11},
 		{version: 12, name: "cases and their invitations, ratings through a case, the provincial report's outbox", up: migrateV12},
+		{version: 13, name: "supervision: matters, inspectors, inspections by kind with checklist items, rating flags", up: migrateV13},
 	}
 }
 
@@ -663,6 +664,94 @@ func migrateV12(tx *gorm.DB) error {
 		return err
 	}
 	return nil
+}
+
+// Version 13: supervision beyond ratings — the matters of the one-time notification guide
+// (一次性告知), citizen inspectors' phone numbers, inspections by kind with their checklist items,
+// the rating-fraud flags, and the matter a complaint names.
+
+type matterV13 struct {
+	ID            uint      `gorm:"primaryKey"`
+	Code          string    `gorm:"size:40;not null;uniqueIndex"`
+	Name          string    `gorm:"size:200;not null"`
+	WindowID      uint      `gorm:"not null;index"`
+	Window        *windowV1 `gorm:"foreignKey:WindowID"`
+	Materials     string    `gorm:"type:text;not null"`
+	TimeLimitDays int       `gorm:"not null;default:0"`
+	Fee           string    `gorm:"size:200;not null;default:''"`
+	Notes         string    `gorm:"size:1000;not null;default:''"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+func (matterV13) TableName() string { return "matters" }
+
+type staffV13 struct {
+	Phone string `gorm:"size:20;not null;default:''"`
+}
+
+func (staffV13) TableName() string { return "staffs" }
+
+type inspectionV13 struct {
+	Kind   string `gorm:"size:20;not null;default:'unannounced'"`
+	Note   string `gorm:"size:2000;not null;default:''"`
+	Failed int    `gorm:"not null;default:0"`
+}
+
+func (inspectionV13) TableName() string { return "inspections" }
+
+type inspectionItemV13 struct {
+	ID            uint          `gorm:"primaryKey"`
+	InspectionID  uint          `gorm:"not null;index"`
+	Inspection    *inspectionV5 `gorm:"foreignKey:InspectionID"`
+	Item          string        `gorm:"size:40;not null"`
+	Result        string        `gorm:"size:10;not null"`
+	Comment       string        `gorm:"size:1000;not null;default:''"`
+	TicketID      *uint         `gorm:"index"`
+	Ticket        *ticketV3     `gorm:"foreignKey:TicketID"`
+	PhotoPlatform string        `gorm:"size:20;not null;default:''"`
+	PhotoFileID   string        `gorm:"size:300;not null;default:''"`
+	PhotoMIME     string        `gorm:"size:60;not null;default:''"`
+	PhotoData     []byte
+	CreatedAt     time.Time `gorm:"not null"`
+}
+
+func (inspectionItemV13) TableName() string { return "inspection_items" }
+
+type ratingFlagV13 struct {
+	ID        uint      `gorm:"primaryKey"`
+	RatingID  uint      `gorm:"not null;uniqueIndex:idx_rating_flag,priority:1"`
+	Rating    *ratingV1 `gorm:"foreignKey:RatingID"`
+	Signal    string    `gorm:"size:20;not null;uniqueIndex:idx_rating_flag,priority:2"`
+	Detail    string    `gorm:"size:200;not null;default:''"`
+	Decision  string    `gorm:"size:10;not null;default:'';index"`
+	DecidedBy *uint
+	Decider   *staffV1 `gorm:"foreignKey:DecidedBy"`
+	DecidedAt *time.Time
+	CreatedAt time.Time `gorm:"not null;index"`
+}
+
+func (ratingFlagV13) TableName() string { return "rating_flags" }
+
+type ticketV13 struct {
+	MatterID *uint `gorm:"index:idx_tickets_matter_id"`
+}
+
+func (ticketV13) TableName() string { return "tickets" }
+
+func migrateV13(tx *gorm.DB) error {
+	if err := tx.Migrator().CreateTable(&matterV13{}, &inspectionItemV13{}, &ratingFlagV13{}); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		model any
+		field string
+	}{{&staffV13{}, "Phone"}, {&inspectionV13{}, "Kind"}, {&inspectionV13{}, "Note"}, {&inspectionV13{}, "Failed"}, {&ticketV13{}, "MatterID"}} {
+		if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
+			return err
+		}
+	}
+	return tx.Migrator().CreateIndex(&ticketV13{}, "MatterID")
 }
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.

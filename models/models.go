@@ -16,6 +16,9 @@ const (
 	RoleLead       = "lead"
 	RoleSupervisor = "supervisor"
 	RoleAdmin      = "admin"
+	// RoleInspector is a citizen inspector (市民督察员): visits windows unannounced against the
+	// service standard's checklist and sees only their own visits, never ratings or citizens.
+	RoleInspector = "inspector"
 )
 
 // StaffRoles lists the roles a staff record can hold.
@@ -57,6 +60,9 @@ type Staff struct {
 	// PhotoHash names the staff member's photo among the pictures (Picture), for their poster
 	// (亮牌上岗) and the service star's; empty when none was imported.
 	PhotoHash string `gorm:"size:64;not null;default:''"`
+	// Phone is a citizen inspector's mobile number, for the office to reach them; shown to
+	// nobody in chat.
+	Phone     string `gorm:"size:20;not null;default:''"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -139,6 +139,10 @@ func (n TicketNotice) Pushes() []*Push {
 			key = "n_new_conduct"
 		case t.Kind == KindBadReview:
 			key = "n_new_bad_review"
+		case t.Kind == KindInspection:
+			key = "n_new_inspection"
+		case t.Kind == KindRectification:
+			key = "n_new_rectification"
 		}
 		m := n.place(no(key)).word("Category", ArgCategory, t.Category).word("Handler", ArgRoute, t.HandledBy()).
 			set("Description", Truncate(MaskPII(t.Description), 200)).day("Due", t.CallbackDue)

@@ -9,7 +9,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// Inspection is an unannounced inspection (明察暗访) of a window, recorded by a supervisor.
+// Inspection is an inspection of a window by kind (自查、互查、现场检查、暗访), recorded by a
+// supervisor or, for a visit (暗访), by a citizen inspector; a checklist's items are its
+// InspectionItems.
 type Inspection struct {
 	ID       uint    `gorm:"primaryKey"`
 	WindowID uint    `gorm:"not null;index"`
@@ -17,9 +19,15 @@ type Inspection struct {
 	// CenterID is the window's center when inspected, so center reports need no join.
 	CenterID uint `gorm:"not null;index:idx_inspection_center_time,priority:1"`
 	// StaffID is the supervisor who recorded it.
-	StaffID   *uint
-	Score     int       `gorm:"not null"`
-	Findings  string    `gorm:"size:2000;not null"`
+	StaffID  *uint
+	Score    int    `gorm:"not null"`
+	Findings string `gorm:"size:2000;not null"`
+	// Kind is one of InspectionKinds; the one-line /inspect of before records unannounced.
+	Kind string `gorm:"size:20;not null;default:'unannounced'"`
+	// Note is the overall note of a checklist inspection.
+	Note string `gorm:"size:2000;not null;default:''"`
+	// Failed counts the checklist items found not to comply (不符合): the findings.
+	Failed    int       `gorm:"not null;default:0"`
 	CreatedAt time.Time `gorm:"not null;index:idx_inspection_center_time,priority:2"`
 }
 

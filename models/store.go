@@ -51,6 +51,8 @@ type Store struct {
 	replicaURL    string
 	replicaMaxLag time.Duration
 	replica       *replica
+	// supervision holds the checklist and the rating-fraud thresholds (WithSupervision).
+	supervision SupervisionRules
 }
 
 // Option configures a Store when it is opened.

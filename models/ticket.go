@@ -82,7 +82,7 @@ var Categories = []string{"efficiency", "attitude", "capability", "conduct", Cat
 func IsCategory(key string) bool { return slices.Contains(Categories, key) }
 
 // TicketKinds lists the kinds of ticket.
-var TicketKinds = []string{KindBadReview, KindComplaint}
+var TicketKinds = []string{KindBadReview, KindComplaint, KindInspection, KindRectification}
 
 // Close reasons recorded on a closed ticket.
 const (
@@ -148,6 +148,8 @@ type Ticket struct {
 	// Conduct marks a conduct case (工作作风: 吃拿卡要, 不作为 …): supervisors only, and it can be
 	// referred to the discipline body.
 	Conduct bool `gorm:"not null;default:false"`
+	// MatterID is the matter (事项) a complaint about materials not told at once names, if any.
+	MatterID *uint `gorm:"index:idx_tickets_matter_id"`
 	// ReferredAt is when a supervisor referred the conduct case to the discipline body (纪检监察).
 	ReferredAt *time.Time
 	// Escalated means a supervisor owns the ticket (overdue, or reopened by the citizen).

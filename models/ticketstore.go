@@ -110,7 +110,9 @@ func (s *Store) openTicket(tx *gorm.DB, t *Ticket, aspects []string, at time.Tim
 			return nil, fmt.Errorf("leads of window: %w", err)
 		}
 	}
-	t.Route, t.Conduct = s.rules.Routing.Route(t.Category, aspects, t.WindowID != nil, t.NamedStaffID != nil, int(leads))
+	// An inspection's finding concerns whoever was on duty: it goes where one naming a person would.
+	named := t.NamedStaffID != nil || t.Kind == KindInspection
+	t.Route, t.Conduct = s.rules.Routing.Route(t.Category, aspects, t.WindowID != nil, named, int(leads))
 	no, err := s.nextTicketNo(tx, at)
 	if err != nil {
 		return nil, err

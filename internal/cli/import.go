@@ -18,13 +18,17 @@ import (
 func cmdImport(ctx context.Context, a *app, args []string) error {
 	fs := flags("import", a.stderr)
 	windowsPath := fs.String("windows", "", "windows CSV: center_code,center_name,window_code,window_name,department")
+	mattersPath := fs.String("matters", "", "matters CSV: "+models.MattersCSVHeader+"; materials separated by ；")
 	staffPath := fs.String("staff", "", "staff CSV: staff_no,name,window_code,role[,photo]; photo is a JPEG/PNG file or a folder of STAFFNO.jpg, relative to the CSV's folder")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *windowsPath == "" && *staffPath == "" {
-		fmt.Fprintln(a.stderr, "import: name --windows FILE, --staff FILE or both")
+	if *windowsPath == "" && *staffPath == "" && *mattersPath == "" {
+		fmt.Fprintln(a.stderr, "import: name --windows FILE, --staff FILE, --matters FILE or several")
 		return errUsage
+	}
+	if *windowsPath == "" && *staffPath == "" {
+		return importMatters(ctx, a, *mattersPath)
 	}
 	open := func(p string) (io.Reader, string, func(), error) {
 		if p == "" {
@@ -63,6 +67,35 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "imported: centers %d new, %d updated; windows %d new, %d updated; staff %d new, %d updated\n",
 		res.CentersCreated, res.CentersUpdated, res.WindowsCreated, res.WindowsUpdated, res.StaffCreated, res.StaffUpdated)
+	if *mattersPath != "" {
+		return importMatters(ctx, a, *mattersPath)
+	}
+	return nil
+}
+
+// importMatters imports the matters file of the one-time notification guide, after the windows
+// it names.
+func importMatters(ctx context.Context, a *app, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	res, err := s.ImportMatters(ctx, f, filepath.Base(path))
+	if err != nil {
+		var ie *models.ImportError
+		if errors.As(err, &ie) {
+			fmt.Fprintln(a.stderr, ie.Error())
+			return errors.New("no matter was imported; fix the rows above and run again")
+		}
+		return err
+	}
+	fmt.Fprintf(a.stdout, "imported: matters %d new, %d updated\n", res.Created, res.Updated)
 	return nil
 }
 

@@ -100,7 +100,7 @@ func TestREADMEExamples(t *testing.T) {
 	}
 	dir := t.TempDir()
 	t.Chdir(dir)
-	for header, name := range map[string]string{models.WindowsCSVHeader: "windows.csv", models.StaffCSVHeader: "staff.csv"} {
+	for header, name := range map[string]string{models.WindowsCSVHeader: "windows.csv", models.StaffCSVHeader: "staff.csv", models.MattersCSVHeader: "matters.csv"} {
 		body, ok := csvs[header]
 		if !ok {
 			t.Fatalf("the README shows no example of %s (header %s)", name, header)

@@ -53,7 +53,16 @@ var dynamicKeys = []struct {
 	{"close.", func() []string { return models.CloseReasons }},
 	{"route.", func() []string { return models.RouteNames }},
 	{"kind_", func() []string { return models.TicketKinds }},
-	{"role_", func() []string { return models.StaffRoles }},
+	{"role_", func() []string { return append(append([]string{}, models.StaffRoles...), models.RoleInspector) }},
+	{"check.", func() []string {
+		var out []string
+		for _, c := range models.DefaultChecklist() {
+			out = append(out, c.Key)
+		}
+		return out
+	}},
+	{"inspect_kind.", func() []string { return models.InspectionKinds }},
+	{"v_result.", func() []string { return models.CheckResults }},
 	{"actor_", func() []string { return models.Roles }},
 	{"rerate_", func() []string { return models.RerateOutcomes }},
 	{"month.", func() []string { return numbers(1, 12) }},

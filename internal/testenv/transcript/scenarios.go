@@ -31,18 +31,20 @@ type Actor struct {
 }
 
 // The actors of the dialogs: two citizens, the staff member of window W001 who is pushed its bad
-// reviews, the window's lead who handles those that name a person, and the demo center's
-// supervisor.
+// reviews, the window's lead who handles those that name a person, the demo center's
+// supervisor, and a citizen inspector.
 var (
 	Citizen    = Actor{Key: "citizen", Name: "市民"}
 	Neighbour  = Actor{Key: "neighbour", Name: "另一位市民"}
 	Staff      = Actor{Key: "staff", Name: "工作人员张伟", StaffNo: "DEMO-001"}
 	Lead       = Actor{Key: "lead", Name: "窗口负责人孙敏", StaffNo: "DEMO-L01"}
 	Supervisor = Actor{Key: "supervisor", Name: "督查周强", StaffNo: models.DemoSupervisorNo}
+	// Inspector is a citizen inspector (市民督察员), the first one invited (World adds them).
+	Inspector = Actor{Key: "inspector", Name: "市民督察员郑明", StaffNo: "INSP-001"}
 )
 
 // Actors lists every actor, in the order pushes are read back.
-func Actors() []Actor { return []Actor{Citizen, Neighbour, Staff, Lead, Supervisor} }
+func Actors() []Actor { return []Actor{Citizen, Neighbour, Staff, Lead, Supervisor, Inspector} }
 
 // Do is what a step does.
 type Do string
@@ -238,6 +240,72 @@ func Scenarios() []Scenario {
 				Citizen.Presses("评价窗口服务"),
 				Citizen.Says("W999"),
 				Citizen.Says("取消"),
+			},
+		},
+		{
+			Name: "guide",
+			About: "A citizen asks which materials a matter needs in words, then types part of a name that fits two " +
+				"matters and picks one: each answer holds every material at once, the time limit, the fee and the window.",
+			Steps: []Step{
+				Citizen.Says("办营业执照需要什么材料"),
+				Citizen.Says("不动产"),
+				Citizen.Presses("不动产抵押登记"),
+				Citizen.Says("/guide"),
+				Citizen.Says("公积金提取"),
+			},
+		},
+		{
+			Name: "paper_card",
+			About: "The center's office enters a paper feedback card step by step, a bad one that opens a ticket, and " +
+				"then a good one in a single line.",
+			Steps: []Step{
+				Supervisor.Says("/card"),
+				Supervisor.Says("W001"),
+				Supervisor.Presses("不满意"),
+				Supervisor.Says("等了一个小时，窗口说材料不全又不说缺什么"),
+				Supervisor.Says("/card W002 5 王芳服务热情"),
+			},
+		},
+		{
+			Name: "inspector_visit",
+			About: "A citizen inspector visits window W001 unannounced: two items comply, one does not (with a photo " +
+				"and what was heard), the rest were not observed; the summary is confirmed, the window's lead is pushed " +
+				"the ticket, and the inspector looks at their visits.",
+			Steps: []Step{
+				Inspector.Says("/visit"),
+				Inspector.Presses("W001 不动产登记"),
+				Inspector.Presses("符合"),
+				Inspector.Presses("符合"),
+				Inspector.Presses("不符合"),
+				Inspector.SendsPhoto("窗口照片"),
+				Inspector.Says("窗口人员对群众说“不知道，自己看”"),
+				Inspector.Presses("下一项"),
+				Inspector.Presses("未观察"),
+				Inspector.Presses("未观察"),
+				Inspector.Presses("未观察"),
+				Inspector.Presses("未观察"),
+				Inspector.Presses("未观察"),
+				Inspector.Says("大厅人多，等候区秩序良好"),
+				Inspector.Presses("确认提交"),
+				RunDispatcher(),
+				Inspector.Says("/visits"),
+			},
+		},
+		{
+			Name:  "supervisor_inspection",
+			About: "A supervisor records a self-check (自查) of window W002 against the same checklist, every item complying.",
+			Steps: []Step{
+				Supervisor.Says("/visit 自查 W002"),
+				Supervisor.Presses("符合"),
+				Supervisor.Presses("符合"),
+				Supervisor.Presses("符合"),
+				Supervisor.Presses("符合"),
+				Supervisor.Presses("符合"),
+				Supervisor.Presses("符合"),
+				Supervisor.Presses("符合"),
+				Supervisor.Presses("符合"),
+				Supervisor.Presses("跳过"),
+				Supervisor.Presses("确认提交"),
 			},
 		},
 		{

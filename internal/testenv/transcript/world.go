@@ -51,6 +51,10 @@ func NewWorld(t testing.TB) *World {
 	}
 	clk := testenv.NewClock(testenv.Monday10)
 	store := testenv.OpenDemoStore(t, testenv.SQLiteURL(t), models.WithTicketRules(rules))
+	// The citizen inspector of the dialogs, INSP-001.
+	if _, _, err := store.CreateInspector(context.Background(), "郑明", "13900009999", 0, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
 	st := statetest.Memory(t, clk.Now)
 	engine := flows.NewEngine(flows.Options{
 		State: st, Store: store, Logger: testenv.Logger(), Now: clk.Now,

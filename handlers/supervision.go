@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"windowbot/bot"
+	"windowbot/flows"
+	"windowbot/internal/text"
+	"windowbot/models"
+)
+
+// The commands of supervision beyond ratings: paper cards, inspections by kind and citizen
+// inspectors' visits, the one-time notification guide sent by staff, and the rating-fraud flags.
+
+// card enters a paper feedback card (/card W001 2 内容), or asks for it step by step.
+func (d *Desk) card(ctx context.Context, c *call) ([]bot.Reply, error) {
+	return c.t.Start(ctx, flows.CardFlowName, c.args)
+}
+
+// inspectKindWords are the kinds of inspection as a supervisor may type them after /visit.
+var inspectKindWords = map[string]string{
+	"自查": models.InspectSelf, "互查": models.InspectMutual, "现场检查": models.InspectOnSite, "暗访": models.InspectUnannounced,
+	models.InspectSelf: models.InspectSelf, models.InspectMutual: models.InspectMutual,
+	models.InspectOnSite: models.InspectOnSite, models.InspectUnannounced: models.InspectUnannounced,
+}
+
+// visit starts a checklist inspection: a citizen inspector's is an unannounced visit (暗访); a
+// supervisor names the kind (/visit 自查 W001) or is asked it.
+func (d *Desk) visit(ctx context.Context, c *call) ([]bot.Reply, error) {
+	first, rest, _ := strings.Cut(c.args, " ")
+	kind, named := inspectKindWords[strings.ToLower(first)]
+	if c.acct.role() == models.RoleInspector {
+		if named {
+			c.args = strings.TrimSpace(rest)
+		}
+		return c.t.Start(ctx, flows.VisitFlowName, models.InspectUnannounced+" "+c.args)
+	}
+	if named {
+		return c.t.Start(ctx, flows.VisitFlowName, kind+" "+strings.TrimSpace(rest))
+	}
+	return c.t.Start(ctx, flows.VisitFlowName, flows.VisitAskKind+" "+c.args)
+}
+
+// visitsShown is how many visits /visits lists.
+const visitsShown = 10
+
+// visits lists the account's own visits and what came of them: for each, when, where, the
+// compliance and the state of each ticket a failed item opened. Nothing of ratings or citizens.
+func (d *Desk) visits(ctx context.Context, c *call) ([]bot.Reply, error) {
+	vs, err := d.o.Store.VisitsOf(ctx, c.acct.actor.StaffID, visitsShown)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: visits: %w", err)
+	}
+	if len(vs) == 0 {
+		return c.reply(c.T("visits_none")), nil
+	}
+	var b strings.Builder
+	b.WriteString(c.T("visits_head", "Count", len(vs)))
+	for _, v := range vs {
+		b.WriteString(c.T("visits_line", "Day", flows.StampLabel(c.lang(), v.Inspection.CreatedAt, d.loc()),
+			"Kind", c.T("inspect_kind."+v.Inspection.Kind), "Window", v.Window.Place(), "Score", v.Inspection.Score))
+		for _, it := range v.Items {
+			if it.Ticket == nil {
+				continue
+			}
+			b.WriteString(c.T("visits_ticket", "Item", d.checkLabel(c, it.Item), "No", it.Ticket.No,
+				"State", text.State(c.lang(), string(it.Ticket.State))))
+		}
+	}
+	return c.reply(b.String()), nil
+}
+
+// checkLabel words a checklist item as the visit did.
+func (d *Desk) checkLabel(c *call, key string) string {
+	for _, it := range d.o.Store.Checklist() {
+		if it.Key == key && it.Label != "" {
+			return it.Label
+		}
+	}
+	return c.T("check." + key)
+}
