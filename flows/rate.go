@@ -700,7 +700,7 @@ func levelReply(t *Turn, st *RateState) bot.Reply {
 	var btns []bot.Button
 	for _, l := range models.Levels {
 		btns = append(btns, bot.Button{
-			Label:   t.T("btn_level", "Stars", stars(int(l)), "Level", text.Level(t.Lang, int(l))),
+			Label:   text.LevelButton(t.Lang, int(l)),
 			Payload: "rate:level:" + strconv.Itoa(int(l)),
 			Level:   int(l),
 			Gap:     l == models.Dissatisfied,
@@ -758,12 +758,6 @@ func praiseReply(t *Turn, st *RateState, edit bool) bot.Reply {
 	}
 	rows := [][]bot.Button{row[:2], row[2:], {{Label: done, Payload: "rate:praise:done"}}}
 	return bot.Reply{Text: t.T("ask_praise"), Buttons: rows, Edit: edit, Multi: true}
-}
-
-// stars shows a level as five stars, n of them filled: the count reads the same in every font
-// with Chinese (★☆ are in GB 2312), colour or not.
-func stars(n int) string {
-	return strings.Repeat("★", n) + strings.Repeat("☆", 5-n)
 }
 
 // inRows lays out buttons n to a row, the last row holding what is left.

@@ -77,7 +77,8 @@ func reads(sql []string, table string) int {
 
 // TestBadReviewStatements: storing a bad review with its ticket reads the window and the
 // citizen once each and stays within its statement budget (the hot path of issue 17: it was
-// 20 statements with the window read three times and the citizen twice).
+// 20 statements with the window read three times and the citizen twice; 11 after it, and 12 since
+// the rating also writes its provincial report row in the same transaction, issue 14).
 func TestBadReviewStatements(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		ctx := ctxT(t)
@@ -117,9 +118,18 @@ func TestBadReviewStatements(t *testing.T) {
 				t.Errorf("%s read %d times, want %d", tc.table, got, tc.want)
 			}
 		}
+		reports := 0
+		for _, q := range sql {
+			if strings.Contains(q, "INSERT INTO `report_records`") || strings.Contains(q, `INSERT INTO "report_records"`) {
+				reports++
+			}
+		}
+		if reports != 1 {
+			t.Errorf("%d report rows written with the rating, want 1", reports)
+		}
 		t.Logf("%d statements:\n%s", len(sql), strings.Join(sql, "\n"))
-		if len(sql) > 11 {
-			t.Errorf("%d statements, want at most 11", len(sql))
+		if len(sql) > 12 {
+			t.Errorf("%d statements, want at most 12", len(sql))
 		}
 	})
 }

@@ -119,7 +119,7 @@ func TestQRScanToThanks(t *testing.T) {
 		rep := s.send(t, c.Event(user, "subscribe", "qrscene_w_W001", ct))
 		mustSay(t, rep, "W001", "请问为您办理业务的工作人员是？", "1. 张伟", "2. 李娜", "3. 不确定/跳过")
 		rep = s.send(t, c.Text(user, "2", 100)) // 李娜
-		mustSay(t, rep, "工作人员李娜", "1. 非常满意", "5. 非常不满意", "回复编号")
+		mustSay(t, rep, "工作人员李娜", "1. ★★★★★ 非常满意", "5. ★☆☆☆☆ 非常不满意", "回复编号")
 		rep = s.send(t, c.Text(user, "1", 101)) // the first line: 非常满意
 		mustSay(t, rep, "1. ", "5. 跳过")
 		rep = s.send(t, c.Text(user, "1 2", 102)) // two praise tags
@@ -191,7 +191,7 @@ func TestTypedLevelOnWeChat(t *testing.T) {
 				user := fmt.Sprintf("oLEVEL00000000000000000000%03d", i)
 				id := int64(1000 * (i + 1))
 				rep := s.send(t, c.Text(user, "/start w_W002", id)) // one staff member: the level at once
-				mustSay(t, rep, "1. 非常满意\n2. 满意\n3. 基本满意\n4. 不满意\n5. 非常不满意\n（回复编号")
+				mustSay(t, rep, "1. ★★★★★ 非常满意\n2. ★★★★☆ 满意\n3. ★★★☆☆ 基本满意\n\n4. ★★☆☆☆ 不满意\n5. ★☆☆☆☆ 非常不满意\n（回复编号")
 				rep = s.send(t, c.Text(user, tc.typed, id+1))
 				if models.Level(tc.want).Bad() {
 					mustSay(t, rep, "您回复的编号是“非常不满意”", "1. 确认：非常不满意", "2. 重新选择")
@@ -359,7 +359,7 @@ func TestRetryOnAnotherReplica(t *testing.T) {
 		one := newStack(t, store, st, true, 3*time.Second)
 		two := newStack(t, store, st, true, 3*time.Second)
 		const user = "oE2E0000000000000000000000005"
-		mustSay(t, one.send(t, one.client.Text(user, "/start w_W004", 501)), "1. 非常满意")
+		mustSay(t, one.send(t, one.client.Text(user, "/start w_W004", 501)), "1. ★★★★★ 非常满意")
 		mustSay(t, two.send(t, two.client.Text(user, "3", 502)), "哪些方面需要改进") // 基本满意
 		mustSay(t, one.send(t, one.client.Text(user, "2", 503)), flows.Checked)
 		mustSay(t, two.send(t, two.client.Text(user, "选好了", 504)), "留言")

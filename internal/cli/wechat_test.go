@@ -105,7 +105,7 @@ func TestServeWeChat(t *testing.T) {
 		t.Fatalf("scan reply %+v", rep)
 	}
 	rep, err = c.Send(ctx, c.Text(user, "1", 1))
-	if err != nil || !rep.Passive || !strings.Contains(rep.Text, "1. 非常满意") {
+	if err != nil || !rep.Passive || !strings.Contains(rep.Text, "1. ★★★★★ 非常满意") {
 		t.Fatalf("staff reply %+v, %v", rep, err)
 	}
 	forged := *c

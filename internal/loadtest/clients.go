@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"windowbot/bot/wechat"
+	"windowbot/flows"
 )
 
 // choice is one answer offered to the citizen: a button (Telegram, web) or a numbered line
@@ -31,7 +32,8 @@ type choice struct {
 	Number   int    // the line's number on WeChat
 }
 
-const tick = "✅"
+// tick marks a chosen item, as the flows draw it.
+const tick = flows.Checked
 
 func newChoice(label, payload, msgID string) choice {
 	l := strings.TrimSpace(label)

@@ -18,6 +18,16 @@ const lang = text.ZH
 
 func t(key string, kv ...any) string { return text.T(lang, key, kv...) }
 
+// tail is the end of message key after its field cut: what every rendering of it ends with.
+func tail(key, cut string, others ...string) string {
+	kv := []any{cut, "\x1f"}
+	for _, f := range others {
+		kv = append(kv, f, "")
+	}
+	_, s, _ := strings.Cut(text.T(lang, key, kv...), "\x1f")
+	return s
+}
+
 // lead is the start of message key up to its field cut: what every rendering of it begins with.
 // others are the message's other fields.
 func lead(key, cut string, others ...string) string {
@@ -37,7 +47,10 @@ var (
 	leadCategory = lead("c_ask_category", "Place")
 	leadDesc     = lead("c_ask_desc", "Max")
 	leadPhotos   = lead("c_ask_photos", "Max")
-	leadAdded    = lead("c_desc_added", "Description")
+	// the questions on one aspect's problems end the same whichever aspect they name
+	tailDetails   = tail("ask_aspect_details", "Aspect")
+	tailDetailsOf = tail("ask_aspect_details_of", "Of", "Aspect", "N")
+	leadAdded     = lead("c_desc_added", "Description")
 )
 
 // ticketNo matches a ticket number as citizens see it: T20261123-0042.
@@ -198,13 +211,14 @@ func next(sc screen, p plan, r *rand.Rand) (string, action, bool) {
 		if ch, ok := sc.find(t("btn_level_yes", "Level", text.Level(lang, p.level))); ok {
 			return "confirm", press(ch), false
 		}
-		if ch, ok := sc.find(text.Level(lang, p.level)); ok {
-			if _, ok5 := sc.find(text.Level(lang, 5)); ok5 {
+		if ch, ok := sc.find(text.LevelButton(lang, p.level)); ok {
+			if _, ok5 := sc.find(text.LevelButton(lang, 5)); ok5 {
 				return "level", press(ch), false
 			}
 		}
 	}
-	if strings.Contains(sc.Text, t("ask_aspects")) || strings.Contains(sc.Text, t("ask_praise")) {
+	if strings.Contains(sc.Text, t("ask_aspects")) || strings.Contains(sc.Text, t("ask_praise")) ||
+		strings.Contains(sc.Text, tailDetails) || strings.Contains(sc.Text, tailDetailsOf) {
 		var picked []choice
 		var open []choice
 		done, _ := sc.find(t("btn_done"))

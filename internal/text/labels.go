@@ -2,6 +2,7 @@ package text
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -11,6 +12,18 @@ import (
 
 // Level is the national wording of rating level n: 5 非常满意 … 1 非常不满意.
 func Level(lang string, n int) string { return T(lang, "level."+strconv.Itoa(n)) }
+
+// Stars shows a level as five stars, n of them filled: the count reads the same in every font
+// with Chinese (★☆ are in GB 2312), colour or not.
+func Stars(n int) string {
+	n = max(0, min(n, 5))
+	return strings.Repeat("★", n) + strings.Repeat("☆", 5-n)
+}
+
+// LevelButton is the label of level n's button or numbered line: its stars and its name.
+func LevelButton(lang string, n int) string {
+	return T(lang, "btn_level", "Stars", Stars(n), "Level", Level(lang, n))
+}
 
 // Aspect names one of the four aspects ("efficiency") or one of their problems
 // ("efficiency.slow").
