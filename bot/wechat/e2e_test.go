@@ -200,7 +200,9 @@ func TestTypedLevelOnWeChat(t *testing.T) {
 				if models.Level(tc.want).AsksAspects() {
 					mustSay(t, rep, "哪些方面需要改进")
 					s.send(t, c.Text(user, "1", id+2))
-					s.send(t, c.Text(user, "选好了", id+3))
+					mustSay(t, s.send(t, c.Text(user, "选好了", id+3)), "具体是哪些问题")
+					s.send(t, c.Text(user, "1", id+6)) // the first problem of the aspect
+					mustSay(t, s.send(t, c.Text(user, "选好了", id+7)), "留言")
 				} else {
 					mustSay(t, rep, "哪些方面让您满意")
 					s.send(t, c.Text(user, "跳过", id+2))
@@ -362,7 +364,9 @@ func TestRetryOnAnotherReplica(t *testing.T) {
 		mustSay(t, one.send(t, one.client.Text(user, "/start w_W004", 501)), "1. ★★★★★ 非常满意")
 		mustSay(t, two.send(t, two.client.Text(user, "3", 502)), "哪些方面需要改进") // 基本满意
 		mustSay(t, one.send(t, one.client.Text(user, "2", 503)), flows.Checked)
-		mustSay(t, two.send(t, two.client.Text(user, "选好了", 504)), "留言")
+		mustSay(t, two.send(t, two.client.Text(user, "选好了", 504)), "【服务态度】方面具体是哪些问题")
+		mustSay(t, one.send(t, one.client.Text(user, "1", 5041)), flows.Checked)
+		mustSay(t, two.send(t, two.client.Text(user, "选好了", 5042)), "留言")
 
 		reps := deliverAtOnce(t, one.client.Text(user, "跳过", 505), one.client, two.client, one.client, two.client)
 		got := 0
