@@ -48,6 +48,10 @@ type Config struct {
 	LogLevel string `yaml:"log_level"`
 	// SessionTTL is how long an idle dialog is kept before it is forgotten.
 	SessionTTL time.Duration `yaml:"session_ttl"`
+	// MemoryMaxEntries caps the in-process state store (used without Redis): dialogs, dedupe keys
+	// and counters. At the cap a new dialog is answered "busy" and a warning is logged; dialogs
+	// under way go on. 0 means no cap.
+	MemoryMaxEntries int `yaml:"memory_max_entries"`
 	// WebHistoryTTL is how long a web visitor's conversation is kept after their last message,
 	// so that reopening the page shows it (the dialog itself lasts SessionTTL).
 	WebHistoryTTL time.Duration `yaml:"web_history_ttl"`
@@ -352,6 +356,7 @@ func Default() Config {
 		Language:         LanguageChinese,
 		LogLevel:         "info",
 		SessionTTL:       30 * time.Minute,
+		MemoryMaxEntries: 200000,
 		WebHistoryTTL:    24 * time.Hour,
 		RatingPeriodDays: 1,
 		ShutdownTimeout:  10 * time.Second,

@@ -45,6 +45,7 @@ func EnvVars() []EnvVar {
 		{Name: "WINDOWBOT_LANGUAGE", Key: "language", field: func(c *Config) any { return &c.Language }},
 		{Name: "WINDOWBOT_LOG_LEVEL", Key: "log_level", field: func(c *Config) any { return &c.LogLevel }},
 		{Name: "WINDOWBOT_SESSION_TTL", Key: "session_ttl", field: func(c *Config) any { return &c.SessionTTL }},
+		{Name: "WINDOWBOT_MEMORY_MAX_ENTRIES", Key: "memory_max_entries", field: func(c *Config) any { return &c.MemoryMaxEntries }},
 		{Name: "WINDOWBOT_WEB_HISTORY_TTL", Key: "web_history_ttl", field: func(c *Config) any { return &c.WebHistoryTTL }},
 		{Name: "WINDOWBOT_RATING_PERIOD_DAYS", Key: "rating_period_days", field: func(c *Config) any { return &c.RatingPeriodDays }},
 		{Name: "WINDOWBOT_SHUTDOWN_TIMEOUT", Key: "shutdown_timeout", field: func(c *Config) any { return &c.ShutdownTimeout }},

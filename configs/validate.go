@@ -144,6 +144,9 @@ func (c Config) Validate() error {
 		bad("log_level", "unknown level %q (use debug, info, warn or error)", c.LogLevel)
 	}
 	positive(bad, "session_ttl", c.SessionTTL)
+	if c.MemoryMaxEntries < 0 {
+		bad("memory_max_entries", "must be 0 (no cap) or more, got %d", c.MemoryMaxEntries)
+	}
 	positive(bad, "web_history_ttl", c.WebHistoryTTL)
 	if c.RatingPeriodDays < 1 {
 		bad("rating_period_days", "must be at least 1 (1 = one rating per citizen per window per day), got %d", c.RatingPeriodDays)

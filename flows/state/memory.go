@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -37,11 +39,49 @@ type Memory struct {
 	// released is closed and replaced whenever a key is deleted, waking Lock waiters.
 	released chan struct{}
 	closed   bool
+
+	// limit caps the entries other than locks (0: no cap); logger tells when the cap is reached,
+	// at most once per fullLogEvery.
+	limit    int
+	logger   *slog.Logger
+	lastFull time.Time
+	locks    int // entries in items that are locks, not counted against limit
+}
+
+// ErrFull is returned when a new session, dedupe key, counter or value would take the in-process
+// store past its cap. The turn is answered "busy" and nothing already stored is dropped: an
+// ongoing dialog keeps going, a new one can start as soon as old ones expire.
+var ErrFull = errors.New("state: the in-process store is full")
+
+// fullLogEvery bounds how often a full store is logged.
+const fullLogEvery = time.Minute
+
+// Limit caps the store at n entries (sessions, dedupe keys, counters, values; locks are
+// transient and not counted) and logs to logger when the cap is reached. n <= 0 means no cap.
+// It returns m.
+func (m *Memory) Limit(n int, logger *slog.Logger) *Memory {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.limit = n
+	if logger == nil {
+		logger = slog.Default()
+	}
+	m.logger = logger
+	return m
+}
+
+// Len is the number of entries the store holds, expired ones not yet swept included, locks
+// excluded.
+func (m *Memory) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.items) - m.locks
 }
 
 type memEntry struct {
 	val     []byte
 	expires time.Time
+	lock    bool
 }
 
 var _ flows.State = (*Memory)(nil)
@@ -67,16 +107,45 @@ func (m *Memory) getLocked(key string, now time.Time) (memEntry, bool) {
 	return e, true
 }
 
-func (m *Memory) setLocked(key string, val []byte, ttl time.Duration, now time.Time) {
+func (m *Memory) setLocked(key string, val []byte, ttl time.Duration, now time.Time) error {
+	old, exists := m.items[key]
+	if !exists && m.limit > 0 && len(m.items)-m.locks >= m.limit {
+		m.sweepLocked(now)
+		if len(m.items)-m.locks >= m.limit {
+			if now.Sub(m.lastFull) >= fullLogEvery || m.lastFull.IsZero() {
+				m.lastFull = now
+				m.logger.Warn("state: the in-process store is full; new dialogs are answered busy until old ones expire (session_ttl) — raise memory_max_entries or run with Redis",
+					"entries", len(m.items)-m.locks, "cap", m.limit)
+			}
+			return fmt.Errorf("%w (%d entries)", ErrFull, m.limit)
+		}
+	}
+	if old.lock {
+		m.locks--
+	}
 	m.items[key] = memEntry{val: bytes.Clone(val), expires: now.Add(ttl)}
 	if now.Sub(m.lastSweep) >= sweepEvery {
 		m.sweepLocked(now)
 	}
+	return nil
+}
+
+// lockLocked stores a lock: never refused by the cap, so that a dialog already under way can
+// always take its turn.
+func (m *Memory) lockLocked(key string, token []byte, ttl time.Duration, now time.Time) {
+	if _, exists := m.items[key]; !exists {
+		m.locks++
+	}
+	m.items[key] = memEntry{val: bytes.Clone(token), expires: now.Add(ttl), lock: true}
 }
 
 func (m *Memory) deleteLocked(key string) {
-	if _, ok := m.items[key]; !ok {
+	e, ok := m.items[key]
+	if !ok {
 		return
+	}
+	if e.lock {
+		m.locks--
 	}
 	delete(m.items, key)
 	close(m.released)
@@ -86,6 +155,9 @@ func (m *Memory) deleteLocked(key string) {
 func (m *Memory) sweepLocked(now time.Time) {
 	for k, e := range m.items {
 		if !now.Before(e.expires) {
+			if e.lock {
+				m.locks--
+			}
 			delete(m.items, k)
 		}
 	}
@@ -128,8 +200,7 @@ func (m *Memory) Save(ctx context.Context, key string, expect int64, data []byte
 	if cur != expect {
 		return fmt.Errorf("%w: %s is at version %d, not %d", flows.ErrConflict, key, cur, expect)
 	}
-	m.setLocked(key, data, ttl, now)
-	return nil
+	return m.setLocked(key, data, ttl, now)
 }
 
 // Delete implements flows.SessionStore.
@@ -154,7 +225,7 @@ func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 			return nil, fmt.Errorf("state: lock %s: %w", key, err)
 		}
 		if _, held := m.getLocked(key, now); !held {
-			m.setLocked(key, token, ttl, now)
+			m.lockLocked(key, token, ttl, now)
 			m.mu.Unlock()
 			return m.unlocker(key, token), nil
 		}
@@ -184,7 +255,7 @@ func (m *Memory) Hold(ctx context.Context, lockKey, key string, ttl time.Duratio
 			return nil, nil, fmt.Errorf("state: lock %s: %w", lockKey, err)
 		}
 		if _, held := m.getLocked(lockKey, now); !held {
-			m.setLocked(lockKey, token, ttl, now)
+			m.lockLocked(lockKey, token, ttl, now)
 			var data []byte
 			if e, ok := m.getLocked(key, now); ok {
 				data = bytes.Clone(e.val)
@@ -266,7 +337,9 @@ func (m *Memory) Claim(ctx context.Context, key string, ttl time.Duration) (bool
 	if _, ok := m.getLocked(key, now); ok {
 		return false, nil
 	}
-	m.setLocked(key, []byte("1"), ttl, now)
+	if err := m.setLocked(key, []byte("1"), ttl, now); err != nil {
+		return false, err
+	}
 	return true, nil
 }
 
@@ -305,8 +378,7 @@ func (m *Memory) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 		return err
 	}
 	defer m.mu.Unlock()
-	m.setLocked(key, value, ttl, now)
-	return nil
+	return m.setLocked(key, value, ttl, now)
 }
 
 // SetGet stores value under key for ttl and then reads other, as Redis.SetGet does.
@@ -332,7 +404,9 @@ func (m *Memory) Incr(ctx context.Context, key string, ttl time.Duration) (int64
 	defer m.mu.Unlock()
 	e, ok := m.getLocked(key, now)
 	if !ok {
-		m.setLocked(key, []byte("1"), ttl, now)
+		if err := m.setLocked(key, []byte("1"), ttl, now); err != nil {
+			return 0, err
+		}
 		return 1, nil
 	}
 	n, err := strconv.ParseInt(string(e.val), 10, 64)
@@ -360,7 +434,7 @@ func (m *Memory) Close() error {
 	defer m.mu.Unlock()
 	if !m.closed {
 		m.closed = true
-		m.items = nil
+		m.items, m.locks = nil, 0
 		close(m.released)
 	}
 	return nil

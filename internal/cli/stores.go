@@ -73,5 +73,5 @@ func (a *app) openStateQuiet(ctx context.Context) (sharedState, error) {
 			Mode: a.cfg.Redis.Mode, Addrs: a.cfg.Redis.Addrs, MasterName: a.cfg.Redis.MasterName, Password: a.cfg.Redis.Password,
 		}, "wb:")
 	}
-	return state.NewMemory(nil), nil
+	return state.NewMemory(nil).Limit(a.cfg.MemoryMaxEntries, a.logger), nil
 }
