@@ -66,6 +66,7 @@ type server struct {
 	wx         *wechat.Adapter   // nil without an app id
 	dispatcher *jobs.Dispatcher
 	scheduler  *jobs.Scheduler
+	reports    *jobs.ReportSender // nil without report.url
 	// sampleWindow is a window the start-up banner links to, "" when there is none yet.
 	sampleWindow string
 }
@@ -112,6 +113,9 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 		return nil, err
 	}
 	if s.scheduler, err = a.scheduler(store, st, metrics, s.dispatcher.Wake); err != nil {
+		return nil, err
+	}
+	if s.reports, err = a.reportSender(store); err != nil {
 		return nil, err
 	}
 	s.http = &http.Server{
@@ -179,7 +183,7 @@ func (s *server) run(ctx context.Context) error {
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	var wg sync.WaitGroup
 	background := func(f func() error) {
 		wg.Add(1)
@@ -192,6 +196,9 @@ func (s *server) run(ctx context.Context) error {
 	}
 	background(func() error { return s.http.Serve(ln) })
 	background(func() error { return s.dispatcher.Run(ctx) })
+	if s.reports != nil {
+		background(func() error { return s.reports.Run(ctx) })
+	}
 	s.scheduler.Start(ctx)
 	if s.tg != nil {
 		if a.cfg.Telegram.Mode == configs.TelegramWebhook {
