@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"windowbot/bot"
+	"windowbot/bot/sms"
 	"windowbot/flows/state"
 	"windowbot/jobs"
 	"windowbot/models"
@@ -73,6 +74,7 @@ func (a *app) dispatcher(store *models.Store, senders jobs.Senders, st sharedSta
 			// Redis with different bots do not slow each other down.
 			bot.Telegram: pace("telegram:"+telegramBotID(a.cfg.Telegram.Token), p.TelegramRate, p.TelegramChatInterval),
 			bot.WeChat:   pace("wechat:"+a.cfg.WeChat.AppID, p.WeChatRate, p.WeChatChatInterval),
+			bot.SMS:      pace("sms:"+a.cfg.SMS.Provider, max(a.cfg.SMS.Rate, 1), 0),
 		},
 		Retry:   jobs.RetryPolicy{Base: p.RetryBase, Cap: p.RetryCap, MaxAttempts: p.MaxAttempts},
 		Workers: p.Workers, Batch: p.Batch, Lease: p.Lease, Poll: p.PollInterval,
@@ -90,3 +92,17 @@ func telegramBotID(token string) string {
 }
 
 var _ jobs.PaceStore = (*state.Redis)(nil)
+
+// smsSender is the SMS sender of the configured provider (Tencent Cloud or the hall's own
+// gateway); the dispatcher hands it the pushes to phone numbers (invitations by SMS, reminders).
+func (a *app) smsSender() (*sms.Sender, error) {
+	c := a.cfg.SMS
+	return sms.New(sms.Config{
+		Provider: c.Provider, Templates: c.Templates, TemplateParams: c.TemplateParams,
+		Tencent: sms.TencentConfig{
+			SecretID: c.Tencent.SecretID, SecretKey: c.Tencent.SecretKey, SdkAppID: c.Tencent.SDKAppID,
+			SignName: c.Tencent.SignName, Region: c.Tencent.Region, Endpoint: c.Tencent.Endpoint, Timeout: c.Tencent.Timeout,
+		},
+		Gateway: sms.GatewayConfig(c.Gateway),
+	}, sms.Options{Logger: a.logger})
+}

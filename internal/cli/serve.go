@@ -158,6 +158,13 @@ func (s *server) channels(mux *http.ServeMux, router bot.Handler, store *models.
 		}
 		senders[bot.Telegram] = s.tg
 	}
+	if a.cfg.SMS.Provider != "" {
+		sender, err := a.smsSender()
+		if err != nil {
+			return nil, err
+		}
+		senders[bot.SMS] = sender
+	}
 	return senders, nil
 }
 
