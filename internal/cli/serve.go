@@ -67,6 +67,7 @@ type server struct {
 	dispatcher *jobs.Dispatcher
 	scheduler  *jobs.Scheduler
 	reports    *jobs.ReportSender // nil without report.url
+	reminders  *jobs.CaseReminders
 	// sampleWindow is a window the start-up banner links to, "" when there is none yet.
 	sampleWindow string
 }
@@ -118,6 +119,8 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 	if s.reports, err = a.reportSender(store); err != nil {
 		return nil, err
 	}
+	s.reminders = &jobs.CaseReminders{Store: store, After: a.cfg.Cases.ReminderAfter, Logger: a.logger, Queued: s.dispatcher.Wake,
+		Link: func(token string) string { return poster.WebCaseLink(a.cfg.PublicURL, token) }}
 	s.http = &http.Server{
 		Addr:              a.cfg.HTTPAddr,
 		Handler:           mux,
@@ -190,7 +193,7 @@ func (s *server) run(ctx context.Context) error {
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	errc := make(chan error, 4)
+	errc := make(chan error, 5)
 	var wg sync.WaitGroup
 	background := func(f func() error) {
 		wg.Add(1)
@@ -206,6 +209,7 @@ func (s *server) run(ctx context.Context) error {
 	if s.reports != nil {
 		background(func() error { return s.reports.Run(ctx) })
 	}
+	background(func() error { return s.reminders.Run(ctx) })
 	s.scheduler.Start(ctx)
 	if s.tg != nil {
 		if a.cfg.Telegram.Mode == configs.TelegramWebhook {
