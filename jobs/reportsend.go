@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"windowbot/bot"
 	"windowbot/jobs/report"
 	"windowbot/models"
 )
@@ -151,8 +152,12 @@ func (s *ReportSender) Once(ctx context.Context) (ReportBatch, error) {
 			b.Failed++
 			s.Logger.Error("report: a record failed for good", "record", sub.Record.DedupeKey, "attempts", sub.Record.Attempts+1, "err", err)
 		default:
+			wait := reportBackoff(sub.Record.Attempts)
+			if ra, ok := errors.AsType[*bot.RetryAfterError](err); ok && ra.After > 0 {
+				wait = ra.After // the platform said when (429, 503 with Retry-After)
+			}
 			st = models.ReportSettlement{State: models.ReportQueued, Attempted: true, Reason: err.Error(),
-				NotBefore: s.Now().Add(reportBackoff(sub.Record.Attempts))}
+				NotBefore: s.Now().Add(wait)}
 			b.Retried++
 			s.Logger.Warn("report: sending a record failed; it is tried again", "record", sub.Record.DedupeKey, "attempts", sub.Record.Attempts+1, "err", err)
 		}

@@ -193,3 +193,66 @@ func TestReportSenderTwoReplicasOneKilled(t *testing.T) {
 		}
 	})
 }
+
+// TestReportSenderWaitsAsTold: a platform answering 429 with Retry-After gets the record again
+// only after the wait it asked for, a 400 fails the record for good, and a later try that is
+// accepted marks it sent.
+func TestReportSenderWaitsAsTold(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := ctxT(t)
+		if _, err := s.Import(ctx, strings.NewReader(models.WindowsCSVHeader+"\nC01,示范中心,W001,不动产登记,自然资源局"), "w.csv",
+			strings.NewReader(models.StaffCSVHeader+"\nS001,张伟,W001,staff"), "s.csv"); err != nil {
+			t.Fatal(err)
+		}
+		w, _ := s.WindowByCode(ctx, "W001")
+		at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+		for i, level := range []int{5, 4} {
+			c := citizen(t, s, bot.WeChat, fmt.Sprintf("o-wait-%d", i))
+			if err := s.CreateRating(ctx, &models.Rating{WindowID: w.ID, CitizenID: c.ID, Level: level, Channel: "wechat", CreatedAt: at}, at.Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var mu sync.Mutex
+		busy := true
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var rec report.Record
+			json.NewDecoder(r.Body).Decode(&rec)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case rec.Satisfaction == "4":
+				http.Error(w, `{"code":"400","msg":"bad deptCode"}`, http.StatusBadRequest)
+			case busy:
+				w.Header().Set("Retry-After", "120")
+				w.WriteHeader(http.StatusTooManyRequests)
+			default:
+				fmt.Fprint(w, `{"code":"200"}`)
+			}
+		}))
+		t.Cleanup(srv.Close)
+		cl, err := report.NewClient(report.Config{URL: srv.URL, Auth: report.AuthNone}, report.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk := testenv.NewClock(at.Add(time.Minute))
+		sender := &jobs.ReportSender{Store: s, Client: cl, Mapper: report.NewMapper(report.Mapping{}, testenv.Shanghai), Now: clk.Now}
+		if b, err := sender.Once(ctx); err != nil || b != (jobs.ReportBatch{Retried: 1, Failed: 1}) {
+			t.Fatalf("first batch %+v (%v)", b, err)
+		}
+		mu.Lock()
+		busy = false
+		mu.Unlock()
+		clk.Add(119 * time.Second)
+		if b, err := sender.Once(ctx); err != nil || b != (jobs.ReportBatch{}) {
+			t.Fatalf("before the wait: %+v (%v), want nothing sent", b, err)
+		}
+		clk.Add(2 * time.Second)
+		if b, err := sender.Once(ctx); err != nil || b != (jobs.ReportBatch{Sent: 1}) {
+			t.Fatalf("after the wait: %+v (%v)", b, err)
+		}
+		st, err := s.ReportStatus(ctx)
+		if err != nil || st.Sent != 1 || st.Failed != 1 || st.Pending != 0 || !strings.Contains(st.LastError, "400") {
+			t.Fatalf("status %+v (%v)", st, err)
+		}
+	})
+}
