@@ -317,7 +317,7 @@ func (s *Store) countsByBucket(ctx context.Context, staff bool, parts []span, n 
 		ID, CenterID       uint
 		L1, L2, L3, L4, L5 int
 	}
-	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+	if err := s.reads(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	for _, r := range rows {

@@ -87,6 +87,21 @@ func (p *pgPair) exec(port int, q string) {
 	}
 }
 
+// value runs one query of a single text value on one server of the pair, outside the store.
+func (p *pgPair) value(port int, q string) string {
+	p.t.Helper()
+	db, err := sql.Open("pgx", p.url(port))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer db.Close()
+	var v string
+	if err := db.QueryRow(q).Scan(&v); err != nil {
+		p.t.Fatalf("%s on %d: %v", q, port, err)
+	}
+	return v
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -144,6 +159,8 @@ func TestReadReplicaServesReports(t *testing.T) {
 	// The standby stops replaying: a new rating reaches the primary only, and the report,
 	// read from the replica, does not count it yet.
 	p.exec(p.standby, "SELECT pg_wal_replay_pause()")
+	// The pause is only requested by the call; replay stops a moment later.
+	waitFor(t, "the standby to pause", func() bool { return p.value(p.standby, "SELECT pg_get_wal_replay_pause_state()") == "paused" })
 	rate("v2")
 	time.Sleep(1500 * time.Millisecond) // past the lag reading's cache
 	if !s.ReadsFromReplica(ctx) {
