@@ -24,8 +24,9 @@ func liveDialog(b *testing.B) []byte {
 	b.Helper()
 	clk := newClock()
 	st := statetest.Memory(b, clk.Now)
-	eng := flows.NewEngine(flows.Options{State: st, Store: openStore(b, testenv.SQLiteURL(b)), Now: clk.Now, SessionTTL: 30 * time.Minute},
-		flows.CitizenFlows(openStore(b, testenv.SQLiteURL(b)), st, testenv.Shanghai, 1, 30*time.Minute)...)
+	store := openStore(b, testenv.SQLiteURL(b))
+	eng := flows.NewEngine(flows.Options{State: st, Store: store, Now: clk.Now, SessionTTL: 30 * time.Minute},
+		flows.CitizenFlows(store, st, testenv.Shanghai, 1, 30*time.Minute)...)
 	d := driver{eng}
 	say := func(in bot.Inbound) []bot.Reply { in.MessageID = "1"; return testenv.Send(b, d, "100", in) }
 	say(bot.Inbound{Text: "/start w_W002"})

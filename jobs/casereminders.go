@@ -9,7 +9,7 @@ import (
 )
 
 // CaseReminders gives each unrated invitation its one reminder once After has passed since the
-// case was registered (一事一评): a push to the chat that opened the invitation, or an SMS to a
+// case was registered: a push to the chat that opened the invitation, or an SMS to a
 // phone given with consent, with the invitation's web link. Every replica may run it: a case is
 // claimed by the update that marks it reminded, and the push has its dedupe key.
 type CaseReminders struct {

@@ -19,10 +19,7 @@ import (
 func TestCaseRemindersOncePerInvitation(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		ctx := ctxT(t)
-		if _, err := s.Import(ctx, strings.NewReader(models.WindowsCSVHeader+"\nC01,示范中心,W001,不动产登记,自然资源局"), "w.csv",
-			strings.NewReader(models.StaffCSVHeader+"\nS001,张伟,W001,staff"), "s.csv"); err != nil {
-			t.Fatal(err)
-		}
+		oneWindow(t, s)
 		t0 := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 		cases, err := s.RegisterCases(ctx, []models.NewCase{
 			{CaseNo: "A", WindowCode: "W001", FinishedAt: "2026-11-23T09:00:00+08:00", Phone: "13800138000", Consent: true},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -212,4 +213,13 @@ func (r *recorder) dupes() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// oneWindow imports center C01 with window W001 (不动产登记) and its one staff member S001 (张伟).
+func oneWindow(t testing.TB, s *models.Store) {
+	t.Helper()
+	if _, err := s.Import(context.Background(), strings.NewReader(models.WindowsCSVHeader+"\nC01,示范中心,W001,不动产登记,自然资源局"), "w.csv",
+		strings.NewReader(models.StaffCSVHeader+"\nS001,张伟,W001,staff"), "s.csv"); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -2,13 +2,10 @@ package jobs
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"windowbot/bot"
@@ -54,13 +51,7 @@ func ReportRecord(mp *report.Mapper, sub models.ReportSubject) (report.Record, e
 		ID: ratingID, At: r.CreatedAt, Level: r.Level, Comment: r.Comment, Platform: r.Channel,
 		CenterCode: center, WindowCode: sub.Window.Code, WindowName: sub.Window.Name, Case: c,
 	}
-	for _, list := range []string{r.Aspects, r.Praise} {
-		for k := range strings.SplitSeq(list, ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				rt.Aspects = append(rt.Aspects, k)
-			}
-		}
-	}
+	rt.Aspects = append(models.SplitKeys(r.Aspects), models.SplitKeys(r.Praise)...)
 	if sub.Staff != nil {
 		rt.StaffNo, rt.StaffName = sub.Staff.StaffNo, sub.Staff.Name
 	}
@@ -123,7 +114,7 @@ func reportBackoff(attempts int) time.Duration {
 func (s *ReportSender) Once(ctx context.Context) (ReportBatch, error) {
 	s.defaults()
 	var b ReportBatch
-	token := newLeaseToken()
+	token := "rep-" + newLease()
 	recs, err := s.Store.ClaimReports(ctx, s.Now(), s.Lease, token, s.Batch)
 	if err != nil || len(recs) == 0 {
 		return b, err
@@ -190,10 +181,4 @@ func (s *ReportSender) Run(ctx context.Context) error {
 		case <-time.After(wait):
 		}
 	}
-}
-
-func newLeaseToken() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return "rep-" + hex.EncodeToString(b[:])
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,63 +19,52 @@ import (
 //
 //	go test ./jobs -run '^$' -bench ReportSender -benchtime 1x
 func BenchmarkReportSender(b *testing.B) {
-	urls := testenv.DatabaseURLs(b)
-	names := make([]string, 0, len(urls))
-	for n := range urls {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		b.Run(name, func(b *testing.B) {
-			for range b.N {
-				b.StopTimer()
-				s := openStore(b, urls[name])
-				ctx := b.Context()
-				if _, err := s.Import(ctx, strings.NewReader(models.WindowsCSVHeader+"\nC01,示范中心,W001,不动产登记,自然资源局"), "w.csv",
-					strings.NewReader(models.StaffCSVHeader+"\nS001,张伟,W001,staff"), "s.csv"); err != nil {
+	testenv.ForEachDBBench(b, func(b *testing.B, url string) {
+		for range b.N {
+			b.StopTimer()
+			s := openStore(b, url)
+			ctx := b.Context()
+			oneWindow(b, s)
+			w, _ := s.WindowByCode(ctx, "W001")
+			const n = 2000
+			at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+			for i := range n {
+				c := citizen(b, s, bot.WeChat, fmt.Sprintf("o-bench-%05d", i))
+				if err := s.CreateRating(ctx, &models.Rating{WindowID: w.ID, CitizenID: c.ID, Level: 5, Praise: "warm", Channel: "wechat",
+					Comment: "很好", CreatedAt: at}, at.Add(-time.Hour)); err != nil {
 					b.Fatal(err)
 				}
-				w, _ := s.WindowByCode(ctx, "W001")
-				const n = 2000
-				at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
-				for i := range n {
-					c := citizen(b, s, bot.WeChat, fmt.Sprintf("o-bench-%05d", i))
-					if err := s.CreateRating(ctx, &models.Rating{WindowID: w.ID, CitizenID: c.ID, Level: 5, Praise: "warm", Channel: "wechat",
-						Comment: "很好", CreatedAt: at}, at.Add(-time.Hour)); err != nil {
-						b.Fatal(err)
-					}
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Authorization") != "Bearer t" {
+					w.WriteHeader(http.StatusUnauthorized)
+					return
 				}
-				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if r.Header.Get("Authorization") != "Bearer t" {
-						w.WriteHeader(http.StatusUnauthorized)
-						return
-					}
-					w.Write([]byte(`{"code":"200"}`))
-				}))
-				cl, err := report.NewClient(report.Config{URL: srv.URL, Auth: report.AuthBearer, Token: "t"}, report.Options{})
+				w.Write([]byte(`{"code":"200"}`))
+			}))
+			cl, err := report.NewClient(report.Config{URL: srv.URL, Auth: report.AuthBearer, Token: "t"}, report.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			sender := &jobs.ReportSender{Store: s, Client: cl, Mapper: report.NewMapper(report.Mapping{}, testenv.Shanghai), Batch: 100}
+			b.StartTimer()
+			start := time.Now()
+			sent := 0
+			for {
+				bt, err := sender.Once(ctx)
 				if err != nil {
 					b.Fatal(err)
 				}
-				sender := &jobs.ReportSender{Store: s, Client: cl, Mapper: report.NewMapper(report.Mapping{}, testenv.Shanghai), Batch: 100}
-				b.StartTimer()
-				start := time.Now()
-				sent := 0
-				for {
-					bt, err := sender.Once(ctx)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if bt.Sent == 0 {
-						break
-					}
-					sent += bt.Sent
+				if bt.Sent == 0 {
+					break
 				}
-				b.ReportMetric(float64(sent)/time.Since(start).Seconds(), "records/s")
-				srv.Close()
-				if sent != n {
-					b.Fatalf("sent %d of %d", sent, n)
-				}
+				sent += bt.Sent
 			}
-		})
-	}
+			b.ReportMetric(float64(sent)/time.Since(start).Seconds(), "records/s")
+			srv.Close()
+			if sent != n {
+				b.Fatalf("sent %d of %d", sent, n)
+			}
+		}
+	})
 }

@@ -79,10 +79,7 @@ func (rt replicaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestReportSenderTwoReplicasOneKilled(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		ctx := ctxT(t)
-		if _, err := s.Import(ctx, strings.NewReader(models.WindowsCSVHeader+"\nC01,示范中心,W001,不动产登记,自然资源局"), "w.csv",
-			strings.NewReader(models.StaffCSVHeader+"\nS001,张伟,W001,staff"), "s.csv"); err != nil {
-			t.Fatal(err)
-		}
+		oneWindow(t, s)
 		w, err := s.WindowByCode(ctx, "W001")
 		if err != nil {
 			t.Fatal(err)
@@ -200,10 +197,7 @@ func TestReportSenderTwoReplicasOneKilled(t *testing.T) {
 func TestReportSenderWaitsAsTold(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		ctx := ctxT(t)
-		if _, err := s.Import(ctx, strings.NewReader(models.WindowsCSVHeader+"\nC01,示范中心,W001,不动产登记,自然资源局"), "w.csv",
-			strings.NewReader(models.StaffCSVHeader+"\nS001,张伟,W001,staff"), "s.csv"); err != nil {
-			t.Fatal(err)
-		}
+		oneWindow(t, s)
 		w, _ := s.WindowByCode(ctx, "W001")
 		at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 		for i, level := range []int{5, 4} {

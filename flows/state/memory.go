@@ -112,7 +112,7 @@ func (m *Memory) setLocked(key string, val []byte, ttl time.Duration, now time.T
 	if !exists && m.limit > 0 && len(m.items)-m.locks >= m.limit {
 		m.sweepLocked(now)
 		if len(m.items)-m.locks >= m.limit {
-			if now.Sub(m.lastFull) >= fullLogEvery || m.lastFull.IsZero() {
+			if now.Sub(m.lastFull) >= fullLogEvery {
 				m.lastFull = now
 				m.logger.Warn("state: the in-process store is full; new dialogs are answered busy until old ones expire (session_ttl) — raise memory_max_entries or run with Redis",
 					"entries", len(m.items)-m.locks, "cap", m.limit)

@@ -39,7 +39,7 @@ func commands() []command {
 		{"push", "list the pushes that could not be delivered", "push failed [--limit N]", cmdPush},
 		{"staff", "list the staff; bind their chat accounts: a one-time code, or revoke every binding", "staff list | staff invite --staff-no NO [--valid 72h] | staff revoke --staff-no NO", cmdStaff},
 		{"cases", "register finished service cases from a CSV file and print their rating invitations", "cases import FILE.csv", cmdCases},
-		{"report", "write the provincial 好差评 records of a month, or count sent, pending and failed ones", "report export --period 2026-11 [--format json|csv] [--out FILE] | report status", cmdReport},
+		{"report", "write the provincial rating platform's records of a month, or count sent, pending and failed ones", "report export --period 2026-11 [--format json|csv] [--out FILE] | report status", cmdReport},
 		{"inspector", "add a citizen inspector and print their one-time binding code", "inspector invite --name NAME --phone PHONE [--valid 72h]", cmdInspector},
 		{"healthcheck", "ask a running server's /healthz (the image's HEALTHCHECK)", "healthcheck [--url URL] [--timeout 3s]", cmdHealthcheck},
 		{"help", "show this help", "help", nil},

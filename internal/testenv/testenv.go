@@ -130,12 +130,25 @@ func KeyPrefix(t testing.TB) string {
 func ForEachDB(t *testing.T, fn func(t *testing.T, url string)) {
 	t.Helper()
 	urls := DatabaseURLs(t)
+	for _, name := range sortedNames(urls) {
+		t.Run(name, func(t *testing.T) { fn(t, urls[name]) })
+	}
+}
+
+// ForEachDBBench is ForEachDB for a benchmark: a sub-benchmark on each database.
+func ForEachDBBench(b *testing.B, fn func(b *testing.B, url string)) {
+	b.Helper()
+	urls := DatabaseURLs(b)
+	for _, name := range sortedNames(urls) {
+		b.Run(name, func(b *testing.B) { fn(b, urls[name]) })
+	}
+}
+
+func sortedNames(urls map[string]string) []string {
 	names := make([]string, 0, len(urls))
 	for name := range urls {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) { fn(t, urls[name]) })
-	}
+	return names
 }
