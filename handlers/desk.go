@@ -941,3 +941,26 @@ func (d *Desk) actWithText(ctx context.Context, c *call, action models.Action, u
 	}
 	return d.act(ctx, c, no, models.Change{Action: action, Note: text})
 }
+
+// ticketLink binds the web chat of t to the ticket whose texted link carries token
+// (models.Store.ClaimTicketLink) and shows the ticket as /track does, with the re-rating buttons
+// when the fix waits for the complainant's verdict.
+func (d *Desk) ticketLink(ctx context.Context, t *flows.Turn, token string) ([]bot.Reply, error) {
+	if t.In.Platform != bot.Web {
+		t.End()
+		return []bot.Reply{{Text: t.T("ticket_link_web")}}, nil
+	}
+	tk, err := d.o.Store.ClaimTicketLink(ctx, token, t.Citizen.ID, t.Now)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		t.End()
+		return []bot.Reply{{Text: t.T("ticket_link_unknown"), Buttons: flows.StartButtons(t)}}, nil
+	case errors.Is(err, models.ErrTicketLinkTaken):
+		t.End()
+		return []bot.Reply{{Text: t.T("ticket_link_web")}}, nil
+	case err != nil:
+		return nil, fmt.Errorf("handlers: ticket link: %w", err)
+	}
+	d.o.Logger.InfoContext(ctx, "handlers: ticket link opened", "ticket", tk.No, "citizen_id", t.Citizen.ID)
+	return t.Start(ctx, flows.TrackFlowName, tk.No)
+}

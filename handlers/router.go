@@ -238,6 +238,11 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		if strings.HasPrefix(cmd.Args, models.CaseLinkPrefix) {
 			return t.Start(ctx, flows.RateFlowName, cmd.Args)
 		}
+		// /start k_<token>: the web link texted to a complainant (the web ?k= link), which binds
+		// this web chat to their ticket and shows it, with the re-rating when it is due.
+		if token, ok := strings.CutPrefix(cmd.Args, models.TicketLinkPrefix); ok && r.desk != nil {
+			return r.desk.ticketLink(ctx, t, token)
+		}
 		t.End()
 		return r.help(t, acct), nil
 	case "rate":

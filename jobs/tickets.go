@@ -261,6 +261,15 @@ func (d *Deps) rerating(ctx context.Context, occ Occurrence) (int, error) {
 			}
 			pushes = append(pushes, p)
 		}
+		// A complainant the chat cannot reach (the web chat's page closed) is texted as well.
+		sms, err := d.Store.RerateReminderSMS(ctx, t, fmt.Sprintf("%s:%s:%d", KindRerateReminder, t.No, t.ResolvedAt.Unix()),
+			closeAt.In(d.loc()).Format("2006-01-02 15:04"), now)
+		if err != nil {
+			return 0, err
+		}
+		if sms != nil {
+			pushes = append(pushes, sms)
+		}
 	}
 	n, err := d.enqueue(ctx, now, pushes)
 	if err != nil {

@@ -460,3 +460,41 @@ func TestReratingDefaultsAndOverdueFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestRerateReminderTexted: a complainant on the web chat who left a phone with consent is also
+// texted the re-rating reminder, once, with the ticket's link; one on Telegram is not texted.
+func TestRerateReminderTexted(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, url string) {
+		s := openStore(t, url, models.WithTicketSMS(func(token string) string { return "https://hall.example.cn/?k=" + token }))
+		r := newTicketRig(t, s)
+		ctx := ctxT(t)
+		webCit := citizen(t, s, bot.Web, "closed-page")
+		var nos []string
+		for _, c := range []*models.Citizen{webCit, r.cit} {
+			tk, err := s.CreateComplaint(ctx, models.NewComplaint{CitizenID: c.ID, CenterID: r.w1.CenterID, WindowID: &r.w1.ID,
+				Category: "attitude", Description: "态度冷漠", Channel: string(bot.Web), Phone: "13900139000", CallbackConsent: true,
+				At: day(11, 20, 9, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range []models.Action{models.ActAccept, models.ActPlan, models.ActDone} { // done is approved too
+				transition(t, s, tk.No, a, day(11, 23, 9, 0))
+			}
+			nos = append(nos, tk.No)
+		}
+		got := r.run(t, jobs.Rerating, day(11, 25, 10, 0), false, jobs.KindRerateReminder)
+		var texts []models.Push
+		for _, p := range got {
+			if p.Citizen.Platform == models.PlatformSMS {
+				texts = append(texts, p)
+			}
+		}
+		if len(texts) != 1 || texts[0].Citizen.ExternalID != "+8613900139000" || !strings.Contains(texts[0].Text, nos[0]) ||
+			!strings.Contains(texts[0].Text, "2026-11-30 09:00") || !strings.Contains(texts[0].Text, "https://hall.example.cn/?k=") {
+			t.Fatalf("texts %+v (all %v)", texts, summary(got))
+		}
+		if again := r.run(t, jobs.Rerating, day(11, 26, 10, 0), false, jobs.KindRerateReminder); len(again) != 0 {
+			t.Errorf("reminded twice: %v", summary(again))
+		}
+	})
+}

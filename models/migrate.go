@@ -46,6 +46,7 @@ func migrations() []migration {
 		{version: 11, name: "daily rating counts per window and per staff member, kept by triggers", up: migrateV11},
 		{version: 12, name: "cases and their invitations, ratings through a case, the provincial report's outbox", up: migrateV12},
 		{version: 13, name: "supervision: matters, inspectors, inspections by kind with checklist items, rating flags", up: migrateV13},
+		{version: 14, name: "tickets: the secret of the web link texted to a complainant", up: migrateV14},
 	}
 }
 
@@ -752,6 +753,19 @@ func migrateV13(tx *gorm.DB) error {
 		}
 	}
 	return tx.Migrator().CreateIndex(&ticketV13{}, "MatterID")
+}
+
+type ticketV14 struct {
+	LinkToken string `gorm:"size:22;not null;default:'';index:idx_tickets_link_token"`
+}
+
+func (ticketV14) TableName() string { return "tickets" }
+
+func migrateV14(tx *gorm.DB) error {
+	if err := tx.Migrator().AddColumn(&ticketV14{}, "LinkToken"); err != nil {
+		return err
+	}
+	return tx.Migrator().CreateIndex(&ticketV14{}, "LinkToken")
 }
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.

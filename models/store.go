@@ -53,6 +53,8 @@ type Store struct {
 	replica       *replica
 	// supervision holds the checklist and the rating-fraud thresholds (WithSupervision).
 	supervision SupervisionRules
+	// ticketLink makes the web link texted to a complainant (WithTicketSMS); nil texts nobody.
+	ticketLink func(token string) string
 }
 
 // Option configures a Store when it is opened.

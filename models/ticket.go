@@ -137,6 +137,10 @@ type Ticket struct {
 	// back, the only case in which a supervisor sees the number unmasked.
 	Phone           string `gorm:"size:20"`
 	CallbackConsent bool   `gorm:"not null;default:false"`
+	// LinkToken is the secret of the web link texted to a complainant who left a phone with
+	// consent but cannot be reached in a chat (TicketSMS): opening it binds that web chat to the
+	// ticket (Store.ClaimTicketLink). Empty until the first text message; 128 random bits.
+	LinkToken string `gorm:"size:22;not null;default:'';index"`
 	// OwnerStaffID is the staff member assigned to it, if any.
 	OwnerStaffID *uint `gorm:"index"`
 	// NamedStaffID is the staff member the citizen named (the person a bad review rated, or a

@@ -334,7 +334,12 @@ func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Ti
 			return fmt.Errorf("subscribers: %w", err)
 		}
 	}
-	return Enqueue(tx, at, n.Pushes()...)
+	pushes := n.Pushes()
+	sms, err := s.ticketEventSMS(tx, t, ev, pushes, at)
+	if err != nil {
+		return fmt.Errorf("texts: %w", err)
+	}
+	return Enqueue(tx, at, append(pushes, sms...)...)
 }
 
 // handlerStaff selects the IDs of the staff records that handle t besides the supervisors: its

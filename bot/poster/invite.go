@@ -42,6 +42,12 @@ type CaseLinker struct {
 	Now func() time.Time
 }
 
+// WebTicketLink returns the web chat's link of a ticket, the one texted to its complainant
+// (models.WithTicketSMS): it opens the ticket in the web chat, bound to whoever opens it.
+func WebTicketLink(publicURL, token string) string {
+	return strings.TrimSuffix(publicURL, "/") + "/?k=" + token // models.CaseTokenPattern: nothing to escape
+}
+
 // WebCaseLink returns the web chat's link of an invitation.
 func WebCaseLink(publicURL, token string) string {
 	return strings.TrimSuffix(publicURL, "/") + "/?c=" + token // models.CaseTokenPattern: nothing to escape

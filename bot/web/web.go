@@ -609,6 +609,9 @@ func validStart(text string) (bool, string) {
 	if token, ok := strings.CutPrefix(arg, models.CaseLinkPrefix); ok && !models.CaseTokenPattern.MatchString(token) {
 		return false, "bad_case_token"
 	}
+	if token, ok := strings.CutPrefix(arg, models.TicketLinkPrefix); ok && !models.CaseTokenPattern.MatchString(token) {
+		return false, "bad_ticket_token"
+	}
 	return true, ""
 }
 
@@ -788,6 +791,7 @@ var errorTexts = map[string]string{
 	"bad_window_code":        "web.error.bad_window_code",
 	"bad_staff_no":           "web.error.bad_staff_no",
 	"bad_case_token":         "web.error.bad_case_token",
+	"bad_ticket_token":       "web.error.bad_ticket_token",
 	"bad_multipart":          "web.error.bad_multipart",
 	"no_photo":               "web.error.no_photo",
 	"not_an_image":           "web.error.not_an_image",

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 
+	"windowbot/bot/poster"
 	"windowbot/flows"
 	"windowbot/flows/state"
 	"windowbot/jobs"
@@ -22,7 +23,12 @@ func (a *app) openStore(ctx context.Context) (*models.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.openDatabase(ctx, (*models.Store).Migrate, models.WithTicketRules(rules))
+	opts := []models.Option{models.WithTicketRules(rules)}
+	if a.cfg.SMS.Provider != "" {
+		// Complainants on the web chat who left a phone are texted their ticket's progress.
+		opts = append(opts, models.WithTicketSMS(func(token string) string { return poster.WebTicketLink(a.cfg.PublicURL, token) }))
+	}
+	return a.openDatabase(ctx, (*models.Store).Migrate, opts...)
 }
 
 // openDatabase opens the database and readies it with prepare (a migration, a schema check),
