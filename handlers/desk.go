@@ -193,6 +193,7 @@ var deskCommands = map[string]deskCommand{
 	"escalate": {supRole, (*Desk).escalate},
 	"inspect":  {supRole, (*Desk).inspect},
 	"card":     {supRole, (*Desk).card},
+	"walkin":   {supRole, (*Desk).walkin},
 	"visit":    {inspRole, (*Desk).visit},
 	"visits":   {inspRole, (*Desk).visits},
 	"publish":  {supRole, (*Desk).publish},

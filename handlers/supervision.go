@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -80,4 +81,43 @@ func (d *Desk) checkLabel(c *call, key string) string {
 		}
 	}
 	return c.T("check." + key)
+}
+
+// walkin records a complaint a citizen made in person at the center or by phone (来访来电投诉登记):
+// "/walkin WINDOW PHONE WHAT HAPPENED". The citizen has no chat with the bot; the phone they
+// gave at the desk, with their consent, is how they hear of the ticket, and its texted link
+// brings them into the web chat to re-rate the fix (models.Store.CreateWalkIn).
+func (d *Desk) walkin(ctx context.Context, c *call) ([]bot.Reply, error) {
+	code, rest, _ := strings.Cut(strings.TrimSpace(c.args), " ")
+	phone, desc, _ := strings.Cut(strings.TrimSpace(rest), " ")
+	desc = strings.TrimSpace(desc)
+	if code == "" || phone == "" || desc == "" {
+		return c.reply(c.T("usage_walkin")), nil
+	}
+	if _, ok := models.NormalizeMobile(phone); !ok {
+		return c.reply(c.T("walkin_bad_phone")), nil
+	}
+	w, err := d.o.Store.WindowByCode(ctx, strings.ToUpper(code))
+	if err == nil && !c.acct.actor.Covers(&models.Ticket{CenterID: w.CenterID, WindowID: &w.ID}) {
+		err = models.ErrNotFound
+	}
+	if errors.Is(err, models.ErrNotFound) {
+		return c.reply(c.T("walkin_no_window", "Window", models.Truncate(code, 20))), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("handlers: walk-in: %w", err)
+	}
+	tk, err := d.o.Store.CreateWalkIn(ctx, models.NewComplaint{CenterID: w.CenterID, WindowID: &w.ID, Category: models.CategoryOther,
+		Description: models.Truncate(desc, models.MaxDescriptionRunes), Phone: phone, At: c.t.Now})
+	if errors.Is(err, models.ErrBanned) {
+		return c.reply(c.T("walkin_banned")), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("handlers: walk-in: %w", err)
+	}
+	key := "walkin_done_no_sms"
+	if d.o.Store.TextsComplainants() {
+		key = "walkin_done"
+	}
+	return c.reply(c.T(key, "No", tk.No, "Place", w.Place(), "Phone", models.MaskPhone(tk.Phone))), nil
 }

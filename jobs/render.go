@@ -67,6 +67,8 @@ func (r Renderer) word(lang, kind, v string) (string, error) {
 		return v + " · " + text.T(lang, "whole_center"), nil
 	case models.ArgRoute:
 		return text.T(lang, "route."+v), nil
+	case models.ArgState:
+		return text.State(lang, v), nil
 	case models.ArgDay:
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {

@@ -248,6 +248,9 @@ func (d *Deps) rerating(ctx context.Context, occ Occurrence) (int, error) {
 			return 0, err
 		}
 		for _, c := range rs {
+			if c.Platform == models.PlatformSMS {
+				continue // a walk-in: texted below
+			}
 			lang := d.langOf(c)
 			p := &models.Push{
 				DedupeKey: fmt.Sprintf("%s:%s:%d:c%d", KindRerateReminder, t.No, t.ResolvedAt.Unix(), c.ID),

@@ -39,6 +39,8 @@ const (
 	ArgWholeCenter = "whole_center"
 	// ArgRoute is a ticket's route (RouteWindow …), worded as who handles it.
 	ArgRoute = "route"
+	// ArgState is a ticket's state, worded as citizens read it (已受理, 整改中, …).
+	ArgState = "state"
 )
 
 // msg starts a message with its key.

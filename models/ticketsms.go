@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -27,23 +28,26 @@ func WithTicketSMS(link func(token string) string) Option {
 	return func(s *Store) { s.ticketLink = link }
 }
 
-// ticketTexted reports whether the complainant of t is texted as well as told in their chat.
-func (s *Store) ticketTexted(tx *gorm.DB, t *Ticket) (bool, error) {
+// ticketTexted reports whether the complainant of t is texted as well as told in their chat, and
+// whether they have no chat at all (a walk-in, whose account is their phone).
+func (s *Store) ticketTexted(tx *gorm.DB, t *Ticket) (texted, chatless bool, err error) {
 	if s.ticketLink == nil || t.Phone == "" || !t.CallbackConsent || !PhonePattern.MatchString(t.Phone) {
-		return false, nil
+		return false, false, nil
 	}
 	var c Citizen
 	if err := tx.Select("platform", "inactive").Where("id = ?", t.CitizenID).Limit(1).Find(&c).Error; err != nil {
-		return false, fmt.Errorf("complainant: %w", err)
+		return false, false, fmt.Errorf("complainant: %w", err)
 	}
-	return c.Platform == PlatformWeb || c.Platform == "" || c.Inactive, nil
+	chatless = c.Platform == PlatformSMS
+	return chatless || c.Platform == PlatformWeb || c.Platform == "" || c.Inactive, chatless, nil
 }
 
 // ticketSMS returns the text message of key (n_sms_progress, n_sms_rerate, …) to the phone of
 // t's complainant, with the ticket's web link, or nil when they are not texted (ticketTexted).
 // The link's token is made on the first text. dedupe names the occasion; the recipient is added.
-func (s *Store) ticketSMS(tx *gorm.DB, t *Ticket, kind, key, dedupe string, at time.Time, args map[string]string) (*Push, error) {
-	texted, err := s.ticketTexted(tx, t)
+// fill, when not nil, gives the message's other fields.
+func (s *Store) ticketSMS(tx *gorm.DB, t *Ticket, kind, key, dedupe string, at time.Time, fill func(*PushMessage)) (*Push, error) {
+	texted, _, err := s.ticketTexted(tx, t)
 	if err != nil || !texted {
 		return nil, err
 	}
@@ -66,35 +70,49 @@ func (s *Store) ticketSMS(tx *gorm.DB, t *Ticket, kind, key, dedupe string, at t
 		return nil, err
 	}
 	m := msg(key).set("No", t.No).set("Link", s.ticketLink(t.LinkToken))
-	for k, v := range args {
-		m.set(k, v)
+	if fill != nil {
+		fill(m)
 	}
 	return &Push{DedupeKey: fmt.Sprintf("%s:sms%d", dedupe, to.ID), Kind: kind, CitizenID: to.ID, Message: m}, nil
 }
 
-// ticketEventSMS returns the text messages of a ticket event: the complainant's (ticketSMS) when
-// the event tells them something in their chat (a progress notice, the invitation to re-rate).
+// ticketEventSMS returns the pushes of a ticket event with the complainant's text message
+// (ticketSMS) added when the event tells them something in their chat (a progress notice, the
+// invitation to re-rate), or, for a walk-in, when it is registered. A walk-in has no chat: the
+// text replaces the pushes to them.
 func (s *Store) ticketEventSMS(tx *gorm.DB, t *Ticket, ev *TicketEvent, pushes []*Push, at time.Time) ([]*Push, error) {
+	key, kind := "", ""
 	for _, p := range pushes {
 		if p.CitizenID != t.CitizenID {
 			continue
 		}
-		key := ""
 		switch p.Kind {
 		case KindTicketStatus:
-			key = "n_sms_progress"
+			key, kind = "n_sms_progress", p.Kind
 		case KindRerateInvite:
-			key = "n_sms_rerate"
-		default:
-			continue
+			key, kind = "n_sms_rerate", p.Kind
 		}
-		sms, err := s.ticketSMS(tx, t, p.Kind, key, fmt.Sprintf("ticket:%s:e%d", t.No, ev.ID), at, nil)
-		if err != nil || sms == nil {
-			return nil, err
-		}
-		return []*Push{sms}, nil
 	}
-	return nil, nil
+	if ev.Action == ActSubmit && t.Channel == ChannelWalkIn {
+		key, kind = "n_sms_registered", KindTicketStatus
+	}
+	if key == "" {
+		return pushes, nil
+	}
+	var fill func(*PushMessage)
+	if key == "n_sms_progress" {
+		fill = func(m *PushMessage) { m.word("State", ArgState, string(t.State)) }
+	}
+	sms, err := s.ticketSMS(tx, t, kind, key, fmt.Sprintf("ticket:%s:e%d", t.No, ev.ID), at, fill)
+	if err != nil || sms == nil {
+		return pushes, err
+	}
+	if _, chatless, err := s.ticketTexted(tx, t); err != nil {
+		return nil, err
+	} else if chatless {
+		pushes = slices.DeleteFunc(pushes, func(p *Push) bool { return p.CitizenID == t.CitizenID })
+	}
+	return append(pushes, sms), nil
 }
 
 // RerateReminderSMS returns the text message that reminds the complainant of the resolved ticket
@@ -104,7 +122,7 @@ func (s *Store) RerateReminderSMS(ctx context.Context, t *Ticket, dedupe string,
 	var p *Push
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		p, err = s.ticketSMS(tx, t, KindRerateReminder, "n_sms_rerate_reminder", dedupe, at, map[string]string{"Closes": closes})
+		p, err = s.ticketSMS(tx, t, KindRerateReminder, "n_sms_rerate_reminder", dedupe, at, func(m *PushMessage) { m.set("Closes", closes) })
 		return err
 	})
 	if err != nil {
@@ -156,3 +174,32 @@ func (s *Store) ClaimTicketLink(ctx context.Context, token string, citizenID uin
 	}
 	return &t, nil
 }
+
+// ChannelWalkIn is the channel of a complaint made in person at the center or by phone (来访来电),
+// entered by the center's office for a citizen who has no chat with the bot.
+const ChannelWalkIn = "walkin"
+
+// CreateWalkIn opens the complaint in (CreateComplaint) that a citizen made in person or by
+// phone and the office entered for them: in.Phone, given with consent, is the citizen — an account
+// of platform sms, reachable by text message only — so they are texted their ticket's progress
+// and re-rating with its web link (WithTicketSMS). The channel is ChannelWalkIn.
+func (s *Store) CreateWalkIn(ctx context.Context, in NewComplaint) (*Ticket, error) {
+	phone, ok := NormalizeMobile(in.Phone)
+	if !ok {
+		return nil, fmt.Errorf("store: walk-in complaint: %w: not a mainland mobile number", ErrBadInput)
+	}
+	var c *Citizen
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		c, err = smsCitizen(tx, phone, in.At)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: walk-in complaint: %w", err)
+	}
+	in.CitizenID, in.Phone, in.CallbackConsent, in.Channel, in.Anonymous = c.ID, phone, true, ChannelWalkIn, false
+	return s.CreateComplaint(ctx, in)
+}
+
+// TextsComplainants reports whether the store texts complainants (WithTicketSMS).
+func (s *Store) TextsComplainants() bool { return s.ticketLink != nil }

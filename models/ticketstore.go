@@ -334,12 +334,11 @@ func (s *Store) queueNotices(tx *gorm.DB, t *Ticket, ev *TicketEvent, at time.Ti
 			return fmt.Errorf("subscribers: %w", err)
 		}
 	}
-	pushes := n.Pushes()
-	sms, err := s.ticketEventSMS(tx, t, ev, pushes, at)
+	pushes, err := s.ticketEventSMS(tx, t, ev, n.Pushes(), at)
 	if err != nil {
 		return fmt.Errorf("texts: %w", err)
 	}
-	return Enqueue(tx, at, append(pushes, sms...)...)
+	return Enqueue(tx, at, pushes...)
 }
 
 // handlerStaff selects the IDs of the staff records that handle t besides the supervisors: its

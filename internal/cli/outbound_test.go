@@ -187,7 +187,7 @@ func TestComplainantTextedBackIntoWebChat(t *testing.T) {
 	}
 	link := regexp.MustCompile(`https://hall\.example\.cn/\?k=([A-Za-z0-9_-]{22})`)
 	var token string
-	for i, want := range []string{"您反映的问题（编号" + web.No + "）有新进展", "您反映的问题（编号" + web.No + "）有新进展",
+	for i, want := range []string{"您反映的问题（编号" + web.No + "）有新进展：已受理", "您反映的问题（编号" + web.No + "）有新进展：整改中",
 		"您反映的问题（编号" + web.No + "）已整改完毕，请对整改结果进行评价"} {
 		content, _ := texts[i]["content"].(string)
 		m := link.FindStringSubmatch(content)
@@ -216,7 +216,22 @@ func TestComplainantTextedBackIntoWebChat(t *testing.T) {
 	if _, err := s.CitizenTicket(ctx, web.CitizenID, web.No); err != nil {
 		t.Fatalf("the first browser lost the ticket: %v", err)
 	}
-	if strings.Contains(stderr.String(), "13900139000") || strings.Contains(stderr.String(), "13700137000") {
+
+	// A complaint made by phone, entered by the office: the citizen's only contact is the number,
+	// texted that it is registered, with the link that brings them into the web chat.
+	if out := sup.say("/walkin W001 13600136000 电话反映中午窗口无人值守"); !strings.Contains(out, "短信告知 136****6000") {
+		t.Fatalf("walk-in:\n%s", out)
+	}
+	texts = gateway.wait(t, 4, stderr)
+	content, _ := texts[3]["content"].(string)
+	m := link.FindStringSubmatch(content)
+	if texts[3]["mobile"] != "+8613600136000" || !strings.Contains(content, "您反映的问题已登记") || m == nil {
+		t.Fatalf("walk-in text: %v", texts[3])
+	}
+	if out := newWebVisitor(t, base).say("/start k_" + m[1]); !strings.Contains(out, "状态：待受理") || !strings.Contains(out, "T2026") {
+		t.Fatalf("walk-in link opened:\n%s", out)
+	}
+	if log := stderr.String(); strings.Contains(log, "13900139000") || strings.Contains(log, "13700137000") || strings.Contains(log, "13600136000") {
 		t.Errorf("a phone number reached the log:\n%s", stderr.String())
 	}
 }

@@ -267,6 +267,21 @@ func Scenarios() []Scenario {
 			},
 		},
 		{
+			Name: "walk_in",
+			About: "The center's office records a complaint a citizen made by phone, with the number they agreed to " +
+				"leave: the citizen is texted that it is registered and then each step, with a link back into the " +
+				"web chat; a link copied wrongly is refused.",
+			Steps: []Step{
+				Supervisor.Says("/walkin W001 1360013600 中午窗口无人值守"),
+				Supervisor.Says("/walkin W001 13600136000 电话反映中午十二点到一点窗口无人值守，等了一个小时"),
+				RunDispatcher(),
+				Supervisor.Says("/accept T20261123-0001"),
+				Supervisor.Says("/plan T20261123-0001 午间安排轮岗值守并公示"),
+				RunDispatcher(),
+				Citizen.Says("/start k_AAAAAAAAAAAAAAAAAAAAAA"),
+			},
+		},
+		{
 			Name: "inspector_visit",
 			About: "A citizen inspector visits window W001 unannounced: two items comply, one does not (with a photo " +
 				"and what was heard), the rest were not observed; the summary is confirmed, the window's lead is pushed " +

@@ -93,6 +93,9 @@ func play(t *testing.T, w *World, ch Channel, tr *Transcript, steps []Step) {
 			before := tr.b.Len()
 			unsent := w.Dispatch(t, ch.Platform(), ch.Sender())
 			ch.Pushed(t, tr)
+			for _, text := range w.Texts() {
+				tr.printf("%s\n", text)
+			}
 			if len(unsent) > 0 {
 				chats := map[uint]string{}
 				for _, c := range testenv.All[models.Citizen](t, w.Store) {

@@ -2,6 +2,10 @@ package transcript
 
 import (
 	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
 	"testing"
 
 	"windowbot/bot"
@@ -33,6 +37,8 @@ type World struct {
 
 	quiet jobs.QuietHours
 	lang  string
+	// texts records the text messages the dispatcher sends (to complainants without a chat).
+	texts *textRecorder
 	// reported holds the pushes already returned as not sent.
 	reported map[uint]bool
 }
@@ -50,7 +56,9 @@ func NewWorld(t testing.TB) *World {
 		t.Fatal(err)
 	}
 	clk := testenv.NewClock(testenv.Monday10)
-	store := testenv.OpenDemoStore(t, testenv.SQLiteURL(t), models.WithTicketRules(rules))
+	// With an SMS provider configured, as a hall that texts complainants without a chat is.
+	store := testenv.OpenDemoStore(t, testenv.SQLiteURL(t), models.WithTicketRules(rules),
+		models.WithTicketSMS(func(token string) string { return "https://hall.example.cn/?k=" + token }))
 	// The citizen inspector of the dialogs, INSP-001.
 	if _, _, err := store.CreateInspector(context.Background(), "郑明", "13900009999", 0, clk.Now()); err != nil {
 		t.Fatal(err)
@@ -64,7 +72,8 @@ func NewWorld(t testing.TB) *World {
 		Pseudonyms: models.NewPseudonyms([]byte("transcript pseudonym key")),
 		Target:     cfg.Jobs.Target(), MinRatings: cfg.Jobs.MinRatings})
 	router := handlers.NewRouter(engine, testenv.Logger(), handlers.WithDesk(desk), handlers.WithSubscriptions(store))
-	return &World{Store: store, State: st, Clock: clk, Handler: router, quiet: quiet, lang: cfg.Language, reported: map[uint]bool{}}
+	return &World{Store: store, State: st, Clock: clk, Handler: router, quiet: quiet, lang: cfg.Language, reported: map[uint]bool{},
+		texts: &textRecorder{}}
 }
 
 // Bind makes the platform account chat act as the staff record staffNo, as redeeming an
@@ -86,7 +95,7 @@ func (w *World) Dispatch(t testing.TB, platform bot.Platform, sender bot.Sender)
 	t.Helper()
 	ctx := context.Background()
 	d := jobs.NewDispatcher(jobs.DispatcherOptions{
-		Outbox: w.Store, Senders: jobs.Senders{platform: sender}, Marks: w.State,
+		Outbox: w.Store, Senders: jobs.Senders{platform: sender, bot.SMS: w.texts}, Marks: w.State,
 		Quiet: w.quiet, Announcements: jobs.Announcements, Lang: w.lang, Location: testenv.Shanghai,
 		Now: w.Clock.Now, Logger: testenv.Logger(), Workers: 1,
 	})
@@ -107,4 +116,30 @@ func (w *World) Dispatch(t testing.TB, platform bot.Platform, sender bot.Sender)
 		}
 	}
 	return unsent
+}
+
+// textRecorder is the SMS provider of a World: it keeps the text messages, for the transcript.
+type textRecorder struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+// linkToken is the random part of a ticket's texted link, which a transcript cannot hold.
+var linkToken = regexp.MustCompile(`\?k=[A-Za-z0-9_-]{22}`)
+
+func (r *textRecorder) Send(_ context.Context, to bot.Recipient, m bot.Reply) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, fmt.Sprintf("✉ SMS to %s: %s", models.MaskPhone(strings.TrimPrefix(to.ChatID, "+86")),
+		linkToken.ReplaceAllString(m.Text, "?k=<token>")))
+	return nil
+}
+
+// Texts returns the text messages sent since the last call.
+func (w *World) Texts() []string {
+	w.texts.mu.Lock()
+	defer w.texts.mu.Unlock()
+	out := w.texts.sent
+	w.texts.sent = nil
+	return out
 }
