@@ -124,7 +124,7 @@ func TestMigrateConcurrent(t *testing.T) {
 func TestSchemaMatchesEntities(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		db := s.DB().WithContext(ctxT(t))
-		for _, entity := range []any{&models.Center{}, &models.Window{}, &models.Staff{}, &models.Citizen{}, &models.Rating{}, &models.Push{}, &models.Ticket{}, &models.TicketEvent{}, &models.TicketAttachment{}, &models.TicketFollower{}, &models.JobRun{}, &models.ServiceStar{}, &models.StaffInvite{}, &models.CitizenBan{}, &models.Inspection{}, &models.Picture{}, &models.WebPush{}, &models.Case{}, &models.ReportRecord{}, &models.Matter{}, &models.InspectionItem{}} {
+		for _, entity := range []any{&models.Center{}, &models.Window{}, &models.Staff{}, &models.Citizen{}, &models.Rating{}, &models.Push{}, &models.Ticket{}, &models.TicketEvent{}, &models.TicketAttachment{}, &models.TicketFollower{}, &models.JobRun{}, &models.ServiceStar{}, &models.StaffInvite{}, &models.CitizenBan{}, &models.Inspection{}, &models.Picture{}, &models.WebPush{}, &models.Case{}, &models.ReportRecord{}, &models.Matter{}, &models.InspectionItem{}, &models.RatingFlag{}} {
 			stmt := &gorm.Statement{DB: db}
 			if err := stmt.Parse(entity); err != nil {
 				t.Fatal(err)
