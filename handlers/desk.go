@@ -194,6 +194,7 @@ var deskCommands = map[string]deskCommand{
 	"inspect":  {supRole, (*Desk).inspect},
 	"card":     {supRole, (*Desk).card},
 	"walkin":   {supRole, (*Desk).walkin},
+	"flags":    {supRole, (*Desk).flags},
 	"visit":    {inspRole, (*Desk).visit},
 	"visits":   {inspRole, (*Desk).visits},
 	"publish":  {supRole, (*Desk).publish},
@@ -212,6 +213,7 @@ var deskKeywords = map[string]string{
 	"统计": "stats", "逾期": "overdue", "排名": "rank", "服务之星": "star",
 	"解绑": "unbind", "解除绑定": "unbind",
 	"暗访": "visit", "我的暗访": "visits",
+	"刷评": "flags", "可疑评价": "flags",
 }
 
 // deskWords are Chinese words staff and supervisors may type instead of a command's name, followed

@@ -149,6 +149,7 @@ var roleCases = []roleCase{
 	{name: "inspect", cmd: "/inspect W001 90 窗口桌面杂乱", want: supervisorCommand("已记录对", "没有找到窗口“W001”")},
 	{name: "card", cmd: "/card W001 2 等候时间太长", want: supervisorCommand("已录入纸质评价", notFound)},
 	{name: "walkin", cmd: "/walkin W001 13600136000 电话反映窗口午休无人", want: supervisorCommand("已登记群众来访（来电）投诉", "找不到您督查范围内的窗口 W001")},
+	{name: "flags", cmd: "/flags", want: supervisorCommand("目前没有待复核的可疑评价", "目前没有待复核的可疑评价")},
 	{name: "visit", cmd: "/visit W001", want: map[string]string{asCitizen: refused, asStaff: refused, asLead: refused, asOtherStaff: refused,
 		asSupervisor: "请选择检查方式", asOtherSup: notFound, asAdmin: "请选择检查方式", asInspector: "第 1/8 项：亮牌上岗"}},
 	{name: "visit of a kind", cmd: "/visit 暗访 W001", want: map[string]string{asCitizen: refused, asStaff: refused, asLead: refused, asOtherStaff: refused,

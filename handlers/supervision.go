@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"windowbot/bot"
@@ -120,4 +121,107 @@ func (d *Desk) walkin(ctx context.Context, c *call) ([]bot.Reply, error) {
 		key = "walkin_done"
 	}
 	return c.reply(c.T(key, "No", tk.No, "Place", w.Place(), "Phone", models.MaskPhone(tk.Phone))), nil
+}
+
+// flagsShown is how many flags /flags lists at once.
+const flagsShown = 10
+
+// flagWords are the words a supervisor may type after /flags for a decision.
+var flagWords = map[string]string{
+	models.DecisionKeep: models.DecisionKeep, "保留": models.DecisionKeep, "有效": models.DecisionKeep,
+	models.DecisionExclude: models.DecisionExclude, "剔除": models.DecisionExclude, "无效": models.DecisionExclude,
+}
+
+// flags lists the ratings the fraud signals hold out, in the supervisor's centers, each with its
+// buttons to keep it (it counts again) or exclude it (it stays on record and never counts):
+// "/flags", "/flags keep ID", "/flags exclude ID". The citizen is never shown.
+func (d *Desk) flags(ctx context.Context, c *call) ([]bot.Reply, error) {
+	word, rest, _ := strings.Cut(strings.TrimSpace(c.args), " ")
+	if word != "" {
+		decision, ok := flagWords[strings.ToLower(word)]
+		id, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(rest), "#"), 10, 32)
+		if !ok || err != nil {
+			return c.reply(c.T("usage_flags")), nil
+		}
+		f, err := d.o.Store.DecideFlag(ctx, c.acct.actor, uint(id), decision, c.t.Now)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			return c.reply(c.T("flag_unknown", "ID", id)), nil
+		case errors.Is(err, models.ErrFlagDecided):
+			return c.reply(c.T("flag_decided", "ID", id)), nil
+		case err != nil:
+			return nil, fmt.Errorf("handlers: flags: %w", err)
+		}
+		d.o.Logger.InfoContext(ctx, "rating flag decided", "flag_id", f.ID, "rating_id", f.RatingID, "signal", f.Signal,
+			"decision", decision, "staff_id", c.acct.actor.StaffID)
+		done := c.T("flag_exclude", "ID", id)
+		if decision == models.DecisionKeep {
+			done = c.T("flag_keep", "ID", id)
+		}
+		// The rest follows, with fresh buttons (WeChat's numbers answer the last list only).
+		rest, err := d.flagList(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		return append(c.reply(done), rest...), nil
+	}
+	return d.flagList(ctx, c)
+}
+
+// flagList lists the undecided flags in the supervisor's centers, a rating an entry.
+func (d *Desk) flagList(ctx context.Context, c *call) ([]bot.Reply, error) {
+	fs, err := d.o.Store.PendingFlags(ctx, c.acct.actor, flagsShown)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: flags: %w", err)
+	}
+	if len(fs) == 0 {
+		return c.reply(c.T("flags_none")), nil
+	}
+	rules := d.o.Store.FraudRules()
+	// One entry a rating, with every signal raised on it; deciding one flag decides them all.
+	var order []uint
+	byRating := map[uint][]models.FlagView{}
+	for _, f := range fs {
+		if byRating[f.RatingID] == nil {
+			order = append(order, f.RatingID)
+		}
+		byRating[f.RatingID] = append(byRating[f.RatingID], f)
+	}
+	var b strings.Builder
+	b.WriteString(c.T("flags_head", "Count", len(order)))
+	var btns [][]bot.Button
+	for _, rid := range order {
+		f := byRating[rid][0]
+		who := c.T("flags_no_staff")
+		if f.Staff != nil {
+			who = f.Staff.Name
+		}
+		var signals []string
+		for _, g := range byRating[rid] {
+			signals = append(signals, signalText(c, rules, g.Signal, g.Detail))
+		}
+		b.WriteString(c.T("flags_line", "ID", f.ID, "Time", flows.StampLabel(c.lang(), f.Rating.CreatedAt, d.loc()),
+			"Place", f.Window.Place(), "Staff", who, "Level", text.Level(c.lang(), f.Rating.Level),
+			"Signal", strings.Join(signals, c.T("flags_and"))))
+		id := strconv.FormatUint(uint64(f.ID), 10)
+		btns = append(btns, []bot.Button{
+			{Label: c.T("flags_keep", "ID", id), Payload: "cmd:/flags keep " + id},
+			{Label: c.T("flags_exclude", "ID", id), Payload: "cmd:/flags exclude " + id},
+		})
+	}
+	b.WriteString(c.T("flags_foot"))
+	return []bot.Reply{{Text: b.String(), Buttons: btns}}, nil
+}
+
+// signalText says what a signal saw: how many ratings, windows or days within how long.
+func signalText(c *call, r models.FraudRules, signal, count string) string {
+	switch signal {
+	case models.SignalBurst:
+		return c.T("flag.burst", "Count", count, "Minutes", int(r.BurstWindow.Minutes()))
+	case models.SignalFresh:
+		return c.T("flag.fresh", "Count", count, "Minutes", int(r.FreshWindow.Minutes()), "Age", int(r.FreshAge.Minutes()))
+	case models.SignalDevice:
+		return c.T("flag.device", "Count", count, "Hours", int(r.DeviceWindow.Hours()))
+	}
+	return c.T("flag.low_repeat", "Count", count, "Days", r.LowDays)
 }

@@ -48,22 +48,5 @@ func (r *CaseReminders) Run(ctx context.Context) error {
 	if every <= 0 {
 		every = 10 * time.Minute
 	}
-	log := r.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	for {
-		n, err := r.Once(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("cases: queueing invitation reminders", "err", err)
-		case n > 0:
-			log.Info("cases: invitation reminders queued", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(every):
-		}
-	}
+	return runEvery(ctx, every, r.Logger, "cases: queueing invitation reminders", "cases: invitation reminders queued", r.Once)
 }

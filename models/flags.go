@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -41,7 +42,7 @@ type RatingFlag struct {
 	RatingID uint    `gorm:"not null;uniqueIndex:idx_rating_flag,priority:1"`
 	Rating   *Rating `gorm:"foreignKey:RatingID"`
 	Signal   string  `gorm:"size:20;not null;uniqueIndex:idx_rating_flag,priority:2"`
-	// Detail is what the signal saw, as numbers (e.g. "6 in 10m0s").
+	// Detail is what the signal counted: ratings in the burst, windows, days.
 	Detail string `gorm:"size:200;not null;default:''"`
 	// Decision is "", DecisionKeep or DecisionExclude.
 	Decision  string `gorm:"size:10;not null;default:'';index"`
@@ -163,19 +164,31 @@ func (s *Store) ScanFraud(ctx context.Context, from, to time.Time) (int, error) 
 // holding n or more of them.
 func windowed(list []scanRating, n int, span time.Duration, signal string) []flagged {
 	var out []flagged
-	marked := map[uint]bool{}
+	marked := map[uint]int{}
 	start := 0
 	for end := range list {
 		for list[end].CreatedAt.Sub(list[start].CreatedAt) > span {
 			start++
 		}
 		if count := end - start + 1; count >= n {
-			for _, x := range list[start : end+1] {
-				if !marked[x.ID] {
-					marked[x.ID] = true
-					out = append(out, flagged{x.ID, signal, fmt.Sprintf("%d in %s", count, span)})
-				}
-			}
+			out = mark(out, marked, list[start:end+1], signal, count)
+		}
+	}
+	return out
+}
+
+// mark flags each rating of span with count, or raises the count of its flag in out: a rating
+// in several overlapping spans shows the largest.
+func mark(out []flagged, marked map[uint]int, span []scanRating, signal string, count int) []flagged {
+	for _, x := range span {
+		i, ok := marked[x.ID]
+		if !ok {
+			marked[x.ID] = len(out)
+			out = append(out, flagged{x.ID, signal, fmt.Sprint(count)})
+			continue
+		}
+		if prev, _ := strconv.Atoi(out[i].detail); count > prev {
+			out[i].detail = fmt.Sprint(count)
 		}
 	}
 	return out
@@ -185,7 +198,7 @@ func windowed(list []scanRating, n int, span time.Duration, signal string) []fla
 // span that holds n or more distinct keys (windows, days).
 func distinctWithin(list []scanRating, n int, span time.Duration, signal string, key func(scanRating) uint) []flagged {
 	var out []flagged
-	marked := map[uint]bool{}
+	marked := map[uint]int{}
 	for end := range list {
 		keys := map[uint]bool{}
 		start := end
@@ -196,12 +209,7 @@ func distinctWithin(list []scanRating, n int, span time.Duration, signal string,
 		if len(keys) < n {
 			continue
 		}
-		for _, x := range list[start : end+1] {
-			if !marked[x.ID] {
-				marked[x.ID] = true
-				out = append(out, flagged{x.ID, signal, fmt.Sprintf("%d in %s", len(keys), span)})
-			}
-		}
+		out = mark(out, marked, list[start:end+1], signal, len(keys))
 	}
 	return out
 }

@@ -68,6 +68,7 @@ type server struct {
 	scheduler  *jobs.Scheduler
 	reports    *jobs.ReportSender // nil without report.url
 	reminders  *jobs.CaseReminders
+	fraud      *jobs.FraudScan
 	// sampleWindow is a window the start-up banner links to, "" when there is none yet.
 	sampleWindow string
 }
@@ -119,6 +120,7 @@ func (a *app) newServer(store *models.Store, st sharedState) (*server, error) {
 	if s.reports, err = a.reportSender(store); err != nil {
 		return nil, err
 	}
+	s.fraud = &jobs.FraudScan{Store: store, Logger: a.logger}
 	s.reminders = &jobs.CaseReminders{Store: store, After: a.cfg.Cases.ReminderAfter, Logger: a.logger, Queued: s.dispatcher.Wake,
 		Link: func(token string) string { return poster.WebCaseLink(a.cfg.PublicURL, token) }}
 	s.http = &http.Server{
@@ -193,7 +195,7 @@ func (s *server) run(ctx context.Context) error {
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	errc := make(chan error, 5)
+	errc := make(chan error, 8) // one for each background part, so none blocks
 	var wg sync.WaitGroup
 	background := func(f func() error) {
 		wg.Add(1)
@@ -210,6 +212,7 @@ func (s *server) run(ctx context.Context) error {
 		background(func() error { return s.reports.Run(ctx) })
 	}
 	background(func() error { return s.reminders.Run(ctx) })
+	background(func() error { return s.fraud.Run(ctx) })
 	s.scheduler.Start(ctx)
 	if s.tg != nil {
 		if a.cfg.Telegram.Mode == configs.TelegramWebhook {

@@ -67,6 +67,9 @@ const (
 	Dispatch Do = "dispatch"
 	// Wait moves the clock by For.
 	Wait Do = "wait"
+	// Burst plants six 5-star ratings of staff member Arg at their window in the last nine
+	// minutes, from accounts just made (a QR code passed round), and runs the fraud scan.
+	Burst Do = "burst"
 )
 
 // Step is one thing done in a dialog.
@@ -96,6 +99,9 @@ func (a Actor) SendsPhoto(caption string) Step { return Step{Who: a, Do: Photo, 
 
 // RunDispatcher is the step in which the push dispatcher sends what is due.
 func RunDispatcher() Step { return Step{Do: Dispatch} }
+
+// RatingBurst is the step in which staffNo gets a burst of top ratings and the fraud scan runs.
+func RatingBurst(staffNo string) Step { return Step{Do: Burst, Arg: staffNo} }
 
 // After is the step in which d passes.
 func After(d time.Duration) Step { return Step{Do: Wait, For: d} }
@@ -279,6 +285,18 @@ func Scenarios() []Scenario {
 				Supervisor.Says("/plan T20261123-0001 午间安排轮岗值守并公示"),
 				RunDispatcher(),
 				Citizen.Says("/start k_AAAAAAAAAAAAAAAAAAAAAA"),
+			},
+		},
+		{
+			Name: "rating_flags",
+			About: "Six top ratings of one staff member within minutes, from new accounts, are flagged and held out; " +
+				"the supervisor reviews them in /flags, keeps one and excludes another.",
+			Steps: []Step{
+				RatingBurst("DEMO-002"),
+				Supervisor.Says("/flags"),
+				Supervisor.Presses("保留 #1"),
+				Supervisor.Presses("剔除 #2"),
+				Supervisor.Says("/flags 剔除 1"),
 			},
 		},
 		{

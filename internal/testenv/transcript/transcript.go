@@ -85,6 +85,9 @@ func play(t *testing.T, w *World, ch Channel, tr *Transcript, steps []Step) {
 			}
 		case Photo:
 			ch.Photo(t, tr, s.Who, s.Arg)
+		case Burst:
+			n := w.Burst(t, s.Arg)
+			tr.section(fmt.Sprintf("six 5-star ratings of %s within nine minutes; the fraud scan raises %d flags", s.Arg, n))
 		case Wait:
 			w.Clock.Add(s.For)
 			tr.section(fmt.Sprintf("%s pass; now %s", s.For, w.Clock.Now().Format("2006-01-02 15:04 Mon")))

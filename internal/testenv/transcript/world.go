@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"windowbot/bot"
 	"windowbot/configs"
@@ -142,4 +143,33 @@ func (w *World) Texts() []string {
 	out := w.texts.sent
 	w.texts.sent = nil
 	return out
+}
+
+// Burst plants six 5-star ratings of staff member staffNo at their window in the nine minutes
+// before now, each from an account made a minute before it, and runs the fraud scan over the
+// last hour. It returns how many flags the scan raised.
+func (w *World) Burst(t testing.TB, staffNo string) int {
+	t.Helper()
+	ctx := context.Background()
+	st, err := w.Store.StaffByNo(ctx, staffNo)
+	if err != nil || st.WindowID == nil {
+		t.Fatalf("transcript: burst for %s: %v", staffNo, err)
+	}
+	now := w.Clock.Now()
+	for i := range 6 {
+		at := now.Add(-9*time.Minute + time.Duration(i)*100*time.Second)
+		c, err := w.Store.TouchCitizen(ctx, string(bot.Web), fmt.Sprintf("burst-%s-%d", staffNo, i), "", at.Add(-time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Store.CreateRating(ctx, &models.Rating{WindowID: *st.WindowID, StaffID: &st.ID, CitizenID: c.ID, Level: 5,
+			Channel: string(bot.Web), CreatedAt: at}, at.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := w.Store.ScanFraud(ctx, now.Add(-time.Hour), now.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
