@@ -78,6 +78,8 @@ type Config struct {
 	Cases    Cases    `yaml:"cases"`
 	SMS      SMS      `yaml:"sms"`
 	Report   Report   `yaml:"report"`
+	// Supervision holds the inspection checklist and the rating-fraud thresholds.
+	Supervision Supervision `yaml:"supervision"`
 }
 
 // Posters configures what windowbot prints and pictures: the QR posters' hotlines and size, and
@@ -395,12 +397,13 @@ func Default() Config {
 			TelegramRate: 30, TelegramChatInterval: time.Second,
 			WeChatRate: 50,
 		},
-		Staff:   Staff{InviteValidity: 72 * time.Hour},
-		Board:   Board{CacheTTL: time.Minute},
-		Posters: Posters{Size: "a4", ServiceLine: "12345", StarsPerCenter: 1, RunnersUp: 2, YearlyStars: 10},
-		Cases:   Cases{ExpiryDays: 15, ReminderAfter: 24 * time.Hour},
-		SMS:     SMS{Rate: 10},
-		Report:  Report{Auth: "bearer", Timeout: 15 * time.Second},
+		Staff:       Staff{InviteValidity: 72 * time.Hour},
+		Board:       Board{CacheTTL: time.Minute},
+		Posters:     Posters{Size: "a4", ServiceLine: "12345", StarsPerCenter: 1, RunnersUp: 2, YearlyStars: 10},
+		Cases:       Cases{ExpiryDays: 15, ReminderAfter: 24 * time.Hour},
+		SMS:         SMS{Rate: 10},
+		Report:      Report{Auth: "bearer", Timeout: 15 * time.Second},
+		Supervision: Supervision{Checklist: []string{}, Fraud: defaultFraud()},
 	}
 }
 

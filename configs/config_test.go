@@ -2,6 +2,7 @@ package configs
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -374,6 +375,14 @@ func TestValidate(t *testing.T) {
 		{name: "bad trusted proxy", modify: func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "proxy.local"} },
 			want: `configs: WINDOWBOT_TRUSTED_PROXIES (trusted_proxies): trusted proxy "proxy.local" is neither an IP address nor a CIDR prefix`},
 
+		{name: "checklist of the hall", modify: func(c *Config) {
+			c.Supervision.Checklist = []string{"badge", "queue_guide|efficiency|等候区有引导人员", "one_time"}
+		}},
+		{name: "checklist item unreadable", modify: func(c *Config) { c.Supervision.Checklist = []string{"badge", "queue guide"} },
+			want: `configs: WINDOWBOT_SUPERVISION_CHECKLIST (supervision.checklist): "queue guide" is neither a built-in item nor "key|category|label"`},
+		{name: "checklist item of no category", modify: func(c *Config) { c.Supervision.Checklist = []string{"q|queue|等候区有引导人员"} },
+			want: `configs: WINDOWBOT_SUPERVISION_CHECKLIST (supervision.checklist): "q|queue|等候区有引导人员": unknown category "queue" (one of efficiency, attitude, capability, conduct, not_done, other)`},
+
 		{name: "webhook without secret", modify: func(c *Config) { c.Telegram.Mode, c.PublicURL = "webhook", "https://x.example" },
 			want: `configs: WINDOWBOT_TELEGRAM_WEBHOOK_SECRET (telegram.webhook_secret): required when telegram mode is "webhook"`},
 		{name: "webhook over http", modify: func(c *Config) { c.Telegram.Mode, c.Telegram.WebhookSecret = "webhook", "abc" },
@@ -624,5 +633,21 @@ func TestJobSchedulesNameEveryJob(t *testing.T) {
 	}
 	if got := Default().Jobs.Target(); got != 0.95 {
 		t.Errorf("Target() = %v, want 0.95 for satisfaction_target 95", got)
+	}
+}
+
+// TestSupervisionRules: the checklist keeps the configured order, built-in items by key with
+// their catalog labels, the hall's own with theirs; the thresholds come through.
+func TestSupervisionRules(t *testing.T) {
+	c := Default()
+	c.Supervision.Checklist = []string{"one_time", "queue_guide|efficiency|等候区有引导人员"}
+	c.Supervision.Fraud.BurstCount = -1
+	r, err := c.SupervisionRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []models.CheckItem{{Key: "one_time", Category: "capability"}, {Key: "queue_guide", Category: "efficiency", Label: "等候区有引导人员"}}
+	if fmt.Sprint(r.Checklist) != fmt.Sprint(want) || r.Fraud.BurstCount != -1 || r.Fraud.LowDays != 30 {
+		t.Fatalf("rules %+v", r)
 	}
 }

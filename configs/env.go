@@ -118,7 +118,7 @@ func EnvVars() []EnvVar {
 		{Name: "WINDOWBOT_POSTERS_STARS_PER_CENTER", Key: "posters.stars_per_center", field: func(c *Config) any { return &c.Posters.StarsPerCenter }},
 		{Name: "WINDOWBOT_POSTERS_RUNNERS_UP", Key: "posters.runners_up", field: func(c *Config) any { return &c.Posters.RunnersUp }},
 		{Name: "WINDOWBOT_POSTERS_YEARLY_STARS", Key: "posters.yearly_stars", field: func(c *Config) any { return &c.Posters.YearlyStars }},
-	}, caseEnvVars()...)
+	}, append(caseEnvVars(), supervisionEnvVars()...)...)
 }
 
 // envVarByKey finds the table entry of a YAML key.

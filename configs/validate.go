@@ -89,6 +89,9 @@ func (c Config) Validate() error {
 		}
 	}
 	positive(bad, "database.read_max_lag", c.Database.ReadMaxLag)
+	if _, err := c.SupervisionRules(); err != nil {
+		bad("supervision.checklist", "%s", strings.TrimPrefix(err.Error(), "configs: supervision.checklist: "))
+	}
 	switch c.Redis.Mode {
 	case "", "single":
 		if c.RedisURL != "" && len(c.Redis.Addrs) > 0 {

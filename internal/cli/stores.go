@@ -23,7 +23,11 @@ func (a *app) openStore(ctx context.Context) (*models.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []models.Option{models.WithTicketRules(rules)}
+	sup, err := a.cfg.SupervisionRules()
+	if err != nil {
+		return nil, err
+	}
+	opts := []models.Option{models.WithTicketRules(rules), models.WithSupervision(sup)}
 	if a.cfg.SMS.Provider != "" {
 		// Complainants on the web chat who left a phone are texted their ticket's progress.
 		opts = append(opts, models.WithTicketSMS(func(token string) string { return poster.WebTicketLink(a.cfg.PublicURL, token) }))
