@@ -361,7 +361,23 @@ func (d *Deps) yearlyRanking(ctx context.Context, occ Occurrence) (int, error) {
 		return n, err
 	}
 	m, err := d.enqueue(ctx, occ.At, pushes)
-	return n + m, err
+	n += m
+	if err != nil {
+		return n, err
+	}
+	// Each of the ten worst gets a rectification ticket (通报·限期整改), pushed as it opens.
+	lang := text.Lang(d.Lang)
+	for _, r := range bottom {
+		w := windows[r.ID]
+		desc := text.T(lang, "job.rectify_description", "Year", text.T(lang, "job.year", "Year", from.Year()),
+			"Rate", percent(r.SatisfactionRate()), "Bad", r.Bad(), "Total", r.Total())
+		if _, opened, err := d.Store.OpenRectification(ctx, w.ID, from.Year(), desc, occ.At); err != nil {
+			return n, err
+		} else if opened {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // yearlyText congratulates the staff of a window among the year's best ("yearly_top") or warns

@@ -335,8 +335,41 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 		if !strings.Contains(w004Note, "祝贺") || !strings.Contains(w004Note, "W004") || !strings.Contains(w004Note, "十佳窗口") {
 			t.Errorf("W004 staff note = %q", w004Note)
 		}
-		if res.Items != len(ys) {
-			t.Errorf("yearly items %d, queued %d", res.Items, len(ys))
+		// Each of the ten worst windows gets a rectification ticket, routed like one naming a
+		// person and pushed to its handlers and supervisors (通报); a second run opens none.
+		var rects []models.Ticket
+		testenv.DB(t, s).Where("kind = ?", models.KindRectification).Order("id").Find(&rects)
+		if len(rects) == 0 || rects[0].State != models.StateSubmitted || !strings.Contains(rects[0].Description, "2026年度群众评价满意率") {
+			t.Fatalf("rectification tickets: %+v", rects)
+		}
+		var e01Rect *models.Ticket
+		for i := range rects {
+			if *rects[i].WindowID == e01.ID {
+				e01Rect = &rects[i]
+			}
+		}
+		if e01Rect == nil || e01Rect.Route == models.RouteWindow {
+			t.Fatalf("E01, the worst window, has no rectification routed past its staff: %+v", rects)
+		}
+		var notices []models.Push
+		testenv.DB(t, s).Preload("Citizen").Where("kind = ? AND dedupe_key LIKE ?", models.KindTicketNew, "ticket:"+e01Rect.No+":%").Find(&notices)
+		told := map[string]bool{}
+		for _, p := range notices {
+			told[p.Citizen.ExternalID] = true
+		}
+		if !told["east-sup"] || !told["city-sup"] || told["east-staff"] {
+			t.Errorf("the rectification of E01 was pushed to %v", told)
+		}
+		if res.Items != len(ys)+len(rects) {
+			t.Errorf("yearly items %d, queued %d and %d rectifications", res.Items, len(ys), len(rects))
+		}
+		if again := runJob(t, sch, jobs.YearlyRanking, "", jan2, true); again.Items != 0 {
+			t.Errorf("a second run did %d more", again.Items)
+		}
+		var after int64
+		testenv.DB(t, s).Model(&models.Ticket{}).Where("kind = ?", models.KindRectification).Count(&after)
+		if int(after) != len(rects) {
+			t.Errorf("a second run opened %d more rectifications", int(after)-len(rects))
 		}
 	})
 }

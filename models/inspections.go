@@ -283,3 +283,43 @@ func (s *Store) CreateInspector(ctx context.Context, name, phone string, validit
 	}
 	return s.CreateInvite(ctx, st.StaffNo, validity, now)
 }
+
+// PlatformSystem is the platform of the accounts in whose name windowbot itself files tickets
+// (the yearly ranking's rectifications): never reachable, so no push goes to them.
+const PlatformSystem = "system"
+
+// OpenRectification opens the rectification ticket (通报·限期整改) of a window among the year's ten
+// worst (十差), with description saying why, filed by the year's ranking: routed like one that
+// names a person — to the window's leads, or the supervisors — and pushed to them and the
+// center's supervisors. Once per window and year: a second call returns the ticket already open
+// and false.
+func (s *Store) OpenRectification(ctx context.Context, windowID uint, year int, description string, at time.Time) (*Ticket, bool, error) {
+	var t *Ticket
+	opened := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		by := Citizen{Platform: PlatformSystem, ExternalID: fmt.Sprintf("ranking-%d", year), Inactive: true,
+			LastSeenAt: at.UTC(), CreatedAt: at.UTC(), UpdatedAt: at.UTC()}
+		if err := tx.Where("platform = ? AND external_id = ?", by.Platform, by.ExternalID).FirstOrCreate(&by).Error; err != nil {
+			return err
+		}
+		var existing Ticket
+		err := tx.Where("kind = ? AND window_id = ? AND citizen_id = ?", KindRectification, windowID, by.ID).Limit(1).Find(&existing).Error
+		if err != nil || existing.ID != 0 {
+			t = &existing
+			return err
+		}
+		var w Window
+		if err := tx.First(&w, windowID).Error; err != nil {
+			return notFound(err)
+		}
+		wid := w.ID
+		t, err = s.openTicket(tx, &Ticket{Kind: KindRectification, CenterID: w.CenterID, WindowID: &wid, Category: CategoryOther,
+			Description: Truncate(description, MaxDescriptionRunes), CitizenID: by.ID, Channel: PlatformSystem}, nil, at, description, &by)
+		opened = err == nil
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("store: rectification of window %d for %d: %w", windowID, year, err)
+	}
+	return t, opened, nil
+}

@@ -110,8 +110,9 @@ func (s *Store) openTicket(tx *gorm.DB, t *Ticket, aspects []string, at time.Tim
 			return nil, fmt.Errorf("leads of window: %w", err)
 		}
 	}
-	// An inspection's finding concerns whoever was on duty: it goes where one naming a person would.
-	named := t.NamedStaffID != nil || t.Kind == KindInspection
+	// An inspection's finding, and a rectification of the year's ranking, concern whoever was on
+	// duty: they go where one naming a person would.
+	named := t.NamedStaffID != nil || t.Kind == KindInspection || t.Kind == KindRectification
 	t.Route, t.Conduct = s.rules.Routing.Route(t.Category, aspects, t.WindowID != nil, named, int(leads))
 	no, err := s.nextTicketNo(tx, at)
 	if err != nil {
