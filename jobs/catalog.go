@@ -261,8 +261,13 @@ func (d *Deps) monthlyReport(ctx context.Context, occ Occurrence) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	byWindow, err := d.Store.InspectionsByWindow(ctx, from, to)
+	if err != nil {
+		return 0, err
+	}
 	extra := func(lang string, scope uint) string {
-		return badOutcomes(lang, scope, outcomes) + inspectionLine(lang, inspections[scope])
+		return badOutcomes(lang, scope, outcomes) + inspectionLine(lang, inspections[scope]) +
+			inspectedWindows(lang, scope, byWindow, windows)
 	}
 	title := func(lang, scope string) string {
 		return text.T(lang, "job.report_title", "Month", text.MonthYear(lang, from.Year(), from.Month()), "Scope", scope)
@@ -280,6 +285,25 @@ func inspectionLine(lang string, s models.InspectionSummary) string {
 		return "\n\n" + text.T(lang, "job.inspections_none")
 	}
 	return "\n\n" + text.T(lang, "job.inspections", "Count", s.Count, "Average", fmt.Sprintf("%.1f", s.AverageScore))
+}
+
+// reportInspectedWindows is how many inspected windows a monthly report names.
+const reportInspectedWindows = 5
+
+// inspectedWindows names the windows in scope (0: all centers) inspected in the month, those with
+// the most findings first, with their inspections and findings.
+func inspectedWindows(lang string, scope uint, byWindow []models.WindowInspections, windows map[uint]models.Window) string {
+	var b strings.Builder
+	n := 0
+	for _, in := range byWindow {
+		if (scope != 0 && in.CenterID != scope) || n == reportInspectedWindows {
+			continue
+		}
+		n++
+		w := windows[in.WindowID]
+		b.WriteString("\n" + text.T(lang, "job.inspected_window", "Window", w.Code+" "+w.Name, "Count", in.Count, "Failed", in.Failed))
+	}
+	return b.String()
 }
 
 // badOutcomes says how the period's bad reviews in scope (0: all centers) ended.

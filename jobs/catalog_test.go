@@ -302,8 +302,8 @@ func TestMonthlyReportAndYearlyRanking(t *testing.T) {
 		// Demo center, October: 30+3+41+1 ratings named in the fixture plus the two citizens'.
 		contains("sup", "月度好差评报告", "2026年10月", "示范政务服务中心", "评价 77 条", "目标 95%", "已达标", "十佳窗口", "1. W004", "后十位窗口", "2. W001", "差评工单 2 件：已受理 1，待受理 1")
 		contains("sup", "本月无明察暗访记录")
-		contains("east-sup", "东区便民服务中心", "评价 10 条", "满意率 70.0%", "未达标", "差评工单 3 件", "已关闭（满意） 1", "明察暗访 2 次，平均 87.5 分")
-		contains("city-sup", "全部服务中心", "评价 87 条", "服务中心排名", "DEMO", "EAST", "明察暗访 2 次，平均 87.5 分")
+		contains("east-sup", "东区便民服务中心", "评价 10 条", "满意率 70.0%", "未达标", "差评工单 3 件", "已关闭（满意） 1", "明察暗访及检查 2 次，平均 87.5 分：\n· E01 综合受理：检查 2 次，发现问题 0 项")
+		contains("city-sup", "全部服务中心", "评价 87 条", "服务中心排名", "DEMO", "EAST", "明察暗访及检查 2 次，平均 87.5 分：\n· E01 综合受理：检查 2 次，发现问题 0 项")
 		if strings.Contains(byChat["east-sup"], "W00") {
 			t.Errorf("a center supervisor sees another center's windows:\n%s", byChat["east-sup"])
 		}

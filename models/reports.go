@@ -83,6 +83,29 @@ func (s *Store) Inspections(ctx context.Context, scope Scope, from, to time.Time
 	return out, nil
 }
 
+// WindowInspections counts the inspections of one window in a period and the findings among
+// them (checklist items found not to comply).
+type WindowInspections struct {
+	WindowID uint
+	CenterID uint
+	Count    int
+	Failed   int
+}
+
+// InspectionsByWindow returns, for each window inspected in [from, to), how many times and with
+// how many findings, most findings first (then most inspections, then window ID).
+func (s *Store) InspectionsByWindow(ctx context.Context, from, to time.Time) ([]WindowInspections, error) {
+	var out []WindowInspections
+	err := s.reads(ctx).Model(&Inspection{}).
+		Select("window_id, center_id, COUNT(*) AS count, SUM(failed) AS failed").
+		Where("created_at >= ? AND created_at < ?", from.UTC(), to.UTC()).
+		Group("window_id, center_id").Order("failed DESC, count DESC, window_id").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: inspections by window: %w", err)
+	}
+	return out, nil
+}
+
 // Scope narrows a report: to a center, a window, or the ratings naming one staff member. Nil
 // fields do not narrow.
 type Scope struct {

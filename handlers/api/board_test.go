@@ -145,6 +145,20 @@ func plain(html string) string {
 func TestBoardPage(t *testing.T) {
 	forEachDB(t, func(t *testing.T, r *rig) {
 		published := testenv.SeedBoard(t, r.store, r.clock.Now())
+		// This year's inspections: W001 twice (two findings), E001 once (none).
+		for _, in := range []struct {
+			window        string
+			failed, score int
+		}{{"W001", 2, 75}, {"W001", 0, 100}, {"E001", 0, 100}} {
+			w, err := r.store.WindowByCode(context.Background(), in.window)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.store.RecordInspection(context.Background(), &models.Inspection{WindowID: w.ID, Score: in.score, Failed: in.failed,
+				Findings: "x", CreatedAt: r.clock.Now().Add(-24 * time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		srv := boardServer(t, r, api.BoardOptions{})
 		code, page := fetch(t, srv, "/board/DEMO", "zh-CN")
 		if code != 200 {
@@ -217,6 +231,10 @@ func TestBoardPage(t *testing.T) {
 		if !strings.Contains(handling, "1 办理中 0 已超期 66.7% 按期整改率 · 共3件 100.0% 回访满意率 · 共2件") {
 			t.Errorf("handling: %s", handling)
 		}
+		if insp := plain(section(t, page, "inspections")); !strings.Contains(insp, "窗口检查与暗访（2026年） 窗口 检查次数 发现问题 W001 不动产登记 2 2") ||
+			strings.Contains(insp, "E001") {
+			t.Errorf("inspections: %s", insp)
+		}
 		notices := plain(section(t, page, "notices"))
 		for _, no := range published {
 			if !strings.Contains(notices, no) {
@@ -237,6 +255,9 @@ func TestBoardPage(t *testing.T) {
 		}
 		if rank := plain(section(t, all, "ranking")); !strings.Contains(rank, "E001 社保医保 东城便民服务中心") || !strings.Contains(rank, "E004 残疾人服务 东城便民服务中心 0 –") {
 			t.Errorf("all ranking: %s", rank)
+		}
+		if insp := plain(section(t, all, "inspections")); !strings.Contains(insp, "W001 不动产登记 2 2 E001 社保医保 1 0") {
+			t.Errorf("all inspections: %s", insp)
 		}
 		if h := plain(section(t, all, "handling")); !strings.Contains(h, "3 办理中 2 已超期 75.0% 按期整改率 · 共4件 75.0% 回访满意率 · 共4件") {
 			t.Errorf("all handling: %s", h)

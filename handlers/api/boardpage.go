@@ -145,6 +145,13 @@ footer{max-width:52rem;margin:0 auto;padding:0 1rem 1.5rem;color:#666;font-size:
 </div>
 </section>
 
+<section id="inspections">
+<h2>{{.W.InspectionsTitle}}</h2>
+{{if .Inspections}}<table><thead><tr><th>{{.W.Window}}</th><th class="n">{{.W.Inspected}}</th><th class="n">{{.W.Findings}}</th></tr></thead>
+<tbody>{{range .Inspections}}<tr><td>{{.Code}} {{.Name}}</td><td class="n">{{.Count}}</td><td class="n {{if .Failed}}bad{{else}}ok{{end}}">{{.Failed}}</td></tr>{{end}}</tbody></table>
+{{else}}<p>{{.W.NoInspections}}</p>{{end}}
+</section>
+
 <section id="notices">
 <h2>{{.W.Notices}}</h2>
 {{range .Notices}}<article><div class="meta">{{.PublishedAt}} · {{.No}} · {{.Place}} · {{.Category}}</div>

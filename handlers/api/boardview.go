@@ -39,6 +39,8 @@ type boardStats struct {
 	handling []models.TicketHandling
 	// stars are the service stars announced this month: those of the month before.
 	stars []models.ServiceStar
+	// inspections are this year's so far, by window.
+	inspections []models.WindowInspections
 }
 
 // loadStats reads the board's figures for every center: one pass over thirteen months of
@@ -71,6 +73,9 @@ func (b *Board) loadStats(ctx context.Context) (*boardStats, error) {
 		return nil, err
 	}
 	if st.stars, err = b.o.Store.ServiceStars(ctx, st.months[boardMonths-2].Key()); err != nil {
+		return nil, err
+	}
+	if st.inspections, err = b.o.Store.InspectionsByWindow(ctx, year.From, year.To); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -117,8 +122,20 @@ type boardView struct {
 	Resolved, Rerated    int
 	HasResolved, HasRate bool
 
+	// Inspections are this year's inspections of the windows in scope, most findings first.
+	Inspections []boardInspection
+
 	Notices []Notice
 	Updated string
+}
+
+// boardInspections is how many inspected windows the board lists.
+const boardInspections = 10
+
+// boardInspection is one window's inspections of the year and their findings.
+type boardInspection struct {
+	Code, Name    string
+	Count, Failed int
 }
 
 type boardLink struct {
@@ -184,6 +201,9 @@ func boardWords(lang string, minN int, target string) map[string]string {
 		"Overdue":       text.T(lang, "board.overdue"),
 		"OnTime":        text.T(lang, "board.on_time"),
 		"RerateRate":    text.T(lang, "board.rerate_rate"),
+		"Inspected":     text.T(lang, "board.inspected"),
+		"Findings":      text.T(lang, "board.findings"),
+		"NoInspections": text.T(lang, "board.no_inspections"),
 		"Notices":       text.T(lang, "board.notices"),
 		"NoticesEmpty":  text.T(lang, "board.notices_empty"),
 		"Plan":          text.T(lang, "board.plan"),
@@ -401,6 +421,17 @@ func (b *Board) view(st *boardStats, lang string, center *models.Center, notices
 			v.Overdue += c.Overdue
 		}
 	}
+	names := map[uint]models.Window{}
+	for _, w := range st.windows {
+		names[w.ID] = w
+	}
+	for _, in := range st.inspections {
+		if inScope(in.CenterID) && len(v.Inspections) < boardInspections {
+			w := names[in.WindowID]
+			v.Inspections = append(v.Inspections, boardInspection{Code: w.Code, Name: w.Name, Count: in.Count, Failed: in.Failed})
+		}
+	}
+	v.W["InspectionsTitle"] = text.T(lang, "board.inspections", "Year", v.Year)
 	v.Resolved, v.Rerated = h.Resolved, h.Rerated
 	v.HasResolved, v.HasRate = h.Resolved > 0, h.Rerated > 0
 	v.OnTime, v.RerateRate = pct(h.OnTimeRate()), pct(h.RerateRate())
