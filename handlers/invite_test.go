@@ -79,3 +79,32 @@ func TestInviteQRIsAWorkingInvitation(t *testing.T) {
 		testenv.MustContain(t, r.say(other, "/invite NS-0042"), "该办件编号属于其他窗口")
 	})
 }
+
+// TestSendGuideQR (一次性告知): a staff member finds a matter by part of its name and shows the
+// citizen a QR code; its link opens the web chat with the whole guide at once. Words that fit
+// several matters offer them; words that fit none say so.
+func TestSendGuideQR(t *testing.T) {
+	forEachDB(t, func(t *testing.T, r *rig) {
+		staff := r.bind("DEMO-001")
+		testenv.MustContain(t, r.say(staff, "/sendguide 飞机"), "没有找到与“飞机”相符的事项")
+		several := r.say(staff, "/sendguide 不动产")
+		if !hasButton(several, "cmd:/sendguide M001") || !hasButton(several, "cmd:/sendguide M002") {
+			t.Fatalf("several matters: %+v", several)
+		}
+		out := r.press(staff, "cmd:/sendguide M002")
+		if len(out) != 1 || !strings.Contains(out[0].Text, "「不动产抵押登记」") {
+			t.Fatalf("guide QR: %+v", out)
+		}
+		link := decodeQR(t, out[0].Picture)
+		if link != "https://hall.example.cn/?g=M002" || !strings.Contains(out[0].Text, link) {
+			t.Fatalf("QR holds %q", link)
+		}
+		// The web page turns ?g= into this deep link.
+		guide := testenv.Text(r.send("visitor", bot.Inbound{Platform: bot.Web, Text: "/start g_M002"}))
+		for _, want := range []string{"不动产抵押登记", "不动产权证书原件", "借款合同及抵押合同", "借款人身份证原件", "W001"} {
+			if !strings.Contains(guide, want) {
+				t.Errorf("guide lacks %q:\n%s", want, guide)
+			}
+		}
+	})
+}

@@ -129,6 +129,8 @@ var roleCases = []roleCase{
 		asCitizen: refused, asStaff: "我的窗口 W001", asLead: "我的窗口 W001", asOtherStaff: "我的窗口 W002", asSupervisor: refused, asOtherSup: refused, asAdmin: refused, asInspector: refused}},
 	{name: "invite", cmd: "/invite", want: map[string]string{
 		asCitizen: refused, asStaff: "请群众扫描二维码", asLead: "请群众扫描二维码", asOtherStaff: "请群众扫描二维码", asSupervisor: refused, asOtherSup: refused, asAdmin: refused, asInspector: refused}},
+	{name: "sendguide", cmd: "/sendguide 不动产抵押", want: map[string]string{
+		asCitizen: refused, asStaff: "不动产抵押登记", asLead: "不动产抵押登记", asOtherStaff: "不动产抵押登记", asSupervisor: refused, asOtherSup: refused, asAdmin: refused, asInspector: refused}},
 	{name: "stats", cmd: "/stats W001", setup: fresh, want: supervisorCommand("📊 示范政务服务中心 · W001", "没有找到编号为“W001”")},
 	{name: "rank", cmd: "/rank bottom 5", setup: fresh, want: supervisorCommand("不动产登记 · 调整后", "暂不排名")},
 	{name: "overdue", cmd: "/overdue", setup: func(r *rig) vars {

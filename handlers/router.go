@@ -238,6 +238,10 @@ func (r *Router) command(ctx context.Context, t *flows.Turn, acct account, cmd C
 		if strings.HasPrefix(cmd.Args, models.CaseLinkPrefix) {
 			return t.Start(ctx, flows.RateFlowName, cmd.Args)
 		}
+		// /start g_<matter code>: a matter's guide (一次性告知) a staff member showed as a QR code.
+		if code, ok := strings.CutPrefix(cmd.Args, models.GuideLinkPrefix); ok {
+			return t.Start(ctx, flows.GuideFlowName, code)
+		}
 		// /start k_<token>: the web link texted to a complainant (the web ?k= link), which binds
 		// this web chat to their ticket and shows it, with the re-rating when it is due.
 		if token, ok := strings.CutPrefix(cmd.Args, models.TicketLinkPrefix); ok && r.desk != nil {

@@ -15,6 +15,10 @@ import (
 // complainant: "/start k_<token>".
 const TicketLinkPrefix = "k_"
 
+// GuideLinkPrefix starts the deep-link payload of a matter's guide that staff hand a citizen:
+// "/start g_<matter code>" (a code as WindowCodePattern has it).
+const GuideLinkPrefix = "g_"
+
 // PlatformWeb is the platform of a web chat visitor: reachable only while their page is open (or
 // when they come back to it), so a complainant there who left a phone is also texted.
 const PlatformWeb = "web"

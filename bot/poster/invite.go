@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -40,6 +41,12 @@ type CaseLinker struct {
 	WeChat TempQRCoder
 	// Now is the clock the WeChat code's lifetime is counted from (default time.Now).
 	Now func() time.Time
+}
+
+// WebGuideLink returns the web chat's link of a matter's guide (一次性告知), which staff show
+// a citizen as a QR code (handlers' /sendguide).
+func WebGuideLink(publicURL, matterCode string) string {
+	return strings.TrimSuffix(publicURL, "/") + "/?g=" + url.QueryEscape(matterCode)
 }
 
 // WebTicketLink returns the web chat's link of a ticket, the one texted to its complainant
@@ -138,14 +145,28 @@ func (q CounterQR) Picture(ctx context.Context, platform bot.Platform, c *models
 	if link == "" {
 		link = WebCaseLink(q.Links.PublicURL, c.Token)
 	}
+	pic, err := q.png(link, "invite.png")
+	return pic, link, err
+}
+
+// GuidePicture returns the QR code of a matter's guide on the web chat, and the link it holds:
+// any phone's camera or WeChat's scanner opens it.
+func (q CounterQR) GuidePicture(_ context.Context, matterCode string) (*bot.Picture, string, error) {
+	link := WebGuideLink(q.Links.PublicURL, matterCode)
+	pic, err := q.png(link, "guide.png")
+	return pic, link, err
+}
+
+// png is the QR code of link as a picture named name.
+func (q CounterQR) png(link, name string) (*bot.Picture, error) {
 	size := q.Size
 	if size <= 0 {
 		size = 600
 	}
 	data, err := QRPNG(link, size)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	sum := sha256.Sum256(data)
-	return &bot.Picture{Key: hex.EncodeToString(sum[:]), MIMEType: "image/png", Name: "invite.png", Data: data}, link, nil
+	return &bot.Picture{Key: hex.EncodeToString(sum[:]), MIMEType: "image/png", Name: name, Data: data}, nil
 }

@@ -609,6 +609,9 @@ func validStart(text string) (bool, string) {
 	if token, ok := strings.CutPrefix(arg, models.CaseLinkPrefix); ok && !models.CaseTokenPattern.MatchString(token) {
 		return false, "bad_case_token"
 	}
+	if code, ok := strings.CutPrefix(arg, models.GuideLinkPrefix); ok && !models.WindowCodePattern.MatchString(code) {
+		return false, "bad_window_code"
+	}
 	if token, ok := strings.CutPrefix(arg, models.TicketLinkPrefix); ok && !models.CaseTokenPattern.MatchString(token) {
 		return false, "bad_ticket_token"
 	}

@@ -134,7 +134,7 @@ func TestT(t *testing.T) {
 		{EN, "ok_accept", []any{"No", "T1", "Due", "Mon"}, "Ticket T1 is accepted and the citizen told. Fix it by Mon.\nSend /plan T1 PLAN to record the plan."},
 		{EN, "already_rated_period", []any{"Days", 7, "Window", "W1"}, `You have already rated "W1" in the last 7 days, thank you!`},
 		{ZH, "thanks_staff", []any{"Staff", "张伟"}, "\n工作人员：张伟"},
-		{ZH, "help_staff", nil, "\n\n工作人员指令（工单推送和详情下方有按钮可直接操作）：\n/todo 待办工单\n/ticket 工单编号 — 查看工单\n/accept 工单编号 — 受理\n/plan 工单编号 整改方案\n/done 工单编号 整改结果 — 提交督查审核（至少 15 个字；只发“/done 工单编号”可按提示附照片）\n/appeal 工单编号 理由 — 对差评申诉\n/mystats [本月|上月|2026-11] — 我的评价统计和点名我的差评\n/invite [办件编号] [手机号] — 生成办件评价二维码，请群众扫码评价（亮码评价）\n/unbind 解除绑定"},
+		{ZH, "help_staff", nil, "\n\n工作人员指令（工单推送和详情下方有按钮可直接操作）：\n/todo 待办工单\n/ticket 工单编号 — 查看工单\n/accept 工单编号 — 受理\n/plan 工单编号 整改方案\n/done 工单编号 整改结果 — 提交督查审核（至少 15 个字；只发“/done 工单编号”可按提示附照片）\n/appeal 工单编号 理由 — 对差评申诉\n/mystats [本月|上月|2026-11] — 我的评价统计和点名我的差评\n/invite [办件编号] [手机号] — 生成办件评价二维码，请群众扫码评价（亮码评价）\n/sendguide 事项名称 — 生成办事指南二维码，群众扫码即可在手机上查看所需材料（一次性告知）\n/unbind 解除绑定"},
 		{EN, "overdue_line", []any{"N", 1, "No", "T1", "State", "S", "Place", "P", "Owner", "O", "Due", "D", "Days", 2},
 			"1. T1 · S · P\n   Owner: O · due D · 2 working days late"},
 	} {

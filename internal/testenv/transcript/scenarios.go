@@ -261,6 +261,16 @@ func Scenarios() []Scenario {
 			},
 		},
 		{
+			Name: "staff_guide",
+			About: "A staff member shows a citizen the guide of a matter found by part of its name, as a QR code; " +
+				"the citizen's phone opens it and has every material at once.",
+			Steps: []Step{
+				Staff.Says("/sendguide 不动产"),
+				Staff.Presses("不动产抵押登记"),
+				Citizen.Says("/start g_M002"),
+			},
+		},
+		{
 			Name: "paper_card",
 			About: "The center's office enters a paper feedback card step by step, a bad one that opens a ticket, and " +
 				"then a good one in a single line.",

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"windowbot/bot"
+	"windowbot/bot/poster"
 	"windowbot/configs"
 	"windowbot/flows"
 	"windowbot/flows/state"
@@ -71,7 +72,8 @@ func NewWorld(t testing.TB) *World {
 	}, flows.CitizenFlows(store, st, testenv.Shanghai, cfg.RatingPeriodDays, cfg.SessionTTL)...)
 	desk := handlers.NewDesk(handlers.DeskOptions{Store: store, State: st, Logger: testenv.Logger(),
 		Pseudonyms: models.NewPseudonyms([]byte("transcript pseudonym key")),
-		Target:     cfg.Jobs.Target(), MinRatings: cfg.Jobs.MinRatings})
+		Target:     cfg.Jobs.Target(), MinRatings: cfg.Jobs.MinRatings,
+		Invitations: poster.CounterQR{Links: poster.CaseLinker{PublicURL: "https://hall.example.cn"}}})
 	router := handlers.NewRouter(engine, testenv.Logger(), handlers.WithDesk(desk), handlers.WithSubscriptions(store))
 	return &World{Store: store, State: st, Clock: clk, Handler: router, quiet: quiet, lang: cfg.Language, reported: map[uint]bool{},
 		texts: &textRecorder{}}

@@ -350,28 +350,32 @@
   }
 
   // deepLink is the /start a QR poster's link asks for (?w= a window, ?s= a staff member, ?c= a
-  // case's rating invitation, ?k= the ticket link texted to a complainant), once: it is taken off
-  // the address, so a reload does not start over.
+  // case's rating invitation, ?k= the ticket link texted to a complainant, ?g= a matter's guide),
+  // once: it is taken off the address, so a reload does not start over.
   function deepLink() {
     var w = params.get('w');
     var s = params.get('s');
     var c = params.get('c');
     var k = params.get('k');
+    var g = params.get('g');
     var start = '';
     if (c && CASE_TOKEN.test(c)) {
       start = '/start c_' + c;
     } else if (k && CASE_TOKEN.test(k)) {
       start = '/start k_' + k;
+    } else if (g && WINDOW_CODE.test(g)) {
+      start = '/start g_' + g;
     } else if (w && WINDOW_CODE.test(w)) {
       start = '/start w_' + w;
     } else if (s && STAFF_NO.test(s)) {
       start = '/start s_' + s;
     }
-    if (w !== null || s !== null || c !== null || k !== null) {
+    if (w !== null || s !== null || c !== null || k !== null || g !== null) {
       params.delete('w');
       params.delete('s');
       params.delete('c');
       params.delete('k');
+      params.delete('g');
       var q = params.toString();
       history.replaceState(null, '', location.pathname + (q ? '?' + q : '') + location.hash);
     }
