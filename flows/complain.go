@@ -21,6 +21,7 @@ const ComplainFlowName = "complain"
 // Steps of the complaint conversation.
 const (
 	cStepCategory = "category"
+	cStepMatter   = "matter"
 	cStepDup      = "dup"
 	cStepDesc     = "desc"
 	cStepPhotos   = "photos"
@@ -31,10 +32,14 @@ const (
 
 // ComplainState is the complaint conversation's part of the session.
 type ComplainState struct {
-	CenterID    uint   `json:"center_id,omitempty"`
-	WindowID    *uint  `json:"window_id,omitempty"`
-	Place       string `json:"place,omitempty"`
-	Category    string `json:"category,omitempty"`
+	CenterID uint   `json:"center_id,omitempty"`
+	WindowID *uint  `json:"window_id,omitempty"`
+	Place    string `json:"place,omitempty"`
+	Category string `json:"category,omitempty"`
+	// MatterCode and MatterName are the matter (事项) a complaint about capability names: the
+	// one whose materials were not told at once.
+	MatterCode  string `json:"matter_code,omitempty"`
+	MatterName  string `json:"matter_name,omitempty"`
 	JoinNo      string `json:"join_no,omitempty"`
 	DupNo       string `json:"dup_no,omitempty"`
 	Description string `json:"description,omitempty"`
@@ -152,6 +157,25 @@ func (f *complain) Step(ctx context.Context, t *Turn, st *ComplainState, in Inpu
 			return f.reprompt(ctx, t, st, t.T("stale_choice"))
 		}
 		st.Category = value
+		if value == models.CategoryCapability && st.WindowID != nil {
+			return f.askMatter(ctx, t, st, "")
+		}
+		return f.offerJoin(ctx, t, st)
+	case cStepMatter:
+		if !isPress {
+			return f.reprompt(ctx, t, st, t.hint())
+		}
+		st.MatterCode, st.MatterName = "", ""
+		if value != "skip" {
+			m, err := f.store.MatterByCode(ctx, value)
+			if errors.Is(err, models.ErrNotFound) || (err == nil && (st.WindowID == nil || m.WindowID != *st.WindowID)) {
+				return f.reprompt(ctx, t, st, t.T("stale_choice"))
+			}
+			if err != nil {
+				return nil, fmt.Errorf("flows: complain: %w", err)
+			}
+			st.MatterCode, st.MatterName = m.Code, m.Name
+		}
 		return f.offerJoin(ctx, t, st)
 	case cStepDup:
 		switch {
@@ -270,6 +294,29 @@ func askCategory(t *Turn, st *ComplainState) []bot.Reply {
 	}
 	rows := [][]bot.Button{btns[0:2], btns[2:4], btns[4:6]}
 	return []bot.Reply{{Text: t.T("c_ask_category", "Place", st.Place), Buttons: rows}}
+}
+
+// complainMatters is how many of a window's matters the complaint offers to name.
+const complainMatters = 8
+
+// askMatter asks, for a complaint about capability, which of the window's matters it was about
+// (materials not told at once, 未一次性告知): the ticket then names the matter. A window without
+// matters skips the question.
+func (f *complain) askMatter(ctx context.Context, t *Turn, st *ComplainState, note string) ([]bot.Reply, error) {
+	ms, err := f.store.MattersOfWindow(ctx, *st.WindowID)
+	if err != nil {
+		return nil, fmt.Errorf("flows: complain: %w", err)
+	}
+	if len(ms) == 0 {
+		return f.offerJoin(ctx, t, st)
+	}
+	t.ask(cStepMatter)
+	var btns []bot.Button
+	for _, m := range ms[:min(len(ms), complainMatters)] {
+		btns = append(btns, bot.Button{Label: m.Name, Payload: "complain:matter:" + m.Code})
+	}
+	btns = append(btns, bot.Button{Label: t.T("c_btn_no_matter"), Payload: "complain:matter:skip"})
+	return []bot.Reply{{Text: note + t.T("c_ask_matter"), Buttons: bot.Column(btns...)}}, nil
 }
 
 // offerJoin looks for an open ticket on the same window and category; if there is one, the
@@ -443,6 +490,9 @@ func confirm(t *Turn, st *ComplainState) []bot.Reply {
 	b.WriteString(t.T("c_summary"))
 	b.WriteString(t.T("c_sum_place", "Place", st.Place))
 	b.WriteString(t.T("c_sum_category", "Category", text.Category(t.Lang, st.Category)))
+	if st.MatterName != "" {
+		b.WriteString(t.T("c_sum_matter", "Matter", st.MatterName))
+	}
 	b.WriteString(t.T("c_sum_desc", "Description", models.Truncate(st.Description, 200)))
 	voices := 0
 	for _, p := range st.Photos {
@@ -502,7 +552,7 @@ func (f *complain) submit(ctx context.Context, t *Turn, st *ComplainState) ([]bo
 	tk, err := f.store.CreateComplaint(ctx, models.NewComplaint{
 		CitizenID: t.Citizen.ID, CenterID: st.CenterID, WindowID: st.WindowID, Category: st.Category,
 		Description: st.Description, Channel: string(t.In.Platform), Anonymous: st.Anonymous,
-		Phone: st.Phone, CallbackConsent: st.Phone != "", Photos: photos, At: t.Now,
+		Phone: st.Phone, CallbackConsent: st.Phone != "", Photos: photos, At: t.Now, MatterCode: st.MatterCode,
 	})
 	if errors.Is(err, models.ErrBanned) {
 		return f.finish(ctx, t, st, t.T("banned")), nil
@@ -569,6 +619,11 @@ func (f *complain) reprompt(ctx context.Context, t *Turn, st *ComplainState, not
 		}
 	case cStepCategory:
 		rs = askCategory(t, st)
+	case cStepMatter:
+		if st.WindowID == nil {
+			return nil, errExpired
+		}
+		return f.askMatter(ctx, t, st, note)
 	case cStepDup:
 		rs = []bot.Reply{{Text: t.T("c_dup_again", "No", st.DupNo), Buttons: t.choices()}}
 	case cStepDesc:

@@ -577,6 +577,14 @@ func (d *Desk) ticketView(ctx context.Context, c *call, tk *models.Ticket) ([]bo
 	b.WriteString(c.T("t_head", "No", tk.No, "Kind", c.T("kind_"+tk.Kind)))
 	b.WriteString(c.T("track_place", "Place", flows.TicketPlace(lang, tk)))
 	b.WriteString(c.T("track_category", "Category", text.Category(lang, tk.Category)))
+	if tk.MatterID != nil {
+		// A complaint about materials not told at once names its matter: check its list.
+		m, err := d.o.Store.MatterByID(ctx, *tk.MatterID)
+		if err != nil {
+			return nil, fmt.Errorf("handlers: ticket: %w", err)
+		}
+		b.WriteString(c.T("t_matter", "Matter", m.Name, "Code", m.Code))
+	}
 	state := text.State(lang, string(tk.State))
 	if tk.Escalated && tk.State.Open() {
 		state += c.T("track_escalated")

@@ -70,13 +70,16 @@ func (s TicketState) Final() bool { return s == StateClosed || s == StateReferre
 
 // Complaint categories: the four aspects, "could not get it done" (办不成事) and other.
 const (
-	CategoryNotDone = "not_done"
-	CategoryOther   = "other"
+	// CategoryCapability (服务能力) takes materials not told at once (未一次性告知): a complaint in
+	// it may name the matter.
+	CategoryCapability = "capability"
+	CategoryNotDone    = "not_done"
+	CategoryOther      = "other"
 )
 
 // Categories lists the complaint categories in the order the dialog offers them: the four
 // aspects, then 办不成事 and other.
-var Categories = []string{"efficiency", "attitude", "capability", "conduct", CategoryNotDone, CategoryOther}
+var Categories = []string{"efficiency", "attitude", CategoryCapability, "conduct", CategoryNotDone, CategoryOther}
 
 // IsCategory reports whether key is a complaint category.
 func IsCategory(key string) bool { return slices.Contains(Categories, key) }

@@ -30,8 +30,11 @@ type NewComplaint struct {
 	// NamedStaffID is the staff member the complaint is about, when the citizen named one; it
 	// must work at WindowID, or it is dropped.
 	NamedStaffID *uint
-	Photos       []TicketAttachment
-	At           time.Time
+	// MatterCode names the matter (事项) the complaint is about, one of the window's; dropped
+	// when it is not.
+	MatterCode string
+	Photos     []TicketAttachment
+	At         time.Time
 }
 
 // CreateComplaint opens a complaint ticket with its attachments, its first event and the pushes
@@ -59,11 +62,21 @@ func (s *Store) CreateComplaint(ctx context.Context, in NewComplaint) (*Ticket, 
 		if err != nil {
 			return err
 		}
+		var matter *uint
+		if in.MatterCode != "" && in.WindowID != nil {
+			var m Matter
+			if err := tx.Select("id").Where("code = ? AND window_id = ?", in.MatterCode, *in.WindowID).Limit(1).Find(&m).Error; err != nil {
+				return err
+			}
+			if m.ID != 0 {
+				matter = &m.ID
+			}
+		}
 		t, err = s.openTicket(tx, &Ticket{
 			Kind: KindComplaint, CenterID: in.CenterID, WindowID: in.WindowID, Category: in.Category,
 			Description: in.Description, CitizenID: in.CitizenID, Channel: in.Channel,
 			Anonymous: in.Anonymous, Phone: in.Phone, CallbackConsent: in.CallbackConsent && in.Phone != "",
-			NamedStaffID: named,
+			NamedStaffID: named, MatterID: matter,
 		}, nil, in.At, in.Description, nil)
 		if err != nil {
 			return err

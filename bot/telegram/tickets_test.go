@@ -67,7 +67,9 @@ func TestTelegramComplainWithPhotoThenTrack(t *testing.T) {
 		}
 		cats := r.press(u, windows.MsgID, "complain:window:W003")
 		mustContain(t, cats.Params["text"], "户籍办理")
-		desc := r.press(u, cats.MsgID, "complain:category:capability")
+		matter := r.press(u, cats.MsgID, "complain:category:capability")
+		mustContain(t, matter.Params["text"], "哪个事项")
+		desc := r.press(u, matter.MsgID, "complain:matter:M003")
 		mustContain(t, desc.Params["text"], "请描述")
 		photos := oneSend(t, r.step(u.textUpdate("一次性告知材料不全，跑了三趟")))
 		mustContain(t, photos.Params["text"], "照片")
@@ -77,12 +79,12 @@ func TestTelegramComplainWithPhotoThenTrack(t *testing.T) {
 		phone := r.press(u, who.MsgID, "complain:identity:realname")
 		mustContain(t, phone.Params["text"], "手机号")
 		confirm := oneSend(t, r.step(u.textUpdate("13900001111")))
-		mustContain(t, confirm.Params["text"], "服务能力", "照片：1 张", "139****1111")
+		mustContain(t, confirm.Params["text"], "服务能力", "事项：居民户口迁移", "照片：1 张", "139****1111")
 		filed := r.press(u, confirm.MsgID, "complain:confirm:submit")
 		mustContain(t, filed.Params["text"], "T20261123-0001", "2026年11月24日")
 
 		ts := r.tickets()
-		if len(ts) != 1 || ts[0].Phone != "13900001111" || ts[0].Channel != "telegram" {
+		if len(ts) != 1 || ts[0].Phone != "13900001111" || ts[0].Channel != "telegram" || ts[0].MatterID == nil {
 			t.Fatalf("tickets = %+v", ts)
 		}
 		var as []models.TicketAttachment

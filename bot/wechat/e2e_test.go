@@ -396,7 +396,9 @@ func TestVoiceComplaintOnWeChat(t *testing.T) {
 		s.api.AddMedia("VOICE-1", []byte("#!AMR\n fake voice"))
 		s.send(t, c.Text(user, "/complain W003", 901))
 		// The category, said by its name: taken at once.
-		mustSay(t, s.send(t, c.Voice(user, "V-0", "服务能力。", 902)), "请描述")
+		mustSay(t, s.send(t, c.Voice(user, "V-0", "服务能力。", 902)), "请问是办理哪个事项时遇到的问题", "1. 居民户口迁移")
+		// The matter, said by its name: taken at once too.
+		mustSay(t, s.send(t, c.Voice(user, "V-00", "居民户口迁移。", 9021)), "请描述")
 		// Misheard first: 不对 asks again and nothing is kept.
 		mustSay(t, s.send(t, c.Voice(user, "V-1", "材料一次性告知不全跑了三堂。", 903)), "您说的是：材料一次性告知不全跑了三堂，对吗？", "1. 对，就是这样", "2. 不对，重新说")
 		mustSay(t, s.send(t, c.Text(user, "2", 904)), "请再说一遍", "请描述")

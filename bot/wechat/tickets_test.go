@@ -156,7 +156,13 @@ func TestWeChatComplaintImages(t *testing.T) {
 				category := []string{"工作效能", "服务态度", "服务能力", "工作作风", "办不成事", "工作效能"}[i]
 				s.send(t, c.Event(user, "CLICK", "complain", time.Now().Unix()+int64(i)))
 				mustSay(t, s.send(t, c.Text(user, tc.window, id+1)), "问题类别")
-				mustSay(t, s.send(t, c.Text(user, category, id+2)), "请描述")
+				if category == "服务能力" {
+					// W003 has a matter: asked which one, the citizen is not sure.
+					mustSay(t, s.send(t, c.Text(user, category, id+2)), "请问是办理哪个事项时遇到的问题", "居民户口迁移")
+					mustSay(t, s.send(t, c.Text(user, "其他事项 / 不确定", id+50)), "请描述")
+				} else {
+					mustSay(t, s.send(t, c.Text(user, category, id+2)), "请描述")
+				}
 				mustSay(t, s.send(t, c.Text(user, "窗口让我跑了三趟", id+3)), "照片")
 				before := s.api.MediaGets()
 				img := c.Image(user, tc.media, id+4)

@@ -257,6 +257,9 @@ func next(sc screen, p plan, r *rand.Rand) (string, action, bool) {
 	if ch, ok := sc.find(text.Category(lang, p.category)); ok && strings.Contains(sc.Text, leadCategory) {
 		return "category", press(ch), false
 	}
+	if ch, ok := sc.find(t("c_btn_no_matter")); ok && strings.Contains(sc.Text, t("c_ask_matter")) {
+		return "matter", press(ch), false
+	}
 	if ch, ok := sc.find(t("c_btn_new")); ok {
 		return "separate", press(ch), false
 	}

@@ -192,6 +192,7 @@ func complaint(who Actor) []Step {
 		who.Says("/complain"),
 		who.Presses("W003 户籍办理"),
 		who.Presses("服务能力"),
+		who.Presses("居民户口迁移"),
 		who.Says("办理户口迁移，"),
 		who.Says("一次性告知的材料不全，跑了三趟"),
 		who.SendsPhoto("受理回执"),
@@ -217,9 +218,10 @@ func Scenarios() []Scenario {
 			Steps: badRating(Citizen),
 		},
 		{
-			Name:  "complaint",
-			About: "A citizen files a complaint about window W003 with a photo under their real name and confirms it.",
-			Steps: complaint(Citizen),
+			Name: "complaint",
+			About: "A citizen files a complaint about window W003 with a photo under their real name and confirms it, " +
+				"naming the matter whose materials were not told at once; the supervisor sees the matter in the ticket.",
+			Steps: append(complaint(Citizen), Supervisor.Says("/ticket "+firstTicket)),
 		},
 		{
 			Name: "typed_words",
