@@ -1,6 +1,6 @@
 # windowbot. `make test` is what CI runs (.ci/run): it first makes sure Redis, PostgreSQL and a
 # CJK font are there, then runs every test with the race detector, then fuzzes every fuzz target
-# for a few seconds (fuzz-ci).
+# for a few seconds (fuzz-ci), then plays a one-minute chaos run (chaos-ci).
 
 GO      ?= go
 BIN     ?= dist/windowbot
@@ -8,7 +8,7 @@ ARGS    ?=
 # Static, reproducible binary: the SQLite driver is pure Go, so no cgo is needed.
 BUILD_FLAGS := -trimpath -ldflags "-s -w"
 
-.PHONY: test test-replica test-redisha run build lint bench tidy services fuzz fuzz-ci mutate mutate-models mutate-jobs mutate-flows
+.PHONY: test test-replica test-redisha run build lint bench tidy services fuzz fuzz-ci chaos chaos-ci mutate mutate-models mutate-jobs mutate-flows
 
 # The seeds of every fuzz target run with the other tests; fuzz-ci then fuzzes each target for
 # FUZZTIME_CI (docs/testing.md, "Fuzzing").
@@ -17,6 +17,7 @@ test: services
 	$(MAKE) test-replica
 	$(MAKE) test-redisha
 	$(MAKE) fuzz-ci
+	$(MAKE) chaos-ci
 
 # Failover and the read replica against a private PostgreSQL primary and standby on loopback
 # (scripts/pg-pair.sh; docs/operations.md, "Past one machine").
@@ -41,6 +42,17 @@ fuzz: services
 
 fuzz-ci:
 	FUZZTIME=$(FUZZTIME_CI) FUZZKEEP=0 CI=true bash scripts/fuzz.sh
+
+# The chaos run (docs/testing.md, "Chaos run"): two replicas on a private PostgreSQL and Redis
+# under mixed load while a replica, Redis and PostgreSQL are killed and restarted and a job runs
+# on both replicas; afterwards nothing is lost or doubled. CHAOSTIME is how long the load runs.
+CHAOSTIME    ?= 10m
+CHAOSTIME_CI ?= 60s
+chaos: services
+	$(GO) test -count=1 -tags chaos -timeout 60m -run TestChaos -v ./internal/chaos/ -chaos.duration $(CHAOSTIME)
+
+chaos-ci:
+	$(GO) test -count=1 -tags chaos -timeout 15m -run TestChaos ./internal/chaos/ -chaos.duration $(CHAOSTIME_CI)
 
 run:
 	$(GO) run . $(ARGS)
