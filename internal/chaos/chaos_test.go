@@ -17,24 +17,14 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	gormlogger "gorm.io/gorm/logger"
-
-	"windowbot/internal/loadtest"
 )
 
 // chaosDay is the occurrence of the daily digest both replicas run at once: a day no
@@ -185,108 +175,9 @@ type fault struct {
 }
 
 func TestChaos(t *testing.T) {
-	root := repoRoot(t)
-	dir := t.TempDir()
 	ctx := context.Background()
-
-	// The binary, built once.
-	bin := filepath.Join(dir, "windowbot")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-
-	// A private PostgreSQL (primary and standby; the run uses the primary) and a private Redis
-	// that writes every command to its append-only file, so that a restart keeps the sessions.
-	// Not t.TempDir: the servers run as the postgres user, who must reach the folder.
-	pgBase, err := os.MkdirTemp("", "windowbot-chaos-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(pgBase, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	pgDir, pgPort := filepath.Join(pgBase, "pg"), freePort(t)
-	pair := filepath.Join(root, "scripts", "pg-pair.sh")
-	t.Cleanup(func() {
-		_ = exec.Command("bash", pair, "stop", pgDir).Run()
-		os.RemoveAll(pgBase)
-	})
-	run(t, "bash", pair, "start", pgDir, fmt.Sprint(pgPort), fmt.Sprint(freePort(t)))
-	dbURL := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", pgPort)
-	redisPort := freePort(t)
-	redisDir := filepath.Join(dir, "redis")
-	if err := os.MkdirAll(redisDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	redisSrv := &process{t: t, name: "redis", log: &bytes.Buffer{}, env: os.Environ(), args: []string{"redis-server",
-		"--port", fmt.Sprint(redisPort), "--bind", "127.0.0.1", "--dir", redisDir, "--save", "",
-		"--appendonly", "yes", "--appendfsync", "always"}}
-	redisSrv.start()
-	t.Cleanup(redisSrv.kill)
-	redisURL := fmt.Sprintf("redis://127.0.0.1:%d/0", redisPort)
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", redisPort)})
-	defer rdb.Close()
-	for deadline := time.Now().Add(10 * time.Second); rdb.Ping(ctx).Err() != nil; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("redis did not start:\n%s", redisSrv.log)
-		}
-	}
-
-	// The fake platforms the load tool serves and the replicas call.
-	plat := loadtest.NewPlatforms(botToken)
-	var platLn net.Listener
-	platLn, err = net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	platSrv := &http.Server{Handler: plat}
-	go func() { _ = platSrv.Serve(platLn) }()
-	t.Cleanup(func() { platSrv.Close() })
-
-	env := append(os.Environ(),
-		"WINDOWBOT_DATABASE_URL="+dbURL, "WINDOWBOT_REDIS_URL="+redisURL,
-		"WINDOWBOT_PUBLIC_URL=https://hall.example.gov.cn", "WINDOWBOT_ADMIN_TOKEN=chaos-admin-token-0123456",
-		"WINDOWBOT_LOG_LEVEL=warn", "WINDOWBOT_SHUTDOWN_TIMEOUT=5s", "WINDOWBOT_PUSH_QUIET_HOURS=",
-		// The fake Bot API has no limits: pacing would only make the outbox take minutes to drain.
-		"WINDOWBOT_PUSH_TELEGRAM_RATE=0", "WINDOWBOT_PUSH_TELEGRAM_CHAT_INTERVAL=0s",
-		// The pushes a killed replica had leased wait out the lease: short, so the run sees them sent.
-		"WINDOWBOT_PUSH_LEASE=15s",
-		"WINDOWBOT_WECHAT_APP_ID="+appID, "WINDOWBOT_WECHAT_APP_SECRET=chaossecret", "WINDOWBOT_WECHAT_TOKEN="+wxToken,
-		"WINDOWBOT_WECHAT_AES_KEY="+aesKey, "WINDOWBOT_WECHAT_API_URL=http://"+platLn.Addr().String(),
-		"WINDOWBOT_TELEGRAM_TOKEN="+botToken, "WINDOWBOT_TELEGRAM_API_URL=http://"+platLn.Addr().String(),
-		"WINDOWBOT_TELEGRAM_MODE=webhook", "WINDOWBOT_TELEGRAM_WEBHOOK_SECRET="+secret, "WINDOWBOT_TELEGRAM_USERNAME=ChaosBot",
-	)
-	seed := exec.Command(bin, "seed", "--demo")
-	seed.Env = env
-	if out, err := seed.CombinedOutput(); err != nil {
-		t.Fatalf("seed: %v\n%s", err, out)
-	}
-	// Every window's staff and the supervisor have a Telegram account, so that the bad reviews
-	// and complaints of the load are pushed to them through the outbox.
-	db, err := gorm.Open(postgres.Open(dbURL), &gorm.Config{Logger: gormlogger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Exec(`INSERT INTO citizens (platform, external_id, staff_id, lang, created_at, updated_at, last_seen_at)
-		SELECT 'telegram', CAST(900000 + id AS TEXT), id, 'zh-CN', now(), now(), now() FROM staffs`).Error; err != nil {
-		t.Fatal(err)
-	}
-	var replicas []*process
-	var urls []string
-	for i := range 2 {
-		port := freePort(t)
-		p := &process{t: t, name: fmt.Sprintf("replica %d", i), log: &bytes.Buffer{},
-			env: append(slices.Clone(env), fmt.Sprintf("WINDOWBOT_HTTP_ADDR=127.0.0.1:%d", port)), args: []string{bin, "serve"}}
-		p.start()
-		t.Cleanup(p.kill)
-		replicas = append(replicas, p)
-		urls = append(urls, fmt.Sprintf("http://127.0.0.1:%d", port))
-	}
-	for _, u := range urls {
-		waitHTTP(t, u+"/readyz", 30*time.Second)
-	}
+	c := newCluster(t, 2)
+	replicas, urls, rdb, db, bin, env, pair, pgDir, redisSrv := c.replicas, c.urls, c.rdb, c.db, c.bin, c.env, c.pair, c.pgDir, c.redis
 
 	pctx, stopProbe := context.WithCancel(ctx)
 	pr := &probe{}
@@ -342,12 +233,7 @@ func TestChaos(t *testing.T) {
 		wg.Wait()
 	}()
 
-	var progress bytes.Buffer
-	rep, err := loadtest.Run(ctx, loadtest.Options{
-		Targets: urls, Duration: *duration, Concurrency: 8, Seed: 23,
-		WeChatAppID: appID, WeChatToken: wxToken, WeChatAESKey: aesKey, TelegramSecret: secret,
-		DatabaseURL: dbURL, Platforms: plat, Progress: &progress, ProgressEvery: 10 * time.Second,
-	})
+	rep, progress, err := c.load(ctx, urls, *duration, 23)
 	<-chaosDone
 	stopProbe()
 	if err != nil {
@@ -355,7 +241,7 @@ func TestChaos(t *testing.T) {
 	}
 	var report strings.Builder
 	rep.Write(&report, false)
-	t.Logf("load:\n%s\n%s", progress.String(), report.String())
+	t.Logf("load:\n%s\n%s", progress, report.String())
 
 	// What the citizens were told is in the database exactly once.
 	if rep.Check == nil || !rep.Check.OK() {
@@ -376,22 +262,7 @@ func TestChaos(t *testing.T) {
 	}
 
 	// Every push queued is sent (or dropped for a recipient gone), once: none left waiting.
-	var waiting []struct {
-		State string
-		N     int
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		waiting = nil
-		db.Raw("SELECT state, COUNT(*) AS n FROM pushes WHERE state NOT IN ('sent', 'dropped') GROUP BY state").Scan(&waiting)
-		if len(waiting) == 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	var pushes, doubled int64
-	db.Raw("SELECT COUNT(*) FROM pushes").Scan(&pushes)
-	db.Raw("SELECT COUNT(*) FROM (SELECT dedupe_key FROM pushes GROUP BY dedupe_key HAVING COUNT(*) > 1) d").Scan(&doubled)
+	pushes, waiting, doubled := c.drained()
 	if len(waiting) != 0 || doubled != 0 {
 		t.Errorf("pushes: %d queued, not sent: %v, doubled keys %d", pushes, waiting, doubled)
 	}
