@@ -176,7 +176,7 @@ type fault struct {
 
 func TestChaos(t *testing.T) {
 	ctx := context.Background()
-	c := newCluster(t, 2)
+	c := newCluster(t, 2, false)
 	replicas, urls, rdb, db, bin, env, pair, pgDir, redisSrv := c.replicas, c.urls, c.rdb, c.db, c.bin, c.env, c.pair, c.pgDir, c.redis
 
 	pctx, stopProbe := context.WithCancel(ctx)

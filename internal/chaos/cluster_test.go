@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,19 +28,26 @@ import (
 // the load tool serves.
 type cluster struct {
 	bin, dbURL, pair, pgDir string
-	env                     []string
-	replicas                []*process
-	urls                    []string
-	redis                   *process
-	rdb                     *redis.Client
-	db                      *gorm.DB
-	plat                    *loadtest.Platforms
+	// haDir and master are the Redis Sentinel set-up's (newCluster with sentinel): its folder and
+	// the master's port.
+	haDir, haScript string
+	master          int
+	env             []string
+	replicas        []*process
+	urls            []string
+	redis           *process
+	rdb             *redis.Client
+	db              *gorm.DB
+	plat            *loadtest.Platforms
 }
 
 // newCluster builds the binary and starts the servers and n replicas, the demo center seeded
 // and every staff member given a Telegram account (so bad reviews and complaints go through the
 // outbox).
-func newCluster(t *testing.T, n int) *cluster {
+//
+// With sentinel, Redis is a master, its replica and three sentinels (scripts/redis-ha.sh) and the
+// replicas reach it through the sentinels (redis.mode sentinel); otherwise one Redis server.
+func newCluster(t *testing.T, n int, sentinel bool) *cluster {
 	root := repoRoot(t)
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -71,22 +79,42 @@ func newCluster(t *testing.T, n int) *cluster {
 	})
 	run(t, "bash", c.pair, "start", c.pgDir, fmt.Sprint(pgPort), fmt.Sprint(freePort(t)))
 	c.dbURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", pgPort)
-	redisPort := freePort(t)
-	redisDir := filepath.Join(dir, "redis")
-	if err := os.MkdirAll(redisDir, 0o755); err != nil {
-		t.Fatal(err)
+	var redisEnv []string
+	if sentinel {
+		c.haDir, c.haScript = filepath.Join(dir, "redis-ha"), filepath.Join(root, "scripts", "redis-ha.sh")
+		c.master = freePort(t)
+		ports := []int{c.master, freePort(t), freePort(t), freePort(t), freePort(t)}
+		args := []string{c.haScript, "sentinel", c.haDir}
+		var sentinels []string
+		for i, p := range ports {
+			args = append(args, fmt.Sprint(p))
+			if i >= 2 {
+				sentinels = append(sentinels, fmt.Sprintf("127.0.0.1:%d", p))
+			}
+		}
+		t.Cleanup(func() { _ = exec.Command("bash", c.haScript, "stop", c.haDir).Run() })
+		run(t, "bash", args...)
+		c.rdb = redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "windowbot", SentinelAddrs: sentinels})
+		redisEnv = []string{"WINDOWBOT_REDIS_MODE=sentinel", "WINDOWBOT_REDIS_ADDRS=" + strings.Join(sentinels, ","),
+			"WINDOWBOT_REDIS_MASTER=windowbot"}
+	} else {
+		redisPort := freePort(t)
+		redisDir := filepath.Join(dir, "redis")
+		if err := os.MkdirAll(redisDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		c.redis = &process{t: t, name: "redis", log: &bytes.Buffer{}, env: os.Environ(), args: []string{"redis-server",
+			"--port", fmt.Sprint(redisPort), "--bind", "127.0.0.1", "--dir", redisDir, "--save", "",
+			"--appendonly", "yes", "--appendfsync", "always"}}
+		c.redis.start()
+		t.Cleanup(c.redis.kill)
+		c.rdb = redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", redisPort)})
+		redisEnv = []string{fmt.Sprintf("WINDOWBOT_REDIS_URL=redis://127.0.0.1:%d/0", redisPort)}
 	}
-	c.redis = &process{t: t, name: "redis", log: &bytes.Buffer{}, env: os.Environ(), args: []string{"redis-server",
-		"--port", fmt.Sprint(redisPort), "--bind", "127.0.0.1", "--dir", redisDir, "--save", "",
-		"--appendonly", "yes", "--appendfsync", "always"}}
-	c.redis.start()
-	t.Cleanup(c.redis.kill)
-	redisURL := fmt.Sprintf("redis://127.0.0.1:%d/0", redisPort)
-	c.rdb = redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", redisPort)})
 	t.Cleanup(func() { c.rdb.Close() })
 	for deadline := time.Now().Add(10 * time.Second); c.rdb.Ping(ctx).Err() != nil; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("redis did not start:\n%s", c.redis.log)
+			t.Fatal("redis did not start")
 		}
 	}
 
@@ -100,8 +128,8 @@ func newCluster(t *testing.T, n int) *cluster {
 	go func() { _ = platSrv.Serve(platLn) }()
 	t.Cleanup(func() { platSrv.Close() })
 
-	c.env = append(os.Environ(),
-		"WINDOWBOT_DATABASE_URL="+c.dbURL, "WINDOWBOT_REDIS_URL="+redisURL,
+	c.env = append(append(os.Environ(), redisEnv...),
+		"WINDOWBOT_DATABASE_URL="+c.dbURL,
 		"WINDOWBOT_PUBLIC_URL=https://hall.example.gov.cn", "WINDOWBOT_ADMIN_TOKEN=chaos-admin-token-0123456",
 		"WINDOWBOT_LOG_LEVEL=warn", "WINDOWBOT_SHUTDOWN_TIMEOUT=5s", "WINDOWBOT_PUSH_QUIET_HOURS=",
 		// The fake Bot API has no limits: pacing would only make the outbox take minutes to drain.

@@ -1,0 +1,80 @@
+//go:build chaos
+
+package chaos_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+var sentinelDuration = flag.Duration("sentinel.duration", 45*time.Second, "how long the load of TestSentinelFailover runs")
+
+// TestSentinelFailover (redis.mode sentinel): two replicas reach Redis through three sentinels
+// while citizens rate and complain; a third into the run the Redis master is killed and the
+// sentinels promote its replica. The dialogs go on after at most a polite "busy" answer, the
+// database holds every rating and ticket the citizens were told about once, and /readyz of both
+// replicas says "not ready" while Redis has no master and "ready" once it has one again.
+func TestSentinelFailover(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t, 2, true)
+	pctx, stopProbe := context.WithCancel(ctx)
+	pr := &probe{}
+	go pr.run(pctx, c.urls)
+
+	var killed time.Time
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(*sentinelDuration / 3)
+		killed = time.Now()
+		run(t, "bash", c.haScript, "kill", c.haDir, fmt.Sprint(c.master))
+	}()
+	rep, progress, err := c.load(ctx, c.urls, *sentinelDuration, 53)
+	<-done
+	stopProbe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report strings.Builder
+	rep.Write(&report, false)
+	t.Logf("load:\n%s\n%s", progress, report.String())
+	if rep.Check == nil || !rep.Check.OK() {
+		t.Errorf("the database does not hold what the citizens were told: %v", rep.Check)
+	}
+	// The dialogs went on: ratings were made well after the failover.
+	var after int64
+	c.db.Raw("SELECT COUNT(*) FROM ratings WHERE created_at > ?", killed.Add(10*time.Second).UTC()).Scan(&after)
+	if after == 0 {
+		t.Errorf("no rating after the failover")
+	}
+	for i := range c.urls {
+		during := pr.during(i, killed, killed.Add(8*time.Second))
+		later := pr.during(i, killed.Add(20*time.Second), killed.Add(25*time.Second))
+		notReady, ready := 0, 0
+		for _, code := range during {
+			if code != http.StatusOK {
+				notReady++
+			}
+		}
+		for _, code := range later {
+			if code == http.StatusOK {
+				ready++
+			}
+		}
+		t.Logf("replica %d /readyz: %v after the kill, %v 20 s later", i, during, later)
+		if notReady == 0 || (len(later) > 0 && ready == 0) {
+			t.Errorf("replica %d: /readyz did not report the outage or the recovery", i)
+		}
+	}
+	pushes, waiting, doubled := c.drained()
+	if len(waiting) != 0 || doubled != 0 {
+		t.Errorf("pushes: %d queued, not sent: %v, doubled keys %d", pushes, waiting, doubled)
+	}
+	t.Logf("sentinel failover: %d ratings, %d tickets, %d errors, %d after the failover; pushes %d; lost %d, doubled %d",
+		rep.Ratings, rep.Tickets, rep.Errors, after, pushes, rep.Check.Lost, rep.Check.Doubled)
+}
