@@ -48,11 +48,13 @@ fuzz-ci:
 # on both replicas; afterwards nothing is lost or doubled. CHAOSTIME is how long the load runs.
 CHAOSTIME    ?= 10m
 CHAOSTIME_CI ?= 60s
+# chaos-ci also drives dialogs through a Redis Sentinel failover (TestSentinelFailover); the
+# four-replica measurement (TestFourReplicas, docs/benchmarks.md) runs by hand.
 chaos: services
-	$(GO) test -count=1 -tags chaos -timeout 60m -run TestChaos -v ./internal/chaos/ -chaos.duration $(CHAOSTIME)
+	$(GO) test -count=1 -tags chaos -timeout 60m -run 'TestChaos|TestSentinelFailover' -v ./internal/chaos/ -chaos.duration $(CHAOSTIME)
 
 chaos-ci:
-	$(GO) test -count=1 -tags chaos -timeout 15m -run TestChaos ./internal/chaos/ -chaos.duration $(CHAOSTIME_CI)
+	$(GO) test -count=1 -tags chaos -timeout 15m -run 'TestChaos|TestSentinelFailover' ./internal/chaos/ -chaos.duration $(CHAOSTIME_CI) -sentinel.duration 30s
 
 run:
 	$(GO) run . $(ARGS)
