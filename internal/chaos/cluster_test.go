@@ -200,3 +200,15 @@ func (c *cluster) drained() (pushes int64, waiting map[string]int, doubled int64
 	c.db.Raw("SELECT COUNT(*) FROM (SELECT dedupe_key FROM pushes GROUP BY dedupe_key HAVING COUNT(*) > 1) d").Scan(&doubled)
 	return pushes, waiting, doubled
 }
+
+// held logs a load's report and fails the test unless the database holds exactly what the
+// citizens were told (the load tool's ledger check).
+func held(t *testing.T, rep *loadtest.Report, progress string) {
+	t.Helper()
+	var report strings.Builder
+	rep.Write(&report, false)
+	t.Logf("load:\n%s\n%s", progress, report.String())
+	if rep.Check == nil || !rep.Check.OK() {
+		t.Errorf("the database does not hold what the citizens were told: %v", rep.Check)
+	}
+}
