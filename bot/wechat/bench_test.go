@@ -101,14 +101,17 @@ func dialogScript(name string) script {
 	run := strings.NewReplacer("/", "", "=", "", "-", "")
 	tag := run.Replace(name)
 	tag = tag[max(0, len(tag)-20):]
-	aspectsDone := strconv.Itoa(len(problemKeys()) + 1)
+	// A bad review ticks the first aspect (工作效能), then, asked about it, its first problem and
+	// 选好了 in one message.
+	aspectsDone := strconv.Itoa(len(models.Aspects) + 1)
+	firstProblem := "1 " + strconv.Itoa(len(models.Aspects[0].Problems)+1)
 	praiseDone := strconv.Itoa(len(models.PraiseTags) + 1)
 	return func(client *wechattest.Client, sender int, n int64) ([]wechattest.Message, bool) {
 		user := fmt.Sprintf("o%s%d_%d_%d", tag, benchRun, sender, n)
 		text := func(s string) wechattest.Message { return client.Text(user, s, benchMsgID.Add(1)) }
 		msgs := []wechattest.Message{client.Event(user, "SCAN", fmt.Sprintf("w_B%03d", n%benchWindows), time.Now().Unix())}
 		if n%2 == 0 {
-			return append(msgs, text("4"), text("1"), text("1"), text(aspectsDone), text("窗口人员态度冷淡"), text("1")), true
+			return append(msgs, text("4"), text("1"), text("1"), text(aspectsDone), text(firstProblem), text("窗口人员态度冷淡"), text("1")), true
 		}
 		return append(msgs, text("1"), text("1"), text(praiseDone), text("1")), true
 	}
