@@ -208,8 +208,13 @@ func TestRateStaffDeepLink(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, _ := r.store.StaffByNo(context.Background(), "DEMO-001")
-		if err := testenv.DB(t, r.store).Model(c).Update("staff_id", st.ID).Error; err != nil {
+		// Bound through the store, as /bind does: a write behind its back would not reach its
+		// cache of citizens.
+		code, _, err := r.store.CreateInvite(context.Background(), "DEMO-001", time.Hour, r.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.store.RedeemInvite(context.Background(), code, c.ID, r.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		testenv.MustContain(t, r.say("own-badge", "/start s_DEMO-002"), "不能评价自己的窗口")

@@ -162,11 +162,12 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, citizenID uint, n
 			return err
 		}
 		staffID = inv.StaffID
-		return nil
+		return raiseVersion(tx, VersionCitizens)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: redeem invite: %w", err)
 	}
+	s.citizens.changed()
 	var st Staff
 	if err := s.db.WithContext(ctx).Preload("Window").Preload("Center").First(&st, staffID).Error; err != nil {
 		return nil, fmt.Errorf("store: redeem invite: staff %d: %w", staffID, notFound(err))
@@ -176,14 +177,21 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, citizenID uint, n
 
 // Unbind detaches the chat account citizenID from its staff record; ErrNotBound if it had none.
 func (s *Store) Unbind(ctx context.Context, citizenID uint, now time.Time) error {
-	res := s.db.WithContext(ctx).Model(&Citizen{}).Where("id = ? AND staff_id IS NOT NULL", citizenID).
-		Updates(map[string]any{"staff_id": nil, "updated_at": now.UTC()})
-	if res.Error != nil {
-		return fmt.Errorf("store: unbind %d: %w", citizenID, res.Error)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Citizen{}).Where("id = ? AND staff_id IS NOT NULL", citizenID).
+			Updates(map[string]any{"staff_id": nil, "updated_at": now.UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotBound
+		}
+		return raiseVersion(tx, VersionCitizens)
+	})
+	if err != nil {
+		return fmt.Errorf("store: unbind %d: %w", citizenID, err)
 	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("store: unbind %d: %w", citizenID, ErrNotBound)
-	}
+	s.citizens.changed()
 	return nil
 }
 
@@ -204,12 +212,16 @@ func (s *Store) RevokeStaff(ctx context.Context, staffNo string, now time.Time) 
 			return res.Error
 		}
 		n = res.RowsAffected
+		if err := raiseVersion(tx, VersionCitizens); err != nil {
+			return err
+		}
 		return tx.Model(&StaffInvite{}).Where("staff_id = ? AND used_at IS NULL AND revoked_at IS NULL", st.ID).
 			Update("revoked_at", now).Error
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: revoke %s: %w", staffNo, err)
 	}
+	s.citizens.changed()
 	return int(n), nil
 }
 

@@ -141,11 +141,15 @@ func (s *Store) ImportFiles(ctx context.Context, in ImportFiles) (ImportResult, 
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		res, err = v.write(tx)
-		return err
+		if err != nil {
+			return err
+		}
+		return raiseVersion(tx, VersionPlaces)
 	})
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("store: import: %w", err)
 	}
+	s.places.changed()
 	s.logger.InfoContext(ctx, "import done",
 		"centers_created", res.CentersCreated, "centers_updated", res.CentersUpdated,
 		"windows_created", res.WindowsCreated, "windows_updated", res.WindowsUpdated,

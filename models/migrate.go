@@ -47,6 +47,7 @@ func migrations() []migration {
 		{version: 12, name: "cases and their invitations, ratings through a case, the provincial report's outbox", up: migrateV12},
 		{version: 13, name: "supervision: matters, inspectors, inspections by kind with checklist items, rating flags", up: migrateV13},
 		{version: 14, name: "tickets: the secret of the web link texted to a complainant", up: migrateV14},
+		{version: 15, name: "cache versions: what changes windows, staff and citizens tells every replica's cache", up: migrateV15},
 	}
 }
 
@@ -766,6 +767,20 @@ func migrateV14(tx *gorm.DB) error {
 		return err
 	}
 	return tx.Migrator().CreateIndex(&ticketV14{}, "LinkToken")
+}
+
+type cacheVersionV15 struct {
+	Name    string `gorm:"primaryKey;size:20"`
+	Version int64  `gorm:"not null;default:0"`
+}
+
+func (cacheVersionV15) TableName() string { return "cache_versions" }
+
+func migrateV15(tx *gorm.DB) error {
+	if err := tx.Migrator().CreateTable(&cacheVersionV15{}); err != nil {
+		return err
+	}
+	return tx.Create([]cacheVersionV15{{Name: "places"}, {Name: "citizens"}}).Error
 }
 
 // ErrSchemaBehind means the database has not been migrated to this binary's schema.

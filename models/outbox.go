@@ -263,11 +263,15 @@ func (s *Store) SettlePush(ctx context.Context, p *Push, token string, now time.
 			if err != nil {
 				return fmt.Errorf("deactivate citizen %d: %w", p.CitizenID, err)
 			}
+			return raiseVersion(tx, VersionCitizens)
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("store: settle push %d: %w", p.ID, err)
+	}
+	if st.Deactivate {
+		s.citizens.changed()
 	}
 	return nil
 }

@@ -114,14 +114,21 @@ func (s *Store) SubscribersOfCenter(ctx context.Context, centerID uint, since ti
 
 // SetSubscribed records whether a citizen wants announcements (monthly stars, rankings).
 func (s *Store) SetSubscribed(ctx context.Context, citizenID uint, on bool, now time.Time) error {
-	res := s.db.WithContext(ctx).Model(&Citizen{}).Where("id = ?", citizenID).
-		Updates(map[string]any{"subscribed": on, "updated_at": now.UTC()})
-	if res.Error != nil {
-		return fmt.Errorf("store: subscribe citizen %d: %w", citizenID, res.Error)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Citizen{}).Where("id = ?", citizenID).
+			Updates(map[string]any{"subscribed": on, "updated_at": now.UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return raiseVersion(tx, VersionCitizens)
+	})
+	if err != nil {
+		return fmt.Errorf("store: subscribe citizen %d: %w", citizenID, err)
 	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("store: subscribe citizen %d: %w", citizenID, ErrNotFound)
-	}
+	s.citizens.changed()
 	return nil
 }
 

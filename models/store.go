@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +56,12 @@ type Store struct {
 	supervision SupervisionRules
 	// ticketLink makes the web link texted to a complainant (WithTicketSMS); nil texts nobody.
 	ticketLink func(token string) string
+
+	// The hot path's caches (cache.go).
+	places, citizens *shared
+	windowByCode     *memo[string, Window]
+	staffOfWindow    *memo[uint, []Staff]
+	citizenByKey     *memo[citizenKey, Citizen]
 }
 
 // Option configures a Store when it is opened.
@@ -125,6 +132,11 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts ...
 		sqlDB.SetMaxOpenConns(1)
 	}
 	s := &Store{db: db, dialect: dialect, logger: logger, rules: DefaultTicketRules(time.UTC)}
+	s.places, s.citizens = newCaches(db)
+	s.places.other, s.citizens.other = s.citizens, s.places
+	s.windowByCode = newMemo[string, Window](s.places)
+	s.staffOfWindow = newMemo[uint, []Staff](s.places)
+	s.citizenByKey = newMemo[citizenKey, Citizen](s.citizens)
 	for _, o := range opts {
 		o(s)
 	}
@@ -260,12 +272,32 @@ const LastSeenEvery = time.Minute
 // inactive, has no language yet while lang has one, or was last seen LastSeenEvery or more
 // before lastSeen.
 func (s *Store) TouchCitizen(ctx context.Context, platform, externalID, lang string, lastSeen time.Time) (*Citizen, error) {
+	key := citizenKey{platform, externalID}
+	epoch, cached := s.citizens.current(ctx)
+	if cached {
+		if c, ok := s.citizenByKey.get(epoch, key); ok && c.touched(lang, lastSeen) {
+			return &c, nil
+		}
+	}
+	c, err := s.touchCitizen(ctx, platform, externalID, lang, lastSeen)
+	if err == nil && cached {
+		s.citizenByKey.put(epoch, key, *c)
+	}
+	return c, err
+}
+
+// touched says the row needs no write for a message at lastSeen in lang.
+func (c *Citizen) touched(lang string, lastSeen time.Time) bool {
+	return c.ID != 0 && !c.Inactive && (lang == "" || c.Lang != "") && lastSeen.Sub(c.LastSeenAt) < LastSeenEvery
+}
+
+func (s *Store) touchCitizen(ctx context.Context, platform, externalID, lang string, lastSeen time.Time) (*Citizen, error) {
 	var cur Citizen
 	err := s.db.WithContext(ctx).Where("platform = ? AND external_id = ?", platform, externalID).Limit(1).Find(&cur).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: touch citizen %s: %w", platform, err)
 	}
-	if cur.ID != 0 && !cur.Inactive && (lang == "" || cur.Lang != "") && lastSeen.Sub(cur.LastSeenAt) < LastSeenEvery {
+	if cur.touched(lang, lastSeen) {
 		return &cur, nil
 	}
 	lastSeen = lastSeen.UTC()
@@ -290,8 +322,9 @@ func (s *Store) TouchCitizen(ctx context.Context, platform, externalID, lang str
 		return &cur, nil
 	}
 	c := Citizen{Platform: platform, ExternalID: externalID, Lang: lang, LastSeenAt: lastSeen}
-	// One statement, so two first messages of a new user arriving at once cannot both insert.
-	err = db.Clauses(clause.OnConflict{
+	// One statement, so two first messages of a new user arriving at once cannot both insert; it
+	// returns the row as stored (the other message's, if it won), and needs no transaction around it.
+	err = db.Session(&gorm.Session{SkipDefaultTransaction: true}).Clauses(clause.Returning{}, clause.OnConflict{
 		Columns: []clause.Column{{Name: "platform"}, {Name: "external_id"}},
 		DoUpdates: clause.Set{
 			// Deliveries can arrive out of order: keep the latest time.
@@ -306,11 +339,7 @@ func (s *Store) TouchCitizen(ctx context.Context, platform, externalID, lang str
 	if err != nil {
 		return nil, fmt.Errorf("store: touch citizen %s: %w", platform, err)
 	}
-	var out Citizen
-	if err := db.Where("platform = ? AND external_id = ?", platform, externalID).First(&out).Error; err != nil {
-		return nil, fmt.Errorf("store: touch citizen %s: %w", platform, notFound(err))
-	}
-	return &out, nil
+	return &c, nil
 }
 
 // StaffByID returns a staff record with its Window (nil for a supervisor without one), or
@@ -329,11 +358,18 @@ func (s *Store) WindowByCode(ctx context.Context, code string) (*Window, error) 
 	if !queryable(code) {
 		return nil, fmt.Errorf("store: window by code %q: %w", code, ErrNotFound)
 	}
+	key := strings.ToUpper(strings.TrimSpace(FoldWidth(code)))
+	epoch, cached := s.places.current(ctx)
+	if w, ok := s.windowByCode.get(epoch, key); ok && cached {
+		return &w, nil
+	}
 	var w Window
-	err := s.db.WithContext(ctx).Preload("Center").
-		Where("UPPER(code) = ?", strings.ToUpper(strings.TrimSpace(FoldWidth(code)))).First(&w).Error
+	err := s.db.WithContext(ctx).Joins("Center").Where("UPPER(windows.code) = ?", key).First(&w).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: window by code %q: %w", code, notFound(err))
+	}
+	if cached {
+		s.windowByCode.put(epoch, key, w)
 	}
 	return &w, nil
 }
@@ -360,11 +396,18 @@ func (s *Store) WindowsOfCenter(ctx context.Context, centerID uint) ([]Window, e
 // citizen may have been served by there. Supervisors and administrators whose record names the
 // window are not among them.
 func (s *Store) StaffOfWindow(ctx context.Context, windowID uint) ([]Staff, error) {
+	epoch, cached := s.places.current(ctx)
+	if ss, ok := s.staffOfWindow.get(epoch, windowID); ok && cached {
+		return slices.Clone(ss), nil
+	}
 	var ss []Staff
 	err := s.db.WithContext(ctx).Where("window_id = ? AND role = ?", windowID, RoleStaff).
 		Order("staff_no, id").Find(&ss).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: staff of window %d: %w", windowID, err)
+	}
+	if cached {
+		s.staffOfWindow.put(epoch, windowID, slices.Clone(ss))
 	}
 	return ss, nil
 }
