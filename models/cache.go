@@ -166,3 +166,11 @@ func (m *memo[K, V]) put(epoch uint64, k K, v V) {
 	}
 	m.m[k] = memoEntry[V]{epoch: epoch, v: v}
 }
+
+// ForgetCaches drops every cached row of this store at once: for rows changed behind its back
+// (a test's own connection, SQL typed by an operator, for which other processes still wait up to
+// their next read of the versions only if the change raised them).
+func (s *Store) ForgetCaches() {
+	s.places.changed()
+	s.citizens.changed()
+}

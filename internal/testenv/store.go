@@ -171,6 +171,8 @@ func BindStaff(t testing.TB, s *models.Store, c *models.Citizen, staffNo string)
 	if err := db.Model(c).Update("staff_id", st.ID).Error; err != nil {
 		t.Fatalf("testenv: bind %s: %v", staffNo, err)
 	}
+	// Written behind the store's back: its cached citizen rows must go.
+	s.ForgetCaches()
 	c.StaffID = &st.ID
 	return &st
 }
