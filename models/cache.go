@@ -43,25 +43,31 @@ func raiseVersion(tx *gorm.DB, name string) error {
 
 // versions reads cache_versions for the caches of one store.
 type versions struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	kinds []*shared
 
 	mu      sync.Mutex
 	checked time.Time // zero: read at the next lookup
 	seen    map[string]int64
 }
 
-func newCaches(db *gorm.DB) (places, citizens *shared) {
-	v := &versions{db: db, now: time.Now, seen: map[string]int64{}}
-	return &shared{name: VersionPlaces, v: v}, &shared{name: VersionCitizens, v: v}
+// openCaches makes the store's caches, all empty.
+func (s *Store) openCaches() {
+	v := &versions{db: s.db, seen: map[string]int64{}}
+	s.places = &shared{name: VersionPlaces, v: v}
+	s.citizens = &shared{name: VersionCitizens, v: v}
+	v.kinds = []*shared{s.places, s.citizens}
+	s.windowByCode = newMemo[string, Window](s.places)
+	s.staffOfWindow = newMemo[uint, []Staff](s.places)
+	s.citizenByKey = newMemo[citizenKey, Citizen](s.citizens)
 }
 
 // check reads the versions if the last read is CacheCheckEvery old, and raises the epoch of
 // every kind whose version moved.
-func (v *versions) check(ctx context.Context, kinds ...*shared) bool {
+func (v *versions) check(ctx context.Context) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	now := v.now()
+	now := time.Now()
 	if !v.checked.IsZero() && now.Sub(v.checked) < CacheCheckEvery && !now.Before(v.checked) {
 		return true
 	}
@@ -73,7 +79,7 @@ func (v *versions) check(ctx context.Context, kinds ...*shared) bool {
 	for _, r := range rows {
 		if old, ok := v.seen[r.Name]; !ok || old != r.Version {
 			v.seen[r.Name] = r.Version
-			for _, k := range kinds {
+			for _, k := range v.kinds {
 				if k.name == r.Name {
 					k.epoch.Add(1)
 				}
@@ -89,7 +95,6 @@ func (v *versions) check(ctx context.Context, kinds ...*shared) bool {
 type shared struct {
 	name  string
 	v     *versions
-	other *shared // the other kind, whose epoch a check may raise too
 	epoch atomic.Uint64
 }
 
@@ -97,10 +102,7 @@ type shared struct {
 // are CacheCheckEvery old; ok is false when they could not be read (read the database, cache
 // nothing). Concurrent lookups wait for one read.
 func (s *shared) current(ctx context.Context) (epoch uint64, ok bool) {
-	if s == nil {
-		return 0, false
-	}
-	if !s.v.check(ctx, s, s.other) {
+	if !s.v.check(ctx) {
 		return 0, false
 	}
 	return s.epoch.Load(), true
@@ -109,9 +111,6 @@ func (s *shared) current(ctx context.Context) (epoch uint64, ok bool) {
 // changed is called after this process committed a transaction that raised the version: its
 // entries are dropped at once (other processes drop theirs within CacheCheckEvery).
 func (s *shared) changed() {
-	if s == nil {
-		return
-	}
 	s.epoch.Add(1)
 	s.v.mu.Lock()
 	s.v.checked = time.Time{}
@@ -139,10 +138,6 @@ func newMemo[K comparable, V any](kind *shared) *memo[K, V] {
 
 // get returns the entry of k if it was read in epoch.
 func (m *memo[K, V]) get(epoch uint64, k K) (V, bool) {
-	if m == nil {
-		var zero V
-		return zero, false
-	}
 	m.mu.Lock()
 	e, ok := m.m[k]
 	m.mu.Unlock()
@@ -156,7 +151,7 @@ func (m *memo[K, V]) get(epoch uint64, k K) (V, bool) {
 // put keeps v, read in epoch, unless the epoch has moved on meanwhile (a change committed while
 // it was being read: it may be the old row).
 func (m *memo[K, V]) put(epoch uint64, k K, v V) {
-	if m == nil || m.kind.epoch.Load() != epoch {
+	if m.kind.epoch.Load() != epoch {
 		return
 	}
 	m.mu.Lock()
@@ -167,9 +162,8 @@ func (m *memo[K, V]) put(epoch uint64, k K, v V) {
 	m.m[k] = memoEntry[V]{epoch: epoch, v: v}
 }
 
-// ForgetCaches drops every cached row of this store at once: for rows changed behind its back
-// (a test's own connection, SQL typed by an operator, for which other processes still wait up to
-// their next read of the versions only if the change raised them).
+// ForgetCaches drops every row this store has cached, for rows changed behind its back (a test's
+// own connection). Other processes see such a change only if it also raised cache_versions.
 func (s *Store) ForgetCaches() {
 	s.places.changed()
 	s.citizens.changed()

@@ -132,11 +132,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts ...
 		sqlDB.SetMaxOpenConns(1)
 	}
 	s := &Store{db: db, dialect: dialect, logger: logger, rules: DefaultTicketRules(time.UTC)}
-	s.places, s.citizens = newCaches(db)
-	s.places.other, s.citizens.other = s.citizens, s.places
-	s.windowByCode = newMemo[string, Window](s.places)
-	s.staffOfWindow = newMemo[uint, []Staff](s.places)
-	s.citizenByKey = newMemo[citizenKey, Citizen](s.citizens)
+	s.openCaches()
 	for _, o := range opts {
 		o(s)
 	}
@@ -360,7 +356,7 @@ func (s *Store) WindowByCode(ctx context.Context, code string) (*Window, error) 
 	}
 	key := strings.ToUpper(strings.TrimSpace(FoldWidth(code)))
 	epoch, cached := s.places.current(ctx)
-	if w, ok := s.windowByCode.get(epoch, key); ok && cached {
+	if w, ok := s.windowByCode.get(epoch, key); cached && ok {
 		return &w, nil
 	}
 	var w Window
@@ -397,7 +393,7 @@ func (s *Store) WindowsOfCenter(ctx context.Context, centerID uint) ([]Window, e
 // window are not among them.
 func (s *Store) StaffOfWindow(ctx context.Context, windowID uint) ([]Staff, error) {
 	epoch, cached := s.places.current(ctx)
-	if ss, ok := s.staffOfWindow.get(epoch, windowID); ok && cached {
+	if ss, ok := s.staffOfWindow.get(epoch, windowID); cached && ok {
 		return slices.Clone(ss), nil
 	}
 	var ss []Staff
