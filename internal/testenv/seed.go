@@ -84,6 +84,7 @@ func SeedProvince(tb testing.TB, s *models.Store, p Province) {
 	var minC int
 	db.Raw("SELECT MIN(id) FROM citizens").Scan(&minC)
 	restore := dropIndexes(tb, s, "ratings")
+	resume := pauseTriggers(tb, s, "ratings")
 	// p is a pseudo-random 0..999 per rating; window w is bad 1–4% of the time depending on w.
 	q := fmt.Sprintf(`INSERT INTO ratings (window_id, staff_id, citizen_id, level, aspects, praise, comment, channel, excluded, created_at)
 		SELECT %[1]d + w, %[2]d + w * 2 + ((g / %[7]d) %% 2), %[3]d + (g %% %[8]d),
@@ -92,6 +93,10 @@ func SeedProvince(tb testing.TB, s *models.Store, p Province) {
 		FROM (SELECT g, g %% %[7]d AS w, (g * 7919 + (g / %[7]d) * 389) %% 1000 AS p FROM %[6]s) x`,
 		minW, minS, minC, map[bool]string{true: "false", false: "0"}[pg], ts, seq, p.Windows, p.Citizens)
 	if err := db.Exec(q, p.Ratings, p.Ratings).Error; err != nil {
+		tb.Fatal(err)
+	}
+	resume()
+	if err := s.RecountRatingDays(ctx); err != nil {
 		tb.Fatal(err)
 	}
 	restore()
@@ -195,6 +200,40 @@ func dropIndexes(tb testing.TB, s *models.Store, table string) (restore func()) 
 		for _, d := range defs {
 			if err := db.Exec(d.Def).Error; err != nil {
 				tb.Fatalf("testenv: create %s again: %v", d.Name, err)
+			}
+		}
+	}
+}
+
+// pauseTriggers switches off the triggers of table (the daily counts of the ratings) while a
+// bulk load goes in, and returns what switches them on again: counting ten million rows one
+// trigger call at a time takes far longer than counting them afterwards in one GROUP BY
+// (Store.RecountRatingDays). PostgreSQL disables them; SQLite, which cannot, drops them and
+// creates them again from their own definitions.
+func pauseTriggers(tb testing.TB, s *models.Store, table string) (resume func()) {
+	tb.Helper()
+	db := DB(tb, s)
+	if s.Dialect() == models.DialectPostgres {
+		if err := db.Exec(`ALTER TABLE "` + table + `" DISABLE TRIGGER USER`).Error; err != nil {
+			tb.Fatal(err)
+		}
+		return func() {
+			if err := db.Exec(`ALTER TABLE "` + table + `" ENABLE TRIGGER USER`).Error; err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	var defs []struct{ Name, Def string }
+	db.Raw("SELECT name, sql AS def FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", table).Scan(&defs)
+	for _, d := range defs {
+		if err := db.Exec(`DROP TRIGGER "` + d.Name + `"`).Error; err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return func() {
+		for _, d := range defs {
+			if err := db.Exec(d.Def).Error; err != nil {
+				tb.Fatalf("testenv: create trigger %s again: %v", d.Name, err)
 			}
 		}
 	}
