@@ -49,35 +49,36 @@ func (s *Store) ticketTexted(tx *gorm.DB, t *Ticket) (texted, chatless bool, err
 // ticketSMS returns the text message of key (n_sms_progress, n_sms_rerate, …) to the phone of
 // t's complainant, with the ticket's web link, or nil when they are not texted (ticketTexted).
 // The link's token is made on the first text. dedupe names the occasion; the recipient is added.
-// fill, when not nil, gives the message's other fields.
-func (s *Store) ticketSMS(tx *gorm.DB, t *Ticket, kind, key, dedupe string, at time.Time, fill func(*PushMessage)) (*Push, error) {
-	texted, _, err := s.ticketTexted(tx, t)
+// fill, when not nil, gives the message's other fields. chatless reports a complainant without
+// a chat (a walk-in), whose text replaces the pushes to their chat.
+func (s *Store) ticketSMS(tx *gorm.DB, t *Ticket, kind, key, dedupe string, at time.Time, fill func(*PushMessage)) (p *Push, chatless bool, err error) {
+	texted, chatless, err := s.ticketTexted(tx, t)
 	if err != nil || !texted {
-		return nil, err
+		return nil, false, err
 	}
 	if t.LinkToken == "" {
 		token := NewCaseToken()
 		res := tx.Model(&Ticket{}).Where("id = ? AND link_token = ?", t.ID, "").Update("link_token", token)
 		if res.Error != nil {
-			return nil, fmt.Errorf("ticket link: %w", res.Error)
+			return nil, false, fmt.Errorf("ticket link: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
 			// Made by another transaction since t was read.
 			if err := tx.Model(&Ticket{}).Where("id = ?", t.ID).Pluck("link_token", &token).Error; err != nil {
-				return nil, fmt.Errorf("ticket link: %w", err)
+				return nil, false, fmt.Errorf("ticket link: %w", err)
 			}
 		}
 		t.LinkToken = token
 	}
 	to, err := smsCitizen(tx, t.Phone, at)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	m := msg(key).set("No", t.No).set("Link", s.ticketLink(t.LinkToken))
 	if fill != nil {
 		fill(m)
 	}
-	return &Push{DedupeKey: fmt.Sprintf("%s:sms%d", dedupe, to.ID), Kind: kind, CitizenID: to.ID, Message: m}, nil
+	return &Push{DedupeKey: fmt.Sprintf("%s:sms%d", dedupe, to.ID), Kind: kind, CitizenID: to.ID, Message: m}, chatless, nil
 }
 
 // ticketEventSMS returns the pushes of a ticket event with the complainant's text message
@@ -107,13 +108,11 @@ func (s *Store) ticketEventSMS(tx *gorm.DB, t *Ticket, ev *TicketEvent, pushes [
 	if key == "n_sms_progress" {
 		fill = func(m *PushMessage) { m.word("State", ArgState, string(t.State)) }
 	}
-	sms, err := s.ticketSMS(tx, t, kind, key, fmt.Sprintf("ticket:%s:e%d", t.No, ev.ID), at, fill)
+	sms, chatless, err := s.ticketSMS(tx, t, kind, key, fmt.Sprintf("ticket:%s:e%d", t.No, ev.ID), at, fill)
 	if err != nil || sms == nil {
 		return pushes, err
 	}
-	if _, chatless, err := s.ticketTexted(tx, t); err != nil {
-		return nil, err
-	} else if chatless {
+	if chatless {
 		pushes = slices.DeleteFunc(pushes, func(p *Push) bool { return p.CitizenID == t.CitizenID })
 	}
 	return append(pushes, sms), nil
@@ -126,7 +125,7 @@ func (s *Store) RerateReminderSMS(ctx context.Context, t *Ticket, dedupe string,
 	var p *Push
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		p, err = s.ticketSMS(tx, t, KindRerateReminder, "n_sms_rerate_reminder", dedupe, at, func(m *PushMessage) { m.set("Closes", closes) })
+		p, _, err = s.ticketSMS(tx, t, KindRerateReminder, "n_sms_rerate_reminder", dedupe, at, func(m *PushMessage) { m.set("Closes", closes) })
 		return err
 	})
 	if err != nil {
