@@ -225,10 +225,6 @@ func provincePlans(b *testing.B, s *models.Store) []plan {
 		{"staff of a month", staff, sargs},
 		{"praise of a star", "SELECT comment FROM ratings WHERE staff_id = ? AND created_at >= ? AND created_at < ? AND excluded = ? AND level >= ? AND comment <> '' ORDER BY level DESC, created_at DESC, id DESC LIMIT 3",
 			[]any{staffID, oct.UTC(), nov.UTC(), false, 4}},
-		{"a page of the CSV export after the first", "SELECT ratings.id, windows.code, centers.code, tickets.no, staffs.staff_no, ratings.created_at FROM ratings " +
-			"JOIN windows ON windows.id = ratings.window_id JOIN centers ON centers.id = windows.center_id " +
-			"LEFT JOIN tickets ON tickets.rating_id = ratings.id LEFT JOIN staffs ON staffs.id = ratings.staff_id " +
-			"WHERE ratings.created_at >= ? AND ratings.created_at < ? AND ratings.created_at >= ? AND (ratings.created_at > ? OR ratings.id > ?) " +
-			"ORDER BY ratings.created_at, ratings.id LIMIT 1000", []any{oct.UTC(), nov.UTC(), oct.Add(time.Hour).UTC(), oct.Add(time.Hour).UTC(), 1}},
+		{"a page of the CSV export after the first", s.RatingsSQL(models.RatingFilter{From: oct, To: nov, AfterAt: oct.Add(time.Hour), AfterID: 1, Limit: 1000}), nil},
 	}
 }
