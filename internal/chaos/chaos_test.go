@@ -168,6 +168,30 @@ func (p *probe) during(replica int, from, to time.Time) []int {
 	return out
 }
 
+// readiness is what a replica's /readyz said around a fault: its answers during the fault and
+// in the five seconds from a moment after it, how many of the first were not 200 and how many
+// of the second were.
+type readiness struct {
+	during, after        []int
+	notReady, readyAfter int
+}
+
+// around returns what replica said in [from, to) and in [later, later+5 s).
+func (p *probe) around(replica int, from, to, later time.Time) readiness {
+	r := readiness{during: p.during(replica, from, to), after: p.during(replica, later, later.Add(5*time.Second))}
+	for _, c := range r.during {
+		if c != http.StatusOK {
+			r.notReady++
+		}
+	}
+	for _, c := range r.after {
+		if c == http.StatusOK {
+			r.readyAfter++
+		}
+	}
+	return r
+}
+
 // fault is one thing broken during the run, and when.
 type fault struct {
 	name       string
@@ -282,25 +306,13 @@ func TestChaos(t *testing.T) {
 			if f.name == "replica 0 killed" && i != 0 {
 				continue
 			}
-			during := pr.during(i, f.start.Add(500*time.Millisecond), f.end)
-			after := pr.during(i, f.end.Add(15*time.Second), f.end.Add(20*time.Second))
-			notReady, okAfter := 0, 0
-			for _, c := range during {
-				if c != http.StatusOK {
-					notReady++
-				}
+			r := pr.around(i, f.start.Add(500*time.Millisecond), f.end, f.end.Add(15*time.Second))
+			t.Logf("%s: replica %d answered %v during, %v after", f.name, i, r.during, r.after)
+			if len(r.during) == 0 || r.notReady == 0 {
+				t.Errorf("%s: replica %d never said it was not ready (%v)", f.name, i, r.during)
 			}
-			for _, c := range after {
-				if c == http.StatusOK {
-					okAfter++
-				}
-			}
-			t.Logf("%s: replica %d answered %v during, %v after", f.name, i, during, after)
-			if len(during) == 0 || notReady == 0 {
-				t.Errorf("%s: replica %d never said it was not ready (%v)", f.name, i, during)
-			}
-			if len(after) > 0 && okAfter == 0 {
-				t.Errorf("%s: replica %d not ready 15 s after (%v)", f.name, i, after)
+			if len(r.after) > 0 && r.readyAfter == 0 {
+				t.Errorf("%s: replica %d not ready 15 s after (%v)", f.name, i, r.after)
 			}
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 )
@@ -48,21 +47,9 @@ func TestSentinelFailover(t *testing.T) {
 		t.Errorf("no rating after the failover")
 	}
 	for i := range c.urls {
-		during := pr.during(i, killed, killed.Add(8*time.Second))
-		later := pr.during(i, killed.Add(20*time.Second), killed.Add(25*time.Second))
-		notReady, ready := 0, 0
-		for _, code := range during {
-			if code != http.StatusOK {
-				notReady++
-			}
-		}
-		for _, code := range later {
-			if code == http.StatusOK {
-				ready++
-			}
-		}
-		t.Logf("replica %d /readyz: %v after the kill, %v 20 s later", i, during, later)
-		if notReady == 0 || (len(later) > 0 && ready == 0) {
+		r := pr.around(i, killed, killed.Add(8*time.Second), killed.Add(20*time.Second))
+		t.Logf("replica %d /readyz: %v after the kill, %v 20 s later", i, r.during, r.after)
+		if r.notReady == 0 || (len(r.after) > 0 && r.readyAfter == 0) {
 			t.Errorf("replica %d: /readyz did not report the outage or the recovery", i)
 		}
 	}
