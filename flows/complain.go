@@ -74,6 +74,28 @@ type Blobs interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// keepMedia keeps a photo or voice message for the conversation: an upload's bytes in blobs for
+// ttl and five minutes more (they outlive the session that names them), otherwise the
+// platform's file id. It reports false for what cannot be kept: larger than
+// models.MaxPhotoBytes, or neither bytes that blobs can take nor a file id.
+func keepMedia(ctx context.Context, blobs Blobs, ttl time.Duration, m *bot.Media) (Photo, bool, error) {
+	if m.Size > models.MaxPhotoBytes || int64(len(m.Data)) > models.MaxPhotoBytes {
+		return Photo{}, false, nil
+	}
+	kept := Photo{FileID: m.FileID, MIMEType: m.MIMEType, Size: m.Size}
+	switch {
+	case len(m.Data) > 0 && blobs != nil:
+		key := "blob:" + randomKey()
+		if err := blobs.Set(ctx, key, m.Data, ttl+5*time.Minute); err != nil {
+			return Photo{}, false, fmt.Errorf("flows: keep upload: %w", err)
+		}
+		kept.BlobKey, kept.Size = key, int64(len(m.Data))
+	case m.FileID == "":
+		return Photo{}, false, nil
+	}
+	return kept, true, nil
+}
+
 // NewComplain returns the complaint flow. blobs holds uploaded photo bytes for up to ttl (the
 // session's lifetime) until the complaint is filed.
 func NewComplain(store *models.Store, blobs Blobs, ttl time.Duration) Flow {
@@ -423,17 +445,11 @@ func (f *complain) addVoice(ctx context.Context, t *Turn, st *ComplainState) ([]
 	case v.Size > models.MaxPhotoBytes || int64(len(v.Data)) > models.MaxPhotoBytes:
 		return again(t.T("c_voice_too_big", "MB", models.MaxPhotoBytes>>20)), nil
 	}
-	kept := Photo{FileID: v.FileID, MIMEType: v.MIMEType, Size: v.Size}
-	if len(v.Data) > 0 {
-		if f.blobs == nil {
-			return again(t.T("c_voice_unsupported")), nil
-		}
-		key := "blob:" + randomKey()
-		if err := f.blobs.Set(ctx, key, v.Data, f.ttl+5*time.Minute); err != nil {
-			return nil, fmt.Errorf("flows: complain: keep voice: %w", err)
-		}
-		kept.BlobKey, kept.Size = key, int64(len(v.Data))
-	} else if v.FileID == "" {
+	kept, ok, err := keepMedia(ctx, f.blobs, f.ttl, v)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return again(t.T("c_voice_unsupported")), nil
 	}
 	st.Photos = append(st.Photos, kept)
@@ -451,17 +467,11 @@ func (f *complain) addPhoto(ctx context.Context, t *Turn, st *ComplainState) ([]
 	if p.Size > models.MaxPhotoBytes || int64(len(p.Data)) > models.MaxPhotoBytes {
 		return askPhotos(t, st, t.T("c_photo_too_big", "MB", models.MaxPhotoBytes>>20)), nil
 	}
-	ph := Photo{FileID: p.FileID, MIMEType: p.MIMEType, Size: p.Size}
-	if len(p.Data) > 0 {
-		if f.blobs == nil {
-			return askPhotos(t, st, t.T("c_photo_unsupported")), nil
-		}
-		key := "blob:" + randomKey()
-		if err := f.blobs.Set(ctx, key, p.Data, f.ttl+5*time.Minute); err != nil {
-			return nil, fmt.Errorf("flows: complain: keep photo: %w", err)
-		}
-		ph.BlobKey, ph.Size = key, int64(len(p.Data))
-	} else if p.FileID == "" {
+	ph, ok, err := keepMedia(ctx, f.blobs, f.ttl, p)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return askPhotos(t, st, t.T("c_photo_unsupported")), nil
 	}
 	st.Photos = append(st.Photos, ph)

@@ -269,14 +269,14 @@ func (f *deskNote) Step(ctx context.Context, t *Turn, st *DeskNoteState, in Inpu
 			if len(st.Photos) >= models.MaxPhotos {
 				return f.askPhotos(t, st, "dn_photos_full"), nil
 			}
-			ph, ok, err := f.keep(ctx, p)
+			ph, ok, err := keepMedia(ctx, f.blobs, f.ttl, p)
 			if err != nil {
 				return nil, err
 			}
 			if !ok {
 				return append([]bot.Reply{{Text: t.T("c_photo_unsupported")}}, f.askPhotos(t, st, "dn_photo_added")...), nil
 			}
-			st.Photos = append(st.Photos, *ph)
+			st.Photos = append(st.Photos, ph)
 			if len(st.Photos) == models.MaxPhotos {
 				return f.askPhotos(t, st, "dn_photos_full"), nil
 			}
@@ -293,25 +293,6 @@ func (f *deskNote) Ask(_ context.Context, t *Turn, st *DeskNoteState) ([]bot.Rep
 		return f.askPhotos(t, st, "dn_ask_photos"), nil
 	}
 	return f.ask(t, st), nil
-}
-
-// keep keeps a photo of a result: the platform's file id, or uploaded bytes in blobs.
-func (f *deskNote) keep(ctx context.Context, p *bot.Media) (*Photo, bool, error) {
-	if p.Size > models.MaxPhotoBytes || int64(len(p.Data)) > models.MaxPhotoBytes {
-		return nil, false, nil
-	}
-	ph := &Photo{FileID: p.FileID, MIMEType: p.MIMEType, Size: p.Size}
-	switch {
-	case len(p.Data) > 0 && f.blobs != nil:
-		key := "blob:" + randomKey()
-		if err := f.blobs.Set(ctx, key, p.Data, f.ttl+5*time.Minute); err != nil {
-			return nil, false, fmt.Errorf("flows: desk note: keep photo: %w", err)
-		}
-		ph.BlobKey, ph.Size = key, int64(len(p.Data))
-	case p.FileID == "":
-		return nil, false, nil
-	}
-	return ph, true, nil
 }
 
 // apply makes the change as the turn's account and ends the conversation with what happened,

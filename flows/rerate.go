@@ -173,7 +173,7 @@ func (f *rerate) askReason(t *Turn) []bot.Reply {
 // reopen the ticket.
 func (f *rerate) reason(ctx context.Context, t *Turn, st *RerateState) ([]bot.Reply, error) {
 	if p := t.In.Photo; p != nil {
-		ph, ok, err := f.keepPhoto(ctx, p)
+		ph, ok, err := keepMedia(ctx, f.blobs, f.ttl, p)
 		if err != nil {
 			return nil, err
 		}
@@ -181,7 +181,7 @@ func (f *rerate) reason(ctx context.Context, t *Turn, st *RerateState) ([]bot.Re
 			return []bot.Reply{{Text: t.T("rerate_reason_photo_bad"), AcceptsPhoto: true}}, nil
 		}
 		f.dropPhoto(ctx, st)
-		st.Photo = ph
+		st.Photo = &ph
 		if strings.TrimSpace(t.In.Text) == "" {
 			return []bot.Reply{{Text: t.T("rerate_reason_photo"), AcceptsPhoto: true}}, nil
 		}
@@ -209,25 +209,6 @@ func (f *rerate) reason(ctx context.Context, t *Turn, st *RerateState) ([]bot.Re
 	}
 	defer f.dropPhoto(ctx, st)
 	return f.apply(ctx, t, st, models.RerateUnsatisfied, reason, photos)
-}
-
-// keepPhoto keeps a photo sent with a reason: the platform's file id, or uploaded bytes in blobs.
-func (f *rerate) keepPhoto(ctx context.Context, p *bot.Media) (*Photo, bool, error) {
-	if p.Size > models.MaxPhotoBytes || int64(len(p.Data)) > models.MaxPhotoBytes {
-		return nil, false, nil
-	}
-	ph := &Photo{FileID: p.FileID, MIMEType: p.MIMEType, Size: p.Size}
-	switch {
-	case len(p.Data) > 0 && f.blobs != nil:
-		key := "blob:" + randomKey()
-		if err := f.blobs.Set(ctx, key, p.Data, f.ttl+5*time.Minute); err != nil {
-			return nil, false, fmt.Errorf("flows: rerate: keep photo: %w", err)
-		}
-		ph.BlobKey, ph.Size = key, int64(len(p.Data))
-	case p.FileID == "":
-		return nil, false, nil
-	}
-	return ph, true, nil
 }
 
 func (f *rerate) dropPhoto(ctx context.Context, st *RerateState) {
