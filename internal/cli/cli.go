@@ -30,7 +30,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the bot: HTTP server, web chat, Telegram, WeChat (the default)", "serve", cmdServe},
-		{"migrate", "apply pending database schema migrations", "migrate", cmdMigrate},
+		{"migrate", "apply pending database schema migrations; --recount makes the ratings' daily counts again", "migrate [--recount]", cmdMigrate},
 		{"seed", "add the demo service center, windows and staff", "seed --demo", cmdSeed},
 		{"import", "import centers, windows, staff and matters from CSV files", "import [--windows FILE] [--staff FILE] [--matters FILE]", cmdImport},
 		{"qr", "write print-ready QR code posters (PNG, 300 dpi) for windows, or a staff member's own", "qr --window CODE --out FILE.png | qr --all --out DIR | qr --staff NO --out FILE.png [--size a4|a5|tent] [--channel telegram|wechat|web] [--base-url URL | --allow-localhost]", cmdQR},

@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"windowbot/internal/testenv"
+	"windowbot/models"
 )
 
 // env is a fake environment: only what a test sets exists.
@@ -156,5 +158,66 @@ func TestHealthcheck(t *testing.T) {
 		if got, err := healthURL(addr); got != want || err != nil {
 			t.Errorf("healthURL(%q) = %q, %v; want %q", addr, got, err, want)
 		}
+	}
+}
+
+// TestMigrateRecount: after ratings went in without their daily counts (a bulk load with the
+// triggers off, here the counts emptied behind the store's back), `migrate --recount` makes the
+// counts again, and the rankings count the ratings once more.
+func TestMigrateRecount(t *testing.T) {
+	e := baseEnv(t, nil)
+	if code, out, errs := runCmd(t, e, "seed", "--demo"); code != 0 {
+		t.Fatalf("seed: %d %q %q", code, out, errs)
+	}
+	s := testenv.OpenStore(t, e["WINDOWBOT_DATABASE_URL"])
+	ctx := context.Background()
+	w, err := s.WindowByCode(ctx, "W001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Yesterday (UTC), a whole day of the period below, read from the daily counts.
+	now := time.Now()
+	at := now.Add(-24 * time.Hour)
+	for i, level := range []int{5, 4, 4, 1} {
+		c, err := s.TouchCitizen(ctx, "web", fmt.Sprintf("recount-%d", i), "zh-CN", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateRating(ctx, &models.Rating{WindowID: w.ID, CitizenID: c.ID, Level: level, Channel: "web", CreatedAt: at}, at.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from, to := now.Add(-72*time.Hour), now.Add(time.Hour)
+	tally := func() [5]int {
+		ts, err := s.WindowTallies(ctx, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out [5]int
+		for _, x := range ts {
+			for l := range out {
+				out[l] += x.ByLevel[l]
+			}
+		}
+		return out
+	}
+	want := [5]int{1, 0, 0, 2, 1}
+	if got := tally(); got != want {
+		t.Fatalf("tallies %v before, want %v", got, want)
+	}
+	for _, table := range []string{"rating_window_days", "rating_staff_days", "rating_channel_counts"} {
+		if err := testenv.DB(t, s).Exec("DELETE FROM " + table).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := tally(); got != ([5]int{}) {
+		t.Fatalf("tallies %v without the daily counts: the test needs the period's middle from the counts", got)
+	}
+	code, out, errs := runCmd(t, e, "migrate", "--recount")
+	if code != 0 || !strings.Contains(out, "daily counts made again from 4 ratings") {
+		t.Fatalf("migrate --recount: %d %q %q", code, out, errs)
+	}
+	if got := tally(); got != want {
+		t.Fatalf("tallies %v after the recount, want %v", got, want)
 	}
 }

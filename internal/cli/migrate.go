@@ -9,9 +9,13 @@ import (
 
 // cmdMigrate is `windowbot migrate`: it applies the pending schema migrations. The store logs
 // each migration it applies; the one line printed says what the run did as a whole — moved the
-// schema from one version to another, or found it up to date — never both.
+// schema from one version to another, or found it up to date — never both. With --recount it
+// then makes the daily counts of the ratings again from the ratings themselves, for after a bulk
+// load with the ratings' triggers switched off (docs/operations.md).
 func cmdMigrate(ctx context.Context, a *app, args []string) error {
-	if err := parse(flags("migrate", a.stderr), args); err != nil {
+	fs := flags("migrate", a.stderr)
+	recount := fs.Bool("recount", false, "count the ratings into the daily counts again, after a bulk load with the triggers off")
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	var before, after int
@@ -32,8 +36,19 @@ func cmdMigrate(ctx context.Context, a *app, args []string) error {
 	defer s.Close()
 	if after == before {
 		fmt.Fprintf(a.stdout, "database schema is up to date (version %d)\n", after)
+	} else {
+		fmt.Fprintf(a.stdout, "database schema migrated from version %d to %d\n", before, after)
+	}
+	if !*recount {
 		return nil
 	}
-	fmt.Fprintf(a.stdout, "database schema migrated from version %d to %d\n", before, after)
+	if err := s.RecountRatingDays(ctx); err != nil {
+		return err
+	}
+	n, err := s.CountRatings(ctx, models.RatingFilter{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "daily counts made again from %d ratings\n", n)
 	return nil
 }
