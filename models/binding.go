@@ -131,7 +131,7 @@ func (s *Store) CreateInvite(ctx context.Context, staffNo string, validity time.
 func (s *Store) RedeemInvite(ctx context.Context, code string, citizenID uint, now time.Time) (*Staff, error) {
 	now = now.UTC()
 	var staffID uint
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.change(ctx, func(tx *gorm.DB) error {
 		var c Citizen
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&c, citizenID).Error; err != nil {
 			return fmt.Errorf("citizen %d: %w", citizenID, notFound(err))
@@ -162,12 +162,11 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, citizenID uint, n
 			return err
 		}
 		staffID = inv.StaffID
-		return raiseVersion(tx, VersionCitizens)
-	})
+		return nil
+	}, s.citizens)
 	if err != nil {
 		return nil, fmt.Errorf("store: redeem invite: %w", err)
 	}
-	s.citizens.changed()
 	var st Staff
 	if err := s.db.WithContext(ctx).Preload("Window").Preload("Center").First(&st, staffID).Error; err != nil {
 		return nil, fmt.Errorf("store: redeem invite: staff %d: %w", staffID, notFound(err))
@@ -177,21 +176,17 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, citizenID uint, n
 
 // Unbind detaches the chat account citizenID from its staff record; ErrNotBound if it had none.
 func (s *Store) Unbind(ctx context.Context, citizenID uint, now time.Time) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.change(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&Citizen{}).Where("id = ? AND staff_id IS NOT NULL", citizenID).
 			Updates(map[string]any{"staff_id": nil, "updated_at": now.UTC()})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
+		if res.Error == nil && res.RowsAffected == 0 {
 			return ErrNotBound
 		}
-		return raiseVersion(tx, VersionCitizens)
-	})
+		return res.Error
+	}, s.citizens)
 	if err != nil {
 		return fmt.Errorf("store: unbind %d: %w", citizenID, err)
 	}
-	s.citizens.changed()
 	return nil
 }
 
@@ -205,23 +200,19 @@ func (s *Store) RevokeStaff(ctx context.Context, staffNo string, now time.Time) 
 	}
 	now = now.UTC()
 	var n int64
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.change(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&Citizen{}).Where("staff_id = ?", st.ID).
 			Updates(map[string]any{"staff_id": nil, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
 		}
 		n = res.RowsAffected
-		if err := raiseVersion(tx, VersionCitizens); err != nil {
-			return err
-		}
 		return tx.Model(&StaffInvite{}).Where("staff_id = ? AND used_at IS NULL AND revoked_at IS NULL", st.ID).
 			Update("revoked_at", now).Error
-	})
+	}, s.citizens)
 	if err != nil {
 		return 0, fmt.Errorf("store: revoke %s: %w", staffNo, err)
 	}
-	s.citizens.changed()
 	return int(n), nil
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // The cached kinds of rows, each with its row in cache_versions: a transaction that changes rows
-// of a kind raises its version (raiseVersion), and every process that caches them, replica or
+// of a kind raises its version (Store.change), and every process that caches them, replica or
 // one-off command, reads the versions at most CacheCheckEvery apart.
 const (
 	// VersionPlaces counts changes of centers, windows and staff records (imports, photos).
@@ -36,9 +36,25 @@ type cacheVersion struct {
 
 func (cacheVersion) TableName() string { return "cache_versions" }
 
-// raiseVersion records, in tx, that rows of kind name change in it.
-func raiseVersion(tx *gorm.DB, name string) error {
-	return tx.Exec("UPDATE cache_versions SET version = version + 1 WHERE name = ?", name).Error
+// change runs fn in one transaction that also raises the version of every kind of cached rows
+// it changes, and drops this process's entries of those kinds once the transaction has ended
+// (committed or not). Every write of cached rows goes through it, so that no replica keeps
+// serving a row another one changed.
+func (s *Store) change(ctx context.Context, fn func(tx *gorm.DB) error, kinds ...*shared) error {
+	for _, k := range kinds {
+		defer k.changed()
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		for _, k := range kinds {
+			if err := tx.Exec("UPDATE cache_versions SET version = version + 1 WHERE name = ?", k.name).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // versions reads cache_versions for the caches of one store.

@@ -73,6 +73,29 @@ func TestCacheAcrossReplicas(t *testing.T) {
 			if c2.StaffID == nil {
 				t.Error("citizen after the other replica's binding: still not bound")
 			}
+
+			// Every writer of citizen rows tells the others, not only the binding: each change
+			// alone, read back by the first replica before the next.
+			for i, w := range []struct {
+				name  string
+				write func() error
+				seen  func(*models.Citizen) bool
+			}{
+				{"unbinding", func() error { return b.Unbind(ctx, c.ID, now) }, func(c *models.Citizen) bool { return c.StaffID == nil }},
+				{"subscription", func() error { return b.SetSubscribed(ctx, c.ID, true, now) }, func(c *models.Citizen) bool { return c.Subscribed }},
+			} {
+				if err := w.write(); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(models.CacheCheckEvery + 20*time.Millisecond)
+				got, err := a.TouchCitizen(ctx, "web", "cache-visitor", "", now.Add(time.Duration(3+i)*time.Second))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !w.seen(got) {
+					t.Errorf("citizen after the other replica's %s: %+v", w.name, got)
+				}
+			}
 		})
 	}
 }

@@ -20,17 +20,12 @@ func (s *Store) CitizenByExternalID(ctx context.Context, platform, externalID st
 // SetCitizenInactive marks a platform identity as gone (unsubscribed, blocked the bot) or back.
 // An identity without a row has never written, so there is nothing to mark: that is not an error.
 func (s *Store) SetCitizenInactive(ctx context.Context, platform, externalID string, inactive bool) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Model(&Citizen{}).Where("platform = ? AND external_id = ?", platform, externalID).
+	err := s.change(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&Citizen{}).Where("platform = ? AND external_id = ?", platform, externalID).
 			Update("inactive", inactive).Error
-		if err != nil {
-			return err
-		}
-		return raiseVersion(tx, VersionCitizens)
-	})
+	}, s.citizens)
 	if err != nil {
 		return fmt.Errorf("store: set citizen %s inactive=%t: %w", platform, inactive, err)
 	}
-	s.citizens.changed()
 	return nil
 }

@@ -138,18 +138,14 @@ func (s *Store) ImportFiles(ctx context.Context, in ImportFiles) (ImportResult, 
 	}
 
 	var res ImportResult
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.change(ctx, func(tx *gorm.DB) error {
 		var err error
 		res, err = v.write(tx)
-		if err != nil {
-			return err
-		}
-		return raiseVersion(tx, VersionPlaces)
-	})
+		return err
+	}, s.places)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("store: import: %w", err)
 	}
-	s.places.changed()
 	s.logger.InfoContext(ctx, "import done",
 		"centers_created", res.CentersCreated, "centers_updated", res.CentersUpdated,
 		"windows_created", res.WindowsCreated, "windows_updated", res.WindowsUpdated,

@@ -249,7 +249,12 @@ func (s *Store) SettlePush(ctx context.Context, p *Push, token string, now time.
 	default:
 		return fmt.Errorf("store: settle push %d: unknown state %q", p.ID, st.State)
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// Only a push that deactivates its recipient changes a cached row.
+	var changes []*shared
+	if st.Deactivate {
+		changes = append(changes, s.citizens)
+	}
+	err := s.change(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&Push{}).Where("id = ? AND lease = ? AND state = ?", p.ID, token, PushQueued).Updates(set)
 		if res.Error != nil {
 			return res.Error
@@ -263,15 +268,11 @@ func (s *Store) SettlePush(ctx context.Context, p *Push, token string, now time.
 			if err != nil {
 				return fmt.Errorf("deactivate citizen %d: %w", p.CitizenID, err)
 			}
-			return raiseVersion(tx, VersionCitizens)
 		}
 		return nil
-	})
+	}, changes...)
 	if err != nil {
 		return fmt.Errorf("store: settle push %d: %w", p.ID, err)
-	}
-	if st.Deactivate {
-		s.citizens.changed()
 	}
 	return nil
 }

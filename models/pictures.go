@@ -120,8 +120,7 @@ func (s *Store) PrunePictures(ctx context.Context, before time.Time) (int, error
 
 // SetStaffPhoto stores data as staffNo's photo (an empty data removes it).
 func (s *Store) SetStaffPhoto(ctx context.Context, now time.Time, staffNo string, data []byte) error {
-	defer s.places.changed()
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.change(ctx, func(tx *gorm.DB) error {
 		hash := ""
 		if len(data) > 0 {
 			p, err := NewPicture(data)
@@ -140,8 +139,8 @@ func (s *Store) SetStaffPhoto(ctx context.Context, now time.Time, staffNo string
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("store: staff %s photo: %w", staffNo, ErrNotFound)
 		}
-		return raiseVersion(tx, VersionPlaces)
-	})
+		return nil
+	}, s.places)
 }
 
 // StaffPhoto returns the photo of a staff member, or nil when none was imported.

@@ -114,21 +114,17 @@ func (s *Store) SubscribersOfCenter(ctx context.Context, centerID uint, since ti
 
 // SetSubscribed records whether a citizen wants announcements (monthly stars, rankings).
 func (s *Store) SetSubscribed(ctx context.Context, citizenID uint, on bool, now time.Time) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.change(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&Citizen{}).Where("id = ?", citizenID).
 			Updates(map[string]any{"subscribed": on, "updated_at": now.UTC()})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
+		if res.Error == nil && res.RowsAffected == 0 {
 			return ErrNotFound
 		}
-		return raiseVersion(tx, VersionCitizens)
-	})
+		return res.Error
+	}, s.citizens)
 	if err != nil {
 		return fmt.Errorf("store: subscribe citizen %d: %w", citizenID, err)
 	}
-	s.citizens.changed()
 	return nil
 }
 

@@ -45,9 +45,14 @@ func cmdMigrate(ctx context.Context, a *app, args []string) error {
 	if err := s.RecountRatingDays(ctx); err != nil {
 		return err
 	}
-	n, err := s.CountRatings(ctx, models.RatingFilter{})
+	// The channel counts were just made from every rating: their sum is how many there are.
+	counts, err := s.RatingCounts(ctx)
 	if err != nil {
 		return err
+	}
+	n := 0
+	for _, c := range counts {
+		n += c.N
 	}
 	fmt.Fprintf(a.stdout, "daily counts made again from %d ratings\n", n)
 	return nil

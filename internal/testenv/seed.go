@@ -183,7 +183,7 @@ func SeedBadReviewTickets(tb testing.TB, s *models.Store) {
 func dropIndexes(tb testing.TB, s *models.Store, table string) (restore func()) {
 	tb.Helper()
 	db := DB(tb, s)
-	var defs []struct{ Name, Def string }
+	var defs []schemaObject
 	if s.Dialect() == models.DialectPostgres {
 		db.Raw(`SELECT i.indexname AS name, i.indexdef AS def FROM pg_indexes i
 			WHERE i.tablename = ? AND i.schemaname = current_schema()
@@ -191,15 +191,25 @@ func dropIndexes(tb testing.TB, s *models.Store, table string) (restore func()) 
 	} else {
 		db.Raw("SELECT name, sql AS def FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", table).Scan(&defs)
 	}
+	return dropForNow(tb, s, "INDEX", defs)
+}
+
+// schemaObject is an index or trigger with the statement that creates it.
+type schemaObject struct{ Name, Def string }
+
+// dropForNow drops the objects of kind (INDEX, TRIGGER) and returns what creates them again.
+func dropForNow(tb testing.TB, s *models.Store, kind string, defs []schemaObject) (restore func()) {
+	tb.Helper()
+	db := DB(tb, s)
 	for _, d := range defs {
-		if err := db.Exec(`DROP INDEX "` + d.Name + `"`).Error; err != nil {
+		if err := db.Exec(`DROP ` + kind + ` "` + d.Name + `"`).Error; err != nil {
 			tb.Fatal(err)
 		}
 	}
 	return func() {
 		for _, d := range defs {
 			if err := db.Exec(d.Def).Error; err != nil {
-				tb.Fatalf("testenv: create %s again: %v", d.Name, err)
+				tb.Fatalf("testenv: create %s %s again: %v", kind, d.Name, err)
 			}
 		}
 	}
@@ -223,20 +233,9 @@ func pauseTriggers(tb testing.TB, s *models.Store, table string) (resume func())
 			}
 		}
 	}
-	var defs []struct{ Name, Def string }
+	var defs []schemaObject
 	db.Raw("SELECT name, sql AS def FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", table).Scan(&defs)
-	for _, d := range defs {
-		if err := db.Exec(`DROP TRIGGER "` + d.Name + `"`).Error; err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return func() {
-		for _, d := range defs {
-			if err := db.Exec(d.Def).Error; err != nil {
-				tb.Fatalf("testenv: create trigger %s again: %v", d.Name, err)
-			}
-		}
-	}
+	return dropForNow(tb, s, "TRIGGER", defs)
 }
 
 // Explain returns the plan the database chooses for q.
