@@ -91,9 +91,9 @@ func BenchmarkCallback(b *testing.B) {
 // benchWindows is how many windows the dialog benchmarks rate, one staff member each.
 const benchWindows = 50
 
-// script returns the messages of a sender's next exchange and whether its last one completes a
-// rating. Each exchange is the sender's own: a message of it is sent only after the previous
-// one was answered.
+// script returns the messages of a sender's exchange n (0, 1, … for each sender) and whether its
+// last one completes a rating. Each exchange is the sender's own: a message of it is sent only
+// after the previous one was answered.
 type script func(client *wechattest.Client, sender int, n int64) (msgs []wechattest.Message, rates bool)
 
 func helpScript(client *wechattest.Client, sender int, _ int64) ([]wechattest.Message, bool) {
@@ -235,7 +235,6 @@ func benchLoad(b *testing.B, client *wechattest.Client, senders int, next script
 	for _, k := range []string{"busy", "stale_choice", "expired", "not_understood"} {
 		bad[text.T(text.ZH, k)] = true
 	}
-	var exchanges atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	start := time.Now()
@@ -243,8 +242,10 @@ func benchLoad(b *testing.B, client *wechattest.Client, senders int, next script
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for sent.Load() < int64(b.N) {
-				msgs, rates := next(client, s, exchanges.Add(1))
+			// Each sender numbers its own exchanges: a script's citizen is a sender's, and rates
+			// its windows one after the other.
+			for n := int64(0); sent.Load() < int64(b.N); n++ {
+				msgs, rates := next(client, s, n)
 				for i, m := range msgs {
 					sent.Add(1)
 					t0 := time.Now()
