@@ -183,7 +183,10 @@ func (s *Store) ClaimPushes(ctx context.Context, now time.Time, lease time.Durat
 		") RETURNING id"
 	db := s.db.WithContext(ctx)
 	var ids []uint
-	if err := db.Raw(q, token, now.Add(lease), now, PushQueued, now, limit).Scan(&ids).Error; err != nil {
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Raw(q, token, now.Add(lease), now, PushQueued, now, limit).Scan(&ids).Error
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: claim pushes: %w", err)
 	}
 	if len(ids) == 0 {

@@ -128,7 +128,10 @@ func (s *Store) ClaimReports(ctx context.Context, now time.Time, lease time.Dura
 		") RETURNING id"
 	db := s.db.WithContext(ctx)
 	var ids []uint
-	if err := db.Raw(q, token, now.Add(lease), now, ReportQueued, now, limit).Scan(&ids).Error; err != nil {
+	err := s.write(ctx, func(db *gorm.DB) error {
+		return db.Raw(q, token, now.Add(lease), now, ReportQueued, now, limit).Scan(&ids).Error
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: claim reports: %w", err)
 	}
 	if len(ids) == 0 {

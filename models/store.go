@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +33,9 @@ const DefaultSQLitePath = "windowbot.db"
 // that reads and then writes (CreateRating, Migrate) would otherwise fail with SQLITE_BUSY when
 // another connection wrote in between, instead of waiting its turn.
 const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+
+// sqliteBusyTimeout is busy_timeout of sqlitePragmas: how long a writer waits for its turn.
+const sqliteBusyTimeout = 5 * time.Second
 
 // maxOpenConns bounds one replica's database connections; PostgreSQL's default limit of 100
 // then serves four replicas with room for migrations and administration.
@@ -100,7 +104,12 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts ...
 	var dialector gorm.Dialector
 	switch dialect {
 	case DialectSQLite:
-		dialector = sqlite.Open(dsn)
+		sqlDB, err := sql.Open(sqlite.DriverName, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+		}
+		// This process's writers take their turns in order (sqlitegate.go).
+		dialector = &sqlite.Dialector{DSN: dsn, Conn: newSQLiteGate(sqlDB, sqliteBusyTimeout)}
 	case DialectPostgres:
 		dialector = postgres.Open(dsn)
 	}
@@ -319,8 +328,21 @@ func (s *Store) touchCitizen(ctx context.Context, platform, externalID, lang str
 	}
 	c := Citizen{Platform: platform, ExternalID: externalID, Lang: lang, LastSeenAt: lastSeen}
 	// One statement, so two first messages of a new user arriving at once cannot both insert; it
-	// returns the row as stored (the other message's, if it won), and needs no transaction around it.
-	err = db.Session(&gorm.Session{SkipDefaultTransaction: true}).Clauses(clause.Returning{}, clause.OnConflict{
+	// returns the row as stored (the other message's, if it won), and needs no transaction around
+	// it (on SQLite it takes its turn among the writers in one, Store.write).
+	err = s.write(ctx, func(db *gorm.DB) error {
+		return s.upsertCitizen(db, &c)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: touch citizen %s: %w", platform, err)
+	}
+	return &c, nil
+}
+
+// upsertCitizen inserts c, or updates the row of its platform and external id, and reads the
+// row back into c.
+func (s *Store) upsertCitizen(db *gorm.DB, c *Citizen) error {
+	return db.Session(&gorm.Session{SkipDefaultTransaction: true}).Clauses(clause.Returning{}, clause.OnConflict{
 		Columns: []clause.Column{{Name: "platform"}, {Name: "external_id"}},
 		DoUpdates: clause.Set{
 			// Deliveries can arrive out of order: keep the latest time.
@@ -331,11 +353,7 @@ func (s *Store) touchCitizen(ctx context.Context, platform, externalID, lang str
 			// or followed again), so pushes go to them again.
 			{Column: clause.Column{Name: "inactive"}, Value: false},
 		},
-	}).Create(&c).Error
-	if err != nil {
-		return nil, fmt.Errorf("store: touch citizen %s: %w", platform, err)
-	}
-	return &c, nil
+	}).Create(c).Error
 }
 
 // StaffByID returns a staff record with its Window (nil for a supervisor without one), or
