@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -80,7 +81,7 @@ func reads(sql []string, table string) int {
 // citizen once each and stays within its statement budget (the hot path of issue 17: it was
 // 20 statements with the window read three times and the citizen twice; 11 after it, 12 since
 // the rating also writes its provincial report row in the same transaction, issue 14, and 11
-// since the ban and "rated today" checks are one statement).
+// since the ban and "rated today" checks are one statement; the ticket counter is taken last).
 // hotPathPlace imports one window W001 with one staff member and records a citizen: what a
 // rating of the hot path names.
 func hotPathPlace(t *testing.T, s *models.Store) (*models.Citizen, *models.Window, models.Staff, time.Time) {
@@ -170,6 +171,16 @@ func TestBadReviewStatements(t *testing.T) {
 			t.Errorf("%d report rows written with the rating, want 1", reports)
 		}
 		t.Logf("%d statements:\n%s", len(sql), strings.Join(sql, "\n"))
+		// The day's ticket counter stays locked from its increment to the commit, and every new
+		// ticket of the day waits for it: only the ticket and its event are written after it
+		// (who hears of the ticket is read before).
+		counter := slices.IndexFunc(sql, func(q string) bool { return strings.Contains(q, "ticket_counters") })
+		if counter < 0 {
+			t.Fatal("no ticket number taken")
+		}
+		if after := sql[counter+1:]; len(after) > 2 {
+			t.Errorf("%d statements after the ticket counter, want at most 2: %s", len(after), strings.Join(after, "\n"))
+		}
 		if len(sql) > 11 {
 			t.Errorf("%d statements, want at most 11", len(sql))
 		}
