@@ -39,10 +39,15 @@ var (
 	ErrNotBanned = errors.New("store: citizen not banned")
 )
 
+// bansInForce selects the bans in force on the citizen, inside db (a transaction or not).
+func bansInForce(db *gorm.DB, citizenID uint) *gorm.DB {
+	return db.Model(&CitizenBan{}).Where("citizen_id = ? AND lifted_at IS NULL", citizenID)
+}
+
 // banned reports whether a ban is in force on the citizen, inside db (a transaction or not).
 func banned(db *gorm.DB, citizenID uint) (bool, error) {
 	var n int64
-	err := db.Model(&CitizenBan{}).Where("citizen_id = ? AND lifted_at IS NULL", citizenID).Limit(1).Count(&n).Error
+	err := bansInForce(db, citizenID).Limit(1).Count(&n).Error
 	return n > 0, err
 }
 

@@ -77,11 +77,6 @@ func reads(sql []string, table string) int {
 	return n
 }
 
-// TestBadReviewStatements: storing a bad review with its ticket reads the window and the
-// citizen once each and stays within its statement budget (the hot path of issue 17: it was
-// 20 statements with the window read three times and the citizen twice; 11 after it, 12 since
-// the rating also writes its provincial report row in the same transaction, issue 14, and 11
-// since the ban and "rated today" checks are one statement; the ticket counter is taken last).
 // hotPathPlace imports one window W001 with one staff member and records a citizen: what a
 // rating of the hot path names.
 func hotPathPlace(t *testing.T, s *models.Store) (*models.Citizen, *models.Window, models.Staff, time.Time) {
@@ -139,6 +134,11 @@ func TestGoodReviewStatements(t *testing.T) {
 	})
 }
 
+// TestBadReviewStatements: storing a bad review with its ticket reads the window and the
+// citizen once each and stays within its statement budget (the hot path of issue 17: it was
+// 20 statements with the window read three times and the citizen twice; 11 after it, 12 since
+// the rating also writes its provincial report row in the same transaction, issue 14, and 11
+// since the ban and "rated today" checks are one statement; the ticket counter is taken last).
 func TestBadReviewStatements(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *models.Store) {
 		c, w, staff, now := hotPathPlace(t, s)

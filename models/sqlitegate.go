@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -74,7 +73,7 @@ func (g *sqliteGate) PrepareContext(ctx context.Context, query string) (*sql.Stm
 func (g *sqliteGate) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	release, err := g.acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", query, err)
+		return nil, err
 	}
 	defer release()
 	return g.db.ExecContext(ctx, query, args...)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,9 +33,11 @@ const DefaultSQLitePath = "windowbot.db"
 // default in SQLite, and _txlock=immediate takes the write lock at BEGIN: a deferred transaction
 // that reads and then writes (CreateRating, Migrate) would otherwise fail with SQLITE_BUSY when
 // another connection wrote in between, instead of waiting its turn.
-const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+var sqlitePragmas = "_pragma=busy_timeout(" + strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10) + ")" +
+	"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 
-// sqliteBusyTimeout is busy_timeout of sqlitePragmas: how long a writer waits for its turn.
+// sqliteBusyTimeout is how long a writer waits for the write lock: SQLite's busy_timeout, and this
+// process's queue of writers (sqlitegate.go).
 const sqliteBusyTimeout = 5 * time.Second
 
 // maxOpenConns bounds one replica's database connections; PostgreSQL's default limit of 100
@@ -331,7 +334,7 @@ func (s *Store) touchCitizen(ctx context.Context, platform, externalID, lang str
 	// returns the row as stored (the other message's, if it won), and needs no transaction around
 	// it (on SQLite it takes its turn among the writers in one, Store.write).
 	err = s.write(ctx, func(db *gorm.DB) error {
-		return s.upsertCitizen(db, &c)
+		return upsertCitizen(db, &c)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: touch citizen %s: %w", platform, err)
@@ -341,7 +344,7 @@ func (s *Store) touchCitizen(ctx context.Context, platform, externalID, lang str
 
 // upsertCitizen inserts c, or updates the row of its platform and external id, and reads the
 // row back into c.
-func (s *Store) upsertCitizen(db *gorm.DB, c *Citizen) error {
+func upsertCitizen(db *gorm.DB, c *Citizen) error {
 	return db.Session(&gorm.Session{SkipDefaultTransaction: true}).Clauses(clause.Returning{}, clause.OnConflict{
 		Columns: []clause.Column{{Name: "platform"}, {Name: "external_id"}},
 		DoUpdates: clause.Set{
@@ -437,11 +440,16 @@ func (s *Store) RatedSince(ctx context.Context, citizenID, windowID uint, since 
 	return ok, nil
 }
 
+// ratingsSince selects the citizen's ratings of the window at or after since that count against
+// another (not those through a case), inside db.
+func ratingsSince(db *gorm.DB, citizenID, windowID uint, since time.Time) *gorm.DB {
+	return db.Model(&Rating{}).
+		Where("citizen_id = ? AND window_id = ? AND created_at >= ? AND case_id IS NULL", citizenID, windowID, since.UTC())
+}
+
 func ratedSince(db *gorm.DB, citizenID, windowID uint, since time.Time) (bool, error) {
 	var n int64
-	err := db.Model(&Rating{}).
-		Where("citizen_id = ? AND window_id = ? AND created_at >= ? AND case_id IS NULL", citizenID, windowID, since.UTC()).
-		Limit(1).Count(&n).Error
+	err := ratingsSince(db, citizenID, windowID, since).Limit(1).Count(&n).Error
 	return n > 0, err
 }
 
@@ -574,14 +582,14 @@ type ratingChecks struct {
 // windowRead), whether a ban is in force on the citizen and whether they rated the window at or
 // after since: three round trips of the hot path in one (docs/benchmarks.md, issue 17).
 func checkRating(tx *gorm.DB, citizenID, windowID uint, since time.Time, windowRead bool) (ratingChecks, error) {
+	sub := func() *gorm.DB { return tx.Session(&gorm.Session{NewDB: true}) }
 	chk := ratingChecks{window: windowRead}
-	q := "SELECT EXISTS (SELECT 1 FROM citizen_bans WHERE citizen_id = ? AND lifted_at IS NULL), " +
-		"EXISTS (SELECT 1 FROM ratings WHERE citizen_id = ? AND window_id = ? AND created_at >= ? AND case_id IS NULL)"
-	args := []any{citizenID, citizenID, windowID, since.UTC()}
+	q := "SELECT EXISTS (?), EXISTS (?)"
+	args := []any{bansInForce(sub(), citizenID).Select("1"), ratingsSince(sub(), citizenID, windowID, since).Select("1")}
 	dest := []any{&chk.banned, &chk.rated}
 	if !windowRead {
-		q += ", EXISTS (SELECT 1 FROM windows WHERE id = ?)"
-		args = append(args, windowID)
+		q += ", EXISTS (?)"
+		args = append(args, sub().Model(&Window{}).Select("1").Where("id = ?", windowID))
 		dest = append(dest, &chk.window)
 	}
 	if err := tx.Raw(q, args...).Row().Scan(dest...); err != nil {
